@@ -1,0 +1,386 @@
+"""The validated settings object: TOML file, environment and command line, merged once.
+
+Where the file is found: `--config PATH`, else `$JOBTOP_CONFIG`, else
+`<user config dir>/jobtop/config.toml` (platformdirs). Precedence for every setting:
+command line > environment > file > defaults. A bad file is refused with one sentence
+naming the file, the key and what is wrong (`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tui.errors import ConfigError
+from tui.models import ProviderName
+from tui.secret import Secret
+
+DEFAULT_BASE_URLS: dict[ProviderName, str] = {
+    ProviderName.ZOO: "https://api.zoo.dev",
+    ProviderName.METAFOLD: "https://api.metafold3d.com",
+    ProviderName.LETTRLABS: "https://app.lettrlabs.com/api",
+    ProviderName.HDRJPG: "https://api.hdrjpg.com",
+}
+DEFAULT_REFRESH = 5.0
+MIN_REFRESH = 0.5
+
+_ACCOUNT_KEYS = {
+    "name",
+    "provider",
+    "base_url",
+    "token_env",
+    "token",
+    "async_operations",
+    "datasets",
+    "projects",
+    "track",
+    "refresh",
+}
+_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "account"}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    """One source: one account of one provider."""
+
+    name: str
+    """Unique label, shown in the UI and used on the command line."""
+    provider: ProviderName
+    base_url: str
+    token: Secret | None = None
+    """The credential, or None when `token_env` is unset (the source then reports it)."""
+    token_env: str | None = None
+    async_operations: str = "list"
+    """Zoo: "list" (the employee-only list endpoint) or "tracked" (poll tracked ids)."""
+    datasets: tuple[str, ...] = ("all",)
+    """Zoo: dataset ids to watch, or ("all",) to discover them."""
+    projects: tuple[str, ...] = ("all",)
+    """Metafold: project ids to watch, or ("all",) to discover them."""
+    track: tuple[str, ...] = ()
+    """Ids to poll one by one, from the config file."""
+    refresh: float | None = None
+    """Per-account interval in seconds; None uses the global one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything jobtop was configured with, built once in `cli.py`."""
+
+    accounts: tuple[AccountConfig, ...] = ()
+    refresh: float = DEFAULT_REFRESH
+    """Seconds between refreshes of one source."""
+    bell: bool = False
+    """Ring the terminal bell when a job fails or finishes."""
+    low_bandwidth: bool = False
+    """Lower frame rate, no animations, slower age updates."""
+    config_path: Path | None = None
+    """The file the settings came from, if any."""
+    demo: bool = False
+
+    def account(self, name: str) -> AccountConfig:
+        """The account called `name`.
+
+        Raises:
+            ConfigError: No account has that name.
+        """
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts) or "none"
+        raise ConfigError(f"no account named {name!r} (configured: {known})")
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Settings given on the command line or by environment (None: not given)."""
+
+    refresh: float | None = None
+    bell: bool | None = None
+    low_bandwidth: bool | None = None
+
+
+def find_config_file(cli_path: str | None, environ: Mapping[str, str]) -> tuple[Path, bool]:
+    """Which config file to read, and whether the user named it explicitly.
+
+    Returns:
+        (path, explicit): explicit is True for `--config` and `JOBTOP_CONFIG`, whose
+        file must exist; the default location may be absent.
+    """
+    if cli_path:
+        return Path(cli_path).expanduser(), True
+    env_path = environ.get("JOBTOP_CONFIG")
+    if env_path:
+        return Path(env_path).expanduser(), True
+    from tui.paths import user_config_file
+
+    return user_config_file(), False
+
+
+def env_overrides(environ: Mapping[str, str]) -> Overrides:
+    """`JOBTOP_REFRESH`, `JOBTOP_BELL` and `JOBTOP_LOW_BANDWIDTH` from the environment."""
+    refresh = None
+    raw_refresh = environ.get("JOBTOP_REFRESH")
+    if raw_refresh:
+        try:
+            refresh = float(raw_refresh)
+        except ValueError:
+            raise ConfigError(f"JOBTOP_REFRESH must be a number of seconds, not {raw_refresh!r}")
+    return Overrides(
+        refresh=refresh,
+        bell=_env_flag(environ, "JOBTOP_BELL"),
+        low_bandwidth=_env_flag(environ, "JOBTOP_LOW_BANDWIDTH"),
+    )
+
+
+def _env_flag(environ: Mapping[str, str], name: str) -> bool | None:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return None
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(
+    cli_path: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cli: Overrides | None = None,
+) -> Settings:
+    """Find, read and validate the config, then apply env and CLI overrides.
+
+    Returns:
+        The settings; `accounts` is empty when there is no config file at all.
+
+    Raises:
+        ConfigError: The file is missing (when named explicitly), unreadable or invalid.
+    """
+    environ = os.environ if environ is None else environ
+    path, explicit = find_config_file(cli_path, environ)
+    if path.exists():
+        settings = parse_config_file(path, environ)
+    elif explicit:
+        raise ConfigError(f"{path}: the config file does not exist")
+    else:
+        settings = Settings()
+    return apply_overrides(settings, env_overrides(environ), cli or Overrides())
+
+
+def apply_overrides(settings: Settings, *layers: Overrides) -> Settings:
+    """Apply override layers in order (later wins): env first, then CLI."""
+    for layer in layers:
+        if layer.refresh is not None:
+            settings = replace(settings, refresh=_check_refresh(layer.refresh, "--interval"))
+        if layer.bell is not None:
+            settings = replace(settings, bell=layer.bell)
+        if layer.low_bandwidth is not None:
+            settings = replace(settings, low_bandwidth=layer.low_bandwidth)
+    return settings
+
+
+def _check_refresh(value: float, where: str) -> float:
+    if not (value >= MIN_REFRESH) or value > 86_400:
+        raise ConfigError(f"{where} must be between {MIN_REFRESH} and 86400 seconds, not {value}")
+    return float(value)
+
+
+def parse_config_file(path: Path, environ: Mapping[str, str]) -> Settings:
+    """Read and validate one TOML config file.
+
+    Raises:
+        ConfigError: One sentence naming the file, the key and what is wrong.
+    """
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(raw_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: is not valid TOML ({exc})") from None
+    return parse_config(data, path=path, environ=environ)
+
+
+def parse_config(
+    data: Mapping[str, Any], *, path: Path | None = None, environ: Mapping[str, str]
+) -> Settings:
+    """Validate decoded TOML into `Settings` (see `parse_config_file`)."""
+    where = str(path) if path else "config"
+
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{where}: {key} {problem}")
+
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise fail(sorted(unknown)[0], f"is not a known setting (known: {', '.join(sorted(_TOP_KEYS))})")
+    refresh = data.get("refresh", DEFAULT_REFRESH)
+    if isinstance(refresh, bool) or not isinstance(refresh, int | float):
+        raise fail("refresh", "must be a number of seconds")
+    if not (refresh >= MIN_REFRESH) or refresh > 86_400:
+        raise fail("refresh", f"must be between {MIN_REFRESH} and 86400 seconds")
+    bell = data.get("bell", False)
+    low_bandwidth = data.get("low_bandwidth", False)
+    for key, value in (("bell", bell), ("low_bandwidth", low_bandwidth)):
+        if not isinstance(value, bool):
+            raise fail(key, "must be true or false")
+    raw_accounts = data.get("account", [])
+    if not isinstance(raw_accounts, list):
+        raise fail("account", "must be an array of tables ([[account]])")
+    accounts: list[AccountConfig] = []
+    for index, raw in enumerate(raw_accounts):
+        if not isinstance(raw, dict):
+            raise fail(f"account[{index}]", "must be a table")
+        account = _parse_account(raw, index, path, environ, fail)
+        if any(a.name == account.name for a in accounts):
+            raise fail(f"account[{index}].name", f"{account.name!r} is used by two accounts")
+        accounts.append(account)
+    return Settings(
+        accounts=tuple(accounts),
+        refresh=float(refresh),
+        bell=bell,
+        low_bandwidth=low_bandwidth,
+        config_path=path,
+    )
+
+
+def _parse_account(
+    raw: Mapping[str, Any],
+    index: int,
+    path: Path | None,
+    environ: Mapping[str, str],
+    fail: Any,
+) -> AccountConfig:
+    prefix = f"account[{index}]"
+    unknown = set(raw) - _ACCOUNT_KEYS
+    if unknown:
+        raise fail(f"{prefix}.{sorted(unknown)[0]}", "is not a known account setting")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise fail(f"{prefix}.name", "is required and must be a non-empty string")
+    if len(name) > 64 or any(ch.isspace() or not ch.isprintable() for ch in name):
+        raise fail(f"{prefix}.name", "must be at most 64 printable characters without spaces")
+    prefix = f"account {name!r}"
+    provider_raw = raw.get("provider")
+    try:
+        provider = ProviderName(provider_raw)
+    except ValueError:
+        known = ", ".join(p.value for p in ProviderName)
+        raise fail(f"{prefix}.provider", f"{provider_raw!r} is not a provider (one of: {known})") from None
+    base_url = raw.get("base_url", DEFAULT_BASE_URLS[provider])
+    if not isinstance(base_url, str):
+        raise fail(f"{prefix}.base_url", "must be a string")
+    problem = base_url_problem(base_url)
+    if problem:
+        raise fail(f"{prefix}.base_url", problem)
+    token: Secret | None = None
+    token_env = raw.get("token_env")
+    if token_env is not None and (not isinstance(token_env, str) or not token_env):
+        raise fail(f"{prefix}.token_env", "must be the name of an environment variable")
+    if "token" in raw:
+        literal = raw["token"]
+        if not isinstance(literal, str) or not literal:
+            raise fail(f"{prefix}.token", "must be a non-empty string")
+        if path is not None and not _readable_by_owner_only(path):
+            raise fail(
+                f"{prefix}.token",
+                f"is a literal token in a file others can read; run `chmod 600 {path}` "
+                "or use token_env instead",
+            )
+        token = Secret(literal)
+    elif token_env:
+        value = environ.get(token_env)
+        token = Secret(value) if value else None
+    async_operations = raw.get("async_operations", "list")
+    if async_operations not in ("list", "tracked"):
+        raise fail(f"{prefix}.async_operations", 'must be "list" or "tracked"')
+    datasets = _id_list(raw, "datasets", prefix, fail, default=("all",))
+    projects = _id_list(raw, "projects", prefix, fail, default=("all",))
+    track = _id_list(raw, "track", prefix, fail, default=())
+    refresh = raw.get("refresh")
+    if refresh is not None:
+        if isinstance(refresh, bool) or not isinstance(refresh, int | float):
+            raise fail(f"{prefix}.refresh", "must be a number of seconds")
+        if not (refresh >= MIN_REFRESH):
+            raise fail(f"{prefix}.refresh", f"must be at least {MIN_REFRESH} seconds")
+        refresh = float(refresh)
+    return AccountConfig(
+        name=name,
+        provider=provider,
+        base_url=base_url.rstrip("/"),
+        token=token,
+        token_env=token_env,
+        async_operations=async_operations,
+        datasets=datasets,
+        projects=projects,
+        track=track,
+        refresh=refresh,
+    )
+
+
+def _id_list(
+    raw: Mapping[str, Any], key: str, prefix: str, fail: Any, default: tuple[str, ...]
+) -> tuple[str, ...]:
+    value = raw.get(key, list(default))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise fail(f"{prefix}.{key}", 'must be a list of ids (or ["all"])')
+    return tuple(str(v) for v in value)
+
+
+def _readable_by_owner_only(path: Path) -> bool:
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return not (info.st_mode & (stat.S_IRWXG | stat.S_IRWXO)) and info.st_uid == os.getuid()
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why a base URL is refused, or None: https anywhere, http only on loopback."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{url!r} is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} must be an https:// URL"
+    if parts.username or parts.password:
+        return "must not carry a user name or password; use token_env"
+    if parts.query or parts.fragment:
+        return "must not have a query string or fragment"
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return f"uses http:// to {parts.hostname}, which is not loopback; use https://"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_settings(sim_url: str, *, refresh: float = 2.0, track: Mapping[str, tuple[str, ...]] | None = None) -> Settings:
+    """Settings for `--demo`: one account per provider surface against the simulator."""
+    track = track or {}
+    accounts = tuple(
+        AccountConfig(
+            name=f"demo-{provider.value}",
+            provider=provider,
+            base_url=f"{sim_url.rstrip('/')}/{provider.value}",
+            token=Secret("demo-token"),
+            track=track.get(provider.value, ()),
+        )
+        for provider in ProviderName
+    )
+    return Settings(accounts=accounts, refresh=refresh, demo=True)
