@@ -258,15 +258,16 @@ def _parse_account(
     fail: Any,
 ) -> AccountConfig:
     prefix = f"account[{index}]"
-    unknown = set(raw) - _ACCOUNT_KEYS
-    if unknown:
-        raise fail(f"{prefix}.{sorted(unknown)[0]}", "is not a known account setting")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail(f"{prefix}.name", "is required and must be a non-empty string")
     if len(name) > 64 or any(ch.isspace() or not ch.isprintable() for ch in name):
         raise fail(f"{prefix}.name", "must be at most 64 printable characters without spaces")
     prefix = f"account {name!r}"
+    unknown = set(raw) - _ACCOUNT_KEYS
+    if unknown:
+        known = ", ".join(sorted(_ACCOUNT_KEYS))
+        raise fail(f"{prefix}.{sorted(unknown)[0]}", f"is not a known account setting (known: {known})")
     provider_raw = raw.get("provider")
     try:
         provider = ProviderName(provider_raw)

@@ -1,0 +1,150 @@
+"""Config: where it is found, precedence, and one-sentence refusals that name the key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tui.config import Overrides, base_url_problem, load_settings
+from tui.errors import ConfigError
+from tui.models import ProviderName
+from tui.secret import Secret
+
+GOOD = """
+refresh = 7
+
+[[account]]
+name = "zoo-prod"
+provider = "zoo"
+token_env = "ZOO_API_TOKEN"
+async_operations = "tracked"
+datasets = ["all"]
+
+[[account]]
+name = "hdr"
+provider = "hdrjpg"
+token_env = "HDRJPG_API_KEY"
+track = ["88667411-3fb9-4c92-8488-8e277aed3021"]
+"""
+
+
+def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def test_good_file(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    settings = load_settings(str(path), environ={"ZOO_API_TOKEN": "zt-123"})
+    assert settings.refresh == 7
+    zoo, hdr = settings.accounts
+    assert zoo.provider is ProviderName.ZOO and zoo.base_url == "https://api.zoo.dev"
+    assert zoo.token == Secret("zt-123") and zoo.async_operations == "tracked"
+    assert hdr.token is None and hdr.track == ("88667411-3fb9-4c92-8488-8e277aed3021",)
+    assert hdr.base_url == "https://api.hdrjpg.com"
+
+
+def test_precedence_cli_over_env_over_file_over_default(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    assert load_settings(str(path), environ={}).refresh == 7
+    assert load_settings(str(path), environ={"JOBTOP_REFRESH": "9"}).refresh == 9
+    cli = Overrides(refresh=3)
+    assert load_settings(str(path), environ={"JOBTOP_REFRESH": "9"}, cli=cli).refresh == 3
+    empty = write(tmp_path, "")
+    assert load_settings(str(empty), environ={}).refresh == 5
+
+
+def test_file_found_through_env_then_user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, GOOD)
+    assert load_settings(None, environ={"JOBTOP_CONFIG": str(path)}).config_path == path
+    user_file = Path(os.environ["XDG_CONFIG_HOME"]) / "jobtop" / "config.toml"
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text('refresh = 11\n')
+    assert load_settings(None, environ={}).refresh == 11
+    assert load_settings(None, environ={}).config_path == user_file
+
+
+def test_no_file_at_all_gives_no_accounts() -> None:
+    assert load_settings(None, environ={}).accounts == ()
+
+
+def refusal(tmp_path: Path, text: str, mode: int = 0o600, environ: dict[str, str] | None = None) -> str:
+    path = write(tmp_path, text, mode)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(path), environ=environ or {})
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+def test_missing_file_named_explicitly(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(str(tmp_path / "nope.toml"), environ={})
+
+
+def test_bad_toml(tmp_path: Path) -> None:
+    assert "not valid TOML" in refusal(tmp_path, "refresh = = 3\n")
+
+
+def test_unknown_provider(tmp_path: Path) -> None:
+    message = refusal(tmp_path, '[[account]]\nname = "x"\nprovider = "dropbox"\n')
+    assert "account 'x'.provider" in message and "'dropbox'" in message and "hdrjpg" in message
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    assert "account 'x'.tokn_env" in refusal(tmp_path, '[[account]]\nname = "x"\nprovider = "zoo"\ntokn_env = "A"\n')
+
+
+def test_world_readable_literal_token(tmp_path: Path) -> None:
+    text = '[[account]]\nname = "x"\nprovider = "zoo"\ntoken = "sekrit-value-1"\n'
+    message = refusal(tmp_path, text, mode=0o644)
+    assert "chmod 600" in message and "sekrit-value-1" not in message
+    path = write(tmp_path, text, 0o600)
+    account = load_settings(str(path), environ={}).accounts[0]
+    assert account.token == Secret("sekrit-value-1")
+
+
+def test_http_to_a_remote_host(tmp_path: Path) -> None:
+    message = refusal(tmp_path, '[[account]]\nname = "x"\nprovider = "zoo"\nbase_url = "http://api.zoo.dev"\n')
+    assert "account 'x'.base_url" in message and "not loopback" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://api.zoo.dev", True),
+        ("http://127.0.0.1:8000/zoo", True),
+        ("http://127.3.4.5/zoo", True),
+        ("http://[::1]:9/x", True),
+        ("http://localhost:9/x", True),
+        ("http://10.0.0.1/x", False),
+        ("http://example.com", False),
+        ("ftp://x", False),
+        ("https://user:pw@api.zoo.dev", False),
+    ],
+)
+def test_base_url_rules(url: str, ok: bool) -> None:
+    assert (base_url_problem(url) is None) is ok
+
+
+def test_duplicate_names_and_bad_refresh(tmp_path: Path) -> None:
+    assert "used by two accounts" in refusal(
+        tmp_path, '[[account]]\nname="a"\nprovider="zoo"\n[[account]]\nname="a"\nprovider="zoo"\n'
+    )
+    assert "refresh" in refusal(tmp_path, "refresh = 0\n")
+    assert "refresh" in refusal(tmp_path, 'refresh = "fast"\n')
+
+
+def test_secret_never_prints() -> None:
+    secret = Secret("tok-abcdef")
+    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", repr([secret]), repr({"t": secret})):
+        assert "tok-abcdef" not in text
+    assert secret.reveal() == "tok-abcdef"
+    with pytest.raises(TypeError):
+        import pickle
+
+        pickle.dumps(secret)

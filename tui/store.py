@@ -1,0 +1,319 @@
+"""The job store: last snapshot of every job, tracked ids, and state transitions.
+
+SQLite in WAL mode under the user state dir. Every write is one transaction, so a
+`kill -9` in the middle of a refresh loses nothing that was committed before it. The store
+is thread-safe (one lock around one connection) so large writes can run in a worker
+thread, off the UI loop.
+
+Ageing rule (`prune`): a job that ended (succeeded or canceled) more than
+`SUCCEEDED_RETENTION` (7 days) ago, or failed more than `FAILED_RETENTION` (30 days) ago,
+is dropped with its transitions, unless its id is tracked. Transitions are also capped at
+`MAX_TRANSITIONS` rows overall so the history stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tui.clock import Clock, utc_now
+from tui.models import Job, JobState, Transition, format_timestamp, parse_timestamp
+
+SUCCEEDED_RETENTION = timedelta(days=7)
+"""Succeeded and canceled jobs are kept this long after they ended."""
+FAILED_RETENTION = timedelta(days=30)
+"""Failed jobs are kept longer: they are what on-call people come back for."""
+MAX_TRANSITIONS = 200_000
+"""Upper bound on stored transitions; the oldest go first."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    parent_id TEXT,
+    state TEXT NOT NULL,
+    finished_at TEXT,
+    seen_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE TABLE IF NOT EXISTS tracked (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE TABLE IF NOT EXISTS transitions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    old_state TEXT,
+    new_state TEXT NOT NULL,
+    status TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transitions_at ON transitions (at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class JobStore:
+    """Persistent jobs, tracked ids and transitions (see the module docstring)."""
+
+    def __init__(self, path: Path | str = ":memory:", *, clock: Clock = utc_now) -> None:
+        self.path = path
+        self._clock = clock
+        self._lock = threading.Lock()
+        if isinstance(path, Path):
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        if isinstance(path, Path):
+            path.chmod(0o600)
+
+    @classmethod
+    def open_default(cls, *, clock: Clock = utc_now) -> JobStore:
+        """The store at `<user state dir>/jobs.sqlite3` (`JOBTOP_STATE_DIR` overrides)."""
+        from tui.paths import user_state_dir
+
+        return cls(user_state_dir() / "jobs.sqlite3", clock=clock)
+
+    def close(self) -> None:
+        """Close the database; safe to call twice."""
+        with self._lock:
+            try:
+                self._db.close()
+            except sqlite3.ProgrammingError:
+                pass
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def load_jobs(self, accounts: Iterable[str] | None = None) -> list[Job]:
+        """The last snapshot of every job (of the given accounts, or of all)."""
+        with self._lock:
+            if accounts is None:
+                rows = self._db.execute("SELECT data, parent_id FROM jobs").fetchall()
+            else:
+                names = list(accounts)
+                marks = ",".join("?" * len(names))
+                rows = self._db.execute(
+                    f"SELECT data, parent_id FROM jobs WHERE account IN ({marks})", names
+                ).fetchall()
+        jobs = []
+        for data, parent_id in rows:
+            try:
+                jobs.append(Job.from_json(json.loads(data), parent_id=parent_id))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return jobs
+
+    def save_jobs(self, account: str, jobs: Sequence[Job]) -> list[Transition]:
+        """Upsert the snapshots of `jobs` and record every change of state.
+
+        Returns:
+            The transitions recorded (a job seen for the first time records one from None).
+        """
+        now = self._clock()
+        now_text = format_timestamp(now)
+        transitions: list[Transition] = []
+        with self._lock:
+            known = dict(
+                self._db.execute("SELECT id, state FROM jobs WHERE account = ?", (account,))
+            )
+            rows = []
+            transition_rows = []
+            for job in jobs:
+                old = known.get(job.id)
+                if old != job.state.value:
+                    old_state = JobState(old) if old is not None else None
+                    transitions.append(
+                        Transition(account, job.id, old_state, job.state, job.status, now)
+                    )
+                    transition_rows.append(
+                        (account, job.id, old, job.state.value, job.status, now_text)
+                    )
+                rows.append(
+                    (
+                        account,
+                        job.id,
+                        job.parent_id,
+                        job.state.value,
+                        format_timestamp(job.finished_at),
+                        now_text,
+                        json.dumps(job.to_json(), ensure_ascii=False),
+                    )
+                )
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO jobs (account, id, parent_id, state, finished_at, seen_at, data)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (account, id) DO UPDATE SET parent_id = excluded.parent_id,"
+                    " state = excluded.state, finished_at = excluded.finished_at,"
+                    " seen_at = excluded.seen_at, data = excluded.data",
+                    rows,
+                )
+                self._db.executemany(
+                    "INSERT INTO transitions (account, id, old_state, new_state, status, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    transition_rows,
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return transitions
+
+    # --- tracked ids --------------------------------------------------------------------
+
+    def tracked_ids(self, account: str) -> list[str]:
+        """Tracked ids of one account, in the order they were added."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM tracked WHERE account = ? ORDER BY added_at, rowid", (account,)
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def all_tracked(self) -> dict[str, list[str]]:
+        """Tracked ids of every account."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT account, id FROM tracked ORDER BY account, added_at, rowid"
+            ).fetchall()
+        result: dict[str, list[str]] = {}
+        for account, job_id in rows:
+            result.setdefault(account, []).append(job_id)
+        return result
+
+    def add_tracked(self, account: str, ids: Iterable[str]) -> list[str]:
+        """Track ids; returns the ones that were not tracked already."""
+        now_text = format_timestamp(self._clock())
+        added = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for job_id in ids:
+                    cursor = self._db.execute(
+                        "INSERT OR IGNORE INTO tracked (account, id, added_at) VALUES (?, ?, ?)",
+                        (account, job_id, now_text),
+                    )
+                    if cursor.rowcount:
+                        added.append(job_id)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return added
+
+    def remove_tracked(self, account: str, ids: Iterable[str]) -> list[str]:
+        """Stop tracking ids; returns the ones that were tracked."""
+        removed = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for job_id in ids:
+                    cursor = self._db.execute(
+                        "DELETE FROM tracked WHERE account = ? AND id = ?", (account, job_id)
+                    )
+                    if cursor.rowcount:
+                        removed.append(job_id)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return removed
+
+    # --- history ------------------------------------------------------------------------
+
+    def transitions(
+        self,
+        *,
+        account: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Transition]:
+        """Recorded transitions, oldest first (the last `limit` of them)."""
+        clauses, params = [], []
+        if account is not None:
+            clauses.append("account = ?")
+            params.append(account)
+        if since is not None:
+            clauses.append("at > ?")
+            params.append(format_timestamp(since))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT account, id, old_state, new_state, status, at FROM transitions"
+                f" {where} ORDER BY seq DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        result = []
+        for account_name, job_id, old, new, status, at in reversed(rows):
+            moment = parse_timestamp(at)
+            if moment is None:
+                continue
+            result.append(
+                Transition(
+                    account_name,
+                    job_id,
+                    JobState(old) if old else None,
+                    JobState(new),
+                    status,
+                    moment,
+                )
+            )
+        return result
+
+    def last_opened(self) -> datetime | None:
+        """When the dashboard was last opened (None on first use)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'last_opened'").fetchone()
+        return parse_timestamp(row[0]) if row else None
+
+    def mark_opened(self, at: datetime | None = None) -> None:
+        """Record that the dashboard was opened now (or at `at`)."""
+        value = format_timestamp(at or self._clock())
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_opened', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (value,),
+            )
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Drop jobs that ended long ago (see the module docstring); returns how many."""
+        now = now or self._clock()
+        succeeded_before = format_timestamp(now - SUCCEEDED_RETENTION)
+        failed_before = format_timestamp(now - FAILED_RETENTION)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = self._db.execute(
+                    "DELETE FROM jobs WHERE finished_at IS NOT NULL"
+                    " AND NOT EXISTS (SELECT 1 FROM tracked t"
+                    "   WHERE t.account = jobs.account AND t.id = jobs.id)"
+                    " AND ((state IN ('succeeded', 'canceled') AND finished_at < ?)"
+                    "   OR (state = 'failed' AND finished_at < ?))",
+                    (succeeded_before, failed_before),
+                )
+                dropped = cursor.rowcount
+                self._db.execute(
+                    "DELETE FROM transitions WHERE NOT EXISTS (SELECT 1 FROM jobs j"
+                    " WHERE j.account = transitions.account AND j.id = transitions.id)"
+                )
+                self._db.execute(
+                    "DELETE FROM transitions WHERE seq <= (SELECT MAX(seq) FROM transitions) - ?",
+                    (MAX_TRANSITIONS,),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return dropped
