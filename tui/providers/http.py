@@ -1,0 +1,719 @@
+"""The one HTTP layer every provider speaks through (reliability.md section 2).
+
+One `httpx.AsyncClient` per account, built by `make_client`, with connect/read timeouts,
+no redirects (a 3xx is an error, so no credential follows to another origin), and the
+account's own auth header added per request by `TokenAuth`, the only place a `Secret`
+is revealed. `ApiClient` wraps it with what httpx lacks: an overall deadline per poll
+(a server dripping a byte a second defeats per-read timeouts), a streamed body size cap,
+retries with exponential backoff and jitter for GETs (stamina) that honour a capped
+`Retry-After`, a paging helper that stops on a repeated token or a page cap, and the
+translation of every failure into the `tui.errors` tree with one readable sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+import stamina
+
+from tui import __version__
+from tui.clock import Clock, utc_now
+from tui.config import AccountConfig
+from tui.errors import (
+    AuthError,
+    BadResponseError,
+    NotFoundError,
+    ProviderError,
+    RateLimitedError,
+    UnavailableError,
+)
+from tui.models import ProviderName, finite_number, parse_timestamp
+from tui.sanitize import LONG_LIMIT, clean, clean_tree, one_line
+from tui.secret import Secret
+
+logger = logging.getLogger("tui.providers")
+
+T = TypeVar("T")
+
+PROVIDER_TITLES: dict[ProviderName, str] = {
+    ProviderName.ZOO: "Zoo",
+    ProviderName.METAFOLD: "Metafold",
+    ProviderName.LETTRLABS: "LettrLabs",
+    ProviderName.HDRJPG: "hdrjpg",
+}
+"""How each provider is named in error sentences."""
+
+_AUTH_HEADERS: dict[ProviderName, tuple[str, str]] = {
+    ProviderName.ZOO: ("Authorization", "Bearer "),
+    ProviderName.METAFOLD: ("Authorization", "Bearer "),
+    ProviderName.LETTRLABS: ("X-API-KEY", ""),
+    ProviderName.HDRJPG: ("api-key", ""),
+}
+"""Each provider's own auth header name and value prefix."""
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    408: "Request Timeout",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HttpPolicy:
+    """Timeouts, caps and retry waits; tests shrink the waits and the deadline."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    write_timeout: float = 10.0
+    pool_timeout: float = 5.0
+    deadline: float = 30.0
+    """Seconds one poll (requests, bodies, parsing, paging, retries) may take in all."""
+    max_body_bytes: int = 8 * 1024 * 1024
+    """Bodies larger than this (after decompression) are refused."""
+    attempts: int = 3
+    """Tries per GET, the first included."""
+    wait_initial: float = 0.5
+    wait_max: float = 5.0
+    wait_jitter: float = 0.5
+    retry_after_cap: float = 30.0
+    """A longer `Retry-After` is cut to this."""
+    max_pages: int = 20
+    """Paging stops here and marks the listing incomplete."""
+    max_connections: int = 6
+    concurrency: int = 4
+    """Tracked ids polled at once per account."""
+
+
+DEFAULT_POLICY = HttpPolicy()
+
+
+class TokenAuth(httpx.Auth):
+    """Adds the account's auth header, only for requests to the account's own origin.
+
+    The token is revealed here and nowhere else; it is never kept as a plain `str`.
+    """
+
+    def __init__(self, provider: ProviderName, token: Secret | None, base_url: str) -> None:
+        self._header, self._prefix = _AUTH_HEADERS[provider]
+        self._token = token
+        self._origin = _origin(httpx.URL(base_url))
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._token and _origin(request.url) == self._origin:
+            request.headers[self._header] = self._prefix + self._token.reveal()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"TokenAuth({self._header!r}, Secret('***'))"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def make_client(
+    account: AccountConfig,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    policy: HttpPolicy = DEFAULT_POLICY,
+) -> httpx.AsyncClient:
+    """Build the one `httpx.AsyncClient` of an account.
+
+    Args:
+        account: The source; its base URL and token are used.
+        transport: A transport to use instead of the network (tests).
+        policy: Timeouts and connection limits.
+
+    Returns:
+        A client that never follows redirects and adds the provider's auth header.
+    """
+    return httpx.AsyncClient(
+        base_url=account.base_url.rstrip("/") + "/",
+        auth=TokenAuth(account.provider, account.token, account.base_url),
+        headers={"User-Agent": f"jobtop/{__version__}", "Accept": "application/json"},
+        timeout=httpx.Timeout(
+            connect=policy.connect_timeout,
+            read=policy.read_timeout,
+            write=policy.write_timeout,
+            pool=policy.pool_timeout,
+        ),
+        limits=httpx.Limits(
+            max_connections=policy.max_connections,
+            max_keepalive_connections=policy.max_connections,
+        ),
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+def path(*segments: object) -> str:
+    """A relative URL path with every segment percent-encoded (ids cannot climb out)."""
+    return "/".join(quote(str(segment), safe="") for segment in segments)
+
+
+@dataclass(slots=True)
+class _PollState:
+    deadline_at: float
+    requests: int = 0
+
+
+_POLL: contextvars.ContextVar[_PollState | None] = contextvars.ContextVar("poll", default=None)
+
+
+class _Retryable(Exception):
+    """Internal: wraps a translated error that may be retried."""
+
+    def __init__(self, error: ProviderError, wait: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.wait = wait
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The outcome of `ApiClient.paginate`."""
+
+    items: list[Any]
+    complete: bool
+    """False when paging stopped at the page cap, on a repeated token or early."""
+    pages: int
+    raw: list[Any] = field(default_factory=list)
+
+
+class ApiClient:
+    """GETs JSON for one account with a deadline, a size cap, retries and error translation."""
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        policy: HttpPolicy = DEFAULT_POLICY,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.account = account.name
+        self.provider = account.provider
+        self.title = PROVIDER_TITLES[account.provider]
+        self.policy = policy
+        self.clock = clock
+        self.client = make_client(account, transport, policy=policy)
+        self._token = account.token
+        self._has_token = bool(account.token)
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.account!r}, {self.provider.value})"
+
+    async def aclose(self) -> None:
+        """Close the HTTP client; safe to call twice."""
+        await self.client.aclose()
+
+    @asynccontextmanager
+    async def poll(self) -> AsyncIterator[_PollState]:
+        """One poll: an overall deadline and a request count for what runs inside.
+
+        Nested use joins the outer poll. A tripped deadline becomes `UnavailableError`.
+        """
+        outer = _POLL.get()
+        if outer is not None:
+            yield outer
+            return
+        loop = asyncio.get_running_loop()
+        state = _PollState(deadline_at=loop.time() + self.policy.deadline)
+        token = _POLL.set(state)
+        try:
+            async with asyncio.timeout_at(state.deadline_at):
+                yield state
+        except TimeoutError:
+            raise self._error(
+                UnavailableError,
+                f"{self.title} did not answer within {self.policy.deadline:g} seconds",
+            ) from None
+        finally:
+            _POLL.reset(token)
+
+    async def get_json(self, url: str, params: Mapping[str, object] | None = None) -> Any:
+        """GET `url` (relative to the base URL) and decode its JSON body.
+
+        Retries timeouts, connection errors, 429 and 5xx with backoff, within the poll's
+        deadline. Only call this inside `poll()` or it makes its own.
+
+        Raises:
+            ProviderError: A subclass saying what went wrong, in one sentence.
+        """
+        async with self.poll():
+            return await self._get_with_retries(url, params)
+
+    async def _get_with_retries(self, url: str, params: Mapping[str, object] | None) -> Any:
+        if not self._has_token:
+            raise self._error(
+                AuthError,
+                f"no token is configured for {self.title}; set the account's token_env variable",
+            )
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        policy = self.policy
+        try:
+            async for attempt in stamina.retry_context(
+                on=self._backoff_hook,
+                attempts=policy.attempts,
+                timeout=None,
+                wait_initial=policy.wait_initial,
+                wait_max=policy.wait_max,
+                wait_jitter=policy.wait_jitter,
+            ):
+                with attempt:
+                    return await self._get_once(url, query)
+        except _Retryable as exc:
+            raise exc.error from exc.__cause__
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff_hook(self, exc: Exception) -> bool | float:
+        if not isinstance(exc, _Retryable):
+            return False
+        if exc.wait is None:
+            return True
+        state = _POLL.get()
+        remaining = (state.deadline_at - asyncio.get_running_loop().time()) if state else exc.wait
+        if exc.wait >= remaining:
+            return False
+        return exc.wait
+
+    async def _get_once(self, url: str, query: Mapping[str, object]) -> Any:
+        state = _POLL.get()
+        if state is not None:
+            state.requests += 1
+        started = time.perf_counter()
+        try:
+            async with self.client.stream("GET", url, params=query) as response:
+                body = await self._read_capped(response)
+        except httpx.TimeoutException as exc:
+            raise _Retryable(
+                self._error(UnavailableError, f"{self.title} timed out ({_kind_of_timeout(exc)})")
+            ) from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise _Retryable(
+                self._error(UnavailableError, f"{self.title} could not be reached ({_network_reason(exc)})")
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise self._error(
+                UnavailableError, f"{self.title} could not be reached ({type(exc).__name__})"
+            ) from exc
+        logger.debug(
+            "%s GET /%s -> %s (%d bytes, %.0f ms)",
+            self.account,
+            url.lstrip("/"),
+            response.status_code,
+            len(body),
+            (time.perf_counter() - started) * 1000,
+        )
+        status = response.status_code
+        if 200 <= status < 300:
+            return self._decode(body, response)
+        raise self._status_error(response, body)
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        cap = self.policy.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_big()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_big()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_big(self) -> BadResponseError:
+        megabytes = self.policy.max_body_bytes / (1024 * 1024)
+        return self._error(
+            BadResponseError,
+            f"{self.title} sent a response larger than {megabytes:g} MB, which was refused",
+        )
+
+    def _decode(self, body: bytes, response: httpx.Response) -> Any:
+        if not body.strip():
+            raise self._error(BadResponseError, f"{self.title} sent an empty response")
+        try:
+            return json.loads(body, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            pass
+        if _looks_like_html(body, response):
+            raise self._error(
+                BadResponseError,
+                f"{self.title} sent an HTML page instead of JSON "
+                f"(HTTP {response.status_code}; a proxy or gateway may be in the way)",
+            )
+        raise self._error(
+            BadResponseError, f"{self.title} sent a response that is not valid JSON"
+        )
+
+    def _status_error(self, response: httpx.Response, body: bytes) -> Exception:
+        status = response.status_code
+        label = f"HTTP {status} {_REASONS.get(status, response.reason_phrase or '')}".strip()
+        detail = self._server_message(body, response)
+        said = f": {detail}" if detail else ""
+        if 300 <= status < 400:
+            return self._error(
+                BadResponseError,
+                f"{self.title} answered with a redirect ({label}), which is not followed "
+                "so the token is never sent to another address",
+                status,
+            )
+        if status == 401:
+            return self._error(AuthError, f"{self.title} refused the token ({label}){said}", status)
+        if status == 403:
+            return self._error(
+                AuthError, f"{self.title} says the token lacks permission ({label}){said}", status
+            )
+        if status == 404:
+            return self._error(
+                NotFoundError, f"{self.title} has no such resource ({label}){said}", status
+            )
+        if status == 429:
+            wait = self._retry_after(response)
+            when = f"; it asks to wait {wait:g} s" if wait is not None else ""
+            error = RateLimitedError(
+                f"{self.title} is rate limiting requests ({label}){when}{said}",
+                retry_after=wait,
+                account=self.account,
+            )
+            return _Retryable(error, wait)
+        if status >= 500:
+            return _Retryable(
+                self._error(
+                    UnavailableError, f"{self.title} failed on its side ({label}){said}", status
+                )
+            )
+        return self._error(ProviderError, f"{self.title} refused the request ({label}){said}", status)
+
+    def _server_message(self, body: bytes, response: httpx.Response) -> str:
+        """The provider's own error text, cleaned, on one line, capped, token scrubbed."""
+        text = ""
+        try:
+            data = json.loads(body, parse_constant=_reject_constant) if body.strip() else None
+        except (ValueError, RecursionError):
+            data = None
+            if _looks_like_html(body, response):
+                text = "the answer was an HTML page, not JSON"
+        if isinstance(data, dict):
+            text = _message_from_error_body(data)
+        elif isinstance(data, str):
+            text = data
+        text = one_line(clean(text, 300)).strip()
+        return self._scrub(text)
+
+    def _scrub(self, text: str) -> str:
+        if self._token and len(self._token.reveal()) >= 4 and self._token.reveal() in text:
+            return text.replace(self._token.reveal(), "***")
+        return text
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        raw = response.headers.get("retry-after")
+        if raw is None:
+            return None
+        cap = self.policy.retry_after_cap
+        raw = raw.strip()
+        try:
+            seconds = float(raw)
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(raw)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return None
+            if when is None:
+                return None
+            seconds = max(1.0, (when - _aware(self.clock())).total_seconds())
+        if seconds != seconds:  # NaN
+            return None
+        return min(max(seconds, 0.0), cap)
+
+    def _error(
+        self, cls: type[ProviderError], message: str, status: int | None = None
+    ) -> Any:
+        return cls(self._scrub(message) + ".", account=self.account, status_code=status)
+
+    def bad_shape(self, what: str) -> BadResponseError:
+        """The error for a body of the wrong shape: "Zoo sent ... without ..."."""
+        result: BadResponseError = self._error(
+            BadResponseError, f"{self.title} sent a response of an unexpected shape ({what})"
+        )
+        return result
+
+    async def paginate(
+        self,
+        url: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        items_key: str = "items",
+        token_param: str = "page_token",
+        next_key: str = "next_page",
+        max_pages: int | None = None,
+        max_items: int | None = None,
+        stop: Callable[[Sequence[Any]], bool] | None = None,
+    ) -> Page:
+        """Follow a cursor-paged list until its end, a repeated token or the page cap.
+
+        Args:
+            url: The list path.
+            params: Query parameters of the first page (kept on every page).
+            items_key: The key of the items array.
+            token_param: The query parameter that carries the cursor.
+            next_key: The key of the next cursor in the body.
+            max_pages: Stop after this many pages (default: the policy's cap).
+            max_items: Stop once this many items were read.
+            stop: Called with each page's items; True ends paging early (incremental).
+
+        Returns:
+            The items of every page read, and whether the list was read to its end.
+
+        Raises:
+            BadResponseError: A page is not an object with an items array.
+        """
+        cap = max_pages or self.policy.max_pages
+        seen: set[str] = set()
+        items: list[Any] = []
+        raws: list[Any] = []
+        query = dict(params or {})
+        pages = 0
+        async with self.poll():
+            while True:
+                body = await self._get_with_retries(url, query)
+                pages += 1
+                raws.append(body)
+                page_items = body.get(items_key) if isinstance(body, dict) else None
+                if not isinstance(page_items, list):
+                    raise self._error(
+                        BadResponseError,
+                        f"{self.title} sent a list page without an {items_key!r} array",
+                    )
+                items.extend(page_items)
+                next_token = body.get(next_key)
+                if next_token is None or next_token == "" or not isinstance(next_token, str | int):
+                    return Page(items, True, pages, raws)
+                if not page_items or (stop is not None and stop(page_items)):
+                    return Page(items, not page_items, pages, raws)
+                if max_items is not None and len(items) >= max_items:
+                    return Page(items, False, pages, raws)
+                next_token = str(next_token)
+                if next_token in seen:
+                    logger.warning(
+                        "%s: %s repeated a page token; paging stopped after %d pages",
+                        self.account,
+                        self.title,
+                        pages,
+                    )
+                    return Page(items, False, pages, raws)
+                if pages >= cap:
+                    return Page(items, False, pages, raws)
+                seen.add(next_token)
+                query[token_param] = next_token
+
+
+def _message_from_error_body(data: dict[str, Any]) -> str:
+    """Zoo `message`, Metafold `description`/`msg`/`errors`, hdrjpg `errorDescription`,
+    LettrLabs envelope `errors`."""
+    for key in ("message", "errorDescription", "description", "msg", "detail", "error"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        parts = []
+        for entry in errors[:3]:
+            if isinstance(entry, str):
+                parts.append(entry)
+            elif isinstance(entry, dict):
+                parts.append(" ".join(str(v) for v in entry.values() if isinstance(v, str)))
+        return "; ".join(p for p in parts if p)
+    return ""
+
+
+def _reject_constant(name: str) -> None:
+    """JSON `NaN`/`Infinity` decode as None: never a non-finite number downstream."""
+    return None
+
+
+def _looks_like_html(body: bytes, response: httpx.Response) -> bool:
+    if "html" in response.headers.get("content-type", "").lower():
+        return True
+    head = body[:200].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _kind_of_timeout(exc: httpx.TimeoutException) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "no connection within the connect timeout"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "no data within the read timeout"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "all connections busy"
+    return "the request took too long"
+
+
+def _network_reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or no route"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the connection was closed mid-answer"
+    if isinstance(exc, httpx.ReadError):
+        return "the connection was reset"
+    return "network error"
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- ingest helpers: typed, tolerant reads of decoded JSON, cleaned once ---------------
+
+
+def text(data: Mapping[str, Any], key: str, limit: int = 500) -> str | None:
+    """A cleaned string field; numbers become text; anything else (or "") is None."""
+    value = data.get(key)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        cleaned = clean(value, limit)
+        return cleaned if cleaned else None
+    return None
+
+
+def long_text(data: Mapping[str, Any], key: str) -> str | None:
+    """A cleaned free-text field (errors, KCL code), capped at the long limit."""
+    return text(data, key, LONG_LIMIT)
+
+
+def ident(data: Mapping[str, Any], key: str) -> str | None:
+    """An id field (string or integer) as cleaned text."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | str):
+        cleaned = clean(value, 200).strip()
+        return cleaned or None
+    return None
+
+
+def integer(data: Mapping[str, Any], key: str) -> int | None:
+    """An integer field; integral floats are accepted, anything else is None."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def number(data: Mapping[str, Any], key: str) -> float | None:
+    """A finite number field, else None."""
+    return finite_number(data.get(key))
+
+
+def boolean(data: Mapping[str, Any], key: str) -> bool | None:
+    """A boolean field, else None."""
+    value = data.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def timestamp(data: Mapping[str, Any], key: str) -> datetime | None:
+    """An ISO 8601 or RFC 1123 timestamp field, else None."""
+    return parse_timestamp(data.get(key))
+
+
+def texts(data: Mapping[str, Any], key: str, limit: int = LONG_LIMIT) -> tuple[str, ...]:
+    """A list-of-strings field, cleaned; non-strings in it are dropped."""
+    value = data.get(key)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    return tuple(clean(v, limit) for v in value[:200] if isinstance(v, str) and v)
+
+
+def mapping(data: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """An object field, else None."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def tree(value: Any) -> Any:
+    """Decoded JSON with every string cleaned (for metadata, options, params)."""
+    return clean_tree(value)
+
+
+def require_object(client: ApiClient, body: Any, what: str) -> dict[str, Any]:
+    """The body as an object, or `BadResponseError` naming what was expected."""
+    if isinstance(body, dict):
+        return body
+    raise client.bad_shape(what)
+
+
+async def gather_limited(
+    ids: Sequence[str],
+    fetch: Callable[[str], Awaitable[T]],
+    limit: int,
+) -> tuple[dict[str, T], dict[str, ProviderError]]:
+    """Run `fetch` for each id concurrently, at most `limit` at once.
+
+    Returns:
+        (results by id, errors by id). Only `ProviderError` is caught; the order of ids
+        is kept in the results.
+    """
+    semaphore = asyncio.Semaphore(max(1, limit))
+    results: dict[str, T] = {}
+    errors: dict[str, ProviderError] = {}
+
+    async def one(item_id: str) -> None:
+        async with semaphore:
+            try:
+                results[item_id] = await fetch(item_id)
+            except ProviderError as exc:
+                errors[item_id] = exc
+
+    await asyncio.gather(*(one(i) for i in dict.fromkeys(ids)))
+    ordered = {i: results[i] for i in dict.fromkeys(ids) if i in results}
+    return ordered, errors
+
+
+def tracked_failure(
+    errors: Mapping[str, ProviderError], attempted: int
+) -> ProviderError | None:
+    """The error to raise when every tracked poll failed for one reason other than 404.
+
+    A source that only polls tracked ids is down (not just missing a job) when all of
+    them fail alike: a refused token, an outage.
+    """
+    if attempted == 0 or len(errors) < attempted:
+        return None
+    others = [e for e in errors.values() if not isinstance(e, NotFoundError)]
+    if len(others) < attempted:
+        return None
+    return others[0]

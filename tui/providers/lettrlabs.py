@@ -1,0 +1,185 @@
+"""LettrLabs: `GET /v1/conversions` and `GET /v1/conversions/{id}/status`, in their envelope.
+
+Every answer is the envelope `{profile, payload, errors, hasErrors, warnings, hasWarnings,
+metadata}`. The status values are undocumented: the obvious words map, anything else is
+`unknown`, and `hasErrors` on a status answer counts as failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import httpx
+
+from tui.clock import Clock, utc_now
+from tui.config import AccountConfig
+from tui.details import LettrLabsDetail, LettrLabsProfile
+from tui.errors import NotFoundError
+from tui.models import Job, JobKind, ProviderName, map_state
+from tui.providers.base import Capabilities, ListQuery, ListResult
+from tui.providers.http import (
+    DEFAULT_POLICY,
+    ApiClient,
+    HttpPolicy,
+    boolean,
+    gather_limited,
+    ident,
+    mapping,
+    path,
+    text,
+    texts,
+    timestamp,
+    tracked_failure,
+    tree,
+)
+
+
+class LettrLabsProvider:
+    """One LettrLabs account: the conversions list plus tracked conversion ids."""
+
+    provider: ClassVar[ProviderName] = ProviderName.LETTRLABS
+    capabilities = Capabilities(lists=True)
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = utc_now,
+        policy: HttpPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.account = account.name
+        self._tracked_config = account.track
+        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client. Safe to call twice."""
+        await self._http.aclose()
+
+    async def list_jobs(self, query: ListQuery) -> ListResult:
+        """The conversions list, then the tracked ids it did not include, polled a few at once."""
+        async with self._http.poll() as poll:
+            body = await self._http.get_json("v1/conversions")
+            envelope = self._envelope(body)
+            payload = envelope.get("payload")
+            if payload is None and envelope.get("hasErrors") is True:
+                raise self._http.bad_shape(
+                    "; ".join(texts(envelope, "errors", 300)) or "hasErrors without a payload"
+                )
+            if not isinstance(payload, list):
+                raise self._http.bad_shape("'payload' is not a list of conversions")
+            jobs: dict[str, Job] = {}
+            for item in payload:
+                job = parse_status(item, self.account) if isinstance(item, dict) else None
+                if job is not None:
+                    jobs.setdefault(job.id, job)
+            wanted = [
+                i
+                for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
+                if i not in query.skip_ids and i not in jobs
+            ]
+            details, errors = await gather_limited(
+                wanted, self._fetch, self._http.policy.concurrency
+            )
+        for detail in details.values():
+            jobs[detail.job.id] = detail.job
+        return ListResult(jobs=list(jobs.values()), tracked_errors=errors, requests=poll.requests)
+
+    async def get_job(self, job_id: str, parent_id: str | None = None) -> LettrLabsDetail:
+        """The status of conversion `job_id`, with errors, warnings, metadata and profile."""
+        async with self._http.poll():
+            return await self._fetch(job_id)
+
+    async def _fetch(self, job_id: str) -> LettrLabsDetail:
+        if not job_id.strip().isdigit():
+            raise NotFoundError(
+                f"LettrLabs conversion ids are numbers, and {job_id[:40]!r} is not one.",
+                account=self.account,
+            )
+        body = await self._http.get_json(path("v1", "conversions", job_id.strip(), "status"))
+        detail = parse_status_envelope(self._envelope(body), self.account, raw=body)
+        if detail is None:
+            raise self._http.bad_shape("a status without a conversion payload")
+        return detail
+
+    def _envelope(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise self._http.bad_shape("not the LettrLabs envelope")
+        return body
+
+
+def parse_status(data: dict[str, Any], account: str, *, has_errors: bool = False,
+                 error: str | None = None) -> Job | None:
+    """One conversion payload as a normalized job (None without an id)."""
+    conversion_id = ident(data, "id")
+    if conversion_id is None:
+        return None
+    status = text(data, "status", 100) or ""
+    uploaded = timestamp(data, "uploadDate")
+    return Job(
+        account=account,
+        provider=ProviderName.LETTRLABS,
+        kind=JobKind.CONVERSION,
+        id=conversion_id,
+        name=text(data, "fileName") or f"conversion {conversion_id}",
+        status=status,
+        state=map_state(ProviderName.LETTRLABS, JobKind.CONVERSION, status, has_errors=has_errors),
+        created_at=uploaded,
+        updated_at=uploaded,
+        error=error,
+    )
+
+
+def parse_status_envelope(
+    envelope: dict[str, Any], account: str, raw: Any = None
+) -> LettrLabsDetail | None:
+    """The status envelope as a detail (None when its payload is not a conversion)."""
+    payload = envelope.get("payload")
+    if isinstance(payload, list) and payload and isinstance(payload[0], dict):
+        payload = payload[0]
+    if not isinstance(payload, dict):
+        return None
+    errors = texts(envelope, "errors")
+    warnings = texts(envelope, "warnings")
+    has_errors = boolean(envelope, "hasErrors")
+    has_errors = bool(errors) if has_errors is None else has_errors
+    has_warnings = boolean(envelope, "hasWarnings")
+    has_warnings = bool(warnings) if has_warnings is None else has_warnings
+    job = parse_status(
+        payload,
+        account,
+        has_errors=has_errors,
+        error=("; ".join(errors) or "the status reports errors") if has_errors else None,
+    )
+    if job is None:
+        return None
+    metadata = mapping(envelope, "metadata")
+    return LettrLabsDetail(
+        job=job,
+        raw=raw if raw is not None else envelope,
+        file_name=text(payload, "fileName"),
+        data_source_type=text(payload, "dataSourceType", 200),
+        upload_date=timestamp(payload, "uploadDate"),
+        errors=errors,
+        warnings=warnings,
+        has_errors=has_errors,
+        has_warnings=has_warnings,
+        metadata=tree(metadata) if metadata is not None else None,
+        profile=_parse_profile(mapping(envelope, "profile")),
+    )
+
+
+def _parse_profile(data: dict[str, Any] | None) -> LettrLabsProfile | None:
+    if data is None:
+        return None
+    return LettrLabsProfile(
+        id=ident(data, "id"),
+        email=text(data, "email", 320),
+        first_name=text(data, "firstName", 200),
+        last_name=text(data, "lastName", 200),
+        company=text(data, "company", 200),
+        created_at=timestamp(data, "created"),
+    )
+
+
+__all__ = ["LettrLabsProvider", "parse_status", "parse_status_envelope"]

@@ -1,0 +1,304 @@
+"""Metafold: project jobs, with `sort` and `q` pushed to the server.
+
+Projects are discovered with `GET /projects` when the account says `projects = ["all"]`;
+each project's `GET /projects/{pid}/jobs` is a bare array (no paging) and they are fetched
+concurrently. Timestamps come as ISO 8601 or RFC 1123; params are strings that are often
+JSON, decoded where they are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar
+
+import httpx
+
+from tui.clock import Clock, utc_now
+from tui.config import AccountConfig
+from tui.details import Asset, MetafoldDetail, MetafoldIO, Param
+from tui.errors import NotFoundError, ProviderError
+from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state
+from tui.providers.base import Capabilities, ListQuery, ListResult
+from tui.providers.http import (
+    DEFAULT_POLICY,
+    ApiClient,
+    HttpPolicy,
+    gather_limited,
+    ident,
+    integer,
+    long_text,
+    mapping,
+    path,
+    text,
+    timestamp,
+    tree,
+)
+from tui.sanitize import LONG_LIMIT, clean
+
+_SORT_FIELDS = {
+    "created_at": "created",
+    "started_at": "started",
+    "finished_at": "finished",
+    "name": "name",
+    "id": "id",
+}
+_SIMPLE_TEXT = re.compile(r"[A-Za-z0-9_.\-/]{1,100}")
+
+
+class MetafoldProvider:
+    """One Metafold account: the jobs of its projects."""
+
+    provider: ClassVar[ProviderName] = ProviderName.METAFOLD
+    capabilities = Capabilities(
+        lists=True,
+        server_filters=frozenset({"states", "status", "text"}),
+        server_sorts=frozenset(_SORT_FIELDS),
+    )
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = utc_now,
+        policy: HttpPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.account = account.name
+        self._projects = account.projects
+        self._tracked_config = account.track
+        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
+        self._project_of: dict[str, str] = {}
+        """Which project a job id was last seen in (ids are unique across projects)."""
+
+    async def aclose(self) -> None:
+        """Close the HTTP client. Safe to call twice."""
+        await self._http.aclose()
+
+    async def list_jobs(self, query: ListQuery) -> ListResult:
+        """Every watched project's jobs, fetched concurrently, with sort and q on the server."""
+        params, applied = server_params(query)
+        async with self._http.poll() as poll:
+            projects = await self._project_ids()
+            listed, errors = await gather_limited(
+                projects,
+                lambda pid: self._http.get_json(path("projects", pid, "jobs"), params),
+                self._http.policy.concurrency,
+            )
+            if errors:
+                raise next(iter(errors.values()))
+            jobs: dict[str, Job] = {}
+            for pid, body in listed.items():
+                if not isinstance(body, list):
+                    raise self._http.bad_shape(f"the jobs of project {pid} are not a list")
+                for item in body:
+                    job = parse_job(item, self.account, pid) if isinstance(item, dict) else None
+                    if job is not None and job.id not in jobs:
+                        jobs[job.id] = job
+                        self._project_of[job.id] = job.parent_id or pid
+            wanted = [
+                i
+                for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
+                if i not in query.skip_ids and i not in jobs
+            ]
+            tracked, tracked_errors = await gather_limited(
+                wanted, self._fetch_job, self._http.policy.concurrency
+            )
+        for job in tracked.values():
+            jobs[job.id] = job
+        return ListResult(
+            jobs=list(jobs.values()),
+            applied=applied,
+            tracked_errors=tracked_errors,
+            requests=poll.requests,
+        )
+
+    async def get_job(self, job_id: str, parent_id: str | None = None) -> MetafoldDetail:
+        """One job with assets, decoded params and its `needs` resolved to upstream jobs."""
+        async with self._http.poll():
+            body, project_id = await self._find_job(job_id, parent_id)
+            detail = parse_detail(body, self.account, project_id)
+            if detail is None:
+                raise self._http.bad_shape("a job without an id")
+            upstream_project = detail.project_id or project_id
+            upstream, _ = await gather_limited(
+                list(detail.needs),
+                lambda uid: self._fetch_job(uid, upstream_project),
+                self._http.policy.concurrency,
+            )
+        return _with_upstream(detail, tuple(upstream.values()))
+
+    async def _project_ids(self) -> list[str]:
+        if tuple(self._projects) != ("all",):
+            return list(dict.fromkeys(self._projects))
+        body = await self._http.get_json("projects")
+        if not isinstance(body, list):
+            raise self._http.bad_shape("the project list is not a list")
+        return list(dict.fromkeys(pid for p in body if isinstance(p, dict) and (pid := ident(p, "id"))))
+
+    async def _fetch_job(self, job_id: str, parent_id: str | None = None) -> Job:
+        body, project_id = await self._find_job(job_id, parent_id)
+        job = parse_job(body, self.account, project_id) if isinstance(body, dict) else None
+        if job is None:
+            raise self._http.bad_shape("a job without an id")
+        return job
+
+    async def _find_job(self, job_id: str, parent_id: str | None) -> tuple[dict[str, Any], str]:
+        """GET the job from its project; without one, try each watched project."""
+        candidates = [parent_id] if parent_id else []
+        known = self._project_of.get(job_id)
+        if not candidates and known:
+            candidates = [known]
+        if not candidates:
+            candidates = await self._project_ids()
+        last: ProviderError | None = None
+        for project_id in candidates:
+            try:
+                body = await self._http.get_json(path("projects", project_id, "jobs", job_id))
+            except NotFoundError as exc:
+                last = exc
+                continue
+            if not isinstance(body, dict):
+                raise self._http.bad_shape("a job that is not an object")
+            self._project_of[job_id] = project_id
+            return body, project_id
+        raise last or NotFoundError(
+            f"Metafold has no job {clean(job_id, 60)!r} in the watched projects.",
+            account=self.account,
+        )
+
+
+def server_params(query: ListQuery) -> tuple[dict[str, str], frozenset[str]]:
+    """`sort` and `q` for a query, and which parts of it they apply."""
+    params: dict[str, str] = {}
+    applied: set[str] = set()
+    if query.sort_key in _SORT_FIELDS:
+        params["sort"] = f"{_SORT_FIELDS[query.sort_key]}:{-1 if query.descending else 1}"
+        applied.add("sort")
+    terms: list[str] = []
+    if query.status is not None:
+        if query.status in METAFOLD_STATES:
+            terms.append(f"state:{query.status}")
+            applied.add("status")
+    elif len(query.states) == 1:
+        matching = [
+            s for s in METAFOLD_STATES
+            if map_state(ProviderName.METAFOLD, JobKind.JOB, s) in query.states
+        ]
+        if len(matching) == 1:
+            terms.append(f"state:{matching[0]}")
+            applied.add("states")
+    if query.text and _SIMPLE_TEXT.fullmatch(query.text):
+        terms.append(f"name:*{query.text}*")
+        applied.add("text")
+    if terms:
+        params["q"] = " AND ".join(terms)
+    return params, frozenset(applied)
+
+
+def parse_job(data: dict[str, Any], account: str, project_id: str | None = None) -> Job | None:
+    """One Metafold job as a normalized job (None without an id)."""
+    job_id = ident(data, "id")
+    if job_id is None:
+        return None
+    state = text(data, "state", 100) or ""
+    created = timestamp(data, "created")
+    started = timestamp(data, "started")
+    finished = timestamp(data, "finished")
+    moments = [m for m in (created, started, finished) if m is not None]
+    job_type = text(data, "type", 200)
+    normalized = map_state(ProviderName.METAFOLD, JobKind.JOB, state)
+    return Job(
+        account=account,
+        provider=ProviderName.METAFOLD,
+        kind=JobKind.JOB,
+        id=job_id,
+        name=text(data, "name") or job_type or f"job {job_id}",
+        status=state,
+        state=normalized,
+        created_at=created,
+        started_at=started,
+        finished_at=finished,
+        updated_at=max(moments) if moments else None,
+        error=long_text(data, "error"),
+        parent_id=ident(data, "project_id") or project_id,
+    )
+
+
+def parse_detail(data: dict[str, Any], account: str, project_id: str | None = None) -> MetafoldDetail | None:
+    """One job as a detail; `upstream` is left empty for the caller to resolve."""
+    job = parse_job(data, account, project_id)
+    if job is None:
+        return None
+    needs_raw = data.get("needs")
+    needs = tuple(
+        n for n in (clean(v, 200) for v in (needs_raw if isinstance(needs_raw, list) else [])
+                    if isinstance(v, str | int) and not isinstance(v, bool)) if n
+    )
+    return MetafoldDetail(
+        job=job,
+        raw=data,
+        type=text(data, "type", 200),
+        project_id=job.parent_id,
+        workflow_id=ident(data, "workflow_id"),
+        inputs=_parse_io(mapping(data, "inputs")),
+        outputs=_parse_io(mapping(data, "outputs")),
+        needs=needs,
+    )
+
+
+def _with_upstream(detail: MetafoldDetail, upstream: tuple[Job, ...]) -> MetafoldDetail:
+    from dataclasses import replace
+
+    return replace(detail, upstream=upstream)
+
+
+def _parse_io(data: dict[str, Any] | None) -> MetafoldIO:
+    if data is None:
+        return MetafoldIO()
+    assets_raw = mapping(data, "assets") or {}
+    params_raw = mapping(data, "params") or {}
+    assets = tuple(
+        _parse_asset(clean(name, 200), value)
+        for name, value in list(assets_raw.items())[:500]
+        if isinstance(value, dict)
+    )
+    params = tuple(_parse_param(clean(name, 200), value) for name, value in list(params_raw.items())[:500])
+    return MetafoldIO(assets=assets, params=params)
+
+
+def _parse_asset(name: str, data: dict[str, Any]) -> Asset:
+    return Asset(
+        name=name,
+        id=ident(data, "id"),
+        filename=text(data, "filename"),
+        size=integer(data, "size"),
+        checksum=text(data, "checksum", 200),
+        created_at=timestamp(data, "created"),
+        modified_at=timestamp(data, "modified"),
+        project_id=ident(data, "project_id"),
+        job_id=ident(data, "job_id"),
+    )
+
+
+def _parse_param(name: str, value: Any) -> Param:
+    """A param value: JSON text is decoded, other text stays text."""
+    if not isinstance(value, str):
+        if value is None:
+            return Param(name=name, text="null")
+        return Param(name=name, text=clean(json.dumps(value), LONG_LIMIT), decoded_json=tree(value))
+    decoded: Any = None
+    stripped = value.strip()
+    if stripped and len(stripped) <= 1_000_000:
+        try:
+            decoded = json.loads(stripped, parse_constant=lambda _: None)
+        except (ValueError, RecursionError):
+            decoded = None
+    return Param(
+        name=name,
+        text=clean(value, LONG_LIMIT),
+        decoded_json=tree(decoded) if decoded is not None else None,
+    )
+
+
+__all__ = ["MetafoldProvider", "parse_detail", "parse_job", "server_params"]

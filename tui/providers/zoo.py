@@ -1,0 +1,613 @@
+"""Zoo: async operations and org dataset conversions of one account.
+
+Async operations are listed with `GET /async/operations` (status, sort_by, limit, cursor
+paging) where the token may list them (`async_operations = "list"`), and otherwise, like
+every tracked id, polled one by one from `GET /async/operations/{id}`. Dataset conversions
+come from `GET /org/datasets/{id}/conversions` (filter, sort_by, q, cursor paging) for the
+configured datasets or, with `datasets = ["all"]`, those `GET /org/datasets` returns. Sorted
+by `updated_at` descending, an incremental refresh reads only the pages it needs to see
+what changed since the last one. Both the seed's enum sets (11 phases, 7 statuses) and
+the current ones (12 phases, 10 statuses) parse; unknown values are `unknown`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Awaitable, Sequence
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import httpx
+
+from tui.clock import Clock, utc_now
+from tui.config import AccountConfig
+from tui.details import (
+    SnapshotImage,
+    ZooAsyncDetail,
+    ZooConversionDetail,
+    ZooDatasetStats,
+    ZooOutputFile,
+)
+from tui.errors import AuthError, NotFoundError, ProviderError
+from tui.models import (
+    ZOO_ASYNC_STATUSES,
+    ZOO_DATASET_STATUSES,
+    ZOO_PHASES,
+    ZOO_SEED_PHASES,
+    Job,
+    JobKind,
+    JobState,
+    ProviderName,
+    clamp_progress,
+    map_state,
+)
+from tui.providers.base import Capabilities, ListQuery, ListResult
+from tui.providers.http import (
+    DEFAULT_POLICY,
+    ApiClient,
+    HttpPolicy,
+    boolean,
+    gather_limited,
+    ident,
+    integer,
+    long_text,
+    mapping,
+    number,
+    path,
+    text,
+    timestamp,
+    tracked_failure,
+    tree,
+)
+from tui.sanitize import clean, one_line
+
+PAGE_SIZE = 100
+"""Items asked for per page."""
+MAX_IMAGES = 32
+"""Snapshot images decoded per list."""
+MAX_IMAGE_BYTES = 4 * 1024 * 1024
+
+STATUS_MEANINGS: dict[str, str] = {
+    "queued": "Pending conversion.",
+    "in_progress": "The file is currently being converted.",
+    "canceled": "The file will not be converted.",
+    "success": "Conversion finished successfully.",
+    "error_user": "Conversion failed because the file is broken, for example empty.",
+    "error_geometry_mismatch": "The raw KCL geometry differs from the source beyond the threshold.",
+    "error_execution": "The generated KCL failed to execute.",
+    "error_connection": "A required service or connection was unavailable.",
+    "error_unsupported": "No converter handles this file; retry with a new converter version.",
+    "error_internal": "An unrecoverable internal error; retry with a new converter version.",
+}
+"""The documented meaning of each dataset conversion status (current and seed sets)."""
+
+_CURRENT_ONLY_STATUSES = frozenset(
+    {"error_geometry_mismatch", "error_execution", "error_connection"}
+)
+_SORT_MODES = {"created_at": "created_at", "updated_at": "updated_at", "status": "status"}
+
+
+class ZooProvider:
+    """One Zoo account: its async operations and its org dataset conversions."""
+
+    provider: ClassVar[ProviderName] = ProviderName.ZOO
+    capabilities = Capabilities(
+        lists=True,
+        server_filters=frozenset({"states", "status", "text"}),
+        server_sorts=frozenset({"created_at", "updated_at", "status"}),
+        incremental=True,
+    )
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = utc_now,
+        policy: HttpPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.account = account.name
+        self._list_async = account.async_operations == "list"
+        self._datasets = account.datasets
+        self._tracked_config = account.track
+        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
+        self._dataset_of: dict[str, str] = {}
+        """Dataset id of each conversion id seen in a listing."""
+
+    async def aclose(self) -> None:
+        """Close the HTTP client. Safe to call twice."""
+        await self._http.aclose()
+
+    # --- listing ------------------------------------------------------------------------
+
+    async def list_jobs(self, query: ListQuery) -> ListResult:
+        """Async operations (listed or tracked) and dataset conversions, all concurrently."""
+        async with self._http.poll() as poll:
+            surfaces: list[Awaitable[_Listed]] = [self._list_conversions(query)]
+            if self._list_async:
+                surfaces.append(self._list_async_operations(query))
+            outcomes = await asyncio.gather(*surfaces, return_exceptions=True)
+            listed: list[_Listed] = []
+            for outcome in outcomes:
+                if isinstance(outcome, ProviderError):
+                    raise outcome
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                listed.append(outcome)
+            jobs: dict[str, Job] = {}
+            for part in listed:
+                for job in part.jobs:
+                    jobs.setdefault(job.id, job)
+            wanted = [
+                i
+                for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
+                if i not in query.skip_ids and i not in jobs
+            ]
+            tracked, errors = await gather_limited(
+                wanted, self._fetch_async_job, self._http.policy.concurrency
+            )
+        if not listed or all(not part.listing for part in listed):
+            failure = tracked_failure(errors, len(wanted))
+            if failure is not None:
+                raise failure
+        jobs.update(tracked)
+        listings = [part for part in listed if part.listing]
+        applied = (
+            frozenset.intersection(*(part.applied for part in listings)) if listings else frozenset()
+        )
+        return ListResult(
+            jobs=list(jobs.values()),
+            applied=applied,
+            complete=all(part.complete for part in listed),
+            incremental=any(part.incremental for part in listed),
+            tracked_errors=errors,
+            requests=poll.requests,
+        )
+
+    async def _list_async_operations(self, query: ListQuery) -> _Listed:
+        params: dict[str, object] = {
+            "limit": min(query.limit or PAGE_SIZE, PAGE_SIZE),
+            "sort_by": "created_at_ascending"
+            if (query.sort_key == "created_at" and not query.descending)
+            else "created_at_descending",
+        }
+        applied = {"sort"} if query.sort_key in (None, "created_at") else set()
+        status, which = _single_status(query, ZOO_ASYNC_STATUSES, JobKind.ASYNC_OPERATION)
+        if status is not None:
+            params["status"] = status
+            applied.add(which)
+        try:
+            page = await self._http.paginate("async/operations", params, max_items=query.limit)
+        except (AuthError, NotFoundError) as exc:
+            raise AuthError(
+                f"Zoo does not let this token list async operations (HTTP {exc.status_code}); "
+                'set async_operations = "tracked" for this account to poll tracked ids instead.',
+                account=self.account,
+                status_code=exc.status_code,
+            ) from exc
+        jobs = [
+            job
+            for job in (parse_async_job(i, self.account) for i in page.items if isinstance(i, dict))
+            if job is not None
+        ]
+        return _Listed(jobs, frozenset(applied), page.complete)
+
+    async def _list_conversions(self, query: ListQuery) -> _Listed:
+        datasets = await self._dataset_ids()
+        if not datasets:
+            return _Listed([], frozenset(), True, listing=False)
+        params, applied, incremental = self._conversion_params(query)
+        since = query.updated_since
+
+        def older_than_since(items: Sequence[Any]) -> bool:
+            if since is None:
+                return False
+            for item in items:
+                updated = timestamp(item, "updated_at") if isinstance(item, dict) else None
+                if updated is not None and updated < since:
+                    return True
+            return False
+
+        async def one(dataset_id: str) -> tuple[list[Job], bool]:
+            page = await self._http.paginate(
+                path("org", "datasets", dataset_id, "conversions"),
+                params,
+                max_items=query.limit,
+                stop=older_than_since if incremental else None,
+            )
+            found = []
+            for item in page.items:
+                job = parse_conversion_job(item, self.account, dataset_id) if isinstance(item, dict) else None
+                if job is not None:
+                    found.append(job)
+                    self._dataset_of[job.id] = job.parent_id or dataset_id
+            return found, page.complete
+
+        results, errors = await gather_limited(datasets, one, self._http.policy.concurrency)
+        if errors:
+            raise next(iter(errors.values()))
+        jobs = [job for found, _ in results.values() for job in found]
+        complete = all(done for _, done in results.values())
+        return _Listed(jobs, applied, complete or incremental, incremental=incremental)
+
+    def _conversion_params(self, query: ListQuery) -> tuple[dict[str, object], frozenset[str], bool]:
+        params: dict[str, object] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
+        applied: set[str] = set()
+        incremental = query.updated_since is not None
+        if incremental:
+            params["sort_by"] = "updated_at_descending"
+            if query.sort_key == "updated_at" and query.descending:
+                applied.add("sort")
+        elif query.sort_key in _SORT_MODES:
+            direction = "descending" if query.descending else "ascending"
+            params["sort_by"] = f"{_SORT_MODES[query.sort_key]}_{direction}"
+            applied.add("sort")
+        status, which = _single_status(query, ZOO_DATASET_STATUSES, JobKind.DATASET_CONVERSION)
+        if status is not None:
+            params["filter"] = f"status:{status}"
+            applied.add(which)
+        if query.text:
+            params["q"] = query.text
+            applied.add("text")
+        return params, frozenset(applied), incremental
+
+    async def _dataset_ids(self) -> list[str]:
+        if tuple(self._datasets) != ("all",):
+            return list(dict.fromkeys(d for d in self._datasets if d))
+        page = await self._http.paginate("org/datasets", {"limit": PAGE_SIZE})
+        return list(
+            dict.fromkeys(
+                dataset_id
+                for item in page.items
+                if isinstance(item, dict) and (dataset_id := ident(item, "id"))
+            )
+        )
+
+    async def _fetch_async_job(self, job_id: str) -> Job:
+        return (await self._fetch_async(job_id)).job
+
+    async def _fetch_async(self, job_id: str) -> ZooAsyncDetail:
+        body = await self._http.get_json(path("async", "operations", job_id))
+        if not isinstance(body, dict):
+            raise self._http.bad_shape("an async operation that is not an object")
+        detail = parse_async_detail(body, self.account)
+        if detail is None:
+            raise self._http.bad_shape("an async operation without an id")
+        return detail
+
+    # --- detail -------------------------------------------------------------------------
+
+    async def get_job(
+        self, job_id: str, parent_id: str | None = None
+    ) -> ZooAsyncDetail | ZooConversionDetail:
+        """A dataset conversion (with its dataset's stats) when `parent_id` names a
+        dataset or the id was listed in one; otherwise an async operation."""
+        dataset_id = parent_id or self._dataset_of.get(job_id)
+        async with self._http.poll():
+            if dataset_id is None:
+                return await self._fetch_async(job_id)
+            body, stats = await asyncio.gather(
+                self._http.get_json(path("org", "datasets", dataset_id, "conversions", job_id)),
+                self._stats(dataset_id),
+            )
+        if not isinstance(body, dict):
+            raise self._http.bad_shape("a conversion that is not an object")
+        detail = parse_conversion_detail(body, self.account, dataset_id)
+        if detail is None:
+            raise self._http.bad_shape("a conversion without an id")
+        return replace(detail, stats=stats)
+
+    async def _stats(self, dataset_id: str) -> ZooDatasetStats | None:
+        """The dataset's conversion stats; a failure here leaves them out of the detail."""
+        try:
+            body = await self._http.get_json(path("org", "datasets", dataset_id, "stats"))
+        except ProviderError:
+            return None
+        return parse_stats(body, dataset_id) if isinstance(body, dict) else None
+
+
+class _Listed:
+    """What one surface's listing returned."""
+
+    __slots__ = ("applied", "complete", "incremental", "jobs", "listing")
+
+    def __init__(
+        self,
+        jobs: list[Job],
+        applied: frozenset[str],
+        complete: bool,
+        *,
+        incremental: bool = False,
+        listing: bool = True,
+    ) -> None:
+        self.jobs = jobs
+        self.applied = applied
+        self.complete = complete
+        self.incremental = incremental
+        self.listing = listing
+
+
+def _single_status(
+    query: ListQuery, statuses: Sequence[str], kind: JobKind
+) -> tuple[str | None, str]:
+    """The one raw status a query selects, if it selects exactly one (and which part)."""
+    if query.status is not None:
+        return (query.status, "status") if query.status in statuses else (None, "status")
+    if len(query.states) == 1:
+        matching = [s for s in statuses if map_state(ProviderName.ZOO, kind, s) in query.states]
+        if len(matching) == 1:
+            return matching[0], "states"
+    return None, "states"
+
+
+# --- parsing: async operations ------------------------------------------------------------
+
+
+def parse_async_job(data: dict[str, Any], account: str) -> Job | None:
+    """An async operation (list item or single GET) as a normalized job."""
+    job_id = ident(data, "id")
+    if job_id is None:
+        return None
+    status = text(data, "status", 100) or ""
+    state = map_state(ProviderName.ZOO, JobKind.ASYNC_OPERATION, status)
+    completed = timestamp(data, "completed_at")
+    return Job(
+        account=account,
+        provider=ProviderName.ZOO,
+        kind=JobKind.ASYNC_OPERATION,
+        id=job_id,
+        name=_async_name(data) or job_id,
+        status=status,
+        state=state,
+        created_at=timestamp(data, "created_at"),
+        started_at=timestamp(data, "started_at"),
+        finished_at=completed,
+        updated_at=timestamp(data, "updated_at"),
+        progress=1.0 if state is JobState.SUCCEEDED else None,
+        error=long_text(data, "error") if state is JobState.FAILED else None,
+    )
+
+
+def _async_name(data: dict[str, Any]) -> str | None:
+    kind = text(data, "type", 100)
+    if kind and kind.startswith("text_to_cad"):
+        prompt = text(data, "prompt", 120)
+        return one_line(prompt) if prompt else kind
+    src, out = text(data, "src_format", 50), text(data, "output_format", 50)
+    if kind and src and out:
+        return f"{kind} ({src} → {out})"
+    if kind and src:
+        return f"{kind} ({src})"
+    return kind
+
+
+def parse_async_detail(data: dict[str, Any], account: str) -> ZooAsyncDetail | None:
+    """An `AsyncApiCallOutput` (any type) or list item as a detail with every per-type field."""
+    job = parse_async_job(data, account)
+    if job is None:
+        return None
+    kind = text(data, "type", 100)
+    feedback = data.get("feedback")
+    return ZooAsyncDetail(
+        job=job,
+        raw=data,
+        type=kind,
+        worker=text(data, "worker", 200),
+        attempts=integer(data, "attempts"),
+        user_id=ident(data, "user_id"),
+        created_at=job.created_at,
+        started_at=job.started_at,
+        completed_at=job.finished_at,
+        updated_at=job.updated_at,
+        error=long_text(data, "error"),
+        src_format=text(data, "src_format", 50),
+        output_format=text(data, "output_format", 50),
+        src_format_options=tree(data.get("src_format_options")),
+        output_format_options=tree(data.get("output_format_options")),
+        output_unit=text(data, "output_unit", 50),
+        material_density=number(data, "material_density"),
+        material_density_unit=text(data, "material_density_unit", 50),
+        material_mass=number(data, "material_mass"),
+        material_mass_unit=text(data, "material_mass_unit", 50),
+        volume=number(data, "volume"),
+        mass=number(data, "mass"),
+        density=number(data, "density"),
+        surface_area=number(data, "surface_area"),
+        center_of_mass=_point(data.get("center_of_mass")),
+        prompt=long_text(data, "prompt"),
+        model=text(data, "model", 100),
+        model_version=text(data, "model_version", 100),
+        conversation_id=ident(data, "conversation_id"),
+        code=long_text(data, "code"),
+        kcl_version=text(data, "kcl_version", 100),
+        feedback=clean(feedback, 100) if isinstance(feedback, str) else None,
+        outputs=_output_files(data.get("outputs"), base64_values=kind != "text_to_cad_multi_file_iteration"),
+        input=tree(data.get("input")),
+        output=tree(data.get("output")),
+    )
+
+
+def _point(value: Any) -> tuple[float | None, float | None, float | None] | None:
+    if not isinstance(value, dict):
+        return None
+    return (number(value, "x"), number(value, "y"), number(value, "z"))
+
+
+def _output_files(value: Any, *, base64_values: bool) -> tuple[ZooOutputFile, ...]:
+    """(file name, decoded size) of each output; the contents are not kept."""
+    if not isinstance(value, dict):
+        return ()
+    files = []
+    for name, content in list(value.items())[:500]:
+        size: int | None = None
+        if isinstance(content, str):
+            if base64_values:
+                stripped = content.strip()
+                size = len(stripped) * 3 // 4 - (len(stripped) - len(stripped.rstrip("=")))
+            else:
+                size = len(content.encode("utf-8", "replace"))
+        files.append(ZooOutputFile(name=clean(name), size=size))
+    return tuple(files)
+
+
+# --- parsing: dataset conversions ----------------------------------------------------------
+
+
+def phases_for(data: dict[str, Any]) -> tuple[str, ...]:
+    """The phase list in force for a conversion payload.
+
+    `manual_kcl_override` (a phase and a required field) came with the 12-phase list, as
+    did the newer error statuses; without any of them it is the seed's 11-phase list.
+    """
+    status = data.get("status")
+    if (
+        "manual_kcl_override_active" in data
+        or data.get("phase") == "manual_kcl_override"
+        or status in _CURRENT_ONLY_STATUSES
+    ):
+        return ZOO_PHASES
+    return ZOO_SEED_PHASES
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    """The 2025 detail shape `{conversion: {...}, output}` flattened like the current one."""
+    inner = data.get("conversion")
+    if isinstance(inner, dict) and "id" not in data:
+        return {**inner, **{k: v for k, v in data.items() if k != "conversion"}}
+    return data
+
+
+def parse_conversion_job(data: dict[str, Any], account: str, dataset_id: str | None = None) -> Job | None:
+    """A dataset conversion summary (or details) as a normalized job."""
+    data = _flatten(data)
+    job_id = ident(data, "id")
+    if job_id is None:
+        return None
+    status = text(data, "status", 100) or ""
+    state = map_state(ProviderName.ZOO, JobKind.DATASET_CONVERSION, status)
+    phases = phases_for(data)
+    phase = text(data, "phase", 100)
+    progress = None
+    if phase in phases:
+        progress = clamp_progress(phases.index(phase) / (len(phases) - 1))
+    message = long_text(data, "status_message")
+    error = None
+    if state is JobState.FAILED:
+        error = message or STATUS_MEANINGS.get(status) or status
+    return Job(
+        account=account,
+        provider=ProviderName.ZOO,
+        kind=JobKind.DATASET_CONVERSION,
+        id=job_id,
+        name=text(data, "file_path") or job_id,
+        status=status,
+        state=state,
+        created_at=timestamp(data, "created_at"),
+        started_at=timestamp(data, "started_at"),
+        finished_at=timestamp(data, "completed_at") if state.is_terminal else None,
+        updated_at=timestamp(data, "updated_at"),
+        progress=progress,
+        error=error,
+        parent_id=ident(data, "dataset_id") or dataset_id,
+    )
+
+
+def parse_conversion_detail(
+    data: dict[str, Any], account: str, dataset_id: str | None = None
+) -> ZooConversionDetail | None:
+    """`OrgDatasetFileConversionDetails` as a detail, snapshot images decoded."""
+    flat = _flatten(data)
+    job = parse_conversion_job(flat, account, dataset_id)
+    if job is None:
+        return None
+    phases = phases_for(flat)
+    phase = text(flat, "phase", 100)
+    scores = tuple(
+        (label, score)
+        for label, key in (
+            ("raw_kcl", "raw_kcl_similarity_score"),
+            ("salon_kcl", "salon_kcl_similarity_score"),
+        )
+        if (score := number(flat, key)) is not None
+    )
+    metadata = mapping(flat, "metadata")
+    return ZooConversionDetail(
+        job=job,
+        raw=data,
+        dataset_id=job.parent_id,
+        phase=phase,
+        phase_index=phases.index(phase) if phase in phases else None,
+        phases=phases,
+        status_meaning=STATUS_MEANINGS.get(job.status),
+        status_message=long_text(flat, "status_message"),
+        file_path=text(flat, "file_path", 2000),
+        file_size=integer(flat, "file_size"),
+        file_etag=text(flat, "file_etag", 200),
+        scores=scores,
+        metadata=tree(metadata) if metadata is not None else None,
+        importer_version=text(flat, "importer_version", 100),
+        completed_at=timestamp(flat, "completed_at"),
+        manual_kcl_override_active=boolean(flat, "manual_kcl_override_active"),
+        manual_kcl_override_updated_at=timestamp(flat, "manual_kcl_override_updated_at"),
+        output=_kcl(flat, "output"),
+        raw_kcl_output=_kcl(flat, "raw_kcl_output"),
+        salon_kcl_output=_kcl(flat, "salon_kcl_output"),
+        manual_kcl_override=_kcl(flat, "manual_kcl_override"),
+        original_images=_images(flat.get("original_snapshot_images")),
+        raw_kcl_images=_images(flat.get("raw_kcl_snapshot_images")),
+        salon_kcl_images=_images(flat.get("salon_kcl_snapshot_images")),
+    )
+
+
+def _kcl(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return clean(value, 200_000) if isinstance(value, str) and value else None
+
+
+def _images(value: Any) -> tuple[SnapshotImage, ...]:
+    """Snapshot images decoded from base64; undecodable or oversized ones are dropped."""
+    if not isinstance(value, list):
+        return ()
+    images = []
+    for entry in value[:MAX_IMAGES]:
+        if not isinstance(entry, dict):
+            continue
+        encoded = entry.get("data_base64")
+        if not isinstance(encoded, str) or len(encoded) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+            continue
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        images.append(SnapshotImage(mime_type=text(entry, "mime_type", 100) or "", data=data))
+    return tuple(images)
+
+
+def parse_stats(data: dict[str, Any], dataset_id: str) -> ZooDatasetStats:
+    """`OrgDatasetConversionStatsResponse`."""
+    by_status = mapping(data, "by_status") or {}
+    return ZooDatasetStats(
+        dataset_id=ident(data, "dataset_id") or dataset_id,
+        total=integer(data, "total"),
+        successes=integer(data, "successes"),
+        failures=integer(data, "failures"),
+        by_status=tuple(
+            (clean(name, 100), count)
+            for name, count in by_status.items()
+            if isinstance(count, int) and not isinstance(count, bool)
+        ),
+    )
+
+
+__all__ = [
+    "STATUS_MEANINGS",
+    "ZooProvider",
+    "parse_async_detail",
+    "parse_async_job",
+    "parse_conversion_detail",
+    "parse_conversion_job",
+    "parse_stats",
+    "phases_for",
+]
