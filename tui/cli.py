@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     track_remove.add_argument("ids", nargs="+", metavar="ID")
     track_list = track_commands.add_parser("list", help="list tracked ids")
     track_list.add_argument("account", nargs="?")
+    for track_action in (track_add, track_remove, track_list):
+        _add_common(track_action)
 
     commands.add_parser("sim", help="run the simulator as a standalone server", add_help=False)
     return parser
@@ -191,7 +193,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "show":
         return commands.show_command(settings, args.account, args.id, as_json=args.json)
     if args.command == "watch":
-        return commands.watch_command(settings, args.account, args.id, exit_status=args.exit_status)
+        return commands.watch_command(
+            settings, args.account, args.id, exit_status=args.exit_status, interval=getattr(args, "interval", None)
+        )
     if args.command == "track":
         return commands.track_command(settings, args)
     raise ConfigError(f"unknown command {args.command!r}")

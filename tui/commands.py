@@ -298,10 +298,12 @@ def _plain(value: Any) -> str:
 # --- watch -------------------------------------------------------------------------------
 
 
-def watch_command(settings: Settings, account_name: str, job_id: str, *, exit_status: bool) -> int:
-    """`jobtop watch`: print each transition until the job ends."""
+def watch_command(
+    settings: Settings, account_name: str, job_id: str, *, exit_status: bool, interval: float | None = None
+) -> int:
+    """`jobtop watch`: print each transition until the job ends (`interval` from --interval)."""
     account = settings.account(account_name)
-    interval = account.refresh or settings.refresh
+    interval = interval or account.refresh or settings.refresh
     if account.provider == ProviderName.HDRJPG:
         interval = max(interval, 2.0)
     store = _store()

@@ -1,0 +1,241 @@
+"""`jobtop list/show/watch/track` run as the real command against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import TOKENS, run_jobtop, write_config
+from tests.conftest import REPO
+from tui.clock import FrozenClock
+from tui.models import JSON_KEYS, JobState, parse_timestamp
+from tui.sim.server import SimServer
+from tui.store import JobStore
+
+HDR_SEED = "88667411-3fb9-4c92-8488-8e277aed3021"
+
+
+def list_json(config: Path, *args: str) -> list[dict[str, object]]:
+    result = run_jobtop("list", "--json", *args, config=config)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert isinstance(data, list)
+    return data
+
+
+def test_json_shape(config: Path) -> None:
+    jobs = list_json(config)
+    assert {j["provider"] for j in jobs} == {"zoo", "metafold", "lettrlabs", "hdrjpg"}
+    for job in jobs:
+        assert tuple(job) == JSON_KEYS
+        assert job["state"] in {s.value for s in JobState}
+        for key in ("created_at", "started_at", "finished_at", "updated_at"):
+            value = job[key]
+            assert value is None or (isinstance(value, str) and value.endswith("Z") and parse_timestamp(value))
+        assert job["progress"] is None or 0 <= job["progress"] <= 1  # type: ignore[operator]
+    assert any(j["id"] == HDR_SEED for j in jobs)
+
+
+def test_filters_and_sorts(config: Path) -> None:
+    failed = list_json(config, "--state", "failed")
+    assert failed and all(j["state"] == "failed" for j in failed)
+    two_states = list_json(config, "--state", "failed", "--state", "succeeded")
+    assert {j["state"] for j in two_states} == {"failed", "succeeded"}
+    metafold = list_json(config, "--provider", "metafold")
+    assert metafold and {j["provider"] for j in metafold} == {"metafold"}
+    status = list_json(config, "--account", "mf", "--status", "success")
+    assert status and all(j["status"] == "success" for j in status)
+    ascending = list_json(config, "--sort", "created_at:asc", "--provider", "zoo")
+    stamps = [j["created_at"] for j in ascending if j["created_at"]]
+    assert stamps == sorted(stamps)  # type: ignore[type-var]
+    names = [str(j["name"]).casefold() for j in list_json(config, "--sort", "name:desc", "--account", "mf")]
+    assert names == sorted(names, reverse=True)
+    assert len(list_json(config, "--limit", "5")) == 5
+
+
+def test_piped_output_is_tab_separated(config: Path) -> None:
+    result = run_jobtop("list", "--account", "mf", config=config)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["STATE", "ACCOUNT", "ID", "NAME", "STATUS", "AGE", "DURATION", "PROGRESS"]
+    assert all(len(line.split("\t")) == 8 for line in lines[1:])
+    assert any(line.split("\t")[2] == "123" for line in lines[1:])
+
+
+def test_bad_arguments_are_one_sentence(config: Path) -> None:
+    result = run_jobtop("list", "--sort", "colour", config=config)
+    assert result.returncode == 78 and "--sort key 'colour'" in result.stderr
+    result = run_jobtop("list", "--state", "exploded", config=config)
+    assert result.returncode == 78 and "Traceback" not in result.stderr
+
+
+def test_show_text_and_json(config: Path) -> None:
+    text = run_jobtop("show", "hdr", HDR_SEED, config=config)
+    assert text.returncode == 0, text.stderr
+    assert "test_1200q80.jpg" in text.stdout and "jpeg-xt" in text.stdout
+    result = run_jobtop("show", "mf", "123", "--json", config=config)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert tuple(document)[: len(JSON_KEYS)] == JSON_KEYS and "raw" in document
+    assert document["name"] == "sample-mesh"
+    assert document["raw"]["inputs"]["assets"]["mesh"]["filename"] == "part.stl"
+
+
+def test_errors_have_distinct_codes(config: Path, sim: SimServer) -> None:
+    result = run_jobtop("show", "nobody", "1", config=config)
+    assert result.returncode == 78
+    result = run_jobtop("show", "hdr", "00000000-0000-4000-8000-000000000000", config=config)
+    assert result.returncode == 66, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    sim.set_fault("metafold", "http_503")
+    try:
+        down = run_jobtop("show", "mf", "123", config=config)
+    finally:
+        sim.clear_faults()
+    assert down.returncode == 69 and "unavailable" in down.stderr
+    sim.set_fault("lettrlabs", "http_401")
+    try:
+        refused = run_jobtop("list", "--account", "ll", config=config)
+    finally:
+        sim.clear_faults()
+    assert refused.returncode == 77
+    for token in TOKENS.values():
+        for output in (result, down, refused):
+            assert token not in output.stdout + output.stderr
+
+
+def test_list_keeps_other_sources_when_one_fails(config: Path, sim: SimServer) -> None:
+    sim.set_fault("zoo", "http_500")
+    try:
+        result = run_jobtop("list", "--json", config=config)
+    finally:
+        sim.clear_faults()
+    assert result.returncode == 69
+    jobs = json.loads(result.stdout)
+    assert {j["provider"] for j in jobs} == {"metafold", "lettrlabs", "hdrjpg"}
+    assert "zoo" in result.stderr
+
+
+def test_tracking_across_restarts(config: Path, sim: SimServer) -> None:
+    ids = sim.tracked_ids()["hdrjpg"]
+    extra = [i for i in ids if i != HDR_SEED][-2:]
+    added = run_jobtop("track", "add", "hdr", *extra, config=config)
+    assert added.returncode == 0, added.stderr
+    refused = run_jobtop("track", "add", "hdr", "00000000-0000-4000-8000-000000000000", config=config)
+    assert refused.returncode == 66 and "was not added" in refused.stderr
+    listed = run_jobtop("track", "list", "hdr", config=config)
+    store_lines = [line.split("\t")[1] for line in listed.stdout.splitlines() if line.endswith("\tstore")]
+    assert store_lines == extra
+    jobs = list_json(config, "--account", "hdr")
+    assert set(extra) <= {j["id"] for j in jobs}
+    removed = run_jobtop("track", "remove", "hdr", extra[0], config=config)
+    assert removed.returncode == 0
+    listed = run_jobtop("track", "list", "hdr", config=config)
+    assert extra[0] not in listed.stdout and extra[1] in listed.stdout
+
+
+def test_kill_9_during_refresh_loses_no_tracked_id(config: Path, sim: SimServer) -> None:
+    ids = sim.tracked_ids()["hdrjpg"][:3]
+    assert run_jobtop("track", "add", "hdr", "--no-check", *ids, config=config).returncode == 0
+    sim.set_fault("all", "latency", seconds=1.0)
+    try:
+        script = Path(sys.executable).parent / "jobtop"
+        process = subprocess.Popen(
+            [str(script), "list", "--config", str(config)],
+            env={**os.environ, **TOKENS},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=REPO,
+        )
+        time.sleep(0.8)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        sim.clear_faults()
+    store = JobStore.open_default()
+    try:
+        assert set(ids) <= set(store.tracked_ids("hdr"))
+    finally:
+        store.close()
+
+
+# --- watch -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def frozen_sim() -> tuple[SimServer, FrozenClock]:
+    clock = FrozenClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    server = SimServer(jobs=60, seed=5, clock=clock)
+    server.start()
+    yield server, clock  # type: ignore[misc]
+    server.stop()
+
+
+def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple[SimServer, FrozenClock]) -> None:
+    sim, clock = frozen_sim
+    config = write_config(tmp_path / "c.toml", sim, hdr_track=[])
+    active = [j for j in list_json(config, "--account", "mf") if j["state"] in ("queued", "running")]
+    assert len(active) >= 3
+    script = Path(sys.executable).parent / "jobtop"
+    watchers = {
+        str(job["id"]): subprocess.Popen(
+            [str(script), "watch", "mf", str(job["id"]), "--interval", "0.5", "--exit-status", "--config", str(config)],
+            env={**os.environ, **TOKENS},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for job in active[:12]
+    }
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.is_set():
+            clock.advance(120)
+            time.sleep(0.25)
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        outcomes = {}
+        for job_id, process in watchers.items():
+            out, err = process.communicate(timeout=90)
+            outcomes[job_id] = (process.returncode, out, err)
+    finally:
+        stop.set()
+        ticker.join()
+    codes = set()
+    for job_id, (code, out, err) in outcomes.items():
+        final = json.loads(run_jobtop("show", "mf", job_id, "--json", config=config).stdout)["state"]
+        assert code == {"succeeded": 0, "failed": 1, "canceled": 2}[final], (job_id, out, err)
+        lines = out.strip().splitlines()
+        assert lines and final in lines[-1]
+        codes.add(code)
+    assert 0 in codes and 1 in codes
+
+
+def test_watch_ctrl_c_exits_cleanly(config: Path, sim: SimServer) -> None:
+    active = [j for j in list_json(config, "--account", "zoo") if j["state"] in ("queued", "running")]
+    job_id = str(active[0]["id"]) if active else "0ca1531a-ac9b-4e55-bff6-2ec246d5cc1d"
+    script = Path(sys.executable).parent / "jobtop"
+    process = subprocess.Popen(
+        [str(script), "watch", "zoo", job_id, "--interval", "5", "--config", str(config)],
+        env={**os.environ, **TOKENS}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )
+    time.sleep(2.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    if active:
+        assert process.returncode == 130 and "Traceback" not in err
+    else:
+        assert process.returncode == 0
