@@ -1,0 +1,227 @@
+"""The simulator's Starlette application: four providers under their path prefixes.
+
+Every provider endpoint goes through `_endpoint`, which applies the provider's active
+faults, checks the provider's own auth header, and answers errors in the provider's own
+body shape. Handlers return plain JSON values or raise `ApiError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import struct
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tui.clock import FrozenClock
+from tui.sim import faults as fx
+from tui.sim.metafold import QueryError
+from tui.sim.world import SimState
+
+REASONS = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    406: "Not Acceptable", 429: "Too Many Requests", 500: "Internal Server Error",
+    502: "Bad Gateway", 503: "Service Unavailable",
+}
+FAULT_MESSAGES = {
+    401: "Unauthorized: the API token is missing, invalid or expired.",
+    403: "Forbidden: this key lacks permission for this resource.",
+    404: "Not found: the resource does not exist.",
+    429: "Too many requests: slow down.",
+    500: "Internal server error.",
+    503: "Service unavailable: the service is temporarily overloaded or down for maintenance.",
+}
+HTML_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body>\n"
+    "<center><h1>502 Bad Gateway</h1></center>\n<hr><center>cloudflare</center>\n</body></html>\n"
+)
+
+Handler = Callable[[Request], Any]
+
+
+class ApiError(Exception):
+    """An error answer, rendered in the provider's own shape."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_body(provider: str, status: int, message: str) -> Any:
+    """The provider's documented error body for `status`."""
+    if provider == "zoo":
+        body: dict[str, Any] = {"message": message, "request_id": str(uuid.uuid4())}
+        if status >= 500:
+            body["error_code"] = "internal_api"
+        return body
+    if provider == "metafold":
+        return {"code": status, "name": REASONS.get(status, "Error"), "description": message}
+    if provider == "lettrlabs":
+        return {
+            "profile": None, "payload": None, "errors": [message], "hasErrors": True,
+            "warnings": [], "hasWarnings": False, "metadata": {},
+        }
+    return {"errorDescription": message}
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class SimApp:
+    """Builds the ASGI app over a `SimState`."""
+
+    def __init__(self, state: SimState, token: str | None = None) -> None:
+        self.state = state
+        self.token = token
+        self.stopping = False
+        """Set by the server on shutdown, so hung requests let go."""
+        from tui.sim import routes
+
+        self.app = Starlette(routes=[*routes.provider_routes(self), *self._admin_routes()])
+
+    # -- the wrapper every provider endpoint goes through ------------------------------
+    def endpoint(self, provider: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a handler with faults, auth and error shapes."""
+
+        async def run(request: Request) -> Response:
+            active = self.state.faults.active(provider)
+            if "latency" in active:
+                await asyncio.sleep(float(active["latency"].get("seconds", 1.0)))  # type: ignore[arg-type]
+            if "hang" in active:
+                await self._hang(provider)
+                active = self.state.faults.active(provider)
+            if "reset" in active:
+                await _reset(request)
+                return Response(b"", status_code=500)
+            for name, status in (("http_401", 401), ("http_403", 403), ("http_404", 404),
+                                 ("http_429", 429), ("http_500", 500), ("http_503", 503)):
+                if name in active:
+                    headers = {}
+                    if status == 429:
+                        headers["Retry-After"] = str(active[name].get("retry_after", 2))
+                    return self._error(provider, status, FAULT_MESSAGES[status], headers)
+            if "html" in active:
+                return Response(HTML_PAGE, status_code=502, media_type="text/html", headers=self._ids(provider))
+            try:
+                self._check_auth(provider, request)
+                value = handler(request)
+            except ApiError as exc:
+                return self._error(provider, exc.status, exc.message, exc.headers)
+            except QueryError as exc:
+                return self._error(provider, 400, str(exc))
+            return self._ok(provider, request, value, active)
+
+        return run
+
+    async def _hang(self, provider: str) -> None:
+        while self.state.faults.has(provider, "hang") and not self.stopping:
+            await asyncio.sleep(0.05)
+
+    def _ids(self, provider: str) -> dict[str, str]:
+        return {"X-Api-Call-Id": str(uuid.uuid4())} if provider == "zoo" else {}
+
+    def _error(self, provider: str, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        return Response(
+            _dumps(error_body(provider, status, message)), status_code=status,
+            media_type="application/json", headers={**self._ids(provider), **(headers or {})},
+        )
+
+    def _ok(self, provider: str, request: Request, value: Any, active: dict[str, dict[str, object]]) -> Response:
+        if "repeating_token" in active and isinstance(value, dict) and "next_page" in value:
+            value = {**value, "next_page": "B" if request.query_params.get("page_token") == "A" else "A"}
+        if "unknown_enums" in active:
+            value = fx.unknown_enums(value, provider)
+        if "hostile_strings" in active:
+            value = fx.hostile(value)
+        if "wrong_types" in active:
+            value = fx.wrong_types(value)
+        if "oversized" in active:
+            value = fx.oversized(value)
+        body = _dumps(value)
+        if "truncated_json" in active:
+            body = body[: max(1, len(body) // 2)]
+        if "malformed_json" in active:
+            body = body.replace(b":", b" = ", 1).replace(b",", b",,", 1) + b"}"
+        return Response(body, status_code=200, media_type="application/json", headers=self._ids(provider))
+
+    def _check_auth(self, provider: str, request: Request) -> None:
+        if provider in ("zoo", "metafold"):
+            raw = request.headers.get("authorization", "")
+            scheme, _, credential = raw.partition(" ")
+            if scheme.lower() != "bearer":
+                credential = ""
+        elif provider == "lettrlabs":
+            credential = request.headers.get("x-api-key", "")
+        else:
+            credential = request.headers.get("api-key", "")
+        credential = credential.strip()
+        if not credential:
+            raise ApiError(401, "Unauthorized: no API credential was sent." if provider != "metafold"
+                           else "Missing authorization header")
+        if self.token is not None and credential != self.token:
+            raise ApiError(401, "Unauthorized: the API credential is invalid." if provider != "metafold"
+                           else "Token has expired")
+
+    # -- admin ---------------------------------------------------------------------------
+    def _admin_routes(self) -> list[Route]:
+        async def faults(request: Request) -> Response:
+            board = self.state.faults
+            try:
+                if request.method == "POST":
+                    data = await request.json()
+                    if not isinstance(data, dict):
+                        raise fx.FaultError("body must be a JSON object")
+                    params = data.get("params") or {}
+                    if not isinstance(params, dict):
+                        raise fx.FaultError("params must be an object")
+                    board.set(str(data.get("provider", "")), str(data.get("fault", "")), **params)
+                elif request.method == "DELETE":
+                    board.clear(request.query_params.get("provider"))
+            except (fx.FaultError, ValueError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            return JSONResponse(board.snapshot())
+
+        async def tracked(request: Request) -> Response:
+            return JSONResponse(self.state.tracked_ids())
+
+        async def clock(request: Request) -> Response:
+            frozen = self.state.clock
+            if not isinstance(frozen, FrozenClock):
+                return JSONResponse({"error": "the simulator is not on a frozen clock"}, status_code=409)
+            try:
+                data = await request.json()
+                frozen.advance(float(data["advance"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                return JSONResponse({"error": f"expected {{\"advance\": seconds}}: {exc}"}, status_code=400)
+            return JSONResponse({"now": frozen().isoformat()})
+
+        return [
+            Route("/_admin/faults", faults, methods=["GET", "POST", "DELETE"]),
+            Route("/_admin/tracked", tracked, methods=["GET"]),
+            Route("/_admin/clock", clock, methods=["POST"]),
+        ]
+
+
+async def _reset(request: Request) -> None:
+    """Drop the connection with a TCP RST (SO_LINGER 0), as a crashed proxy would."""
+    transport = request.scope.get("extensions", {}).get("jobtop.transport")
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport.abort()
+    await asyncio.sleep(0.02)
