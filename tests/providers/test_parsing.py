@@ -306,8 +306,14 @@ def test_strings_are_cleaned_at_ingest_raw_kept() -> None:
 
 
 def test_wrong_types_do_not_crash() -> None:
-    job = parse_job({"id": 7, "name": ["x"], "state": 3, "created": 12, "needs": "1"}, "mf")
+    job = parse_job({"id": "7", "name": ["x"], "state": "mystery", "created": 12, "needs": "1"}, "mf")
     assert job is not None and job.id == "7" and job.name == "job 7" and job.state is JobState.UNKNOWN
-    assert parse_conversion({"uuid": None}, "hj") is None
-    detail = parse_conversion({"uuid": "u", "variants": "nope", "progressPercentage": "50"}, "hj")
+    assert job.created_at is None
+    # an id or status of the wrong type makes the item unusable (the list reports it)
+    assert parse_job({"id": 7, "state": "success"}, "mf") is None
+    assert parse_job({"id": "7", "state": 3}, "mf") is None
+    assert parse_conversion({"uuid": None, "status": "Pending"}, "hj") is None
+    detail = parse_conversion(
+        {"uuid": "u", "status": "Running", "variants": "nope", "progressPercentage": "50"}, "hj"
+    )
     assert detail is not None and detail.variants == () and detail.progress is None

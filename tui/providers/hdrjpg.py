@@ -28,6 +28,8 @@ from tui.providers.http import (
     integer,
     mapping,
     number,
+    status_word,
+    string_id,
     text,
     texts,
     timestamp,
@@ -100,7 +102,7 @@ class HdrjpgProvider:
             raise self._http.bad_shape("no conversion in the 'conversions' wrapper")
         detail = parse_conversion(conversion, self.account, raw=body)
         if detail is None:
-            raise self._http.bad_shape("a conversion without a uuid")
+            raise self._http.bad_shape("a conversion without a usable uuid and status")
         self._cache[uuid] = (self._clock(), detail)
         return detail
 
@@ -123,10 +125,10 @@ def _first_conversion(body: Any) -> dict[str, Any] | None:
 
 def parse_conversion(data: dict[str, Any], account: str, raw: Any = None) -> HdrjpgDetail | None:
     """One conversion entity as a normalized job and its detail (None without a uuid)."""
-    uuid = ident(data, "uuid")
-    if uuid is None:
+    uuid = string_id(data, "uuid")
+    status = status_word(data, "status")
+    if uuid is None or status is None:
         return None
-    status = text(data, "status", 100) or ""
     fail_descriptions = texts(data, "failDescriptions")
     created = timestamp(data, "createdDate")
     started = timestamp(data, "startedDate")

@@ -397,7 +397,7 @@ class ApiClient:
             wait = self._retry_after(response)
             when = f"; it asks to wait {wait:g} s" if wait is not None else ""
             error = RateLimitedError(
-                f"{self.title} is rate limiting requests ({label}){when}{said}",
+                self._scrub(f"{self.title} is rate limiting requests ({label}){when}{said}") + ".",
                 retry_after=wait,
                 account=self.account,
             )
@@ -618,6 +618,40 @@ def ident(data: Mapping[str, Any], key: str) -> str | None:
         cleaned = clean(value, 200).strip()
         return cleaned or None
     return None
+
+
+def string_id(data: Mapping[str, Any], key: str) -> str | None:
+    """A string id field (uuids, Metafold ids); any other type is None."""
+    value = data.get(key)
+    if not isinstance(value, str):
+        return None
+    cleaned = clean(value, 200).strip()
+    return cleaned or None
+
+
+def status_word(data: Mapping[str, Any], key: str) -> str | None:
+    """A status field, which must be a string (a number there means a broken payload)."""
+    value = data.get(key)
+    return clean(value, 100) if isinstance(value, str) else None
+
+
+def parse_items(
+    client: ApiClient, items: Sequence[Any], parse: Callable[[dict[str, Any]], T | None], what: str
+) -> list[T]:
+    """Parse list items, dropping malformed ones; all of them malformed is a bad response.
+
+    Raises:
+        BadResponseError: The list held items and not one of them could be read.
+    """
+    parsed = [p for p in (parse(i) if isinstance(i, dict) else None for i in items) if p is not None]
+    if items and not parsed:
+        raise client.bad_shape(f"none of the {len(items)} {what} has a usable id and status")
+    if len(parsed) < len(items):
+        logger.warning(
+            "%s: %d of %d %s were malformed and left out", client.account,
+            len(items) - len(parsed), len(items), what,
+        )
+    return parsed
 
 
 def integer(data: Mapping[str, Any], key: str) -> int | None:

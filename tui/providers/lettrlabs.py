@@ -25,7 +25,9 @@ from tui.providers.http import (
     gather_limited,
     ident,
     mapping,
+    parse_items,
     path,
+    status_word,
     text,
     texts,
     timestamp,
@@ -69,10 +71,10 @@ class LettrLabsProvider:
             if not isinstance(payload, list):
                 raise self._http.bad_shape("'payload' is not a list of conversions")
             jobs: dict[str, Job] = {}
-            for item in payload:
-                job = parse_status(item, self.account) if isinstance(item, dict) else None
-                if job is not None:
-                    jobs.setdefault(job.id, job)
+            for job in parse_items(
+                self._http, payload, lambda i: parse_status(i, self.account), "conversions"
+            ):
+                jobs.setdefault(job.id, job)
             wanted = [
                 i
                 for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
@@ -99,7 +101,7 @@ class LettrLabsProvider:
         body = await self._http.get_json(path("v1", "conversions", job_id.strip(), "status"))
         detail = parse_status_envelope(self._envelope(body), self.account, raw=body)
         if detail is None:
-            raise self._http.bad_shape("a status without a conversion payload")
+            raise self._http.bad_shape("a status without a conversion id and status")
         return detail
 
     def _envelope(self, body: Any) -> dict[str, Any]:
@@ -112,9 +114,9 @@ def parse_status(data: dict[str, Any], account: str, *, has_errors: bool = False
                  error: str | None = None) -> Job | None:
     """One conversion payload as a normalized job (None without an id)."""
     conversion_id = ident(data, "id")
-    if conversion_id is None:
+    status = status_word(data, "status")
+    if conversion_id is None or not conversion_id.isdigit() or status is None:
         return None
-    status = text(data, "status", 100) or ""
     uploaded = timestamp(data, "uploadDate")
     return Job(
         account=account,

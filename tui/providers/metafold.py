@@ -29,7 +29,10 @@ from tui.providers.http import (
     integer,
     long_text,
     mapping,
+    parse_items,
     path,
+    status_word,
+    string_id,
     text,
     timestamp,
     tree,
@@ -91,9 +94,11 @@ class MetafoldProvider:
             for pid, body in listed.items():
                 if not isinstance(body, list):
                     raise self._http.bad_shape(f"the jobs of project {pid} are not a list")
-                for item in body:
-                    job = parse_job(item, self.account, pid) if isinstance(item, dict) else None
-                    if job is not None and job.id not in jobs:
+                parsed = parse_items(
+                    self._http, body, lambda i, pid=pid: parse_job(i, self.account, pid), "jobs"
+                )
+                for job in parsed:
+                    if job.id not in jobs:
                         jobs[job.id] = job
                         self._project_of[job.id] = job.parent_id or pid
             wanted = [
@@ -134,7 +139,9 @@ class MetafoldProvider:
         body = await self._http.get_json("projects")
         if not isinstance(body, list):
             raise self._http.bad_shape("the project list is not a list")
-        return list(dict.fromkeys(pid for p in body if isinstance(p, dict) and (pid := ident(p, "id"))))
+        return list(
+            dict.fromkeys(pid for p in body if isinstance(p, dict) and (pid := string_id(p, "id")))
+        )
 
     async def _fetch_job(self, job_id: str, parent_id: str | None = None) -> Job:
         body, project_id = await self._find_job(job_id, parent_id)
@@ -198,10 +205,10 @@ def server_params(query: ListQuery) -> tuple[dict[str, str], frozenset[str]]:
 
 def parse_job(data: dict[str, Any], account: str, project_id: str | None = None) -> Job | None:
     """One Metafold job as a normalized job (None without an id)."""
-    job_id = ident(data, "id")
-    if job_id is None:
+    job_id = string_id(data, "id")
+    state = status_word(data, "state")
+    if job_id is None or state is None:
         return None
-    state = text(data, "state", 100) or ""
     created = timestamp(data, "created")
     started = timestamp(data, "started")
     finished = timestamp(data, "finished")

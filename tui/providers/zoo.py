@@ -55,7 +55,10 @@ from tui.providers.http import (
     long_text,
     mapping,
     number,
+    parse_items,
     path,
+    status_word,
+    string_id,
     text,
     timestamp,
     tracked_failure,
@@ -187,11 +190,9 @@ class ZooProvider:
                 account=self.account,
                 status_code=exc.status_code,
             ) from exc
-        jobs = [
-            job
-            for job in (parse_async_job(i, self.account) for i in page.items if isinstance(i, dict))
-            if job is not None
-        ]
+        jobs = parse_items(
+            self._http, page.items, lambda i: parse_async_job(i, self.account), "async operations"
+        )
         return _Listed(jobs, frozenset(applied), page.complete)
 
     async def _list_conversions(self, query: ListQuery) -> _Listed:
@@ -217,12 +218,14 @@ class ZooProvider:
                 max_items=query.limit,
                 stop=older_than_since if incremental else None,
             )
-            found = []
-            for item in page.items:
-                job = parse_conversion_job(item, self.account, dataset_id) if isinstance(item, dict) else None
-                if job is not None:
-                    found.append(job)
-                    self._dataset_of[job.id] = job.parent_id or dataset_id
+            found = parse_items(
+                self._http,
+                page.items,
+                lambda i: parse_conversion_job(i, self.account, dataset_id),
+                "dataset conversions",
+            )
+            for job in found:
+                self._dataset_of[job.id] = job.parent_id or dataset_id
             return found, page.complete
 
         results, errors = await gather_limited(datasets, one, self._http.policy.concurrency)
@@ -261,7 +264,7 @@ class ZooProvider:
             dict.fromkeys(
                 dataset_id
                 for item in page.items
-                if isinstance(item, dict) and (dataset_id := ident(item, "id"))
+                if isinstance(item, dict) and (dataset_id := string_id(item, "id"))
             )
         )
 
@@ -347,10 +350,10 @@ def _single_status(
 
 def parse_async_job(data: dict[str, Any], account: str) -> Job | None:
     """An async operation (list item or single GET) as a normalized job."""
-    job_id = ident(data, "id")
-    if job_id is None:
+    job_id = string_id(data, "id")
+    status = status_word(data, "status")
+    if job_id is None or status is None:
         return None
-    status = text(data, "status", 100) or ""
     state = map_state(ProviderName.ZOO, JobKind.ASYNC_OPERATION, status)
     completed = timestamp(data, "completed_at")
     return Job(
@@ -482,10 +485,10 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
 def parse_conversion_job(data: dict[str, Any], account: str, dataset_id: str | None = None) -> Job | None:
     """A dataset conversion summary (or details) as a normalized job."""
     data = _flatten(data)
-    job_id = ident(data, "id")
-    if job_id is None:
+    job_id = string_id(data, "id")
+    status = status_word(data, "status")
+    if job_id is None or status is None:
         return None
-    status = text(data, "status", 100) or ""
     state = map_state(ProviderName.ZOO, JobKind.DATASET_CONVERSION, status)
     phases = phases_for(data)
     phase = text(data, "phase", 100)
