@@ -1,0 +1,355 @@
+"""The detail screen of one job: its provider's particulars, refreshed while it runs.
+
+One async worker fetches `provider.get_job` in a loop (never overlapping itself, never
+faster than the provider's minimum poll interval) and posts `DetailLoaded` or
+`DetailFailed`; the handlers own the state and update the per-provider view. The loop
+stops when the job ends. `y` shows the raw JSON of the last response, `/` searches it,
+`c` copies the job id over OSC 52, Escape goes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from tui.clock import Clock, utc_now
+from tui.details import (
+    HdrjpgDetail,
+    LettrLabsDetail,
+    MetafoldDetail,
+    ZooAsyncDetail,
+    ZooConversionDetail,
+)
+from tui.errors import NotFoundError, ProviderError, RateLimitedError
+from tui.formatting import fmt_duration, fmt_timestamp
+from tui.models import Job, JobDetail, ProviderName
+from tui.providers.base import JobProvider
+from tui.widgets.detail_common import JobFieldsView
+from tui.widgets.detail_hdrjpg import HdrjpgDetailView
+from tui.widgets.detail_lettrlabs import LettrLabsDetailView
+from tui.widgets.detail_metafold import MetafoldDetailView
+from tui.widgets.detail_zoo import ZooAsyncDetailView, ZooConversionDetailView
+from tui.widgets.json_view import JsonView, json_lines
+
+DEFAULT_REFRESH = 5.0
+"""Seconds between fetches of an active job."""
+HDRJPG_MIN_POLL = 2.0
+"""hdrjpg's SDK refuses to poll faster than this; so do we."""
+MAX_BACKOFF = 60.0
+"""Longest wait between retries after errors."""
+RELATIVE_TIME_REFRESH = 30.0
+"""Seconds between re-renders of relative times when nothing else changes."""
+
+
+class DetailView(Protocol):
+    """What every per-provider view offers the screen."""
+
+    def update_detail(self, detail: JobDetail) -> None: ...
+
+
+VIEWS: dict[type[JobDetail], type[Widget]] = {
+    HdrjpgDetail: HdrjpgDetailView,
+    ZooConversionDetail: ZooConversionDetailView,
+    ZooAsyncDetail: ZooAsyncDetailView,
+    MetafoldDetail: MetafoldDetailView,
+    LettrLabsDetail: LettrLabsDetailView,
+}
+"""The view for each detail type; anything else gets `JobFieldsView`."""
+
+
+class JobDetailScreen(Screen[None]):
+    """One job in full, kept fresh while it is active."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the job list"),
+        Binding(
+            "y", "toggle_raw", "Raw JSON", id="detail.raw",
+            tooltip="Show or hide the raw JSON of the last response",
+        ),
+        Binding(
+            "slash", "search", "Search", id="detail.search",
+            tooltip="Search the raw JSON",
+        ),
+        Binding(
+            "n", "next_match", "Next match", id="detail.next_match", show=False,
+            tooltip="Next search match",
+        ),
+        Binding(
+            "N", "previous_match", "Previous match", id="detail.previous_match", show=False,
+            tooltip="Previous search match",
+        ),
+        Binding("c", "copy_id", "Copy id", id="detail.copy_id", tooltip="Copy the job id"),
+        Binding("r", "refresh", "Refresh", id="detail.refresh", tooltip="Fetch again now"),
+    ]
+
+    @dataclass
+    class DetailLoaded(Message):
+        """A fetch returned the job's detail."""
+
+        detail: JobDetail
+        raw_lines: list[str]
+        fetched_at: datetime
+
+    @dataclass
+    class DetailFailed(Message):
+        """A fetch failed; `retry_in` is None when the screen gave up."""
+
+        sentence: str
+        retry_in: float | None
+
+    def __init__(
+        self,
+        job: Job,
+        provider: JobProvider,
+        clock: Clock = utc_now,
+        *,
+        refresh_interval: float = DEFAULT_REFRESH,
+    ) -> None:
+        super().__init__()
+        self.job = job
+        """The job as the list knew it; replaced by each fetched detail's job."""
+        self.provider = provider
+        self.clock = clock
+        self.detail: JobDetail | None = None
+        """The last detail fetched, None until the first one arrives."""
+        self.error: str | None = None
+        """The last fetch error as one sentence, None after a success."""
+        self.fetches = 0
+        """How many fetches have been started (for tests and the status line)."""
+        self._refresh_interval = refresh_interval
+        self._last_fetch: float | None = None
+        self._polling = False
+        self._view: Widget | None = None
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between fetches: the configured interval, never under the provider's minimum."""
+        minimum = getattr(getattr(self.provider, "capabilities", None), "min_poll_interval", 0.0)
+        if self.job.provider is ProviderName.HDRJPG:
+            minimum = max(minimum, HDRJPG_MIN_POLL)
+        return max(self._refresh_interval, float(minimum or 0.0))
+
+    @property
+    def min_spacing(self) -> float:
+        """The shortest allowed time between two fetches (also for `r`)."""
+        minimum = getattr(getattr(self.provider, "capabilities", None), "min_poll_interval", 0.0)
+        if self.job.provider is ProviderName.HDRJPG:
+            minimum = max(minimum, HDRJPG_MIN_POLL)
+        return float(minimum or 0.0)
+
+    @property
+    def is_polling(self) -> bool:
+        """True while the refresh loop runs (the job has not ended)."""
+        return self._polling
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(self.job), id="detail-title")
+        yield Static(Content("⟳ loading…"), id="detail-status")
+        with VerticalScroll(id="detail-body"):
+            yield Static(Content("⟳ loading the job's detail…"), id="detail-loading")
+        yield JsonView(id="detail-raw")
+        yield Input(placeholder="search the raw JSON", id="detail-search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-raw").display = False
+        self.query_one("#detail-search").display = False
+        self.set_interval(RELATIVE_TIME_REFRESH, self._rerender_times)
+        self._start_polling()
+
+    # --- fetching -------------------------------------------------------------------
+
+    def _start_polling(self) -> None:
+        self._polling = True
+        self._poll()
+
+    @work(exclusive=True, group="job-detail", exit_on_error=False)
+    async def _poll(self) -> None:
+        failures = 0
+        while True:
+            if self._last_fetch is not None:
+                wait = self._last_fetch + self.min_spacing - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            self._last_fetch = time.monotonic()
+            self.fetches += 1
+            try:
+                detail = await self.provider.get_job(self.job.id, self.job.parent_id)
+            except NotFoundError as error:
+                self.post_message(self.DetailFailed(error.sentence, None))
+                return
+            except ProviderError as error:
+                failures += 1
+                delay = min(MAX_BACKOFF, self.poll_interval * 2 ** min(failures - 1, 4))
+                if isinstance(error, RateLimitedError) and error.retry_after:
+                    delay = max(delay, error.retry_after)
+                self.post_message(self.DetailFailed(error.sentence, delay))
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            lines = await asyncio.to_thread(json_lines, detail.raw)
+            self.post_message(self.DetailLoaded(detail, lines, self.clock()))
+            if detail.job.state.is_terminal:
+                return
+            await asyncio.sleep(self.poll_interval)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "job-detail":
+            return
+        if event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
+            self._polling = False
+        if event.state is WorkerState.ERROR:
+            name = type(event.worker.error).__name__
+            self._set_error(f"Could not show this job: an unexpected {name} occurred.", None)
+
+    @on(DetailLoaded)
+    async def _detail_loaded(self, message: DetailLoaded) -> None:
+        detail = message.detail
+        self.detail = detail
+        self.job = detail.job
+        self.error = None
+        view_type = VIEWS.get(type(detail), JobFieldsView)
+        if not isinstance(self._view, view_type):
+            body = self.query_one("#detail-body", VerticalScroll)
+            await body.remove_children()
+            self._view = view_type(self.clock, id="detail-view")  # type: ignore[call-arg]
+            await body.mount(self._view)
+        self._update_view()
+        self.query_one("#detail-title", Static).update(self._title(detail.job))
+        self.query_one("#detail-raw", JsonView).set_lines(message.raw_lines)
+        self._show_status(message.fetched_at)
+
+    @on(DetailFailed)
+    def _detail_failed(self, message: DetailFailed) -> None:
+        self._set_error(message.sentence, message.retry_in)
+
+    def _set_error(self, sentence: str, retry_in: float | None) -> None:
+        self.error = sentence
+        if self.detail is None:
+            loading = self.query("#detail-loading")
+            if loading:
+                loading.first(Static).update(Content("No detail to show yet."))
+        suffix = (
+            f" · retrying in {fmt_duration(retry_in)}" if retry_in is not None else " · stopped"
+        )
+        self.query_one("#detail-status", Static).update(
+            Content.assemble(("✖ ", "bold"), sentence, suffix)
+        )
+        self.query_one("#detail-status").set_class(True, "-error")
+
+    def _show_status(self, fetched_at: datetime) -> None:
+        when = f"updated {fmt_timestamp(fetched_at)}"
+        if self.job.state.is_terminal:
+            text = f"■ job ended · not refreshing · {when}"
+        else:
+            text = f"⟳ refreshing every {fmt_duration(self.poll_interval)} · {when}"
+        status = self.query_one("#detail-status", Static)
+        status.update(Content(text))
+        status.set_class(False, "-error")
+
+    def _update_view(self) -> None:
+        if self._view is not None and self.detail is not None:
+            self._view.update_detail(self.detail)  # type: ignore[attr-defined]
+
+    def _rerender_times(self) -> None:
+        self._update_view()
+
+    @staticmethod
+    def _title(job: Job) -> Content:
+        return Content.assemble(
+            (f"{job.provider} · {job.kind} · ", "bold"),
+            job.account,
+            "  ",
+            (job.id, "bold"),
+            "  ",
+            job.name,
+        )
+
+    @on(MetafoldDetailView.UpstreamSelected)
+    def _open_upstream(self, message: MetafoldDetailView.UpstreamSelected) -> None:
+        self.app.push_screen(
+            JobDetailScreen(
+                message.job, self.provider, self.clock, refresh_interval=self._refresh_interval
+            )
+        )
+
+    # --- actions --------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        """Close the search if it is open, else go back to the previous screen."""
+        search = self.query_one("#detail-search", Input)
+        if search.display:
+            search.display = False
+            self.query_one("#detail-raw", JsonView).focus()
+            return
+        self.dismiss(None)
+
+    def action_toggle_raw(self) -> None:
+        """Show or hide the raw JSON view."""
+        raw = self.query_one("#detail-raw", JsonView)
+        raw.display = not raw.display
+        self.query_one("#detail-body").display = not raw.display
+        if raw.display:
+            raw.focus()
+        else:
+            self.query_one("#detail-search", Input).display = False
+            self.query_one("#detail-body").focus()
+
+    def action_search(self) -> None:
+        """Open the search box over the raw JSON (showing the raw view if needed)."""
+        raw = self.query_one("#detail-raw", JsonView)
+        if not raw.display:
+            self.action_toggle_raw()
+        search = self.query_one("#detail-search", Input)
+        search.display = True
+        search.focus()
+
+    def action_next_match(self) -> None:
+        """Go to the next search match."""
+        raw = self.query_one("#detail-raw", JsonView)
+        raw.next_match()
+        self._show_match(raw)
+
+    def action_previous_match(self) -> None:
+        """Go to the previous search match."""
+        raw = self.query_one("#detail-raw", JsonView)
+        raw.previous_match()
+        self._show_match(raw)
+
+    def action_copy_id(self) -> None:
+        """Copy the job id to the clipboard (OSC 52, works over SSH)."""
+        self.app.copy_to_clipboard(self.job.id)
+        self.notify(f"Copied job id {self.job.id}", title="Copied", markup=False)
+
+    def action_refresh(self) -> None:
+        """Fetch again now (still no faster than the provider allows)."""
+        self._start_polling()
+
+    @on(Input.Changed, "#detail-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        raw = self.query_one("#detail-raw", JsonView)
+        raw.search(event.value)
+        self._show_match(raw)
+
+    @on(Input.Submitted, "#detail-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#detail-raw", JsonView).focus()
+
+    def _show_match(self, raw: JsonView) -> None:
+        search = self.query_one("#detail-search", Input)
+        search.border_subtitle = Content(raw.match_summary)  # type: ignore[assignment]

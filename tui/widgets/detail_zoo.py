@@ -1,0 +1,383 @@
+"""Zoo details: dataset conversions (phase stepper, snapshots, KCL) and async operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.syntax import Syntax
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from tui.clock import Clock
+from tui.details import SnapshotImage, ZooAsyncDetail, ZooConversionDetail
+from tui.formatting import fmt_size
+from tui.models import JobDetail
+from tui.sanitize import one_line
+from tui.widgets.detail_common import (
+    Cell,
+    Fields,
+    duration_cell,
+    number_cell,
+    pretty_json,
+    state_cell,
+    time_rows,
+)
+from tui.widgets.image_view import ImageDecodeError, ImageView, PixelGrid, decode_png
+from tui.widgets.phase_stepper import PhaseStepper
+
+KCL_LEXER = "javascript"
+"""Pygments has no KCL lexer; KCL's syntax (`fn`, `let`, calls, `|>`) reads well as JavaScript."""
+SYNTAX_THEME = "ansi_dark"
+"""Uses the terminal's own ANSI colours, so it follows 16-colour terminals."""
+RETRY_STATUSES = frozenset({"error_unsupported", "error_internal"})
+"""Statuses documented as "retry with a new converter version"."""
+IMAGE_LISTS = (
+    ("original", "original_images"),
+    ("raw_kcl", "raw_kcl_images"),
+    ("salon_kcl", "salon_kcl_images"),
+)
+KCL_OUTPUTS = (
+    ("output", "output"),
+    ("raw KCL", "raw_kcl_output"),
+    ("salon KCL", "salon_kcl_output"),
+    ("manual override", "manual_kcl_override"),
+)
+
+
+def kcl_syntax(code: str) -> Syntax:
+    """KCL as highlighted, wrapped code with line numbers (plain text, never markup)."""
+    return Syntax(
+        code,
+        KCL_LEXER,
+        theme=SYNTAX_THEME,
+        line_numbers=True,
+        word_wrap=True,
+        background_color="default",
+    )
+
+
+def status_rows(detail: ZooConversionDetail) -> list[list[Cell]]:
+    """Status, its documented meaning, and the retry advice where it applies."""
+    job = detail.job
+    rows: list[list[Cell]] = [
+        ["status", state_cell(job.state, job.status)],
+        ["meaning", detail.status_meaning or ("not a documented status", "warning")],
+    ]
+    if job.status in RETRY_STATUSES:
+        rows.append(["advice", ("Retry it with a new converter version.", "warning")])
+    rows.append(["message", detail.status_message])
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """One snapshot image in the image list: which list, which position."""
+
+    list_name: str
+    index: int
+    image: SnapshotImage
+
+
+class ZooConversionDetailView(Vertical):
+    """Everything about one Zoo dataset conversion."""
+
+    def __init__(self, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="detail-view")
+        self._clock = clock
+        self._images: dict[str, ImageRef] = {}
+        self._pictures: dict[tuple[str, int, int], PixelGrid | str] = {}
+        self._kcl: dict[str, str | None] = {}
+        self._shown_image: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Fields(id="zoo-summary")
+        with Horizontal(id="zoo-phases"):
+            with Vertical(classes="column"):
+                yield Label("Phase", classes="section-title")
+                yield PhaseStepper(id="zoo-stepper")
+            with Vertical(classes="column"):
+                yield Label("Metadata", classes="section-title")
+                yield Fields(id="zoo-metadata")
+        yield Label("Timeline", classes="section-title")
+        yield Fields(id="zoo-times")
+        yield Label("Snapshot images", classes="section-title")
+        yield Fields(id="zoo-image-counts")
+        with Horizontal(id="zoo-images-row"):
+            yield OptionList(id="zoo-images")
+            with Vertical(id="zoo-picture"):
+                yield ImageView(id="zoo-image")
+                yield Static(id="zoo-image-caption")
+        yield Label("KCL outputs", classes="section-title")
+        with TabbedContent(id="zoo-kcl"):
+            for title, attribute in KCL_OUTPUTS:
+                with TabPane(title, id=f"kcl-{attribute.replace('_', '-')}"):
+                    yield Static(Content("none"), id=f"kcl-text-{attribute.replace('_', '-')}")
+        yield Fields(id="zoo-stats")
+
+    @property
+    def image_ids(self) -> list[str]:
+        """Option ids of the images in the list, in order."""
+        return list(self._images)
+
+    def update_detail(self, detail: JobDetail) -> None:
+        """Show a (new) response for the conversion."""
+        assert isinstance(detail, ZooConversionDetail)
+        now = self._clock()
+        job = detail.job
+        scores = "   ".join(f"{name} {score:.3f}" for name, score in detail.scores)
+        self.query_one("#zoo-summary", Fields).show(
+            [
+                *status_rows(detail),
+                ["dataset", detail.dataset_id],
+                ["file", detail.file_path],
+                ["size", fmt_size(detail.file_size)],
+                ["etag", detail.file_etag],
+                ["importer version", detail.importer_version],
+                ["similarity", scores or None],
+                [
+                    "manual KCL override",
+                    None
+                    if detail.manual_kcl_override_active is None
+                    else ("active" if detail.manual_kcl_override_active else "not active"),
+                ],
+            ]
+        )
+        self.query_one("#zoo-stepper", PhaseStepper).show(
+            detail.phases, detail.phase_index, job.state, detail.phase
+        )
+        metadata = detail.metadata or {}
+        self.query_one("#zoo-metadata", Fields).show(
+            [[str(key), value if isinstance(value, str) else pretty_json(value)]
+             for key, value in metadata.items()]
+            or [["metadata", "none"]]
+        )
+        self.query_one("#zoo-times", Fields).show(
+            time_rows(
+                [
+                    ("created", job.created_at),
+                    ("started", job.started_at),
+                    ("completed", detail.completed_at),
+                    ("updated", job.updated_at),
+                    ("override updated", detail.manual_kcl_override_updated_at),
+                ],
+                now,
+            )
+            + [["running for", duration_cell(job.started_at, detail.completed_at or now), ""]]
+        )
+        self._show_images(detail)
+        for _, attribute in KCL_OUTPUTS:
+            code = getattr(detail, attribute)
+            if self._kcl.get(attribute, "") != code:
+                self._kcl[attribute] = code
+                target = self.query_one(f"#kcl-text-{attribute.replace('_', '-')}", Static)
+                target.update(kcl_syntax(code) if code else Content("none"))
+        stats = detail.stats
+        self.query_one("#zoo-stats", Fields).show(
+            [
+                [
+                    "dataset stats",
+                    f"total {number_cell(stats.total)}   successes {number_cell(stats.successes)}"
+                    f"   failures {number_cell(stats.failures)}   "
+                    + "  ".join(f"{name} {count}" for name, count in stats.by_status),
+                ]
+            ]
+            if stats is not None
+            else []
+        )
+
+    def _show_images(self, detail: ZooConversionDetail) -> None:
+        counts: list[list[Cell]] = []
+        images: dict[str, ImageRef] = {}
+        for list_name, attribute in IMAGE_LISTS:
+            found: tuple[SnapshotImage, ...] = getattr(detail, attribute)
+            total = sum(image.size for image in found)
+            counts.append(
+                [list_name, f"{len(found)} image{'s' if len(found) != 1 else ''}",
+                 fmt_size(total) if found else ""]
+            )
+            for index, image in enumerate(found):
+                images[f"{list_name}-{index}"] = ImageRef(list_name, index, image)
+        self.query_one("#zoo-image-counts", Fields).show(counts)
+        option_list = self.query_one("#zoo-images", OptionList)
+        if [(k, v.image.mime_type, v.image.size) for k, v in images.items()] == [
+            (k, v.image.mime_type, v.image.size) for k, v in self._images.items()
+        ] and option_list.option_count:
+            self._images = images
+            return
+        self._images = images
+        highlighted = option_list.highlighted_option
+        keep = highlighted.id if highlighted is not None else None
+        option_list.clear_options()
+        option_list.add_options(
+            Option(
+                Content(
+                    f"{ref.list_name} #{ref.index + 1}  {one_line(ref.image.mime_type)[:40]}  "
+                    f"{fmt_size(ref.image.size)}"
+                ),
+                id=key,
+            )
+            for key, ref in images.items()
+        )
+        option_list.display = bool(images)
+        if images:
+            target = keep if keep in images else next(iter(images))
+            option_list.highlighted = list(images).index(target)
+            self._draw(target)
+        else:
+            self._draw(None)
+
+    @on(OptionList.OptionHighlighted, "#zoo-images")
+    def _image_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._draw(event.option.id)
+
+    def _draw(self, key: str | None) -> None:
+        picture = self.query_one("#zoo-image", ImageView)
+        caption = self.query_one("#zoo-image-caption", Static)
+        self._shown_image = key
+        ref = self._images.get(key) if key is not None else None
+        if ref is None:
+            picture.set_pixels([])
+            caption.update(Content("no snapshot images yet"))
+            return
+        cache_key = (key or "", ref.image.size, hash(ref.image.data))
+        pixels = self._pictures.get(cache_key)
+        if pixels is None:
+            try:
+                pixels = decode_png(ref.image.data, max_columns=48, max_rows=14)
+            except ImageDecodeError as error:
+                pixels = str(error)
+            self._pictures[cache_key] = pixels
+        label = (
+            f"{ref.list_name} #{ref.index + 1} · {one_line(ref.image.mime_type)[:40]} · "
+            f"{fmt_size(ref.image.size)}"
+        )
+        if isinstance(pixels, str):
+            picture.set_pixels([])
+            caption.update(Content(f"{label} · cannot draw: {pixels}"))
+        else:
+            picture.set_pixels(pixels)
+            caption.update(Content(label))
+
+    @property
+    def shown_image(self) -> str | None:
+        """The option id of the image drawn, if any."""
+        return self._shown_image
+
+
+class ZooAsyncDetailView(Vertical):
+    """Everything about one Zoo async operation, with the fields of its type."""
+
+    def __init__(self, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="detail-view")
+        self._clock = clock
+        self._code: str | None = ""
+
+    def compose(self) -> ComposeResult:
+        yield Fields(id="zoo-async-summary")
+        yield Label("Timeline", classes="section-title")
+        yield Fields(id="zoo-async-times")
+        yield Label("Operation", classes="section-title")
+        yield Fields(id="zoo-async-fields")
+        yield Label("Outputs", classes="section-title")
+        yield Fields(id="zoo-async-outputs")
+        yield Static(id="zoo-async-code")
+        yield Fields(id="zoo-async-io")
+
+    def update_detail(self, detail: JobDetail) -> None:
+        """Show a (new) response for the operation."""
+        assert isinstance(detail, ZooAsyncDetail)
+        now = self._clock()
+        job = detail.job
+        self.query_one("#zoo-async-summary", Fields).show(
+            [
+                ["type", detail.type],
+                ["status", state_cell(job.state, job.status)],
+                ["error", (detail.error, "error") if detail.error else None],
+                ["worker", detail.worker],
+                ["attempts", number_cell(detail.attempts)],
+                ["user", detail.user_id],
+            ]
+        )
+        end = detail.completed_at
+        self.query_one("#zoo-async-times", Fields).show(
+            time_rows(
+                [
+                    ("created", detail.created_at),
+                    ("started", detail.started_at),
+                    ("completed", detail.completed_at),
+                    ("updated", detail.updated_at),
+                ],
+                now,
+            )
+            + [
+                ["waited", duration_cell(detail.created_at, detail.started_at), ""],
+                ["ran", duration_cell(detail.started_at, end or now), ""],
+                ["total", duration_cell(detail.created_at, end or now), ""],
+            ]
+        )
+        self.query_one("#zoo-async-fields", Fields).show(type_rows(detail))
+        self.query_one("#zoo-async-outputs", Fields).show(
+            [[output.name, fmt_size(output.size)] for output in detail.outputs]
+            or [["outputs", "none"]]
+        )
+        if detail.code != self._code:
+            self._code = detail.code
+            code_view = self.query_one("#zoo-async-code", Static)
+            code_view.update(kcl_syntax(detail.code) if detail.code else Content(""))
+            code_view.display = bool(detail.code)
+        self.query_one("#zoo-async-io", Fields).show(
+            [
+                [label, pretty_json(value)]
+                for label, value in (("input", detail.input), ("output", detail.output))
+                if value not in (None, "", {}, [])
+            ]
+        )
+
+
+def type_rows(detail: ZooAsyncDetail) -> list[list[Cell]]:
+    """The fields of the operation's type that are present: formats, units, results, prompt."""
+    centre = detail.center_of_mass
+    rows: list[tuple[str, Any]] = [
+        ("source format", detail.src_format),
+        ("output format", detail.output_format),
+        ("source options", _json_or_none(detail.src_format_options)),
+        ("output options", _json_or_none(detail.output_format_options)),
+        ("output unit", detail.output_unit),
+        ("material density", _with_unit(detail.material_density, detail.material_density_unit)),
+        ("material mass", _with_unit(detail.material_mass, detail.material_mass_unit)),
+        ("volume", _with_unit(detail.volume, detail.output_unit)),
+        ("mass", _with_unit(detail.mass, detail.output_unit)),
+        ("density", _with_unit(detail.density, detail.output_unit)),
+        ("surface area", _with_unit(detail.surface_area, detail.output_unit)),
+        (
+            "centre of mass",
+            None
+            if centre is None
+            else "(" + ", ".join(number_cell(v) or "—" for v in centre) + ")"  # type: ignore[misc]
+            + (f" {detail.output_unit}" if detail.output_unit else ""),
+        ),
+        ("prompt", detail.prompt),
+        ("model", detail.model),
+        ("model version", detail.model_version),
+        ("KCL version", detail.kcl_version),
+        ("conversation", detail.conversation_id),
+        ("feedback", detail.feedback),
+    ]
+    present: list[list[Cell]] = [[label, value] for label, value in rows if value is not None]
+    return present or [["fields", "none for this type"]]
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else pretty_json(value)
+
+
+def _with_unit(value: float | None, unit: str | None) -> str | None:
+    if value is None:
+        return None
+    number = number_cell(value, 6)
+    return f"{number} {unit}" if unit else str(number)
