@@ -1,0 +1,166 @@
+"""JobsApp: the thin Textual app. Theme, global keys, the command palette, clean exit.
+
+Everything about jobs lives in `tui.screens.jobs.JobsScreen`. Call
+`tui.terminal.configure_environment` before importing this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tui.clock import Clock
+from tui.config import Settings
+from tui.paths import STYLES_DIR
+from tui.providers.base import JobProvider
+from tui.screens.help import HelpScreen
+from tui.screens.jobs import JobsScreen
+from tui.store import JobStore
+from tui.theme import DEFAULT_THEME, THEMES
+from tui.widgets.job_table import JobTable
+
+WATCHDOG_SECONDS = 5.0
+"""How often the app checks that its terminal and parent are still there."""
+
+EXIT_HANGUP = 129
+EXIT_TERMINATED = 143
+
+
+def _css_paths() -> list[str]:
+    names = ["app.tcss", "jobs.tcss", "job_detail.tcss"]
+    return [str(STYLES_DIR / name) for name in names if (STYLES_DIR / name).is_file()]
+
+
+class JobsApp(App[int]):
+    """jobtop: watch conversion jobs on every configured source."""
+
+    TITLE = "jobtop"
+    CSS_PATH: ClassVar[list[str]] = _css_paths()  # type: ignore[misc]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit jobtop"),
+        Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette",
+                tooltip="Search every action"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        providers: Sequence[JobProvider],
+        store: JobStore,
+        clock: Clock,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.providers = list(providers)
+        self.store = store
+        self.clock = clock
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
+        self._installed_signals: list[int] = []
+
+    def get_default_screen(self) -> Screen[None]:
+        return JobsScreen(self.settings, self.providers, self.store, self.clock)
+
+    def on_mount(self) -> None:
+        """Exit cleanly on SIGHUP/SIGTERM and when the terminal goes away."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for signum, code in ((signal.SIGHUP, EXIT_HANGUP), (signal.SIGTERM, EXIT_TERMINATED)):
+            try:
+                loop.add_signal_handler(signum, self._exit_on_signal, code)
+                self._installed_signals.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+        self.set_interval(WATCHDOG_SECONDS, self._watchdog)
+
+    def _exit_on_signal(self, code: int) -> None:
+        self.exit(return_code=code)
+
+    def _watchdog(self) -> None:
+        try:
+            tty_gone = not os.isatty(0) and not os.isatty(1)
+        except OSError:
+            tty_gone = True
+        if tty_gone or os.getppid() == 1:
+            self.exit(return_code=EXIT_HANGUP)
+
+    async def on_unmount(self) -> None:
+        """Remove signal handlers and close every provider's HTTP client."""
+        loop = asyncio.get_running_loop()
+        for signum in self._installed_signals:
+            loop.remove_signal_handler(signum)
+        for provider in self.providers:
+            try:
+                await provider.aclose()
+            except Exception as exc:  # noqa: BLE001 - closing must not stop the exit
+                self.log.warning(f"closing {provider.account}: {type(exc).__name__}")
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.key_sections()))
+
+    def key_sections(self) -> list[tuple[str, list[BindingType]]]:
+        """Every binding, grouped by where it applies."""
+        return [
+            ("Everywhere", list(self.BINDINGS)),
+            ("Job list", list(JobsScreen.BINDINGS)),
+            ("Moving in the table", list(JobTable.BINDINGS)),
+        ]
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette: Textual's commands minus Screenshot (it could leak), plus ours."""
+        for command in super().get_system_commands(screen):
+            if command.title.lower().startswith("screenshot"):
+                continue
+            yield command
+        if isinstance(screen, JobsScreen):
+            for binding in JobsScreen.BINDINGS:
+                if not isinstance(binding, Binding) or binding.action.startswith("view("):
+                    continue
+                yield SystemCommand(
+                    binding.description,
+                    binding.tooltip or binding.description,
+                    _runner(screen, binding.action),
+                )
+            for number, label in enumerate(screen.view_names()):
+                yield SystemCommand(
+                    f"View: {label}", f"Show {label}", _runner(screen, f"view({number})")
+                )
+            for column in screen.sort_columns():
+                yield SystemCommand(
+                    f"Sort by {column}", f"Sort the list by {column}",
+                    _runner(screen, f"sort_by('{column}')"),
+                )
+        yield SystemCommand("Help: keys", "Show every key", self.action_help)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Disabled: a screenshot could save what is on screen to disk."""
+        self.notify("Screenshots are disabled in jobtop.", markup=False)
+
+
+def _runner(screen: Screen[object], action: str):  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        await screen.run_action(action)
+
+    return run
+
+
+def run_app(
+    settings: Settings, providers: Sequence[JobProvider], store: JobStore, clock: Clock
+) -> int:
+    """Run the dashboard until it exits; returns the exit code (129 on SIGHUP)."""
+    app = JobsApp(settings, providers, store, clock)
+    app.run()
+    return app.return_code or 0

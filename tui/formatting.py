@@ -1,0 +1,199 @@
+"""Pure formatters for the UI: ages, durations, sizes, progress, ids and state glyphs.
+
+Every `fmt_*` helper takes whatever a provider handed over (None, NaN, inf, a huge
+number, a naive or future datetime, even a string) and returns a short string, never
+raising: humanize itself raises on NaN (ValueError), None (TypeError) and huge values
+(OverflowError), reliability.md section 2.8. No Textual here.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import humanize
+
+from tui.models import JobState
+from tui.sanitize import one_line
+
+MISSING = "—"
+"""What a cell shows when there is no value."""
+
+_MAX_SECONDS = 100 * 365 * 86_400.0
+"""Anything longer than a century is nonsense from a server, shown as missing."""
+
+STATE_GLYPHS: dict[JobState, str] = {
+    JobState.QUEUED: "◌",
+    JobState.RUNNING: "▶",
+    JobState.SUCCEEDED: "✔",
+    JobState.FAILED: "✖",
+    JobState.CANCELED: "⊘",
+    JobState.UNKNOWN: "?",
+}
+"""One distinct glyph per state, so the state reads without colour (NO_COLOR)."""
+
+STATE_ORDER: dict[JobState, int] = {
+    JobState.FAILED: 0,
+    JobState.RUNNING: 1,
+    JobState.QUEUED: 2,
+    JobState.UNKNOWN: 3,
+    JobState.CANCELED: 4,
+    JobState.SUCCEEDED: 5,
+}
+"""Sort rank of states: what needs attention first."""
+
+
+def _seconds(value: object) -> float | None:
+    """A finite, bounded number of seconds, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    if not math.isfinite(number) or abs(number) > _MAX_SECONDS:
+        return None
+    return number
+
+
+def _aware(moment: object) -> datetime | None:
+    if not isinstance(moment, datetime):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def elapsed_seconds(start: object, end: object) -> float | None:
+    """Seconds from `start` to `end` (datetimes), or None if either is missing."""
+    first, last = _aware(start), _aware(end)
+    if first is None or last is None:
+        return None
+    try:
+        return (last - first).total_seconds()
+    except OverflowError:
+        return None
+
+
+def fmt_duration(seconds: object) -> str:
+    """A compact duration: `45s`, `3m 07s`, `2h 05m`, `4d 03h`; negative counts as 0.
+
+    Args:
+        seconds: Any value; non-numbers, NaN, inf and absurd values give `—`.
+    """
+    value = _seconds(seconds)
+    if value is None:
+        return MISSING
+    total = int(max(0.0, value))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def fmt_age(moment: object, now: datetime) -> str:
+    """How long ago `moment` was, humanized (`4 minutes`), or a date past one day.
+
+    A moment in the future (server clock ahead of ours) reads `just now`. Naive
+    datetimes are taken as UTC.
+    """
+    when = _aware(moment)
+    if when is None:
+        return MISSING
+    delta = elapsed_seconds(when, now)
+    if delta is None:
+        return MISSING
+    if delta < 1:
+        return "just now"
+    if delta < 86_400:
+        try:
+            return str(humanize.naturaldelta(delta))
+        except (ValueError, TypeError, OverflowError):
+            return MISSING
+    return fmt_date(when, now)
+
+
+def fmt_date(moment: object, now: datetime | None = None) -> str:
+    """An absolute UTC time: `Nov 20 14:03` this year, `2025-11-20` before."""
+    when = _aware(moment)
+    if when is None:
+        return MISSING
+    try:
+        when = when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return MISSING
+    if now is not None and when.year == now.year:
+        return when.strftime("%b %d %H:%M")
+    return when.strftime("%Y-%m-%d")
+
+
+def fmt_timestamp(moment: object) -> str:
+    """A full UTC timestamp, `2026-11-22 12:34:56Z`, or `—`."""
+    when = _aware(moment)
+    if when is None:
+        return MISSING
+    try:
+        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    except (OverflowError, ValueError):
+        return MISSING
+
+
+def fmt_size(size: object) -> str:
+    """A humanized byte size (`1.2 MB`), or `—` for anything that is not a sane number."""
+    value = _seconds(size)
+    if value is None or value < 0:
+        return MISSING
+    try:
+        return str(humanize.naturalsize(value))
+    except (ValueError, TypeError, OverflowError):
+        return MISSING
+
+
+def fmt_percent(fraction: object) -> str:
+    """`42%` for 0.42; clamps into 0..100; `—` for non-numbers."""
+    value = _seconds(fraction)
+    if value is None:
+        return MISSING
+    return f"{round(min(1.0, max(0.0, value)) * 100):d}%"
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def fmt_progress(fraction: object, width: int = 10) -> str:
+    """A progress bar with its percentage, `███▌   35%`, exactly `width` cells wide.
+
+    Args:
+        fraction: 0..1 (clamped); anything else gives `—` padded to the width.
+        width: Total cells; the bar takes what the percentage leaves.
+    """
+    value = _seconds(fraction)
+    width = max(0, width)
+    if value is None:
+        return MISSING.ljust(width)[:width] if width else ""
+    value = min(1.0, max(0.0, value))
+    percent = fmt_percent(value).rjust(4)
+    bar_width = width - len(percent) - 1
+    if bar_width < 2:
+        return percent[-width:] if width else ""
+    eighths = round(value * bar_width * 8)
+    full, partial = divmod(eighths, 8)
+    bar = "█" * full + (_EIGHTHS[partial] if partial and full < bar_width else "")
+    return f"{bar.ljust(bar_width)} {percent}"
+
+
+def short_id(job_id: str, width: int = 8) -> str:
+    """The id shortened for a table: the first `width` characters of a long id, with `…`."""
+    text = one_line(job_id)
+    if len(text) <= width:
+        return text
+    return text[: max(1, width - 1)] + "…"
+
+
+def state_label(state: JobState) -> str:
+    """Glyph and word, `✖ failed`."""
+    return f"{STATE_GLYPHS.get(state, '?')} {state.value}"

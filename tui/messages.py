@@ -1,0 +1,59 @@
+"""App-level data messages: what refresh workers post for the screen to handle.
+
+Workers compute and post; handlers on `JobsScreen` own the state (style.md rule 10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.message import Message
+
+from tui.errors import ProviderError
+from tui.job_index import PendingUpdate
+from tui.models import Transition
+
+
+@dataclass
+class RefreshStarted(Message):
+    """A source began a refresh."""
+
+    account: str
+
+
+@dataclass
+class JobsLoaded(Message):
+    """A source's refresh succeeded; `update` holds only what changed."""
+
+    account: str
+    update: PendingUpdate
+    fetched_at: datetime
+    transitions: list[Transition]
+    tracked_errors: int = 0
+
+
+@dataclass
+class RefreshFailed(Message):
+    """A source's refresh failed; its last good rows stay, marked stale."""
+
+    account: str
+    error: ProviderError
+    failed_at: datetime
+    next_try_at: datetime
+
+
+@dataclass
+class RefreshScheduled(Message):
+    """A source will refresh next at `at`."""
+
+    account: str
+    at: datetime
+
+
+@dataclass
+class OpenJobRequested(Message):
+    """The user asked to open a job's detail."""
+
+    account: str
+    job_id: str

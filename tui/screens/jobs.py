@@ -1,0 +1,666 @@
+"""JobsScreen: the main screen. Views per source and All, the job table, refresh loops.
+
+Data flow (style.md rule 10): one long-lived async worker per source fetches, saves to
+the store and diffs against the index off the UI loop, then posts `JobsLoaded` or
+`RefreshFailed`; the handlers here own every piece of state and update the widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from time import monotonic
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tui.clock import Clock
+from tui.config import Settings
+from tui.errors import BadResponseError, ProviderError
+from tui.formatting import fmt_duration
+from tui.job_index import Column, JobFilter, JobIndex, PendingUpdate, parse_search
+from tui.messages import JobsLoaded, OpenJobRequested, RefreshFailed, RefreshStarted
+from tui.models import Job, JobState, Transition
+from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
+from tui.refresh import (
+    Health,
+    RefreshPolicy,
+    SourceHealth,
+    age_tick,
+    faster,
+    finished_tracked_ids,
+    health_after_failure,
+    health_after_success,
+    slower,
+)
+from tui.sanitize import clean, one_line
+from tui.store import JobStore
+from tui.widgets.filter_panel import FilterPanel
+from tui.widgets.job_table import JobTable
+from tui.widgets.source_bar import SourceBar
+
+SORT_CYCLE: tuple[Column, ...] = (
+    Column.AGE,
+    Column.STATE,
+    Column.NAME,
+    Column.STATUS,
+    Column.DURATION,
+    Column.PROGRESS,
+    Column.ID,
+    Column.ACCOUNT,
+)
+"""The order `s` steps through sort columns."""
+
+_SERVER_SORT = {
+    Column.AGE: "created_at",
+    Column.NAME: "name",
+    Column.STATUS: "status",
+    Column.ID: "id",
+}
+
+NOTIFY_EACH_UP_TO = 3
+"""More transitions than this in one refresh are summed up in one notification."""
+
+
+class JobsScreen(Screen[None]):
+    """Every source's jobs, one view per source plus All."""
+
+    AUTO_FOCUS = "JobTable"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="jobs.search",
+                tooltip="Search: text, !negation, re:regex or /regex/"),
+        Binding("f", "failed_only", "Failed only", id="jobs.failed_only",
+                tooltip="Show only failed jobs, or everything again"),
+        Binding("m", "filters", "States/status", id="jobs.filters",
+                tooltip="Choose states and the provider's status to show"),
+        Binding("s", "next_sort", "Sort", id="jobs.sort",
+                tooltip="Sort by the next column"),
+        Binding("S", "reverse_sort", "Reverse", show=False, id="jobs.reverse_sort",
+                tooltip="Reverse the sort order"),
+        Binding("r", "refresh", "Refresh", id="jobs.refresh",
+                tooltip="Refresh the sources of this view now"),
+        Binding("p", "pause", "Pause", id="jobs.pause",
+                tooltip="Pause or resume automatic refresh"),
+        Binding("plus,equals_sign", "faster", "Faster", show=False, id="jobs.faster",
+                tooltip="Refresh more often"),
+        Binding("minus", "slower", "Slower", show=False, id="jobs.slower",
+                tooltip="Refresh less often"),
+        Binding("tab", "next_view", "Next view", show=False, id="jobs.next_view",
+                tooltip="Show the next source"),
+        Binding("shift+tab", "previous_view", "Previous view", show=False,
+                id="jobs.previous_view", tooltip="Show the previous source"),
+        *[
+            Binding(str(number), f"view({number - 1})", f"View {number}", show=False,
+                    id=f"jobs.view_{number}",
+                    tooltip="Show all sources" if number == 1 else f"Show source {number - 1}")
+            for number in range(1, 10)
+        ],
+        Binding("escape", "back", "Back", show=False, id="jobs.back",
+                tooltip="Close search or clear the filters"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        providers: Sequence[JobProvider],
+        store: JobStore,
+        clock: Clock,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.providers = list(providers)
+        self.store = store
+        self.clock = clock
+        self.index = JobIndex(now=clock)
+        self.interval = settings.refresh
+        self.paused = False
+        self.current_view = 0
+        """0 is All; n is the n-th source."""
+        self._rng = rng or random.Random()
+        self._health: dict[str, SourceHealth] = {
+            provider.account: SourceHealth(
+                account=provider.account,
+                provider=str(provider.provider),
+                interval=self.interval,
+            )
+            for provider in self.providers
+        }
+        self._due: dict[str, float] = {}
+        self._wake: dict[str, asyncio.Event] = {}
+        self._force: set[str] = set()
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
+        self._loaded_from_store = False
+        self._search_text = ""
+        self._states: frozenset[JobState] = frozenset()
+        self._status: str | None = None
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield SourceBar(id="sources")
+        yield Input(placeholder="search: text, !not, re:regex, /regex/", id="search")
+        yield FilterPanel(id="filters")
+        yield JobTable(self.index, clock=self.clock, id="jobs", empty_text="Loading…")
+        yield Static("", id="status-line", markup=False)
+        yield Footer()
+
+    @property
+    def table(self) -> JobTable:
+        """The job table."""
+        return self.query_one(JobTable)
+
+    def on_mount(self) -> None:
+        """Load the last known jobs, then start one refresh loop per source."""
+        self.query_one("#search", Input).display = False
+        self.query_one(FilterPanel).display = False
+        self.table.show_account = True
+        self._update_sources()
+        self._update_status_line()
+        self.set_interval(age_tick(self.settings.low_bandwidth), self._tick)
+        self.load_and_start()
+
+    @work(group="startup", exit_on_error=False)
+    async def load_and_start(self) -> None:
+        """Open on the store's jobs (stale until refreshed), say what changed, then refresh."""
+        accounts = [provider.account for provider in self.providers]
+        try:
+            stored = await asyncio.to_thread(self.store.load_jobs, accounts)
+            last_opened = await asyncio.to_thread(self.store.last_opened)
+            changed: list[Transition] = []
+            if last_opened is not None:
+                changed = await asyncio.to_thread(
+                    self.store.transitions, since=last_opened, limit=1000
+                )
+            await asyncio.to_thread(self.store.mark_opened, self.clock())
+        except Exception as exc:  # noqa: BLE001 - the store is optional for viewing
+            stored, changed = [], []
+            self.notify(
+                f"The local job store could not be read ({type(exc).__name__}).",
+                title="Store", severity="warning", markup=False,
+            )
+        if stored:
+            self.index.upsert(job for job in stored if job.account in self._health)
+            for account in {job.account for job in stored}:
+                if account in self._health:
+                    self._health[account] = replace(self._health[account], health=Health.STALE)
+        self._loaded_from_store = True
+        self._refresh_view(flash=())
+        self._summarize_since_last_open(changed)
+        for provider in self.providers:
+            self._wake[provider.account] = asyncio.Event()
+            self._due[provider.account] = monotonic()
+            self.refresh_loop(provider)
+
+    def _summarize_since_last_open(self, transitions: list[Transition]) -> None:
+        if not transitions:
+            return
+        latest: dict[tuple[str, str], Transition] = {}
+        for transition in transitions:
+            latest[(transition.account, transition.job_id)] = transition
+        counts = Counter(t.new_state for t in latest.values())
+        parts = [f"{count} {state.value}" for state, count in counts.most_common()]
+        self.notify(
+            f"{len(latest)} jobs changed: " + ", ".join(parts),
+            title="Since you were last here",
+            severity="warning" if counts.get(JobState.FAILED) else "information",
+            timeout=10,
+            markup=False,
+        )
+
+    # --- refresh loops --------------------------------------------------------------
+
+    def _policy(self, provider: JobProvider) -> RefreshPolicy:
+        account_interval = None
+        for account in self.settings.accounts:
+            if account.name == provider.account:
+                account_interval = account.refresh
+        interval = account_interval if account_interval is not None else self.interval
+        if account_interval is not None and self.interval != self.settings.refresh:
+            interval = self.interval
+        return RefreshPolicy(
+            interval=interval, min_interval=provider.capabilities.min_poll_interval
+        )
+
+    def _query(self, provider: JobProvider) -> ListQuery:
+        account = provider.account
+        tracked: list[str] = []
+        for config in self.settings.accounts:
+            if config.name == account:
+                tracked.extend(config.track)
+        try:
+            tracked.extend(self.store.tracked_ids(account))
+        except Exception:  # noqa: BLE001 - a broken store must not stop refresh
+            pass
+        tracked = list(dict.fromkeys(tracked))
+        known = (self.index.get((account, job_id)) for job_id in tracked)
+        skip = finished_tracked_ids(tracked, (job for job in known if job is not None))
+        search = parse_search(self._search_text) if self._search_text else None
+        capabilities = provider.capabilities
+        sort_key = _SERVER_SORT.get(self.index.sort_column)
+        return ListQuery(
+            states=self._states if "states" in capabilities.server_filters else frozenset(),
+            status=self._status if "status" in capabilities.server_filters else None,
+            text=(search.server_text if search and "text" in capabilities.server_filters else None),
+            sort_key=sort_key if sort_key in SORT_KEYS else None,
+            descending=not self.index.descending
+            if self.index.sort_column == Column.AGE
+            else self.index.descending,
+            tracked_ids=tuple(tracked),
+            skip_ids=skip,
+        )
+
+    @work(exit_on_error=False)
+    async def refresh_loop(self, provider: JobProvider) -> None:
+        """Refresh one source forever: fetch, post, then sleep after the run ends."""
+        account = provider.account
+        failures = 0
+        while True:
+            await self._wait_until_due(account)
+            if account not in self._force:
+                await self._unpaused.wait()
+            self._force.discard(account)
+            self.post_message(RefreshStarted(account))
+            error: ProviderError | None = None
+            try:
+                await self._refresh_once(provider)
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except ProviderError as exc:
+                error = exc
+            except Exception as exc:  # noqa: BLE001 - one source must never stop the app
+                error = BadResponseError(
+                    f"unexpected {type(exc).__name__} while refreshing", account=account
+                )
+            if error is not None:
+                failures += 1
+            delay = self._policy(provider).next_delay(failures, error, self._rng)
+            self._due[account] = monotonic() + delay
+            if error is not None:
+                now = self.clock()
+                self.post_message(
+                    RefreshFailed(account, error, now, now + timedelta(seconds=delay))
+                )
+
+    async def _refresh_once(self, provider: JobProvider) -> None:
+        account = provider.account
+        query = self._query(provider)
+        result: ListResult = await provider.list_jobs(query)
+        fetched_at = self.clock()
+        jobs = [job for job in result.jobs if job.account == account]
+        try:
+            transitions = await asyncio.to_thread(self.store.save_jobs, account, jobs)
+        except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
+            transitions = []
+            self.log.warning(f"store save failed: {type(exc).__name__}")
+        filtered = bool(result.applied & {"states", "status", "text"})
+        complete = result.complete and not result.incremental and not filtered
+        update: PendingUpdate = await asyncio.to_thread(
+            self.index.diff,
+            jobs,
+            account=account if complete else None,
+            keep_ids=query.skip_ids,
+        )
+        self.post_message(
+            JobsLoaded(account, update, fetched_at, transitions, len(result.tracked_errors))
+        )
+
+    async def _wait_until_due(self, account: str) -> None:
+        while True:
+            remaining = self._due.get(account, 0.0) - monotonic()
+            if remaining <= 0:
+                return
+            wake = self._wake[account]
+            try:
+                await asyncio.wait_for(wake.wait(), remaining)
+            except TimeoutError:
+                return
+            wake.clear()
+
+    def _accounts_in_view(self) -> list[str]:
+        if self.current_view == 0:
+            return [provider.account for provider in self.providers]
+        return [self.providers[self.current_view - 1].account]
+
+    # --- messages -------------------------------------------------------------------
+
+    @on(RefreshStarted)
+    def _on_refresh_started(self, message: RefreshStarted) -> None:
+        health = self._health.get(message.account)
+        if health is not None:
+            self._health[message.account] = replace(health, refreshing=True)
+            self._update_sources()
+
+    @on(JobsLoaded)
+    def _on_jobs_loaded(self, message: JobsLoaded) -> None:
+        health = self._health.get(message.account)
+        if health is None:
+            return
+        first = health.last_ok_at is None and health.health != Health.STALE
+        changes = self.index.apply(message.update)
+        due = self._due.get(message.account, monotonic()) - monotonic()
+        next_at = message.fetched_at + timedelta(seconds=max(0.0, due))
+        self._health[message.account] = health_after_success(
+            health, message.fetched_at, next_at
+        )
+        flash = () if first else (changes.added | changes.changed)
+        self._refresh_view(flash=flash)
+        self._notify_transitions(message.account, message.transitions)
+
+    @on(RefreshFailed)
+    def _on_refresh_failed(self, message: RefreshFailed) -> None:
+        health = self._health.get(message.account)
+        if health is None:
+            return
+        sentence = one_line(clean(f"{message.error.title}: {message.error}", 300))
+        was_failing = health.health == Health.FAILING
+        self._health[message.account] = health_after_failure(
+            health, sentence, message.next_try_at
+        )
+        if not was_failing:
+            self.notify(
+                sentence,
+                title=f"{message.account} is failing",
+                severity="error",
+                markup=False,
+            )
+        self._refresh_view(flash=())
+
+    def _notify_transitions(self, account: str, transitions: Sequence[Transition]) -> None:
+        ended = [
+            t for t in transitions
+            if t.old_state is not None and t.new_state.is_terminal and t.old_state != t.new_state
+        ]
+        if not ended:
+            return
+        failed = [t for t in ended if t.new_state == JobState.FAILED]
+        if len(ended) <= NOTIFY_EACH_UP_TO:
+            for transition in ended:
+                job = self.index.get((transition.account, transition.job_id))
+                name = one_line(clean(job.name if job else transition.job_id, 120))
+                self.notify(
+                    f"{name} ({transition.job_id}): {one_line(clean(transition.status, 80))}",
+                    title=f"{account}: job {transition.new_state.value}",
+                    severity="error" if transition.new_state == JobState.FAILED else "information",
+                    markup=False,
+                )
+        else:
+            self.notify(
+                f"{len(ended)} jobs ended, {len(failed)} failed",
+                title=account,
+                severity="error" if failed else "information",
+                markup=False,
+            )
+        if self.settings.bell:
+            self.app.bell()
+
+    @on(JobTable.JobSelected)
+    def _on_job_selected(self, event: JobTable.JobSelected) -> None:
+        self.post_message(OpenJobRequested(event.job.account, event.job.id))
+
+    @on(OpenJobRequested)
+    def _on_open_job(self, message: OpenJobRequested) -> None:
+        job = self.index.get((message.account, message.job_id))
+        provider = next((p for p in self.providers if p.account == message.account), None)
+        if job is None or provider is None:
+            return
+        if importlib.util.find_spec("tui.screens.job_detail") is None:
+            return
+        module = importlib.import_module("tui.screens.job_detail")
+        self.app.push_screen(module.JobDetailScreen(job, provider))
+
+    @on(JobTable.HeaderClicked)
+    def _on_header_clicked(self, event: JobTable.HeaderClicked) -> None:
+        if event.column == self.index.sort_column:
+            self._set_sort(event.column, not self.index.descending)
+        else:
+            self._set_sort(event.column, False)
+
+    @on(SourceBar.ViewClicked)
+    def _on_view_clicked(self, event: SourceBar.ViewClicked) -> None:
+        self.action_view(event.view)
+
+    @on(Input.Changed, "#search")
+    def _on_search_changed(self, event: Input.Changed) -> None:
+        self._search_text = event.value
+        self._apply_filter()
+
+    @on(Input.Submitted, "#search")
+    def _on_search_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self.query_one("#search", Input).display = False
+        self.table.focus()
+
+    @on(FilterPanel.StatesChanged)
+    def _on_states_changed(self, event: FilterPanel.StatesChanged) -> None:
+        self._states = event.states
+        self._apply_filter()
+
+    @on(FilterPanel.StatusChosen)
+    def _on_status_chosen(self, event: FilterPanel.StatusChosen) -> None:
+        self._status = event.status
+        self._apply_filter()
+        self._close_filters()
+
+    @on(FilterPanel.Closed)
+    def _on_filters_closed(self) -> None:
+        self._close_filters()
+
+    # --- view updates ---------------------------------------------------------------
+
+    def _apply_filter(self) -> None:
+        accounts = frozenset(self._accounts_in_view()) if self.current_view else frozenset()
+        search = parse_search(self._search_text) if self._search_text.strip() else None
+        self.index.set_filter(
+            JobFilter(accounts=accounts, states=self._states, status=self._status, search=search)
+        )
+        self._refresh_view(flash=())
+
+    def _refresh_view(self, flash: object) -> None:
+        table = self.table
+        table.show_account = self.current_view == 0
+        table.stale_accounts = frozenset(
+            account for account, health in self._health.items()
+            if health.health in (Health.FAILING, Health.STALE)
+        )
+        if self._loaded_from_store:
+            table.empty_text = "No jobs match the filter" if not self.index.filter.is_empty \
+                else "No jobs"
+        table.rows_changed(flash=flash if isinstance(flash, set) else ())
+        self._update_sources()
+        self._update_status_line()
+
+    def _update_sources(self) -> None:
+        sources = [self._health[provider.account] for provider in self.providers]
+        counts = [self.index.counts(provider.account) for provider in self.providers]
+        self.query_one(SourceBar).show(
+            sources, counts, self.index.counts(), self.current_view, self.clock(), self.paused
+        )
+
+    def _update_status_line(self) -> None:
+        index = self.index
+        shown = index.row_count()
+        in_view = sum(self.index.counts(a).total() for a in self._accounts_in_view())
+        arrow = "▼" if index.descending else "▲"
+        parts: list[Content | tuple[str, str] | str] = [
+            (f"{shown:,} of {in_view:,} jobs", "bold"),
+            f" · sort {index.sort_column.value} {arrow}",
+        ]
+        if self._states:
+            states = ",".join(sorted(state.value for state in self._states))
+            parts.append((f" · states: {states}", "$warning"))
+        if self._status is not None:
+            parts.append((" · status: ", "$warning"))
+            parts.append(Content(one_line(clean(self._status, 60))))
+        if self._search_text.strip():
+            search = parse_search(self._search_text)
+            parts.append(" · search ")
+            parts.append(Content(one_line(self._search_text[:60])))
+            parts.append((f" ({shown:,} matches)", "$accent"))
+            if search.error:
+                parts.append((f" · {search.error}", "$error"))
+        parts.append(f" · every {fmt_duration(self.interval)}")
+        if self.paused:
+            parts.append((" · PAUSED (p resumes)", "bold $warning"))
+        self.query_one("#status-line", Static).update(Content.assemble(*parts))
+
+    def _tick(self) -> None:
+        self.table.tick()
+        self._update_sources()
+
+    def _set_sort(self, column: Column, descending: bool) -> None:
+        self.index.set_sort(column, descending)
+        self._refresh_view(flash=())
+
+    def _close_filters(self) -> None:
+        self.query_one(FilterPanel).display = False
+        self.table.focus()
+
+    # --- actions --------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        """Open the search box."""
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    def action_back(self) -> None:
+        """Close the search box, the filter panel, or clear every filter."""
+        search = self.query_one("#search", Input)
+        panel = self.query_one(FilterPanel)
+        if panel.display:
+            self._close_filters()
+            return
+        if search.has_focus:
+            search.value = ""
+            search.display = False
+            self.table.focus()
+            return
+        if self._search_text or self._states or self._status is not None:
+            self._search_text = ""
+            search.value = ""
+            search.display = False
+            self._states = frozenset()
+            self._status = None
+            self._apply_filter()
+
+    def action_failed_only(self) -> None:
+        """Toggle showing only failed jobs."""
+        failed = frozenset({JobState.FAILED})
+        self._states = frozenset() if self._states == failed else failed
+        self._apply_filter()
+
+    def action_filters(self) -> None:
+        """Open the state and status filters."""
+        panel = self.query_one(FilterPanel)
+        panel.set_choices(
+            self._states, self.index.status_values(self._accounts_in_view()), self._status
+        )
+        panel.display = True
+        panel.query_one("#filter-states").focus()
+
+    def action_next_sort(self) -> None:
+        """Sort by the next column."""
+        position = SORT_CYCLE.index(self.index.sort_column) if self.index.sort_column in SORT_CYCLE else -1
+        self._set_sort(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)], False)
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self._set_sort(self.index.sort_column, not self.index.descending)
+
+    def action_sort_by(self, column: str, descending: bool = False) -> None:
+        """Sort by a named column (command palette)."""
+        self._set_sort(Column(column), descending)
+
+    def action_refresh(self) -> None:
+        """Refresh the sources of this view now (even when paused)."""
+        for account in self._accounts_in_view():
+            if account in self._wake:
+                self._force.add(account)
+                self._due[account] = monotonic()
+                self._wake[account].set()
+        self.notify("Refreshing now", timeout=2, markup=False)
+
+    def action_pause(self) -> None:
+        """Pause or resume automatic refresh."""
+        self.paused = not self.paused
+        if self.paused:
+            self._unpaused.clear()
+            self.notify("Refresh paused; p resumes, r refreshes once", timeout=3, markup=False)
+        else:
+            self._unpaused.set()
+            self.notify("Refresh resumed", timeout=2, markup=False)
+        self._update_sources()
+        self._update_status_line()
+
+    def _set_interval(self, interval: float) -> None:
+        self.interval = interval
+        for provider in self.providers:
+            account = provider.account
+            health = self._health[account]
+            self._health[account] = replace(health, interval=interval)
+            if account in self._due:
+                delay = self._policy(provider).next_delay(health.failures, None, self._rng)
+                self._due[account] = min(self._due[account], monotonic() + delay)
+                self._wake[account].set()
+        self.notify(f"Refresh every {fmt_duration(interval)}", timeout=2, markup=False)
+        self._update_status_line()
+
+    def action_faster(self) -> None:
+        """Refresh more often."""
+        self._set_interval(faster(self.interval))
+
+    def action_slower(self) -> None:
+        """Refresh less often."""
+        self._set_interval(slower(self.interval))
+
+    def action_view(self, view: int) -> None:
+        """Show view `view` (0: All, n: the n-th source)."""
+        if not 0 <= view <= len(self.providers):
+            return
+        self.current_view = view
+        self._apply_filter()
+
+    def action_next_view(self) -> None:
+        """Show the next view."""
+        self.action_view((self.current_view + 1) % (len(self.providers) + 1))
+
+    def action_previous_view(self) -> None:
+        """Show the previous view."""
+        self.action_view((self.current_view - 1) % (len(self.providers) + 1))
+
+    def source_health(self, account: str) -> SourceHealth:
+        """One source's health (for tests and the palette)."""
+        return self._health[account]
+
+    def jobs_in_view(self) -> list[Job]:
+        """The visible jobs, in order (for tests)."""
+        return [self.index[row] for row in range(self.index.row_count())]
+
+    @property
+    def now(self) -> datetime:
+        """The screen's clock reading."""
+        return self.clock()
+
+    def view_names(self) -> list[str]:
+        """The views' names: All, then each source."""
+        return ["All", *(provider.account for provider in self.providers)]
+
+    def sort_columns(self) -> list[str]:
+        """Every sortable column's name."""
+        return [column.value for column in SORT_CYCLE]

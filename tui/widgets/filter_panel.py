@@ -1,0 +1,104 @@
+"""FilterPanel: the state multi-select and the provider-status picker.
+
+Status values come from servers, so each option is a plain `Content`, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Label, OptionList, SelectionList
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from tui.formatting import STATE_GLYPHS
+from tui.models import JobState
+from tui.sanitize import clean, one_line
+
+ANY_STATUS = "\x00any"
+"""Option id of "any status"."""
+
+
+class FilterPanel(Vertical):
+    """Pick the states and the raw status to show; Escape closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="filters.close", tooltip="Close the filter panel"),
+    ]
+
+    class StatesChanged(Message):
+        """The set of states to show changed (empty: all)."""
+
+        def __init__(self, states: frozenset[JobState]) -> None:
+            super().__init__()
+            self.states = states
+
+    class StatusChosen(Message):
+        """A raw status was picked (None: any)."""
+
+        def __init__(self, status: str | None) -> None:
+            super().__init__()
+            self.status = status
+
+    class Closed(Message):
+        """The panel was closed."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._statuses: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label("States (space toggles)", markup=False)
+        yield SelectionList[JobState](
+            *(
+                Selection(Content(f"{STATE_GLYPHS[state]} {state.value}"), state)
+                for state in JobState
+            ),
+            id="filter-states",
+        )
+        yield Label("Provider status (enter picks)", markup=False)
+        yield OptionList(id="filter-status")
+
+    def set_choices(
+        self, states: frozenset[JobState], statuses: Iterable[str], current: str | None
+    ) -> None:
+        """Fill the lists with the current filter and the statuses seen."""
+        selection = self.query_one(SelectionList)
+        with selection.prevent(SelectionList.SelectedChanged):
+            selection.deselect_all()
+            for state in states:
+                selection.select(state)
+        self._statuses = list(statuses)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_option(Option(Content("(any status)"), id=ANY_STATUS))
+        for position, status in enumerate(self._statuses):
+            label = one_line(clean(status, 80)) or "(empty)"
+            marker = "● " if status == current else "  "
+            options.add_option(Option(Content(marker + label), id=f"s{position}"))
+
+    def on_selection_list_selected_changed(
+        self, event: SelectionList.SelectedChanged[JobState]
+    ) -> None:
+        """Report the chosen states."""
+        event.stop()
+        self.post_message(self.StatesChanged(frozenset(event.selection_list.selected)))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Report the chosen status."""
+        event.stop()
+        option_id = event.option.id
+        if option_id == ANY_STATUS or option_id is None:
+            self.post_message(self.StatusChosen(None))
+        else:
+            self.post_message(self.StatusChosen(self._statuses[int(option_id[1:])]))
+
+    def action_close(self) -> None:
+        """Hide the panel."""
+        self.post_message(self.Closed())

@@ -1,0 +1,502 @@
+"""JobTable: a virtual job list on Textual's line API.
+
+`DataTable` measures every cell of every row on the UI loop (10-13 s for 100,000 rows),
+so this table keeps no rows at all: it renders only the visible lines, asking a
+`tui.job_index.JobIndex` for "the n-th row". The cursor is remembered by job key, so it
+stays on its job across refreshes and re-sorts. Every server string is drawn as a plain
+`Segment`, cleaned again and flattened to one line, then cropped to its column: it can
+never be parsed as markup, carry an escape sequence, or break a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from time import monotonic
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.clock import Clock, utc_now
+from tui.formatting import (
+    STATE_GLYPHS,
+    fmt_age,
+    fmt_duration,
+    fmt_progress,
+    short_id,
+)
+from tui.job_index import Column, JobIndex, JobKey
+from tui.models import Job, JobState
+from tui.sanitize import clean, one_line
+
+FLASH_SECONDS = 1.5
+"""How long a changed row stays highlighted."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column of the table."""
+
+    column: Column
+    label: str
+    width: int
+    """Cells; 0 means "take the room that is left"."""
+    priority: int
+    """Columns with the lowest priority are dropped first on a narrow terminal."""
+    align_right: bool = False
+
+
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec(Column.STATE, "State", 11, 100),
+    ColumnSpec(Column.ACCOUNT, "Source", 14, 40),
+    ColumnSpec(Column.ID, "ID", 10, 90),
+    ColumnSpec(Column.NAME, "Name", 0, 100),
+    ColumnSpec(Column.STATUS, "Status", 14, 70),
+    ColumnSpec(Column.AGE, "Age", 12, 80),
+    ColumnSpec(Column.DURATION, "Duration", 8, 50, align_right=True),
+    ColumnSpec(Column.PROGRESS, "Progress", 10, 30),
+)
+"""Every column, in display order."""
+
+NAME_MIN_WIDTH = 12
+
+
+def layout_columns(
+    width: int, show_account: bool, account_width: int = 14
+) -> list[tuple[ColumnSpec, int]]:
+    """Which columns fit in `width` cells, and how wide each is.
+
+    Args:
+        width: The table's width in cells.
+        show_account: Include the source column (the All view).
+        account_width: Width of the source column (longest account name, capped).
+
+    Returns:
+        (column, width) pairs in display order; one space separates columns.
+    """
+    specs = [
+        spec if spec.column != Column.ACCOUNT else ColumnSpec(
+            spec.column, spec.label, account_width, spec.priority
+        )
+        for spec in COLUMNS
+        if show_account or spec.column != Column.ACCOUNT
+    ]
+
+    def needed(chosen: list[ColumnSpec]) -> int:
+        fixed = sum(spec.width for spec in chosen if spec.width)
+        return fixed + NAME_MIN_WIDTH + len(chosen) - 1
+
+    while needed(specs) > width:
+        droppable = [spec for spec in specs if spec.priority < 90]
+        if not droppable:
+            break
+        specs.remove(min(droppable, key=lambda spec: spec.priority))
+    fixed = sum(spec.width for spec in specs if spec.width)
+    name_width = max(1, width - fixed - (len(specs) - 1))
+    return [(spec, spec.width or name_width) for spec in specs]
+
+
+class JobTable(ScrollView, can_focus=True):
+    """A virtual, sortable job list over a `JobIndex`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="table.up", tooltip="Move up a row"),
+        Binding(
+            "down,j", "cursor_down", "Down", show=False, id="table.down",
+            tooltip="Move down a row",
+        ),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up",
+                tooltip="Move up a page"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down",
+                tooltip="Move down a page"),
+        Binding("home,g", "first", "First", show=False, id="table.first",
+                tooltip="Go to the first row"),
+        Binding("end,G", "last", "Last", show=False, id="table.last",
+                tooltip="Go to the last row"),
+        Binding("enter", "select", "Open", id="table.open", tooltip="Open the job's detail"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "jobtable--header",
+        "jobtable--sorted",
+        "jobtable--cursor",
+        "jobtable--flash",
+        "jobtable--stale",
+        "jobtable--queued",
+        "jobtable--running",
+        "jobtable--succeeded",
+        "jobtable--failed",
+        "jobtable--canceled",
+        "jobtable--unknown",
+        "jobtable--empty",
+    }
+
+    DEFAULT_CSS = """
+    JobTable {
+        overflow-x: hidden;
+        overflow-y: auto;
+        height: 1fr;
+    }
+    """
+
+    cursor_row: reactive[int] = reactive(0, always_update=True, init=False)
+    """The visible row the cursor is on."""
+
+    class JobSelected(Message):
+        """Enter (or a double click) on a job."""
+
+        def __init__(self, table: JobTable, job: Job) -> None:
+            super().__init__()
+            self.table = table
+            self.job = job
+
+        @property
+        def control(self) -> JobTable:
+            """The table."""
+            return self.table
+
+    class JobHighlighted(Message):
+        """The cursor moved onto a job."""
+
+        def __init__(self, table: JobTable, job: Job | None) -> None:
+            super().__init__()
+            self.table = table
+            self.job = job
+
+        @property
+        def control(self) -> JobTable:
+            """The table."""
+            return self.table
+
+    class HeaderClicked(Message):
+        """A column header was clicked (the screen decides how to sort)."""
+
+        def __init__(self, table: JobTable, column: Column) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+        @property
+        def control(self) -> JobTable:
+            """The table."""
+            return self.table
+
+    def __init__(
+        self,
+        index: JobIndex,
+        *,
+        clock: Clock = utc_now,
+        empty_text: str = "No jobs",
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.index = index
+        self.clock = clock
+        self.show_account = True
+        self.empty_text = empty_text
+        self.stale_accounts: frozenset[str] = frozenset()
+        """Sources whose rows are old data (drawn dimmed)."""
+        self._cursor_key: JobKey | None = None
+        self._flash: dict[JobKey, float] = {}
+        self._layout: list[tuple[ColumnSpec, int]] = []
+        self._layout_for: tuple[int, bool, int] = (-1, False, 0)
+        self._now: datetime = clock()
+        self._account_width = 10
+
+    # --- data -----------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """Visible rows."""
+        return self.index.row_count()
+
+    @property
+    def cursor_key(self) -> JobKey | None:
+        """The key of the job under the cursor."""
+        return self._cursor_key
+
+    @property
+    def cursor_job(self) -> Job | None:
+        """The job under the cursor, if any."""
+        if self._cursor_key is None:
+            return None
+        return self.index.get(self._cursor_key)
+
+    def rows_changed(self, flash: Iterable[JobKey] = ()) -> None:
+        """Re-read the index after its data, sort or filter changed.
+
+        The cursor follows its job; if that job is gone or filtered out, it stays at the
+        same row number. Only rows on screen are repainted.
+
+        Args:
+            flash: Keys of jobs that changed, highlighted briefly.
+        """
+        count = self.index.row_count()
+        self._now = self.clock()
+        self._account_width = self._measure_account_width()
+        self.virtual_size = Size(self.size.width, count + 1)
+        row = None
+        if self._cursor_key is not None:
+            row = self.index.position(self._cursor_key)
+        if row is None:
+            row = min(self.cursor_row, max(0, count - 1))
+        flash_keys = list(flash)
+        if flash_keys:
+            until = monotonic() + FLASH_SECONDS
+            for key in flash_keys:
+                self._flash[key] = until
+            self.set_timer(FLASH_SECONDS + 0.05, self._end_flash)
+        self._set_cursor(row, scroll=True)
+        self.refresh()
+
+    def _measure_account_width(self) -> int:
+        names = {account for account, _ in self._visible_keys()}
+        widest = max((cell_len(name) for name in names), default=6)
+        return max(6, min(16, widest))
+
+    def _visible_keys(self) -> list[JobKey]:
+        top = int(self.scroll_y)
+        rows = self.index
+        end = min(rows.row_count(), top + max(1, self.size.height))
+        return [rows.key_at(i) for i in range(top, end)]
+
+    def _end_flash(self) -> None:
+        now = monotonic()
+        expired = [key for key, until in self._flash.items() if until <= now]
+        for key in expired:
+            del self._flash[key]
+        if expired:
+            self.refresh()
+
+    def tick(self) -> None:
+        """Repaint relative ages (called every few seconds, not every frame)."""
+        self._now = self.clock()
+        self.refresh()
+
+    # --- cursor -----------------------------------------------------------------------
+
+    def _set_cursor(self, row: int, scroll: bool = True) -> None:
+        count = self.index.row_count()
+        row = max(0, min(row, count - 1)) if count else 0
+        old_key = self._cursor_key
+        self._cursor_key = self.index.key_at(row) if count else None
+        self.cursor_row = row
+        if scroll:
+            self._scroll_cursor_into_view()
+        if old_key != self._cursor_key:
+            self.post_message(self.JobHighlighted(self, self.cursor_job))
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on a visible row."""
+        self._set_cursor(row)
+        self.refresh()
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_cursor_into_view(self) -> None:
+        body = self._body_height()
+        top = int(self.scroll_y)
+        row = self.cursor_row
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + body:
+            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        """Move up a row."""
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        """Move down a row."""
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        """Move up a page."""
+        self.move_cursor(self.cursor_row - self._body_height())
+
+    def action_page_down(self) -> None:
+        """Move down a page."""
+        self.move_cursor(self.cursor_row + self._body_height())
+
+    def action_first(self) -> None:
+        """Go to the first row."""
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        """Go to the last row."""
+        self.move_cursor(self.index.row_count() - 1)
+
+    def action_select(self) -> None:
+        """Ask to open the job under the cursor."""
+        job = self.cursor_job
+        if job is not None:
+            self.post_message(self.JobSelected(self, job))
+
+    # --- mouse ------------------------------------------------------------------------
+
+    def column_at(self, x: int) -> Column | None:
+        """The column under cell `x` of the header."""
+        left = 0
+        for spec, width in self._columns():
+            if left <= x < left + width + 1:
+                return spec.column
+            left += width + 1
+        return None
+
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        event.stop()
+        if offset.y == 0:
+            column = self.column_at(offset.x)
+            if column is not None:
+                self.post_message(self.HeaderClicked(self, column))
+            return
+        row = int(self.scroll_y) + offset.y - 1
+        if 0 <= row < self.index.row_count():
+            self.move_cursor(row)
+            if event.chain >= 2:
+                self.action_select()
+
+    # --- rendering --------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the virtual width equal to the real one (no horizontal scrolling)."""
+        self.virtual_size = Size(event.size.width, self.index.row_count() + 1)
+        self._scroll_cursor_into_view()
+
+    def _columns(self) -> list[tuple[ColumnSpec, int]]:
+        width = self.scrollable_content_region.width
+        key = (width, self.show_account, self._account_width)
+        if key != self._layout_for:
+            self._layout = layout_columns(width, self.show_account, self._account_width)
+            self._layout_for = key
+        return self._layout
+
+    def render_line(self, y: int) -> Strip:
+        """One line: the header at y=0, else the job at that scrolled row."""
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            return self._render_header(width, base)
+        row = int(self.scroll_y) + y - 1
+        count = self.index.row_count()
+        if row >= count:
+            if count == 0 and y == 1:
+                style = base + self.get_component_rich_style("jobtable--empty")
+                return Strip([Segment(set_cell_size(self.empty_text, width), style)], width)
+            return Strip.blank(width, base)
+        job = self.index[row]
+        return self._render_row(job, row, width, base)
+
+    def _render_header(self, width: int, base: Style) -> Strip:
+        header = base + self.get_component_rich_style("jobtable--header")
+        sorted_style = header + self.get_component_rich_style("jobtable--sorted")
+        segments: list[Segment] = []
+        sort_column = self.index.sort_column
+        arrow = "▼" if self.index.descending else "▲"
+        for position, (spec, col_width) in enumerate(self._columns()):
+            label = spec.label
+            is_sorted = spec.column == sort_column
+            if is_sorted:
+                label = f"{label} {arrow}"
+            text = _fit(label, col_width, spec.align_right and not is_sorted)
+            segments.append(Segment(text, sorted_style if is_sorted else header))
+            if position:
+                segments.insert(-1, Segment(" ", header))
+        used = sum(segment.cell_length for segment in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used), header))
+        return Strip(segments, width).crop(0, width)
+
+    def _render_row(self, job: Job, row: int, width: int, base: Style) -> Strip:
+        key = (job.account, job.id)
+        style = base
+        if job.account in self.stale_accounts:
+            style += self.get_component_rich_style("jobtable--stale")
+        if key in self._flash:
+            style += self.get_component_rich_style("jobtable--flash")
+        if row == self.cursor_row and self._cursor_key == key:
+            style += self.get_component_rich_style("jobtable--cursor")
+        state_style = style + self.get_component_rich_style(f"jobtable--{job.state.value}")
+        segments: list[Segment] = []
+        for position, (spec, col_width) in enumerate(self._columns()):
+            if position:
+                segments.append(Segment(" ", style))
+            text = self._cell_text(job, spec.column, col_width)
+            cell_style = state_style if spec.column == Column.STATE else style
+            segments.append(Segment(_fit(text, col_width, spec.align_right), cell_style))
+        used = sum(segment.cell_length for segment in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used), style))
+        return Strip(segments, width).crop(0, width)
+
+    def _cell_text(self, job: Job, column: Column, width: int) -> str:
+        if column == Column.STATE:
+            return f"{STATE_GLYPHS.get(job.state, '?')} {job.state.value}"
+        if column == Column.ACCOUNT:
+            return _plain(job.account)
+        if column == Column.ID:
+            return short_id(_plain(job.id), width)
+        if column == Column.NAME:
+            name = _plain(job.name)
+            if job.state == JobState.FAILED and job.error:
+                name = f"{name} — {_plain(job.error[:300])}"
+            return name
+        if column == Column.STATUS:
+            return _plain(job.status)
+        if column == Column.AGE:
+            return fmt_age(job.created_at, self._now)
+        if column == Column.DURATION:
+            return fmt_duration(_duration(job, self._now))
+        if column == Column.PROGRESS:
+            return fmt_progress(job.progress, width)
+        return ""
+
+
+def _plain(text: str) -> str:
+    """Server text made safe for one cell: cleaned again and on one line."""
+    return one_line(clean(text, 1_000))
+
+
+def _fit(text: str, width: int, align_right: bool = False) -> str:
+    """Crop (with an ellipsis) or pad `text` to exactly `width` cells."""
+    if width <= 0:
+        return ""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else "…"
+    if align_right:
+        return " " * (width - length) + text
+    return text + " " * (width - length)
+
+
+def _duration(job: Job, now: datetime) -> float | None:
+    start = job.started_at or job.created_at
+    end = job.finished_at
+    if end is None:
+        end = now if job.state.is_active else job.updated_at
+    if start is None or end is None:
+        return None
+    try:
+        return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+    except (OverflowError, ValueError):
+        return None

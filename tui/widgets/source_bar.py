@@ -1,0 +1,160 @@
+"""SourceBar: one line per view (All, then each source) with health and counts.
+
+It is also the view switcher: the current view is highlighted, and a click on a line
+selects it. Every piece of text is assembled as plain `Content` parts, so an error
+message or account name is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from textual import events
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from tui.formatting import STATE_GLYPHS, fmt_age, fmt_duration
+from tui.models import JobState
+from tui.refresh import Health, SourceHealth
+from tui.sanitize import clean, one_line
+
+COUNT_ORDER = (
+    JobState.FAILED,
+    JobState.RUNNING,
+    JobState.QUEUED,
+    JobState.SUCCEEDED,
+    JobState.CANCELED,
+    JobState.UNKNOWN,
+)
+
+HEALTH_GLYPHS = {
+    Health.LOADING: "…",
+    Health.OK: "●",
+    Health.REFRESHING: "⟳",
+    Health.STALE: "◔",
+    Health.FAILING: "✖",
+}
+
+
+def health_text(source: SourceHealth, now: datetime, paused: bool) -> Content:
+    """The health part of a source's line, e.g. `✖ failing: … · next try in 12s`."""
+    if source.refreshing:
+        glyph, word, style = HEALTH_GLYPHS[Health.REFRESHING], "refreshing", "$accent"
+    else:
+        glyph, word = HEALTH_GLYPHS[source.health], source.health.value
+        style = {
+            Health.OK: "$success",
+            Health.FAILING: "$error",
+            Health.STALE: "$warning",
+            Health.LOADING: "$text-muted",
+            Health.REFRESHING: "$accent",
+        }[source.health]
+    parts: list[Content | tuple[str, str] | str] = [(f"{glyph} {word}", style)]
+    if source.health == Health.FAILING and source.error:
+        parts.append(": ")
+        parts.append(Content(one_line(clean(source.error, 200))))
+    if source.last_ok_at is not None and source.health in (Health.OK, Health.FAILING, Health.STALE):
+        age = fmt_age(source.last_ok_at, now)
+        parts.append(("  · data " + ("fresh" if age == "just now" else f"{age} old"), "$text-muted"))
+    if paused:
+        parts.append(("  · paused", "$warning"))
+    elif source.health == Health.FAILING and source.next_try_at is not None:
+        wait = max(0.0, (source.next_try_at - now).total_seconds())
+        parts.append((f"  · next try in {fmt_duration(wait)}", "$text-muted"))
+    return Content.assemble(*parts)
+
+
+def counts_text(counts: Counter[JobState]) -> Content:
+    """`✖ 2  ▶ 5  ◌ 1 …`, each count in its state's colour; zeros left out."""
+    parts: list[Content | tuple[str, str] | str] = []
+    for state in COUNT_ORDER:
+        count = counts.get(state, 0)
+        if count:
+            if parts:
+                parts.append(" ")
+            parts.append((f"{STATE_GLYPHS[state]} {count:,}", f"$state-{state.value}"))
+    if not parts:
+        parts.append(("no jobs", "$text-muted"))
+    return Content.assemble(*parts)
+
+
+class SourceBar(Static):
+    """The list of views with each source's health and counts per state."""
+
+    DEFAULT_CSS = """
+    SourceBar { height: auto; }
+    """
+
+    class ViewClicked(Message):
+        """A view's line was clicked."""
+
+        def __init__(self, view: int) -> None:
+            super().__init__()
+            self.view = view
+
+    ALL_LABEL: ClassVar[str] = "All"
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__("", id=id, markup=False)
+        self._lines = 0
+
+    def show(
+        self,
+        sources: Sequence[SourceHealth],
+        counts: Sequence[Counter[JobState]],
+        total: Counter[JobState],
+        current_view: int,
+        now: datetime,
+        paused: bool,
+    ) -> None:
+        """Redraw every line.
+
+        Args:
+            sources: Each source's health, in view order (view 1 onwards).
+            counts: Each source's counts per state, same order.
+            total: Counts over every source (the All view).
+            current_view: 0 for All, n for the n-th source.
+            now: The time ages are measured against.
+            paused: Refresh is paused.
+        """
+        width = max((len(source.account) for source in sources), default=3)
+        width = min(max(width, len(self.ALL_LABEL)), 24)
+        lines: list[Content] = []
+        marker = "▸ " if current_view == 0 else "  "
+        summary = f"{len(sources)} source" + ("" if len(sources) == 1 else "s")
+        if paused:
+            summary += " · paused"
+        lines.append(
+            Content.assemble(
+                (f"{marker}1 {self.ALL_LABEL.ljust(width)}  ", "bold" if current_view == 0 else ""),
+                counts_text(total),
+                (f"   {summary}", "$text-muted"),
+            )
+        )
+        for position, (source, source_counts) in enumerate(zip(sources, counts, strict=True), 1):
+            selected = position == current_view
+            key = str(position + 1) if position < 9 else " "
+            name = one_line(clean(source.account, 64))
+            name = name[:width].ljust(width)
+            lines.append(
+                Content.assemble(
+                    (f"{'▸ ' if selected else '  '}{key} ", "bold" if selected else ""),
+                    (name, "bold" if selected else ""),
+                    "  ",
+                    counts_text(source_counts),
+                    "   ",
+                    health_text(source, now, paused),
+                )
+            )
+        self._lines = len(lines)
+        self.update(Content("\n").join(lines))
+
+    def on_click(self, event: events.Click) -> None:
+        """Select the view whose line was clicked."""
+        offset = event.get_content_offset(self)
+        if offset is not None and 0 <= offset.y < self._lines:
+            self.post_message(self.ViewClicked(offset.y))
