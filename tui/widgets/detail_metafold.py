@@ -146,6 +146,8 @@ class MetafoldDetailView(Vertical):
         needs.add_options(options)
         if highlighted is not None and highlighted < needs.option_count:
             needs.highlighted = highlighted
+        elif needs.option_count:
+            needs.highlighted = 0
 
     @on(OptionList.OptionSelected, "#metafold-needs")
     def _need_selected(self, event: OptionList.OptionSelected) -> None:

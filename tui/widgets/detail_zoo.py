@@ -170,12 +170,18 @@ class ZooConversionDetailView(Vertical):
             + [["running for", duration_cell(job.started_at, detail.completed_at or now), ""]]
         )
         self._show_images(detail)
+        first_load = not self._kcl
         for _, attribute in KCL_OUTPUTS:
             code = getattr(detail, attribute)
             if self._kcl.get(attribute, "") != code:
                 self._kcl[attribute] = code
                 target = self.query_one(f"#kcl-text-{attribute.replace('_', '-')}", Static)
                 target.update(kcl_syntax(code) if code else Content("none"))
+        if first_load:
+            present = [attribute for _, attribute in KCL_OUTPUTS if self._kcl.get(attribute)]
+            if present:
+                tabs = self.query_one("#zoo-kcl", TabbedContent)
+                tabs.active = f"kcl-{present[0].replace('_', '-')}"
         stats = detail.stats
         self.query_one("#zoo-stats", Fields).show(
             [
@@ -332,7 +338,7 @@ class ZooAsyncDetailView(Vertical):
             code_view.display = bool(detail.code)
         self.query_one("#zoo-async-io", Fields).show(
             [
-                [label, pretty_json(value)]
+                [label, value if isinstance(value, str) else pretty_json(value)]
                 for label, value in (("input", detail.input), ("output", detail.output))
                 if value not in (None, "", {}, [])
             ]
