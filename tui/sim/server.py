@@ -95,6 +95,16 @@ class SimServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.port = port
         self.url = f"http://{host}:{port}"
+        threading.Thread(target=self._warm, name="jobtop-sim-index", daemon=True).start()
+
+    def _warm(self) -> None:
+        """Build the list indexes in the background, so the first page is fast too."""
+        try:
+            self.state.zoo.async_index.groups()
+            for _, _, index in self.state.zoo.datasets:
+                index.groups()
+        except Exception:  # noqa: BLE001 - a request will rebuild and report it
+            pass
 
     def stop(self) -> None:
         """Stop serving and join the thread; safe to call twice."""
