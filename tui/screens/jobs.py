@@ -142,8 +142,6 @@ class JobsScreen(Screen[None]):
         self._due: dict[str, float] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._force: set[str] = set()
-        self._unpaused = asyncio.Event()
-        self._unpaused.set()
         self._loaded_from_store = False
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
@@ -270,10 +268,7 @@ class JobsScreen(Screen[None]):
         account = provider.account
         failures = 0
         while True:
-            await self._wait_until_due(account)
-            if account not in self._force:
-                await self._unpaused.wait()
-            self._force.discard(account)
+            await self._wait_for_turn(account)
             self.post_message(RefreshStarted(account))
             error: ProviderError | None = None
             try:
@@ -319,6 +314,17 @@ class JobsScreen(Screen[None]):
         self.post_message(
             JobsLoaded(account, update, fetched_at, transitions, len(result.tracked_errors))
         )
+
+    async def _wait_for_turn(self, account: str) -> None:
+        """Return when the source is due and not paused (or `r` forced one refresh)."""
+        while True:
+            await self._wait_until_due(account)
+            if not self.paused or account in self._force:
+                self._force.discard(account)
+                return
+            wake = self._wake[account]
+            await wake.wait()
+            wake.clear()
 
     async def _wait_until_due(self, account: str) -> None:
         while True:
@@ -600,10 +606,10 @@ class JobsScreen(Screen[None]):
         """Pause or resume automatic refresh."""
         self.paused = not self.paused
         if self.paused:
-            self._unpaused.clear()
             self.notify("Refresh paused; p resumes, r refreshes once", timeout=3, markup=False)
         else:
-            self._unpaused.set()
+            for wake in self._wake.values():
+                wake.set()
             self.notify("Refresh resumed", timeout=2, markup=False)
         self._update_sources()
         self._update_status_line()

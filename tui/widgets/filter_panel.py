@@ -30,6 +30,10 @@ class FilterPanel(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="filters.close", tooltip="Close the filter panel"),
+        Binding("tab", "app.focus_next", "Next list", show=False, id="filters.next",
+                tooltip="Move between the state and status lists"),
+        Binding("shift+tab", "app.focus_previous", "Previous list", show=False,
+                id="filters.previous", tooltip="Move between the state and status lists"),
     ]
 
     class StatesChanged(Message):
@@ -69,13 +73,13 @@ class FilterPanel(Vertical):
         self, states: frozenset[JobState], statuses: Iterable[str], current: str | None
     ) -> None:
         """Fill the lists with the current filter and the statuses seen."""
-        selection = self.query_one(SelectionList)
+        selection = self.query_one("#filter-states", SelectionList)
         with selection.prevent(SelectionList.SelectedChanged):
             selection.deselect_all()
             for state in states:
                 selection.select(state)
         self._statuses = list(statuses)
-        options = self.query_one(OptionList)
+        options = self.query_one("#filter-status", OptionList)
         options.clear_options()
         options.add_option(Option(Content("(any status)"), id=ANY_STATUS))
         for position, status in enumerate(self._statuses):

@@ -1,0 +1,416 @@
+"""Pilot tests of the main screen: views, filters, sorts, cursor, refresh, pause, failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tests.ui.conftest import settings_for
+from tests.ui.fakes import FakeProvider, changed, make_job, sample_jobs
+from tui.app import JobsApp
+from tui.clock import FrozenClock
+from tui.errors import RateLimitedError, UnavailableError
+from tui.job_index import Column
+from tui.models import JobState
+from tui.refresh import Health
+from tui.screens.jobs import JobsScreen
+from tui.store import JobStore
+from tui.widgets.job_table import JobTable
+
+SIZE = (120, 32)
+
+
+async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], tries: int = 200) -> None:
+    """Let the app run until `condition` holds (fails the test after ~4 s)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition never became true")
+
+
+def make_app(
+    providers: list[FakeProvider], store: JobStore, clock: FrozenClock, refresh: float = 60.0
+) -> JobsApp:
+    return JobsApp(settings_for(*(p.account for p in providers), refresh=refresh), providers, store, clock)
+
+
+def screen_of(app: JobsApp) -> JobsScreen:
+    screen = app.get_screen("_default") if False else app.screen
+    assert isinstance(screen, JobsScreen)
+    return screen
+
+
+def table_text(app: JobsApp) -> list[str]:
+    """The table's visible lines as plain text."""
+    table = app.screen.query_one(JobTable)
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def status_line(app: JobsApp) -> str:
+    return str(app.screen.query_one("#status-line", Static).content)
+
+
+async def loaded(pilot: Pilot[int], providers: list[FakeProvider]) -> JobsScreen:
+    screen = screen_of(pilot.app)  # type: ignore[arg-type]
+    await wait_for(
+        pilot,
+        lambda: all(screen.source_health(p.account).health == Health.OK for p in providers),
+    )
+    return screen
+
+
+async def test_all_view_merges_sources_and_views_switch(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        assert screen.index.row_count() == 20
+        assert "Source" in table_text(app)[0]
+        await pilot.press("2")
+        assert {job.account for job in screen.jobs_in_view()} == {"zoo-prod"}
+        assert "Source" not in table_text(app)[0]
+        await pilot.press("tab")
+        assert {job.account for job in screen.jobs_in_view()} == {"meta-lab"}
+        await pilot.press("tab")
+        assert screen.current_view == 0 and screen.index.row_count() == 20
+        sources = str(screen.query_one("#sources", Static).content)
+        assert "zoo-prod" in sources and "● ok" in sources and "✖ 2" in sources
+
+
+async def test_failed_only_toggle_and_escape_clears(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        await pilot.press("f")
+        jobs = screen.jobs_in_view()
+        assert jobs and all(job.state == JobState.FAILED for job in jobs)
+        assert "states: failed" in status_line(app)
+        await pilot.press("f")
+        assert screen.index.row_count() == 20
+        await pilot.press("f", "escape")
+        assert screen.index.row_count() == 20
+
+
+async def test_search_substring_negation_regex_and_count(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        assert search.has_focus
+        await pilot.press(*"part-00")
+        names = {job.name for job in screen.jobs_in_view()}
+        assert names and all(name.startswith("part-00") for name in names)
+        assert f"({len(screen.jobs_in_view())} matches)" in status_line(app)
+        search.value = "!meta"
+        await pilot.pause()
+        assert {job.account for job in screen.jobs_in_view()} == {"zoo-prod"}
+        search.value = "re:part-01[01]"
+        await pilot.pause()
+        assert sorted({job.name for job in screen.jobs_in_view()}) == ["part-010.step", "part-011.step"]
+        search.value = "/part-0(0[0-3])/"
+        await pilot.pause()
+        assert {job.name for job in screen.jobs_in_view()} <= {f"part-00{n}.step" for n in range(4)}
+        search.value = "re:(["
+        await pilot.pause()
+        assert "bad regex" in status_line(app)
+        await pilot.press("enter")
+        assert screen.query_one(JobTable).has_focus
+        await pilot.press("escape")
+        assert screen.index.row_count() == 20
+
+
+async def test_state_multiselect_and_status_filter(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        await pilot.press("m")
+        # select "running" and "queued" with the keyboard: states listed in JobState order
+        await pilot.press("space")  # queued (first)
+        await pilot.press("down", "space")  # running
+        states = {job.state for job in screen.jobs_in_view()}
+        assert states == {JobState.QUEUED, JobState.RUNNING}
+        await pilot.press("escape")
+        assert not screen.query_one("#filters").display
+        await pilot.press("escape")  # clears
+        assert screen.index.row_count() == 20
+        await pilot.press("m", "tab")
+        # the status list: (any), then the statuses seen, sorted; pick "canceled"
+        options = screen.query_one("#filter-status")
+        assert options.has_focus
+        options.highlighted = 1  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        jobs = screen.jobs_in_view()
+        assert jobs and {job.status for job in jobs} == {"canceled"}
+        assert "status: canceled" in status_line(app)
+
+
+async def test_sort_keys_reverse_and_header_click(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        assert screen.index.sort_column == Column.AGE
+        assert "Age ▲" in table_text(app)[0]
+        ages = [job.created_at for job in screen.jobs_in_view()]
+        assert ages == sorted(ages, reverse=True)
+        await pilot.press("s")
+        assert screen.index.sort_column == Column.STATE
+        assert screen.jobs_in_view()[0].state == JobState.FAILED
+        await pilot.press("S")
+        assert "State ▼" in table_text(app)[0]
+        assert screen.jobs_in_view()[-1].state == JobState.FAILED
+        table = screen.query_one(JobTable)
+        name_x = table_text(app)[0].index("Name")
+        await pilot.click(JobTable, offset=(name_x + 1, 0))
+        assert screen.index.sort_column == Column.NAME and not screen.index.descending
+        names = [job.name.casefold() for job in screen.jobs_in_view()]
+        assert names == sorted(names)
+        await pilot.click(JobTable, offset=(name_x + 1, 0))
+        assert screen.index.descending
+        assert "Name ▼" in table_text(app)[0]
+
+
+async def test_cursor_stays_on_its_job_across_refresh_and_resort(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        table = screen.query_one(JobTable)
+        await pilot.press("j", "j", "j")
+        chosen = table.cursor_job
+        assert chosen is not None and table.cursor_row == 3
+        # five new, younger jobs arrive at the top and the chosen job changes status
+        zoo = two_sources[0]
+        zoo.jobs = [make_job("zoo-prod", -n - 1, JobState.QUEUED) for n in range(5)] + [
+            changed(job, status="in_progress", state=JobState.RUNNING, finished_at=None)
+            if job.key == chosen.key else job
+            for job in zoo.jobs
+        ]
+        calls = len(zoo.queries)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.index.row_count() == 25)
+        assert len(zoo.queries) == calls + 1
+        assert table.cursor_key == chosen.key
+        assert table.cursor_row == 8
+        assert chosen.key in table._flash  # the changed row flashes
+        await pilot.press("s")
+        assert table.cursor_key == chosen.key
+        assert screen.jobs_in_view()[table.cursor_row].key == chosen.key
+
+
+async def test_failing_source_keeps_stale_rows_and_says_why(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        zoo = two_sources[0]
+        zoo.error = UnavailableError("the server answered 503 [/x] [@click=app.quit]", account="zoo-prod")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.FAILING)
+        assert screen.index.row_count() == 20
+        health = screen.source_health("zoo-prod")
+        assert "503 [/x] [@click=app.quit]" in (health.error or "")
+        sources = str(screen.query_one("#sources", Static).content)
+        assert "✖ failing" in sources and "next try in" in sources and "[@click=app.quit]" in sources
+        assert "zoo-prod" in "".join(n.title for n in app._notifications)
+        assert "zoo-prod" in screen.query_one(JobTable).stale_accounts
+        zoo.error = None
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.OK)
+        assert "zoo-prod" not in screen.query_one(JobTable).stale_accounts
+
+
+async def test_rate_limit_backs_off_at_least_retry_after(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock, refresh=0.5)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        zoo = two_sources[0]
+        zoo.error = RateLimitedError("slow down", retry_after=30, account="zoo-prod")
+        await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.FAILING)
+        health = screen.source_health("zoo-prod")
+        assert health.next_try_at is not None
+        assert (health.next_try_at - clock()).total_seconds() >= 30
+        calls = len(zoo.queries)
+        await pilot.pause(1.2)
+        assert len(zoo.queries) == calls  # still waiting out Retry-After
+
+
+async def test_pause_stops_refresh_and_says_so(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock, refresh=0.5)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await loaded(pilot, two_sources)
+        zoo = two_sources[0]
+        await wait_for(pilot, lambda: len(zoo.queries) >= 2)
+        await pilot.press("p")
+        assert "PAUSED" in status_line(app)
+        assert "paused" in str(app.screen.query_one("#sources", Static).content)
+        await pilot.pause(0.6)
+        calls = len(zoo.queries)
+        await pilot.pause(1.2)
+        assert len(zoo.queries) == calls
+        await pilot.press("r")  # one refresh even while paused
+        await wait_for(pilot, lambda: len(zoo.queries) == calls + 1)
+        await pilot.press("p")
+        assert "PAUSED" not in status_line(app)
+        await wait_for(pilot, lambda: len(zoo.queries) >= calls + 3)
+
+
+async def test_refresh_never_overlaps_when_slower_than_interval(store, clock) -> None:
+    slow = FakeProvider("slow", sample_jobs("slow", 3), latency=0.4)
+    app = make_app([slow], store, clock, refresh=0.5)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await pilot.press("minus")  # interval changes at run time
+        await pilot.press("plus", "plus", "plus")
+        assert app.screen.interval == 0.5  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: len(slow.queries) >= 3, tries=300)
+        assert slow.max_in_flight == 1
+
+
+async def test_interval_keys_change_interval(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock, refresh=5)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        await pilot.press("minus")
+        assert screen.interval == 10
+        assert "every 10s" in status_line(app)
+        await pilot.press("plus", "plus")
+        assert screen.interval == 3
+
+
+async def test_finished_tracked_jobs_are_skipped(store, clock) -> None:
+    done = make_job("hdr", 1, JobState.SUCCEEDED)
+    running = make_job("hdr", 2, JobState.RUNNING)
+    source = FakeProvider("hdr", [done, running])
+    store.add_tracked("hdr", [done.id, running.id])
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await loaded(pilot, [source])
+        source.jobs = [running]  # the finished one is not fetched again
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(source.queries) == 2)
+        await pilot.pause(0.1)
+        query = source.queries[-1]
+        assert set(query.tracked_ids) == {done.id, running.id}
+        assert query.skip_ids == frozenset({done.id})
+        assert app.screen.index.get(done.key) is not None  # type: ignore[attr-defined]
+
+
+async def test_notifies_when_a_job_fails_or_finishes(store, clock) -> None:
+    running = make_job("zoo-prod", 1, JobState.RUNNING, name="bracket [/x] [b]bold[/b].step")
+    source = FakeProvider("zoo-prod", [running])
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await loaded(pilot, [source])
+        source.jobs = [changed(running, state=JobState.FAILED, status="error_user")]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("failed" in n.title for n in app._notifications))
+        note = next(n for n in app._notifications if "failed" in n.title)
+        assert "bracket [/x] [b]bold[/b].step" in note.message
+        assert not note.markup
+        await pilot.pause(0.1)
+        assert app.is_running
+
+
+async def test_summary_of_changes_since_last_open(clock) -> None:
+    store = JobStore(":memory:", clock=clock)
+    try:
+        job = make_job("zoo-prod", 1, JobState.RUNNING)
+        store.save_jobs("zoo-prod", [job])
+        store.mark_opened(clock())
+        clock.advance(60)
+        store.save_jobs("zoo-prod", [changed(job, state=JobState.FAILED, status="error_user")])
+        clock.advance(60)
+        source = FakeProvider("zoo-prod", [])
+        source.latency = 5  # stays on the stored rows
+        app = make_app([source], store, clock)
+        async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+            await wait_for(pilot, lambda: bool(app._notifications))
+            note = list(app._notifications)[0]
+            assert note.title == "Since you were last here"
+            assert "1 failed" in note.message
+            screen = screen_of(app)
+            assert screen.index.get(job.key) is not None
+            assert screen.source_health("zoo-prod").health == Health.STALE
+    finally:
+        store.close()
+
+
+async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock) -> None:
+    hostile = [
+        "[@click=app.quit]Click here[/]",
+        "[/x] closing",
+        "[link=https://evil.example/x]see[/link]",
+        "line one\nline two\nline three",
+        "x" * 5000,
+        "[$accent]styled[/] [B]bold[/B] x [/",
+    ]
+    jobs = [make_job("evil", n, JobState.FAILED, name=name, error=name) for n, name in enumerate(hostile)]
+    source = FakeProvider("evil", jobs)
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await loaded(pilot, [source])
+        lines = table_text(app)
+        assert any("[@click=app.quit]Click here[/]" in line for line in lines)
+        assert any("line one ⏎ line two" in line for line in lines)
+        assert all(len(line) == lines[0].__len__() for line in lines)
+        for row in range(1, len(hostile) + 1):
+            await pilot.click(JobTable, offset=(40, row))
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+
+
+async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> None:
+    from tui.messages import OpenJobRequested
+
+    seen: list[OpenJobRequested] = []
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(
+        size=SIZE, notifications=True, tooltips=True,
+        message_hook=lambda m: seen.append(m) if isinstance(m, OpenJobRequested) else None,
+    ) as pilot:
+        screen = await loaded(pilot, two_sources)
+        job = screen.query_one(JobTable).cursor_job
+        await pilot.press("enter")
+        await pilot.pause()
+        assert seen and (seen[0].account, seen[0].job_id) == job.key
+        assert app.screen is not screen  # the detail screen is shown
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_help_lists_every_binding_and_palette_has_no_screenshot(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        titles = [command.title for command in app.get_system_commands(screen)]
+        assert not any("screenshot" in title.lower() for title in titles)
+        assert {"Search", "Failed only", "Refresh", "Pause", "Sort", "Reverse"} <= set(titles)
+        assert "View: zoo-prod" in titles
+        await pilot.press("question_mark")
+        help_text = str(app.screen.query_one("#help-keys", Static).content)
+        for _section, bindings in app.key_sections():
+            for binding in bindings:
+                assert binding.description in help_text  # type: ignore[union-attr]
+        assert "Failed only" in help_text and "j" in help_text
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await loaded(pilot, two_sources)
+        for size in [(1, 1), (2, 1), (10, 3), (40, 10), (300, 100), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        assert app.is_running
+
+
+@pytest.mark.parametrize("empty", [True])
+async def test_empty_source_says_no_jobs(store, clock, empty: bool) -> None:
+    source = FakeProvider("quiet", [])
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await loaded(pilot, [source])
+        assert "No jobs" in table_text(app)[1]
