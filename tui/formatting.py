@@ -128,7 +128,7 @@ def fmt_date(moment: object, now: datetime | None = None) -> str:
         return MISSING
     if now is not None and when.year == now.year:
         return when.strftime("%b %d %H:%M")
-    return when.strftime("%Y-%m-%d")
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
 
 
 def fmt_timestamp(moment: object) -> str:
@@ -137,9 +137,10 @@ def fmt_timestamp(moment: object) -> str:
     if when is None:
         return MISSING
     try:
-        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        when = when.astimezone(UTC)
     except (OverflowError, ValueError):
         return MISSING
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when:%H:%M:%S}Z"
 
 
 def fmt_size(size: object) -> str:
@@ -179,7 +180,7 @@ def fmt_progress(fraction: object, width: int = 10) -> str:
     percent = fmt_percent(value).rjust(4)
     bar_width = width - len(percent) - 1
     if bar_width < 2:
-        return percent[-width:] if width else ""
+        return percent.rjust(width)[-width:] if width else ""
     eighths = round(value * bar_width * 8)
     full, partial = divmod(eighths, 8)
     bar = "█" * full + (_EIGHTHS[partial] if partial and full < bar_width else "")

@@ -1,0 +1,197 @@
+"""Unit tests of the pure job index: keys, sorting, filtering, search syntax, diff/apply."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.ui.fakes import NOW, make_job, sample_jobs
+from tui.job_index import Column, JobFilter, JobIndex, parse_search
+from tui.models import JobState
+
+
+def index_with(*accounts: tuple[str, int]) -> JobIndex:
+    index = JobIndex(now=lambda: NOW)
+    for account, count in accounts:
+        index.upsert(sample_jobs(account, count))
+    return index
+
+
+def visible(index: JobIndex) -> list[str]:
+    return [index[row].id for row in range(index.row_count())]
+
+
+def test_upsert_reports_added_changed_and_ignores_equal() -> None:
+    index = index_with(("a", 5))
+    jobs = sample_jobs("a", 6)
+    changes = index.upsert([jobs[0], replace(jobs[1], status="x"), jobs[5]])
+    assert changes.added == {jobs[5].key}
+    assert changes.changed == {jobs[1].key}
+    assert len(index) == 6
+    assert not index.upsert(jobs[:2] and [jobs[0]])
+
+
+def test_sort_by_every_column_both_ways() -> None:
+    index = index_with(("a", 12), ("b", 7))
+    for column in Column:
+        index.set_sort(column, False)
+        ascending = visible(index)
+        index.set_sort(column, True)
+        assert visible(index) == ascending[::-1]
+        assert sorted(ascending) == sorted(job.id for job in index.jobs())
+    index.set_sort(Column.NAME, False)
+    names = [index[row].name for row in range(index.row_count())]
+    assert names == sorted(names, key=str.casefold)
+    index.set_sort(Column.STATE, False)
+    assert index[0].state == JobState.FAILED
+    index.set_sort(Column.AGE, False)
+    created = [index[row].created_at for row in range(index.row_count())]
+    assert created == sorted(created, reverse=True)  # youngest first
+
+
+def test_numeric_ids_sort_as_numbers() -> None:
+    index = JobIndex(now=lambda: NOW)
+    index.upsert([replace(make_job("m", n), id=str(n)) for n in (10, 9, 123, 1)])
+    index.set_sort(Column.ID, False)
+    assert visible(index) == ["1", "9", "10", "123"]
+
+
+def test_resort_after_changes_keeps_order_correct() -> None:
+    index = index_with(("a", 30))
+    index.set_sort(Column.PROGRESS, False)
+    visible(index)
+    jobs = list(index.jobs())
+    index.upsert([replace(jobs[3], progress=0.99), replace(jobs[10], progress=0.01)])
+    index.upsert([make_job("a", 100, JobState.RUNNING, progress=0.5)])
+    values = [(-1 if index[r].progress is None else index[r].progress) for r in range(index.row_count())]
+    assert values == sorted(values)
+
+
+def test_filters_by_account_state_status_and_search() -> None:
+    index = index_with(("a", 12), ("b", 12))
+    index.set_filter(JobFilter(accounts=frozenset({"b"})))
+    assert {index[r].account for r in range(index.row_count())} == {"b"}
+    index.set_filter(JobFilter(states=frozenset({JobState.FAILED, JobState.QUEUED})))
+    assert {index[r].state for r in range(index.row_count())} == {JobState.FAILED, JobState.QUEUED}
+    index.set_filter(JobFilter(status="ERROR_USER"))
+    assert {index[r].status for r in range(index.row_count())} == {"error_user"}
+    index.set_filter(JobFilter(search=parse_search("PART-01")))
+    assert sorted({index[r].name for r in range(index.row_count())}) == ["part-010.step", "part-011.step"]
+    index.set_filter(JobFilter(search=parse_search("!part-00")))
+    assert {index[r].name for r in range(index.row_count())} == {"part-010.step", "part-011.step"}
+    index.set_filter(JobFilter(search=parse_search("re:^0001-")))
+    assert index.row_count() == 2
+    index.set_filter(JobFilter(search=parse_search("!/^0001-/")))
+    assert index.row_count() == 22
+    index.set_filter(JobFilter(search=parse_search("geometry")))  # errors are searched too
+    assert index.row_count() == index.counts()[JobState.FAILED]
+
+
+def test_narrowing_search_gives_same_result_as_fresh() -> None:
+    index = index_with(("a", 40))
+    for text in ("p", "pa", "part-0", "part-03", "part-0", "part-03"):
+        index.set_filter(JobFilter(search=parse_search(text)))
+        narrowed = visible(index)
+        fresh = index_with(("a", 40))
+        fresh.set_filter(JobFilter(search=parse_search(text)))
+        assert narrowed == visible(fresh), text
+
+
+def test_parse_search_syntax() -> None:
+    assert parse_search("Foo").needle == "foo" and not parse_search("Foo").negate
+    assert parse_search("!foo").negate
+    assert parse_search("re:a+b").pattern is not None
+    assert parse_search("/a+b/").pattern is not None
+    assert parse_search("!/a/").negate and parse_search("!/a/").pattern is not None
+    bad = parse_search("re:([")
+    assert bad.error and bad.pattern is None and bad.needle == "(["
+    assert parse_search("foo").server_text == "foo"
+    assert parse_search("!foo").server_text is None
+    assert parse_search("re:foo").server_text is None
+    assert parse_search("").is_empty and parse_search("re:").is_empty
+
+
+def test_position_and_key_at() -> None:
+    index = index_with(("a", 10))
+    key = index.key_at(4)
+    assert index.position(key) == 4
+    index.set_filter(JobFilter(states=frozenset({JobState.FAILED})))
+    assert index.position(("a", "nope")) is None
+
+
+def test_diff_then_apply_removes_missing_but_keeps_skipped() -> None:
+    index = index_with(("a", 10), ("b", 3))
+    jobs = sample_jobs("a", 10)
+    listing = [replace(jobs[0], status="new")] + jobs[1:7]
+    update = index.diff(listing, account="a", keep_ids=[jobs[9].id])
+    assert [job.key for job in update.upserts] == [jobs[0].key]
+    assert set(update.removals) == {jobs[7].key, jobs[8].key}
+    changes = index.apply(update)
+    assert changes.changed == {jobs[0].key}
+    assert changes.removed == {jobs[7].key, jobs[8].key}
+    assert len(index) == 11 and index.get(jobs[9].key) is not None
+    assert len(list(index.jobs("b"))) == 3
+    assert index.counts("a").total() == 8
+    assert not index.diff(listing).upserts  # partial listing: nothing removed, nothing new
+
+
+def test_counts_follow_changes_and_removals() -> None:
+    index = index_with(("a", 6))
+    before = index.counts("a")
+    job = next(j for j in index.jobs() if j.state == JobState.RUNNING)
+    index.upsert([replace(job, state=JobState.FAILED)])
+    after = index.counts("a")
+    assert after[JobState.RUNNING] == before[JobState.RUNNING] - 1
+    assert after[JobState.FAILED] == before[JobState.FAILED] + 1
+    index.remove([job.key])
+    assert index.counts("a").total() == 5
+
+
+def test_compaction_after_many_removals_keeps_everything_consistent() -> None:
+    index = index_with(("a", 3000))
+    index.set_sort(Column.NAME, False)
+    visible(index)
+    gone = [job.key for job in list(index.jobs())[:2500]]
+    index.remove(gone)
+    assert len(index) == 500 and index.row_count() == 500
+    names = [index[r].name for r in range(index.row_count())]
+    assert names == sorted(names, key=str.casefold)
+    index.upsert([make_job("a", 9999)])
+    assert len(index) == 501 and index.get(make_job("a", 9999).key) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ops=st.lists(
+        st.tuples(st.integers(0, 40), st.sampled_from(list(JobState)), st.booleans()),
+        max_size=60,
+    ),
+    column=st.sampled_from(list(Column)),
+    descending=st.booleans(),
+    needle=st.sampled_from(["", "part-1", "!part-0", "re:[13]\\.step"]),
+)
+def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  # type: ignore[no-untyped-def]
+    index = JobIndex(now=lambda: NOW)
+    model = {}
+    for number, state, remove in ops:
+        job = make_job("a", number, state)
+        if remove:
+            index.remove([job.key])
+            model.pop(job.key, None)
+        else:
+            index.upsert([job])
+            model[job.key] = job
+    index.set_sort(column, descending)
+    search = parse_search(needle)
+    index.set_filter(JobFilter(search=search))
+    shown = [index[r] for r in range(index.row_count())]
+    expected = {
+        key for key, job in model.items()
+        if search.is_empty or search.matches(
+            f"{job.id}\t{job.name}\t{job.status}\t{job.account}\t{(job.error or '')[:200]}".casefold()
+        )
+    }
+    assert {job.key for job in shown} == expected
+    assert index.counts().total() == len(model)
