@@ -1,0 +1,108 @@
+"""Hostile server strings in every kind of detail: no crash, literal text, dead clicks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.app import App
+
+from tests.detail.conftest import DetailApp, ScriptedProvider, wait_for_detail, zoo_conversion_payload
+from tui.models import JobDetail
+from tui.providers import hdrjpg, lettrlabs, metafold, zoo
+from tui.screens.job_detail import JobDetailScreen
+from tui.sim.seeds import seed
+from tui.widgets.json_view import JsonView
+
+CLICK = "[@click=app.quit]Click here for logs[/]"
+CLOSE = "[/x]"
+ESCAPES = "\x1b]52;c;cHduZWQ=\x07\x1b[2J\x1b]8;;https://evil.example\x1b\\\x9b31m\u202eevil"
+LONG = "W" * 5000 + "\n" + "second line [bold red]not bold[/bold red]"
+
+
+def hostile_details() -> dict[str, JobDetail]:
+    h = seed("hdrjpg")
+    h.update(
+        sourceImageFileName=CLICK,
+        step=CLOSE,
+        failDescriptions=[ESCAPES, LONG],
+        averageColor="[red]",
+        blurHash=CLOSE,
+    )
+    h["variants"][0].update(outputImageFileName=CLICK, format=ESCAPES,
+                            warningDescriptions=[CLOSE])
+    m = seed("metafold_job")
+    m.update(name=CLICK, type=CLOSE, error=ESCAPES, state="[b]weird[/b]")
+    m["inputs"]["assets"]["mesh"]["filename"] = CLICK
+    m["outputs"]["params"]["patch"] = '{"[/x]": "' + "[@click=app.quit]" + '"}'
+    m["needs"] = [CLOSE]
+    z = seed("zoo_async")
+    z.update(error=CLICK + ESCAPES, worker=CLOSE, type="[link=https://evil.example]x[/link]")
+    lettr = seed("lettrlabs_status")
+    lettr["payload"].update(fileName=CLICK, dataSourceType=ESCAPES, status=CLOSE)
+    lettr.update(errors=[CLICK, LONG], warnings=[ESCAPES], metadata={CLOSE: CLICK})
+    lettr["profile"].update(company=CLICK, email=CLOSE)
+    conversion = zoo_conversion_payload()
+    conversion.update(
+        file_path=CLICK, status="error_[/x]", phase=CLOSE, status_message=ESCAPES,
+        metadata={CLICK: LONG}, raw_kcl_output="x = 1 // " + CLICK + ESCAPES,
+    )
+    conversion["original_snapshot_images"][0]["mime_type"] = CLICK
+    conversion["original_snapshot_images"][1]["data_base64"] = "bm90IGEgcG5n"  # "not a png"
+    details: dict[str, Any] = {
+        "hdrjpg": hdrjpg.parse_conversion(h, "hdr"),
+        "metafold": metafold.parse_detail(m, "metafold", "123"),
+        "zoo_async": zoo.parse_async_detail(z, "zoo"),
+        "lettrlabs": lettrlabs.parse_status_envelope(lettr, "lettr"),
+        "zoo_conversion": zoo.parse_conversion_detail(conversion, "zoo"),
+    }
+    assert all(detail is not None for detail in details.values())
+    return details
+
+
+def screen_text(app: App[Any]) -> str:
+    update = app.screen._compositor.render_full_update()
+    return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
+
+
+@pytest.mark.parametrize("kind", ["hdrjpg", "metafold", "zoo_async", "lettrlabs", "zoo_conversion"])
+async def test_hostile_strings_show_literally_and_clicks_do_nothing(kind: str) -> None:
+    detail = hostile_details()[kind]
+    app = DetailApp(detail.job, ScriptedProvider({detail.job.id: [detail]}))
+    async with app.run_test(size=(120, 80), notifications=True, tooltips=True) as pilot:
+        screen = await wait_for_detail(pilot)
+        assert screen.detail is detail and screen.error is None
+        text = screen_text(app)
+        assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
+        literal = CLOSE if kind == "zoo_async" else CLICK
+        assert literal in text
+        # Click every cell of every line that shows the payload: nothing may run.
+        for y, line in enumerate(text.split("\n")):
+            x = line.find("[@click")
+            if x >= 0:
+                await pilot.click(offset=(x + 3, y))
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        # The raw view shows the escapes as visible \\u escapes.
+        await pilot.press("y")
+        raw = screen.query_one(JsonView)
+        assert raw.display
+        joined = "\n".join(raw.lines)
+        assert "\x1b" not in joined
+        if kind != "zoo_conversion":
+            assert "\\u001b" in joined
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_resizing_to_tiny_sizes_does_not_crash() -> None:
+    detail = hostile_details()["zoo_conversion"]
+    app = DetailApp(detail.job, ScriptedProvider({detail.job.id: [detail]}))
+    async with app.run_test(size=(120, 40), notifications=True, tooltips=True) as pilot:
+        screen = await wait_for_detail(pilot)
+        for size in ((1, 1), (2, 1), (10, 3), (300, 100), (40, 12)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        assert app.is_running and isinstance(app.screen, JobDetailScreen)
+        assert app.screen is screen
