@@ -512,13 +512,14 @@ class ApiClient:
                     )
                 items.extend(page_items)
                 next_token = body.get(next_key)
-                if next_token is None or next_token == "" or not isinstance(next_token, str | int):
+                if next_token is None or next_token == "":
                     return Page(items, True, pages, raws)
+                if not isinstance(next_token, str):
+                    raise self.bad_shape(f"a {next_key!r} page token that is not text")
                 if not page_items or (stop is not None and stop(page_items)):
                     return Page(items, not page_items, pages, raws)
                 if max_items is not None and len(items) >= max_items:
                     return Page(items, False, pages, raws)
-                next_token = str(next_token)
                 if next_token in seen:
                     logger.warning(
                         "%s: %s repeated a page token; paging stopped after %d pages",

@@ -139,9 +139,12 @@ class MetafoldProvider:
         body = await self._http.get_json("projects")
         if not isinstance(body, list):
             raise self._http.bad_shape("the project list is not a list")
-        return list(
+        ids = list(
             dict.fromkeys(pid for p in body if isinstance(p, dict) and (pid := string_id(p, "id")))
         )
+        if body and not ids:
+            raise self._http.bad_shape("projects without a usable id")
+        return ids
 
     async def _fetch_job(self, job_id: str, parent_id: str | None = None) -> Job:
         body, project_id = await self._find_job(job_id, parent_id)

@@ -260,13 +260,16 @@ class ZooProvider:
         if tuple(self._datasets) != ("all",):
             return list(dict.fromkeys(d for d in self._datasets if d))
         page = await self._http.paginate("org/datasets", {"limit": PAGE_SIZE})
-        return list(
+        ids = list(
             dict.fromkeys(
                 dataset_id
                 for item in page.items
                 if isinstance(item, dict) and (dataset_id := string_id(item, "id"))
             )
         )
+        if page.items and not ids:
+            raise self._http.bad_shape("datasets without a usable id")
+        return ids
 
     async def _fetch_async_job(self, job_id: str) -> Job:
         return (await self._fetch_async(job_id)).job
