@@ -535,6 +535,8 @@ class ZooWorld:
     def _token(self, params: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
         """The scan state: from `page_token` when given (it wins), else the query."""
         raw = params.get("page_token")
+        if raw in ("A", "B") and self.state.faults.has("zoo", "repeating_token"):
+            raw = None  # the fault's own tokens: serve the first page again
         if raw:
             tok = decode_token(raw)
             if tok is None:
