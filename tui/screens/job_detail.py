@@ -13,7 +13,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,6 +38,7 @@ from tui.errors import NotFoundError, ProviderError, RateLimitedError
 from tui.formatting import fmt_duration, fmt_timestamp
 from tui.models import Job, JobDetail, ProviderName
 from tui.providers.base import JobProvider
+from tui.sanitize import one_line
 from tui.widgets.detail_common import JobFieldsView
 from tui.widgets.detail_hdrjpg import HdrjpgDetailView
 from tui.widgets.detail_lettrlabs import LettrLabsDetailView
@@ -55,12 +56,6 @@ RELATIVE_TIME_REFRESH = 30.0
 """Seconds between re-renders of relative times when nothing else changes."""
 
 
-class DetailView(Protocol):
-    """What every per-provider view offers the screen."""
-
-    def update_detail(self, detail: JobDetail) -> None: ...
-
-
 VIEWS: dict[type[JobDetail], type[Widget]] = {
     HdrjpgDetail: HdrjpgDetailView,
     ZooConversionDetail: ZooConversionDetailView,
@@ -68,7 +63,10 @@ VIEWS: dict[type[JobDetail], type[Widget]] = {
     MetafoldDetail: MetafoldDetailView,
     LettrLabsDetail: LettrLabsDetailView,
 }
-"""The view for each detail type; anything else gets `JobFieldsView`."""
+"""The view for each detail type; anything else gets `JobFieldsView`.
+
+Every view takes `(clock, *, id=...)` and offers `update_detail(detail)`.
+"""
 
 
 class JobDetailScreen(Screen[None]):
@@ -248,7 +246,7 @@ class JobDetailScreen(Screen[None]):
             f" · retrying in {fmt_duration(retry_in)}" if retry_in is not None else " · stopped"
         )
         self.query_one("#detail-status", Static).update(
-            Content.assemble(("✖ ", "bold"), sentence, suffix)
+            Content.assemble(("✖ ", "bold"), one_line(sentence), suffix)
         )
         self.query_one("#detail-status").set_class(True, "-error")
 
@@ -273,11 +271,11 @@ class JobDetailScreen(Screen[None]):
     def _title(job: Job) -> Content:
         return Content.assemble(
             (f"{job.provider} · {job.kind} · ", "bold"),
-            job.account,
+            one_line(job.account),
             "  ",
-            (job.id, "bold"),
+            (one_line(job.id), "bold"),
             "  ",
-            job.name,
+            one_line(job.name),
         )
 
     @on(MetafoldDetailView.UpstreamSelected)
