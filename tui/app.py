@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
@@ -56,8 +57,12 @@ class JobsApp(App[int]):
         providers: Sequence[JobProvider],
         store: JobStore,
         clock: Clock,
+        *,
+        rng: random.Random | None = None,
     ) -> None:
         super().__init__()
+        self.rng = rng
+        """Jitter source for refresh backoff (tests pass a seeded one)."""
         self.settings = settings
         self.providers = list(providers)
         self.store = store
@@ -68,7 +73,7 @@ class JobsApp(App[int]):
         self._installed_signals: list[int] = []
 
     def get_default_screen(self) -> Screen[None]:
-        return JobsScreen(self.settings, self.providers, self.store, self.clock)
+        return JobsScreen(self.settings, self.providers, self.store, self.clock, rng=self.rng)
 
     def on_mount(self) -> None:
         """Exit cleanly on SIGHUP/SIGTERM and when the terminal goes away."""

@@ -484,9 +484,15 @@ class JobsScreen(Screen[None]):
             account for account, health in self._health.items()
             if health.health in (Health.FAILING, Health.STALE)
         )
-        if self._loaded_from_store:
-            table.empty_text = "No jobs match the filter" if not self.index.filter.is_empty \
-                else "No jobs"
+        waiting = any(
+            self._health[account].health == Health.LOADING for account in self._accounts_in_view()
+        )
+        if not self.index.filter.is_empty and len(self.index):
+            table.empty_text = "No jobs match the filter (Esc clears it)"
+        elif waiting:
+            table.empty_text = "Loading…"
+        else:
+            table.empty_text = "No jobs"
         table.rows_changed(flash=flash if isinstance(flash, set) else ())
         self._update_sources()
         self._update_status_line()

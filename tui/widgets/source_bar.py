@@ -54,17 +54,19 @@ def health_text(source: SourceHealth, now: datetime, paused: bool) -> Content:
             Health.REFRESHING: "$accent",
         }[source.health]
     parts: list[Content | tuple[str, str] | str] = [(f"{glyph} {word}", style)]
-    if source.health == Health.FAILING and source.error:
-        parts.append(": ")
-        parts.append(Content(one_line(clean(source.error, 200))))
-    if source.last_ok_at is not None and source.health in (Health.OK, Health.FAILING, Health.STALE):
-        age = fmt_age(source.last_ok_at, now)
-        parts.append(("  · data " + ("fresh" if age == "just now" else f"{age} old"), "$text-muted"))
     if paused:
         parts.append(("  · paused", "$warning"))
     elif source.health == Health.FAILING and source.next_try_at is not None:
         wait = max(0.0, (source.next_try_at - now).total_seconds())
         parts.append((f"  · next try in {fmt_duration(wait)}", "$text-muted"))
+    if source.last_ok_at is not None and source.health in (Health.OK, Health.FAILING, Health.STALE):
+        age = fmt_age(source.last_ok_at, now)
+        parts.append(("  · data " + ("fresh" if age == "just now" else f"{age} old"), "$text-muted"))
+    elif source.health == Health.STALE:
+        parts.append(("  · stored data, not refreshed yet", "$text-muted"))
+    if source.health == Health.FAILING and source.error:
+        parts.append(("  · ", "$text-muted"))
+        parts.append(Content(one_line(clean(source.error, 200))))
     return Content.assemble(*parts)
 
 

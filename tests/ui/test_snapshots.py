@@ -1,0 +1,112 @@
+"""SVG snapshots of the main screen's states: loading, populated, filtered, failing, empty.
+
+Deterministic: a frozen clock, fixed jobs, a seeded jitter source, and refresh intervals
+long enough that only the first refresh (or none) happens before the picture.
+"""
+
+from __future__ import annotations
+
+import random
+
+from textual.pilot import Pilot
+
+from tests.ui.conftest import settings_for
+from tests.ui.fakes import NOW, FakeProvider, make_job, sample_jobs
+from tui.app import JobsApp
+from tui.clock import FrozenClock
+from tui.errors import UnavailableError
+from tui.models import JobState
+from tui.refresh import Health
+from tui.screens.jobs import JobsScreen
+from tui.store import JobStore
+
+SIZE = (120, 30)
+
+
+def build(providers: list[FakeProvider]) -> JobsApp:
+    clock = FrozenClock(NOW)
+    store = JobStore(":memory:", clock=clock)
+    return JobsApp(
+        settings_for(*(p.account for p in providers), refresh=60),
+        providers,
+        store,
+        clock,
+        rng=random.Random(7),
+    )
+
+
+def populated_sources() -> list[FakeProvider]:
+    zoo = sample_jobs("zoo-prod", 14)
+    zoo[4] = make_job("zoo-prod", 4, JobState.FAILED, name="a very long file name " * 6,
+                      error="line one\nline two [/x] [@click=app.quit]")
+    return [
+        FakeProvider("zoo-prod", zoo),
+        FakeProvider("meta-lab", sample_jobs("meta-lab", 9, offset=2)),
+        FakeProvider("hdr", sample_jobs("hdr", 4, offset=1)),
+    ]
+
+
+async def settle(pilot: Pilot[int], healthy: int) -> None:
+    screen = pilot.app.screen
+    assert isinstance(screen, JobsScreen)
+    for _ in range(200):
+        done = [p for p in screen.providers if screen.source_health(p.account).health != Health.LOADING
+                and not screen.source_health(p.account).refreshing]
+        if len(done) >= healthy:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+class TestJobsScreenSnapshots:
+    def test_loading(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        providers = [FakeProvider(name, [], latency=30) for name in ("zoo-prod", "meta-lab")]
+        assert snap_compare(build(providers), terminal_size=SIZE, run_before=lambda p: p.pause(0.1))
+
+    def test_populated(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 3)
+            await pilot.press("j", "j")
+
+        assert snap_compare(build(populated_sources()), terminal_size=SIZE, run_before=run_before)
+
+    def test_filtered(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 3)
+            await pilot.press("f", "slash", *"part-00", "enter")
+
+        assert snap_compare(build(populated_sources()), terminal_size=SIZE, run_before=run_before)
+
+    def test_source_failing(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        providers = populated_sources()
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 3)
+            providers[1].error = UnavailableError(
+                "the server answered 503 Service Unavailable", account="meta-lab", status_code=503
+            )
+            await pilot.press("r")
+            screen = pilot.app.screen
+            assert isinstance(screen, JobsScreen)
+            for _ in range(200):
+                if screen.source_health("meta-lab").health == Health.FAILING:
+                    break
+                await pilot.pause(0.02)
+            await pilot.pause()
+
+        assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)
+
+    def test_empty(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        providers = [FakeProvider("zoo-prod", []), FakeProvider("meta-lab", [])]
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 2)
+
+        assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)
+
+    def test_help(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 3)
+            await pilot.press("question_mark")
+
+        assert snap_compare(build(populated_sources()), terminal_size=SIZE, run_before=run_before)
