@@ -44,6 +44,9 @@ from tui.sanitize import LONG_LIMIT, clean, clean_tree, one_line
 from tui.secret import Secret
 
 logger = logging.getLogger("tui.providers")
+logger.addHandler(logging.NullHandler())
+logging.getLogger("stamina").addHandler(logging.NullHandler())
+"""Without a configured handler, stamina's retry warnings would go to stderr: the TUI's terminal."""
 
 T = TypeVar("T")
 
@@ -102,8 +105,8 @@ class HttpPolicy:
     """A longer `Retry-After` is cut to this."""
     max_pages: int = 20
     """Paging stops here and marks the listing incomplete."""
-    max_connections: int = 6
-    concurrency: int = 4
+    max_connections: int = 10
+    concurrency: int = 8
     """Tracked ids polled at once per account."""
 
 
