@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -23,6 +24,17 @@ from tui.sanitize import clean, one_line
 
 EXIT_OK = 0
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def dump_json(document: Any, out: TextIO) -> None:
+    """Write JSON that is safe on a terminal: readable UTF-8, but every C1, DEL, bidi and
+    zero-width character escaped as `\\uXXXX` (C0 controls are escaped by JSON itself)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    out.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    out.write("\n")
 
 
 def _store() -> Any:
@@ -148,8 +160,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
         jobs = jobs[: args.limit]
     out = sys.stdout
     if args.json:
-        json.dump([j.to_json() for j in jobs], out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        dump_json([j.to_json() for j in jobs], out)
     else:
         print_table(jobs, out, aligned=out.isatty())
     for error in errors:
@@ -237,8 +248,7 @@ def show_command(settings: Settings, account_name: str, job_id: str, *, as_json:
         store.close()
     if as_json:
         document = detail.job.to_json() | {"raw": detail.raw}
-        json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+        dump_json(document, sys.stdout)
     else:
         sys.stdout.write("".join(f"{line}\n" for line in detail_lines(detail)))
     return EXIT_OK

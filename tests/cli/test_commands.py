@@ -19,6 +19,7 @@ from tests.conftest import REPO
 from tui.clock import FrozenClock
 from tui.models import JSON_KEYS, JobState, parse_timestamp
 from tui.sim.server import SimServer
+from tui.sim.world import SimState
 from tui.store import JobStore
 
 HDR_SEED = "88667411-3fb9-4c92-8488-8e277aed3021"
@@ -174,29 +175,48 @@ def test_kill_9_during_refresh_loses_no_tracked_id(config: Path, sim: SimServer)
 @pytest.fixture
 def frozen_sim() -> tuple[SimServer, FrozenClock]:
     clock = FrozenClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
-    server = SimServer(jobs=60, seed=5, clock=clock)
+    server = SimServer(jobs=60, seed=15, clock=clock)
     server.start()
     yield server, clock  # type: ignore[misc]
     server.stop()
 
 
 def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple[SimServer, FrozenClock]) -> None:
+    """One job that will succeed, one that will fail and one that will be canceled."""
     sim, clock = frozen_sim
     config = write_config(tmp_path / "c.toml", sim, hdr_track=[])
-    active = [j for j in list_json(config, "--account", "mf") if j["state"] in ("queued", "running")]
-    assert len(active) >= 3
+    world = sim.state.metafold
+    active = [
+        (pid, str(job["id"]))
+        for pid in world.project_ids()
+        for job in world.list_jobs(pid, None, None) or []
+        if job["state"] in ("pending", "started")
+    ]
+    # The same seed on a clock three days ahead tells how each active job will end.
+    future_clock = FrozenClock(clock())
+    future = SimState(seed=15, jobs=60, clock=future_clock)
+    future_clock.advance(3 * 86_400)
+    outcome = {job_id: future.metafold.lookup(pid, job_id)["state"] for pid, job_id in active}
+    chosen = {}
+    for job_id, final in outcome.items():
+        chosen.setdefault(final, job_id)
+    assert {"success", "failure", "canceled"} <= set(chosen), outcome
     script = Path(sys.executable).parent / "jobtop"
     watchers = {
-        str(job["id"]): subprocess.Popen(
-            [str(script), "watch", "mf", str(job["id"]), "--interval", "0.5", "--exit-status", "--config", str(config)],
+        final: subprocess.Popen(
+            [str(script), "watch", "mf", chosen[final], "--interval", "0.5", "--exit-status", "--config", str(config)],
             env={**os.environ, **TOKENS},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             cwd=REPO,
         )
-        for job in active[:12]
+        for final in ("success", "failure", "canceled")
     }
+    first_lines = {}
+    for final, process in watchers.items():
+        assert process.stdout is not None
+        first_lines[final] = process.stdout.readline()  # each watcher saw the job still active
     stop = threading.Event()
 
     def tick() -> None:
@@ -207,21 +227,19 @@ def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()
     try:
-        outcomes = {}
-        for job_id, process in watchers.items():
+        results = {}
+        for final, process in watchers.items():
             out, err = process.communicate(timeout=90)
-            outcomes[job_id] = (process.returncode, out, err)
+            results[final] = (first_lines[final] + out, err, process.returncode)
     finally:
         stop.set()
         ticker.join()
-    codes = set()
-    for job_id, (code, out, err) in outcomes.items():
-        final = json.loads(run_jobtop("show", "mf", job_id, "--json", config=config).stdout)["state"]
-        assert code == {"succeeded": 0, "failed": 1, "canceled": 2}[final], (job_id, out, err)
+    expected = {"success": (0, "succeeded"), "failure": (1, "failed"), "canceled": (2, "canceled")}
+    for final, (out, err, code) in results.items():
+        assert code == expected[final][0], (final, out, err)
         lines = out.strip().splitlines()
-        assert lines and final in lines[-1]
-        codes.add(code)
-    assert 0 in codes and 1 in codes
+        assert len(lines) >= 2, out  # it printed the transitions on the way, not only the end
+        assert expected[final][1] in lines[-1] and "Traceback" not in err
 
 
 def test_watch_ctrl_c_exits_cleanly(config: Path, sim: SimServer) -> None:
