@@ -22,6 +22,7 @@ from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.screens.job_detail import JobDetailScreen
 from tui.sim.images import snapshot_png
 from tui.sim.seeds import seed
+from tui.theme import DEFAULT_THEME, THEMES
 
 NOW = datetime(2024, 10, 12, 9, 0, 0, tzinfo=UTC)
 """The frozen 'now' of every detail test."""
@@ -91,6 +92,9 @@ class DetailApp(App[None]):
         self.provider = provider
         self.clock = clock or FrozenClock(NOW)
         self.refresh_interval = refresh_interval
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
 
     def on_mount(self) -> None:
         self.push_screen(
