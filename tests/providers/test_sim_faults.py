@@ -194,3 +194,17 @@ async def test_one_failing_source_does_not_stop_the_others(sim: SimServer, make:
     for provider in (ProviderName.METAFOLD, ProviderName.LETTRLABS, ProviderName.HDRJPG):
         assert not isinstance(by_provider[provider], BaseException)
     assert time.monotonic() - started < 3.0
+
+
+async def test_tracked_ids_polled_concurrently_with_a_bound(sim: SimServer, make: Any) -> None:
+    ids = sim.tracked_ids()["hdrjpg"]
+    assert len(ids) > 8
+    sim.set_fault("hdrjpg", "latency", seconds=0.3)
+    hdrjpg = make(ProviderName.HDRJPG)
+    started = time.monotonic()
+    result = await hdrjpg.list_jobs(ListQuery(tracked_ids=ids[:8]))
+    assert len(result.jobs) == 8 and time.monotonic() - started < 0.55  # one round, not eight
+    hdrjpg = make(ProviderName.HDRJPG)
+    started = time.monotonic()
+    result = await hdrjpg.list_jobs(ListQuery(tracked_ids=ids[:17]))
+    assert len(result.jobs) == 17 and time.monotonic() - started >= 0.9  # at most 8 at once

@@ -31,7 +31,6 @@ from tui.providers.http import (
     text,
     texts,
     timestamp,
-    tracked_failure,
     tree,
 )
 

@@ -184,6 +184,8 @@ class ZooProvider:
         try:
             page = await self._http.paginate("async/operations", params, max_items=query.limit)
         except (AuthError, NotFoundError) as exc:
+            if exc.status_code not in (403, 404):
+                raise
             raise AuthError(
                 f"Zoo does not let this token list async operations (HTTP {exc.status_code}); "
                 'set async_operations = "tracked" for this account to poll tracked ids instead.',
