@@ -73,6 +73,7 @@ class HdrjpgProvider:
             for uuid in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
             if uuid not in query.skip_ids
         ]
+        self._forget_older_than(60.0)
         async with self._http.poll() as poll:
             details, errors = await gather_limited(
                 ids, self._fetch, self._http.policy.concurrency
@@ -90,6 +91,13 @@ class HdrjpgProvider:
         """The conversion `job_id` (from the last fetch if it is under 2 s old)."""
         async with self._http.poll():
             return await self._fetch(job_id)
+
+    def _forget_older_than(self, seconds: float) -> None:
+        """Drop cached conversions fetched longer ago than `seconds` (bounded memory)."""
+        now = self._clock()
+        stale = [u for u, (at, _) in self._cache.items() if (now - at).total_seconds() > seconds]
+        for uuid in stale:
+            del self._cache[uuid]
 
     async def _fetch(self, uuid: str) -> HdrjpgDetail:
         now = self._clock()

@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -49,6 +49,7 @@ logging.getLogger("stamina").addHandler(logging.NullHandler())
 """Without a configured handler, stamina's retry warnings would go to stderr: the TUI's terminal."""
 
 T = TypeVar("T")
+E = TypeVar("E", bound=ProviderError)
 
 PROVIDER_TITLES: dict[ProviderName, str] = {
     ProviderName.ZOO: "Zoo",
@@ -454,17 +455,15 @@ class ApiClient:
             return None
         return min(max(seconds, 0.0), cap)
 
-    def _error(
-        self, cls: type[ProviderError], message: str, status: int | None = None
-    ) -> Any:
+    def _error(self, cls: type[E], message: str, status: int | None = None) -> E:
+        """`cls` with one sentence (token scrubbed, full stop added) and the account."""
         return cls(self._scrub(message) + ".", account=self.account, status_code=status)
 
     def bad_shape(self, what: str) -> BadResponseError:
         """The error for a body of the wrong shape: "Zoo sent ... without ..."."""
-        result: BadResponseError = self._error(
+        return self._error(
             BadResponseError, f"{self.title} sent a response of an unexpected shape ({what})"
         )
-        return result
 
     async def paginate(
         self,
@@ -589,8 +588,6 @@ def _network_reason(exc: httpx.HTTPError) -> str:
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -258,8 +259,6 @@ def parse_detail(data: dict[str, Any], account: str, project_id: str | None = No
 
 
 def _with_upstream(detail: MetafoldDetail, upstream: tuple[Job, ...]) -> MetafoldDetail:
-    from dataclasses import replace
-
     return replace(detail, upstream=upstream)
 
 

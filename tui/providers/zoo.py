@@ -134,8 +134,6 @@ class ZooProvider:
             outcomes = await asyncio.gather(*surfaces, return_exceptions=True)
             listed: list[_Listed] = []
             for outcome in outcomes:
-                if isinstance(outcome, ProviderError):
-                    raise outcome
                 if isinstance(outcome, BaseException):
                     raise outcome
                 listed.append(outcome)
