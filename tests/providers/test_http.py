@@ -379,3 +379,12 @@ async def test_token_absent_from_errors_and_debug_logs(caplog: pytest.LogCapture
     assert caplog.records, "expected debug logging"
     assert TOKEN not in caplog.text
     assert all(TOKEN not in json.dumps(r.__dict__, default=str) for r in caplog.records)
+
+
+async def test_stop_callback_ends_paging_early() -> None:
+    client = api(paged({None: ([1, 2], "A"), "A": ([3, 4], "B"), "B": ([5], None)}))
+    try:
+        page = await client.paginate("list", stop=lambda items: 3 in items)
+    finally:
+        await client.aclose()
+    assert page.items == [1, 2, 3, 4] and page.stopped and not page.complete and page.pages == 2

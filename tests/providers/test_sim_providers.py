@@ -158,7 +158,7 @@ async def test_zoo_incremental_refresh_reads_only_the_pages_it_needs(sim: SimSer
     since = utc_now() - timedelta(seconds=1)
     transport.requests.clear()
     delta = await zoo.list_jobs(ListQuery(updated_since=since))
-    assert delta.incremental and not full.incremental
+    assert delta.incremental and not full.incremental and delta.complete
     assert delta.requests < full_requests
     assert all(p["sort_by"] == "updated_at_descending" for p in transport.params("/conversions"))
     # every conversion the full listing saw updated since then is in the delta

@@ -205,6 +205,8 @@ class Page:
     """False when paging stopped at the page cap, on a repeated token or early."""
     pages: int
     raw: list[Any] = field(default_factory=list)
+    stopped: bool = False
+    """True when the `stop` callback ended paging (an incremental read that saw enough)."""
 
 
 class ApiClient:
@@ -518,8 +520,10 @@ class ApiClient:
                     return Page(items, True, pages, raws)
                 if not isinstance(next_token, str):
                     raise self.bad_shape(f"a {next_key!r} page token that is not text")
-                if not page_items or (stop is not None and stop(page_items)):
-                    return Page(items, not page_items, pages, raws)
+                if not page_items:
+                    return Page(items, True, pages, raws)
+                if stop is not None and stop(page_items):
+                    return Page(items, False, pages, raws, stopped=True)
                 if max_items is not None and len(items) >= max_items:
                     return Page(items, False, pages, raws)
                 if next_token in seen:

@@ -226,14 +226,14 @@ class ZooProvider:
             )
             for job in found:
                 self._dataset_of[job.id] = job.parent_id or dataset_id
-            return found, page.complete
+            return found, page.complete or page.stopped
 
         results, errors = await gather_limited(datasets, one, self._http.policy.concurrency)
         if errors:
             raise next(iter(errors.values()))
         jobs = [job for found, _ in results.values() for job in found]
         complete = all(done for _, done in results.values())
-        return _Listed(jobs, applied, complete or incremental, incremental=incremental)
+        return _Listed(jobs, applied, complete, incremental=incremental)
 
     def _conversion_params(self, query: ListQuery) -> tuple[dict[str, object], frozenset[str], bool]:
         params: dict[str, object] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
