@@ -1,0 +1,132 @@
+"""The dashboard against the real simulator over loopback HTTP, with the real providers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.widgets import Static
+
+from tests.ui.test_jobs_screen import SIZE, table_text, wait_for
+from tui.app import JobsApp
+from tui.clock import utc_now
+from tui.config import demo_settings
+from tui.models import JobState
+from tui.providers import HttpPolicy, build_provider
+from tui.refresh import Health
+from tui.screens.jobs import JobsScreen
+from tui.sim.server import SimServer
+from tui.store import JobStore
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimServer]:
+    with SimServer(jobs=60, seed=3) as server:
+        yield server
+
+
+def demo_app(sim: SimServer, store: JobStore) -> JobsApp:
+    tracked = {name: tuple(ids) for name, ids in sim.tracked_ids().items()}
+    settings = demo_settings(sim.url, refresh=30, track=tracked)
+    policy = HttpPolicy(attempts=1, wait_initial=0.05, wait_max=0.1, deadline=10)
+    providers = [build_provider(account, policy=policy) for account in settings.accounts]
+    return JobsApp(settings, providers, store, utc_now)
+
+
+async def test_demo_loads_every_source_and_filters(sim: SimServer) -> None:
+    store = JobStore(":memory:")
+    app = demo_app(sim, store)
+    try:
+        async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, JobsScreen)
+            await wait_for(
+                pilot,
+                lambda: all(
+                    screen.source_health(p.account).health == Health.OK for p in screen.providers
+                ),
+                tries=750,
+            )
+            accounts = {job.account for job in screen.index.jobs()}
+            assert accounts == {p.account for p in screen.providers}
+            assert store.load_jobs(), "refreshes are persisted"
+            total = screen.index.row_count()
+            assert total > 50
+            await pilot.press("f")
+            failed = screen.jobs_in_view()
+            assert all(job.state == JobState.FAILED for job in failed)
+            await pilot.press("f", "s", "S")
+            assert screen.index.row_count() == total
+            hdr_view = 1 + [p.account for p in screen.providers].index("demo-hdrjpg")
+            await pilot.press(str(hdr_view + 1))
+            assert {job.account for job in screen.jobs_in_view()} == {"demo-hdrjpg"}
+            assert "88667411-" in "\n".join(table_text(app))
+    finally:
+        store.close()
+
+
+async def test_demo_source_failing_keeps_rows_then_recovers(sim: SimServer) -> None:
+    store = JobStore(":memory:")
+    app = demo_app(sim, store)
+    try:
+        async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, JobsScreen)
+            await wait_for(
+                pilot,
+                lambda: screen.source_health("demo-metafold").health == Health.OK,
+                tries=750,
+            )
+            rows = screen.index.counts("demo-metafold").total()
+            assert rows > 0
+            sim.set_fault("metafold", "http_500")
+            try:
+                view = 1 + [p.account for p in screen.providers].index("demo-metafold")
+                await pilot.press(str(view + 1), "r")
+                await wait_for(
+                    pilot,
+                    lambda: screen.source_health("demo-metafold").health == Health.FAILING,
+                    tries=1500,
+                )
+                assert screen.index.counts("demo-metafold").total() == rows
+                sources = str(screen.query_one("#sources", Static).content)
+                assert "failing" in sources
+            finally:
+                sim.clear_faults()
+            await pilot.press("r")
+            await wait_for(
+                pilot,
+                lambda: screen.source_health("demo-metafold").health == Health.OK,
+                tries=250,
+            )
+    finally:
+        store.close()
+
+
+async def test_demo_hostile_strings_stay_plain_text(sim: SimServer) -> None:
+    store = JobStore(":memory:")
+    app = demo_app(sim, store)
+    sim.set_fault("all", "hostile_strings")
+    try:
+        async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, JobsScreen)
+            await wait_for(
+                pilot,
+                lambda: all(
+                    screen.source_health(p.account).health != Health.LOADING
+                    and not screen.source_health(p.account).refreshing
+                    for p in screen.providers
+                ),
+                tries=1500,
+            )
+            lines = table_text(app)
+            assert all(len(line) == len(lines[0]) for line in lines)
+            assert not any("\x1b" in line for line in lines)
+            for row in range(1, 8):
+                await pilot.click("JobTable", offset=(45, row))
+            await pilot.pause()
+            assert app.is_running
+    finally:
+        sim.clear_faults()
+        store.close()
