@@ -203,7 +203,7 @@ async def test_tracked_ids_polled_concurrently_with_a_bound(sim: SimServer, make
     hdrjpg = make(ProviderName.HDRJPG)
     started = time.monotonic()
     result = await hdrjpg.list_jobs(ListQuery(tracked_ids=ids[:8]))
-    assert len(result.jobs) == 8 and time.monotonic() - started < 0.55  # one round, not eight
+    assert len(result.jobs) == 8 and time.monotonic() - started < 1.2  # one round, not 8 x 0.3 s
     hdrjpg = make(ProviderName.HDRJPG)
     started = time.monotonic()
     result = await hdrjpg.list_jobs(ListQuery(tracked_ids=ids[:17]))
