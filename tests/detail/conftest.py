@@ -114,6 +114,10 @@ async def wait_for_detail(pilot: Pilot[Any], fetches: int = 1) -> JobDetailScree
             and screen.fetches >= fetches
             and (screen.detail is not None or screen.error is not None)
             and screen.query("#detail-view, #detail-loading")
+            and not any(
+                worker.group == "snapshot-image" and not worker.is_finished
+                for worker in pilot.app.workers
+            )
         ):
             await pilot.pause()
             return screen

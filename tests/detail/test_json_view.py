@@ -105,3 +105,9 @@ async def test_hostile_values_render_literally() -> None:
         assert '"[@click=app.quit]": "[/x] [bold red]boom\\u001b[2J"' in rendered
         await pilot.click(JsonView, offset=(5, 1))
         assert app.is_running
+
+
+def test_search_stops_at_the_match_limit() -> None:
+    lines = ["aaaa"] * 50
+    assert len(find_matches(lines, "a", limit=30)) == 30
+    assert len(find_matches(lines, "a")) == 200

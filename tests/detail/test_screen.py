@@ -197,7 +197,7 @@ async def test_image_list_draws_the_highlighted_snapshot() -> None:
         images = screen.query_one("#zoo-images", OptionList)
         images.focus()
         await pilot.press("down", "down")
-        await pilot.pause()
+        await wait_for_detail(pilot)
         assert view.shown_image == "raw_kcl-0"
         caption = str(screen.query_one("#zoo-image-caption").render())
         assert caption.startswith("raw_kcl #1 · image/png ·")

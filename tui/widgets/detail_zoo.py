@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from rich.syntax import Syntax
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -252,22 +253,33 @@ class ZooConversionDetailView(Vertical):
             return
         cache_key = (key or "", ref.image.size, hash(ref.image.data))
         pixels = self._pictures.get(cache_key)
-        if pixels is None:
-            try:
-                pixels = decode_png(ref.image.data, max_columns=48, max_rows=14)
-            except ImageDecodeError as error:
-                pixels = str(error)
-            self._pictures[cache_key] = pixels
         label = (
             f"{ref.list_name} #{ref.index + 1} · {one_line(ref.image.mime_type)[:40]} · "
             f"{fmt_size(ref.image.size)}"
         )
+        if pixels is None:
+            picture.set_pixels([])
+            caption.update(Content(f"{label} · decoding…"))
+            self._decode(key or "", cache_key, ref.image.data)
+            return
         if isinstance(pixels, str):
             picture.set_pixels([])
             caption.update(Content(f"{label} · cannot draw: {pixels}"))
         else:
             picture.set_pixels(pixels)
             caption.update(Content(label))
+
+    @work(exclusive=True, group="snapshot-image", exit_on_error=False)
+    async def _decode(self, key: str, cache_key: tuple[str, int, int], data: bytes) -> None:
+        """Decode off the UI loop (a large PNG takes 100+ ms), then draw if still wanted."""
+        pixels: PixelGrid | str
+        try:
+            pixels = await asyncio.to_thread(decode_png, data, 48, 14)
+        except ImageDecodeError as error:
+            pixels = str(error)
+        self._pictures[cache_key] = pixels
+        if self._shown_image == key:
+            self._draw(key)
 
     @property
     def shown_image(self) -> str | None:

@@ -77,21 +77,48 @@ class Match:
     end: int
 
 
-def find_matches(lines: list[str], query: str) -> list[Match]:
-    """Every case-insensitive occurrence of `query` in `lines`, in reading order."""
+MAX_MATCHES = 10_000
+"""Searching stops after this many hits, so one keystroke stays cheap on a huge response."""
+
+
+def fold_lines(lines: list[str]) -> list[str]:
+    """Lower-cased lines for searching, each the same length as its original."""
+    folded: list[str] = []
+    for line in lines:
+        low = line.casefold()
+        folded.append(low if len(low) == len(line) else line.lower())
+    return folded
+
+
+def find_matches(
+    lines: list[str],
+    query: str,
+    *,
+    folded: list[str] | None = None,
+    limit: int = MAX_MATCHES,
+) -> list[Match]:
+    """Case-insensitive occurrences of `query` in `lines`, in reading order, at most `limit`.
+
+    Args:
+        lines: The lines to search.
+        query: The text to find.
+        folded: `fold_lines(lines)`, when already computed.
+        limit: Stop after this many hits.
+    """
     if not query:
         return []
     needle = query.casefold()
     size = len(query)
     matches: list[Match] = []
-    for number, line in enumerate(lines):
-        folded = line.casefold()
-        if len(folded) != len(line):
-            folded = line.lower()
-        start = folded.find(needle)
+    for number, line in enumerate(folded if folded is not None else fold_lines(lines)):
+        if needle not in line:
+            continue
+        start = line.find(needle)
         while start != -1:
             matches.append(Match(number, start, start + size))
-            start = folded.find(needle, start + max(1, size))
+            if len(matches) >= limit:
+                return matches
+            start = line.find(needle, start + max(1, size))
     return matches
 
 
@@ -117,6 +144,7 @@ class JsonView(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._lines: list[str] = []
+        self._folded: list[str] | None = None
         self._query = ""
         self._matches: list[Match] = []
         self._current: int | None = None
@@ -151,7 +179,8 @@ class JsonView(ScrollView, can_focus=True):
             return ""
         if not self._matches or self._current is None:
             return f'no match for "{self._query}"'
-        return f'{self._current + 1}/{len(self._matches)} for "{self._query}"'
+        more = "+" if len(self._matches) >= MAX_MATCHES else ""
+        return f'{self._current + 1}/{len(self._matches)}{more} for "{self._query}"'
 
     def set_value(self, value: Any) -> None:
         """Show decoded JSON (pretty-printed here; use `set_lines` for precomputed lines)."""
@@ -160,6 +189,7 @@ class JsonView(ScrollView, can_focus=True):
     def set_lines(self, lines: list[str]) -> None:
         """Show precomputed `json_lines`; the scroll position and search are kept."""
         self._lines = lines
+        self._folded = None
         width = max((cell_len(line) for line in lines), default=0)
         self.virtual_size = Size(width, len(lines))
         self._rematch(keep_position=True)
@@ -195,7 +225,9 @@ class JsonView(ScrollView, can_focus=True):
 
     def _rematch(self, *, keep_position: bool) -> None:
         previous = self.current_match if keep_position else None
-        self._matches = find_matches(self._lines, self._query)
+        if self._query and self._folded is None:
+            self._folded = fold_lines(self._lines)
+        self._matches = find_matches(self._lines, self._query, folded=self._folded)
         self._by_line = {}
         for index, match in enumerate(self._matches):
             self._by_line.setdefault(match.line, []).append(index)
