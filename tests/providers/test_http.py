@@ -388,3 +388,14 @@ async def test_stop_callback_ends_paging_early() -> None:
     finally:
         await client.aclose()
     assert page.items == [1, 2, 3, 4] and page.stopped and not page.complete and page.pages == 2
+
+
+async def test_server_sentence_ending_in_a_full_stop_gets_no_second_one() -> None:
+    client = api(lambda r: httpx.Response(503, json={"message": "Down for maintenance."}),
+                 policy=HttpPolicy(attempts=1))
+    try:
+        with pytest.raises(UnavailableError) as caught:
+            await client.get_json("x")
+    finally:
+        await client.aclose()
+    assert str(caught.value).endswith("(HTTP 503 Service Unavailable): Down for maintenance.")

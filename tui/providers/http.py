@@ -403,7 +403,7 @@ class ApiClient:
             wait = self._retry_after(response)
             when = f"; it asks to wait {wait:g} s" if wait is not None else ""
             error = RateLimitedError(
-                self._scrub(f"{self.title} is rate limiting requests ({label}){when}{said}") + ".",
+                _full_stop(self._scrub(f"{self.title} is rate limiting requests ({label}){when}{said}")),
                 retry_after=wait,
                 account=self.account,
             )
@@ -459,7 +459,7 @@ class ApiClient:
 
     def _error(self, cls: type[E], message: str, status: int | None = None) -> E:
         """`cls` with one sentence (token scrubbed, full stop added) and the account."""
-        return cls(self._scrub(message) + ".", account=self.account, status_code=status)
+        return cls(_full_stop(self._scrub(message)), account=self.account, status_code=status)
 
     def bad_shape(self, what: str) -> BadResponseError:
         """The error for a body of the wrong shape: "Zoo sent ... without ..."."""
@@ -569,6 +569,11 @@ def _looks_like_html(body: bytes, response: httpx.Response) -> bool:
         return True
     head = body[:200].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _full_stop(text: str) -> str:
+    """End a sentence with one full stop (a server message may already end with one)."""
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _kind_of_timeout(exc: httpx.TimeoutException) -> str:
