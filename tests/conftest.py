@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS_DIR = REPO.parent / "shared" / "seeds"
+_SHARED_SEEDS = REPO.parent / "shared" / "seeds"
+SEEDS_DIR = _SHARED_SEEDS if _SHARED_SEEDS.is_dir() else REPO / "tests" / "fixtures" / "seeds"
+"""The seed excerpts: `../shared/seeds` beside the checkout, else the copy kept in the repo."""
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from tui.models import (
     HDRJPG_STATUSES, HDRJPG_STEPS, HDRJPG_VARIANT_STATUSES, METAFOLD_STATES, ZOO_ASYNC_STATUSES,
     ZOO_DATASET_STATUSES, ZOO_PHASES,
 )
+from tests.conftest import SEEDS_DIR
 from tui.sim.server import SimServer
 
 from .conftest import HEADERS, get
@@ -25,7 +26,7 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 ZOO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 HDR_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 RFC1123 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$")
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = SEEDS_DIR
 
 
 def check_fields(obj: dict[str, Any], spec: dict[str, tuple[type, ...]]) -> None:
