@@ -106,9 +106,10 @@ class HttpPolicy:
     """A longer `Retry-After` is cut to this."""
     max_pages: int = 20
     """Paging stops here and marks the listing incomplete."""
-    max_connections: int = 10
-    concurrency: int = 8
-    """Tracked ids polled at once per account."""
+    max_connections: int = 32
+    concurrency: int = 32
+    """Tracked ids polled at once per account: a typical tracked list fits in one round,
+    so a first refresh costs one round-trip, not one per batch."""
 
 
 DEFAULT_POLICY = HttpPolicy()
