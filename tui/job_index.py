@@ -178,6 +178,17 @@ class PendingUpdate:
     """How many jobs the refresh fetched."""
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedIndex:
+    """Sort orders and search texts computed off the UI loop by `JobIndex.prepare`."""
+
+    version: int
+    keys: dict[Column, list[object]]
+    orders: dict[Column, list[int]]
+    hay: list[str]
+    values: dict[str, list[object]]
+
+
 _ATTRS: dict[str, Callable[[Job], object]] = {
     "account": attrgetter("account"),
     "state": attrgetter("state"),
@@ -217,6 +228,7 @@ class JobIndex:
         self._counts: Counter[tuple[str, JobState]] | None = None
         self._rows: list[int] | None = None
         self._narrowing: tuple[object, SearchQuery, list[int]] | None = None
+        self._aligned_hay: tuple[tuple[object, ...], list[str]] | None = None
         self.version = getattr(self, "version", 0) + 1
         """Bumped on every change of data, sort or filter."""
         self._data_version = getattr(self, "_data_version", 0) + 1
@@ -517,7 +529,18 @@ class JobIndex:
 
     def _search(self, rows: list[int], search: SearchQuery) -> list[int]:
         hay = self._haystacks()
-        texts = map(hay.__getitem__, rows)
+        texts: Iterable[str]
+        aligned = self._aligned_hay
+        full = len(rows) == len(self)
+        if full and aligned is not None and aligned[0] == self._rows_key():
+            texts = aligned[1]
+        elif full:
+            # The whole listing: keep its search texts in row order for the next keystroke.
+            ordered = list(map(hay.__getitem__, rows))
+            self._aligned_hay = (self._rows_key(), ordered)
+            texts = ordered
+        else:
+            texts = map(hay.__getitem__, rows)
         if search.pattern is not None:
             hits: Iterator[object] = map(search.pattern.search, texts)
             if search.negate:
@@ -527,6 +550,60 @@ class JobIndex:
         if search.negate:
             found = map(not_, found)
         return list(compress(rows, found))
+
+    def _rows_key(self) -> tuple[object, ...]:
+        return (self._data_version, self._sort, self._descending)
+
+    # --- warming up --------------------------------------------------------------------
+
+    def prepare(self) -> PreparedIndex:
+        """Compute every sort order and the search texts, without changing the index.
+
+        Meant for `asyncio.to_thread` after a big load, so the first sort by each column
+        and the first search do not pay for it on a keystroke. `install` applies the
+        result on the UI loop if the data did not change meanwhile.
+        """
+        version = self._data_version
+        jobs = list(self._jobs)
+        now = self._now()
+        keys: dict[Column, list[object]] = {}
+        orders: dict[Column, list[int]] = {}
+        live = [slot for slot, job in enumerate(jobs) if job is not None]
+        for column, compute in _SORT_KEYS.items():
+            values = [None if job is None else compute(job, now) for job in jobs]
+            order = list(live)
+            order.sort(key=values.__getitem__)  # type: ignore[arg-type]
+            keys[column] = values
+            orders[column] = order
+        hay = ["" if job is None else _haystack(job) for job in jobs]
+        values_by_name = {
+            name: [None if job is None else getter(job) for job in jobs]
+            for name, getter in _ATTRS.items()
+        }
+        return PreparedIndex(version, keys, orders, hay, values_by_name)
+
+    @property
+    def prepared(self) -> bool:
+        """True when every column's order and the search texts are ready."""
+        return (
+            self._hay is not None
+            and all(column in self._orders for column in Column)
+            and not self._unsorted
+        )
+
+    def install(self, prepared: PreparedIndex) -> bool:
+        """Adopt a `prepare` result; False (and nothing done) if the data changed since."""
+        if prepared.version != self._data_version:
+            return False
+        for column in Column:
+            if column not in self._orders or column in self._unsorted:
+                self._keys[column] = prepared.keys[column]
+                self._orders[column] = prepared.orders[column]
+                self._unsorted.discard(column)
+                self._orders_with_dead.discard(column)
+        self._hay = prepared.hay
+        self._values.update(prepared.values)
+        return True
 
     # --- the visible rows ----------------------------------------------------------
 

@@ -8,6 +8,7 @@ the store and diffs against the index off the UI loop, then posts `JobsLoaded` o
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import importlib.util
 import random
@@ -68,6 +69,9 @@ _SERVER_SORT = {
     Column.STATUS: "status",
     Column.ID: "id",
 }
+
+LARGE_UPDATE = 10_000
+"""An update this big moves the new jobs out of the cyclic GC's way (`gc.freeze`)."""
 
 NOTIFY_EACH_UP_TO = 3
 """More transitions than this in one refresh are summed up in one notification."""
@@ -146,6 +150,7 @@ class JobsScreen(Screen[None]):
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
         self._status: str | None = None
+        self._status_shown: Content | None = None
 
     # --- layout ---------------------------------------------------------------------
 
@@ -193,6 +198,8 @@ class JobsScreen(Screen[None]):
             )
         if stored:
             self.index.upsert(job for job in stored if job.account in self._health)
+            if len(stored) >= LARGE_UPDATE:
+                self._after_large_update()
             for account in {job.account for job in stored}:
                 if account in self._health:
                     self._health[account] = replace(self._health[account], health=Health.STALE)
@@ -203,6 +210,19 @@ class JobsScreen(Screen[None]):
             self._wake[provider.account] = asyncio.Event()
             self._due[provider.account] = monotonic()
             self.refresh_loop(provider)
+
+    def _after_large_update(self) -> None:
+        # Tens of thousands of long-lived, acyclic Job objects: keep the cyclic GC from
+        # scanning them on every collection (they are still freed by refcount).
+        gc.freeze()
+        self.prepare_index()
+
+    @work(group="prepare", exclusive=True, exit_on_error=False)
+    async def prepare_index(self) -> None:
+        """Compute every sort order and the search texts in a thread, then adopt them."""
+        await asyncio.sleep(0.2)
+        prepared = await asyncio.to_thread(self.index.prepare)
+        self.index.install(prepared)
 
     def _summarize_since_last_open(self, transitions: list[Transition]) -> None:
         if not transitions:
@@ -359,6 +379,8 @@ class JobsScreen(Screen[None]):
             return
         first = health.last_ok_at is None and health.health != Health.STALE
         changes = self.index.apply(message.update)
+        if len(message.update.upserts) >= LARGE_UPDATE:
+            self._after_large_update()
         due = self._due.get(message.account, monotonic()) - monotonic()
         next_at = message.fetched_at + timedelta(seconds=max(0.0, due))
         self._health[message.account] = health_after_success(
@@ -529,7 +551,10 @@ class JobsScreen(Screen[None]):
         parts.append(f" · every {fmt_duration(self.interval)}")
         if self.paused:
             parts.append((" · PAUSED (p resumes)", "bold $warning"))
-        self.query_one("#status-line", Static).update(Content.assemble(*parts))
+        content = Content.assemble(*parts)
+        if content != self._status_shown:
+            self._status_shown = content
+            self.query_one("#status-line", Static).update(content, layout=False)
 
     def _tick(self) -> None:
         self.table.tick()

@@ -214,6 +214,8 @@ class JobTable(ScrollView, can_focus=True):
         self._layout_for: tuple[int, bool, int] = (-1, False, 0)
         self._now: datetime = clock()
         self._account_width = 10
+        self._styles: dict[tuple[str, bool, bool, bool], tuple[Style, Style]] = {}
+        self._strips: dict[tuple[object, ...], Strip] = {}
 
     # --- data -----------------------------------------------------------------------
 
@@ -244,7 +246,10 @@ class JobTable(ScrollView, can_focus=True):
             flash: Keys of jobs that changed, highlighted briefly.
         """
         count = self.index.row_count()
-        self._now = self.clock()
+        now = self.clock()
+        if now != self._now:
+            self._now = now
+            self._strips.clear()
         self._account_width = self._measure_account_width()
         self.virtual_size = Size(self.size.width, count + 1)
         row = None
@@ -282,8 +287,11 @@ class JobTable(ScrollView, can_focus=True):
 
     def tick(self) -> None:
         """Repaint relative ages (called every few seconds, not every frame)."""
-        self._now = self.clock()
-        self.refresh()
+        now = self.clock()
+        if now != self._now:
+            self._now = now
+            self._strips.clear()
+            self.refresh()
 
     # --- cursor -----------------------------------------------------------------------
 
@@ -376,6 +384,8 @@ class JobTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -427,16 +437,33 @@ class JobTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), header))
         return Strip(segments, width).crop(0, width)
 
+    def _row_styles(self, state: JobState, stale: bool, flash: bool, cursor: bool) -> tuple[Style, Style]:
+        """(row style, state cell style), combined once per flag set and theme."""
+        key = (state.value, stale, flash, cursor)
+        styles = self._styles.get(key)
+        if styles is None:
+            style = self.rich_style
+            if stale:
+                style += self.get_component_rich_style("jobtable--stale")
+            if flash:
+                style += self.get_component_rich_style("jobtable--flash")
+            if cursor:
+                style += self.get_component_rich_style("jobtable--cursor")
+            state_style = style + self.get_component_rich_style(f"jobtable--{state.value}")
+            styles = (style, state_style)
+            self._styles[key] = styles
+        return styles
+
     def _render_row(self, job: Job, row: int, width: int, base: Style) -> Strip:
         key = (job.account, job.id)
-        style = base
-        if job.account in self.stale_accounts:
-            style += self.get_component_rich_style("jobtable--stale")
-        if key in self._flash:
-            style += self.get_component_rich_style("jobtable--flash")
-        if row == self.cursor_row and self._cursor_key == key:
-            style += self.get_component_rich_style("jobtable--cursor")
-        state_style = style + self.get_component_rich_style(f"jobtable--{job.state.value}")
+        stale = job.account in self.stale_accounts
+        flash = key in self._flash
+        cursor = row == self.cursor_row and self._cursor_key == key
+        cache_key = (id(job), job, stale, flash, cursor, width, self.show_account, self._account_width)
+        strip = self._strips.get(cache_key)
+        if strip is not None:
+            return strip
+        style, state_style = self._row_styles(job.state, stale, flash, cursor)
         segments: list[Segment] = []
         for position, (spec, col_width) in enumerate(self._columns()):
             if position:
@@ -447,7 +474,11 @@ class JobTable(ScrollView, can_focus=True):
         used = sum(segment.cell_length for segment in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), style))
-        return Strip(segments, width).crop(0, width)
+        strip = Strip(segments, width).crop(0, width) if used > width else Strip(segments, width)
+        if len(self._strips) > 4_000:
+            self._strips.clear()
+        self._strips[cache_key] = strip
+        return strip
 
     def _cell_text(self, job: Job, column: Column, width: int) -> str:
         if column == Column.STATE:

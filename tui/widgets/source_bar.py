@@ -103,6 +103,7 @@ class SourceBar(Static):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__("", id=id, markup=False)
         self._lines = 0
+        self._shown: Content | None = None
 
     def show(
         self,
@@ -152,8 +153,13 @@ class SourceBar(Static):
                     health_text(source, now, paused),
                 )
             )
+        content = Content("\n").join(lines)
+        if content == self._shown:
+            return
+        same_height = self._lines == len(lines)
         self._lines = len(lines)
-        self.update(Content("\n").join(lines))
+        self._shown = content
+        self.update(content, layout=not same_height)
 
     def on_click(self, event: events.Click) -> None:
         """Select the view whose line was clicked."""
