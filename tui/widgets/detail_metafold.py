@@ -27,6 +27,7 @@ from tui.widgets.detail_common import (
     state_cell,
     time_rows,
 )
+from tui.widgets.option_list import SafeOptionList
 
 
 def io_rows(io: MetafoldIO, now: datetime) -> list[list[Cell]]:
@@ -72,7 +73,7 @@ class MetafoldDetailView(Vertical):
         yield Label("Timeline", classes="section-title")
         yield Fields(id="metafold-times")
         yield Label("Needs (upstream jobs; Enter opens one)", classes="section-title")
-        yield OptionList(id="metafold-needs")
+        yield SafeOptionList(id="metafold-needs")
         with Horizontal(id="metafold-io"):
             with Vertical(classes="column"):
                 yield Label("Inputs", classes="section-title")

@@ -29,6 +29,7 @@ from tui.widgets.detail_common import (
     time_rows,
 )
 from tui.widgets.image_view import ImageDecodeError, ImageView, PixelGrid, decode_png
+from tui.widgets.option_list import SafeOptionList
 from tui.widgets.phase_stepper import PhaseStepper
 
 KCL_LEXER = "javascript"
@@ -109,7 +110,7 @@ class ZooConversionDetailView(Vertical):
         yield Label("Snapshot images", classes="section-title")
         yield Fields(id="zoo-image-counts")
         with Horizontal(id="zoo-images-row"):
-            yield OptionList(id="zoo-images")
+            yield SafeOptionList(id="zoo-images")
             with Vertical(id="zoo-picture"):
                 yield ImageView(id="zoo-image")
                 yield Static(id="zoo-image-caption")

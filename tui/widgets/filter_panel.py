@@ -20,6 +20,7 @@ from textual.widgets.selection_list import Selection
 from tui.formatting import STATE_GLYPHS
 from tui.models import JobState
 from tui.sanitize import clean, one_line
+from tui.widgets.option_list import SafeOptionList, SafeSelectionList
 
 ANY_STATUS = "\x00any"
 """Option id of "any status"."""
@@ -59,7 +60,7 @@ class FilterPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("States (space toggles)", markup=False)
-        yield SelectionList[JobState](
+        yield SafeSelectionList[JobState](
             *(
                 Selection(Content(f"{STATE_GLYPHS[state]} {state.value}"), state)
                 for state in JobState
@@ -67,7 +68,7 @@ class FilterPanel(Vertical):
             id="filter-states",
         )
         yield Label("Provider status (enter picks)", markup=False)
-        yield OptionList(id="filter-status")
+        yield SafeOptionList(id="filter-status")
 
     def set_choices(
         self, states: frozenset[JobState], statuses: Iterable[str], current: str | None
