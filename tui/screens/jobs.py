@@ -254,16 +254,17 @@ class JobsScreen(Screen[None]):
             interval=interval, min_interval=provider.capabilities.min_poll_interval
         )
 
-    def _query(self, provider: JobProvider) -> ListQuery:
+    async def _query(self, provider: JobProvider) -> ListQuery:
         account = provider.account
         tracked: list[str] = []
         for config in self.settings.accounts:
             if config.name == account:
                 tracked.extend(config.track)
         try:
-            tracked.extend(self.store.tracked_ids(account))
-        except Exception:  # noqa: BLE001 - a broken store must not stop refresh
-            pass
+            # Off the UI loop: the store's lock may be held by another source's save.
+            tracked.extend(await asyncio.to_thread(self.store.tracked_ids, account))
+        except Exception as exc:  # noqa: BLE001 - a broken store must not stop refresh
+            self.log.warning(f"store tracked ids failed: {type(exc).__name__}")
         tracked = list(dict.fromkeys(tracked))
         known = (self.index.get((account, job_id)) for job_id in tracked)
         skip = finished_tracked_ids(tracked, (job for job in known if job is not None))
@@ -313,16 +314,12 @@ class JobsScreen(Screen[None]):
                 )
 
     async def _refresh_once(self, provider: JobProvider) -> None:
+        """One refresh of one source; everything heavy runs in threads, off the UI loop."""
         account = provider.account
-        query = self._query(provider)
+        query = await self._query(provider)
         result: ListResult = await provider.list_jobs(query)
         fetched_at = self.clock()
         jobs = [job for job in result.jobs if job.account == account]
-        try:
-            transitions = await asyncio.to_thread(self.store.save_jobs, account, jobs)
-        except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
-            transitions = []
-            self.log.warning(f"store save failed: {type(exc).__name__}")
         filtered = bool(result.applied & {"states", "status", "text"})
         complete = result.complete and not result.incremental and not filtered
         update: PendingUpdate = await asyncio.to_thread(
@@ -331,6 +328,15 @@ class JobsScreen(Screen[None]):
             account=account if complete else None,
             keep_ids=query.skip_ids,
         )
+        transitions: list[Transition] = []
+        if update.upserts:
+            # Only what changed is written: unchanged jobs are already stored.
+            try:
+                transitions = await asyncio.to_thread(
+                    self.store.save_jobs, account, update.upserts
+                )
+            except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
+                self.log.warning(f"store save failed: {type(exc).__name__}")
         self.post_message(
             JobsLoaded(account, update, fetched_at, transitions, len(result.tracked_errors))
         )
