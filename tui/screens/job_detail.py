@@ -261,8 +261,12 @@ class JobDetailScreen(Screen[None]):
         status.set_class(False, "-error")
 
     def _update_view(self) -> None:
-        if self._view is not None and self.detail is not None:
-            self._view.update_detail(self.detail)  # type: ignore[attr-defined]
+        view = self._view
+        if view is None or self.detail is None:
+            return
+        if self._pruning or not self.is_attached or view._pruning or not view.is_mounted:
+            return  # closing (Escape as a fetch landed): the view's widgets are gone
+        view.update_detail(self.detail)  # type: ignore[attr-defined]
 
     def _rerender_times(self) -> None:
         self._update_view()
