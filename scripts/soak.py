@@ -1,0 +1,334 @@
+"""Soak: the real app, headless, refreshing every second against the simulator for a long time.
+
+Runs `JobsApp` under Textual's Pilot against a `SimServer` on loopback (real HTTP, real
+providers, a real SQLite store on disk) with the simulator's clock running, so jobs arrive,
+run and end all the time. Faults come and go on a schedule (set through the simulator, then
+healed), and a detail screen is opened and closed now and then. Every sample records RSS,
+`tracemalloc`, workers, threads, asyncio tasks and the size of every collection that could
+grow (job index and its slots, table caches, notifications, DOM nodes, store rows).
+
+At the end it prints the samples as a table and exits 1 if anything grew without bound:
+memory past its allowance after warm-up, or a collection that should be bounded trending up.
+
+    .venv/bin/python scripts/soak.py              # 30 minutes
+    .venv/bin/python scripts/soak.py --minutes 2  # a short run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+FAULT_SCHEDULE: tuple[tuple[str, str, dict[str, object]], ...] = (
+    ("zoo", "http_500", {}),
+    ("metafold", "latency", {"seconds": 0.4}),
+    ("lettrlabs", "http_429", {"retry_after": 2}),
+    ("hdrjpg", "reset", {}),
+    ("zoo", "truncated_json", {}),
+    ("metafold", "unknown_enums", {}),
+    ("lettrlabs", "html", {}),
+    ("all", "http_503", {}),
+    ("zoo", "wrong_types", {}),
+    ("metafold", "repeating_token", {}),
+    ("hdrjpg", "http_401", {}),
+    ("lettrlabs", "malformed_json", {}),
+)
+"""Faults set in turn, each for `fault_on` seconds, then healed."""
+
+BOUNDED = (
+    "workers",
+    "threads",
+    "tasks",
+    "notifications",
+    "dom_nodes",
+    "screens",
+    "strip_cache",
+    "flash",
+    "dead_slots",
+)
+"""Metrics that must not trend upward once the app is warm."""
+
+
+@dataclass(slots=True)
+class Sample:
+    """One measurement of the running app."""
+
+    t: float
+    rss_mb: float
+    traced_mb: float
+    values: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SoakReport:
+    """Every sample, and what grew without bound (empty when the run passed)."""
+
+    samples: list[Sample]
+    problems: list[str]
+    faults_set: int
+    details_opened: int
+    refreshes: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def table(self) -> str:
+        """The samples as a plain-text table."""
+        names = list(self.samples[0].values) if self.samples else []
+        header = ["t(s)", "RSS MB", "traced MB", *names]
+        rows = [
+            [f"{s.t:.0f}", f"{s.rss_mb:.1f}", f"{s.traced_mb:.2f}", *(str(s.values[n]) for n in names)]
+            for s in self.samples
+        ]
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+        lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+        lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """Start/end figures in a few lines."""
+        if not self.samples:
+            return "no samples"
+        first, warm, last = self.samples[0], self.samples[min(len(self.samples) - 1, 1)], self.samples[-1]
+        return (
+            f"RSS {first.rss_mb:.1f} MB at start, {warm.rss_mb:.1f} MB warm, {last.rss_mb:.1f} MB at end"
+            f" ({last.rss_mb - warm.rss_mb:+.1f} MB after warm-up); traced {warm.traced_mb:.2f} ->"
+            f" {last.traced_mb:.2f} MB ({last.traced_mb - warm.traced_mb:+.2f} MB); workers"
+            f" {last.values.get('workers')}; {self.refreshes} refreshes, {self.faults_set} faults,"
+            f" {self.details_opened} detail screens over {last.t:.0f} s"
+        )
+
+
+def rss_mb() -> float:
+    """This process's resident set size in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _store_rows(path: Path) -> tuple[int, int]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        jobs = db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+        transitions = db.execute("SELECT COUNT(*) FROM transitions").fetchone()[0]
+    db.close()
+    return int(jobs), int(transitions)
+
+
+def judge(samples: list[Sample], *, warmup: int) -> list[str]:
+    """What grew without bound, as sentences (empty if nothing did).
+
+    Args:
+        samples: Every sample, in order.
+        warmup: How many leading samples to ignore (caches filling, first loads).
+    """
+    steady = samples[warmup:]
+    if len(steady) < 3:
+        return [f"too few samples after warm-up ({len(steady)}) to judge growth"]
+    third = max(1, len(steady) // 3)
+    early, late = steady[:third], steady[-third:]
+    problems: list[str] = []
+
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    traced_base = min(s.traced_mb for s in early)
+    traced_end = mean([s.traced_mb for s in late])
+    allowance = max(4.0, 0.15 * traced_base)
+    if traced_end - traced_base > allowance:
+        problems.append(
+            f"traced memory grew {traced_end - traced_base:.2f} MB after warm-up"
+            f" (allowed {allowance:.2f} MB)"
+        )
+    rss_base = min(s.rss_mb for s in early)
+    rss_end = mean([s.rss_mb for s in late])
+    rss_allowance = max(30.0, 0.25 * rss_base)
+    if rss_end - rss_base > rss_allowance:
+        problems.append(f"RSS grew {rss_end - rss_base:.1f} MB after warm-up (allowed {rss_allowance:.1f} MB)")
+    for name in BOUNDED:
+        first = max(s.values[name] for s in early)
+        last = mean([float(s.values[name]) for s in late])
+        slack = max(3.0, 0.2 * first)
+        if last - first > slack:
+            problems.append(f"{name} keeps growing: {first} early, {last:.0f} late")
+    for s in samples:
+        if s.values["slots"] > 2 * s.values["index"] + 1_100:
+            problems.append(f"job index slots not compacted: {s.values['slots']} for {s.values['index']} jobs")
+            break
+    return problems
+
+
+async def soak(
+    seconds: float,
+    *,
+    sample_every: float = 30.0,
+    fault_every: float = 20.0,
+    fault_on: float = 8.0,
+    detail_every: float = 15.0,
+    refresh: float = 1.0,
+    jobs: int = 200,
+    seed: int = 7,
+    warmup_samples: int | None = None,
+    on_sample: Callable[[Sample], None] | None = None,
+) -> SoakReport:
+    """Run the app headless for `seconds` and measure it; see the module docstring."""
+    from tui.app import JobsApp
+    from tui.clock import utc_now
+    from tui.config import demo_settings
+    from tui.providers import build_provider
+    from tui.screens.job_detail import JobDetailScreen
+    from tui.screens.jobs import JobsScreen
+    from tui.sim.server import SimServer
+    from tui.store import JobStore
+    from tui.widgets.job_table import JobTable
+
+    rng = random.Random(seed)
+    samples: list[Sample] = []
+    faults_set = details_opened = 0
+    with tempfile.TemporaryDirectory(prefix="jobtop-soak-") as tmp, SimServer(jobs=jobs, seed=seed) as sim:
+        db_path = Path(tmp) / "soak.sqlite3"
+        store = JobStore(db_path)
+        tracked = {name: tuple(ids) for name, ids in sim.tracked_ids().items()}
+        settings = demo_settings(sim.url, refresh=refresh, track=tracked)
+        providers = [build_provider(account) for account in settings.accounts]
+        app = JobsApp(settings, providers, store, utc_now, rng=random.Random(seed))
+        refreshes = 0
+        try:
+            async with app.run_test(size=(120, 36), notifications=True) as pilot:
+                screen = app.screen
+                assert isinstance(screen, JobsScreen)
+                original_post = screen.post_message
+
+                def counting_post(message):  # type: ignore[no-untyped-def]
+                    nonlocal refreshes
+                    if type(message).__name__ == "JobsLoaded":
+                        refreshes += 1
+                    return original_post(message)
+
+                screen.post_message = counting_post  # type: ignore[method-assign]
+                tracemalloc.start()
+                start = time.monotonic()
+                next_sample = start
+                next_fault = start + fault_every / 2
+                fault_clear_at: float | None = None
+                next_detail = start + detail_every
+                detail_close_at: float | None = None
+                fault_index = 0
+                while True:
+                    now = time.monotonic()
+                    elapsed = now - start
+                    if fault_clear_at is not None and now >= fault_clear_at:
+                        sim.clear_faults()
+                        fault_clear_at = None
+                    if fault_clear_at is None and now >= next_fault and elapsed < seconds - fault_on:
+                        provider, fault, params = FAULT_SCHEDULE[fault_index % len(FAULT_SCHEDULE)]
+                        fault_index += 1
+                        sim.set_fault(provider, fault, **params)
+                        faults_set += 1
+                        fault_clear_at = now + fault_on
+                        next_fault = now + fault_every
+                    if detail_close_at is not None and now >= detail_close_at:
+                        if isinstance(app.screen, JobDetailScreen):
+                            app.pop_screen()
+                        detail_close_at = None
+                    elif detail_close_at is None and now >= next_detail and app.screen is screen:
+                        visible = screen.jobs_in_view()
+                        if visible:
+                            job = rng.choice(visible[:200])
+                            provider_obj = next(p for p in providers if p.account == job.account)
+                            app.push_screen(JobDetailScreen(job, provider_obj, utc_now))
+                            details_opened += 1
+                            detail_close_at = now + 4.0
+                        next_detail = now + detail_every
+                    if now >= next_sample or elapsed >= seconds:
+                        gc.collect()
+                        table = screen.query_one(JobTable)
+                        index = screen.index
+                        jobs_rows, transition_rows = await asyncio.to_thread(_store_rows, db_path)
+                        sample = Sample(
+                            t=elapsed,
+                            rss_mb=rss_mb(),
+                            traced_mb=tracemalloc.get_traced_memory()[0] / 2**20,
+                            values={
+                                "workers": len(app.workers),
+                                "threads": threading.active_count(),
+                                "tasks": len(asyncio.all_tasks()),
+                                "notifications": len(app._notifications),
+                                "dom_nodes": sum(
+                                    len(list(s.walk_children(with_self=True))) for s in app.screen_stack
+                                ),
+                                "screens": len(app.screen_stack),
+                                "strip_cache": len(table._strips),
+                                "flash": len(table._flash),
+                                "index": len(index),
+                                "slots": len(index._jobs),
+                                "dead_slots": len(index._jobs) - len(index),
+                                "store_jobs": jobs_rows,
+                                "transitions": transition_rows,
+                            },
+                        )
+                        samples.append(sample)
+                        if on_sample is not None:
+                            on_sample(sample)
+                        next_sample = now + sample_every
+                        if elapsed >= seconds:
+                            break
+                    await pilot.pause(0.25)
+                if fault_clear_at is not None:
+                    sim.clear_faults()
+                if not app.is_running:
+                    return SoakReport(samples, ["the app stopped during the soak"], faults_set, details_opened, refreshes)
+        finally:
+            tracemalloc.stop()
+            store.close()
+    warm = warmup_samples if warmup_samples is not None else max(1, len(samples) // 4)
+    problems = judge(samples, warmup=warm)
+    if refreshes < seconds / refresh / 2:
+        problems.append(f"only {refreshes} refreshes in {seconds:.0f} s: refresh loops stalled")
+    return SoakReport(samples, problems, faults_set, details_opened, refreshes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the soak; exit 0 if nothing grew without bound, 1 otherwise."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=30.0, help="how long to run (default 30)")
+    parser.add_argument("--sample-every", type=float, default=None, help="seconds between samples")
+    parser.add_argument("--jobs", type=int, default=200, help="initial jobs per simulated source")
+    args = parser.parse_args(argv)
+    seconds = args.minutes * 60
+    sample_every = args.sample_every or max(5.0, min(60.0, seconds / 30))
+    os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+    def show(sample: Sample) -> None:
+        print(f"  t={sample.t:6.0f}s RSS {sample.rss_mb:6.1f} MB traced {sample.traced_mb:6.2f} MB "
+              f"workers {sample.values['workers']} index {sample.values['index']}", flush=True)
+
+    print(f"soak: {args.minutes:g} minutes, refresh 1 s, faults every 20 s, sample every {sample_every:g} s")
+    report = asyncio.run(soak(seconds, sample_every=sample_every, jobs=args.jobs, on_sample=show))
+    print(report.table())
+    print(report.summary())
+    for problem in report.problems:
+        print(f"FAIL: {problem}")
+    print("PASS: nothing grew without bound" if report.ok else "FAIL")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
