@@ -21,6 +21,16 @@ def switch_to(session: TmuxSession, key: str, source: str) -> None:
     time.sleep(1.0)  # the view rebuilds its rows after the switch; keys sent earlier are lost
 
 
+def wait_quietly(session: TmuxSession, text: str, timeout: float) -> bool:
+    """True once `text` is on the screen, False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in session.screen():
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def wait_for_raw_json(session: TmuxSession, timeout: float = 10.0) -> None:
     """Wait until the raw JSON view's first line, a lone `{`, is under the title."""
     deadline = time.monotonic() + timeout
@@ -34,7 +44,10 @@ def wait_for_raw_json(session: TmuxSession, timeout: float = 10.0) -> None:
 
 def open_and_check(session: TmuxSession, title: str, section: str) -> None:
     """Enter on the highlighted row, check the detail, the raw JSON, then go back."""
-    session.send("Enter")
+    for _ in range(3):  # under load the list may still be rebuilding and drop a key
+        session.send("Enter")
+        if wait_quietly(session, title, 5.0):
+            break
     session.wait_for(title)
     session.wait_for(section)
     session.wait_for("y Raw JSON")
