@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.ui.fakes import NOW, make_job, sample_jobs
-from tui.job_index import Column, JobFilter, JobIndex, parse_search
+from tui.job_index import _SORT_KEYS, Column, JobFilter, JobIndex, parse_search
 from tui.models import JobState
 
 
@@ -174,6 +174,7 @@ def test_compaction_after_many_removals_keeps_everything_consistent() -> None:
 )
 def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  # type: ignore[no-untyped-def]
     index = JobIndex(now=lambda: NOW)
+    index.set_sort(column, descending)
     model = {}
     for number, state, remove in ops:
         job = make_job("a", number, state)
@@ -183,7 +184,9 @@ def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  
         else:
             index.upsert([job])
             model[job.key] = job
-    index.set_sort(column, descending)
+        index.row_count()  # keep the order cached, so updates go through the in-place paths
+    keys = [_SORT_KEYS[column](index[r], NOW) for r in range(index.row_count())]
+    assert keys == sorted(keys, reverse=descending)
     search = parse_search(needle)
     index.set_filter(JobFilter(search=search))
     shown = [index[r] for r in range(index.row_count())]

@@ -13,11 +13,13 @@ import importlib
 import importlib.util
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from datetime import datetime, timedelta
 from time import monotonic
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -51,6 +53,8 @@ from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.job_table import JobTable
 from tui.widgets.source_bar import SourceBar
 
+T = TypeVar("T")
+
 SORT_CYCLE: tuple[Column, ...] = (
     Column.AGE,
     Column.STATE,
@@ -69,6 +73,9 @@ _SERVER_SORT = {
     Column.STATUS: "status",
     Column.ID: "id",
 }
+
+SHOW_REFRESHING_AFTER = 0.3
+"""Seconds a refresh runs before its source says "refreshing"."""
 
 LARGE_UPDATE = 10_000
 """An update this big moves the new jobs out of the cyclic GC's way (`gc.freeze`)."""
@@ -146,11 +153,13 @@ class JobsScreen(Screen[None]):
         self._due: dict[str, float] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._force: set[str] = set()
+        self._in_flight: set[str] = set()
         self._loaded_from_store = False
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
         self._status: str | None = None
         self._status_shown: Content | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobtop-index")
 
     # --- layout ---------------------------------------------------------------------
 
@@ -221,7 +230,7 @@ class JobsScreen(Screen[None]):
     async def prepare_index(self) -> None:
         """Compute every sort order and the search texts in a thread, then adopt them."""
         await asyncio.sleep(0.2)
-        prepared = await asyncio.to_thread(self.index.prepare)
+        prepared = await self._in_worker_thread(self.index.prepare)
         self.index.install(prepared)
 
     def _summarize_since_last_open(self, transitions: list[Transition]) -> None:
@@ -250,8 +259,15 @@ class JobsScreen(Screen[None]):
         interval = account_interval if account_interval is not None else self.interval
         if account_interval is not None and self.interval != self.settings.refresh:
             interval = self.interval
+        # A failing source is retried at its interval, not after a growing backoff, so it
+        # recovers within one interval once the fault clears (product.md section 8). A
+        # failing poll stops at its first failed request, so this never asks more of a
+        # server than refreshing does; Retry-After is still obeyed, and the HTTP layer
+        # spaces its own retries.
         return RefreshPolicy(
-            interval=interval, min_interval=provider.capabilities.min_poll_interval
+            interval=interval,
+            min_interval=provider.capabilities.min_poll_interval,
+            max_backoff=max(interval, provider.capabilities.min_poll_interval),
         )
 
     async def _query(self, provider: JobProvider) -> ListQuery:
@@ -290,8 +306,12 @@ class JobsScreen(Screen[None]):
         failures = 0
         while True:
             await self._wait_for_turn(account)
-            self.post_message(RefreshStarted(account))
+            # Say "refreshing" only if it takes a while: a quick refresh repaints nothing.
+            started = self.set_timer(
+                SHOW_REFRESHING_AFTER, partial(self.post_message, RefreshStarted(account))
+            )
             error: ProviderError | None = None
+            self._in_flight.add(account)
             try:
                 await self._refresh_once(provider)
                 failures = 0
@@ -303,6 +323,9 @@ class JobsScreen(Screen[None]):
                 error = BadResponseError(
                     f"unexpected {type(exc).__name__} while refreshing", account=account
                 )
+            finally:
+                started.stop()
+                self._in_flight.discard(account)
             if error is not None:
                 failures += 1
             delay = self._policy(provider).next_delay(failures, error, self._rng)
@@ -322,24 +345,39 @@ class JobsScreen(Screen[None]):
         jobs = [job for job in result.jobs if job.account == account]
         filtered = bool(result.applied & {"states", "status", "text"})
         complete = result.complete and not result.incremental and not filtered
-        update: PendingUpdate = await asyncio.to_thread(
-            self.index.diff,
-            jobs,
-            account=account if complete else None,
-            keep_ids=query.skip_ids,
+        update: PendingUpdate = await self._in_worker_thread(
+            partial(
+                self.index.diff,
+                jobs,
+                account=account if complete else None,
+                keep_ids=query.skip_ids,
+            )
         )
         transitions: list[Transition] = []
         if update.upserts:
             # Only what changed is written: unchanged jobs are already stored.
             try:
-                transitions = await asyncio.to_thread(
-                    self.store.save_jobs, account, update.upserts
+                transitions = await self._in_worker_thread(
+                    partial(self.store.save_jobs, account, update.upserts)
                 )
             except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
                 self.log.warning(f"store save failed: {type(exc).__name__}")
         self.post_message(
             JobsLoaded(account, update, fetched_at, transitions, len(result.tracked_errors))
         )
+
+    async def _in_worker_thread(self, function: Callable[[], T]) -> T:
+        """Run CPU-heavy work on the screen's one worker thread.
+
+        One thread, not one per source: several CPU-bound threads would take turns with
+        the UI thread for the GIL and stall it for tens of milliseconds at a time.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, function)
+
+    def on_unmount(self) -> None:
+        """Let the worker thread go."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _wait_for_turn(self, account: str) -> None:
         """Return when the source is due and not paused (or `r` forced one refresh)."""
@@ -374,7 +412,7 @@ class JobsScreen(Screen[None]):
     @on(RefreshStarted)
     def _on_refresh_started(self, message: RefreshStarted) -> None:
         health = self._health.get(message.account)
-        if health is not None:
+        if health is not None and message.account in self._in_flight:
             self._health[message.account] = replace(health, refreshing=True)
             self._update_sources()
 
@@ -392,8 +430,12 @@ class JobsScreen(Screen[None]):
         self._health[message.account] = health_after_success(
             health, message.fetched_at, next_at
         )
-        flash = () if first else (changes.added | changes.changed)
-        self._refresh_view(flash=flash)
+        if changes or health.health != Health.OK:
+            flash = () if first else (changes.added | changes.changed)
+            self._refresh_view(flash=flash)
+        else:
+            # Nothing changed: only the source bar may need a repaint (it skips no-ops).
+            self._update_sources()
         self._notify_transitions(message.account, message.transitions)
 
     @on(RefreshFailed)
@@ -455,8 +497,18 @@ class JobsScreen(Screen[None]):
             return
         if importlib.util.find_spec("tui.screens.job_detail") is None:
             return
-        module = importlib.import_module("tui.screens.job_detail")
-        self.app.push_screen(module.JobDetailScreen(job, provider))
+        try:
+            module = importlib.import_module("tui.screens.job_detail")
+            detail = module.JobDetailScreen(job, provider)
+        except Exception as exc:  # noqa: BLE001 - a broken detail view must not end the app
+            self.log.error(f"detail screen failed: {exc!r}")
+            self.notify(
+                f"The detail view could not open ({type(exc).__name__}).",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.push_screen(detail)
 
     @on(JobTable.HeaderClicked)
     def _on_header_clicked(self, event: JobTable.HeaderClicked) -> None:
