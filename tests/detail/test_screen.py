@@ -263,3 +263,27 @@ async def test_not_found_before_any_detail_leaves_a_message() -> None:
         screen = await wait_for_detail(pilot)
         await app.workers.wait_for_complete()
         assert "No detail to show yet." in str(screen.query_one("#detail-loading").render())
+
+
+async def test_result_landing_after_escape_is_dropped_quietly() -> None:
+    import asyncio
+
+    detail = metafold_seed_detail()
+    gate = asyncio.Event()
+
+    class Gated(ScriptedProvider):
+        async def get_job(self, job_id: str, parent_id: str | None = None) -> MetafoldDetail:
+            await gate.wait()
+            return detail  # type: ignore[return-value]
+
+    app = DetailApp(detail.job, Gated({}))
+    async with app.run_test(notifications=True, tooltips=True) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JobDetailScreen)
+        await pilot.press("escape")
+        gate.set()
+        for _ in range(5):
+            await pilot.pause()
+        assert app.is_running
+        assert not isinstance(app.screen, JobDetailScreen)

@@ -215,8 +215,15 @@ class JobDetailScreen(Screen[None]):
             name = type(event.worker.error).__name__
             self._set_error(f"Could not show this job: an unexpected {name} occurred.", None)
 
+    @property
+    def _leaving(self) -> bool:
+        """True once the screen is being removed: results that land now are dropped."""
+        return self._pruning or not self.is_attached
+
     @on(DetailLoaded)
     async def _detail_loaded(self, message: DetailLoaded) -> None:
+        if self._leaving:
+            return
         detail = message.detail
         self.detail = detail
         self.job = detail.job
@@ -227,6 +234,8 @@ class JobDetailScreen(Screen[None]):
             await body.remove_children()
             self._view = view_type(self.clock, id="detail-view")  # type: ignore[call-arg]
             await body.mount(self._view)
+        if self._leaving:
+            return
         self._update_view()
         self.query_one("#detail-title", Static).update(self._title(detail.job))
         self.query_one("#detail-raw", JsonView).set_lines(message.raw_lines)
@@ -238,6 +247,8 @@ class JobDetailScreen(Screen[None]):
 
     def _set_error(self, sentence: str, retry_in: float | None) -> None:
         self.error = sentence
+        if self._leaving:
+            return
         if self.detail is None:
             loading = self.query("#detail-loading")
             if loading:

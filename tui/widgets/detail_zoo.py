@@ -279,7 +279,7 @@ class ZooConversionDetailView(Vertical):
         except ImageDecodeError as error:
             pixels = str(error)
         self._pictures[cache_key] = pixels
-        if self._shown_image == key:
+        if self._shown_image == key and self.is_mounted and not self._pruning:
             self._draw(key)
 
     @property
