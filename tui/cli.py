@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--low-bandwidth", action="store_true", default=None, help="fewer frames, no animations, slower age updates (for slow SSH)")
     parser.add_argument("--demo-jobs", type=int, default=300, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--demo-seed", type=int, default=7, metavar="S", help=argparse.SUPPRESS)
+    parser.add_argument("--demo-fault", action="append", default=[], metavar="SPEC", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     list_parser = commands.add_parser("list", help="one refresh, printed as a table or JSON")
@@ -179,11 +180,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tui.dashboard import run_dashboard
 
         if args.demo:
-            return run_dashboard(None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed)
+            return run_dashboard(
+                None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed,
+                demo_faults=args.demo_fault,
+            )
         settings = load_settings(getattr(args, "config", None), cli=overrides)
         if not settings.accounts:
             print("jobtop: no accounts configured; starting the demo on the built-in simulator.", file=sys.stderr)
-            return run_dashboard(None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed)
+            return run_dashboard(
+                None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed,
+                demo_faults=args.demo_fault,
+            )
         return run_dashboard(settings, overrides)
     settings = load_settings(getattr(args, "config", None), cli=overrides)
     from tui import commands

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from tui.config import Overrides, Settings, apply_overrides, demo_settings
@@ -20,11 +20,14 @@ DEMO_REFRESH = 2.0
 
 
 @contextlib.contextmanager
-def demo_simulator(*, jobs: int, seed: int) -> Iterator[SimServer]:
-    """The simulator in-process on a free loopback port, stopped on exit."""
+def demo_simulator(*, jobs: int, seed: int, faults: Sequence[str] = ()) -> Iterator[SimServer]:
+    """The simulator in-process on a free loopback port, stopped on exit.
+
+    `faults` use the `jobtop sim --fault` syntax (the hidden `--demo-fault`, for tests).
+    """
     from tui.sim.server import SimServer
 
-    server = SimServer(jobs=jobs, seed=seed)
+    server = SimServer(jobs=jobs, seed=seed, faults=faults)
     server.start()
     try:
         yield server
@@ -38,6 +41,7 @@ def run_dashboard(
     *,
     demo_jobs: int = 300,
     demo_seed: int = 7,
+    demo_faults: Sequence[str] = (),
 ) -> int:
     """Open the dashboard; `settings=None` runs the demo. Returns the exit code."""
     low_bandwidth = bool(overrides.low_bandwidth or (settings and settings.low_bandwidth))
@@ -46,7 +50,9 @@ def run_dashboard(
     configure_environment(low_bandwidth)
     with contextlib.ExitStack() as stack:
         if settings is None:
-            server = stack.enter_context(demo_simulator(jobs=demo_jobs, seed=demo_seed))
+            server = stack.enter_context(
+                demo_simulator(jobs=demo_jobs, seed=demo_seed, faults=demo_faults)
+            )
             tracked = {name: tuple(ids) for name, ids in server.tracked_ids().items()}
             settings = apply_overrides(
                 demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked), overrides
