@@ -31,6 +31,9 @@ COUNT_ORDER = (
     JobState.UNKNOWN,
 )
 
+FRESH_SECONDS = 5.0
+"""An ok source's data younger than this (or three intervals) is shown as fresh."""
+
 HEALTH_GLYPHS = {
     Health.LOADING: "…",
     Health.OK: "●",
@@ -61,7 +64,11 @@ def health_text(source: SourceHealth, now: datetime, paused: bool) -> Content:
         parts.append((f"  · next try in {fmt_duration(wait)}", "$text-muted"))
     if source.last_ok_at is not None and source.health in (Health.OK, Health.FAILING, Health.STALE):
         age = fmt_age(source.last_ok_at, now)
-        parts.append(("  · data " + ("fresh" if age == "just now" else f"{age} old"), "$text-muted"))
+        # An ok source refreshed within a few intervals is "fresh": a per-second age would
+        # repaint this bar on every refresh of any source (bytes to the terminal, section 7).
+        recent = (now - source.last_ok_at).total_seconds() < max(FRESH_SECONDS, 3 * source.interval)
+        fresh = age == "just now" or (source.health == Health.OK and recent)
+        parts.append(("  · data " + ("fresh" if fresh else f"{age} old"), "$text-muted"))
     elif source.health == Health.STALE:
         parts.append(("  · stored data, not refreshed yet", "$text-muted"))
     if source.health == Health.FAILING and source.error:
