@@ -1,6 +1,6 @@
 """Soak: the real app, headless, refreshing every second against the simulator for a long time.
 
-Runs `JobsApp` under Textual's Pilot against a `SimServer` on loopback (real HTTP, real
+Runs `JobsApp` under Textual's Pilot against `jobtop sim` in a child process (real HTTP, real
 providers, a real SQLite store on disk) with the simulator's clock running, so jobs arrive,
 run and end all the time. Faults come and go on a schedule (set through the simulator, then
 healed), and a detail screen is opened and closed now and then. Every sample records RSS,
@@ -22,6 +22,7 @@ import gc
 import os
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -84,6 +85,8 @@ class SoakReport:
     faults_set: int
     details_opened: int
     refreshes: int
+    top_growth: list[str] = field(default_factory=list)
+    """The allocation sites that grew most after warm-up (tracemalloc), for finding a leak."""
 
     @property
     def ok(self) -> bool:
@@ -114,6 +117,59 @@ class SoakReport:
             f" {last.values.get('workers')}; {self.refreshes} refreshes, {self.faults_set} faults,"
             f" {self.details_opened} detail screens over {last.t:.0f} s"
         )
+
+
+class SimProcess:
+    """`jobtop sim` in a child process, so the app's memory is measured alone."""
+
+    def __init__(self, *, jobs: int, seed: int) -> None:
+        self.jobs = jobs
+        self.seed = seed
+        self.url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> SimProcess:
+        command = [sys.executable, "-m", "tui", "sim", "--port", "0", "--jobs", str(self.jobs),
+                   "--seed", str(self.seed)]
+        self._process = subprocess.Popen(
+            command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if "listening on" not in line:
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"jobtop sim did not start: {line!r}")
+        self.url = line.rsplit(" ", 1)[1].strip()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+            self._process = None
+
+    def _admin(self, method: str, path: str, body: dict[str, object] | None = None) -> object:
+        import httpx
+
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            response = client.request(method, path, json=body)
+            response.raise_for_status()
+            return response.json() if response.content else None
+
+    def tracked_ids(self) -> dict[str, list[str]]:
+        return self._admin("GET", "/_admin/tracked")  # type: ignore[return-value]
+
+    def set_fault(self, provider: str, fault: str, **params: object) -> None:
+        self._admin("POST", "/_admin/faults", {"provider": provider, "fault": fault, "params": params})
+
+    def clear_faults(self) -> None:
+        self._admin("DELETE", "/_admin/faults")
 
 
 def rss_mb() -> float:
@@ -195,14 +251,14 @@ async def soak(
     from tui.providers import build_provider
     from tui.screens.job_detail import JobDetailScreen
     from tui.screens.jobs import JobsScreen
-    from tui.sim.server import SimServer
     from tui.store import JobStore
     from tui.widgets.job_table import JobTable
 
     rng = random.Random(seed)
     samples: list[Sample] = []
+    top_growth: list[str] = []
     faults_set = details_opened = 0
-    with tempfile.TemporaryDirectory(prefix="jobtop-soak-") as tmp, SimServer(jobs=jobs, seed=seed) as sim:
+    with tempfile.TemporaryDirectory(prefix="jobtop-soak-") as tmp, SimProcess(jobs=jobs, seed=seed) as sim:
         db_path = Path(tmp) / "soak.sqlite3"
         store = JobStore(db_path)
         tracked = {name: tuple(ids) for name, ids in sim.tracked_ids().items()}
@@ -223,7 +279,9 @@ async def soak(
                     return original_post(message)
 
                 screen.post_message = counting_post  # type: ignore[method-assign]
-                tracemalloc.start()
+                tracemalloc.start(8)
+                warm_at = (warmup_samples or 0) + 1 if warmup_samples else max(2, int(seconds / sample_every) // 4)
+                warm_snapshot = None
                 start = time.monotonic()
                 next_sample = start
                 next_fault = start + fault_every / 2
@@ -235,12 +293,12 @@ async def soak(
                     now = time.monotonic()
                     elapsed = now - start
                     if fault_clear_at is not None and now >= fault_clear_at:
-                        sim.clear_faults()
+                        await asyncio.to_thread(sim.clear_faults)
                         fault_clear_at = None
                     if fault_clear_at is None and now >= next_fault and elapsed < seconds - fault_on:
                         provider, fault, params = FAULT_SCHEDULE[fault_index % len(FAULT_SCHEDULE)]
                         fault_index += 1
-                        sim.set_fault(provider, fault, **params)
+                        await asyncio.to_thread(sim.set_fault, provider, fault, **params)
                         faults_set += 1
                         fault_clear_at = now + fault_on
                         next_fault = now + fault_every
@@ -285,6 +343,8 @@ async def soak(
                             },
                         )
                         samples.append(sample)
+                        if len(samples) == warm_at:
+                            warm_snapshot = tracemalloc.take_snapshot()
                         if on_sample is not None:
                             on_sample(sample)
                         next_sample = now + sample_every
@@ -292,7 +352,16 @@ async def soak(
                             break
                     await pilot.pause(0.25)
                 if fault_clear_at is not None:
-                    sim.clear_faults()
+                    await asyncio.to_thread(sim.clear_faults)
+                if warm_snapshot is not None:
+                    gc.collect()
+                    stats = tracemalloc.take_snapshot().compare_to(warm_snapshot, "traceback")
+                    for stat in stats[:6]:
+                        frames = [
+                            f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback
+                            if "site-packages/textual/_" not in f.filename
+                        ][:4]
+                        top_growth.append(f"{stat.size_diff / 1024:+.0f} KiB ({stat.count_diff:+d}) " + " <- ".join(frames))
                 if not app.is_running:
                     return SoakReport(samples, ["the app stopped during the soak"], faults_set, details_opened, refreshes)
         finally:
@@ -302,7 +371,7 @@ async def soak(
     problems = judge(samples, warmup=warm)
     if refreshes < seconds / refresh / 2:
         problems.append(f"only {refreshes} refreshes in {seconds:.0f} s: refresh loops stalled")
-    return SoakReport(samples, problems, faults_set, details_opened, refreshes)
+    return SoakReport(samples, problems, faults_set, details_opened, refreshes, top_growth)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     report = asyncio.run(soak(seconds, sample_every=sample_every, jobs=args.jobs, on_sample=show))
     print(report.table())
     print(report.summary())
+    print("largest growth after warm-up (tracemalloc):")
+    for line in report.top_growth:
+        print(f"  {line}")
     for problem in report.problems:
         print(f"FAIL: {problem}")
     print("PASS: nothing grew without bound" if report.ok else "FAIL")
