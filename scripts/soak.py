@@ -274,7 +274,7 @@ async def soak(
 
                 def counting_post(message):  # type: ignore[no-untyped-def]
                     nonlocal refreshes
-                    if type(message).__name__ == "JobsLoaded":
+                    if type(message).__name__ == "RefreshStarted":
                         refreshes += 1
                     return original_post(message)
 
