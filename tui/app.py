@@ -46,6 +46,8 @@ class JobsApp(App[int]):
     CSS_PATH: ClassVar[list[str]] = _css_paths()  # type: ignore[misc]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit jobtop"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt",
+                tooltip="Quit jobtop (as in htop and k9s)"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette",
                 tooltip="Search every action"),

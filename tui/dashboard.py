@@ -72,6 +72,7 @@ def _run(settings: Settings) -> int:
         store = JobStore(user_state_dir() / "demo.sqlite3")
     else:
         store = JobStore.open_default()
+    store.prune()
     providers = [build_provider(account) for account in settings.accounts]
     try:
         return run_app(settings, providers, store, utc_now)

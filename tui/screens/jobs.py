@@ -104,6 +104,8 @@ class JobsScreen(Screen[None]):
                 tooltip="Refresh the sources of this view now"),
         Binding("p", "pause", "Pause", id="jobs.pause",
                 tooltip="Pause or resume automatic refresh"),
+        Binding("t", "track", "Track id", id="jobs.track",
+                tooltip="Track a job id on a source (checked with the provider first)"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, id="jobs.faster",
                 tooltip="Refresh more often"),
         Binding("minus", "slower", "Slower", show=False, id="jobs.slower",
@@ -690,6 +692,46 @@ class JobsScreen(Screen[None]):
                 self._due[account] = monotonic()
                 self._wake[account].set()
         self.notify("Refreshing now", timeout=2, markup=False)
+
+    def action_track(self) -> None:
+        """Ask for an id to track on the current source (or the highlighted job's source)."""
+        from tui.screens.track import TrackScreen
+
+        accounts = [provider.account for provider in self.providers]
+        if not accounts:
+            return
+        if self.current_view:
+            default = accounts[self.current_view - 1]
+        else:
+            highlighted = self.table.cursor_job
+            trackers = [p.account for p in self.providers if not p.capabilities.lists]
+            default = highlighted.account if highlighted else (trackers or accounts)[0]
+        self.app.push_screen(TrackScreen(accounts, default, self._check_trackable), self._tracked)
+
+    async def _check_trackable(self, account: str, job_id: str) -> str | None:
+        """None if the source's provider knows `job_id`, else its answer as a sentence."""
+        provider = next(p for p in self.providers if p.account == account)
+        try:
+            await provider.get_job(job_id, None)
+        except ProviderError as error:
+            return one_line(clean(f"{job_id} was not added: {error.title}: {error}", 300))
+        return None
+
+    def _tracked(self, chosen: tuple[str, str] | None) -> None:
+        if chosen is None:
+            return
+        account, job_id = chosen
+        self._track_in_store(account, job_id)
+
+    @work(group="track-store", exit_on_error=False)
+    async def _track_in_store(self, account: str, job_id: str) -> None:
+        added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
+        verb = "Tracking" if added else "Already tracking"
+        self.notify(f"{verb} {job_id} on {account}", timeout=4, markup=False)
+        if account in self._wake:
+            self._force.add(account)
+            self._due[account] = monotonic()
+            self._wake[account].set()
 
     def action_pause(self) -> None:
         """Pause or resume automatic refresh."""
