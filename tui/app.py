@@ -94,11 +94,7 @@ class JobsApp(App[int]):
         self.exit(return_code=code)
 
     def _watchdog(self) -> None:
-        try:
-            tty_gone = not os.isatty(0) and not os.isatty(1)
-        except OSError:
-            tty_gone = True
-        if tty_gone or os.getppid() == 1:
+        if _terminal_gone() or os.getppid() == 1:
             self.exit(return_code=EXIT_HANGUP)
 
     async def on_unmount(self) -> None:
@@ -162,6 +158,24 @@ def _runner(screen: Screen[object], action: str):  # type: ignore[no-untyped-def
         await screen.run_action(action)
 
     return run
+
+
+def _terminal_gone() -> bool:
+    """True when neither stdin nor stdout is a live terminal.
+
+    A terminal that was hung up (SSH dropped while SIGHUP is ignored, as under nohup)
+    still passes `isatty`, but every ioctl on it fails with EIO: `tcgetattr` tells.
+    """
+    import termios
+
+    for fd in (0, 1):
+        try:
+            if os.isatty(fd):
+                termios.tcgetattr(fd)
+                return False
+        except (OSError, termios.error):
+            continue
+    return True
 
 
 def run_app(

@@ -224,11 +224,6 @@ def test_closing_the_pty_master_ends_jobtop_without_spinning(state_dir: Path) ->
             os.waitpid(pid, 0)
 
 
-@pytest.mark.xfail(
-    reason="known gap: with SIGHUP ignored the 5 s watchdog does not see a hung-up pty "
-    "(isatty stays true, the parent is alive), so jobtop lingers idle (no spin)",
-    strict=False,
-)
 def test_sighup_ignored_still_exits_without_spinning(state_dir: Path) -> None:
     """With SIGHUP ignored (nohup), the watchdog ends jobtop and the input thread does not spin."""
     pid, fd = pty.fork()
