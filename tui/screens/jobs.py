@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
-import importlib.util
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -48,6 +46,7 @@ from tui.refresh import (
     slower,
 )
 from tui.sanitize import clean, one_line
+from tui.screens.job_detail import JobDetailScreen
 from tui.store import JobStore
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.job_table import JobTable
@@ -497,19 +496,7 @@ class JobsScreen(Screen[None]):
         provider = next((p for p in self.providers if p.account == message.account), None)
         if job is None or provider is None:
             return
-        if importlib.util.find_spec("tui.screens.job_detail") is None:
-            return
-        try:
-            module = importlib.import_module("tui.screens.job_detail")
-            detail = module.JobDetailScreen(job, provider)
-        except Exception as exc:  # noqa: BLE001 - a broken detail view must not end the app
-            self.log.error(f"detail screen failed: {exc!r}")
-            self.notify(
-                f"The detail view could not open ({type(exc).__name__}).",
-                severity="error",
-                markup=False,
-            )
-            return
+        detail = JobDetailScreen(job, provider, self.clock, refresh_interval=self.interval)
         self.app.push_screen(detail)
 
     @on(JobTable.HeaderClicked)
