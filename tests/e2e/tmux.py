@@ -49,7 +49,11 @@ class TmuxSession:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
         # `exec` so the program is the pane's process; `; sleep` is not used, so the pane
         # closes when it exits and `is_alive` can tell.
-        shell_command = f"cd {shlex.quote(str(workdir))} && exec env {exports} {shlex.join(command)}"
+        # `-u COLUMNS -u LINES`: under pytest they arrive as 80 and 24, and Textual takes
+        # them over the pane's real size (shutil.get_terminal_size reads them first)
+        shell_command = (
+            f"cd {shlex.quote(str(workdir))} && exec env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
+        )
         self._tmux(
             "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
             "bash", "--norc", "--noprofile", "-c", shell_command,
