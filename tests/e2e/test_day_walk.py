@@ -1,0 +1,185 @@
+"""A user's day on the real `jobtop --demo` in tmux, every byte recorded.
+
+Start; filter to failed; open an hdrjpg failure and read its reason; copy its id (OSC 52
+in the bytes); go back; track an hdrjpg conversion the demo does not track yet; watch it
+appear and finish; quit with `q` and exit status 0.
+
+The expected texts come from the simulator's own world (same seed and size as the demo),
+not from the app: the failure's reason and file name, and the untracked conversion's id
+and timing. The demo tracks the hdrjpg conversions that exist when it starts (the seed
+example plus the newest 24); conversion number `JOBS` arrives afterwards, so it is the
+one to track. The seed is chosen so that it arrives and finishes soon after the start
+(about 27 s and 41 s), keeping the walk under a minute on the real clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
+from tui.sim.world import SimState
+
+pytestmark = [pytest.mark.e2e, requires_tmux]
+
+SEED = 1685
+JOBS = 300
+FINAL = ("Ready", "Delivered", "Failed", "Cancelled")
+DETAIL_TITLE = "hdrjpg · conversion · demo-hdrjpg"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """What the simulator's world says about one hdrjpg conversion."""
+
+    uuid: str
+    name: str
+    status: str
+    reason: str | None
+
+
+def _conversion(state: SimState, index: int, at_ms: int) -> Conversion:
+    body = state.hdrjpg.conversion(index, at_ms)
+    reasons = body["failDescriptions"] or [None]
+    return Conversion(body["uuid"], body["sourceImageFileName"], body["status"], reasons[0])
+
+
+def _plan() -> tuple[Conversion, Conversion, float, float]:
+    """A failure the demo shows at start, the conversion to track, when it appears and ends (s)."""
+    state = SimState(seed=SEED, jobs=JOBS)
+    world = state.hdrjpg
+    visible = world.timeline.visible(0)
+    tracked = range(max(0, visible - 24), visible)
+    failures = [c for i in tracked if (c := _conversion(state, i, 0)).status == "Failed"]
+    assert failures, "the demo world has no hdrjpg failure at its start"
+    arrives_ms = world.timeline.created_ms(visible)
+    at = arrives_ms
+    while _conversion(state, visible, at).status not in FINAL:
+        at += 100
+    newcomer = _conversion(state, visible, at)
+    assert newcomer.uuid not in world.tracked_ids()
+    assert newcomer.uuid not in {_conversion(state, i, 0).uuid for i in tracked}
+    return failures[0], newcomer, arrives_ms / 1000, at / 1000
+
+
+def _row(screen: str, text: str) -> str | None:
+    """The first table row holding `text` (not the search box, drawn with `▊`)."""
+    return next((line for line in screen.splitlines() if text in line and "▊" not in line), None)
+
+
+def _wait_row(session: TmuxSession, name: str, words: tuple[str, ...], timeout: float) -> str:
+    """Wait until the row of `name` holds one of `words`; return that row."""
+    deadline = time.monotonic() + timeout
+    row = None
+    while time.monotonic() < deadline:
+        row = _row(session.screen(), name)
+        if row is not None and any(word in row for word in words):
+            return row
+        time.sleep(0.2)
+    pytest.fail(f"the row of {name} never showed {words} in {timeout}s; last row: {row!r}\n{session.screen()}")
+
+
+def _search(session: TmuxSession, text: str) -> None:
+    session.send("/")
+    time.sleep(0.4)
+    session.send("C-u")
+    session.send(text, literal=True)
+    session.send("Enter")
+
+
+def test_a_users_day(tmp_path: Path) -> None:
+    failure, newcomer, arrives_s, ends_s = _plan()
+    assert ends_s < 45, f"seed {SEED}: the newcomer ends at {ends_s:.0f}s, too late for this test"
+    record = tmp_path / "terminal.bin"
+    started = time.monotonic()  # the demo's simulator starts after this: its epoch is later
+    session = TmuxSession(
+        jobtop_command("--demo", "--demo-jobs", str(JOBS), "--demo-seed", str(SEED)),
+        workdir=tmp_path,
+        env={"JOBTOP_STATE_DIR": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path)},
+        width=140,
+        height=40,
+        record=record,
+    )
+    try:
+        pid = session.pane_pid()
+        session.wait_for("demo-hdrjpg", timeout=20)
+        _wait_row(session, "5 demo-hdrjpg", ("● ok",), 20)
+
+        # filter to failed, find the failure, read its reason in the list
+        session.send("f")
+        session.wait_for("states: failed")
+        time.sleep(0.5)
+        _search(session, failure.name)
+        row = _wait_row(session, failure.name, ("✖ failed",), 10)
+        assert failure.reason is not None
+        assert f"{failure.name} — {failure.reason[:20]}" in row, row
+
+        # open it: the detail screen shows the whole reason
+        for _ in range(3):  # under load the list may still be rebuilding and drop a key
+            session.send("Enter")
+            try:
+                session.wait_for(DETAIL_TITLE, timeout=5)
+                break
+            except pytest.fail.Exception:
+                continue
+        detail = session.wait_for(failure.reason, timeout=10)
+        assert failure.uuid in detail
+
+        # copy its id: the terminal gets OSC 52 with the id in base64
+        session.send("c")
+        session.wait_for(f"Copied job id {failure.uuid}")
+        osc52 = b"\x1b]52;c;" + base64.b64encode(failure.uuid.encode())
+        assert osc52 in session.recorded()
+
+        # back to the list, then clear the search and the failed filter
+        session.send("Escape")
+        session.wait_gone(DETAIL_TITLE)
+        time.sleep(0.5)
+        for _ in range(3):
+            session.send("Escape")
+            time.sleep(0.5)
+            if "states: failed" not in session.screen():
+                break
+        session.wait_gone("states: failed")
+
+        # track the newcomer once the simulator has it (it arrives after the demo started)
+        wait = arrives_s + 0.5 - (time.monotonic() - started)
+        if wait > 0:
+            time.sleep(wait)
+        session.send("t")
+        session.wait_for("Track a job id")
+        session.wait_for("demo-hdrjpg")
+        session.send(newcomer.uuid, literal=True)
+        deadline = time.monotonic() + 15
+        while True:
+            session.send("Enter")
+            time.sleep(1.0)
+            screen = session.screen()
+            if f"Tracking {newcomer.uuid}" in screen or "Track a job id" not in screen:
+                break
+            assert time.monotonic() < deadline, f"the id was never accepted:\n{screen}"
+        session.wait_gone("Track a job id")
+
+        # watch it appear, still under way, then reach its final state
+        _search(session, newcomer.name)
+        row = _wait_row(session, newcomer.name, ("queued", "running", "succeeded", "failed"), 10)
+        assert "demo-hdrjpg" in row and newcomer.uuid[:8] in row
+        under_way = "queued" in row or "running" in row
+        remaining = ends_s - (time.monotonic() - started)
+        final_row = _wait_row(session, newcomer.name, (newcomer.status,), max(remaining, 0) + 15)
+        assert under_way, f"the newcomer was already final when it first showed: {row!r}"
+        assert ("succeeded" if newcomer.status in ("Ready", "Delivered") else "") in final_row
+
+        session.send("q")
+        assert session.wait_exit(timeout=10) == 0
+        deadline = time.monotonic() + 3
+        while process_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not process_alive(pid)
+        print(f"day walk: {time.monotonic() - started:.1f}s, tracked {newcomer.uuid} -> {newcomer.status}")
+    finally:
+        session.close()
