@@ -41,8 +41,10 @@ def populated_sources() -> list[FakeProvider]:
                       error="line one\nline two [/x] [@click=app.quit]")
     return [
         FakeProvider("zoo-prod", zoo),
-        FakeProvider("meta-lab", sample_jobs("meta-lab", 9, offset=2)),
-        FakeProvider("hdr", sample_jobs("hdr", 4, offset=1)),
+        # Distinct creation times across sources: rows with equal sort keys would be
+        # ordered by which source answered first.
+        FakeProvider("meta-lab", sample_jobs("meta-lab", 9, offset=20)),
+        FakeProvider("hdr", sample_jobs("hdr", 4, offset=37)),
     ]
 
 
@@ -61,7 +63,17 @@ async def settle(pilot: Pilot[int], healthy: int) -> None:
 class TestJobsScreenSnapshots:
     def test_loading(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
         providers = [FakeProvider(name, [], latency=30) for name in ("zoo-prod", "meta-lab")]
-        assert snap_compare(build(providers), terminal_size=SIZE, run_before=lambda p: p.pause(0.1))
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            screen = pilot.app.screen
+            assert isinstance(screen, JobsScreen)
+            for _ in range(200):
+                if all(screen.source_health(p.account).refreshing for p in providers):
+                    break
+                await pilot.pause(0.02)
+            await pilot.pause()
+
+        assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)
 
     def test_populated(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
         async def run_before(pilot: Pilot[int]) -> None:

@@ -1,0 +1,106 @@
+"""End to end: the real `jobtop --demo` in tmux; keys typed, the pane read, clean exits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
+
+pytestmark = [pytest.mark.e2e, requires_tmux]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[TmuxSession]:
+    session = TmuxSession(
+        jobtop_command("--demo"),
+        workdir=REPO,
+        env={"JOBTOP_STATE_DIR": str(tmp_path / "state")},
+        width=130,
+        height=40,
+    )
+    try:
+        session.wait_for("Status", timeout=30)
+        session.wait_for("● ok", timeout=30)
+        yield session
+    finally:
+        session.close()
+
+
+def wait_ended(session: TmuxSession, pid: int, timeout: float) -> int:
+    """The program's exit code once it ended.
+
+    tmux sometimes leaves an exited pane process unreaped (a zombie) for a long while;
+    its exit code is then read from `/proc/PID/stat` (Linux 3.5+), as waitpid would.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = session.exit_status()
+        if status is not None:
+            return status
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            fields = []
+        if fields and fields[0] == "Z":
+            return os.waitstatus_to_exitcode(int(fields[-1]))
+        time.sleep(0.05)
+    pytest.fail(f"the program did not exit within {timeout}s; screen:\n{session.screen()}")
+
+
+def status_line(session: TmuxSession) -> str:
+    lines = [line for line in session.screen().split("\n") if " jobs · sort " in line]
+    assert lines, session.screen()
+    return lines[-1]
+
+
+def test_demo_keys_filter_sort_search_pause_help_and_quit(demo: TmuxSession) -> None:
+    demo.send("f")
+    demo.wait_for("states: failed")
+    screen = demo.screen()
+    table = screen.split("State ")[1]
+    rows = [line for line in table.split("\n")[1:] if line.strip() and " jobs · sort " not in line]
+    assert rows and all("✖ failed" in row for row in rows[:5] if "│" not in row), screen
+    demo.send("f")
+    demo.wait_gone("states: failed")
+    demo.send("s")
+    demo.wait_for("sort state ▲")
+    demo.send("S")
+    demo.wait_for("sort state ▼")
+    demo.send("/")
+    demo.send("88667411", literal=True)
+    demo.wait_for("matches)")
+    assert "88667411-" in demo.screen()
+    demo.send("Enter")
+    demo.send("Escape")
+    demo.wait_gone("matches)")
+    demo.send("p")
+    demo.wait_for("PAUSED")
+    demo.send("p")
+    demo.wait_gone("PAUSED")
+    demo.send("?")
+    demo.wait_for("jobtop keys")
+    demo.wait_for("Failed only")
+    demo.send("Escape")
+    demo.wait_gone("jobtop keys")
+    pid = demo.pane_pid()
+    demo.send("q")
+    assert wait_ended(demo, pid, 10) == 0
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143)])
+def test_demo_exits_cleanly_on_hangup_and_terminate(demo: TmuxSession, signum: int, code: int) -> None:
+    pid = demo.pane_pid()
+    os.kill(pid, signum)
+    assert wait_ended(demo, pid, 5) == code
+    deadline = time.monotonic() + 3
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process_alive(pid)
