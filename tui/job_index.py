@@ -646,13 +646,21 @@ class JobIndex:
         job = self[row]
         return (job.account, job.id)
 
-    def position(self, key: JobKey) -> int | None:
-        """The visible row of `key`, or None when it is filtered out or unknown."""
+    def position(self, key: JobKey, hint: int | None = None) -> int | None:
+        """The visible row of `key`, or None when it is filtered out or unknown.
+
+        Args:
+            key: The job.
+            hint: Where it probably is (the cursor's row); checked first, in O(1).
+        """
         slot = self._slots.get(key)
         if slot is None:
             return None
+        rows = self._visible()
+        if hint is not None and 0 <= hint < len(rows) and rows[hint] == slot:
+            return hint
         try:
-            return self._visible().index(slot)
+            return rows.index(slot)
         except ValueError:
             return None
 

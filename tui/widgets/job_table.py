@@ -254,7 +254,7 @@ class JobTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, count + 1)
         row = None
         if self._cursor_key is not None:
-            row = self.index.position(self._cursor_key)
+            row = self.index.position(self._cursor_key, hint=self.cursor_row)
         if row is None:
             row = min(self.cursor_row, max(0, count - 1))
         flash_keys = list(flash)
