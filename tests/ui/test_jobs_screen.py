@@ -414,3 +414,28 @@ async def test_empty_source_says_no_jobs(store, clock, empty: bool) -> None:
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, [source])
         assert "No jobs" in table_text(app)[1]
+
+
+async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clock) -> None:
+    from tui.providers.base import Capabilities
+
+    jobs = sample_jobs("zoo-prod", 12)
+    source = FakeProvider(
+        "zoo-prod", jobs,
+        capabilities=Capabilities(lists=True, server_filters=frozenset({"states", "text"})),
+    )
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, [source])
+        await pilot.press("f")
+        source.jobs = [job for job in jobs if job.state == JobState.FAILED]  # the server filters
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(source.queries) == 2)
+        await pilot.pause(0.2)
+        assert source.queries[-1].states == frozenset({JobState.FAILED})
+        await pilot.press("slash", *"part-00", "enter")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(source.queries) == 3)
+        assert source.queries[-1].text == "part-00"
+        await pilot.press("escape")
+        assert screen.index.row_count() == 12  # nothing was removed by the filtered listings

@@ -344,7 +344,11 @@ class JobsScreen(Screen[None]):
         result: ListResult = await provider.list_jobs(query)
         fetched_at = self.clock()
         jobs = [job for job in result.jobs if job.account == account]
-        filtered = bool(result.applied & {"states", "status", "text"})
+        # A listing asked to filter server-side is partial even where the provider does
+        # not report the filter as applied (one surface may apply it, another not).
+        filtered = bool(query.states or query.status or query.text) or bool(
+            result.applied & {"states", "status", "text"}
+        )
         complete = result.complete and not result.incremental and not filtered
         update: PendingUpdate = await self._in_worker_thread(
             partial(
