@@ -439,6 +439,11 @@ class JobIndex:
 
     def _sort_keys(self, column: Column) -> list[object]:
         values = self._keys.get(column)
+        if values is None and column == Column.AGE and not self._dead:
+            # The default sort, on the first paint: no per-job function call.
+            epoch = _EPOCH
+            values = [-(d or epoch).timestamp() for d in map(attrgetter("created_at"), self._jobs)]
+            self._keys[column] = values
         if values is None:
             compute = _SORT_KEYS[column]
             now = self._now()

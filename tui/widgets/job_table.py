@@ -234,6 +234,11 @@ class JobTable(ScrollView, can_focus=True):
         """The job under the cursor, if any."""
         if self._cursor_key is None:
             return None
+        row = self.cursor_row
+        if 0 <= row < self.index.row_count():
+            job = self.index[row]
+            if (job.account, job.id) == self._cursor_key:
+                return job
         return self.index.get(self._cursor_key)
 
     def rows_changed(self, flash: Iterable[JobKey] = ()) -> None:
