@@ -109,9 +109,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("http_403"),
     Fault(
         "http_404",
-        harmless_on=frozenset({"hdrjpg"}),
-        note="hdrjpg has no list endpoint: a 404 on a tracked id is that job's problem "
-        "(the job keeps its last state), not the source's",
+        note="hdrjpg has no list endpoint: one missing tracked id is that job's problem, "
+        "but when every tracked id fails the source reports it as failing",
     ),
     Fault("http_429", {"retry_after": 2}, label="http_429 (Retry-After: 2)"),
     Fault("http_500"),

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from tui.errors import AuthError, ConfigError, ProviderError, RateLimitedError
 from tui.models import Job
+from tui.providers.base import ListQuery, ListResult
 
 INTERVAL_STEPS: tuple[float, ...] = (0.5, 1, 2, 3, 5, 10, 15, 30, 60, 120, 300, 600)
 """The intervals `+` and `-` step through."""
@@ -182,4 +183,27 @@ def health_after_failure(
         error=error,
         failures=current.failures + 1,
         next_try_at=next_at,
+    )
+
+
+def raise_if_nothing_fetched(query: ListQuery, result: ListResult) -> None:
+    """Treat a refresh as failed when every tracked id failed and nothing was listed.
+
+    A source that only tracks ids (hdrjpg) would otherwise read "ok" while none of its
+    jobs can be fetched; one missing id among others stays a per-job problem.
+
+    Raises:
+        ProviderError: The first tracked id's error, reworded to say all of them failed.
+    """
+    wanted = [job_id for job_id in query.tracked_ids if job_id not in query.skip_ids]
+    if result.jobs or not wanted or len(result.tracked_errors) < len(wanted):
+        return
+    first = next(iter(result.tracked_errors.values()))
+    if isinstance(first, RateLimitedError):
+        raise first
+    noun = "the tracked id" if len(wanted) == 1 else f"all {len(wanted)} tracked ids"
+    raise type(first)(
+        f"{noun} failed; the first answer was: {first}",
+        account=first.account,
+        status_code=first.status_code,
     )

@@ -43,6 +43,7 @@ from tui.refresh import (
     finished_tracked_ids,
     health_after_failure,
     health_after_success,
+    raise_if_nothing_fetched,
     slower,
 )
 from tui.sanitize import clean, one_line
@@ -342,6 +343,7 @@ class JobsScreen(Screen[None]):
         account = provider.account
         query = await self._query(provider)
         result: ListResult = await provider.list_jobs(query)
+        raise_if_nothing_fetched(query, result)
         fetched_at = self.clock()
         jobs = [job for job in result.jobs if job.account == account]
         # A listing asked to filter server-side is partial even where the provider does
