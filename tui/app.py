@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from tui.clock import Clock
@@ -24,6 +25,7 @@ from tui.providers.base import JobProvider
 from tui.screens.help import HelpScreen
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
+from tui.terminal import guard_output_thread
 from tui.theme import DEFAULT_THEME, THEMES
 from tui.widgets.job_table import JobTable
 
@@ -73,6 +75,25 @@ class JobsApp(App[int]):
             self.register_theme(theme)
         self.theme = DEFAULT_THEME
         self._installed_signals: list[int] = []
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's Linux driver, with its output thread guarded from the first frame."""
+        driver_class = super().get_driver_class()
+        if os.name != "posix":
+            return driver_class
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver_class is not LinuxDriver:
+            return driver_class
+
+        class GuardedLinuxDriver(LinuxDriver):
+            """`LinuxDriver` whose output can never freeze the app (see `guard_output_thread`)."""
+
+            def start_application_mode(self) -> None:
+                super().start_application_mode()
+                guard_output_thread(self._writer_thread)
+
+        return GuardedLinuxDriver
 
     def get_default_screen(self) -> Screen[None]:
         return JobsScreen(self.settings, self.providers, self.store, self.clock, rng=self.rng)

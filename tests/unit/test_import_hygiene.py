@@ -20,7 +20,7 @@ LOWER_MODULES = [
 ]
 LOWER_PACKAGES = ["providers", "sim"]
 LOWER_FILES = ["models.py", "errors.py", "sanitize.py", "store.py", "config.py", "details.py",
-               "formatting.py", "job_index.py", "commands.py"]
+               "formatting.py", "job_index.py", "commands.py", "refresh.py", "terminal.py"]
 
 
 def _importable_lower_modules() -> list[str]:
@@ -29,7 +29,7 @@ def _importable_lower_modules() -> list[str]:
         for path in sorted((REPO / "tui" / package).glob("*.py")):
             if path.name != "__init__.py":
                 modules.append(f"tui.{package}.{path.stem}")
-    for name in ("details", "formatting", "job_index", "commands"):
+    for name in ("details", "formatting", "job_index", "commands", "refresh", "terminal"):
         if (REPO / "tui" / f"{name}.py").exists():
             modules.append(f"tui.{name}")
     return sorted(set(modules))
