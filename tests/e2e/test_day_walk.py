@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
+from tests.ui.test_e2e_dashboard import wait_ended
 from tui.sim.world import SimState
 
 pytestmark = [pytest.mark.e2e, requires_tmux]
@@ -84,11 +85,23 @@ def _wait_row(session: TmuxSession, name: str, words: tuple[str, ...], timeout: 
 
 
 def _search(session: TmuxSession, text: str) -> None:
-    session.send("/")
-    time.sleep(0.4)
-    session.send("C-u")
-    session.send(text, literal=True)
-    session.send("Enter")
+    """Search the list for `text`, typed only once the search box is open (a key sent
+    early lands on the table, where letters are commands); retried if the list dropped it."""
+    for _ in range(3):
+        session.send("/")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "▊▔" not in session.screen():
+            time.sleep(0.1)
+        time.sleep(0.3)
+        session.send("C-u")
+        session.send(text, literal=True)
+        session.send("Enter")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if f"search {text}" in session.screen():
+                return
+            time.sleep(0.1)
+    pytest.fail(f"the search for {text!r} never applied:\n{session.screen()}")
 
 
 def test_a_users_day(tmp_path: Path) -> None:
@@ -174,8 +187,11 @@ def test_a_users_day(tmp_path: Path) -> None:
         assert under_way, f"the newcomer was already final when it first showed: {row!r}"
         assert ("succeeded" if newcomer.status in ("Ready", "Delivered") else "") in final_row
 
+        assert "Track a job id" not in session.screen()
+        session.send("Escape")  # closes the search: the list has the keys, q is the app's
+        session.wait_gone(f"search {newcomer.name}")
         session.send("q")
-        assert session.wait_exit(timeout=10) == 0
+        assert wait_ended(session, pid, timeout=10) == 0
         deadline = time.monotonic() + 3
         while process_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
