@@ -80,6 +80,11 @@ SHOW_REFRESHING_AFTER = 0.3
 LARGE_UPDATE = 10_000
 """An update this big moves the new jobs out of the cyclic GC's way (`gc.freeze`)."""
 
+FULL_REFRESH_EVERY = 10
+"""Every this many refreshes of an incremental source, list everything again."""
+INCREMENTAL_MARGIN = timedelta(seconds=60)
+"""An incremental refresh reaches this far before the newest change already seen."""
+
 NOTIFY_EACH_UP_TO = 3
 """More transitions than this in one refresh are summed up in one notification."""
 
@@ -157,6 +162,9 @@ class JobsScreen(Screen[None]):
         self._force: set[str] = set()
         self._in_flight: set[str] = set()
         self._loaded_from_store = False
+        self._newest_update: dict[str, datetime] = {}
+        """Per account, the newest `updated_at` seen: where an incremental refresh starts."""
+        self._refreshes: Counter[str] = Counter()
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
         self._status: str | None = None
@@ -299,7 +307,24 @@ class JobsScreen(Screen[None]):
             else self.index.descending,
             tracked_ids=tuple(tracked),
             skip_ids=skip,
+            updated_since=self._incremental_since(provider),
         )
+
+    def _incremental_since(self, provider: JobProvider) -> datetime | None:
+        """Where an incremental refresh may start, or None for a full listing.
+
+        Only for providers that sort by `updated_at`; measured on the server's own
+        timestamps (no clock skew), with a margin, and every `FULL_REFRESH_EVERY`
+        refreshes a full listing so jobs deleted upstream leave the list too.
+        """
+        account = provider.account
+        self._refreshes[account] += 1
+        newest = self._newest_update.get(account)
+        if not provider.capabilities.incremental or newest is None:
+            return None
+        if self._refreshes[account] % FULL_REFRESH_EVERY == 0:
+            return None
+        return newest - INCREMENTAL_MARGIN
 
     @work(exit_on_error=False)
     async def refresh_loop(self, provider: JobProvider) -> None:
@@ -430,6 +455,11 @@ class JobsScreen(Screen[None]):
             return
         first = health.last_ok_at is None and health.health != Health.STALE
         changes = self.index.apply(message.update)
+        stamps = [job.updated_at for job in message.update.upserts if job.updated_at is not None]
+        if stamps:
+            newest = max(stamps)
+            known = self._newest_update.get(message.account)
+            self._newest_update[message.account] = newest if known is None else max(known, newest)
         if len(message.update.upserts) >= LARGE_UPDATE:
             self._after_large_update()
         due = self._due.get(message.account, monotonic()) - monotonic()
