@@ -11,17 +11,13 @@ import re
 from datetime import datetime
 from typing import Any, ClassVar
 
-import httpx
 
-from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
 from tui.details import HdrjpgDetail, HdrjpgParameters, HdrjpgVariant
 from tui.models import Job, JobKind, ProviderName, clamp_progress, map_state
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
-    DEFAULT_POLICY,
-    ApiClient,
-    HttpPolicy,
+    HttpProvider,
     boolean,
     gather_limited,
     ident,
@@ -42,29 +38,16 @@ MIN_POLL_INTERVAL = 2.0
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
-class HdrjpgProvider:
+class HdrjpgProvider(HttpProvider):
     """One hdrjpg account: polls tracked conversion uuids."""
 
     provider: ClassVar[ProviderName] = ProviderName.HDRJPG
     capabilities = Capabilities(lists=False, min_poll_interval=MIN_POLL_INTERVAL)
 
-    def __init__(
-        self,
-        account: AccountConfig,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock = utc_now,
-        policy: HttpPolicy = DEFAULT_POLICY,
-    ) -> None:
-        self.account = account.name
-        self._tracked_config = account.track
-        self._clock = clock
-        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
+    def __init__(self, account: AccountConfig, **options: Any) -> None:
+        """Args: as `HttpProvider` (transport, clock, policy)."""
+        super().__init__(account, **options)
         self._cache: dict[str, tuple[datetime, HdrjpgDetail]] = {}
-
-    async def aclose(self) -> None:
-        """Close the HTTP client. Safe to call twice."""
-        await self._http.aclose()
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
         """Poll every tracked uuid (config and query) not in `skip_ids`, a few at once."""

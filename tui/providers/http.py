@@ -762,3 +762,25 @@ def tracked_failure(
     if len(others) < attempted:
         return None
     return others[0]
+
+
+class HttpProvider:
+    """What every provider shares: the account name, the config's tracked ids, and one
+    `ApiClient` (built here, closed by `aclose`). Providers subclass it."""
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = utc_now,
+        policy: HttpPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.account = account.name
+        self._tracked_config = account.track
+        self._clock = clock
+        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client. Safe to call twice."""
+        await self._http.aclose()

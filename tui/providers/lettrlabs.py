@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import httpx
 
-from tui.clock import Clock, utc_now
-from tui.config import AccountConfig
 from tui.details import LettrLabsDetail, LettrLabsProfile
 from tui.errors import NotFoundError
 from tui.models import Job, JobKind, ProviderName, map_state
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
-    DEFAULT_POLICY,
-    ApiClient,
-    HttpPolicy,
+    HttpProvider,
     boolean,
     gather_limited,
     ident,
@@ -35,27 +30,11 @@ from tui.providers.http import (
 )
 
 
-class LettrLabsProvider:
+class LettrLabsProvider(HttpProvider):
     """One LettrLabs account: the conversions list plus tracked conversion ids."""
 
     provider: ClassVar[ProviderName] = ProviderName.LETTRLABS
     capabilities = Capabilities(lists=True)
-
-    def __init__(
-        self,
-        account: AccountConfig,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock = utc_now,
-        policy: HttpPolicy = DEFAULT_POLICY,
-    ) -> None:
-        self.account = account.name
-        self._tracked_config = account.track
-        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
-
-    async def aclose(self) -> None:
-        """Close the HTTP client. Safe to call twice."""
-        await self._http.aclose()
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
         """The conversions list, then the tracked ids it did not include, polled a few at once."""

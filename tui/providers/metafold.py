@@ -13,18 +13,14 @@ import re
 from dataclasses import replace
 from typing import Any, ClassVar
 
-import httpx
 
-from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
 from tui.details import Asset, MetafoldDetail, MetafoldIO, Param
 from tui.errors import NotFoundError, ProviderError
 from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
-    DEFAULT_POLICY,
-    ApiClient,
-    HttpPolicy,
+    HttpProvider,
     gather_limited,
     ident,
     integer,
@@ -50,7 +46,7 @@ _SORT_FIELDS = {
 _SIMPLE_TEXT = re.compile(r"[A-Za-z0-9_.\-/]{1,100}")
 
 
-class MetafoldProvider:
+class MetafoldProvider(HttpProvider):
     """One Metafold account: the jobs of its projects."""
 
     provider: ClassVar[ProviderName] = ProviderName.METAFOLD
@@ -60,24 +56,12 @@ class MetafoldProvider:
         server_sorts=frozenset(_SORT_FIELDS),
     )
 
-    def __init__(
-        self,
-        account: AccountConfig,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock = utc_now,
-        policy: HttpPolicy = DEFAULT_POLICY,
-    ) -> None:
-        self.account = account.name
+    def __init__(self, account: AccountConfig, **options: Any) -> None:
+        """Args: as `HttpProvider` (transport, clock, policy)."""
+        super().__init__(account, **options)
         self._projects = account.projects
-        self._tracked_config = account.track
-        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
         self._project_of: dict[str, str] = {}
         """Which project a job id was last seen in (ids are unique across projects)."""
-
-    async def aclose(self) -> None:
-        """Close the HTTP client. Safe to call twice."""
-        await self._http.aclose()
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
         """Every watched project's jobs, fetched concurrently, with sort and q on the server."""

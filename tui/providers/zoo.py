@@ -19,9 +19,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
-import httpx
 
-from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
 from tui.details import (
     SnapshotImage,
@@ -45,9 +43,7 @@ from tui.models import (
 )
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
-    DEFAULT_POLICY,
-    ApiClient,
-    HttpPolicy,
+    HttpProvider,
     boolean,
     gather_limited,
     ident,
@@ -92,7 +88,7 @@ _CURRENT_ONLY_STATUSES = frozenset(
 _SORT_MODES = {"created_at": "created_at", "updated_at": "updated_at", "status": "status"}
 
 
-class ZooProvider:
+class ZooProvider(HttpProvider):
     """One Zoo account: its async operations and its org dataset conversions."""
 
     provider: ClassVar[ProviderName] = ProviderName.ZOO
@@ -103,25 +99,13 @@ class ZooProvider:
         incremental=True,
     )
 
-    def __init__(
-        self,
-        account: AccountConfig,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock = utc_now,
-        policy: HttpPolicy = DEFAULT_POLICY,
-    ) -> None:
-        self.account = account.name
+    def __init__(self, account: AccountConfig, **options: Any) -> None:
+        """Args: as `HttpProvider` (transport, clock, policy)."""
+        super().__init__(account, **options)
         self._list_async = account.async_operations == "list"
         self._datasets = account.datasets
-        self._tracked_config = account.track
-        self._http = ApiClient(account, transport=transport, policy=policy, clock=clock)
         self._dataset_of: dict[str, str] = {}
         """Dataset id of each conversion id seen in a listing."""
-
-    async def aclose(self) -> None:
-        """Close the HTTP client. Safe to call twice."""
-        await self._http.aclose()
 
     # --- listing ------------------------------------------------------------------------
 
