@@ -255,7 +255,10 @@ def test_sighup_ignored_still_exits_without_spinning(state_dir: Path) -> None:
             pytest.fail(f"jobtop outlived its terminal by 8 s (used {cpu_used:.2f} CPU-s)")
         elapsed = time.monotonic() - start
         print(f"SIGHUP ignored: gone after {elapsed:.1f}s using {cpu_used:.2f} CPU-s")
-        assert cpu_used < 0.5 * max(elapsed, 1.0), f"spinning: {cpu_used:.2f} CPU-s in {elapsed:.1f}s"
+        # Shutting down costs some CPU; a spin is a process that stays and burns it.
+        assert elapsed < EXIT_DEADLINE or cpu_used < 0.5 * elapsed, (
+            f"spinning: {cpu_used:.2f} CPU-s in {elapsed:.1f}s"
+        )
     finally:
         if fd >= 0:
             os.close(fd)
