@@ -69,6 +69,23 @@ Every view takes `(clock, *, id=...)` and offers `update_detail(detail)`.
 """
 
 
+SLEEP_SLICE = 0.5
+"""Longest single sleep of the poll loop (see `sleep_in_slices`)."""
+
+
+async def sleep_in_slices(seconds: float) -> None:
+    """`asyncio.sleep`, in slices of at most `SLEEP_SLICE`.
+
+    A cancelled sleep leaves its timer in the event loop's heap until the time it was due,
+    and that timer holds the worker's context, so a closed detail screen would stay in
+    memory for the whole wait (minutes, after a backoff). Short slices free it within
+    half a second of closing.
+    """
+    loop = asyncio.get_running_loop()
+    end = loop.time() + max(0.0, seconds)
+    while (left := end - loop.time()) > 0:
+        await asyncio.sleep(min(SLEEP_SLICE, left))
+
 class JobDetailScreen(Screen[None]):
     """One job in full, kept fresh while it is active."""
 
@@ -182,7 +199,7 @@ class JobDetailScreen(Screen[None]):
             if self._last_fetch is not None:
                 wait = self._last_fetch + self.min_spacing - time.monotonic()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await sleep_in_slices(wait)
             self._last_fetch = time.monotonic()
             self.fetches += 1
             try:
@@ -196,14 +213,14 @@ class JobDetailScreen(Screen[None]):
                 if isinstance(error, RateLimitedError) and error.retry_after:
                     delay = max(delay, error.retry_after)
                 self.post_message(self.DetailFailed(error.sentence, delay))
-                await asyncio.sleep(delay)
+                await sleep_in_slices(delay)
                 continue
             failures = 0
             lines = await asyncio.to_thread(json_lines, detail.raw)
             self.post_message(self.DetailLoaded(detail, lines, self.clock()))
             if detail.job.state.is_terminal:
                 return
-            await asyncio.sleep(self.poll_interval)
+            await sleep_in_slices(self.poll_interval)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
