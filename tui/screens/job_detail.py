@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.clock import Clock, utc_now
@@ -44,6 +44,7 @@ from tui.widgets.detail_hdrjpg import HdrjpgDetailView
 from tui.widgets.detail_lettrlabs import LettrLabsDetailView
 from tui.widgets.detail_metafold import MetafoldDetailView
 from tui.widgets.detail_zoo import ZooAsyncDetailView, ZooConversionDetailView
+from tui.widgets.footer import KeysFooter
 from tui.widgets.json_view import JsonView, json_lines
 
 DEFAULT_REFRESH = 5.0
@@ -178,7 +179,7 @@ class JobDetailScreen(Screen[None]):
             yield Static(Content("⟳ loading the job's detail…"), id="detail-loading")
         yield JsonView(id="detail-raw")
         yield Input(placeholder="search the raw JSON", id="detail-search")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail-raw").display = False

@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.clock import Clock
 from tui.config import Settings
@@ -50,6 +50,7 @@ from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
 from tui.store import JobStore
 from tui.widgets.filter_panel import FilterPanel
+from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import JobTable
 from tui.widgets.source_bar import SourceBar
 
@@ -179,7 +180,7 @@ class JobsScreen(Screen[None]):
         yield FilterPanel(id="filters")
         yield JobTable(self.index, clock=self.clock, id="jobs", empty_text="Loading…")
         yield Static("", id="status-line", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> JobTable:
