@@ -11,16 +11,21 @@ Design, for speed at 100,000 jobs:
   descending is the same list read backwards;
 - sort keys are computed once per job and column and cached until the job changes;
 - the search text of each job (id, name, status, account, error) is folded to lower
-  case once and cached, so a keystroke is one pass of `in` over 100,000 strings.
+  case once and cached; for the whole listing it is also joined into blocks of
+  `SEARCH_BLOCK` rows, so a keystroke first tests ~1,600 blocks and looks at single rows
+  only inside the blocks that match;
+- the last few visible row lists are kept, so going back (a backspace, failed-only off
+  and on, the previous view) costs nothing.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import insort
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_, not_
 from datetime import UTC, datetime
@@ -193,6 +198,16 @@ class PreparedIndex:
 FEW_NEW = 200
 """Up to this many new jobs are inserted into a sorted order one by one (no re-sort)."""
 
+SEARCH_BLOCK = 64
+"""Rows per joined search block: ~5 kB of text, one C-level test each."""
+
+RECENT_VIEWS = 8
+"""How many visible row lists (per sort and filter) are kept for going back."""
+
+_BLOCK_UNSAFE = re.compile(r"\\[AZz]|\(\?<[=!]|\(\?[=!]")
+"""Regex parts that can match a lone row but not the same row inside a joined block
+(string anchors and lookarounds, which see the neighbouring rows)."""
+
 _ATTRS: dict[str, Callable[[Job], object]] = {
     "account": attrgetter("account"),
     "state": attrgetter("state"),
@@ -232,7 +247,8 @@ class JobIndex:
         self._counts: Counter[tuple[str, JobState]] | None = None
         self._rows: list[int] | None = None
         self._narrowing: tuple[object, SearchQuery, list[int]] | None = None
-        self._aligned_hay: tuple[tuple[object, ...], list[str]] | None = None
+        self._aligned_hay: tuple[tuple[object, ...], _SearchTexts] | None = None
+        self._recent: OrderedDict[tuple[object, ...], list[int]] = OrderedDict()
         self.version = getattr(self, "version", 0) + 1
         """Bumped on every change of data, sort or filter."""
         self._data_version = getattr(self, "_data_version", 0) + 1
@@ -434,6 +450,7 @@ class JobIndex:
         self.version += 1
         if data:
             self._data_version += 1
+            self._recent.clear()
 
     # --- per-slot values -----------------------------------------------------------
 
@@ -548,27 +565,15 @@ class JobIndex:
 
     def _search(self, rows: list[int], search: SearchQuery) -> list[int]:
         hay = self._haystacks()
-        texts: Iterable[str]
-        aligned = self._aligned_hay
-        full = len(rows) == len(self)
-        if full and aligned is not None and aligned[0] == self._rows_key():
-            texts = aligned[1]
-        elif full:
-            # The whole listing: keep its search texts in row order for the next keystroke.
-            ordered = list(map(hay.__getitem__, rows))
-            self._aligned_hay = (self._rows_key(), ordered)
-            texts = ordered
-        else:
-            texts = map(hay.__getitem__, rows)
-        if search.pattern is not None:
-            hits: Iterator[object] = map(search.pattern.search, texts)
-            if search.negate:
-                return list(compress(rows, map(is_, hits, repeat(None))))
-            return list(compress(rows, hits))
-        found = map(contains, texts, repeat(search.needle))
-        if search.negate:
-            found = map(not_, found)
-        return list(compress(rows, found))
+        if len(rows) == len(self):
+            # The whole listing: its search texts, in row order and in blocks, are kept
+            # for the next keystroke.
+            aligned = self._aligned_hay
+            if aligned is None or aligned[0] != self._rows_key():
+                aligned = (self._rows_key(), _SearchTexts(list(map(hay.__getitem__, rows))))
+                self._aligned_hay = aligned
+            return aligned[1].search(rows, search)
+        return _search_rows(rows, map(hay.__getitem__, rows), search)
 
     def _rows_key(self) -> tuple[object, ...]:
         return (self._data_version, self._sort, self._descending)
@@ -628,12 +633,20 @@ class JobIndex:
 
     def _visible(self) -> list[int]:
         if self._rows is None:
-            order = self._order(self._sort)
-            rows = order[::-1] if self._descending else order
-            if not self._filter.is_empty:
-                rows = self._apply_filter(rows)
-            elif rows is order:
-                rows = list(order)
+            recent_key = (self._data_version, self._sort, self._descending, self._filter)
+            rows = self._recent.get(recent_key)
+            if rows is None:
+                order = self._order(self._sort)
+                rows = order[::-1] if self._descending else order
+                if not self._filter.is_empty:
+                    rows = self._apply_filter(rows)
+                elif rows is order:
+                    rows = list(order)
+                self._recent[recent_key] = rows
+                if len(self._recent) > RECENT_VIEWS:
+                    self._recent.popitem(last=False)
+            else:
+                self._recent.move_to_end(recent_key)
             self._rows = rows
         return self._rows
 
@@ -695,6 +708,70 @@ class _BulkChanges(IndexChanges):
 
     def __bool__(self) -> bool:
         return True
+
+
+def _search_rows(rows: list[int], texts: Iterable[str], search: SearchQuery) -> list[int]:
+    """The rows whose search text matches, one C-level pass over `texts` (aligned with rows)."""
+    if search.pattern is not None:
+        hits: Iterator[object] = map(search.pattern.search, texts)
+        if search.negate:
+            return list(compress(rows, map(is_, hits, repeat(None))))
+        return list(compress(rows, hits))
+    found = map(contains, texts, repeat(search.needle))
+    if search.negate:
+        found = map(not_, found)
+    return list(compress(rows, found))
+
+
+class _SearchTexts:
+    """The search texts of the whole listing, in row order and joined in blocks.
+
+    A row can match only if its block does, so one test per block of `SEARCH_BLOCK` rows
+    rules out most of the listing at C speed; single rows are tested only in the blocks
+    that match (for a negated search: blocks that do not match are kept whole).
+    """
+
+    __slots__ = ("blocks", "texts")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.blocks = [
+            "\n".join(texts[start : start + SEARCH_BLOCK])
+            for start in range(0, len(texts), SEARCH_BLOCK)
+        ]
+
+    def search(self, rows: list[int], search: SearchQuery) -> list[int]:
+        """The rows (aligned with the texts) that `search` keeps, in order."""
+        block_test = _block_test(search)
+        if block_test is None:
+            return _search_rows(rows, self.texts, search)
+        texts, size = self.texts, SEARCH_BLOCK
+        result: list[int] = []
+        for number, block_hit in enumerate(map(block_test, self.blocks)):
+            start = number * size
+            if block_hit:
+                end = start + size
+                result += _search_rows(rows[start:end], texts[start:end], search)
+            elif search.negate:
+                result += rows[start : start + size]
+        return result
+
+
+def _block_test(search: SearchQuery) -> Callable[[str], object] | None:
+    """A test that is true for every block holding a matching row, or None if unsafe."""
+    if search.pattern is None:
+        return partial(_contains_in, search.needle)
+    if _BLOCK_UNSAFE.search(search.pattern.pattern):
+        return None
+    try:
+        return re.compile(search.pattern.pattern, search.pattern.flags | re.MULTILINE).search
+    except re.error:
+        return None
+
+
+def _contains_in(needle: str, text: str) -> bool:
+    """`needle in text`, with the needle first (for `partial`)."""
+    return needle in text
 
 
 def _haystack(job: Job) -> str:

@@ -216,6 +216,8 @@ class JobTable(ScrollView, can_focus=True):
         self._account_width = 10
         self._styles: dict[tuple[str, bool, bool, bool], tuple[Style, Style]] = {}
         self._strips: dict[tuple[object, ...], Strip] = {}
+        self._base_style: Style | None = None
+        """`rich_style`, which walks the ancestors' CSS on every call: kept until styles change."""
 
     # --- data -----------------------------------------------------------------------
 
@@ -256,7 +258,7 @@ class JobTable(ScrollView, can_focus=True):
             self._now = now
             self._strips.clear()
         self._account_width = self._measure_account_width()
-        self.virtual_size = Size(self.size.width, count + 1)
+        self._set_virtual_height(count + 1)
         row = None
         if self._cursor_key is not None:
             row = self.index.position(self._cursor_key, hint=self.cursor_row)
@@ -270,6 +272,24 @@ class JobTable(ScrollView, can_focus=True):
             self.set_timer(FLASH_SECONDS + 0.05, self._end_flash)
         self._set_cursor(row, scroll=True)
         self.refresh()
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Set the scrollable height without a screen layout when the scrollbar stays.
+
+        `virtual_size` is a layout reactive: every change re-arranges the whole screen,
+        which a filter keystroke at 100,000 rows cannot afford. Only showing or hiding the
+        scrollbar changes the layout; otherwise the scrollbar is updated in place.
+        """
+        size = Size(self.size.width, height)
+        if size == self.virtual_size:
+            return
+        window = self.container_size.height
+        bar_before = self.virtual_size.height > window
+        if not window or bar_before != (height > window) or size.width != self.virtual_size.width:
+            self.virtual_size = size
+            return
+        self.set_reactive(JobTable.virtual_size, size)
+        self._scroll_update(size)  # what Textual runs after a layout: scrollbar and clamp
 
     def _measure_account_width(self) -> int:
         names = {account for account, _ in self._visible_keys()}
@@ -389,6 +409,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base_style = None
         self._styles.clear()
         self._strips.clear()
         self.refresh()
@@ -409,7 +430,9 @@ class JobTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """One line: the header at y=0, else the job at that scrolled row."""
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style
+        if base is None:
+            base = self._base_style = self.rich_style
         if y == 0:
             return self._render_header(width, base)
         row = int(self.scroll_y) + y - 1
