@@ -83,9 +83,28 @@ def resolve_image_protocol(
     protocol = choose_image_protocol(setting, environ, is_tty=is_tty, low_bandwidth=low_bandwidth)
     if not protocol.is_sharp:
         return protocol
-    from tui.widgets.pixel_image_view import prepare_terminal
+    try:
+        from tui.widgets.pixel_image_view import prepare_terminal
 
-    return prepare_terminal(protocol, confirm=setting is ImageProtocol.AUTO)
+        return prepare_terminal(protocol, confirm=setting is ImageProtocol.AUTO)
+    except _terminal_errors() as error:
+        print(f"jobtop: drawing images with half blocks ({error})", file=sys.stderr)
+        return ImageProtocol.HALFBLOCK
+
+
+def _terminal_errors() -> tuple[type[BaseException], ...]:
+    """What a terminal query can raise: a garbled answer, a closed or odd terminal."""
+    errors: tuple[type[BaseException], ...] = (ImportError, OSError, ValueError)
+    try:
+        from textual_image._terminal import TerminalError
+    except ImportError:
+        return errors
+    errors = (*errors, TerminalError)
+    try:
+        import termios
+    except ImportError:
+        return errors
+    return (*errors, termios.error)
 
 
 def _run(settings: Settings) -> int:

@@ -14,6 +14,8 @@ the same size caps as the half blocks, before textual-image sees them.
 from __future__ import annotations
 
 import math
+import sys
+from typing import TextIO
 
 from PIL import Image
 from textual.app import ComposeResult
@@ -43,6 +45,8 @@ def prepare_terminal(protocol: ImageProtocol, *, confirm: bool) -> ImageProtocol
     """
     if not confirm:
         return protocol
+    if not _is_terminal(sys.__stdin__) or not _is_terminal(sys.__stdout__):
+        return ImageProtocol.HALFBLOCK
     if protocol is ImageProtocol.KITTY:
         supported = tgp_renderable.query_terminal_support()
     elif protocol is ImageProtocol.SIXEL:
@@ -50,6 +54,10 @@ def prepare_terminal(protocol: ImageProtocol, *, confirm: bool) -> ImageProtocol
     else:
         supported = False
     return protocol if supported else ImageProtocol.HALFBLOCK
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    return stream is not None and not stream.closed and stream.isatty()
 
 
 def cell_pixels() -> tuple[int, int]:
