@@ -13,7 +13,6 @@ the same size caps as the half blocks, before textual-image sees them.
 
 from __future__ import annotations
 
-import math
 import sys
 from typing import TextIO
 
@@ -66,11 +65,20 @@ def cell_pixels() -> tuple[int, int]:
     return max(1, size.width), max(1, size.height)
 
 
-def cells_for(picture: tuple[int, int], cell: tuple[int, int]) -> Size:
-    """How many cells (columns, lines) a picture of `picture` pixels covers."""
-    width, height = picture
+def cells_for(
+    picture: tuple[int, int], cell: tuple[int, int], max_columns: int, max_rows: int
+) -> Size:
+    """The cells (columns, lines) a picture is drawn on: the largest that fit, aspect kept.
+
+    A small picture is scaled up by the terminal to cover as many cells as the half-block
+    drawing of it would, so switching protocol never shrinks the picture on screen.
+    """
+    width, height = max(1, picture[0]), max(1, picture[1])
     cell_width, cell_height = cell
-    return Size(max(1, math.ceil(width / cell_width)), max(1, math.ceil(height / cell_height)))
+    scale = min(max_columns * cell_width / width, max_rows * cell_height / height)
+    columns = min(max_columns, max(1, round(width * scale / cell_width)))
+    rows = min(max_rows, max(1, round(height * scale / cell_height)))
+    return Size(columns, rows)
 
 
 class PixelImageView(Widget):
@@ -144,13 +152,12 @@ class PixelImageView(Widget):
             self._library_image.image = None
 
     def set_picture(self, picture: Image.Image | None) -> None:
-        """Replace the picture (None shows nothing); it should fit `pixel_box`."""
+        """Replace the picture (None shows nothing); at most `pixel_box`, to save bytes."""
         self._picture = picture
         if picture is None:
             self._cells = Size(0, 0)
         else:
-            cells = cells_for(picture.size, cell_pixels())
-            self._cells = Size(min(cells.width, self.max_columns), min(cells.height, self.max_rows))
+            self._cells = cells_for(picture.size, cell_pixels(), self.max_columns, self.max_rows)
         if self.is_mounted:
             self._apply()
 
