@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from tui import __version__
 from tui.errors import (
@@ -22,6 +22,9 @@ from tui.errors import (
     RateLimitedError,
     UnavailableError,
 )
+
+if TYPE_CHECKING:
+    from tui.image_protocol import ImageProtocol
 
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1
@@ -54,8 +57,8 @@ CONFIG_HELP = """\
 configuration:
   The config file is the first of: --config PATH, $JOBTOP_CONFIG, then
   <user config dir>/jobtop/config.toml. Precedence for every setting:
-  command line > environment (JOBTOP_REFRESH, JOBTOP_BELL, JOBTOP_LOW_BANDWIDTH) >
-  config file > defaults. Tokens come from the variable named by each account's
+  command line > environment (JOBTOP_REFRESH, JOBTOP_BELL, JOBTOP_LOW_BANDWIDTH,
+  JOBTOP_IMAGE_PROTOCOL) > config file > defaults. Tokens come from the variable named by each account's
   token_env (a literal `token =` only in a file readable by its owner alone).
   With no config file at all, jobtop starts the demo and says so.
 """
@@ -81,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="run on the built-in simulator (no account needed)")
     parser.add_argument("--bell", action="store_true", default=None, help="ring the terminal bell on failures and finishes")
     parser.add_argument("--low-bandwidth", action="store_true", default=None, help="fewer frames, no animations, slower age updates (for slow SSH)")
+    parser.add_argument(
+        "--image-protocol", choices=("auto", "kitty", "sixel", "halfblock"), default=None,
+        help="how snapshot images are drawn (default auto: Kitty or Sixel where the terminal "
+        "is known to support them, half blocks elsewhere)",
+    )
     parser.add_argument("--demo-jobs", type=int, default=300, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--demo-seed", type=int, default=7, metavar="S", help=argparse.SUPPRESS)
     parser.add_argument("--demo-fault", action="append", default=[], metavar="SPEC", help=argparse.SUPPRESS)
@@ -168,6 +176,12 @@ def exit_code_for(error: ProviderError) -> int:
     return EXIT_UNAVAILABLE
 
 
+def _image_protocol(value: str | None) -> ImageProtocol | None:
+    from tui.image_protocol import parse_image_protocol
+
+    return None if value is None else parse_image_protocol(value)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from tui.config import Overrides, load_settings
 
@@ -175,6 +189,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         refresh=getattr(args, "interval", None),
         bell=getattr(args, "bell", None),
         low_bandwidth=getattr(args, "low_bandwidth", None),
+        image_protocol=_image_protocol(getattr(args, "image_protocol", None)),
     )
     if args.command is None:
         from tui.dashboard import run_dashboard

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tui.errors import ConfigError
+from tui.image_protocol import ImageProtocol, parse_image_protocol
 from tui.models import ProviderName
 from tui.secret import Secret
 
@@ -43,7 +44,8 @@ _ACCOUNT_KEYS = {
     "track",
     "refresh",
 }
-_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "account"}
+_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "image_protocol", "account"}
+_IMAGE_PROTOCOLS = ", ".join(protocol.value for protocol in ImageProtocol)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ class Settings:
     """Ring the terminal bell when a job fails or finishes."""
     low_bandwidth: bool = False
     """Lower frame rate, no animations, slower age updates."""
+    image_protocol: ImageProtocol = ImageProtocol.AUTO
+    """How snapshot images are drawn; `tui.dashboard` resolves AUTO before the app starts."""
     config_path: Path | None = None
     """The file the settings came from, if any."""
     demo: bool = False
@@ -104,6 +108,7 @@ class Overrides:
     refresh: float | None = None
     bell: bool | None = None
     low_bandwidth: bool | None = None
+    image_protocol: ImageProtocol | None = None
 
 
 def find_config_file(cli_path: str | None, environ: Mapping[str, str]) -> tuple[Path, bool]:
@@ -124,7 +129,7 @@ def find_config_file(cli_path: str | None, environ: Mapping[str, str]) -> tuple[
 
 
 def env_overrides(environ: Mapping[str, str]) -> Overrides:
-    """`JOBTOP_REFRESH`, `JOBTOP_BELL` and `JOBTOP_LOW_BANDWIDTH` from the environment."""
+    """`JOBTOP_REFRESH`, `JOBTOP_BELL`, `JOBTOP_LOW_BANDWIDTH` and `JOBTOP_IMAGE_PROTOCOL`."""
     refresh = None
     raw_refresh = environ.get("JOBTOP_REFRESH")
     if raw_refresh:
@@ -136,7 +141,25 @@ def env_overrides(environ: Mapping[str, str]) -> Overrides:
         refresh=refresh,
         bell=_env_flag(environ, "JOBTOP_BELL"),
         low_bandwidth=_env_flag(environ, "JOBTOP_LOW_BANDWIDTH"),
+        image_protocol=env_image_protocol(environ),
     )
+
+
+def env_image_protocol(environ: Mapping[str, str]) -> ImageProtocol | None:
+    """`JOBTOP_IMAGE_PROTOCOL`, or None when unset.
+
+    Raises:
+        ConfigError: The value names no protocol.
+    """
+    raw = environ.get("JOBTOP_IMAGE_PROTOCOL")
+    if not raw:
+        return None
+    try:
+        return parse_image_protocol(raw)
+    except ValueError:
+        raise ConfigError(
+            f"JOBTOP_IMAGE_PROTOCOL must be one of {_IMAGE_PROTOCOLS}, not {raw!r}"
+        ) from None
 
 
 def _env_flag(environ: Mapping[str, str], name: str) -> bool | None:
@@ -180,6 +203,8 @@ def apply_overrides(settings: Settings, *layers: Overrides) -> Settings:
             settings = replace(settings, bell=layer.bell)
         if layer.low_bandwidth is not None:
             settings = replace(settings, low_bandwidth=layer.low_bandwidth)
+        if layer.image_protocol is not None:
+            settings = replace(settings, image_protocol=layer.image_protocol)
     return settings
 
 
@@ -230,6 +255,13 @@ def parse_config(
     for key, value in (("bell", bell), ("low_bandwidth", low_bandwidth)):
         if not isinstance(value, bool):
             raise fail(key, "must be true or false")
+    raw_protocol = data.get("image_protocol", ImageProtocol.AUTO.value)
+    try:
+        if not isinstance(raw_protocol, str):
+            raise ValueError(raw_protocol)
+        image_protocol = parse_image_protocol(raw_protocol)
+    except ValueError:
+        raise fail("image_protocol", f"must be one of {_IMAGE_PROTOCOLS}") from None
     raw_accounts = data.get("account", [])
     if not isinstance(raw_accounts, list):
         raise fail("account", "must be an array of tables ([[account]])")
@@ -246,6 +278,7 @@ def parse_config(
         refresh=float(refresh),
         bell=bell,
         low_bandwidth=low_bandwidth,
+        image_protocol=image_protocol,
         config_path=path,
     )
 

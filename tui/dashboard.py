@@ -7,11 +7,14 @@ when the dashboard is actually opened.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from tui.config import Overrides, Settings, apply_overrides, demo_settings
+from tui.config import Overrides, Settings, apply_overrides, demo_settings, env_image_protocol
+from tui.image_protocol import ImageProtocol, choose_image_protocol
 
 if TYPE_CHECKING:
     from tui.sim.server import SimServer
@@ -54,10 +57,54 @@ def run_dashboard(
                 demo_simulator(jobs=demo_jobs, seed=demo_seed, faults=demo_faults)
             )
             tracked = {name: tuple(ids) for name, ids in server.tracked_ids().items()}
-            settings = apply_overrides(
-                demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked), overrides
+            demo = demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked)
+            demo = replace(
+                demo, image_protocol=env_image_protocol(os.environ) or demo.image_protocol
             )
-        return _run(settings)
+            settings = apply_overrides(demo, overrides)
+        protocol = resolve_image_protocol(
+            settings.image_protocol,
+            os.environ,
+            is_tty=sys.stdin.isatty() and sys.stdout.isatty(),
+            low_bandwidth=low_bandwidth,
+        )
+        return _run(replace(settings, image_protocol=protocol))
+
+
+def resolve_image_protocol(
+    setting: ImageProtocol, environ: Mapping[str, str], *, is_tty: bool, low_bandwidth: bool
+) -> ImageProtocol:
+    """The protocol the app draws snapshot images with; called before Textual starts.
+
+    A sharp choice loads textual-image now, while its terminal queries (cell size, and
+    for `auto` whether the terminal really answers to the protocol) can still be read:
+    once the app runs, Textual owns standard input. Half blocks load nothing.
+    """
+    protocol = choose_image_protocol(setting, environ, is_tty=is_tty, low_bandwidth=low_bandwidth)
+    if not protocol.is_sharp:
+        return protocol
+    try:
+        from tui.widgets.pixel_image_view import prepare_terminal
+
+        return prepare_terminal(protocol, confirm=setting is ImageProtocol.AUTO)
+    except _terminal_errors() as error:
+        print(f"jobtop: drawing images with half blocks ({error})", file=sys.stderr)
+        return ImageProtocol.HALFBLOCK
+
+
+def _terminal_errors() -> tuple[type[BaseException], ...]:
+    """What a terminal query can raise: a garbled answer, a closed or odd terminal."""
+    errors: tuple[type[BaseException], ...] = (ImportError, OSError, ValueError)
+    try:
+        from textual_image._terminal import TerminalError
+    except ImportError:
+        return errors
+    errors = (*errors, TerminalError)
+    try:
+        import termios
+    except ImportError:
+        return errors
+    return (*errors, termios.error)
 
 
 def _run(settings: Settings) -> int:

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from tui.clock import FrozenClock
 from tui.details import JobDetail
 from tui.errors import NotFoundError, ProviderError
+from tui.image_protocol import ImageProtocol
 from tui.models import Job, ProviderName
 from tui.paths import STYLES_DIR
 from tui.providers import hdrjpg, lettrlabs, metafold, zoo
@@ -86,8 +87,10 @@ class DetailApp(App[None]):
         provider: Any,
         clock: FrozenClock | None = None,
         refresh_interval: float = 5.0,
+        image_protocol: ImageProtocol = ImageProtocol.HALFBLOCK,
     ) -> None:
         super().__init__()
+        self.image_protocol = image_protocol
         self.job = job
         self.provider = provider
         self.clock = clock or FrozenClock(NOW)
@@ -99,7 +102,8 @@ class DetailApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(
             JobDetailScreen(
-                self.job, self.provider, self.clock, refresh_interval=self.refresh_interval
+                self.job, self.provider, self.clock, refresh_interval=self.refresh_interval,
+                image_protocol=self.image_protocol,
             )
         )
 

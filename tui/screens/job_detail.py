@@ -36,6 +36,7 @@ from tui.details import (
 )
 from tui.errors import NotFoundError, ProviderError, RateLimitedError
 from tui.formatting import fmt_duration, fmt_timestamp
+from tui.image_protocol import ImageProtocol
 from tui.models import Job, JobDetail, ProviderName
 from tui.providers.base import JobProvider
 from tui.sanitize import one_line
@@ -134,8 +135,11 @@ class JobDetailScreen(Screen[None]):
         clock: Clock = utc_now,
         *,
         refresh_interval: float = DEFAULT_REFRESH,
+        image_protocol: ImageProtocol = ImageProtocol.HALFBLOCK,
     ) -> None:
         super().__init__()
+        self.image_protocol = image_protocol
+        """How pictures are drawn (resolved before the app starts; never AUTO there)."""
         self.job = job
         """The job as the list knew it; replaced by each fetched detail's job."""
         self.provider = provider
@@ -250,7 +254,12 @@ class JobDetailScreen(Screen[None]):
         if not isinstance(self._view, view_type):
             body = self.query_one("#detail-body", VerticalScroll)
             await body.remove_children()
-            self._view = view_type(self.clock, id="detail-view")  # type: ignore[call-arg]
+            if view_type is ZooConversionDetailView:
+                self._view = ZooConversionDetailView(
+                    self.clock, image_protocol=self.image_protocol, id="detail-view"
+                )
+            else:
+                self._view = view_type(self.clock, id="detail-view")  # type: ignore[call-arg]
             await body.mount(self._view)
         if self._leaving:
             return
@@ -315,7 +324,8 @@ class JobDetailScreen(Screen[None]):
     def _open_upstream(self, message: MetafoldDetailView.UpstreamSelected) -> None:
         self.app.push_screen(
             JobDetailScreen(
-                message.job, self.provider, self.clock, refresh_interval=self._refresh_interval
+                message.job, self.provider, self.clock, refresh_interval=self._refresh_interval,
+                image_protocol=self.image_protocol,
             )
         )
 

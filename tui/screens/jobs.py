@@ -533,7 +533,10 @@ class JobsScreen(Screen[None]):
         provider = next((p for p in self.providers if p.account == message.account), None)
         if job is None or provider is None:
             return
-        detail = JobDetailScreen(job, provider, self.clock, refresh_interval=self.interval)
+        detail = JobDetailScreen(
+            job, provider, self.clock, refresh_interval=self.interval,
+            image_protocol=self.settings.image_protocol,
+        )
         self.app.push_screen(detail)
 
     @on(JobTable.HeaderClicked)

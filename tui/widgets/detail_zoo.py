@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from PIL import Image
 from rich.syntax import Syntax
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from textual.widgets.option_list import Option
 from tui.clock import Clock
 from tui.details import SnapshotImage, ZooAsyncDetail, ZooConversionDetail
 from tui.formatting import fmt_size
+from tui.image_protocol import ImageProtocol
 from tui.models import JobDetail
 from tui.sanitize import one_line
 from tui.widgets.detail_common import (
@@ -28,10 +30,23 @@ from tui.widgets.detail_common import (
     state_cell,
     time_rows,
 )
-from tui.widgets.image_view import ImageDecodeError, ImageView, PixelGrid, decode_png
+from tui.widgets.image_view import (
+    ImageDecodeError,
+    ImageView,
+    PixelGrid,
+    decode_picture,
+    decode_png,
+)
 from tui.widgets.option_list import SafeOptionList
 from tui.widgets.phase_stepper import PhaseStepper
 
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+PICTURE_COLUMNS = 48
+"""Widest snapshot picture, in cells."""
+PICTURE_ROWS = 14
+"""Tallest snapshot picture, in cells."""
 KCL_LEXER = "javascript"
 """Pygments has no KCL lexer; KCL's syntax (`fn`, `let`, calls, `|>`) reads well as JavaScript."""
 SYNTAX_THEME = "ansi_dark"
@@ -86,13 +101,25 @@ class ImageRef:
 
 
 class ZooConversionDetailView(Vertical):
-    """Everything about one Zoo dataset conversion."""
+    """Everything about one Zoo dataset conversion.
 
-    def __init__(self, clock: Clock, *, id: str | None = None) -> None:
+    Snapshot images are drawn with half blocks, or with Kitty's graphics protocol or
+    Sixel when `image_protocol` says so (chosen once, before the app starts).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        image_protocol: ImageProtocol = ImageProtocol.HALFBLOCK,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes="detail-view")
         self._clock = clock
+        self.image_protocol = image_protocol
+        """How snapshot images are drawn (AUTO counts as half blocks)."""
         self._images: dict[str, ImageRef] = {}
-        self._pictures: dict[tuple[str, int, int], PixelGrid | str] = {}
+        self._pictures: dict[tuple[str, int, int], PixelGrid | PILImage | str] = {}
         self._kcl: dict[str, str | None] = {}
         self._shown_image: str | None = None
 
@@ -112,7 +139,17 @@ class ZooConversionDetailView(Vertical):
         with Horizontal(id="zoo-images-row"):
             yield SafeOptionList(id="zoo-images")
             with Vertical(id="zoo-picture"):
-                yield ImageView(id="zoo-image")
+                if self.image_protocol.is_sharp:
+                    from tui.widgets.pixel_image_view import PixelImageView
+
+                    yield PixelImageView(
+                        self.image_protocol,
+                        max_columns=PICTURE_COLUMNS,
+                        max_rows=PICTURE_ROWS,
+                        id="zoo-image",
+                    )
+                else:
+                    yield ImageView(id="zoo-image")
                 yield Static(id="zoo-image-caption")
         yield Label("KCL outputs", classes="section-title")
         with TabbedContent(id="zoo-kcl"):
@@ -244,12 +281,11 @@ class ZooConversionDetailView(Vertical):
         self._draw(event.option.id)
 
     def _draw(self, key: str | None) -> None:
-        picture = self.query_one("#zoo-image", ImageView)
         caption = self.query_one("#zoo-image-caption", Static)
         self._shown_image = key
         ref = self._images.get(key) if key is not None else None
         if ref is None:
-            picture.set_pixels([])
+            self._show_picture(None)
             caption.update(Content("no snapshot images yet"))
             return
         cache_key = (key or "", ref.image.size, hash(ref.image.data))
@@ -259,23 +295,39 @@ class ZooConversionDetailView(Vertical):
             f"{fmt_size(ref.image.size)}"
         )
         if pixels is None:
-            picture.set_pixels([])
+            self._show_picture(None)
             caption.update(Content(f"{label} · decoding…"))
             self._decode(key or "", cache_key, ref.image.data)
             return
         if isinstance(pixels, str):
-            picture.set_pixels([])
+            self._show_picture(None)
             caption.update(Content(f"{label} · cannot draw: {pixels}"))
         else:
-            picture.set_pixels(pixels)
+            self._show_picture(pixels)
             caption.update(Content(label))
+
+    def _show_picture(self, picture: PixelGrid | PILImage | None) -> None:
+        if self.image_protocol.is_sharp:
+            from tui.widgets.pixel_image_view import PixelImageView
+
+            sharp = picture if isinstance(picture, Image.Image) else None
+            self.query_one("#zoo-image", PixelImageView).set_picture(sharp)
+        else:
+            grid = [] if picture is None or isinstance(picture, Image.Image) else picture
+            self.query_one("#zoo-image", ImageView).set_pixels(grid)
 
     @work(exclusive=True, group="snapshot-image", exit_on_error=False)
     async def _decode(self, key: str, cache_key: tuple[str, int, int], data: bytes) -> None:
         """Decode off the UI loop (a large PNG takes 100+ ms), then draw if still wanted."""
-        pixels: PixelGrid | str
+        pixels: PixelGrid | PILImage | str
         try:
-            pixels = await asyncio.to_thread(decode_png, data, 48, 14)
+            if self.image_protocol.is_sharp:
+                from tui.widgets.pixel_image_view import PixelImageView
+
+                box = self.query_one("#zoo-image", PixelImageView).pixel_box
+                pixels = await asyncio.to_thread(decode_picture, data, *box)
+            else:
+                pixels = await asyncio.to_thread(decode_png, data, PICTURE_COLUMNS, PICTURE_ROWS)
         except ImageDecodeError as error:
             pixels = str(error)
         self._pictures[cache_key] = pixels

@@ -59,6 +59,51 @@ def decode_png(
     Raises:
         ImageDecodeError: The bytes cannot be decoded, or the image is too large.
     """
+    flat = _open_flat(data, background)
+    target = _fit(flat.size, max(1, max_columns), max(1, max_rows) * 2)
+    small = flat.convert("RGB").resize(target, Image.Resampling.BOX)
+    raw = small.tobytes()
+    columns, rows = target
+    pixels: list[list[Pixel]] = []
+    for y in range(rows):
+        start = y * columns * 3
+        pixels.append(
+            [(raw[i], raw[i + 1], raw[i + 2]) for i in range(start, start + columns * 3, 3)]
+        )
+    return pixels
+
+
+def decode_picture(
+    data: bytes,
+    max_width: int,
+    max_height: int,
+    background: Pixel = (0, 0, 0),
+) -> Image.Image:
+    """Decode an image for a pixel protocol (Kitty, Sixel): the same checks as `decode_png`.
+
+    Args:
+        data: The encoded image.
+        max_width: Width limit in pixels.
+        max_height: Height limit in pixels.
+        background: Colour that transparent pixels are blended onto.
+
+    Returns:
+        An RGB image scaled down (never up) to fit the box, aspect kept.
+
+    Raises:
+        ImageDecodeError: The bytes cannot be decoded, or the image is too large.
+    """
+    flat = _open_flat(data, background)
+    target = _fit(flat.size, max(1, max_width), max(1, max_height))
+    return flat.convert("RGB").resize(target, Image.Resampling.LANCZOS)
+
+
+def _open_flat(data: bytes, background: Pixel) -> Image.Image:
+    """Decode untrusted bytes within the size caps, blended onto `background` (RGBA).
+
+    Raises:
+        ImageDecodeError: The bytes cannot be decoded, or the image is too large.
+    """
     if len(data) > MAX_SOURCE_BYTES:
         raise ImageDecodeError(f"image of {len(data)} bytes is too large to draw")
     try:
@@ -78,17 +123,7 @@ def decode_png(
         raise ImageDecodeError("the image could not be decoded") from error
     flat = Image.new("RGBA", rgba.size, (*background, 255))
     flat.alpha_composite(rgba)
-    target = _fit((width, height), max(1, max_columns), max(1, max_rows) * 2)
-    small = flat.convert("RGB").resize(target, Image.Resampling.BOX)
-    raw = small.tobytes()
-    columns, rows = target
-    pixels: list[list[Pixel]] = []
-    for y in range(rows):
-        start = y * columns * 3
-        pixels.append(
-            [(raw[i], raw[i + 1], raw[i + 2]) for i in range(start, start + columns * 3, 3)]
-        )
-    return pixels
+    return flat
 
 
 def _fit(size: tuple[int, int], max_width: int, max_height: int) -> tuple[int, int]:
