@@ -40,6 +40,21 @@ def test_snapshots_and_transitions(tmp_path: Path) -> None:
     assert reopened.load_jobs(["other"]) == []
 
 
+def test_transitions_of_a_large_save_span_every_lookup_chunk(tmp_path: Path) -> None:
+    """States are looked up for the saved ids only, in chunks; none is missed or repeated."""
+    store = JobStore(tmp_path / "s.db", clock=FrozenClock(T0))
+    ids = [str(n) for n in range(1_234)]
+    assert len(store.save_jobs("a", [job(i, JobState.RUNNING) for i in ids])) == 1_234
+    store.save_jobs("b", [job(i, JobState.QUEUED, account="b") for i in ids[:10]])
+    again = [job(i, JobState.FAILED if i in {"0", "499", "500", "1233"} else JobState.RUNNING) for i in ids]
+    changed = store.save_jobs("a", [*again, job("new", JobState.QUEUED)])
+    assert sorted((t.job_id, t.old_state) for t in changed) == [
+        ("0", JobState.RUNNING), ("1233", JobState.RUNNING), ("499", JobState.RUNNING),
+        ("500", JobState.RUNNING), ("new", None),
+    ]
+    store.close()
+
+
 def test_tracked_ids_persist(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "s.db")
     assert store.add_tracked("hdr", ["u1", "u2", "u1"]) == ["u1", "u2"]
