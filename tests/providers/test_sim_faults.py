@@ -122,7 +122,8 @@ async def test_body_faults_that_still_parse(sim: SimServer, make: Any, provider:
     assert is_clean(detail.job.name)
     sim.clear_faults()
     sim.set_fault(provider.value, "latency", seconds=0.3)
-    source = make(provider)
+    # a list and its tracked ids take several 0.3 s round trips: room for a loaded machine
+    source = make(provider, policy=dataclasses.replace(TEST_POLICY, deadline=10.0))
     started = time.monotonic()
     assert (await source.list_jobs(ListQuery(tracked_ids=tracked(sim, provider)))).jobs
     assert time.monotonic() - started >= 0.3

@@ -492,13 +492,21 @@ class JobTable(ScrollView, can_focus=True):
         if strip is not None:
             return strip
         style, state_style = self._row_styles(job.state, stale, flash, cursor)
+        # Cells of one style are joined into one segment (two or three per row, not
+        # sixteen): every segment costs again in Textual's line pipeline on each paint.
         segments: list[Segment] = []
+        run: list[str] = []
+        run_style = style
         for position, (spec, col_width) in enumerate(self._columns()):
-            if position:
-                segments.append(Segment(" ", style))
-            text = self._cell_text(job, spec.column, col_width)
             cell_style = state_style if spec.column == Column.STATE else style
-            segments.append(Segment(_fit(text, col_width, spec.align_right), cell_style))
+            if cell_style is not run_style:
+                if run:
+                    segments.append(Segment("".join(run), run_style))
+                run, run_style = [], cell_style
+            if position:
+                run.append(" ")
+            run.append(_fit(self._cell_text(job, spec.column, col_width), col_width, spec.align_right))
+        segments.append(Segment("".join(run), run_style))
         used = sum(segment.cell_length for segment in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), style))
