@@ -10,10 +10,12 @@ stops when the job ends. `y` shows the raw JSON of the last response, `/` search
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -56,6 +58,10 @@ MAX_BACKOFF = 60.0
 """Longest wait between retries after errors."""
 RELATIVE_TIME_REFRESH = 30.0
 """Seconds between re-renders of relative times when nothing else changes."""
+TIMER_TICK = 1.0
+"""How often the screen's timer checks whether relative times are due. A timer's pending
+sleep outlives the closed screen until it was due and holds the screen's context (so the
+screen itself): a short tick lets a closed screen go within a second, not 30."""
 
 
 VIEWS: dict[type[JobDetail], type[Widget]] = {
@@ -70,6 +76,8 @@ VIEWS: dict[type[JobDetail], type[Widget]] = {
 Every view takes `(clock, *, id=...)` and offers `update_detail(detail)`.
 """
 
+
+T = TypeVar("T")
 
 SLEEP_SLICE = 0.5
 """Longest single sleep of the poll loop (see `sleep_in_slices`)."""
@@ -87,6 +95,17 @@ async def sleep_in_slices(seconds: float) -> None:
     end = loop.time() + max(0.0, seconds)
     while (left := end - loop.time()) > 0:
         await asyncio.sleep(min(SLEEP_SLICE, left))
+
+async def in_empty_context(call: Coroutine[Any, Any, T]) -> T:
+    """Await `call` in a task of its own, with an empty `contextvars` context.
+
+    The HTTP client's timeouts are timers; once cancelled they stay in the event loop's
+    heap until they were due (the poll deadline is 30 s) along with the context they
+    were made in. Made in the worker's context, they would keep the worker and this
+    screen alive that long after it closed. Cancelling the worker still cancels `call`.
+    """
+    return await asyncio.create_task(call, context=contextvars.Context())
+
 
 class JobDetailScreen(Screen[None]):
     """One job in full, kept fresh while it is active."""
@@ -188,7 +207,8 @@ class JobDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#detail-raw").display = False
         self.query_one("#detail-search").display = False
-        self.set_interval(RELATIVE_TIME_REFRESH, self._rerender_times)
+        self._times_due = time.monotonic() + RELATIVE_TIME_REFRESH
+        self.set_interval(TIMER_TICK, self._rerender_times_when_due)
         self._start_polling()
 
     # --- fetching -------------------------------------------------------------------
@@ -208,7 +228,8 @@ class JobDetailScreen(Screen[None]):
             self._last_fetch = time.monotonic()
             self.fetches += 1
             try:
-                detail = await self.provider.get_job(self.job.id, self.job.parent_id)
+                fetch = self.provider.get_job(self.job.id, self.job.parent_id)
+                detail = await in_empty_context(fetch)
             except NotFoundError as error:
                 self.post_message(self.DetailFailed(error.sentence, None))
                 return
@@ -306,8 +327,10 @@ class JobDetailScreen(Screen[None]):
             return  # closing (Escape as a fetch landed): the view's widgets are gone
         view.update_detail(self.detail)  # type: ignore[attr-defined]
 
-    def _rerender_times(self) -> None:
-        self._update_view()
+    def _rerender_times_when_due(self) -> None:
+        if time.monotonic() >= self._times_due:
+            self._times_due = time.monotonic() + RELATIVE_TIME_REFRESH
+            self._update_view()
 
     @staticmethod
     def _title(job: Job) -> Content:
