@@ -25,11 +25,11 @@ from bisect import insort
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
 from functools import partial
 from itertools import compress, repeat
 from operator import attrgetter, contains, is_, not_
-from datetime import UTC, datetime
-from enum import StrEnum
 
 from tui.formatting import STATE_ORDER
 from tui.models import Job, JobState
@@ -363,8 +363,8 @@ class JobIndex:
     ) -> PendingUpdate:
         """What applying `jobs` would change, computed without changing anything.
 
-        Safe to run in a thread (`asyncio.to_thread`) while the UI reads the index: it
-        only reads, and `apply` checks each job again.
+        Only reads, and `apply` checks each job again, so the index may change between
+        this and `apply` (the dashboard runs it in slices with `changed_jobs`).
 
         Args:
             jobs: A source's fetched jobs.
@@ -372,24 +372,45 @@ class JobIndex:
                 jobs are to be removed.
             keep_ids: Ids not fetched on purpose (finished tracked jobs): never removed.
         """
-        slots = self._slots
+        changed, known = self.changed_jobs(jobs)
+        removed = self.missing(account, jobs, keep_ids, known) if account is not None else []
+        return PendingUpdate(upserts=changed, removals=removed, seen=len(jobs))
+
+    def changed_jobs(self, jobs: Iterable[Job]) -> tuple[list[Job], int]:
+        """The jobs that are new or differ from the index, and how many were known."""
+        get = self._slots.get
         store = self._jobs
-        get = slots.get
         changed: list[Job] = []
+        known = 0
         for job in jobs:
             slot = get((job.account, job.id))
-            if slot is None or store[slot] != job:
+            if slot is None:
                 changed.append(job)
-        removed: list[JobKey] = []
-        if account is not None:
-            present = {job.id for job in jobs}
-            present.update(keep_ids)
-            removed = [
-                (account, job_id)
-                for job_id in self._account_ids(account)
-                if job_id not in present
-            ]
-        return PendingUpdate(upserts=changed, removals=removed, seen=len(jobs))
+                continue
+            known += 1
+            if store[slot] != job:
+                changed.append(job)
+        return changed, known
+
+    def missing(
+        self,
+        account: str,
+        jobs: Sequence[Job],
+        keep_ids: Iterable[str] = (),
+        known: int | None = None,
+    ) -> list[JobKey]:
+        """Keys of `account`'s jobs absent from its complete listing `jobs` (and `keep_ids`).
+
+        Args:
+            known: How many of `jobs` the index holds (from `changed_jobs`): when that is
+                all of the account's jobs, nothing is missing and no scan is needed.
+        """
+        present = {job.id for job in jobs}
+        every_known_listed = known is not None and known >= self.counts(account).total()
+        if every_known_listed and len(present) == len(jobs):
+            return []
+        present.update(keep_ids)
+        return [(account, job_id) for job_id in self._account_ids(account) if job_id not in present]
 
     def apply(self, update: PendingUpdate) -> IndexChanges:
         """Apply a `diff` result; costs time in proportion to the changes only."""

@@ -137,6 +137,17 @@ def test_diff_then_apply_removes_missing_but_keeps_skipped() -> None:
     assert not index.diff(listing).upserts  # partial listing: nothing removed, nothing new
 
 
+def test_missing_jobs_found_even_when_a_listing_repeats_one() -> None:
+    """The shortcut "every known job was listed" must not be fooled by a repeated job."""
+    index = index_with(("a", 5), ("b", 2))
+    jobs = sample_jobs("a", 5)
+    repeated = [*jobs[:4], jobs[0]]  # jobs[4] is gone; jobs[0] came twice
+    assert index.diff(repeated, account="a").removals == [jobs[4].key]
+    assert index.diff(jobs, account="a").removals == []
+    new_and_old = [*jobs[:4], make_job("a", 99)]  # as many jobs as before, one of them new
+    assert index.diff(new_and_old, account="a").removals == [jobs[4].key]
+
+
 def test_counts_follow_changes_and_removals() -> None:
     index = index_with(("a", 6))
     before = index.counts("a")
