@@ -36,13 +36,13 @@ async def test_closed_detail_screens_are_freed_within_seconds() -> None:
                     await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
                     detail = app.screen
                     assert isinstance(detail, JobDetailScreen)
-                    await wait_for(pilot, lambda: detail.fetches > 0, tries=500)
+                    await wait_for(pilot, lambda shown=detail: shown.fetches > 0, tries=500)
                     opened += 1
                     await pilot.pause(0.2)
                     await pilot.press("escape")
                     await wait_for(pilot, lambda: app.screen is screen)
                     await pilot.press("down")
-                del detail
+                detail = None
                 await pilot.pause(2.5)
                 assert opened == 8
                 assert _live_detail_screens() == 0
