@@ -91,6 +91,8 @@ class SoakReport:
     refreshes: int
     top_growth: list[str] = field(default_factory=list)
     """The allocation sites that grew most after warm-up (tracemalloc), for finding a leak."""
+    warmup: int = 1
+    """Leading samples the judge ignored (caches filling, first loads)."""
 
     @property
     def ok(self) -> bool:
@@ -113,9 +115,11 @@ class SoakReport:
         """Start/end figures in a few lines."""
         if not self.samples:
             return "no samples"
-        first, warm, last = self.samples[0], self.samples[min(len(self.samples) - 1, 1)], self.samples[-1]
+        first, last = self.samples[0], self.samples[-1]
+        warm = self.samples[min(len(self.samples) - 1, self.warmup)]
         return (
-            f"RSS {first.rss_mb:.1f} MB at start, {warm.rss_mb:.1f} MB warm, {last.rss_mb:.1f} MB at end"
+            f"RSS {first.rss_mb:.1f} MB at start, {warm.rss_mb:.1f} MB warm (t={warm.t:.0f} s),"
+            f" {last.rss_mb:.1f} MB at end"
             f" ({last.rss_mb - warm.rss_mb:+.1f} MB after warm-up); traced {warm.traced_mb:.2f} ->"
             f" {last.traced_mb:.2f} MB ({last.traced_mb - warm.traced_mb:+.2f} MB); workers"
             f" {last.values.get('workers')}; {self.refreshes} refreshes, {self.faults_set} faults,"
@@ -380,7 +384,7 @@ async def soak(
     problems = judge(samples, warmup=warm)
     if refreshes < seconds / refresh / 2:
         problems.append(f"only {refreshes} refreshes in {seconds:.0f} s: refresh loops stalled")
-    return SoakReport(samples, problems, faults_set, details_opened, refreshes, top_growth)
+    return SoakReport(samples, problems, faults_set, details_opened, refreshes, top_growth, warm)
 
 
 def main(argv: list[str] | None = None) -> int:
