@@ -201,7 +201,7 @@ FEW_NEW = 200
 SEARCH_BLOCK = 64
 """Rows per joined search block: ~5 kB of text, one C-level test each."""
 
-RECENT_VIEWS = 8
+RECENT_VIEWS = 16
 """How many visible row lists (per sort and filter) are kept for going back."""
 
 _BLOCK_UNSAFE = re.compile(r"\\[AZz]|\(\?<[=!]|\(\?[=!]")
@@ -246,7 +246,7 @@ class JobIndex:
         self._orders_with_dead: set[Column] = set()
         self._counts: Counter[tuple[str, JobState]] | None = None
         self._rows: list[int] | None = None
-        self._narrowing: tuple[object, SearchQuery, list[int]] | None = None
+        self._narrowing: tuple[object, SearchQuery, list[int], list[int] | None] | None = None
         self._aligned_hay: tuple[tuple[object, ...], _SearchTexts] | None = None
         self._recent: OrderedDict[tuple[object, ...], list[int]] = OrderedDict()
         self.version = getattr(self, "version", 0) + 1
@@ -570,6 +570,7 @@ class JobIndex:
             return rows
         base_key = (self._data_version, self._sort, self._descending, replace(job_filter, search=None))
         previous = self._narrowing
+        positions: list[int] | None = None
         if (
             previous is not None
             and previous[0] == base_key
@@ -579,22 +580,67 @@ class JobIndex:
             and previous[1].pattern is None
             and previous[1].needle in search.needle
         ):
-            rows = previous[2]
-        result = self._search(rows, search)
-        self._narrowing = (base_key, search, result)
+            # Typing on: only the rows that matched so far can match now.
+            rows, positions = previous[2], previous[3]
+        result, positions = self._search(rows, search, positions)
+        self._narrowing = (base_key, search, result, positions)
         return result
 
-    def _search(self, rows: list[int], search: SearchQuery) -> list[int]:
-        hay = self._haystacks()
-        if len(rows) == len(self):
+    def _search(
+        self, rows: list[int], search: SearchQuery, positions: list[int] | None
+    ) -> tuple[list[int], list[int] | None]:
+        """The rows that match, and their places in the whole listing (when searched there).
+
+        Args:
+            rows: The rows to search, in order.
+            positions: Where `rows` sit in the whole listing's search texts, when they were
+                narrowed from a search of it (so its texts, side by side in memory, serve).
+        """
+        if positions is None and len(rows) != len(self):
+            hay = self._haystacks()
+            return _search_rows(rows, map(hay.__getitem__, rows), search), None
+        aligned = self._aligned_hay
+        if aligned is None or aligned[0] != self._rows_key():
+            if positions is not None:
+                hay = self._haystacks()
+                return _search_rows(rows, map(hay.__getitem__, rows), search), None
             # The whole listing: its search texts, in row order and in blocks, are kept
-            # for the next keystroke.
-            aligned = self._aligned_hay
-            if aligned is None or aligned[0] != self._rows_key():
-                aligned = (self._rows_key(), _SearchTexts(list(map(hay.__getitem__, rows))))
-                self._aligned_hay = aligned
-            return aligned[1].search(rows, search)
-        return _search_rows(rows, map(hay.__getitem__, rows), search)
+            # for the next keystrokes.
+            hay = self._haystacks()
+            aligned = (self._rows_key(), _SearchTexts(list(map(hay.__getitem__, rows)), rows))
+            self._aligned_hay = aligned
+        texts = aligned[1]
+        found = texts.search(positions, search)
+        return list(map(texts.rows.__getitem__, found)), found
+
+    def prepare_search(self) -> tuple[tuple[object, ...], _SearchTexts] | None:
+        """The search texts of the whole listing in the current order, for a thread.
+
+        Only reads (None when an order is not ready to be read); `install_search` adopts
+        the result if the data and sort did not change meanwhile. Building them takes
+        tens of milliseconds at 100,000 jobs, which the first search keystroke would pay.
+        """
+        column = self._sort
+        order = self._orders.get(column)
+        hay = self._hay
+        if order is None or hay is None or column in self._unsorted or column in self._orders_with_dead:
+            return None
+        key = self._rows_key()
+        rows = order[::-1] if self._descending else list(order)
+        return key, _SearchTexts(list(map(hay.__getitem__, rows)), rows)
+
+    def install_search(self, prepared: tuple[tuple[object, ...], _SearchTexts] | None) -> bool:
+        """Adopt a `prepare_search` result; False (nothing done) if it is out of date."""
+        if prepared is None or prepared[0] != self._rows_key():
+            return False
+        current = self._aligned_hay
+        if current is None or current[0] != prepared[0]:
+            self._aligned_hay = prepared
+        return True
+
+    def search_ready(self) -> bool:
+        """True when a search of the whole listing needs no preparation."""
+        return self._aligned_hay is not None and self._aligned_hay[0] == self._rows_key()
 
     def _rows_key(self) -> tuple[object, ...]:
         return (self._data_version, self._sort, self._descending)
@@ -731,7 +777,7 @@ class _BulkChanges(IndexChanges):
         return True
 
 
-def _search_rows(rows: list[int], texts: Iterable[str], search: SearchQuery) -> list[int]:
+def _search_rows(rows: Sequence[int], texts: Iterable[str], search: SearchQuery) -> list[int]:
     """The rows whose search text matches, one C-level pass over `texts` (aligned with rows)."""
     if search.pattern is not None:
         hits: Iterator[object] = map(search.pattern.search, texts)
@@ -749,33 +795,57 @@ class _SearchTexts:
 
     A row can match only if its block does, so one test per block of `SEARCH_BLOCK` rows
     rules out most of the listing at C speed; single rows are tested only in the blocks
-    that match (for a negated search: blocks that do not match are kept whole).
+    that match (for a negated search: blocks that do not match are kept whole). When the
+    last search kept most rows (typing "assembly" where every name has it), the next one
+    probably will too and the block tests would only add to the row tests: it goes
+    straight to the rows. Results are positions in the listing (`rows[position]`).
     """
 
-    __slots__ = ("blocks", "texts")
+    __slots__ = ("blocks", "dense", "rows", "texts")
 
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
+    def __init__(self, texts: list[str], rows: list[int]) -> None:
+        self.rows = list(rows)
+        """The listing's rows (index slots), in order: what the texts belong to."""
         self.blocks = [
             "\n".join(texts[start : start + SEARCH_BLOCK])
             for start in range(0, len(texts), SEARCH_BLOCK)
         ]
+        # The rows again, as new strings made in row order: side by side in memory, so a
+        # pass over all of them reads memory in order (twice as fast as the originals,
+        # which lie wherever each job was parsed). A block whose rows hold line breaks
+        # cannot be split back and keeps the original strings.
+        self.texts: list[str] = []
+        for number, block in enumerate(self.blocks):
+            pieces = block.split("\n")
+            start = number * SEARCH_BLOCK
+            original = texts[start : start + SEARCH_BLOCK]
+            self.texts += pieces if len(pieces) == len(original) else original
+        self.dense = False
+        """True when the last search kept more than half of the rows it searched."""
 
-    def search(self, rows: list[int], search: SearchQuery) -> list[int]:
-        """The rows (aligned with the texts) that `search` keeps, in order."""
-        block_test = _block_test(search)
+    def search(self, positions: list[int] | None, search: SearchQuery) -> list[int]:
+        """The positions that `search` keeps, in order, among `positions` (None: all)."""
+        texts = self.texts
+        if positions is not None:
+            found = _search_rows(positions, map(texts.__getitem__, positions), search)
+            self.dense = 2 * len(found) > len(positions)
+            return found
+        everything = range(len(texts))
+        block_test = None if self.dense else _block_test(search)
         if block_test is None:
-            return _search_rows(rows, self.texts, search)
-        texts, size = self.texts, SEARCH_BLOCK
-        result: list[int] = []
-        for number, block_hit in enumerate(map(block_test, self.blocks)):
-            start = number * size
-            if block_hit:
-                end = start + size
-                result += _search_rows(rows[start:end], texts[start:end], search)
-            elif search.negate:
-                result += rows[start : start + size]
-        return result
+            found = _search_rows(everything, texts, search)
+        else:
+            size = SEARCH_BLOCK
+            found = []
+            for number, block_hit in enumerate(map(block_test, self.blocks)):
+                start = number * size
+                if block_hit:
+                    end = start + size
+                    found += _search_rows(everything[start:end], texts[start:end], search)
+                elif search.negate:
+                    found += everything[start : start + size]
+        self.dense = 2 * len(found) > len(texts)
+        return found
 
 
 def _block_test(search: SearchQuery) -> Callable[[str], object] | None:

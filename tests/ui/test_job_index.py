@@ -261,3 +261,26 @@ def test_recent_views_are_reused_until_the_data_changes() -> None:
     index.upsert([replace(newly_failed, state=JobState.FAILED, status="failed")])
     assert newly_failed.id in visible(index)
     assert len(visible(index)) == len(first) + 1
+
+
+@given(
+    count=st.integers(1, 300),
+    word=st.sampled_from(["part-12", "step", "0012-a", "succeeded", "re:part-1[0-4]", "!part-1"]),
+    descending=st.booleans(),
+)
+@settings(max_examples=40, deadline=None)
+def test_typing_and_erasing_a_search_matches_a_fresh_index(count, word, descending) -> None:  # type: ignore[no-untyped-def]
+    """Narrowing from the previous keystroke (by place in the listing) and the kept row
+    lists give what a fresh index gives, keystroke by keystroke, both ways."""
+    jobs = sample_jobs("a", count)
+    index = JobIndex(now=lambda: NOW)
+    index.upsert(jobs)
+    index.set_sort(Column.NAME, descending)
+    typed = [word[:end] for end in range(1, len(word) + 1)]
+    for text in [*typed, *reversed(typed[:-1])]:
+        index.set_filter(JobFilter(search=parse_search(text)))
+        fresh = JobIndex(now=lambda: NOW)
+        fresh.upsert(jobs)
+        fresh.set_sort(Column.NAME, descending)
+        fresh.set_filter(JobFilter(search=parse_search(text)))
+        assert visible(index) == visible(fresh), text

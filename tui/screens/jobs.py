@@ -494,6 +494,8 @@ class JobsScreen(Screen[None]):
         if changes or health.health != Health.OK:
             flash = () if first else (changes.added | changes.changed)
             self._refresh_view(flash=flash)
+            if changes and self._searching():
+                self._prepare_search()
         else:
             # Nothing changed: only the source bar may need a repaint (it skips no-ops).
             self._update_sources()
@@ -673,6 +675,8 @@ class JobsScreen(Screen[None]):
     def _set_sort(self, column: Column, descending: bool) -> None:
         self.index.set_sort(column, descending)
         self._refresh_view(flash=())
+        if self._searching():
+            self._prepare_search()
 
     def _close_filters(self) -> None:
         self.query_one(FilterPanel).display = False
@@ -685,6 +689,18 @@ class JobsScreen(Screen[None]):
         search = self.query_one("#search", Input)
         search.display = True
         search.focus()
+        self._prepare_search()
+
+    @work(group="prepare-search", exclusive=True, exit_on_error=False)
+    async def _prepare_search(self) -> None:
+        """Build the listing's search texts in the thread while the user starts typing."""
+        if self.index.search_ready():
+            return
+        prepared = await self._in_worker_thread(self.index.prepare_search)
+        self.index.install_search(prepared)
+
+    def _searching(self) -> bool:
+        return bool(self._search_text.strip()) or self.query_one("#search", Input).display
 
     def action_back(self) -> None:
         """Close the search box, the filter panel, or clear every filter."""
