@@ -326,8 +326,13 @@ async def soak(
                             detail_close_at = now + 4.0
                         next_detail = now + detail_every
                     if now >= next_sample or elapsed >= seconds:
-                        gc.collect()
                         table = screen.query_one(JobTable)
+                        # Counted before the collection below, which can hold the loop for
+                        # a second on a loaded machine: flashes ending meanwhile are not stuck.
+                        overdue_flashes = sum(
+                            1 for until in table._flash.values() if until < time.monotonic() - 1.0
+                        )
+                        gc.collect()
                         index = screen.index
                         jobs_rows, transition_rows = await asyncio.to_thread(_store_rows, db_path)
                         sample = Sample(
@@ -345,9 +350,7 @@ async def soak(
                                 "screens": len(app.screen_stack),
                                 "strip_cache": len(table._strips),
                                 # flashes overdue by a second: a burst of changes is not a leak
-                                "flash": sum(
-                                    1 for until in table._flash.values() if until < time.monotonic() - 1.0
-                                ),
+                                "flash": overdue_flashes,
                                 "index": len(index),
                                 "slots": len(index._jobs),
                                 "dead_slots": len(index._jobs) - len(index),
