@@ -210,7 +210,7 @@ _BLOCK_UNSAFE = re.compile(r"\\[AZz]|\(\?<[=!]|\(\?[=!]")
 
 _ATTRS: dict[str, Callable[[Job], object]] = {
     "account": attrgetter("account"),
-    "state": attrgetter("state"),
+    "state": lambda job: job.state.value,  # a str: hashed in C, unlike the enum
     "status": lambda job: job.status.casefold(),
 }
 
@@ -240,6 +240,7 @@ class JobIndex:
         self._dead = 0
         self._keys: dict[Column, list[object]] = {}
         self._values: dict[str, list[object]] = {}
+        self._aligned_values: dict[str, tuple[tuple[object, ...], list[object]]] = {}
         self._hay: list[str] | None = None
         self._orders: dict[Column, list[int]] = {}
         self._unsorted: set[Column] = set()
@@ -497,6 +498,23 @@ class JobIndex:
             self._values[name] = values
         return values
 
+    def _keep(self, rows: list[int], name: str, wanted: frozenset[str]) -> list[int]:
+        """The rows whose `name` value (account, state or status) is in `wanted`, in order.
+
+        For the whole listing the values are read from a copy laid out in row order, kept
+        per sort: reading them through the slot numbers instead visits memory in a random
+        order, three times slower at 100,000 rows.
+        """
+        if len(rows) != len(self):
+            values = self._column(name)
+            return list(compress(rows, map(wanted.__contains__, map(values.__getitem__, rows))))
+        key = self._rows_key()
+        aligned = self._aligned_values.get(name)
+        if aligned is None or aligned[0] != key:
+            aligned = (key, list(map(self._column(name).__getitem__, rows)))
+            self._aligned_values[name] = aligned
+        return list(compress(rows, map(wanted.__contains__, aligned[1])))
+
     def _haystacks(self) -> list[str]:
         if self._hay is None:
             self._hay = ["" if job is None else _haystack(job) for job in self._jobs]
@@ -556,19 +574,17 @@ class JobIndex:
     def _apply_filter(self, rows: list[int]) -> list[int]:
         job_filter = self._filter
         if job_filter.accounts:
-            accounts = self._column("account")
-            rows = list(compress(rows, map(job_filter.accounts.__contains__, map(accounts.__getitem__, rows))))
+            rows = self._keep(rows, "account", job_filter.accounts)
         if job_filter.states:
-            states = self._column("state")
-            rows = list(compress(rows, map(job_filter.states.__contains__, map(states.__getitem__, rows))))
+            rows = self._keep(rows, "state", frozenset(state.value for state in job_filter.states))
         if job_filter.status is not None:
-            statuses = self._column("status")
-            wanted = job_filter.status.casefold()
-            rows = list(compress(rows, map(wanted.__eq__, map(statuses.__getitem__, rows))))
+            rows = self._keep(rows, "status", frozenset({job_filter.status.casefold()}))
         search = job_filter.search
         if search is None or search.is_empty:
             return rows
-        base_key = (self._data_version, self._sort, self._descending, replace(job_filter, search=None))
+        base_key = (
+            self._data_version, self._sort, self._descending, replace(job_filter, search=None)
+        )
         previous = self._narrowing
         positions: list[int] | None = None
         if (
@@ -623,7 +639,9 @@ class JobIndex:
         column = self._sort
         order = self._orders.get(column)
         hay = self._hay
-        if order is None or hay is None or column in self._unsorted or column in self._orders_with_dead:
+        if order is None or hay is None:
+            return None
+        if column in self._unsorted or column in self._orders_with_dead:
             return None
         key = self._rows_key()
         rows = order[::-1] if self._descending else list(order)

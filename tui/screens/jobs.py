@@ -52,6 +52,7 @@ from tui.store import JobStore
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import JobTable
+from tui.widgets.search_input import SearchInput
 from tui.widgets.source_bar import SourceBar
 
 T = TypeVar("T")
@@ -181,7 +182,7 @@ class JobsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield SourceBar(id="sources")
-        yield Input(placeholder="search: text, !not, re:regex, /regex/", id="search")
+        yield SearchInput(placeholder="search: text, !not, re:regex, /regex/", id="search")
         yield FilterPanel(id="filters")
         yield JobTable(self.index, clock=self.clock, id="jobs", empty_text="Loading…")
         yield Static("", id="status-line", markup=False)

@@ -21,7 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -217,6 +217,8 @@ class JobTable(ScrollView, can_focus=True):
         self._styles: dict[tuple[str, bool, bool, bool], tuple[Style, Style]] = {}
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._base_style: Style | None = None
+        self._painted: tuple[object, ...] | None = None
+        """`_window_state()` at the last paint."""
         """`rich_style`, which walks the ancestors' CSS on every call: kept until styles change."""
 
     # --- data -----------------------------------------------------------------------
@@ -271,7 +273,36 @@ class JobTable(ScrollView, can_focus=True):
                 self._flash[key] = until
             self.set_timer(FLASH_SECONDS + 0.05, self._end_flash)
         self._set_cursor(row, scroll=True)
-        self.refresh()
+        if flash_keys or self._window_state() != self._painted:
+            self.refresh()
+        # else: the rows on screen, the cursor and the header are what is painted already
+        # (typing a search that every visible job still matches): only counts change.
+
+    def _window_state(self) -> tuple[object, ...]:
+        """Everything the visible lines are drawn from, to tell whether a repaint is needed."""
+        index = self.index
+        top = int(self.scroll_y)
+        end = min(index.row_count(), top + max(1, self.size.height))
+        return (
+            top,
+            self.cursor_row,
+            self._cursor_key,
+            tuple(index[row] for row in range(top, end)),
+            frozenset(self._flash),
+            self._now,
+            self._account_width,
+            self.show_account,
+            self.stale_accounts,
+            index.sort_column,
+            index.descending,
+            self.empty_text,
+            self.size,
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Paint, and remember what the painted lines were drawn from."""
+        self._painted = self._window_state()
+        return super().render_lines(crop)
 
     def _set_virtual_height(self, height: int) -> None:
         """Set the scrollable height without a screen layout when the scrollbar stays.
@@ -410,6 +441,7 @@ class JobTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._base_style = None
+        self._painted = None
         self._styles.clear()
         self._strips.clear()
         self.refresh()
