@@ -13,7 +13,7 @@ from tests.ui.fakes import FakeProvider, changed, make_job, sample_jobs
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError, UnavailableError
-from tui.job_index import Column
+from tui.job_index import Column, JobFilter, parse_search
 from tui.models import JobState
 from tui.refresh import Health
 from tui.screens.jobs import JobsScreen
@@ -439,3 +439,42 @@ async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clo
         assert source.queries[-1].text == "part-00"
         await pilot.press("escape")
         assert screen.index.row_count() == 12  # nothing was removed by the filtered listings
+
+
+
+async def test_table_repaints_exactly_when_the_rows_on_screen_change(two_sources, store, clock) -> None:
+    """A filter that leaves the same jobs on screen needs no repaint; any visible change does."""
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        table = screen.query_one(JobTable)
+        index = screen.index
+        repaints: list[int] = []
+        original = table.refresh
+
+        def counting_refresh(*regions, **kwargs):  # type: ignore[no-untyped-def]
+            repaints.append(1)
+            import traceback; traceback.print_stack(limit=5)
+            return original(*regions, **kwargs)
+
+        table.refresh = counting_refresh  # type: ignore[method-assign]
+
+        async def change(apply) -> int:  # type: ignore[no-untyped-def]
+            await pilot.pause()
+            repaints.clear()
+            apply()
+            table.rows_changed()
+            return len(repaints)
+
+        # every job matches: what is painted is what would be painted
+        await change(lambda: index.set_filter(JobFilter(search=parse_search("-"))))
+        assert table._window_state() == table._painted
+        # other rows
+        assert await change(lambda: index.set_filter(JobFilter(search=parse_search("part-00"))))
+        # a visible job changes in place (same key, new status), no flash asked
+        shown = index[0]
+        assert await change(lambda: index.upsert([changed(shown, status="zq-new")]))
+        # only the header's sort arrow changes (one row shown)
+        await change(lambda: index.set_filter(JobFilter(search=parse_search(shown.id))))
+        assert index.row_count() == 1
+        assert await change(lambda: index.set_sort(index.sort_column, not index.descending))

@@ -149,8 +149,8 @@ class JobTable(ScrollView, can_focus=True):
     }
     """
 
-    cursor_row: reactive[int] = reactive(0, always_update=True, init=False)
-    """The visible row the cursor is on."""
+    cursor_row: reactive[int] = reactive(0, repaint=False, init=False)
+    """The visible row the cursor is on; whoever moves it repaints (when anything shows it)."""
 
     class JobSelected(Message):
         """Enter (or a double click) on a job."""
