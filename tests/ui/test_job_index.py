@@ -284,3 +284,23 @@ def test_typing_and_erasing_a_search_matches_a_fresh_index(count, word, descendi
         fresh.set_sort(Column.NAME, descending)
         fresh.set_filter(JobFilter(search=parse_search(text)))
         assert visible(index) == visible(fresh), text
+
+
+def test_search_texts_prepared_in_a_thread_give_the_same_results() -> None:
+    """`prepare_search` (run off the UI loop) is adopted only while still current."""
+    index = index_with(("a", 300), ("b", 200))
+    index.install(index.prepare())
+    index.set_sort(Column.NAME, True)
+    index.row_count()
+    prepared = index.prepare_search()
+    assert prepared is not None and index.install_search(prepared) and index.search_ready()
+    for text in ("part-1", "part-12", "!part-1", "re:-0[0-4]"):
+        index.set_filter(JobFilter(search=parse_search(text)))
+        fresh = index_with(("a", 300), ("b", 200))
+        fresh.set_sort(Column.NAME, True)
+        fresh.set_filter(JobFilter(search=parse_search(text)))
+        assert visible(index) == visible(fresh), text
+    stale = index.prepare_search()
+    index.upsert([make_job("a", 999)])
+    assert not index.install_search(stale)  # the data changed meanwhile: not adopted
+    assert not index.search_ready()
