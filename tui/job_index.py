@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from bisect import insort
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -365,7 +365,7 @@ class JobIndex:
         """What applying `jobs` would change, computed without changing anything.
 
         Only reads, and `apply` checks each job again, so the index may change between
-        this and `apply` (the dashboard runs it in slices with `changed_jobs`).
+        this and `apply`.
 
         Args:
             jobs: A source's fetched jobs.
@@ -373,7 +373,32 @@ class JobIndex:
                 jobs are to be removed.
             keep_ids: Ids not fetched on purpose (finished tracked jobs): never removed.
         """
-        changed, known = self.changed_jobs(jobs)
+        steps = self.diff_steps(jobs, account=account, keep_ids=keep_ids, step=max(1, len(jobs)))
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    def diff_steps(
+        self,
+        jobs: Sequence[Job],
+        *,
+        account: str | None = None,
+        keep_ids: Iterable[str] = (),
+        step: int = 1_000,
+    ) -> Generator[None, None, PendingUpdate]:
+        """`diff` in steps of `step` jobs: yields between them, returns the update.
+
+        The dashboard runs it on the UI loop and lets other work run at each yield.
+        """
+        changed: list[Job] = []
+        known = 0
+        for start in range(0, len(jobs), step):
+            more, found = self.changed_jobs(jobs[start : start + step])
+            changed += more
+            known += found
+            yield
         removed = self.missing(account, jobs, keep_ids, known) if account is not None else []
         return PendingUpdate(upserts=changed, removals=removed, seen=len(jobs))
 

@@ -30,7 +30,7 @@ from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import BadResponseError, ProviderError
 from tui.formatting import fmt_duration
-from tui.job_index import Column, JobFilter, JobIndex, JobKey, PendingUpdate, parse_search
+from tui.job_index import Column, JobFilter, JobIndex, PendingUpdate, parse_search
 from tui.messages import JobsLoaded, OpenJobRequested, RefreshFailed, RefreshStarted
 from tui.models import Job, JobState, Transition
 from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
@@ -410,18 +410,16 @@ class JobsScreen(Screen[None]):
         the GIL against the UI thread, so a repaint running meanwhile took two or three
         times as long; in slices, a keystroke or a frame waits for one slice at most.
         """
-        changed: list[Job] = []
-        known = 0
+        steps = self.index.diff_steps(
+            jobs, account=complete_for, keep_ids=keep_ids, step=DIFF_SLICE
+        )
         async with self._diff_turn:
-            for start in range(0, len(jobs), DIFF_SLICE):
-                more, found = self.index.changed_jobs(jobs[start : start + DIFF_SLICE])
-                changed += more
-                known += found
+            while True:
+                try:
+                    next(steps)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
                 await asyncio.sleep(0)
-        removals: list[JobKey] = []
-        if complete_for is not None:
-            removals = self.index.missing(complete_for, jobs, keep_ids, known)
-        return PendingUpdate(upserts=changed, removals=removals, seen=len(jobs))
 
     async def _in_worker_thread(self, function: Callable[[], T]) -> T:
         """Run CPU-heavy work on the screen's one worker thread.
