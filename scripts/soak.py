@@ -59,7 +59,6 @@ BOUNDED = (
     "notifications",
     "dom_nodes",
     "screens",
-    "strip_cache",
     "flash",
     "dead_slots",
 )
@@ -234,6 +233,12 @@ def judge(samples: list[Sample], *, warmup: int) -> list[str]:
             slack = max(slack, NOISY[name])
         if last - first > slack:
             problems.append(f"{name} keeps growing: {first} early, {last:.0f} late")
+    from tui.widgets.job_table import STRIP_CACHE_LIMIT
+
+    # The row cache follows the rows on screen (more as jobs arrive and fill it): it is
+    # bounded by its limit, not flat.
+    if any(s.values.get("strip_cache", 0) > STRIP_CACHE_LIMIT + 1 for s in samples):
+        problems.append(f"table row cache past its limit of {STRIP_CACHE_LIMIT:,}")
     for s in samples:
         if s.values["slots"] > 2 * s.values["index"] + 1_100:
             problems.append(f"job index slots not compacted: {s.values['slots']} for {s.values['index']} jobs")

@@ -39,6 +39,8 @@ from tui.job_index import Column, JobIndex, JobKey
 from tui.models import Job, JobState
 from tui.sanitize import clean, one_line
 
+STRIP_CACHE_LIMIT = 4_000
+"""Rendered rows kept; the cache is emptied past this (it follows the rows on screen)."""
 FLASH_SECONDS = 1.5
 """How long a changed row stays highlighted."""
 
@@ -543,7 +545,7 @@ class JobTable(ScrollView, can_focus=True):
         if used < width:
             segments.append(Segment(" " * (width - used), style))
         strip = Strip(segments, width).crop(0, width) if used > width else Strip(segments, width)
-        if len(self._strips) > 4_000:
+        if len(self._strips) > STRIP_CACHE_LIMIT:
             self._strips.clear()
         self._strips[cache_key] = strip
         return strip
