@@ -14,7 +14,10 @@ Design, for speed at 100,000 jobs:
   case once and cached; for the whole listing it is also joined into blocks of
   `SEARCH_BLOCK` rows, so a keystroke first tests ~1,600 blocks and looks at single rows
   only inside the blocks that match;
-- the last few visible row lists are kept, so going back (a backspace, failed-only off
+- a filter's listing is found a slice at a time: a keystroke looks only as far as the
+  rows on screen need, and the rest (the count, the scrollbar) is finished in slices
+  between frames, so no keystroke waits for a pass over all 100,000 rows;
+- the last few complete row lists are kept, so going back (a backspace, failed-only off
   and on, the previous view) costs nothing.
 """
 
@@ -240,14 +243,13 @@ class JobIndex:
         self._dead = 0
         self._keys: dict[Column, list[object]] = {}
         self._values: dict[str, list[object]] = {}
-        self._aligned_values: dict[str, tuple[tuple[object, ...], list[object]]] = {}
         self._hay: list[str] | None = None
         self._orders: dict[Column, list[int]] = {}
         self._unsorted: set[Column] = set()
         self._orders_with_dead: set[Column] = set()
         self._counts: Counter[tuple[str, JobState]] | None = None
-        self._rows: list[int] | None = None
-        self._narrowing: tuple[object, SearchQuery, list[int], list[int] | None] | None = None
+        self._listing: _Listing | None = None
+        self._narrowing: _Narrowing | None = None
         self._aligned_hay: tuple[tuple[object, ...], _SearchTexts] | None = None
         self._recent: OrderedDict[tuple[object, ...], list[int]] = OrderedDict()
         self.version = getattr(self, "version", 0) + 1
@@ -493,7 +495,7 @@ class JobIndex:
         self._reset(live)
 
     def _changed(self, data: bool = False) -> None:
-        self._rows = None
+        self._listing = None
         self.version += 1
         if data:
             self._data_version += 1
@@ -522,23 +524,6 @@ class JobIndex:
             values = [None if job is None else getter(job) for job in self._jobs]
             self._values[name] = values
         return values
-
-    def _keep(self, rows: list[int], name: str, wanted: frozenset[str]) -> list[int]:
-        """The rows whose `name` value (account, state or status) is in `wanted`, in order.
-
-        For the whole listing the values are read from a copy laid out in row order, kept
-        per sort: reading them through the slot numbers instead visits memory in a random
-        order, three times slower at 100,000 rows.
-        """
-        if len(rows) != len(self):
-            values = self._column(name)
-            return list(compress(rows, map(wanted.__contains__, map(values.__getitem__, rows))))
-        key = self._rows_key()
-        aligned = self._aligned_values.get(name)
-        if aligned is None or aligned[0] != key:
-            aligned = (key, list(map(self._column(name).__getitem__, rows)))
-            self._aligned_values[name] = aligned
-        return list(compress(rows, map(wanted.__contains__, aligned[1])))
 
     def _haystacks(self) -> list[str]:
         if self._hay is None:
@@ -596,70 +581,83 @@ class JobIndex:
         self._filter = job_filter
         self._changed()
 
-    def _apply_filter(self, rows: list[int]) -> list[int]:
+    def _filtering(self, rows: list[int]) -> _Listing:
+        """The listing of `rows` (the sorted whole) under the filter, not yet searched.
+
+        Three ways, fastest first: typing on narrows the last search's complete result
+        (a longer needle can only keep fewer rows); the listing's search texts, in row
+        order and in blocks, serve a search of the whole; before they are prepared, rows
+        are tested one by one on the per-slot search texts.
+        """
         job_filter = self._filter
-        if job_filter.accounts:
-            rows = self._keep(rows, "account", job_filter.accounts)
-        if job_filter.states:
-            rows = self._keep(rows, "state", frozenset(state.value for state in job_filter.states))
-        if job_filter.status is not None:
-            rows = self._keep(rows, "status", frozenset({job_filter.status.casefold()}))
+        tests = [
+            (self._column(name), wanted)
+            for name, wanted in (
+                ("account", job_filter.accounts),
+                ("state", frozenset(state.value for state in job_filter.states)),
+                ("status", frozenset({job_filter.status.casefold()})
+                 if job_filter.status is not None else frozenset()),
+            )
+            if wanted
+        ]
         search = job_filter.search
         if search is None or search.is_empty:
-            return rows
-        base_key = (
-            self._data_version, self._sort, self._descending, replace(job_filter, search=None)
-        )
+            return _Listing(rows, None, partial(_keep_values, tests))
         previous = self._narrowing
-        positions: list[int] | None = None
         if (
             previous is not None
-            and previous[0] == base_key
+            and previous.base_key == self._base_key()
             and not search.negate
             and search.pattern is None
-            and not previous[1].negate
-            and previous[1].pattern is None
-            and previous[1].needle in search.needle
+            and not previous.search.negate
+            and previous.search.pattern is None
+            and previous.search.needle in search.needle
         ):
-            # Typing on: only the rows that matched so far can match now.
-            rows, positions = previous[2], previous[3]
-        result, positions = self._search(rows, search, positions)
-        self._narrowing = (base_key, search, result, positions)
-        return result
+            # Typing on: only the rows that matched so far can match now, and the values
+            # were tested already.
+            return _Listing(
+                previous.rows,
+                previous.positions,
+                partial(previous.texts.keep_positions, search),
+                previous.texts,
+            )
+        texts = self._aligned_hay
+        if texts is not None and texts[0] == self._rows_key() and len(rows) == len(self):
+            return _Listing(
+                rows, range(len(rows)), partial(texts[1].keep_range, search, tests), texts[1]
+            )
+        hay = self._haystacks()
+        return _Listing(rows, None, partial(_keep_searched, hay, search, tests))
 
-    def _search(
-        self, rows: list[int], search: SearchQuery, positions: list[int] | None
-    ) -> tuple[list[int], list[int] | None]:
-        """The rows that match, and their places in the whole listing (when searched there).
+    def _base_key(self) -> tuple[object, ...]:
+        """What a listing depends on apart from the search."""
+        return (*self._rows_key(), replace(self._filter, search=None))
 
-        Args:
-            rows: The rows to search, in order.
-            positions: Where `rows` sit in the whole listing's search texts, when they were
-                narrowed from a search of it (so its texts, side by side in memory, serve).
-        """
-        if positions is None and len(rows) != len(self):
-            hay = self._haystacks()
-            return _search_rows(rows, map(hay.__getitem__, rows), search), None
-        aligned = self._aligned_hay
-        if aligned is None or aligned[0] != self._rows_key():
-            if positions is not None:
-                hay = self._haystacks()
-                return _search_rows(rows, map(hay.__getitem__, rows), search), None
-            # The whole listing: its search texts, in row order and in blocks, are kept
-            # for the next keystrokes.
-            hay = self._haystacks()
-            aligned = (self._rows_key(), _SearchTexts(list(map(hay.__getitem__, rows)), rows))
-            self._aligned_hay = aligned
-        texts = aligned[1]
-        found = texts.search(positions, search)
-        return list(map(texts.rows.__getitem__, found)), found
+    def _passes(self, slot: int) -> bool:
+        """True if the job in `slot` passes the filter: one job's test, no listing."""
+        job = self._jobs[slot]
+        if job is None:
+            return False
+        job_filter = self._filter
+        if job_filter.accounts and job.account not in job_filter.accounts:
+            return False
+        if job_filter.states and job.state not in job_filter.states:
+            return False
+        if job_filter.status is not None and job.status.casefold() != job_filter.status.casefold():
+            return False
+        search = job_filter.search
+        if search is None or search.is_empty:
+            return True
+        hay = self._hay[slot] if self._hay is not None else _haystack(job)
+        return search.matches(hay)
 
     def prepare_search(self) -> tuple[tuple[object, ...], _SearchTexts] | None:
         """The search texts of the whole listing in the current order, for a thread.
 
         Only reads (None when an order is not ready to be read); `install_search` adopts
         the result if the data and sort did not change meanwhile. Building them takes
-        tens of milliseconds at 100,000 jobs, which the first search keystroke would pay.
+        tens of milliseconds at 100,000 jobs; until they are adopted, a search tests rows
+        one by one on the per-slot texts (slower, and typing on cannot narrow).
         """
         column = self._sort
         order = self._orders.get(column)
@@ -745,33 +743,92 @@ class JobIndex:
 
     # --- the visible rows ----------------------------------------------------------
 
-    def _visible(self) -> list[int]:
-        if self._rows is None:
-            recent_key = (self._data_version, self._sort, self._descending, self._filter)
-            rows = self._recent.get(recent_key)
-            if rows is None:
+    def _current(self) -> _Listing:
+        """The listing of the current sort and filter, perhaps not complete yet."""
+        listing = self._listing
+        if listing is None:
+            key = (self._data_version, self._sort, self._descending, self._filter)
+            kept = self._recent.get(key)
+            if kept is not None:
+                self._recent.move_to_end(key)
+                listing = _Listing.whole(kept)
+            else:
                 order = self._order(self._sort)
                 rows = order[::-1] if self._descending else order
-                if not self._filter.is_empty:
-                    rows = self._apply_filter(rows)
-                elif rows is order:
-                    rows = list(order)
-                self._recent[recent_key] = rows
-                if len(self._recent) > RECENT_VIEWS:
-                    self._recent.popitem(last=False)
-            else:
-                self._recent.move_to_end(recent_key)
-            self._rows = rows
-        return self._rows
+                if self._filter.is_empty:
+                    listing = _Listing.whole(list(order) if rows is order else rows)
+                else:
+                    listing = self._filtering(rows)
+            listing.key = key
+            self._listing = listing
+            self._if_complete(listing)
+        return listing
+
+    def _grow(self, listing: _Listing, wanted: int) -> list[int]:
+        """The rows of `listing`, found at least up to `wanted` rows (or all there are)."""
+        if len(listing.rows) < wanted and not listing.complete:
+            listing.reach(wanted)
+            self._if_complete(listing)
+        return listing.rows
+
+    def _if_complete(self, listing: _Listing) -> None:
+        """Keep a listing that just became complete, for going back and for typing on."""
+        if not listing.complete or listing.kept:
+            return
+        listing.kept = True
+        self._recent[listing.key] = listing.rows
+        if len(self._recent) > RECENT_VIEWS:
+            self._recent.popitem(last=False)
+        job_filter = listing.key[3]
+        assert isinstance(job_filter, JobFilter)
+        if job_filter.search is not None and listing.texts is not None:
+            assert listing.positions is not None
+            self._narrowing = _Narrowing(
+                self._base_key(), job_filter.search, listing.rows, listing.positions, listing.texts
+            )
+
+    def _visible(self) -> list[int]:
+        listing = self._current()
+        if not listing.complete:
+            listing.finish()
+            self._if_complete(listing)
+        return listing.rows
 
     def __getitem__(self, row: int) -> Job:
-        job = self._jobs[self._visible()[row]]
+        rows = self._grow(self._current(), row + 1) if row >= 0 else self._visible()
+        job = self._jobs[rows[row]]
         assert job is not None
         return job
 
     def row_count(self) -> int:
-        """How many rows are visible."""
+        """How many rows are visible (finishes the listing if it is not complete)."""
         return len(self._visible())
+
+    def rows_upto(self, count: int) -> int:
+        """`min(row_count(), count)`, finding only the rows needed to tell.
+
+        What the table asks for the rows on screen: after a keystroke it costs the slice
+        of the listing that holds them, not a pass over all 100,000.
+        """
+        return min(count, len(self._grow(self._current(), count)))
+
+    @property
+    def pending(self) -> bool:
+        """True while the listing is incomplete: the rows on screen are final, the count not."""
+        return not self._current().complete
+
+    def row_estimate(self) -> int:
+        """The row count, or while the listing is incomplete a guess from its found part."""
+        return self._current().estimate()
+
+    def finish_step(self) -> bool:
+        """Find one more slice of an incomplete listing; True while more remains."""
+        listing = self._current()
+        if listing.complete:
+            return False
+        listing.step(FINISH_STEP)
+        self._if_complete(listing)
+        return not listing.complete
 
     def key_at(self, row: int) -> JobKey:
         """The key of the visible row `row`."""
@@ -781,6 +838,9 @@ class JobIndex:
     def position(self, key: JobKey, hint: int | None = None) -> int | None:
         """The visible row of `key`, or None when it is filtered out or unknown.
 
+        On an incomplete listing, a job the filter rejects is known to be absent at once;
+        one it keeps is looked for only as far as it lies.
+
         Args:
             key: The job.
             hint: Where it probably is (the cursor's row); checked first, in O(1).
@@ -788,13 +848,24 @@ class JobIndex:
         slot = self._slots.get(key)
         if slot is None:
             return None
-        rows = self._visible()
-        if hint is not None and 0 <= hint < len(rows) and rows[hint] == slot:
-            return hint
-        try:
-            return rows.index(slot)
-        except ValueError:
+        listing = self._current()
+        rows = listing.rows
+        if hint is not None and hint >= 0:
+            self._grow(listing, hint + 1)
+            if hint < len(rows) and rows[hint] == slot:
+                return hint
+        if not listing.complete and not self._passes(slot):
             return None
+        start = 0
+        while True:
+            try:
+                return rows.index(slot, start)
+            except ValueError:
+                if listing.complete:
+                    return None
+                start = len(rows)
+                listing.step(FINISH_STEP)
+                self._if_complete(listing)
 
     def counts(self, account: str | None = None) -> Counter[JobState]:
         """Jobs per state, for one source or all."""
@@ -837,15 +908,145 @@ def _search_rows(rows: Sequence[int], texts: Iterable[str], search: SearchQuery)
     return list(compress(rows, found))
 
 
+ValueTests = list[tuple[list[object], frozenset[object]]]
+"""Per-slot values (account, state or status) and the values a row must have among them."""
+
+Kept = tuple[list[int], list[int] | None]
+"""The rows a slice of a listing keeps, and their places in the listing's search texts."""
+
+
+def _keep_values(tests: ValueTests, rows: Sequence[int], positions: Sequence[int] | None) -> Kept:
+    """The rows (and their positions) whose values pass every test, in order."""
+    kept = list(rows)
+    places = None if positions is None else list(positions)
+    for values, wanted in tests:
+        passed = list(map(wanted.__contains__, map(values.__getitem__, kept)))
+        kept = list(compress(kept, passed))
+        if places is not None:
+            places = list(compress(places, passed))
+    return kept, places
+
+
+def _keep_searched(
+    hay: list[str],
+    search: SearchQuery,
+    tests: ValueTests,
+    rows: Sequence[int],
+    positions: Sequence[int] | None,
+) -> Kept:
+    """The rows that match `search` on the per-slot texts, then pass the value tests."""
+    found = _search_rows(rows, map(hay.__getitem__, rows), search)
+    return _keep_values(tests, found, None)[0], None
+
+
+FIRST_STEP = 2_048
+"""Rows of the listing looked at first for the rows on screen (a multiple of SEARCH_BLOCK)."""
+
+FINISH_STEP = 8_192
+"""Rows of the listing looked at per step while finishing it between frames (~2 ms)."""
+
+
+class _Listing:
+    """The rows one sort and filter show, found a slice at a time.
+
+    A keystroke needs only the rows on screen: `reach` finds those, at the cost of the
+    part of the listing that holds them, and `step` finishes the rest (for the count and
+    the scrollbar) between frames. The source is the sorted whole, or the complete result
+    of a search being typed on; `keep` says which rows of a slice of it stay.
+    """
+
+    __slots__ = ("_keep", "_next", "_source", "_source_positions", "key", "kept", "positions",
+                 "rows", "texts")
+
+    def __init__(
+        self,
+        source: Sequence[int],
+        source_positions: Sequence[int] | None,
+        keep: Callable[[Sequence[int], Sequence[int] | None], Kept] | None,
+        texts: _SearchTexts | None = None,
+    ) -> None:
+        self._source = source
+        self._source_positions = source_positions
+        self._keep = keep
+        self._next = 0 if keep is not None else len(source)
+        self.rows: list[int] = [] if keep is not None else list(source)
+        """The rows found so far, in order (only ever extended in place)."""
+        self.positions: list[int] | None = [] if source_positions is not None else None
+        """Their places in `texts`, when the listing was searched there (for typing on)."""
+        self.texts = texts
+        self.key: tuple[object, ...] = ()
+        """(data version, sort, descending, filter): what the listing is of."""
+        self.kept = False
+        """True once the index has kept it (complete) for going back."""
+
+    @classmethod
+    def whole(cls, rows: list[int]) -> _Listing:
+        """A complete listing of `rows`."""
+        listing = cls((), None, None)
+        listing.rows = rows
+        return listing
+
+    @property
+    def complete(self) -> bool:
+        """True when every row of the source has been looked at."""
+        return self._next >= len(self._source)
+
+    def step(self, size: int) -> None:
+        """Look at the next `size` rows of the source."""
+        assert self._keep is not None
+        start = self._next
+        end = min(start + size, len(self._source))
+        places = self._source_positions
+        rows, positions = self._keep(
+            self._source[start:end], None if places is None else places[start:end]
+        )
+        self.rows += rows
+        if self.positions is not None and positions is not None:
+            self.positions += positions
+        self._next = end
+
+    def reach(self, wanted: int) -> None:
+        """Look on until `wanted` rows are found or the source ends (slices that grow)."""
+        size = FIRST_STEP
+        while len(self.rows) < wanted and not self.complete:
+            self.step(size)
+            size = min(size * 2, FINISH_STEP)
+
+    def finish(self) -> None:
+        """Look at the rest of the source."""
+        while not self.complete:
+            self.step(FINISH_STEP)
+
+    def estimate(self) -> int:
+        """The row count when complete; meanwhile, the found rows scaled to the whole."""
+        found = len(self.rows)
+        if self.complete or not self._next:
+            return found
+        return max(found, round(found * len(self._source) / self._next))
+
+
+@dataclass(frozen=True, slots=True)
+class _Narrowing:
+    """The last complete search of the whole listing, for the next keystroke to narrow."""
+
+    base_key: tuple[object, ...]
+    """The data, sort and filters other than the search that it was made under."""
+    search: SearchQuery
+    rows: list[int]
+    positions: list[int]
+    """Where the rows sit in `texts`."""
+    texts: _SearchTexts
+
+
 class _SearchTexts:
     """The search texts of the whole listing, in row order and joined in blocks.
 
     A row can match only if its block does, so one test per block of `SEARCH_BLOCK` rows
     rules out most of the listing at C speed; single rows are tested only in the blocks
     that match (for a negated search: blocks that do not match are kept whole). When the
-    last search kept most rows (typing "assembly" where every name has it), the next one
+    last slice kept most rows (typing "assembly" where every name has it), the next one
     probably will too and the block tests would only add to the row tests: it goes
-    straight to the rows. Results are positions in the listing (`rows[position]`).
+    straight to the rows. Results carry positions in the listing (`rows[position]`).
     """
 
     __slots__ = ("blocks", "dense", "rows", "texts")
@@ -868,31 +1069,48 @@ class _SearchTexts:
             original = texts[start : start + SEARCH_BLOCK]
             self.texts += pieces if len(pieces) == len(original) else original
         self.dense = False
-        """True when the last search kept more than half of the rows it searched."""
+        """True when the last slice searched kept more than half of its rows."""
 
-    def search(self, positions: list[int] | None, search: SearchQuery) -> list[int]:
-        """The positions that `search` keeps, in order, among `positions` (None: all)."""
+    def keep_positions(
+        self, search: SearchQuery, rows: Sequence[int], positions: Sequence[int] | None
+    ) -> Kept:
+        """The rows (at `positions` in the listing) that match `search`, row by row."""
+        assert positions is not None
         texts = self.texts
-        if positions is not None:
-            found = _search_rows(positions, map(texts.__getitem__, positions), search)
-            self.dense = 2 * len(found) > len(positions)
-            return found
-        everything = range(len(texts))
+        found = _search_rows(positions, map(texts.__getitem__, positions), search)
+        self.dense = 2 * len(found) > len(positions)
+        return list(map(self.rows.__getitem__, found)), found
+
+    def keep_range(
+        self,
+        search: SearchQuery,
+        tests: ValueTests,
+        rows: Sequence[int],
+        positions: Sequence[int] | None,
+    ) -> Kept:
+        """The rows of a slice of the listing (`positions`, a range starting on a block
+        boundary) that match `search` and pass the value tests."""
+        assert isinstance(positions, range) and positions.start % SEARCH_BLOCK == 0
+        texts = self.texts
+        start, end = positions.start, positions.stop
         block_test = None if self.dense else _block_test(search)
         if block_test is None:
-            found = _search_rows(everything, texts, search)
+            found = _search_rows(positions, texts[start:end], search)
         else:
             size = SEARCH_BLOCK
             found = []
-            for number, block_hit in enumerate(map(block_test, self.blocks)):
-                start = number * size
+            first = start // size
+            blocks = self.blocks[first : (end + size - 1) // size]
+            for number, block_hit in enumerate(map(block_test, blocks), first):
+                low = number * size
+                high = min(low + size, end)
                 if block_hit:
-                    end = start + size
-                    found += _search_rows(everything[start:end], texts[start:end], search)
+                    found += _search_rows(range(low, high), texts[low:high], search)
                 elif search.negate:
-                    found += everything[start : start + size]
-        self.dense = 2 * len(found) > len(texts)
-        return found
+                    found += range(low, high)
+        self.dense = 2 * len(found) > len(positions)
+        kept = list(map(self.rows.__getitem__, found))
+        return _keep_values(tests, kept, found) if tests else (kept, found)
 
 
 def _block_test(search: SearchQuery) -> Callable[[str], object] | None:

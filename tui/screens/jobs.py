@@ -629,6 +629,19 @@ class JobsScreen(Screen[None]):
         table.rows_changed(flash=flash if isinstance(flash, set) else ())
         self._update_sources()
         self._update_status_line()
+        if self.index.pending:
+            # The rows on screen are found; the count and the scrollbar follow, after the
+            # frame that shows them.
+            self.call_after_refresh(self._finish_listing)
+
+    @work(group="finish-listing", exclusive=True, exit_on_error=False)
+    async def _finish_listing(self) -> None:
+        """Find the rest of the filtered listing in slices between frames, then show its
+        count and scrollbar (a keystroke arriving meanwhile runs between two slices)."""
+        index = self.index
+        while index.finish_step():
+            await asyncio.sleep(0)
+        self._refresh_view(flash=())
 
     def _update_sources(self) -> None:
         sources = [self._health[provider.account] for provider in self.providers]
@@ -639,11 +652,12 @@ class JobsScreen(Screen[None]):
 
     def _update_status_line(self) -> None:
         index = self.index
-        shown = index.row_count()
+        counted = not index.pending
+        shown = f"{index.row_count():,}" if counted else "…"
         in_view = sum(self.index.counts(a).total() for a in self._accounts_in_view())
         arrow = "▼" if index.descending else "▲"
         parts: list[Content | tuple[str, str] | str] = [
-            (f"{shown:,} of {in_view:,} jobs", "bold"),
+            (f"{shown} of {in_view:,} jobs", "bold"),
             f" · sort {index.sort_column.value} {arrow}",
         ]
         if self._states:
@@ -656,7 +670,7 @@ class JobsScreen(Screen[None]):
             search = parse_search(self._search_text)
             parts.append(" · search ")
             parts.append(Content(one_line(self._search_text[:60])))
-            parts.append((f" ({shown:,} matches)", "$accent"))
+            parts.append((f" ({shown} matches)" if counted else " (counting…)", "$accent"))
             if search.error:
                 parts.append((f" · {search.error}", "$error"))
         parts.append(f" · every {fmt_duration(self.interval)}")

@@ -241,7 +241,7 @@ class JobTable(ScrollView, can_focus=True):
         if self._cursor_key is None:
             return None
         row = self.cursor_row
-        if 0 <= row < self.index.row_count():
+        if 0 <= row < self.index.rows_upto(row + 1):
             job = self.index[row]
             if (job.account, job.id) == self._cursor_key:
                 return job
@@ -256,18 +256,20 @@ class JobTable(ScrollView, can_focus=True):
         Args:
             flash: Keys of jobs that changed, highlighted briefly.
         """
-        count = self.index.row_count()
+        index = self.index
         now = self.clock()
         if now != self._now:
             self._now = now
             self._strips.clear()
         self._account_width = self._measure_account_width()
-        self._set_virtual_height(count + 1)
+        # While a filter's listing is still being finished (after the rows on screen were
+        # found), the scrollbar follows an estimate; the screen calls again once complete.
+        self._set_virtual_height(index.row_estimate() + 1)
         row = None
         if self._cursor_key is not None:
-            row = self.index.position(self._cursor_key, hint=self.cursor_row)
+            row = index.position(self._cursor_key, hint=self.cursor_row)
         if row is None:
-            row = min(self.cursor_row, max(0, count - 1))
+            row = min(self.cursor_row, max(0, index.rows_upto(self.cursor_row + 1) - 1))
         flash_keys = list(flash)
         if flash_keys:
             until = monotonic() + FLASH_SECONDS
@@ -284,7 +286,7 @@ class JobTable(ScrollView, can_focus=True):
         """Everything the visible lines are drawn from, to tell whether a repaint is needed."""
         index = self.index
         top = int(self.scroll_y)
-        end = min(index.row_count(), top + max(1, self.size.height))
+        end = index.rows_upto(top + max(1, self.size.height))
         return (
             top,
             self.cursor_row,
@@ -332,7 +334,7 @@ class JobTable(ScrollView, can_focus=True):
     def _visible_keys(self) -> list[JobKey]:
         top = int(self.scroll_y)
         rows = self.index
-        end = min(rows.row_count(), top + max(1, self.size.height))
+        end = rows.rows_upto(top + max(1, self.size.height))
         return [rows.key_at(i) for i in range(top, end)]
 
     def _end_flash(self) -> None:
@@ -354,7 +356,7 @@ class JobTable(ScrollView, can_focus=True):
     # --- cursor -----------------------------------------------------------------------
 
     def _set_cursor(self, row: int, scroll: bool = True) -> None:
-        count = self.index.row_count()
+        count = self.index.rows_upto(max(0, row) + 1)
         row = max(0, min(row, count - 1)) if count else 0
         old_key = self._cursor_key
         self._cursor_key = self.index.key_at(row) if count else None
@@ -433,7 +435,7 @@ class JobTable(ScrollView, can_focus=True):
                 self.post_message(self.HeaderClicked(self, column))
             return
         row = int(self.scroll_y) + offset.y - 1
-        if 0 <= row < self.index.row_count():
+        if 0 <= row < self.index.rows_upto(row + 1):
             self.move_cursor(row)
             if event.chain >= 2:
                 self.action_select()
@@ -450,7 +452,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         """Keep the virtual width equal to the real one (no horizontal scrolling)."""
-        self.virtual_size = Size(event.size.width, self.index.row_count() + 1)
+        self.virtual_size = Size(event.size.width, self.index.row_estimate() + 1)
         self._scroll_cursor_into_view()
 
     def _columns(self) -> list[tuple[ColumnSpec, int]]:
@@ -470,7 +472,7 @@ class JobTable(ScrollView, can_focus=True):
         if y == 0:
             return self._render_header(width, base)
         row = int(self.scroll_y) + y - 1
-        count = self.index.row_count()
+        count = self.index.rows_upto(row + 1)
         if row >= count:
             if count == 0 and y == 1:
                 style = base + self.get_component_rich_style("jobtable--empty")
