@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -276,6 +277,8 @@ def test_typing_and_erasing_a_search_matches_a_fresh_index(count, word, descendi
     index = JobIndex(now=lambda: NOW)
     index.upsert(jobs)
     index.set_sort(Column.NAME, descending)
+    index.install(index.prepare())
+    assert index.install_search(index.prepare_search())  # typing on narrows only on these
     typed = [word[:end] for end in range(1, len(word) + 1)]
     for text in [*typed, *reversed(typed[:-1])]:
         index.set_filter(JobFilter(search=parse_search(text)))
@@ -304,3 +307,60 @@ def test_search_texts_prepared_in_a_thread_give_the_same_results() -> None:
     index.upsert([make_job("a", 999)])
     assert not index.install_search(stale)  # the data changed meanwhile: not adopted
     assert not index.search_ready()
+
+
+def _passes(job, job_filter: JobFilter) -> bool:  # type: ignore[no-untyped-def]
+    """The filter, written out plainly, as the oracle for the index's listings."""
+    search = job_filter.search
+    return (
+        (not job_filter.accounts or job.account in job_filter.accounts)
+        and (not job_filter.states or job.state in job_filter.states)
+        and (job_filter.status is None or job.status.casefold() == job_filter.status.casefold())
+        and (search is None or search.is_empty or search.matches(_naive_haystack(job)))
+    )
+
+
+SCALE_FILTERS = {
+    "every row matches": JobFilter(search=parse_search("step")),
+    "all but one": JobFilter(search=parse_search("!7017-a")),
+    "one in ten": JobFilter(search=parse_search("part-1")),
+    "negated": JobFilter(search=parse_search("!part-1")),
+    "regex": JobFilter(search=parse_search("re:-0[0-4]")),
+    "no row matches": JobFilter(search=parse_search("zzz")),
+    "state": JobFilter(states=frozenset({JobState.FAILED})),
+    "source and search": JobFilter(accounts=frozenset({"b"}), search=parse_search("0-0000")),
+    "status": JobFilter(status="IN_PROGRESS"),
+}
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "unprepared"])
+@pytest.mark.parametrize("name", list(SCALE_FILTERS))
+def test_a_listing_found_in_slices_is_the_whole_listing(name: str, prepared: bool) -> None:
+    """At 20,000 jobs a filter finds the rows on screen (and a job's place) from a part of
+    the listing; finishing it in steps gives exactly the filtered sorted whole."""
+    job_filter = SCALE_FILTERS[name]
+    index = index_with(("a", 12_000), ("b", 8_000))
+    index.set_sort(Column.NAME, True)
+    if prepared:
+        index.install(index.prepare())
+        index.install_search(index.prepare_search())
+    everything = [index[row] for row in range(index.row_count())]
+    expected = [job for job in everything if _passes(job, job_filter)]
+    index.set_filter(job_filter)
+    assert index.rows_upto(40) == min(40, len(expected))
+    assert [index[row] for row in range(min(40, len(expected)))] == expected[:40]
+    if len(expected) > 15_000:
+        assert index.pending  # the screenful came from a part of the listing
+        assert 40 <= index.row_estimate() <= len(everything)  # a guess, for the scrollbar
+    outside = next((job for job in everything if not _passes(job, job_filter)), None)
+    if outside is not None:
+        assert index.position(outside.key) is None
+    if expected:
+        deep = expected[len(expected) * 3 // 4]
+        assert index.position(deep.key, hint=0) == len(expected) * 3 // 4
+    steps = 0
+    while index.finish_step():
+        steps += 1
+    assert not index.pending and steps < 10
+    assert [index[row] for row in range(index.row_count())] == expected
+    assert index.row_estimate() == len(expected)

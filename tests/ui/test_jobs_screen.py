@@ -454,7 +454,6 @@ async def test_table_repaints_exactly_when_the_rows_on_screen_change(two_sources
 
         def counting_refresh(*regions, **kwargs):  # type: ignore[no-untyped-def]
             repaints.append(1)
-            import traceback; traceback.print_stack(limit=5)
             return original(*regions, **kwargs)
 
         table.refresh = counting_refresh  # type: ignore[method-assign]
@@ -478,3 +477,30 @@ async def test_table_repaints_exactly_when_the_rows_on_screen_change(two_sources
         await change(lambda: index.set_filter(JobFilter(search=parse_search(shown.id))))
         assert index.row_count() == 1
         assert await change(lambda: index.set_sort(index.sort_column, not index.descending))
+
+
+async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store, clock) -> None:
+    """At 30,000 jobs a search finds the rows on screen at once and says it is counting;
+    the rest is found between frames, then the exact count and the scrollbar follow."""
+    providers = [FakeProvider("zoo-prod", sample_jobs("zoo-prod", 30_000))]
+    app = make_app(providers, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, providers)
+        await wait_for(pilot, lambda: screen.index.prepared, tries=500)
+        table = screen.query_one(JobTable)
+        await pilot.press("slash")
+        await pilot.pause()
+        everything = [job for job in screen.jobs_in_view()]
+        expected = [job for job in everything if "part-1" in job.name]
+        screen._search_text = "part-1"
+        screen._apply_filter()  # what a keystroke in the search box runs, without the frame
+        assert screen.index.pending
+        assert "(counting…)" in status_line(app)
+        rows_on_screen = table.size.height - 1
+        assert [screen.index[row] for row in range(rows_on_screen)] == expected[:rows_on_screen]
+        assert table.cursor_job == expected[0]
+        await wait_for(pilot, lambda: not screen.index.pending)
+        await pilot.pause()
+        assert f"({len(expected):,} matches)" in status_line(app)
+        assert table.virtual_size.height == len(expected) + 1
+        assert screen.jobs_in_view() == expected
