@@ -251,7 +251,7 @@ class JobIndex:
         self._listing: _Listing | None = None
         self._narrowing: _Narrowing | None = None
         self._aligned_hay: tuple[tuple[object, ...], _SearchTexts] | None = None
-        self._recent: OrderedDict[tuple[object, ...], list[int]] = OrderedDict()
+        self._recent: OrderedDict[tuple[object, ...], _Listing] = OrderedDict()
         self.version = getattr(self, "version", 0) + 1
         """Bumped on every change of data, sort or filter."""
         self._data_version = getattr(self, "_data_version", 0) + 1
@@ -615,6 +615,10 @@ class JobIndex:
         ):
             # Typing on: only the rows that matched so far can match now, and the values
             # were tested already.
+            if previous.texts is None:
+                return _Listing(
+                    previous.rows, None, partial(_keep_searched, self._haystacks(), search, [])
+                )
             return _Listing(
                 previous.rows,
                 previous.positions,
@@ -751,7 +755,8 @@ class JobIndex:
             kept = self._recent.get(key)
             if kept is not None:
                 self._recent.move_to_end(key)
-                listing = _Listing.whole(kept)
+                listing = kept
+                self._note_search(listing)
             else:
                 order = self._order(self._sort)
                 rows = order[::-1] if self._descending else order
@@ -776,13 +781,16 @@ class JobIndex:
         if not listing.complete or listing.kept:
             return
         listing.kept = True
-        self._recent[listing.key] = listing.rows
+        self._recent[listing.key] = listing
         if len(self._recent) > RECENT_VIEWS:
             self._recent.popitem(last=False)
+        self._note_search(listing)
+
+    def _note_search(self, listing: _Listing) -> None:
+        """Remember a complete searched listing as the one the next keystroke narrows."""
         job_filter = listing.key[3]
         assert isinstance(job_filter, JobFilter)
-        if job_filter.search is not None and listing.texts is not None:
-            assert listing.positions is not None
+        if job_filter.search is not None and not job_filter.search.is_empty:
             self._narrowing = _Narrowing(
                 self._base_key(), job_filter.search, listing.rows, listing.positions, listing.texts
             )
@@ -850,12 +858,10 @@ class JobIndex:
             return None
         listing = self._current()
         rows = listing.rows
-        if hint is not None and hint >= 0:
-            self._grow(listing, hint + 1)
-            if hint < len(rows) and rows[hint] == slot:
-                return hint
         if not listing.complete and not self._passes(slot):
             return None
+        if hint is not None and 0 <= hint < len(rows) and rows[hint] == slot:
+            return hint
         start = 0
         while True:
             try:
@@ -1033,9 +1039,9 @@ class _Narrowing:
     """The data, sort and filters other than the search that it was made under."""
     search: SearchQuery
     rows: list[int]
-    positions: list[int]
-    """Where the rows sit in `texts`."""
-    texts: _SearchTexts
+    positions: list[int] | None
+    """Where the rows sit in `texts` (when searched there)."""
+    texts: _SearchTexts | None
 
 
 class _SearchTexts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
@@ -268,17 +269,19 @@ def test_recent_views_are_reused_until_the_data_changes() -> None:
     count=st.integers(1, 300),
     word=st.sampled_from(["part-12", "step", "0012-a", "succeeded", "re:part-1[0-4]", "!part-1"]),
     descending=st.booleans(),
+    prepared=st.booleans(),
 )
 @settings(max_examples=40, deadline=None)
-def test_typing_and_erasing_a_search_matches_a_fresh_index(count, word, descending) -> None:  # type: ignore[no-untyped-def]
+def test_typing_and_erasing_a_search_matches_a_fresh_index(count, word, descending, prepared) -> None:  # type: ignore[no-untyped-def]
     """Narrowing from the previous keystroke (by place in the listing) and the kept row
     lists give what a fresh index gives, keystroke by keystroke, both ways."""
     jobs = sample_jobs("a", count)
     index = JobIndex(now=lambda: NOW)
     index.upsert(jobs)
     index.set_sort(Column.NAME, descending)
-    index.install(index.prepare())
-    assert index.install_search(index.prepare_search())  # typing on narrows only on these
+    if prepared:  # typing on narrows on the listing's search texts, else on per-slot ones
+        index.install(index.prepare())
+        assert index.install_search(index.prepare_search())
     typed = [word[:end] for end in range(1, len(word) + 1)]
     for text in [*typed, *reversed(typed[:-1])]:
         index.set_filter(JobFilter(search=parse_search(text)))
@@ -364,3 +367,47 @@ def test_a_listing_found_in_slices_is_the_whole_listing(name: str, prepared: boo
     assert not index.pending and steps < 10
     assert [index[row] for row in range(index.row_count())] == expected
     assert index.row_estimate() == len(expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unfinished_listings_survive_typing_refreshes_and_sorts(seed: int) -> None:
+    """Random typing (with `!`), state filters, data changes and re-sorts, each followed by
+    only a screenful and a step or two of the listing: the rows found so far, the places
+    of jobs and the finished whole always agree with the plain filter of the sorted whole."""
+    rng = random.Random(seed)
+    index = index_with(("a", 6_000), ("b", 4_000))
+    index.install(index.prepare())
+    if seed % 2:
+        index.install_search(index.prepare_search())
+    word = "part-12"
+    for _ in range(60):
+        roll = rng.random()
+        if roll < 0.5:
+            text = word[: rng.randint(0, len(word))]
+            if text and rng.random() < 0.2:
+                text = "!" + text
+            index.set_filter(replace(index.filter, search=parse_search(text) if text else None))
+        elif roll < 0.6:
+            states = rng.choice([frozenset(), frozenset({JobState.FAILED})])
+            index.set_filter(replace(index.filter, states=states))
+        elif roll < 0.75:
+            picked = rng.sample(list(index.jobs()), 20)
+            index.upsert([replace(job, name=job.name + "x", state=JobState.FAILED) for job in picked])
+        else:
+            index.set_sort(rng.choice([Column.NAME, Column.AGE, Column.ID]), rng.random() < 0.5)
+        if rng.random() < 0.5:
+            index.install_search(index.prepare_search())
+        job_filter = index.filter
+        index.set_filter(JobFilter())
+        expected = [index.key_at(row) for row in range(index.row_count())]  # sorted whole
+        index.set_filter(job_filter)
+        expected = [key for key in expected if _passes(index.get(key), job_filter)]
+        shown = index.rows_upto(40)
+        for _ in range(rng.randint(0, 2)):
+            index.finish_step()
+        assert [index.key_at(row) for row in range(shown)] == expected[:40]
+        probes = rng.sample(expected, min(3, len(expected))) + rng.sample(sorted(index._slots), 3)
+        for key in probes:
+            hint = rng.choice([None, 0, 7])
+            assert index.position(key, hint=hint) == (expected.index(key) if key in expected else None)
+        assert [index.key_at(row) for row in range(index.row_count())] == expected

@@ -504,3 +504,50 @@ async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store,
         assert f"({len(expected):,} matches)" in status_line(app)
         assert table.virtual_size.height == len(expected) + 1
         assert screen.jobs_in_view() == expected
+
+
+async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhile(
+    store, clock
+) -> None:
+    """Keys typed with the cursor on the last of 30,000 rows: the cursor ends on the last
+    match, in view. A refresh that lands while a listing is being finished is shown in
+    it. A refresh does not pull back a view scrolled away from the cursor."""
+    jobs = sample_jobs("zoo-prod", 30_000)
+    providers = [FakeProvider("zoo-prod", jobs)]
+    app = make_app(providers, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, providers)
+        await wait_for(pilot, lambda: screen.index.prepared, tries=500)
+        table = screen.query_one(JobTable)
+        await pilot.press("G", "slash", *"part-1")
+        await wait_for(pilot, lambda: not screen.index.pending)
+        await pilot.pause()
+        matches = [job for job in screen.jobs_in_view()]
+        assert matches and all("part-1" in job.name for job in matches)
+        assert table.cursor_job == matches[-1]
+        assert table.scroll_y <= table.cursor_row < table.scroll_y + table.size.height
+        assert f"({len(matches):,} matches)" in status_line(app)
+
+        # data changes while the next listing is being finished
+        table.focus()
+        await pilot.press("g")
+        screen._search_text = "part-2"
+        screen._apply_filter()
+        assert screen.index.pending
+        renamed = changed(jobs[20_000], name="part-2-renamed.step")
+        gone = changed(jobs[25_000], name="other.step")
+        screen.index.upsert([renamed, gone])
+        screen._refresh_view(flash=set())
+        await wait_for(pilot, lambda: not screen.index.pending)
+        shown = screen.jobs_in_view()
+        assert renamed in shown and gone not in shown
+        assert all("part-2" in job.name for job in shown)
+
+        # scrolled away with the wheel, the view stays through a refresh
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        table.scroll_to(y=500, animate=False, immediate=True)
+        screen.index.upsert([changed(shown[3], status="zq-new")])
+        screen._refresh_view(flash=set())
+        await pilot.pause()
+        assert table.scroll_y == 500 and table.cursor_row == 0

@@ -641,7 +641,8 @@ class JobsScreen(Screen[None]):
         index = self.index
         while index.finish_step():
             await asyncio.sleep(0)
-        self._refresh_view(flash=())
+        self.table.listing_finished()
+        self._update_status_line()
 
     def _update_sources(self) -> None:
         sources = [self._health[provider.account] for provider in self.providers]

@@ -261,26 +261,39 @@ class JobTable(ScrollView, can_focus=True):
         if now != self._now:
             self._now = now
             self._strips.clear()
-        self._account_width = self._measure_account_width()
-        # While a filter's listing is still being finished (after the rows on screen were
-        # found), the scrollbar follows an estimate; the screen calls again once complete.
-        self._set_virtual_height(index.row_estimate() + 1)
         row = None
         if self._cursor_key is not None:
             row = index.position(self._cursor_key, hint=self.cursor_row)
         if row is None:
             row = min(self.cursor_row, max(0, index.rows_upto(self.cursor_row + 1) - 1))
+        # While a filter's listing is still being finished (the rows on screen and the
+        # cursor's are found), the scrollbar follows an estimate: `listing_finished` then.
+        self._set_virtual_height(index.row_estimate() + 1)
         flash_keys = list(flash)
         if flash_keys:
             until = monotonic() + FLASH_SECONDS
             for key in flash_keys:
                 self._flash[key] = until
             self.set_timer(FLASH_SECONDS + 0.05, self._end_flash)
-        self._set_cursor(row, scroll=True)
+        # Scroll only when the cursor moved: a refresh must not pull back a view that
+        # was scrolled away from the cursor with the mouse wheel.
+        moved = row != self.cursor_row or self._cursor_key != self._key_at(row)
+        self._set_cursor(row, scroll=moved)
+        self._account_width = self._measure_account_width()
         if flash_keys or self._window_state() != self._painted:
             self.refresh()
         # else: the rows on screen, the cursor and the header are what is painted already
         # (typing a search that every visible job still matches): only counts change.
+
+    def listing_finished(self) -> None:
+        """The filtered listing is complete: set the scrollbar from its exact length.
+
+        The rows on screen and the cursor were final already, so neither moves.
+        """
+        self._set_virtual_height(self.index.row_count() + 1)
+
+    def _key_at(self, row: int) -> JobKey | None:
+        return self.index.key_at(row) if 0 <= row < self.index.rows_upto(row + 1) else None
 
     def _window_state(self) -> tuple[object, ...]:
         """Everything the visible lines are drawn from, to tell whether a repaint is needed."""
