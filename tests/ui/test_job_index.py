@@ -272,7 +272,9 @@ def test_recent_views_are_reused_until_the_data_changes() -> None:
     prepared=st.booleans(),
 )
 @settings(max_examples=40, deadline=None)
-def test_typing_and_erasing_a_search_matches_a_fresh_index(count, word, descending, prepared) -> None:  # type: ignore[no-untyped-def]
+def test_typing_and_erasing_a_search_matches_a_fresh_index(  # type: ignore[no-untyped-def]
+    count, word, descending, prepared
+) -> None:
     """Narrowing from the previous keystroke (by place in the listing) and the kept row
     lists give what a fresh index gives, keystroke by keystroke, both ways."""
     jobs = sample_jobs("a", count)
@@ -392,7 +394,7 @@ def test_unfinished_listings_survive_typing_refreshes_and_sorts(seed: int) -> No
             index.set_filter(replace(index.filter, states=states))
         elif roll < 0.75:
             picked = rng.sample(list(index.jobs()), 20)
-            index.upsert([replace(job, name=job.name + "x", state=JobState.FAILED) for job in picked])
+            index.upsert([replace(j, name=j.name + "x", state=JobState.FAILED) for j in picked])
         else:
             index.set_sort(rng.choice([Column.NAME, Column.AGE, Column.ID]), rng.random() < 0.5)
         if rng.random() < 0.5:
@@ -409,5 +411,6 @@ def test_unfinished_listings_survive_typing_refreshes_and_sorts(seed: int) -> No
         probes = rng.sample(expected, min(3, len(expected))) + rng.sample(sorted(index._slots), 3)
         for key in probes:
             hint = rng.choice([None, 0, 7])
-            assert index.position(key, hint=hint) == (expected.index(key) if key in expected else None)
+            place = expected.index(key) if key in expected else None
+            assert index.position(key, hint=hint) == place
         assert [index.key_at(row) for row in range(index.row_count())] == expected
