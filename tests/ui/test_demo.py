@@ -60,6 +60,8 @@ async def test_demo_loads_every_source_and_filters(sim: SimServer) -> None:
             hdr_view = 1 + [p.account for p in screen.providers].index("demo-hdrjpg")
             await pilot.press(str(hdr_view + 1))
             assert {job.account for job in screen.jobs_in_view()} == {"demo-hdrjpg"}
+            assert any(job.id.startswith("88667411-") for job in screen.jobs_in_view())
+            await pilot.press("slash", *"88667411")
             assert "88667411-" in "\n".join(table_text(app))
     finally:
         store.close()

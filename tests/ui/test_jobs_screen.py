@@ -509,9 +509,10 @@ async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store,
 async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhile(
     store, clock
 ) -> None:
-    """Keys typed with the cursor on the last of 30,000 rows: the cursor ends on the last
-    match, in view. A refresh that lands while a listing is being finished is shown in
-    it. A refresh does not pull back a view scrolled away from the cursor."""
+    """Keys typed with the cursor on the last of 30,000 rows: while its job matches, the
+    cursor stays on it (at the end); once the search leaves it out, the cursor goes to the
+    first match. A refresh that lands while a listing is being finished is shown in it.
+    A refresh does not pull back a view scrolled away from the cursor."""
     jobs = sample_jobs("zoo-prod", 30_000)
     providers = [FakeProvider("zoo-prod", jobs)]
     app = make_app(providers, store, clock)
@@ -519,18 +520,25 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
         screen = await loaded(pilot, providers)
         await wait_for(pilot, lambda: screen.index.prepared, tries=500)
         table = screen.query_one(JobTable)
-        await pilot.press("G", "slash", *"part-1")
+        await pilot.press("G")
+        last = table.cursor_job
+        assert last is not None and last == screen.index[29_999]
+        await pilot.press("slash", *"step")  # every job matches: the cursor stays
+        await wait_for(pilot, lambda: not screen.index.pending)
+        assert table.cursor_job == last and table.cursor_row == 29_999
+        assert table.scroll_y <= table.cursor_row < table.scroll_y + table.size.height
+        for _ in "step":
+            await pilot.press("backspace")
+        await pilot.press(*"part-1")  # leaves the last job out: to the first match
         await wait_for(pilot, lambda: not screen.index.pending)
         await pilot.pause()
         matches = [job for job in screen.jobs_in_view()]
         assert matches and all("part-1" in job.name for job in matches)
-        assert table.cursor_job == matches[-1]
-        assert table.scroll_y <= table.cursor_row < table.scroll_y + table.size.height
+        assert last not in matches and table.cursor_job == matches[0]
+        assert table.cursor_row == 0 and table.scroll_y == 0
         assert f"({len(matches):,} matches)" in status_line(app)
 
         # data changes while the next listing is being finished
-        table.focus()
-        await pilot.press("g")
         screen._search_text = "part-2"
         screen._apply_filter()
         assert screen.index.pending
@@ -544,6 +552,7 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
         assert all("part-2" in job.name for job in shown)
 
         # scrolled away with the wheel, the view stays through a refresh
+        table.focus()
         await pilot.press("g")
         assert table.cursor_row == 0
         table.scroll_to(y=500, animate=False, immediate=True)

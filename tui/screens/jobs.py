@@ -608,9 +608,10 @@ class JobsScreen(Screen[None]):
         self.index.set_filter(
             JobFilter(accounts=accounts, states=self._states, status=self._status, search=search)
         )
-        self._refresh_view(flash=())
+        self._refresh_view(flash=(), refiltered=True)
 
-    def _refresh_view(self, flash: object) -> None:
+    def _refresh_view(self, flash: object, refiltered: bool = False) -> None:
+        """Show the index's rows again, after its data, sort or filter (`refiltered`) changed."""
         table = self.table
         table.show_account = self.current_view == 0
         table.stale_accounts = frozenset(
@@ -626,7 +627,7 @@ class JobsScreen(Screen[None]):
             table.empty_text = "Loading…"
         else:
             table.empty_text = "No jobs"
-        table.rows_changed(flash=flash if isinstance(flash, set) else ())
+        table.rows_changed(flash=flash if isinstance(flash, set) else (), refiltered=refiltered)
         self._update_sources()
         self._update_status_line()
         if self.index.pending:

@@ -247,14 +247,17 @@ class JobTable(ScrollView, can_focus=True):
                 return job
         return self.index.get(self._cursor_key)
 
-    def rows_changed(self, flash: Iterable[JobKey] = ()) -> None:
+    def rows_changed(self, flash: Iterable[JobKey] = (), refiltered: bool = False) -> None:
         """Re-read the index after its data, sort or filter changed.
 
-        The cursor follows its job; if that job is gone or filtered out, it stays at the
-        same row number. Only rows on screen are repainted.
+        The cursor follows its job. If a refresh removed that job, the cursor stays at the
+        same row number; if a new filter leaves it out, the cursor goes to the first row
+        (as in k9s, and without looking through the listing down to the old row number).
+        Only rows on screen are repainted.
 
         Args:
             flash: Keys of jobs that changed, highlighted briefly.
+            refiltered: The filter changed (not the data).
         """
         index = self.index
         now = self.clock()
@@ -264,7 +267,9 @@ class JobTable(ScrollView, can_focus=True):
         row = None
         if self._cursor_key is not None:
             row = index.position(self._cursor_key, hint=self.cursor_row)
-        if row is None:
+        if row is None and refiltered:
+            row = 0
+        elif row is None:
             row = min(self.cursor_row, max(0, index.rows_upto(self.cursor_row + 1) - 1))
         # While a filter's listing is still being finished (the rows on screen and the
         # cursor's are found), the scrollbar follows an estimate: `listing_finished` then.
