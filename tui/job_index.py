@@ -973,9 +973,10 @@ class _Listing:
     ) -> None:
         self._source = source
         self._source_positions = source_positions
-        self._keep = keep
-        self._next = 0 if keep is not None else len(source)
-        self.rows: list[int] = [] if keep is not None else list(source)
+        self._keep = keep if source else None
+        """What stays of a slice of the source; None once the listing is complete."""
+        self._next = 0
+        self.rows: list[int] = []
         """The rows found so far, in order (only ever extended in place)."""
         self.positions: list[int] | None = [] if source_positions is not None else None
         """Their places in `texts`, when the listing was searched there (for typing on)."""
@@ -995,7 +996,7 @@ class _Listing:
     @property
     def complete(self) -> bool:
         """True when every row of the source has been looked at."""
-        return self._next >= len(self._source)
+        return self._keep is None
 
     def step(self, size: int) -> None:
         """Look at the next `size` rows of the source."""
@@ -1010,6 +1011,12 @@ class _Listing:
         if self.positions is not None and positions is not None:
             self.positions += positions
         self._next = end
+        if end == len(self._source):
+            # Complete: let go of the source (a kept listing must not hold a copy of the
+            # whole order) and of what the slices were tested with.
+            self._keep = None
+            self._source = ()
+            self._source_positions = None
 
     def reach(self, wanted: int) -> None:
         """Look on until `wanted` rows are found or the source ends (slices that grow)."""
