@@ -11,7 +11,10 @@ import pytest
 from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tui.sim.server import SimServer
 
-ESCAPES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+ESCAPES = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+    r"\u2028\u2029\u00ad\u3164\ufe00-\ufe0f\U000e0000-\U000e0fff\U0001f3fb-\U0001f3ff]"
+)
 
 
 @pytest.fixture(scope="module")

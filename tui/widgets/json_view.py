@@ -21,14 +21,22 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.sanitize import is_clean
+from tui.sanitize import UNSAFE
 
 MAX_LINE_CHARS = 2_000
 """Longer lines (base64 images, huge strings) are cut, with the number of characters left out."""
 
-_CANDIDATES = (*range(0xA0), *range(0x2000, 0x2070), 0x061C, 0xFEFF)
-_UNSAFE = {code: f"\\u{code:04x}" for code in _CANDIDATES if not is_clean(chr(code))}
-"""Every character `tui.sanitize.clean` drops, mapped to its JSON escape."""
+
+def _json_escape(code: int) -> str:
+    """The JSON escape of one code point (a surrogate pair above U+FFFF)."""
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+_UNSAFE = {code: _json_escape(code) for code in UNSAFE}
+"""Every character `tui.sanitize.clean` drops or replaces, mapped to its JSON escape."""
 _TOKEN = re.compile(
     r'(?P<key>"(?:[^"\\]|\\.)*")(?=\s*:)'
     r'|(?P<string>"(?:[^"\\]|\\.)*"?)'
