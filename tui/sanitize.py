@@ -64,7 +64,20 @@ _ONE_LINE: dict[int, str | None] = _CLEAN | {
     0x09: " ", 0x0A: NEWLINE_MARK, **{code: NEWLINE_MARK for code in _SEPARATORS}
 }
 UNSAFE: frozenset[int] = frozenset(_CLEAN)
-"""Every code point `clean` drops or replaces (for views that escape instead, like raw JSON)."""
+"""Every code point `clean` drops or replaces."""
+
+
+def _json_escape(code: int) -> str:
+    """The JSON escape of one code point (a surrogate pair above U+FFFF)."""
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+JSON_ESCAPES: dict[int, str] = {code: _json_escape(code) for code in UNSAFE}
+"""`str.translate` table for JSON text shown raw (the raw view, `show --json`): every
+unsafe character becomes its visible JSON escape, so the text still decodes the same."""
 
 
 

@@ -21,22 +21,11 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.sanitize import UNSAFE
+from tui.sanitize import JSON_ESCAPES
 
 MAX_LINE_CHARS = 2_000
 """Longer lines (base64 images, huge strings) are cut, with the number of characters left out."""
 
-
-def _json_escape(code: int) -> str:
-    """The JSON escape of one code point (a surrogate pair above U+FFFF)."""
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    high, low = divmod(code - 0x10000, 0x400)
-    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
-
-
-_UNSAFE = {code: _json_escape(code) for code in UNSAFE}
-"""Every character `tui.sanitize.clean` drops or replaces, mapped to its JSON escape."""
 _TOKEN = re.compile(
     r'(?P<key>"(?:[^"\\]|\\.)*")(?=\s*:)'
     r'|(?P<string>"(?:[^"\\]|\\.)*"?)'
@@ -58,7 +47,7 @@ def json_lines(value: Any, *, indent: int = 2, max_line: int = MAX_LINE_CHARS) -
         The lines, free of control, C1, bidi and zero-width characters (escaped as `\\uXXXX`).
     """
     text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
-    text = text.translate(_UNSAFE)
+    text = text.translate(JSON_ESCAPES)
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if len(line) > max_line:
