@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -20,20 +19,18 @@ from typing import Any, TextIO
 from tui.config import AccountConfig, Settings
 from tui.errors import ConfigError, ProviderError
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, ProviderName, format_timestamp
-from tui.sanitize import clean, one_line
+from tui.sanitize import JSON_ESCAPES, clean, one_line
 
 EXIT_OK = 0
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 
 
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
 def dump_json(document: Any, out: TextIO) -> None:
-    """Write JSON that is safe on a terminal: readable UTF-8, but every C1, DEL, bidi and
-    zero-width character escaped as `\\uXXXX` (C0 controls are escaped by JSON itself)."""
+    """Write JSON that is safe on a terminal: readable UTF-8, but every character `clean`
+    would drop or replace (C1, DEL, bidi, zero-width, separators, lone surrogates...)
+    escaped as `\\uXXXX` (C0 controls are escaped by JSON itself)."""
     text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
-    out.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    out.write(text.translate(JSON_ESCAPES))
     out.write("\n")
 
 

@@ -1,9 +1,28 @@
-"""The jobtop theme: colours chosen from the xterm 256-colour cube and its 16 basics.
+"""The jobtop theme: colours from the xterm 256-colour palette, for 256 and 16 colours.
 
-Every colour here is an exact xterm-256 entry and sits near one of the 16 ANSI colours,
-so it survives the downgrade on 256- and 16-colour terminals. State is never shown by
-colour alone (each state has its own glyph), and `NO_COLOR` is honoured by Textual,
-which then renders in monochrome.
+Every colour here is an entry of the xterm 256-colour palette, so 256-colour terminals
+show it as designed (Rich rounds a few light greys to the neighbouring grey). On a
+16-colour terminal Rich maps each colour to its nearest ANSI colour
+(`Color.downgrade(ColorSystem.STANDARD)`), and the colours are picked so that what must
+differ still differs there: the six states, the text, the background, the header, the
+row cursor and the changed-row flash (tests/ui/test_colours.py checks every pair). State
+is never shown by colour alone (each state has its own glyph), and `NO_COLOR` is honoured
+by Textual, which then renders in monochrome.
+
+The ANSI colours each one becomes on 16 colours, dark theme / light theme:
+
+| Variable | Dark | Light |
+|---|---|---|
+| background / text | black / white | bright white / black |
+| header (`panel`) | bright black | white |
+| state-failed | bright red | red |
+| state-succeeded | bright green | green |
+| state-running | bright cyan | blue |
+| state-queued | bright magenta | magenta |
+| state-canceled | bright black | bright black |
+| state-unknown | bright yellow | yellow |
+| cursor-background (focused / blurred) | blue / blue | cyan / bright cyan |
+| flash-background | yellow | bright yellow |
 """
 
 from __future__ import annotations
@@ -24,13 +43,15 @@ JOBTOP_DARK = Theme(
     panel="#303030",
     dark=True,
     variables={
-        "state-queued": "#87afd7",
+        "state-queued": "#d787ff",
         "state-running": "#5fafff",
         "state-succeeded": "#5faf5f",
         "state-failed": "#ff5f5f",
-        "state-canceled": "#8a8a8a",
-        "state-unknown": "#d7af00",
-        "flash-background": "#3a3a00",
+        "state-canceled": "#767676",
+        "state-unknown": "#ffd700",
+        "cursor-background": "#000087",
+        "cursor-blurred-background": "#00005f",
+        "flash-background": "#5f5f00",
         "footer-key-foreground": "#5fafaf",
     },
 )
@@ -50,13 +71,15 @@ JOBTOP_LIGHT = Theme(
     panel="#d0d0d0",
     dark=False,
     variables={
-        "state-queued": "#005f87",
+        "state-queued": "#8700af",
         "state-running": "#0000af",
         "state-succeeded": "#005f00",
         "state-failed": "#af0000",
         "state-canceled": "#585858",
         "state-unknown": "#875f00",
-        "flash-background": "#ffffaf",
+        "cursor-background": "#0087af",
+        "cursor-blurred-background": "#87d7ff",
+        "flash-background": "#ffff87",
         "footer-key-foreground": "#008787",
     },
 )

@@ -17,6 +17,10 @@ from tui.widgets.json_view import JsonView
 CLICK = "[@click=app.quit]Click here for logs[/]"
 CLOSE = "[/x]"
 ESCAPES = "\x1b]52;c;cHduZWQ=\x07\x1b[2J\x1b]8;;https://evil.example\x1b\\\x9b31m\u202eevil"
+INVISIBLE = "sep\u2028line\u2029para\x85nel soft\u00adhy\u3164 ✔\ufe0f 👍\U0001f3fd tag\U000e0041"
+"""Zero cells to Rich, but drawn (or a line break) by some terminals."""
+UNSAFE_ON_SCREEN = ("\x1b", "\x9b", "\u202e", "\u2028", "\u2029", "\x85", "\u00ad", "\u3164",
+                    "\ufe0f", "\U0001f3fd", "\U000e0041")
 LONG = "W" * 5000 + "\n" + "second line [bold red]not bold[/bold red]"
 
 
@@ -32,19 +36,19 @@ def hostile_details() -> dict[str, JobDetail]:
     h["variants"][0].update(outputImageFileName=CLICK, format=ESCAPES,
                             warningDescriptions=[CLOSE])
     m = seed("metafold_job")
-    m.update(name=CLICK, type=CLOSE, error=ESCAPES, state="[b]weird[/b]")
+    m.update(name=CLICK, type=CLOSE, error=ESCAPES + INVISIBLE, state="[b]weird[/b]")
     m["inputs"]["assets"]["mesh"]["filename"] = CLICK
     m["outputs"]["params"]["patch"] = '{"[/x]": "' + "[@click=app.quit]" + '"}'
     m["needs"] = [CLOSE]
     z = seed("zoo_async")
     z.update(error=CLICK + ESCAPES, worker=CLOSE, type="[link=https://evil.example]x[/link]")
     lettr = seed("lettrlabs_status")
-    lettr["payload"].update(fileName=CLICK, dataSourceType=ESCAPES, status=CLOSE)
+    lettr["payload"].update(fileName=CLICK, dataSourceType=ESCAPES + INVISIBLE, status=CLOSE)
     lettr.update(errors=[CLICK, LONG], warnings=[ESCAPES], metadata={CLOSE: CLICK})
     lettr["profile"].update(company=CLICK, email=CLOSE)
     conversion = zoo_conversion_payload()
     conversion.update(
-        file_path=CLICK, status="error_[/x]", phase=CLOSE, status_message=ESCAPES,
+        file_path=CLICK, status="error_[/x]", phase=CLOSE, status_message=ESCAPES + INVISIBLE,
         metadata={CLICK: LONG}, raw_kcl_output="x = 1 // " + CLICK + ESCAPES,
     )
     conversion["original_snapshot_images"][0]["mime_type"] = CLICK
@@ -73,7 +77,7 @@ async def test_hostile_strings_show_literally_and_clicks_do_nothing(kind: str) -
         screen = await wait_for_detail(pilot)
         assert screen.detail is detail and screen.error is None
         text = screen_text(app)
-        assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
+        assert not [ch for ch in UNSAFE_ON_SCREEN if ch in text]
         literal = CLOSE if kind == "zoo_async" else CLICK
         assert literal in text
         # Click every cell of every line that shows the payload: nothing may run.
@@ -88,9 +92,11 @@ async def test_hostile_strings_show_literally_and_clicks_do_nothing(kind: str) -
         raw = screen.query_one(JsonView)
         assert raw.display
         joined = "\n".join(raw.lines)
-        assert "\x1b" not in joined
+        assert not [ch for ch in UNSAFE_ON_SCREEN if ch in joined]
         if kind != "zoo_conversion":
             assert "\\u001b" in joined
+        if kind in ("metafold", "lettrlabs", "zoo_conversion"):
+            assert "sep\\u2028line\\u2029para\\u0085nel soft\\u00adhy\\u3164" in joined
         await pilot.press("c")
         await pilot.pause()
         assert app.is_running

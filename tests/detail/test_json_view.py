@@ -22,6 +22,10 @@ def test_unsafe_characters_are_escaped_visibly() -> None:
     assert "\\u001b]52;c;aGk=\\u0007" in joined
     assert "a\\u202eb\\u009b2J\\u200bc" in joined
     assert "é ü 漢" in joined  # ordinary non-ASCII text stays readable
+    invisible = json_lines(["a\u2028b\u2029c\u00add✔\ufe0f\U000e0041\U0001f3fd\ud800"])
+    assert all(is_clean(line) for line in invisible)
+    escaped = "a\\u2028b\\u2029c\\u00add✔\\ufe0f\\udb40\\udc41\\ud83c\\udffd\\ud800"
+    assert escaped in "\n".join(invisible)
 
 
 @settings(max_examples=200, deadline=None)

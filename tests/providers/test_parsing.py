@@ -305,6 +305,18 @@ def test_strings_are_cleaned_at_ingest_raw_kept() -> None:
     assert "\x00" not in detail.job.error
 
 
+def test_separators_invisibles_and_lone_surrogates_are_cleaned_at_ingest() -> None:
+    """Zero-width to Rich, drawn or a line break to a terminal; JSON `\\ud800` escapes."""
+    hostile = json.loads(r'"a\u2028b\u2029c\u0085d\u00ade\u3164f\ufe0fg\udb40\udc41h\ud800"')
+    data = dict(load("hdrjpg_conversion.json"), sourceImageFileName=hostile,
+                failDescriptions=[hostile])
+    detail = parse_conversion(data, "hj")
+    assert detail is not None
+    assert detail.job.name == "a\nb\ncdefgh\ufffd"
+    assert detail.raw["sourceImageFileName"] == hostile
+    assert detail.job.error is not None and detail.job.error.encode()
+
+
 def test_wrong_types_do_not_crash() -> None:
     job = parse_job({"id": "7", "name": ["x"], "state": "mystery", "created": 12, "needs": "1"}, "mf")
     assert job is not None and job.id == "7" and job.name == "job 7" and job.state is JobState.UNKNOWN

@@ -37,11 +37,17 @@ pytestmark = pytest.mark.timeout(120)
 SIZE = (140, 50)
 MARKUP = ("[bold red]pwned[/bold red]", "[@click=app.quit]click me[/]", "unbalanced [/x] closing", "[link=https://evil.example/]")
 """Markup payloads that must appear literally when their field is on screen."""
-FORBIDDEN = ("\x1b", "\x9b", "\x9d", "\x9c", "\x00", "\u202e", "\u2066", "\u200b", "\ufeff")
+FORBIDDEN = (
+    "\x1b", "\x9b", "\x9d", "\x9c", "\x00", "\u202e", "\u2066", "\u200b", "\ufeff",
+    "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\u00ad", "\u3164", "\ufe0f", "\U000e0041",
+    "\U0001f3fd",
+)
 PAYLOAD_SEQUENCES = (
     b"\x1b[2J\x1b[31mANSI", b"\x1b[31mANSI", b"\x1b]8;;https://evil.example/", b"\x1b]52;c;",
     b"\x1b]0;new window title", b"\x07clipboard write", b"\x07title", b"\xc2\x9b31m", b"\xc2\x9d0;t",
     b"\xe2\x80\xae", b"\xe2\x81\xa6", b"\x00byte",
+    b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xc2\x85", b"\xc2\xad", b"\xe3\x85\xa4", b"\xef\xb8\x8f",
+    b"\xf3\xa0\x81\x81", b"\xf0\x9f\x8f\xbd",
 )
 """The payloads' own escape sequences (and C1/bidi as UTF-8), as they would reach a terminal."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -344,6 +345,7 @@ async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock)
         "line one\nline two\nline three",
         "x" * 5000,
         "[$accent]styled[/] [B]bold[/B] x [/",
+        "sep\u2028line\u2029para\x85nel soft\u00adhy\u3164 ✔\ufe0f 👍\U0001f3fd tag\U000e0041",
     ]
     jobs = [make_job("evil", n, JobState.FAILED, name=name, error=name) for n, name in enumerate(hostile)]
     source = FakeProvider("evil", jobs)
@@ -353,7 +355,14 @@ async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock)
         lines = table_text(app)
         assert any("[@click=app.quit]Click here[/]" in line for line in lines)
         assert any("line one ⏎ line two" in line for line in lines)
-        assert all(len(line) == lines[0].__len__() for line in lines)
+        assert any("sep ⏎ line ⏎ paranel softhy ✔ 👍" in line for line in lines)
+        # Every row is the table's width, as drawn: no character is measured as zero cells
+        # (separators, soft hyphen, fillers, selectors, tags) or counted apart from its
+        # neighbours (a skin tone after an emoji).
+        width = app.screen.query_one(JobTable).scrollable_content_region.width
+        assert {cell_len(line) for line in lines} == {width}
+        assert all(cell_len(line) == sum(cell_len(ch) for ch in line) for line in lines)
+        assert all(cell_len(ch) > 0 for line in lines for ch in line)
         for row in range(1, len(hostile) + 1):
             await pilot.click(JobTable, offset=(40, row))
         await pilot.pause()

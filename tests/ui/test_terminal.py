@@ -8,6 +8,7 @@ import sys
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, sample_jobs
 from tui.terminal import configure_environment
+from tui.widgets.job_table import JobTable
 
 
 def test_low_bandwidth_sets_fps_and_animations_without_overriding_the_user() -> None:
@@ -41,7 +42,11 @@ async def test_no_color_renders_without_colour(store, clock, monkeypatch) -> Non
     source = FakeProvider("zoo-prod", sample_jobs("zoo-prod", 6))
     app = JobsApp(settings_for("zoo-prod"), [source], store, clock)
     async with app.run_test(size=(100, 20)) as pilot:
-        await pilot.pause(0.3)
+        table = app.screen.query_one(JobTable)
+        for _ in range(200):  # the rows, not a fixed pause: a busy machine loads them late
+            if table.row_count == 6:
+                break
+            await pilot.pause(0.02)
         assert app.no_color
         svg = app.export_screenshot()
     # Monochrome: no state colour from the theme survives.

@@ -531,7 +531,10 @@ class JobTable(ScrollView, can_focus=True):
                 style += self.get_component_rich_style("jobtable--flash")
             if cursor:
                 style += self.get_component_rich_style("jobtable--cursor")
-            state_style = style + self.get_component_rich_style(f"jobtable--{state.value}")
+            # Partial: the state sets the colour only, so the state cell keeps the row's
+            # cursor or flash background.
+            colour = self.get_component_rich_style(f"jobtable--{state.value}", partial=True)
+            state_style = style + colour
             styles = (style, state_style)
             self._styles[key] = styles
         return styles

@@ -21,14 +21,11 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.sanitize import is_clean
+from tui.sanitize import JSON_ESCAPES
 
 MAX_LINE_CHARS = 2_000
 """Longer lines (base64 images, huge strings) are cut, with the number of characters left out."""
 
-_CANDIDATES = (*range(0xA0), *range(0x2000, 0x2070), 0x061C, 0xFEFF)
-_UNSAFE = {code: f"\\u{code:04x}" for code in _CANDIDATES if not is_clean(chr(code))}
-"""Every character `tui.sanitize.clean` drops, mapped to its JSON escape."""
 _TOKEN = re.compile(
     r'(?P<key>"(?:[^"\\]|\\.)*")(?=\s*:)'
     r'|(?P<string>"(?:[^"\\]|\\.)*"?)'
@@ -50,7 +47,7 @@ def json_lines(value: Any, *, indent: int = 2, max_line: int = MAX_LINE_CHARS) -
         The lines, free of control, C1, bidi and zero-width characters (escaped as `\\uXXXX`).
     """
     text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
-    text = text.translate(_UNSAFE)
+    text = text.translate(JSON_ESCAPES)
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if len(line) > max_line:
