@@ -184,6 +184,7 @@ async def test_summary_per_source_and_what_the_cli_saw_while_closed(file_store, 
             "zoo-prod: 1 failed",
             "meta-lab: 1 succeeded",
             "Failed: part-001.step",
+            "Not checked yet: zoo-prod (failing)",
         ]
 
 
@@ -203,7 +204,7 @@ async def test_a_source_too_slow_for_the_summary_is_named_and_notifies_later(
         await wait_for(pilot, lambda: bool(summaries(app)), tries=200)
         assert summaries(app)[0].message.splitlines() == [
             "1 known job changed since jobtop was last open (an hour ago): 1 succeeded",
-            "Not refreshed yet: zoo-prod",
+            "Not checked yet: zoo-prod (no answer yet)",
         ]
         # zoo-prod's first refresh comes after the summary: it notifies as any refresh does
         titles = lambda: [n.title for n in app._notifications]  # noqa: E731
@@ -224,6 +225,11 @@ async def test_stored_source_failing_at_start_shows_its_data_age(file_store, clo
         assert "✖ failing" in sources
         assert "stored data from 3 hours ago" in sources
         assert screen.index.row_count() == 3  # the stored rows stay, marked stale
+        await wait_for(pilot, lambda: bool(summaries(app)))
+        assert summaries(app)[0].message.splitlines() == [
+            "Could not check what changed since jobtop was last open (3 hours ago).",
+            "Not checked yet: zoo-prod (failing)",
+        ]
         clock.advance(2 * 86_400)
         screen._tick()
         sources = str(screen.query_one("#sources", Static).content)

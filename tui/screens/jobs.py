@@ -191,6 +191,8 @@ class JobsScreen(Screen[None]):
         """Sources whose first refresh the summary still waits for."""
         self._summary_upto: dict[str, int] = {}
         """Per source, the last transition the summary counts (its first refresh's save)."""
+        self._unchecked: dict[str, str] = {}
+        """Sources whose first refresh found nothing for the summary, and why."""
         self._summary_timer: Timer | None = None
         self._marking = False
         """True once the summary is shown: from then on every save renews the open mark."""
@@ -281,27 +283,31 @@ class JobsScreen(Screen[None]):
 
     # --- since you were last here -------------------------------------------------
 
-    def _first_refresh_done(self, account: str, saved_seq: int | None) -> None:
+    def _first_refresh_done(
+        self, account: str, saved_seq: int | None, *, failed: bool = False
+    ) -> None:
         """A source's first refresh arrived (or failed): the summary counts up to it."""
         if account not in self._awaiting_first:
             return
         self._awaiting_first.discard(account)
         self._summary_upto[account] = max(saved_seq or 0, self._start_seq)
+        if failed:
+            self._unchecked[account] = "failing"
         if not self._awaiting_first:
-            self._summarize_since_last_open([])
+            self._summarize_since_last_open()
 
     def _summary_timed_out(self) -> None:
         """Summarise without the sources that have not answered yet."""
         if not self._awaiting_first:
             return
-        unanswered = [p.account for p in self.providers if p.account in self._awaiting_first]
-        for account in unanswered:
+        for account in self._awaiting_first:
             self._summary_upto[account] = self._start_seq
+            self._unchecked[account] = "no answer yet"
         self._awaiting_first.clear()
-        self._summarize_since_last_open(unanswered)
+        self._summarize_since_last_open()
 
     @work(group="summary", exit_on_error=False)
-    async def _summarize_since_last_open(self, unanswered: list[str]) -> None:
+    async def _summarize_since_last_open(self) -> None:
         """Say what changed while the app was closed, once, then start renewing the mark.
 
         Counted by the store (`JobStore.changes_since`): jobs known at the previous run's
@@ -320,26 +326,36 @@ class JobsScreen(Screen[None]):
             except Exception as exc:  # noqa: BLE001 - a summary is not worth a crash
                 self.log.warning(f"store summary failed: {type(exc).__name__}")
             else:
-                self._show_summary(summary, mark, unanswered)
+                self._show_summary(summary, mark)
         self._marking = True
         try:
             await asyncio.to_thread(self.store.mark_opened, self.clock())
         except Exception as exc:  # noqa: BLE001 - the next save tries again
             self.log.warning(f"store open mark failed: {type(exc).__name__}")
 
-    def _show_summary(self, summary: ChangeSummary, mark: OpenMark, unanswered: list[str]) -> None:
+    def _show_summary(self, summary: ChangeSummary, mark: OpenMark) -> None:
+        """One plain-text notification: counts per outcome (and per source), the latest
+        failures by name, and the sources whose first refresh could not be compared."""
         when = fmt_ago(mark.at, self.clock())
-        waiting = (
-            ["Not refreshed yet: " + ", ".join(one_line(clean(a, 64)) for a in unanswered)]
-            if unanswered
-            else []
-        )
+        unchecked = [
+            f"{one_line(clean(p.account, 64))} ({self._unchecked[p.account]})"
+            for p in self.providers
+            if p.account in self._unchecked
+        ]
+        waiting = ["Not checked yet: " + ", ".join(unchecked)] if unchecked else []
         total = summary.total
         if not total:
+            if len(unchecked) == len(self.providers):
+                first = f"Could not check what changed since jobtop was last open ({when})."
+            elif unchecked:
+                first = f"Nothing changed since jobtop was last open ({when}) on the other sources."
+            else:
+                first = f"Nothing changed since jobtop was last open ({when})."
             self.notify(
-                "\n".join([f"Nothing changed since jobtop was last open ({when}).", *waiting]),
+                "\n".join([first, *waiting]),
                 title="Since you were last here",
-                timeout=6,
+                severity="warning" if unchecked else "information",
+                timeout=10 if unchecked else 6,
                 markup=False,
             )
             return
@@ -658,7 +674,7 @@ class JobsScreen(Screen[None]):
                 markup=False,
             )
         self._refresh_view(flash=())
-        self._first_refresh_done(message.account, None)
+        self._first_refresh_done(message.account, None, failed=True)
 
     def _notify_transitions(self, account: str, transitions: Sequence[Transition]) -> None:
         ended = [
