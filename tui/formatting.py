@@ -117,6 +117,15 @@ def fmt_age(moment: object, now: datetime) -> str:
     return fmt_date(when, now)
 
 
+def fmt_ago(moment: object, now: datetime) -> str:
+    """When `moment` was, as a phrase: `3 hours ago`, `just now`, or a date past one day."""
+    age = fmt_age(moment, now)
+    delta = elapsed_seconds(moment, now)
+    if age in (MISSING, "just now") or delta is None or delta >= 86_400:
+        return age
+    return f"{age} ago"
+
+
 def fmt_date(moment: object, now: datetime | None = None) -> str:
     """An absolute UTC time: `Nov 20 14:03` this year, `2025-11-20` before."""
     when = _aware(moment)

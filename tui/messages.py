@@ -31,6 +31,8 @@ class JobsLoaded(Message):
     fetched_at: datetime
     transitions: list[Transition]
     tracked_errors: int = 0
+    saved_seq: int | None = None
+    """The store's newest transition number after this refresh was saved (None if not)."""
 
 
 @dataclass

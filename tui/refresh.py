@@ -157,6 +157,8 @@ class SourceHealth:
     failures: int = 0
     next_try_at: datetime | None = None
     interval: float = 0.0
+    stored_at: datetime | None = None
+    """When the rows loaded from the store at start were last refreshed (an earlier run)."""
 
 
 def health_after_success(current: SourceHealth, at: datetime, next_at: datetime) -> SourceHealth:

@@ -9,6 +9,23 @@ Ageing rule (`prune`): a job that ended (succeeded or canceled) more than
 `SUCCEEDED_RETENTION` (7 days) ago, or failed more than `FAILED_RETENTION` (30 days) ago,
 is dropped with its transitions, unless its id is tracked. Transitions are also capped at
 `MAX_TRANSITIONS` rows overall so the history stays bounded.
+
+"Since you were last here": the dashboard keeps an *open mark* (`mark_opened`), the time
+it was last open and the last transition it had seen (transitions are numbered by an
+AUTOINCREMENT `seq`, which never goes back, unlike timestamps from a frozen or skewed
+clock). It renews the mark on every save while it runs and at exit, so even after a crash
+the mark is recent. On the next start, `changes_since` counts, in SQL and without a cap,
+the jobs already known at the mark whose state changed after it: what the CLI recorded
+while the app was closed plus what each source's first refresh found against the stored
+snapshot. A job first seen after the mark is new, never "changed".
+
+Each account's last successful refresh is kept too (`sources.refreshed_at`), so rows loaded
+at start can say how old they are.
+
+Schema versions (`PRAGMA user_version`): 0 is the first release; 1 adds `sources` (filled
+from the newest `jobs.seen_at` of each account) and the open mark's `open_seq` (an older
+store's `last_opened` was written at start-up, so it gets the newest `seq` at migration:
+the first start after the upgrade summarises only what the first refreshes find).
 """
 
 from __future__ import annotations
@@ -16,7 +33,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -61,7 +79,51 @@ CREATE TABLE IF NOT EXISTS transitions (
 );
 CREATE INDEX IF NOT EXISTS transitions_at ON transitions (at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    account TEXT PRIMARY KEY,
+    refreshed_at TEXT NOT NULL
+);
 """
+
+SCHEMA_VERSION = 1
+"""`PRAGMA user_version` of the schema above (see the module docstring)."""
+
+FAILED_EXAMPLES = 3
+"""How many failed jobs `changes_since` names."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenMark:
+    """When the dashboard was last open, and the last transition it had seen then."""
+
+    at: datetime
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """Known jobs whose state changed in a window of transitions (`JobStore.changes_since`).
+
+    Attributes:
+        counts: `(account, state the job is in now, number of jobs)`, one per pair.
+        failed: Up to `FAILED_EXAMPLES` `(account, id)` of jobs that failed, newest first.
+    """
+
+    counts: tuple[tuple[str, JobState, int], ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def total(self) -> int:
+        """Jobs that changed, over every account."""
+        return sum(count for _, _, count in self.counts)
+
+    def by_state(self, account: str | None = None) -> dict[JobState, int]:
+        """Jobs per state they changed to (of one account, or of all)."""
+        result: dict[JobState, int] = {}
+        for name, state, count in self.counts:
+            if account is None or name == account:
+                result[state] = result.get(state, 0) + count
+        return result
 
 
 class JobStore:
@@ -78,8 +140,35 @@ class JobStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._migrate()
         if isinstance(path, Path):
             path.chmod(0o600)
+
+    def _migrate(self) -> None:
+        """Bring an older store up to `SCHEMA_VERSION` (the tables exist already)."""
+        if self._db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while this one waited for the lock.
+            if self._db.execute("PRAGMA user_version").fetchone()[0] < 1:
+                # julianday() orders the ISO texts whatever their fraction digits.
+                self._db.execute(
+                    "INSERT OR IGNORE INTO sources (account, refreshed_at)"
+                    " SELECT account, seen_at FROM"
+                    " (SELECT account, seen_at, MAX(julianday(seen_at)) FROM jobs GROUP BY account)"
+                )
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value)"
+                    " SELECT 'open_seq',"
+                    " CAST(COALESCE((SELECT MAX(seq) FROM transitions), 0) AS TEXT)"
+                    " WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'last_opened')"
+                )
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     @classmethod
     def open_default(cls, *, clock: Clock = utc_now) -> JobStore:
@@ -117,8 +206,23 @@ class JobStore:
                 continue
         return jobs
 
-    def save_jobs(self, account: str, jobs: Sequence[Job]) -> list[Transition]:
+    def save_jobs(
+        self,
+        account: str,
+        jobs: Sequence[Job],
+        *,
+        refreshed_at: datetime | None = None,
+        opened_at: datetime | None = None,
+    ) -> list[Transition]:
         """Upsert the snapshots of `jobs` and record every change of state.
+
+        Args:
+            account: The source the jobs belong to.
+            jobs: Snapshots to store (only what changed need be passed).
+            refreshed_at: The account was refreshed successfully at this time: its stored
+                data is current as of then (`refreshed_at()`), even if `jobs` is empty.
+            opened_at: The dashboard saves this while open: renew the open mark in the
+                same transaction (`mark_opened`).
 
         Returns:
             The transitions recorded (a job seen for the first time records one from None).
@@ -127,7 +231,7 @@ class JobStore:
         now_text = format_timestamp(now)
         transitions: list[Transition] = []
         with self._lock:
-            known = self._known_states(account, [job.id for job in jobs])
+            known = self._known_states(account, [job.id for job in jobs]) if jobs else {}
             rows = []
             transition_rows = []
             for job in jobs:
@@ -166,6 +270,14 @@ class JobStore:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     transition_rows,
                 )
+                if refreshed_at is not None:
+                    self._db.execute(
+                        "INSERT INTO sources (account, refreshed_at) VALUES (?, ?)"
+                        " ON CONFLICT (account) DO UPDATE SET refreshed_at = excluded.refreshed_at",
+                        (account, format_timestamp(refreshed_at)),
+                    )
+                if opened_at is not None:
+                    self._write_open_mark(opened_at)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -290,21 +402,126 @@ class JobStore:
             )
         return result
 
-    def last_opened(self) -> datetime | None:
-        """When the dashboard was last opened (None on first use)."""
+    def last_seq(self) -> int:
+        """The number of the newest transition recorded (0 if none)."""
         with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'last_opened'").fetchone()
-        return parse_timestamp(row[0]) if row else None
+            row = self._db.execute("SELECT MAX(seq) FROM transitions").fetchone()
+        return int(row[0] or 0)
+
+    def last_opened(self) -> datetime | None:
+        """When the dashboard was last open (None on first use)."""
+        mark = self.open_mark()
+        return mark.at if mark else None
+
+    def open_mark(self) -> OpenMark | None:
+        """When the dashboard was last open and the last transition it had seen then."""
+        with self._lock:
+            rows = dict(
+                self._db.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('last_opened', 'open_seq')"
+                ).fetchall()
+            )
+        at = parse_timestamp(rows.get("last_opened"))
+        if at is None:
+            return None
+        try:
+            seq = int(rows.get("open_seq", ""))
+        except ValueError:
+            seq = self.last_seq()
+        return OpenMark(at, seq)
 
     def mark_opened(self, at: datetime | None = None) -> None:
-        """Record that the dashboard was opened now (or at `at`)."""
-        value = format_timestamp(at or self._clock())
+        """Record that the dashboard is open now (or at `at`) and has seen every transition."""
         with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._write_open_mark(at or self._clock())
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _write_open_mark(self, at: datetime) -> None:
+        """The open mark's two rows; the caller holds the lock inside a transaction."""
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_opened', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (format_timestamp(at),),
+        )
+        self._db.execute(
+            "INSERT INTO meta (key, value)"
+            " VALUES ('open_seq', CAST(COALESCE((SELECT MAX(seq) FROM transitions), 0) AS TEXT))"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+
+    def refreshed_at(self, accounts: Iterable[str] | None = None) -> dict[str, datetime]:
+        """When each account (of `accounts`, or every one) was last refreshed successfully."""
+        with self._lock:
+            rows = self._db.execute("SELECT account, refreshed_at FROM sources").fetchall()
+        wanted = None if accounts is None else set(accounts)
+        result = {}
+        for account, text in rows:
+            moment = parse_timestamp(text)
+            if moment is not None and (wanted is None or account in wanted):
+                result[account] = moment
+        return result
+
+    def changes_since(self, after_seq: int, upto: Mapping[str, int]) -> ChangeSummary:
+        """Jobs already known before transition `after_seq` whose state changed after it.
+
+        Per account, the transitions numbered `after_seq + 1 .. upto[account]` are read. A
+        job counts once, under the state of its last transition there, if its first one
+        there started from a stored state (not a first sighting) and it did not end where
+        it began. Counted in SQL: no cap, however many jobs changed.
+
+        Args:
+            after_seq: The last transition seen (the open mark's `seq`).
+            upto: The last transition to count, per account; other accounts are left out.
+        """
+        if not upto:
+            return ChangeSummary()
+        bounds = " UNION ALL ".join("SELECT ?, ?" for _ in upto)
+        params: list[object] = []
+        for account, last in upto.items():
+            params.extend((account, int(last)))
+        window = (
+            f"WITH bounds (account, upto) AS ({bounds}),"
+            " spans AS (SELECT t.account, t.id, MIN(t.seq) AS first_seq, MAX(t.seq) AS last_seq"
+            "   FROM transitions t JOIN bounds b ON b.account = t.account"
+            "   WHERE t.seq > ? AND t.seq <= b.upto GROUP BY t.account, t.id),"
+            " changed AS (SELECT w.account, w.id, w.last_seq, l.new_state FROM spans w"
+            "   JOIN transitions f ON f.seq = w.first_seq"
+            "   JOIN transitions l ON l.seq = w.last_seq"
+            "   WHERE f.old_state IS NOT NULL AND f.old_state != l.new_state)"
+        )
+        params.append(int(after_seq))
+        with self._lock:
+            # Found once into a temporary table, then counted and sampled from it.
+            self._db.execute("DROP TABLE IF EXISTS temp.changed_jobs")
             self._db.execute(
-                "INSERT INTO meta (key, value) VALUES ('last_opened', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (value,),
+                f"CREATE TEMP TABLE changed_jobs AS {window}"  # noqa: S608 - only "?" marks
+                " SELECT account, id, last_seq, new_state FROM changed",
+                params,
             )
+            try:
+                counted = self._db.execute(
+                    "SELECT account, new_state, COUNT(*) FROM temp.changed_jobs"
+                    " GROUP BY account, new_state ORDER BY account, new_state"
+                ).fetchall()
+                failed = self._db.execute(
+                    "SELECT account, id FROM temp.changed_jobs WHERE new_state = 'failed'"
+                    " ORDER BY last_seq DESC LIMIT ?",
+                    (FAILED_EXAMPLES,),
+                ).fetchall()
+            finally:
+                self._db.execute("DROP TABLE IF EXISTS temp.changed_jobs")
+        counts = []
+        for account, state, count in counted:
+            try:
+                counts.append((account, JobState(state), int(count)))
+            except ValueError:
+                continue
+        return ChangeSummary(tuple(counts), tuple((a, i) for a, i in failed))
 
     def prune(self, now: datetime | None = None) -> int:
         """Drop jobs that ended long ago (see the module docstring); returns how many."""

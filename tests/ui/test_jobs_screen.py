@@ -314,25 +314,30 @@ async def test_notifies_when_a_job_fails_or_finishes(store, clock) -> None:
 
 
 async def test_summary_of_changes_since_last_open(clock) -> None:
+    """A change the CLI saved while the app was closed is summed up at start, once the
+    first refresh has answered (here: failed, so the stored rows stay)."""
     store = JobStore(":memory:", clock=clock)
     try:
         job = make_job("zoo-prod", 1, JobState.RUNNING)
-        store.save_jobs("zoo-prod", [job])
+        store.save_jobs("zoo-prod", [job], refreshed_at=clock())
         store.mark_opened(clock())
         clock.advance(60)
         store.save_jobs("zoo-prod", [changed(job, state=JobState.FAILED, status="error_user")])
         clock.advance(60)
         source = FakeProvider("zoo-prod", [])
-        source.latency = 5  # stays on the stored rows
+        source.error = UnavailableError("the server answered 503", account="zoo-prod")
         app = make_app([source], store, clock)
         async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-            await wait_for(pilot, lambda: bool(app._notifications))
-            note = list(app._notifications)[0]
-            assert note.title == "Since you were last here"
-            assert "1 failed" in note.message
+            await wait_for(
+                pilot, lambda: any(n.title == "Since you were last here" for n in app._notifications)
+            )
+            note = next(n for n in app._notifications if n.title == "Since you were last here")
+            assert note.message.startswith("1 known job changed since jobtop was last open")
+            assert "1 failed" in note.message and not note.markup
             screen = screen_of(app)
             assert screen.index.get(job.key) is not None
-            assert screen.source_health("zoo-prod").health == Health.STALE
+            assert screen.source_health("zoo-prod").health == Health.FAILING
+            assert "stored data from 2 minutes ago" in str(screen.query_one("#sources", Static).content)
     finally:
         store.close()
 

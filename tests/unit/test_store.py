@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tui.clock import FrozenClock
 from tui.models import Job, JobKind, JobState, ProviderName
-from tui.store import JobStore
+from tui.store import SCHEMA_VERSION, JobStore, OpenMark
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -70,9 +70,119 @@ def test_file_is_private(tmp_path: Path) -> None:
 
 def test_last_opened(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "s.db", clock=FrozenClock(T0))
-    assert store.last_opened() is None
+    assert store.last_opened() is None and store.open_mark() is None
+    store.save_jobs("a", [job("1", JobState.QUEUED), job("2", JobState.QUEUED)])
     store.mark_opened()
     assert store.last_opened() == T0
+    assert store.open_mark() == OpenMark(T0, 2)  # every transition so far was seen
+    later = T0 + timedelta(minutes=5)
+    store.save_jobs("a", [job("1", JobState.RUNNING)])
+    store.save_jobs("a", [job("2", JobState.RUNNING)], opened_at=later)
+    assert store.open_mark() == OpenMark(later, 4)  # renewed in the save's transaction
+
+
+def test_changes_since_counts_known_jobs_once_under_their_last_state(tmp_path: Path) -> None:
+    clock = FrozenClock(T0)
+    store = JobStore(tmp_path / "s.db", clock=clock)
+    store.save_jobs("a", [job(str(n), JobState.RUNNING) for n in range(6)])
+    store.save_jobs("b", [job("b1", JobState.RUNNING, account="b")])
+    store.mark_opened()
+    after = store.open_mark()
+    assert after is not None
+    store.save_jobs("a", [job("0", JobState.FAILED, T0), job("1", JobState.SUCCEEDED, T0)])
+    store.save_jobs("a", [job("0", JobState.RUNNING), job("2", JobState.QUEUED)])  # retried
+    store.save_jobs("a", [job("0", JobState.SUCCEEDED, T0), job("2", JobState.RUNNING)])  # back
+    store.save_jobs("a", [job("3", JobState.CANCELED, T0), job("new", JobState.FAILED, T0)])
+    store.save_jobs("a", [job("new", JobState.SUCCEEDED, T0)])  # first seen after the mark
+    store.save_jobs("b", [job("b1", JobState.FAILED, T0, account="b")])
+    upto = store.last_seq()
+    store.save_jobs("a", [job("4", JobState.FAILED, T0)])  # after the window: not counted
+    summary = store.changes_since(after.seq, {"a": upto, "b": upto})
+    assert summary.by_state("a") == {
+        JobState.SUCCEEDED: 2, JobState.CANCELED: 1,  # 0 (via failed, running), 1; 3
+    }
+    assert summary.by_state("b") == {JobState.FAILED: 1}
+    assert summary.total == 4
+    assert summary.failed == (("b", "b1"),)
+    assert store.changes_since(after.seq, {"a": upto}).total == 3  # only the accounts asked for
+    assert store.changes_since(after.seq, {"a": after.seq}).total == 0
+    assert store.changes_since(after.seq, {}).total == 0
+
+
+def test_changes_since_has_no_cap(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "s.db", clock=FrozenClock(T0))
+    ids = [str(n) for n in range(5_000)]
+    store.save_jobs("a", [job(i, JobState.RUNNING) for i in ids])
+    store.mark_opened()
+    mark = store.open_mark()
+    assert mark is not None
+    store.save_jobs("a", [job(i, JobState.FAILED, T0) for i in ids])
+    summary = store.changes_since(mark.seq, {"a": store.last_seq()})
+    assert summary.counts == (("a", JobState.FAILED, 5_000),)
+    assert len(summary.failed) == 3
+
+
+def test_refreshed_at_per_account(tmp_path: Path) -> None:
+    clock = FrozenClock(T0)
+    store = JobStore(tmp_path / "s.db", clock=clock)
+    store.save_jobs("a", [job("1", JobState.QUEUED)], refreshed_at=T0)
+    store.save_jobs("b", [job("1", JobState.QUEUED, account="b")])  # a single job (CLI show)
+    store.save_jobs("c", [], refreshed_at=T0 + timedelta(minutes=1))  # an empty listing
+    store.save_jobs("a", [], refreshed_at=T0 + timedelta(minutes=2))  # nothing changed
+    assert store.refreshed_at() == {"a": T0 + timedelta(minutes=2), "c": T0 + timedelta(minutes=1)}
+    assert store.refreshed_at(["a", "b"]) == {"a": T0 + timedelta(minutes=2)}
+
+
+OLD_SCHEMA = """
+CREATE TABLE jobs (account TEXT NOT NULL, id TEXT NOT NULL, parent_id TEXT, state TEXT NOT NULL,
+    finished_at TEXT, seen_at TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (account, id));
+CREATE TABLE tracked (account TEXT NOT NULL, id TEXT NOT NULL, added_at TEXT NOT NULL,
+    PRIMARY KEY (account, id));
+CREATE TABLE transitions (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL,
+    id TEXT NOT NULL, old_state TEXT, new_state TEXT NOT NULL, status TEXT NOT NULL,
+    at TEXT NOT NULL);
+CREATE INDEX transitions_at ON transitions (at);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def test_a_store_from_the_first_release_is_migrated(tmp_path: Path) -> None:
+    """Schema 0 (no `sources`, a start-up `last_opened`) opens, is upgraded, keeps its data."""
+    import json
+    import sqlite3
+
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.executescript(OLD_SCHEMA)
+    data = json.dumps(job("1", JobState.RUNNING).to_json())
+    rows = [  # the newest is 12:00:00Z, which sorts before 11:59:59.5Z as text
+        ("a", "1", "2026-11-01T11:59:59.500000Z"),
+        ("a", "2", "2026-11-01T12:00:00Z"),
+        ("b", "1", "2026-11-01T10:00:00Z"),
+    ]
+    for account, job_id, seen in rows:
+        db.execute(
+            "INSERT INTO jobs VALUES (?, ?, NULL, 'running', NULL, ?, ?)", (account, job_id, seen, data)
+        )
+        db.execute(
+            "INSERT INTO transitions (account, id, old_state, new_state, status, at)"
+            " VALUES (?, ?, NULL, 'running', 'started', ?)", (account, job_id, seen),
+        )
+    db.execute("INSERT INTO meta VALUES ('last_opened', '2026-11-01T09:00:00Z')")
+    db.commit()
+    db.close()
+
+    store = JobStore(path, clock=FrozenClock(T0))
+    assert store.refreshed_at() == {"a": T0, "b": T0 - timedelta(hours=2)}
+    assert store.open_mark() == OpenMark(T0 - timedelta(hours=3), 3)
+    assert len(store.load_jobs()) == 3
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store.save_jobs("a", [job("1", JobState.FAILED, T0)], refreshed_at=T0 + timedelta(hours=1))
+    store.close()
+    again = JobStore(path, clock=FrozenClock(T0))  # opening a migrated store changes nothing
+    assert again.refreshed_at()["a"] == T0 + timedelta(hours=1)
+    assert again.changes_since(3, {"a": again.last_seq()}).counts == (("a", JobState.FAILED, 1),)
+    again.close()
 
 
 def test_ageing_rule_keeps_failures_longer_and_tracked_forever(tmp_path: Path) -> None:
@@ -96,7 +206,7 @@ def test_ageing_rule_keeps_failures_longer_and_tracked_forever(tmp_path: Path) -
 
 WRITER = """
 import sys
-from tui.store import JobStore
+from tui.store import SCHEMA_VERSION, JobStore, OpenMark
 from tui.models import Job, JobKind, JobState, ProviderName
 store = JobStore(__import__("pathlib").Path(sys.argv[1]))
 batch = 0

@@ -24,12 +24,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import BadResponseError, ProviderError
-from tui.formatting import fmt_duration
+from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration
 from tui.job_index import Column, JobFilter, JobIndex, PendingUpdate, parse_search
 from tui.messages import JobsLoaded, OpenJobRequested, RefreshFailed, RefreshStarted
 from tui.models import Job, JobState, Transition
@@ -48,7 +49,7 @@ from tui.refresh import (
 )
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
-from tui.store import JobStore
+from tui.store import ChangeSummary, JobStore, OpenMark
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import JobTable
@@ -91,6 +92,10 @@ INCREMENTAL_MARGIN = timedelta(seconds=60)
 
 NOTIFY_EACH_UP_TO = 3
 """More transitions than this in one refresh are summed up in one notification."""
+
+SUMMARY_WAIT = 20.0
+"""Seconds the start-up summary waits for every source's first refresh; a source slower
+than this is left out of it (its first refresh then notifies as any other does)."""
 
 
 class JobsScreen(Screen[None]):
@@ -177,6 +182,20 @@ class JobsScreen(Screen[None]):
         self._status: str | None = None
         self._status_shown: Content | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobtop-index")
+        # "Since you were last here" (see `_summarize_since_last_open`).
+        self._open_mark: OpenMark | None = None
+        """The previous run's open mark, read at start (None: nothing to summarise)."""
+        self._start_seq = 0
+        """The store's newest transition when this run started."""
+        self._awaiting_first: set[str] = set()
+        """Sources whose first refresh the summary still waits for."""
+        self._summary_upto: dict[str, int] = {}
+        """Per source, the last transition the summary counts (its first refresh's save)."""
+        self._unchecked: dict[str, str] = {}
+        """Sources whose first refresh found nothing for the summary, and why."""
+        self._summary_timer: Timer | None = None
+        self._marking = False
+        """True once the summary is shown: from then on every save renews the open mark."""
 
     # --- layout ---------------------------------------------------------------------
 
@@ -205,19 +224,19 @@ class JobsScreen(Screen[None]):
 
     @work(group="startup", exit_on_error=False)
     async def load_and_start(self) -> None:
-        """Open on the store's jobs (stale until refreshed), say what changed, then refresh."""
+        """Open on the store's jobs (stale, with their age), then refresh every source.
+
+        The previous run's open mark is read before anything is saved; the summary of
+        what changed since then waits for each source's first refresh.
+        """
         accounts = [provider.account for provider in self.providers]
         try:
             stored = await asyncio.to_thread(self.store.load_jobs, accounts)
-            last_opened = await asyncio.to_thread(self.store.last_opened)
-            changed: list[Transition] = []
-            if last_opened is not None:
-                changed = await asyncio.to_thread(
-                    self.store.transitions, since=last_opened, limit=1000
-                )
-            await asyncio.to_thread(self.store.mark_opened, self.clock())
+            refreshed = await asyncio.to_thread(self.store.refreshed_at, accounts)
+            mark = await asyncio.to_thread(self.store.open_mark)
+            start_seq = await asyncio.to_thread(self.store.last_seq)
         except Exception as exc:  # noqa: BLE001 - the store is optional for viewing
-            stored, changed = [], []
+            stored, refreshed, mark, start_seq = [], {}, None, 0
             self.notify(
                 f"The local job store could not be read ({type(exc).__name__}).",
                 title="Store", severity="warning", markup=False,
@@ -226,12 +245,21 @@ class JobsScreen(Screen[None]):
             self.index.upsert(job for job in stored if job.account in self._health)
             if len(stored) >= LARGE_UPDATE:
                 self._after_large_update()
-            for account in {job.account for job in stored}:
-                if account in self._health:
-                    self._health[account] = replace(self._health[account], health=Health.STALE)
+        for account in {job.account for job in stored} | set(refreshed):
+            if account in self._health:
+                self._health[account] = replace(
+                    self._health[account], health=Health.STALE, stored_at=refreshed.get(account)
+                )
         self._loaded_from_store = True
         self._refresh_view(flash=())
-        self._summarize_since_last_open(changed)
+        if mark is not None and accounts:
+            self._open_mark = mark
+            self._start_seq = start_seq
+            self._awaiting_first = set(accounts)
+            self._summary_timer = self.set_timer(SUMMARY_WAIT, self._summary_timed_out)
+        else:
+            # First use (or no store): nothing to summarise, the open mark starts now.
+            self._marking = True
         for provider in self.providers:
             self._wake[provider.account] = asyncio.Event()
             self._due[provider.account] = monotonic()
@@ -253,21 +281,117 @@ class JobsScreen(Screen[None]):
             # cyclic GC would otherwise walk in every full collection (30 ms at 100,000).
             gc.freeze()
 
-    def _summarize_since_last_open(self, transitions: list[Transition]) -> None:
-        if not transitions:
+    # --- since you were last here -------------------------------------------------
+
+    def _first_refresh_done(
+        self, account: str, saved_seq: int | None, *, failed: bool = False
+    ) -> None:
+        """A source's first refresh arrived (or failed): the summary counts up to it."""
+        if account not in self._awaiting_first:
             return
-        latest: dict[tuple[str, str], Transition] = {}
-        for transition in transitions:
-            latest[(transition.account, transition.job_id)] = transition
-        counts = Counter(t.new_state for t in latest.values())
-        parts = [f"{count} {state.value}" for state, count in counts.most_common()]
+        self._awaiting_first.discard(account)
+        self._summary_upto[account] = max(saved_seq or 0, self._start_seq)
+        if failed:
+            self._unchecked[account] = "failing"
+        if not self._awaiting_first:
+            self._summarize_since_last_open()
+
+    def _summary_timed_out(self) -> None:
+        """Summarise without the sources that have not answered yet."""
+        if not self._awaiting_first:
+            return
+        for account in self._awaiting_first:
+            self._summary_upto[account] = self._start_seq
+            self._unchecked[account] = "no answer yet"
+        self._awaiting_first.clear()
+        self._summarize_since_last_open()
+
+    @work(group="summary", exit_on_error=False)
+    async def _summarize_since_last_open(self) -> None:
+        """Say what changed while the app was closed, once, then start renewing the mark.
+
+        Counted by the store (`JobStore.changes_since`): jobs known at the previous run's
+        open mark whose state changed after it, up to each source's first refresh here.
+        That is what the CLI saw while the app was closed plus what the first refreshes
+        found against the stored snapshot; a first sighting is new, never "changed".
+        """
+        if self._summary_timer is not None:
+            self._summary_timer.stop()
+        mark = self._open_mark
+        if mark is not None:
+            try:
+                summary = await asyncio.to_thread(
+                    self.store.changes_since, mark.seq, dict(self._summary_upto)
+                )
+            except Exception as exc:  # noqa: BLE001 - a summary is not worth a crash
+                self.log.warning(f"store summary failed: {type(exc).__name__}")
+            else:
+                self._show_summary(summary, mark)
+        self._marking = True
+        try:
+            await asyncio.to_thread(self.store.mark_opened, self.clock())
+        except Exception as exc:  # noqa: BLE001 - the next save tries again
+            self.log.warning(f"store open mark failed: {type(exc).__name__}")
+
+    def _show_summary(self, summary: ChangeSummary, mark: OpenMark) -> None:
+        """One plain-text notification: counts per outcome (and per source), the latest
+        failures by name, and the sources whose first refresh could not be compared."""
+        when = fmt_ago(mark.at, self.clock())
+        unchecked = [
+            f"{one_line(clean(p.account, 64))} ({self._unchecked[p.account]})"
+            for p in self.providers
+            if p.account in self._unchecked
+        ]
+        waiting = ["Not checked yet: " + ", ".join(unchecked)] if unchecked else []
+        total = summary.total
+        if not total:
+            if len(unchecked) == len(self.providers):
+                first = f"Could not check what changed since jobtop was last open ({when})."
+            elif unchecked:
+                first = f"Nothing changed since jobtop was last open ({when}) on the other sources."
+            else:
+                first = f"Nothing changed since jobtop was last open ({when})."
+            self.notify(
+                "\n".join([first, *waiting]),
+                title="Since you were last here",
+                severity="warning" if unchecked else "information",
+                timeout=10 if unchecked else 6,
+                markup=False,
+            )
+            return
+        by_state = summary.by_state()
+        noun = "job" if total == 1 else "jobs"
+        lines = [
+            f"{total:,} known {noun} changed since jobtop was last open ({when}): "
+            + _state_counts(by_state)
+        ]
+        order = {provider.account: n for n, provider in enumerate(self.providers)}
+        accounts = sorted(
+            {account for account, _, _ in summary.counts}, key=lambda a: order.get(a, 0)
+        )
+        if len(accounts) > 1:
+            lines.extend(
+                f"{one_line(clean(account, 64))}: {_state_counts(summary.by_state(account))}"
+                for account in accounts
+            )
+        failed = by_state.get(JobState.FAILED, 0)
+        if summary.failed:
+            names = []
+            for account, job_id in summary.failed:
+                job = self.index.get((account, job_id))
+                names.append(one_line(clean(job.name if job and job.name else job_id, 60)))
+            more = failed - len(names)
+            rest = f" and {more:,} more" if more > 0 else ""
+            lines.append("Failed: " + ", ".join(names) + rest)
         self.notify(
-            f"{len(latest)} jobs changed: " + ", ".join(parts),
+            "\n".join([*lines, *waiting]),
             title="Since you were last here",
-            severity="warning" if counts.get(JobState.FAILED) else "information",
-            timeout=10,
+            severity="error" if failed else "information",
+            timeout=15,
             markup=False,
         )
+        if failed and self.settings.bell:
+            self.app.bell()
 
     # --- refresh loops --------------------------------------------------------------
 
@@ -389,17 +513,39 @@ class JobsScreen(Screen[None]):
         complete = result.complete and not result.incremental and not filtered
         update = await self._diff_in_slices(jobs, account if complete else None, query.skip_ids)
         transitions: list[Transition] = []
-        if update.upserts:
-            # Only what changed is written: unchanged jobs are already stored.
-            try:
-                transitions = await self._in_worker_thread(
-                    partial(self.store.save_jobs, account, update.upserts)
-                )
-            except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
-                self.log.warning(f"store save failed: {type(exc).__name__}")
-        self.post_message(
-            JobsLoaded(account, update, fetched_at, transitions, len(result.tracked_errors))
+        saved_seq: int | None = None
+        # Only what changed is written (unchanged jobs are already stored), but every
+        # refresh is: the account's refresh time, and the open mark once it is renewed.
+        save = partial(
+            self._save,
+            account,
+            update.upserts,
+            refreshed_at=None if filtered else fetched_at,
+            opened_at=fetched_at if self._marking else None,
         )
+        try:
+            transitions, saved_seq = await self._in_worker_thread(save)
+        except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
+            self.log.warning(f"store save failed: {type(exc).__name__}")
+        self.post_message(
+            JobsLoaded(
+                account, update, fetched_at, transitions, len(result.tracked_errors), saved_seq
+            )
+        )
+
+    def _save(
+        self,
+        account: str,
+        jobs: Sequence[Job],
+        *,
+        refreshed_at: datetime | None,
+        opened_at: datetime | None,
+    ) -> tuple[list[Transition], int]:
+        """Save one refresh (in the worker thread); also returns the newest transition's number."""
+        transitions = self.store.save_jobs(
+            account, jobs, refreshed_at=refreshed_at, opened_at=opened_at
+        )
+        return transitions, self.store.last_seq()
 
     async def _diff_in_slices(
         self, jobs: list[Job], complete_for: str | None, keep_ids: Sequence[str]
@@ -431,7 +577,12 @@ class JobsScreen(Screen[None]):
         return await loop.run_in_executor(self._executor, function)
 
     def on_unmount(self) -> None:
-        """Let the worker thread go."""
+        """Leave the open mark at the exit time, and let the worker thread go."""
+        if self._marking:
+            try:
+                self.store.mark_opened(self.clock())
+            except Exception as exc:  # noqa: BLE001 - the last save's mark stays
+                self.log.warning(f"store open mark failed: {type(exc).__name__}")
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _wait_for_turn(self, account: str) -> None:
@@ -498,7 +649,12 @@ class JobsScreen(Screen[None]):
         else:
             # Nothing changed: only the source bar may need a repaint (it skips no-ops).
             self._update_sources()
-        self._notify_transitions(message.account, message.transitions)
+        if message.account in self._awaiting_first:
+            # What the first refresh found changed while the app was closed: the
+            # start-up summary counts it instead of one notification per refresh.
+            self._first_refresh_done(message.account, message.saved_seq)
+        else:
+            self._notify_transitions(message.account, message.transitions)
 
     @on(RefreshFailed)
     def _on_refresh_failed(self, message: RefreshFailed) -> None:
@@ -518,6 +674,7 @@ class JobsScreen(Screen[None]):
                 markup=False,
             )
         self._refresh_view(flash=())
+        self._first_refresh_done(message.account, None, failed=True)
 
     def _notify_transitions(self, account: str, transitions: Sequence[Transition]) -> None:
         ended = [
@@ -882,3 +1039,9 @@ class JobsScreen(Screen[None]):
     def sort_columns(self) -> list[str]:
         """Every sortable column's name."""
         return [column.value for column in SORT_CYCLE]
+
+
+def _state_counts(counts: dict[JobState, int]) -> str:
+    """`2 failed, 1 succeeded`: the states that need attention first."""
+    ordered = sorted(counts.items(), key=lambda item: STATE_ORDER.get(item[0], 9))
+    return ", ".join(f"{count:,} {state.value}" for state, count in ordered if count)

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from tui.formatting import STATE_GLYPHS, fmt_age, fmt_duration
+from tui.formatting import STATE_GLYPHS, fmt_age, fmt_ago, fmt_duration
 from tui.models import JobState
 from tui.refresh import Health, SourceHealth
 from tui.sanitize import clean, one_line
@@ -69,6 +69,10 @@ def health_text(source: SourceHealth, now: datetime, paused: bool) -> Content:
         recent = (now - source.last_ok_at).total_seconds() < max(FRESH_SECONDS, 3 * source.interval)
         fresh = age == "just now" or (source.health == Health.OK and recent)
         parts.append(("  · data " + ("fresh" if fresh else f"{age} old"), "$text-muted"))
+    elif source.stored_at is not None and source.health in (Health.FAILING, Health.STALE):
+        # Rows from the store, not refreshed in this run: their age is the last refresh
+        # that saved them (an earlier run, or the CLI).
+        parts.append(("  · stored data from " + fmt_ago(source.stored_at, now), "$text-muted"))
     elif source.health == Health.STALE:
         parts.append(("  · stored data, not refreshed yet", "$text-muted"))
     if source.health == Health.FAILING and source.error:
