@@ -31,6 +31,11 @@ class JobsLoaded(Message):
     fetched_at: datetime
     transitions: list[Transition]
     tracked_errors: int = 0
+    newest_update: datetime | None = None
+    """The newest `updated_at` of a listing that saw every change (no server-side filter,
+    not cut short): where the next incremental refresh may start. None moves nothing."""
+    store_error: str | None = None
+    """Why the store could not save this refresh (then `transitions` come from the index)."""
 
 
 @dataclass
