@@ -280,3 +280,37 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> 
         warnings = [n for n in app._notifications if n.title == "Store"]
         assert len(warnings) == 1  # said once, not on every refresh
         assert "OperationalError" in warnings[0].message
+
+
+# --- the pure parts ---------------------------------------------------------------------
+
+
+def test_shortest_delay_is_the_floor_or_retry_after() -> None:
+    from tui.errors import UnavailableError
+    from tui.refresh import RefreshPolicy
+
+    policy = RefreshPolicy(interval=60, min_interval=2)
+    assert policy.shortest_delay() == 2
+    assert policy.shortest_delay(UnavailableError("down")) == 2
+    assert policy.shortest_delay(RateLimitedError("slow", retry_after=30)) == 30
+    assert policy.shortest_delay(RateLimitedError("slow", retry_after=0.5)) == 2
+    assert RefreshPolicy(interval=5).shortest_delay() == 0
+
+
+def test_index_transitions_are_changes_of_state_of_known_jobs() -> None:
+    from tui.refresh import index_transitions
+
+    running = make_job("zoo-prod", 1, JobState.RUNNING)
+    queued = make_job("zoo-prod", 2, JobState.QUEUED)
+    known = {running.key: running, queued.key: queued}
+    fresh = make_job("zoo-prod", 3, JobState.FAILED)
+    jobs = [
+        changed(running, state=JobState.FAILED, status="error_user"),
+        changed(queued, name="renamed"),  # changed, but not its state
+        fresh,  # first seen: no transition to notify
+    ]
+    transitions = index_transitions("zoo-prod", known.get, jobs, NOW)
+    assert [(t.job_id, t.old_state, t.new_state, t.status) for t in transitions] == [
+        (running.id, JobState.RUNNING, JobState.FAILED, "error_user")
+    ]
+    assert transitions[0].at == NOW

@@ -325,7 +325,8 @@ class JobsScreen(Screen[None]):
         tracked = list(dict.fromkeys(tracked))
         known = (self.index.get((account, job_id)) for job_id in tracked)
         skip = finished_tracked_ids(tracked, (job for job in known if job is not None))
-        states, status, text = self._sent_filters[account] = self._server_filters(provider)
+        filters = self._sent_filters[account] = self._server_filters(provider)
+        states, status, text = filters
         sort_key = _SERVER_SORT.get(self.index.sort_column)
         return ListQuery(
             states=states,
@@ -679,9 +680,9 @@ class JobsScreen(Screen[None]):
     def _tell_servers(self) -> None:
         """Refresh the sources whose server-side filters differ from their last query's.
 
-        A source whose server filters nothing, or whose filters did not change (a view
-        switch, a local-only regex), is left alone. Not paused-through: paused sources
-        take the new filters when they resume.
+        A source whose server filters nothing, or whose filters did not change (a
+        local-only regex), is left alone. While refresh is paused, the sources take the
+        new filters when it resumes.
         """
         for provider in self.providers:
             sent = self._sent_filters.get(provider.account)
@@ -975,7 +976,7 @@ class JobsScreen(Screen[None]):
         if not 0 <= view <= len(self.providers):
             return
         self.current_view = view
-        self._apply_filter()
+        self._apply_filter(tell_servers=False)  # the view is never sent to a server
 
     def action_next_view(self) -> None:
         """Show the next view."""
