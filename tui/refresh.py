@@ -84,7 +84,6 @@ class RefreshPolicy:
             delay = max(delay, retry_after)
         return delay
 
-
     def shortest_delay(self, error: ProviderError | None = None) -> float:
         """The least wait after a refresh before the next, even one asked for (`r`).
 
