@@ -33,6 +33,11 @@ class JobsLoaded(Message):
     tracked_errors: int = 0
     saved_seq: int | None = None
     """The store's newest transition number after this refresh was saved (None if not)."""
+    newest_update: datetime | None = None
+    """The newest `updated_at` of a listing that saw every change (no server-side filter,
+    not cut short): where the next incremental refresh may start. None moves nothing."""
+    store_error: str | None = None
+    """Why the store could not save this refresh (then `transitions` come from the index)."""
 
 
 @dataclass

@@ -2,27 +2,31 @@
 
 The dashboard runs one long-lived loop per source: fetch, post, then sleep for
 `next_delay(...)`. The next run is scheduled only after the last one ended, so runs never
-overlap (reliability.md section 4.2). Errors back off exponentially with jitter, and a
-rate limit's `Retry-After` is honoured. No Textual here.
+overlap (reliability.md section 4.2). After errors the wait grows with jitter up to the
+policy's `max_backoff`. The dashboard sets that cap to the interval: a failing source is
+retried every interval plus up to 20 % jitter, never after a growing wait, so it recovers
+within about one interval once the fault clears (product.md section 8). A rate limit's
+`Retry-After` is always honoured, and `shortest_delay` holds even a refresh asked for by
+hand. No Textual here.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from tui.errors import AuthError, ConfigError, ProviderError, RateLimitedError
-from tui.models import Job
+from tui.models import Job, Transition
 from tui.providers.base import ListQuery, ListResult
 
 INTERVAL_STEPS: tuple[float, ...] = (0.5, 1, 2, 3, 5, 10, 15, 30, 60, 120, 300, 600)
 """The intervals `+` and `-` step through."""
 
 MAX_BACKOFF = 300.0
-"""Never wait longer than this after errors (5 minutes)."""
+"""The default cap on the wait after errors (5 minutes); the dashboard caps at its interval."""
 
 MAX_RETRY_AFTER = 900.0
 """The longest `Retry-After` obeyed; a server asking for more gets this."""
@@ -36,7 +40,8 @@ class RefreshPolicy:
         interval: Seconds between successful refreshes.
         min_interval: The provider's floor (hdrjpg: 2 s); never polled faster.
         jitter: Fraction of random spread added to error backoff (0.2 = up to +20 %).
-        max_backoff: The cap on backoff after errors.
+        max_backoff: The cap on the wait after errors. The dashboard passes its interval
+            (`JobsScreen._policy`), so its error waits do not grow past one interval.
     """
 
     interval: float
@@ -63,9 +68,10 @@ class RefreshPolicy:
             rng: Source of jitter (tests pass a seeded one).
 
         Returns:
-            The interval after a success; after failures, the interval doubled per
-            failure plus jitter, capped at `max_backoff`, and never less than a rate
-            limit's `Retry-After`.
+            The interval after a success. After failures, the interval doubled per
+            failure plus up to `jitter` of it, held under `max_backoff` (plus its jitter);
+            with the dashboard's cap of one interval that is the interval plus jitter,
+            never a growing wait. Never less than a rate limit's `Retry-After`.
         """
         base = self.effective_interval
         if failures <= 0:
@@ -77,6 +83,17 @@ class RefreshPolicy:
         if retry_after is not None:
             delay = max(delay, retry_after)
         return delay
+
+    def shortest_delay(self, error: ProviderError | None = None) -> float:
+        """The least wait after a refresh before the next, even one asked for (`r`).
+
+        Args:
+            error: The last refresh's error, if it failed.
+
+        Returns:
+            The provider's floor, or a rate limit's `Retry-After` if that is longer.
+        """
+        return max(self.min_interval, retry_after_seconds(error) or 0.0)
 
 
 def backoff(
@@ -122,6 +139,32 @@ def finished_tracked_ids(tracked_ids: Iterable[str], jobs: Iterable[Job]) -> fro
     """Tracked ids whose known job has ended: `ListQuery.skip_ids`, never re-fetched."""
     tracked = set(tracked_ids)
     return frozenset(job.id for job in jobs if job.id in tracked and job.state.is_terminal)
+
+
+def index_transitions(
+    account: str,
+    before: Callable[[tuple[str, str]], Job | None],
+    jobs: Iterable[Job],
+    at: datetime,
+) -> list[Transition]:
+    """The changes of state `jobs` bring to known jobs, read from what `before` holds.
+
+    What the store's save would have reported for them, for when the store cannot be
+    written: the screen still notifies of jobs that ended. Jobs `before` does not know are
+    left out (a first sighting is no transition to notify).
+
+    Args:
+        account: The source.
+        before: Looks a job up by key as it was before this refresh (`JobIndex.get`).
+        jobs: The refresh's new or changed jobs.
+        at: When the refresh fetched them.
+    """
+    transitions: list[Transition] = []
+    for job in jobs:
+        old = before(job.key)
+        if old is not None and old.state != job.state:
+            transitions.append(Transition(account, job.id, old.state, job.state, job.status, at))
+    return transitions
 
 
 def age_tick(low_bandwidth: bool) -> float:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from time import monotonic
 from typing import ClassVar
 
 from tui.errors import ProviderError
@@ -35,12 +36,17 @@ class FakeProvider:
         self.latency = latency
         self.error: ProviderError | None = None
         self.queries: list[ListQuery] = []
+        self.started: list[float] = []
+        """`time.monotonic()` as each call began."""
+        self.ended: list[float] = []
+        """`time.monotonic()` as each call ended."""
         self.in_flight = 0
         self.max_in_flight = 0
         self.closed = False
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
         self.queries.append(query)
+        self.started.append(monotonic())
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -51,6 +57,7 @@ class FakeProvider:
             return ListResult(jobs=list(self.jobs), requests=1)
         finally:
             self.in_flight -= 1
+            self.ended.append(monotonic())
 
     async def get_job(self, job_id: str, parent_id: str | None = None) -> JobDetail:
         for job in self.jobs:

@@ -441,16 +441,16 @@ async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clo
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, [source])
-        await pilot.press("f")
         source.jobs = [job for job in jobs if job.state == JobState.FAILED]  # the server filters
-        await pilot.press("r")
+        await pilot.press("f")  # the server is asked at once
         await wait_for(pilot, lambda: len(source.queries) == 2)
         await pilot.pause(0.2)
         assert source.queries[-1].states == frozenset({JobState.FAILED})
         await pilot.press("slash", *"part-00", "enter")
-        await pilot.press("r")
         await wait_for(pilot, lambda: len(source.queries) == 3)
         assert source.queries[-1].text == "part-00"
+        await pilot.pause(0.2)
+        source.jobs = jobs  # unfiltered, the server lists everything again
         await pilot.press("escape")
         assert screen.index.row_count() == 12  # nothing was removed by the filtered listings
 

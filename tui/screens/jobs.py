@@ -44,6 +44,7 @@ from tui.refresh import (
     finished_tracked_ids,
     health_after_failure,
     health_after_success,
+    index_transitions,
     raise_if_nothing_fetched,
     slower,
 )
@@ -96,6 +97,13 @@ NOTIFY_EACH_UP_TO = 3
 SUMMARY_WAIT = 20.0
 """Seconds the start-up summary waits for every source's first refresh; a source slower
 than this is left out of it (its first refresh then notifies as any other does)."""
+
+SERVER_QUERY_SETTLE = 0.6
+"""Seconds of quiet in the search box (or the state multi-select) before a server that
+filters is asked again; Enter, `f`, a status and closing the panel ask at once."""
+
+ServerFilters = tuple[frozenset[JobState], str | None, str | None]
+"""The part of a source's query its server applies: states, status, text."""
 
 
 class JobsScreen(Screen[None]):
@@ -167,9 +175,21 @@ class JobsScreen(Screen[None]):
             for provider in self.providers
         }
         self._due: dict[str, float] = {}
+        """Per account, the monotonic time its next refresh starts."""
+        self._earliest: dict[str, float] = {}
+        """Per account, no refresh starts before this, even one asked for: the provider's
+        floor after the last run, or a rate limit's `Retry-After`."""
         self._wake: dict[str, asyncio.Event] = {}
         self._force: set[str] = set()
+        """Accounts asked to refresh even while paused (`r`, a newly tracked id)."""
+        self._again: set[str] = set()
+        """Accounts asked to refresh while a refresh ran: they run again once it ends."""
         self._in_flight: set[str] = set()
+        self._sent_filters: dict[str, ServerFilters] = {}
+        """Per account, the server-side filters its last query carried."""
+        self._typed_at = 0.0
+        self._settle: Timer | None = None
+        self._store_warned = False
         self._diff_turn = asyncio.Lock()
         """One source diffs at a time: four sources slicing at once would each take a
         slice per turn of the loop, and a keystroke would wait for all four."""
@@ -428,13 +448,13 @@ class JobsScreen(Screen[None]):
         tracked = list(dict.fromkeys(tracked))
         known = (self.index.get((account, job_id)) for job_id in tracked)
         skip = finished_tracked_ids(tracked, (job for job in known if job is not None))
-        search = parse_search(self._search_text) if self._search_text else None
-        capabilities = provider.capabilities
+        filters = self._sent_filters[account] = self._server_filters(provider)
+        states, status, text = filters
         sort_key = _SERVER_SORT.get(self.index.sort_column)
         return ListQuery(
-            states=self._states if "states" in capabilities.server_filters else frozenset(),
-            status=self._status if "status" in capabilities.server_filters else None,
-            text=(search.server_text if search and "text" in capabilities.server_filters else None),
+            states=states,
+            status=status,
+            text=text,
             sort_key=sort_key if sort_key in SORT_KEYS else None,
             descending=not self.index.descending
             if self.index.sort_column == Column.AGE
@@ -442,6 +462,16 @@ class JobsScreen(Screen[None]):
             tracked_ids=tuple(tracked),
             skip_ids=skip,
             updated_since=self._incremental_since(provider),
+        )
+
+    def _server_filters(self, provider: JobProvider) -> ServerFilters:
+        """The filters `provider`'s server applies, as the current view asks for them."""
+        server = provider.capabilities.server_filters
+        search = parse_search(self._search_text) if "text" in server and self._search_text else None
+        return (
+            self._states if "states" in server else frozenset(),
+            self._status if "status" in server else None,
+            search.server_text if search else None,
         )
 
     def _incremental_since(self, provider: JobProvider) -> datetime | None:
@@ -489,8 +519,16 @@ class JobsScreen(Screen[None]):
                 self._in_flight.discard(account)
             if error is not None:
                 failures += 1
-            delay = self._policy(provider).next_delay(failures, error, self._rng)
-            self._due[account] = monotonic() + delay
+            policy = self._policy(provider)
+            delay = policy.next_delay(failures, error, self._rng)
+            ended = monotonic()
+            self._earliest[account] = ended + policy.shortest_delay(error)
+            if account in self._again:
+                # Asked for while this run was in flight (`r`, a filter the server applies):
+                # run again as soon as the provider allows, not a whole interval later.
+                self._again.discard(account)
+                delay = self._earliest[account] - ended
+            self._due[account] = ended + delay
             if error is not None:
                 now = self.clock()
                 self.post_message(
@@ -512,8 +550,15 @@ class JobsScreen(Screen[None]):
         )
         complete = result.complete and not result.incremental and not filtered
         update = await self._diff_in_slices(jobs, account if complete else None, query.skip_ids)
+        # Only a listing that saw every change may move the incremental watermark: one
+        # narrowed by a server-side filter, or an incremental one cut short, leaves out
+        # changes older than its newest that the next incremental refresh must still ask for.
+        newest = None
+        if not filtered and (result.complete or not result.incremental):
+            newest = max((j.updated_at for j in update.upserts if j.updated_at), default=None)
         transitions: list[Transition] = []
         saved_seq: int | None = None
+        store_error: str | None = None
         # Only what changed is written (unchanged jobs are already stored), but every
         # refresh is: the account's refresh time, and the open mark once it is renewed.
         save = partial(
@@ -526,10 +571,15 @@ class JobsScreen(Screen[None]):
         try:
             transitions, saved_seq = await self._in_worker_thread(save)
         except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
-            self.log.warning(f"store save failed: {type(exc).__name__}")
+            store_error = type(exc).__name__
+            self.log.warning(f"store save failed: {store_error}")
+            # The index takes this update only in the handler, so it still holds each
+            # job's state from before it: notifications do not depend on the store.
+            transitions = index_transitions(account, self.index.get, update.upserts, fetched_at)
         self.post_message(
             JobsLoaded(
-                account, update, fetched_at, transitions, len(result.tracked_errors), saved_seq
+                account, update, fetched_at, transitions, len(result.tracked_errors),
+                saved_seq=saved_seq, newest_update=newest, store_error=store_error,
             )
         )
 
@@ -629,9 +679,8 @@ class JobsScreen(Screen[None]):
             return
         first = health.last_ok_at is None and health.health != Health.STALE
         changes = self.index.apply(message.update)
-        stamps = [job.updated_at for job in message.update.upserts if job.updated_at is not None]
-        if stamps:
-            newest = max(stamps)
+        newest = message.newest_update
+        if newest is not None:
             known = self._newest_update.get(message.account)
             self._newest_update[message.account] = newest if known is None else max(known, newest)
         if len(message.update.upserts) >= LARGE_UPDATE:
@@ -649,6 +698,13 @@ class JobsScreen(Screen[None]):
         else:
             # Nothing changed: only the source bar may need a repaint (it skips no-ops).
             self._update_sources()
+        if message.store_error is not None and not self._store_warned:
+            self._store_warned = True
+            self.notify(
+                f"The local job store could not be written ({message.store_error}): jobs are"
+                " shown but not kept, and jobs that end are noticed from memory.",
+                title="Store", severity="warning", timeout=10, markup=False,
+            )
         if message.account in self._awaiting_first:
             # What the first refresh found changed while the app was closed: the
             # start-up summary counts it instead of one notification per refresh.
@@ -734,18 +790,21 @@ class JobsScreen(Screen[None]):
     @on(Input.Changed, "#search")
     def _on_search_changed(self, event: Input.Changed) -> None:
         self._search_text = event.value
-        self._apply_filter()
+        self._apply_filter(tell_servers=False)
+        self._tell_servers_when_settled()
 
     @on(Input.Submitted, "#search")
     def _on_search_submitted(self, event: Input.Submitted) -> None:
         if not event.value:
             self.query_one("#search", Input).display = False
         self.table.focus()
+        self._tell_servers()
 
     @on(FilterPanel.StatesChanged)
     def _on_states_changed(self, event: FilterPanel.StatesChanged) -> None:
         self._states = event.states
-        self._apply_filter()
+        self._apply_filter(tell_servers=False)
+        self._tell_servers_when_settled()
 
     @on(FilterPanel.StatusChosen)
     def _on_status_chosen(self, event: FilterPanel.StatusChosen) -> None:
@@ -756,16 +815,49 @@ class JobsScreen(Screen[None]):
     @on(FilterPanel.Closed)
     def _on_filters_closed(self) -> None:
         self._close_filters()
+        self._tell_servers()
 
     # --- view updates ---------------------------------------------------------------
 
-    def _apply_filter(self) -> None:
+    def _apply_filter(self, *, tell_servers: bool = True) -> None:
         accounts = frozenset(self._accounts_in_view()) if self.current_view else frozenset()
         search = parse_search(self._search_text) if self._search_text.strip() else None
         self.index.set_filter(
             JobFilter(accounts=accounts, states=self._states, status=self._status, search=search)
         )
         self._refresh_view(flash=(), refiltered=True)
+        if tell_servers:
+            self._tell_servers()
+
+    def _tell_servers(self) -> None:
+        """Refresh the sources whose server-side filters differ from their last query's.
+
+        A source whose server filters nothing, or whose filters did not change (a
+        local-only regex), is left alone. While refresh is paused, the sources take the
+        new filters when it resumes.
+        """
+        for provider in self.providers:
+            sent = self._sent_filters.get(provider.account)
+            if sent is not None and sent != self._server_filters(provider):
+                self._request_refresh(provider.account, force=False)
+
+    def _tell_servers_when_settled(self) -> None:
+        """`_tell_servers` once typing or toggling pauses for `SERVER_QUERY_SETTLE`.
+
+        A keystroke only notes its time; one timer at most is pending, and it looks again
+        when it fires.
+        """
+        self._typed_at = monotonic()
+        if self._settle is None:
+            self._settle = self.set_timer(SERVER_QUERY_SETTLE, self._settled)
+
+    def _settled(self) -> None:
+        quiet = monotonic() - self._typed_at
+        if quiet < SERVER_QUERY_SETTLE:
+            self._settle = self.set_timer(SERVER_QUERY_SETTLE - quiet, self._settled)
+            return
+        self._settle = None
+        self._tell_servers()
 
     def _refresh_view(self, flash: object, refiltered: bool = False) -> None:
         """Show the index's rows again, after its data, sort or filter (`refiltered`) changed."""
@@ -923,13 +1015,44 @@ class JobsScreen(Screen[None]):
         self._set_sort(Column(column), descending)
 
     def action_refresh(self) -> None:
-        """Refresh the sources of this view now (even when paused)."""
+        """Refresh the sources of this view now (even when paused).
+
+        A source refreshing already runs again once that refresh ends; none is asked
+        sooner than its provider allows (its floor, a rate limit's `Retry-After`).
+        """
+        held = []
         for account in self._accounts_in_view():
-            if account in self._wake:
-                self._force.add(account)
-                self._due[account] = monotonic()
-                self._wake[account].set()
-        self.notify("Refreshing now", timeout=2, markup=False)
+            wait = self._request_refresh(account, force=True)
+            if wait >= 1.0:
+                held.append(f"{account} in {fmt_duration(wait)}")
+        message = "Refreshing now" + ("; " + ", ".join(held) if held else "")
+        self.notify(message, timeout=2 if not held else 4, markup=False)
+
+    def _request_refresh(self, account: str, *, force: bool) -> float:
+        """Ask `account`'s loop for a refresh as soon as its provider allows.
+
+        Runs never overlap: asked while one is in flight, the loop runs again right after
+        it ends (`_again`), instead of the request being lost to the next interval.
+
+        Args:
+            account: The source.
+            force: Run even while refresh is paused.
+
+        Returns:
+            Seconds until the refresh may start; 0 at once or after the one in flight.
+        """
+        if account not in self._wake:
+            return 0.0  # the first refresh is about to start anyway
+        if force:
+            self._force.add(account)
+        if account in self._in_flight:
+            self._again.add(account)
+            return 0.0
+        now = monotonic()
+        start = max(now, self._earliest.get(account, 0.0))
+        self._due[account] = min(self._due[account], start)
+        self._wake[account].set()
+        return start - now
 
     def action_track(self) -> None:
         """Ask for an id to track on the current source (or the highlighted job's source)."""
@@ -966,10 +1089,7 @@ class JobsScreen(Screen[None]):
         added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
         verb = "Tracking" if added else "Already tracking"
         self.notify(f"{verb} {job_id} on {account}", timeout=4, markup=False)
-        if account in self._wake:
-            self._force.add(account)
-            self._due[account] = monotonic()
-            self._wake[account].set()
+        self._request_refresh(account, force=True)
 
     def action_pause(self) -> None:
         """Pause or resume automatic refresh."""
@@ -991,7 +1111,8 @@ class JobsScreen(Screen[None]):
             self._health[account] = replace(health, interval=interval)
             if account in self._due:
                 delay = self._policy(provider).next_delay(health.failures, None, self._rng)
-                self._due[account] = min(self._due[account], monotonic() + delay)
+                soonest = max(monotonic() + delay, self._earliest.get(account, 0.0))
+                self._due[account] = min(self._due[account], soonest)
                 self._wake[account].set()
         self.notify(f"Refresh every {fmt_duration(interval)}", timeout=2, markup=False)
         self._update_status_line()
@@ -1009,7 +1130,7 @@ class JobsScreen(Screen[None]):
         if not 0 <= view <= len(self.providers):
             return
         self.current_view = view
-        self._apply_filter()
+        self._apply_filter(tell_servers=False)  # the view is never sent to a server
 
     def action_next_view(self) -> None:
         """Show the next view."""
