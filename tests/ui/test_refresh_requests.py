@@ -264,7 +264,7 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> 
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, [source])
 
-        def broken(*_: object) -> list:
+        def broken(*_: object, **__: object) -> list:
             raise sqlite3.OperationalError("disk I/O error")
 
         store.save_jobs = broken  # type: ignore[method-assign]
