@@ -80,8 +80,6 @@ JSON_ESCAPES: dict[int, str] = {code: _json_escape(code) for code in UNSAFE}
 unsafe character becomes its visible JSON escape, so the text still decodes the same."""
 
 
-
-
 def _pattern(codes: list[int]) -> re.Pattern[str]:
     """A regex matching any one of `codes` (sorted), written as ranges."""
     parts: list[str] = []

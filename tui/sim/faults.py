@@ -38,9 +38,9 @@ HOSTILE_STRINGS = (
     " hangul\u3164filler \u2714\ufe0f tag\U000e0041\U000e007f thumb\U0001f44d\U0001f3fd",
 )
 """Markup, ANSI CSI, OSC 8/52/0, C1, bidi, zero-width, NUL, multi-line and 10,000 chars,
-and the characters Rich measures as zero cells that terminals may draw or break a line at
-(line and paragraph separators, NEL, soft hyphen, Hangul filler, variation selector, tags,
-skin-tone modifier). Lone surrogates are left out: the simulator's UTF-8 body cannot hold one."""
+and characters that Rich and terminals measure differently or that break a line (line and
+paragraph separators, NEL, soft hyphen, Hangul filler, variation selector, tags, skin-tone
+modifier). Lone surrogates are left out: the simulator's UTF-8 body cannot hold one."""
 
 HOSTILE_KEYS = frozenset({
     "name", "file_path", "fileName", "sourceImageFileName", "outputImageFileName", "error",
