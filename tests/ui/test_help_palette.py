@@ -14,6 +14,7 @@ from functools import cache
 
 from textual.app import App
 from textual.binding import Binding
+from textual.command import Command, CommandList, CommandPalette
 from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -71,6 +72,7 @@ async def test_help_screen_shows_every_binding_of_every_class(two_sources, store
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
         await pilot.press("question_mark")
+        await wait_for(pilot, lambda: bool(app.screen.query("#help-keys")))
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help-keys", Static).content)
         lines = text.splitlines()
@@ -149,8 +151,7 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
         await pilot.press("escape")
 
         await hits["Open"]()  # type: ignore[operator]
-        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
-        detail = app.screen
+        detail = await detail_shown(pilot)
         detail_hits = await assert_palette_complete(detail, seen)
         assert "Sort by age" not in detail_hits  # the list's commands stay with the list
 
@@ -165,14 +166,34 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
     assert screens <= seen, "a screen the palette test never opened"
 
 
-async def run_from_palette(pilot: Pilot[int], query: str) -> None:
-    """Open the palette with Ctrl+P, type `query`, run the first hit."""
+async def detail_shown(pilot: Pilot[int]) -> JobDetailScreen:
+    """Wait until a detail screen is up and has shown its first fetch."""
+    app = pilot.app
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, JobDetailScreen) and app.screen.detail is not None
+    )
+    assert isinstance(app.screen, JobDetailScreen)
+    return app.screen
+
+
+async def run_from_palette(pilot: Pilot[int], title: str) -> None:
+    """Open the palette with Ctrl+P, type `title`, and run it once it is the first hit."""
+    app = pilot.app
     await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*query)
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+    palette = app.screen
+    await pilot.press(*title.lower())
+
+    def first_hit_is_title() -> bool:
+        commands = palette.query_one(CommandList)
+        if commands.highlighted != 0:
+            return False
+        option = commands.get_option_at_index(0)
+        return isinstance(option, Command) and option.hit.text == title
+
+    await wait_for(pilot, first_hit_is_title)
     await pilot.press("enter")
-    await pilot.pause()
+    await wait_for(pilot, lambda: app.screen is not palette)
 
 
 async def test_palette_commands_run_on_the_detail_screen(two_sources, store, clock) -> None:
@@ -180,19 +201,21 @@ async def test_palette_commands_run_on_the_detail_screen(two_sources, store, clo
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, two_sources)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
-        detail = app.screen
+        detail = await detail_shown(pilot)
         raw = detail.query_one(JsonView)
-        await run_from_palette(pilot, "raw json")
-        assert app.screen is detail and raw.display
-        await run_from_palette(pilot, "search")
+        assert not raw.display
+        await run_from_palette(pilot, "Raw JSON")
+        await wait_for(pilot, lambda: raw.display)
+        assert app.screen is detail
         search = detail.query_one("#detail-search", Input)
-        assert search.display
-        await wait_for(pilot, lambda: search.has_focus)
+        await run_from_palette(pilot, "Search")
+        await wait_for(pilot, lambda: search.display and search.has_focus)
         await pilot.press("escape")
         assert not search.display and raw.display
-        await run_from_palette(pilot, "raw json")
-        assert not raw.display
+        await run_from_palette(pilot, "Raw JSON")
+        await wait_for(pilot, lambda: not raw.display)
+        await run_from_palette(pilot, "Back")
+        await wait_for(pilot, lambda: not isinstance(app.screen, JobDetailScreen))
 
 
 def test_every_palette_exclusion_names_a_binding_and_a_reason() -> None:
