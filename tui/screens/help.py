@@ -22,12 +22,8 @@ FOOTNOTE = (
 
 def own_bindings(node_class: type[DOMNode]) -> list[Binding]:
     """The bindings a class declares itself (not those it inherits), as `Binding`s."""
-    return as_bindings(node_class.__dict__.get("BINDINGS", []))
-
-
-def as_bindings(bindings: Iterable[BindingType]) -> list[Binding]:
-    """Bindings given as tuples made into `Binding`s."""
-    return [binding if isinstance(binding, Binding) else Binding(*binding) for binding in bindings]
+    declared: list[BindingType] = node_class.__dict__.get("BINDINGS", [])
+    return [binding if isinstance(binding, Binding) else Binding(*binding) for binding in declared]
 
 
 def key_display(keys: str) -> str:
@@ -49,12 +45,12 @@ def _key_name(key: str, names: dict[str, str]) -> str:
     return key
 
 
-def help_lines(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Content:
+def help_lines(sections: Iterable[tuple[str, Iterable[Binding]]]) -> Content:
     """The help text: a heading per section, then one line per binding."""
     lines: list[Content] = []
     for title, bindings in sections:
         lines.append(Content.styled(title, "bold $accent"))
-        for binding in as_bindings(bindings):
+        for binding in bindings:
             keys = key_display(binding.key).ljust(18)
             description = binding.description or binding.action
             detail = f" — {binding.tooltip}" if binding.tooltip else ""

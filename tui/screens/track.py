@@ -54,7 +54,9 @@ class TrackScreen(ModalScreen[tuple[str, str] | None]):
                 allow_blank=False,
                 id="track-account",
             )
-            yield TrackIdInput(placeholder="job id, e.g. 88667411-3fb9-4c92-8488-8e277aed3021", id="track-id")
+            yield TrackIdInput(
+                placeholder="job id, e.g. 88667411-3fb9-4c92-8488-8e277aed3021", id="track-id"
+            )
             yield Static(Content("Enter checks the id with the provider; Esc cancels."), id="track-message")
 
     def on_mount(self) -> None:
