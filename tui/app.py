@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.screen import Screen
 
@@ -22,12 +23,19 @@ from tui.clock import Clock
 from tui.config import Settings
 from tui.paths import STYLES_DIR
 from tui.providers.base import JobProvider
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, own_bindings
+from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
+from tui.screens.track import TrackIdInput, TrackScreen
 from tui.store import JobStore
 from tui.terminal import guard_output_thread
 from tui.theme import DEFAULT_THEME, THEMES
+from tui.widgets.detail_hdrjpg import VariantTable
+from tui.widgets.detail_metafold import UpstreamList
+from tui.widgets.detail_zoo import ImageList
+from tui.widgets.filter_panel import FilterPanel, StateList, StatusList
 from tui.widgets.job_table import JobTable
+from tui.widgets.search_input import JsonSearchInput, SearchInput
 
 WATCHDOG_SECONDS = 5.0
 """How often the app checks that its terminal and parent are still there."""
@@ -135,29 +143,34 @@ class JobsApp(App[int]):
             return
         self.push_screen(HelpScreen(self.key_sections()))
 
-    def key_sections(self) -> list[tuple[str, list[BindingType]]]:
-        """Every binding, grouped by where it applies."""
+    def key_sections(self) -> list[tuple[str, list[Binding]]]:
+        """Every key, grouped by where it applies: each context's classes' own `BINDINGS`."""
+        contexts = [("Everywhere", (JobsApp,)), *KEY_CONTEXTS]
         return [
-            ("Everywhere", list(self.BINDINGS)),
-            ("Job list", list(JobsScreen.BINDINGS)),
-            ("Moving in the table", list(JobTable.BINDINGS)),
+            (title, [binding for node in classes for binding in own_bindings(node)])
+            for title, classes in contexts
         ]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The palette: Textual's commands minus Screenshot (it could leak), plus ours."""
-        for command in super().get_system_commands(screen):
-            if command.title.lower().startswith("screenshot"):
+        """The palette: every action of this screen by its key's name, then Textual's.
+
+        Each binding of the screen, of the widgets it offers (`palette_bindings`) and of
+        the app becomes a command titled with the binding's description, except those in
+        `PALETTE_EXCLUDED`. Textual's commands follow, minus Screenshot (it could save
+        what is on screen, tokens included) and minus those whose title one of ours took
+        (its Keys is a panel of the focused widget's keys; ours is the full help).
+        """
+        titles: set[str] = set()
+        for target, binding in self.palette_bindings(screen):
+            if binding.description in titles:
                 continue
-            yield command
+            titles.add(binding.description)
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or binding.description,
+                _runner(target, binding.action),
+            )
         if isinstance(screen, JobsScreen):
-            for binding in JobsScreen.BINDINGS:
-                if not isinstance(binding, Binding) or binding.action.startswith("view("):
-                    continue
-                yield SystemCommand(
-                    binding.description,
-                    binding.tooltip or binding.description,
-                    _runner(screen, binding.action),
-                )
             for number, label in enumerate(screen.view_names()):
                 yield SystemCommand(
                     f"View: {label}", f"Show {label}", _runner(screen, f"view({number})")
@@ -167,16 +180,64 @@ class JobsApp(App[int]):
                     f"Sort by {column}", f"Sort the list by {column}",
                     _runner(screen, f"sort_by('{column}')"),
                 )
-        yield SystemCommand("Help: keys", "Show every key", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title.lower().startswith("screenshot") or command.title in titles:
+                continue
+            yield command
+
+    def palette_bindings(self, screen: Screen[object]) -> list[tuple[DOMNode, Binding]]:
+        """The bindings the palette offers on `screen`, each with the node that runs it."""
+        targets: list[tuple[DOMNode, type[DOMNode]]] = [(screen, type(screen))]
+        if isinstance(screen, JobsScreen):
+            targets.append((screen.table, JobTable))
+        targets.append((self, JobsApp))
+        return [
+            (target, binding)
+            for target, node_class in targets
+            for binding in own_bindings(node_class)
+            if binding.id not in PALETTE_EXCLUDED
+        ]
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Disabled: a screenshot could save what is on screen to disk."""
         self.notify("Screenshots are disabled in jobtop.", markup=False)
 
 
-def _runner(screen: Screen[object], action: str):  # type: ignore[no-untyped-def]
+KEY_CONTEXTS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
+    ("Job list", (JobsScreen,)),
+    ("Moving in the table", (JobTable,)),
+    ("Search box (/ in the job list)", (SearchInput,)),
+    ("Filter panel (m)", (FilterPanel, StateList, StatusList)),
+    ("Tracking an id (t)", (TrackScreen, TrackIdInput)),
+    ("Job detail", (JobDetailScreen,)),
+    ("Searching the raw JSON (/ in a detail)", (JsonSearchInput,)),
+    ("Lists in a detail (Tab reaches them)", (UpstreamList, VariantTable, ImageList)),
+    ("This help", (HelpScreen,)),
+)
+"""The help screen's sections after "Everywhere": a title and the classes whose own
+`BINDINGS` it lists (tests/ui/test_help_palette.py fails when a class with bindings is
+missing here)."""
+
+PALETTE_EXCLUDED: dict[str, str] = {
+    "app.palette": "it opens the palette, which is already open",
+    "table.up": "one row up: the palette hides the table, and ↑ or k does it at once",
+    "table.down": "one row down: the palette hides the table, and ↓ or j does it at once",
+    **{
+        f"jobs.view_{number}": "offered by the source's name instead (View: <name>)"
+        for number in range(1, 10)
+    },
+    "detail.next_part": "moves the focus, which the palette holds until it closes",
+    "detail.previous_part": "moves the focus, which the palette holds until it closes",
+    "track.next_field": "moves the focus, which the palette holds until it closes",
+    "track.previous_field": "moves the focus, which the palette holds until it closes",
+}
+"""Binding ids the palette leaves out, each with the reason. The keys of lists and
+search boxes inside a screen are not offered either: they act on what has the focus."""
+
+
+def _runner(target: DOMNode, action: str):  # type: ignore[no-untyped-def]
     async def run() -> None:
-        await screen.run_action(action)
+        await target.run_action(action)
 
     return run
 

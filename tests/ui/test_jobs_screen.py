@@ -393,24 +393,6 @@ async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> 
         await wait_for(pilot, lambda: app.screen is screen)
 
 
-async def test_help_lists_every_binding_and_palette_has_no_screenshot(two_sources, store, clock) -> None:
-    app = make_app(two_sources, store, clock)
-    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-        screen = await loaded(pilot, two_sources)
-        titles = [command.title for command in app.get_system_commands(screen)]
-        assert not any("screenshot" in title.lower() for title in titles)
-        assert {"Search", "Failed only", "Refresh", "Pause", "Sort", "Reverse"} <= set(titles)
-        assert "View: zoo-prod" in titles
-        await pilot.press("question_mark")
-        help_text = str(app.screen.query_one("#help-keys", Static).content)
-        for _section, bindings in app.key_sections():
-            for binding in bindings:
-                assert binding.description in help_text  # type: ignore[union-attr]
-        assert "Failed only" in help_text and "j" in help_text
-        await pilot.press("escape")
-        assert app.screen is screen
-
-
 async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:

@@ -1,4 +1,4 @@
-"""HelpScreen: every key of the app, the jobs screen and the job table, from their BINDINGS."""
+"""HelpScreen: every key of every context, each line from a class's own `BINDINGS`."""
 
 from __future__ import annotations
 
@@ -9,37 +9,48 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+FOOTNOTE = (
+    "Everywhere else, Textual's usual keys: ↑ ↓ PgUp PgDn Home End in lists, tables and "
+    "scrolling text, ← → between tabs, Space or Enter on a choice, and the mouse."
+)
+"""Keys of Textual's own widgets that mean nothing particular to jobtop."""
 
-def _bindings(bindings: Iterable[BindingType]) -> list[Binding]:
-    result: list[Binding] = []
-    for binding in bindings:
-        if isinstance(binding, Binding):
-            result.append(binding)
-        else:
-            result.append(Binding(*binding))
-    return result
+
+def own_bindings(node_class: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares itself (not those it inherits), as `Binding`s."""
+    declared: list[BindingType] = node_class.__dict__.get("BINDINGS", [])
+    return [binding if isinstance(binding, Binding) else Binding(*binding) for binding in declared]
 
 
 def key_display(keys: str) -> str:
-    """`up,k` shown as `↑ / k`."""
+    """`up,k` shown as `↑ / k`, `ctrl+b` as `Ctrl+B`."""
     names = {
         "up": "↑", "down": "↓", "left": "←", "right": "→", "slash": "/",
         "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=",
         "escape": "Esc", "enter": "Enter", "tab": "Tab", "shift+tab": "Shift+Tab",
-        "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
+        "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End", "space": "Space",
     }
-    return " / ".join(names.get(key.strip(), key.strip()) for key in keys.split(","))
+    return " / ".join(_key_name(key.strip(), names) for key in keys.split(","))
 
 
-def help_lines(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Content:
+def _key_name(key: str, names: dict[str, str]) -> str:
+    if key in names:
+        return names[key]
+    if key.startswith("ctrl+"):
+        return f"Ctrl+{key[5:].upper()}"
+    return key
+
+
+def help_lines(sections: Iterable[tuple[str, Iterable[Binding]]]) -> Content:
     """The help text: a heading per section, then one line per binding."""
     lines: list[Content] = []
     for title, bindings in sections:
         lines.append(Content.styled(title, "bold $accent"))
-        for binding in _bindings(bindings):
+        for binding in bindings:
             keys = key_display(binding.key).ljust(18)
             description = binding.description or binding.action
             detail = f" — {binding.tooltip}" if binding.tooltip else ""
@@ -47,6 +58,7 @@ def help_lines(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Content
                 Content.assemble((f"  {keys}", "bold"), description, (detail, "$text-muted"))
             )
         lines.append(Content(""))
+    lines.append(Content.styled(FOOTNOTE, "$text-muted"))
     return Content("\n").join(lines)
 
 
@@ -58,13 +70,19 @@ class HelpScreen(ModalScreen[None]):
                 tooltip="Close the help"),
     ]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
         super().__init__()
         self.sections = sections
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(Content.styled("jobtop keys", "bold"), id="help-title")
+            yield Static(
+                Content.assemble(
+                    ("jobtop keys", "bold"),
+                    ("   ↑ ↓ PgUp PgDn scroll · Esc, q or ? close", "$text-muted"),
+                ),
+                id="help-title",
+            )
             yield Static(help_lines(self.sections), id="help-keys")
 
     def action_dismiss_help(self) -> None:

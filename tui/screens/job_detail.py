@@ -49,6 +49,7 @@ from tui.widgets.detail_metafold import MetafoldDetailView
 from tui.widgets.detail_zoo import ZooAsyncDetailView, ZooConversionDetailView
 from tui.widgets.footer import KeysFooter
 from tui.widgets.json_view import JsonView, json_lines
+from tui.widgets.search_input import JsonSearchInput
 
 DEFAULT_REFRESH = 5.0
 """Seconds between fetches of an active job."""
@@ -130,6 +131,14 @@ class JobDetailScreen(Screen[None]):
         ),
         Binding("c", "copy_id", "Copy id", id="detail.copy_id", tooltip="Copy the job id"),
         Binding("r", "refresh", "Refresh", id="detail.refresh", tooltip="Fetch again now"),
+        Binding(
+            "tab", "app.focus_next", "Next part", show=False, id="detail.next_part",
+            tooltip="Move to the next list or table (upstream jobs, variants, images)",
+        ),
+        Binding(
+            "shift+tab", "app.focus_previous", "Previous part", show=False,
+            id="detail.previous_part", tooltip="Move to the previous list or table",
+        ),
     ]
 
     @dataclass
@@ -201,7 +210,7 @@ class JobDetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(Content("⟳ loading the job's detail…"), id="detail-loading")
         yield JsonView(id="detail-raw")
-        yield Input(placeholder="search the raw JSON", id="detail-search")
+        yield JsonSearchInput(placeholder="search the raw JSON", id="detail-search")
         yield KeysFooter()
 
     def on_mount(self) -> None:

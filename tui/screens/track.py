@@ -18,12 +18,25 @@ Validator = Callable[[str, str], Awaitable[str | None]]
 """`await validate(account, job_id)`: None if the provider knows the id, else its answer."""
 
 
+class TrackIdInput(Input):
+    """The id box; Enter checks the id (listed here for the help screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Check and track", show=False, id="track.submit",
+                tooltip="Ask the provider about the id, then track it"),
+    ]
+
+
 class TrackScreen(ModalScreen[tuple[str, str] | None]):
     """Asks for an id and the source it belongs to; dismisses with (account, id) once the
     provider has confirmed the id exists, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="track.cancel", tooltip="Close without tracking"),
+        Binding("tab", "app.focus_next", "Next field", show=False, id="track.next_field",
+                tooltip="Move between the source and the id"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False,
+                id="track.previous_field", tooltip="Move between the source and the id"),
     ]
 
     def __init__(self, accounts: Sequence[str], default_account: str, validate: Validator) -> None:
@@ -41,7 +54,9 @@ class TrackScreen(ModalScreen[tuple[str, str] | None]):
                 allow_blank=False,
                 id="track-account",
             )
-            yield Input(placeholder="job id, e.g. 88667411-3fb9-4c92-8488-8e277aed3021", id="track-id")
+            yield TrackIdInput(
+                placeholder="job id, e.g. 88667411-3fb9-4c92-8488-8e277aed3021", id="track-id"
+            )
             yield Static(Content("Enter checks the id with the provider; Esc cancels."), id="track-message")
 
     def on_mount(self) -> None:

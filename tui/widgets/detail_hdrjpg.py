@@ -4,11 +4,12 @@ BlurHash preview and average colour, and the variants table with the selected va
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label
 
@@ -147,6 +148,17 @@ def variant_rows(variant: HdrjpgVariant, now: datetime) -> list[list[Cell]]:
     return rows
 
 
+class VariantTable(DataTable[Any]):
+    """The variants; moving the cursor shows a variant in full (listed for the help screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Previous variant", show=False, id="hdrjpg.previous_variant",
+                tooltip="hdrjpg: show the variant above in full"),
+        Binding("down", "cursor_down", "Next variant", show=False, id="hdrjpg.next_variant",
+                tooltip="hdrjpg: show the variant below in full"),
+    ]
+
+
 class HdrjpgDetailView(Vertical):
     """Everything about one hdrjpg conversion."""
 
@@ -166,9 +178,7 @@ class HdrjpgDetailView(Vertical):
             yield ImageView(id="hdrjpg-blurhash")
             yield Fields(id="hdrjpg-colour")
         yield Label("Variants", classes="section-title")
-        table: DataTable[Any] = DataTable(
-            id="hdrjpg-variants", cursor_type="row", zebra_stripes=True
-        )
+        table = VariantTable(id="hdrjpg-variants", cursor_type="row", zebra_stripes=True)
         for column in VARIANT_COLUMNS:
             table.add_column(column, key=column)
         yield table

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -53,6 +55,15 @@ def io_rows(io: MetafoldIO, now: datetime) -> list[list[Cell]]:
     return rows
 
 
+class UpstreamList(SafeOptionList):
+    """The upstream jobs (`needs`); Enter opens one (listed here for the help screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Open upstream job", show=False, id="metafold.open_upstream",
+                tooltip="Metafold: open the highlighted job of Needs (Esc comes back)"),
+    ]
+
+
 class MetafoldDetailView(Vertical):
     """Everything about one Metafold job; Enter on an upstream job opens it."""
 
@@ -73,7 +84,7 @@ class MetafoldDetailView(Vertical):
         yield Label("Timeline", classes="section-title")
         yield Fields(id="metafold-times")
         yield Label("Needs (upstream jobs; Enter opens one)", classes="section-title")
-        yield SafeOptionList(id="metafold-needs")
+        yield UpstreamList(id="metafold-needs")
         with Horizontal(id="metafold-io"):
             with Vertical(classes="column"):
                 yield Label("Inputs", classes="section-title")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PIL import Image
 from rich.syntax import Syntax
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label, OptionList, Static, TabbedContent, TabPane
@@ -100,6 +101,17 @@ class ImageRef:
     image: SnapshotImage
 
 
+class ImageList(SafeOptionList):
+    """The snapshot images; moving the cursor draws one (listed for the help screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Previous image", show=False, id="zoo.previous_image",
+                tooltip="Zoo: draw the snapshot image above"),
+        Binding("down", "cursor_down", "Next image", show=False, id="zoo.next_image",
+                tooltip="Zoo: draw the snapshot image below"),
+    ]
+
+
 class ZooConversionDetailView(Vertical):
     """Everything about one Zoo dataset conversion.
 
@@ -137,7 +149,7 @@ class ZooConversionDetailView(Vertical):
         yield Label("Snapshot images", classes="section-title")
         yield Fields(id="zoo-image-counts")
         with Horizontal(id="zoo-images-row"):
-            yield SafeOptionList(id="zoo-images")
+            yield ImageList(id="zoo-images")
             with Vertical(id="zoo-picture"):
                 if self.image_protocol.is_sharp:
                     from tui.widgets.pixel_image_view import PixelImageView

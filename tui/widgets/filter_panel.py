@@ -26,6 +26,24 @@ ANY_STATUS = "\x00any"
 """Option id of "any status"."""
 
 
+class StateList(SafeSelectionList[JobState]):
+    """The panel's states; Space toggles one (listed here for the help screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "select", "Toggle state", show=False, id="filters.toggle_state",
+                tooltip="Show or hide jobs in the highlighted state"),
+    ]
+
+
+class StatusList(SafeOptionList):
+    """The panel's provider statuses; Enter picks one (listed here for the help screen)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Pick status", show=False, id="filters.pick_status",
+                tooltip="Show only the highlighted provider status, and close the panel"),
+    ]
+
+
 class FilterPanel(Vertical):
     """Pick the states and the raw status to show; Escape closes it."""
 
@@ -60,7 +78,7 @@ class FilterPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("States (space toggles)", markup=False)
-        yield SafeSelectionList[JobState](
+        yield StateList(
             *(
                 Selection(Content(f"{STATE_GLYPHS[state]} {state.value}"), state)
                 for state in JobState
@@ -68,7 +86,7 @@ class FilterPanel(Vertical):
             id="filter-states",
         )
         yield Label("Provider status (enter picks)", markup=False)
-        yield SafeOptionList(id="filter-status")
+        yield StatusList(id="filter-status")
 
     def set_choices(
         self, states: frozenset[JobState], statuses: Iterable[str], current: str | None

@@ -121,9 +121,9 @@ class JobTable(ScrollView, can_focus=True):
                 tooltip="Move up a page"),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down",
                 tooltip="Move down a page"),
-        Binding("home,g", "first", "First", show=False, id="table.first",
+        Binding("home,g", "first", "First row", show=False, id="table.first",
                 tooltip="Go to the first row"),
-        Binding("end,G", "last", "Last", show=False, id="table.last",
+        Binding("end,G", "last", "Last row", show=False, id="table.last",
                 tooltip="Go to the last row"),
         Binding("enter", "select", "Open", id="table.open", tooltip="Open the job's detail"),
     ]
