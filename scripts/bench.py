@@ -530,7 +530,7 @@ def main() -> int:
     if "keystrokes_b2b" in results:
         r = results["keystrokes_b2b"]
         if "error" not in r:
-            rows.append((f"the same keys back to back (each waits for the next 60 fps frame)",
+            rows.append(("the same keys back to back (each waits for the next 60 fps frame)",
                          f"p95 {fmt(r['all_p95_ms'], 0)} ms (median {fmt(r['all_median_ms'], 0)})",
                          "(for reference)", ""))
     if "refresh" in results:

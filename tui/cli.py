@@ -7,7 +7,6 @@ so `jobtop --version` and `--help` stay fast.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn

@@ -163,7 +163,6 @@ async def test_sort_keys_reverse_and_header_click(two_sources, store, clock) -> 
         await pilot.press("S")
         assert "State ▼" in table_text(app)[0]
         assert screen.jobs_in_view()[-1].state == JobState.FAILED
-        table = screen.query_one(JobTable)
         name_x = table_text(app)[0].index("Name")
         await pilot.click(JobTable, offset=(name_x + 1, 0))
         assert screen.index.sort_column == Column.NAME and not screen.index.descending
