@@ -13,11 +13,13 @@ import signal
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.screen import Screen
+from textual.widgets import Input
 
 from tui.clock import Clock
 from tui.config import Settings
@@ -136,6 +138,21 @@ class JobsApp(App[int]):
                 await provider.aclose()
             except Exception as exc:  # noqa: BLE001 - closing must not stop the exit
                 self.log.warning(f"closing {provider.account}: {type(exc).__name__}")
+
+    def on_key(self, event: events.Key) -> None:
+        """Deliver a character typed ahead of a text box's focus to that box.
+
+        Keys sent in one burst (`/` then a word, over SSH or pasted) are all handed to the
+        widget focused when they arrive; `/` moves the focus to the search box only once
+        it is handled, so the characters after it reach the app's bindings instead (`2`
+        would switch the view). A text box keeps the characters it handles itself, so a
+        printable key reaching the app while one has focus was typed ahead for it.
+        """
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable:
+            event.prevent_default()
+            event.stop()
+            focused.post_message(events.Key(event.key, event.character))
 
     def action_help(self) -> None:
         """Show every key."""

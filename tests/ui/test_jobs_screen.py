@@ -555,3 +555,22 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
         screen._refresh_view(flash=set())
         await pilot.pause()
         assert table.scroll_y == 500 and table.cursor_row == 0
+
+
+async def test_a_word_typed_in_one_burst_after_slash_goes_to_the_search(
+    two_sources, store, clock
+) -> None:
+    """`/` and a word sent at once, as over SSH or a paste: the digits are search text,
+    not view keys, and they arrive in order."""
+    from textual import events
+
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        burst = [events.Key("slash", "/")] + [events.Key(c, c) for c in "0011-zoo"]
+        for event in burst:
+            app.post_message(event)
+        await wait_for(pilot, lambda: screen.query_one("#search", Input).value == "0011-zoo")
+        await pilot.pause()
+        assert screen.current_view == 0
+        assert [job.id[:8] for job in screen.jobs_in_view()] == ["0011-zoo"]

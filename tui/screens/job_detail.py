@@ -390,7 +390,9 @@ class JobDetailScreen(Screen[None]):
             self.action_toggle_raw()
         search = self.query_one("#detail-search", Input)
         search.display = True
-        search.focus()
+        # At once, not after the keys already queued: those are typed into the box
+        # (see `JobsApp.on_key`).
+        self.set_focus(search)
 
     def action_next_match(self) -> None:
         """Go to the next search match."""

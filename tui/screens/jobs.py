@@ -952,7 +952,9 @@ class JobsScreen(Screen[None]):
         """Open the search box."""
         search = self.query_one("#search", Input)
         search.display = True
-        search.focus()
+        # At once, not after the keys already queued: those are typed into the box
+        # (see `JobsApp.on_key`).
+        self.set_focus(search)
         self._prepare_search()
 
     @work(group="prepare-search", exclusive=True, exit_on_error=False)
