@@ -131,7 +131,7 @@ def build_app(providers: list[Any], refresh: float, store_path: str = ":memory:"
 
 async def wait_healthy(app: Any, pilot: Any, timeout: float = 120) -> None:
     """Wait for every source's first refresh, and for the index's background preparation."""
-    from tui.refresh import Health
+    from tui.sync.health import Health
 
     screen = app.screen
     deadline = time.monotonic() + timeout

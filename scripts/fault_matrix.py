@@ -241,7 +241,7 @@ def _stale_marked(app: Any, account: str) -> bool:
 
 async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int] = (140, 40)) -> Outcome:
     """Run one fault × source case against the real app and report what it showed."""
-    from tui.refresh import Health
+    from tui.sync.health import Health
     from tui.screens.jobs import JobsScreen
     from tui.store import JobStore
 
@@ -359,7 +359,7 @@ async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int]
 
 def _harmless_fault_problems(screen: Any, fault: Fault, source: str, account: str) -> list[str]:
     """A fault the source must shrug off: it stays ok and shows the values it got."""
-    from tui.refresh import Health
+    from tui.sync.health import Health
 
     health = screen.source_health(account)
     problems = []

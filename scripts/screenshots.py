@@ -158,7 +158,7 @@ async def take(out: Path) -> list[Path]:
     from tui.clock import FrozenClock
     from tui.config import demo_settings
     from tui.providers import build_provider
-    from tui.refresh import Health
+    from tui.sync.health import Health
     from tui.screens.jobs import JobsScreen
     from tui.sim.server import SimServer
     from tui.store import JobStore

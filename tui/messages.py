@@ -13,6 +13,7 @@ from textual.message import Message
 from tui.errors import ProviderError
 from tui.job_index import PendingUpdate
 from tui.models import Transition
+from tui.store import ChangeSummary, OpenMark
 
 
 @dataclass
@@ -38,6 +39,16 @@ class JobsLoaded(Message):
     not cut short): where the next incremental refresh may start. None moves nothing."""
     store_error: str | None = None
     """Why the store could not save this refresh (then `transitions` come from the index)."""
+    next_try_at: datetime | None = None
+    """When the source refreshes next (None: not known)."""
+    summarised: bool = False
+    """The since-last-open summary counts these transitions: not notified one by one."""
+    loaded: int = 0
+    """Jobs received so far by a listing that comes in batches."""
+    total: int | None = None
+    """How many the server has for what was asked, when it says."""
+    more: bool = False
+    """More batches of this listing follow at once."""
 
 
 @dataclass
@@ -48,6 +59,17 @@ class RefreshFailed(Message):
     error: ProviderError
     failed_at: datetime
     next_try_at: datetime
+    note: str | None = None
+    """Why the next try waits longer than an interval (a refused credential, Retry-After)."""
+
+
+@dataclass
+class SummaryReady(Message):
+    """What changed since the app was last open (`tui.sync.events.SummaryReady`)."""
+
+    summary: ChangeSummary
+    mark: OpenMark
+    unchecked: dict[str, str]
 
 
 @dataclass

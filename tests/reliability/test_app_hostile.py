@@ -25,7 +25,7 @@ from tui.errors import UnavailableError
 from tui.messages import OpenJobRequested, RefreshFailed
 from tui.models import Job, JobKind, JobState, Transition
 from tui.providers import build_provider
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.faults import HOSTILE_STRINGS

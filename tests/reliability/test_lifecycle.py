@@ -36,7 +36,7 @@ from tui.details import (
 from tui.models import Job, JobDetail, JobKind, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery, ListResult
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer

@@ -26,7 +26,7 @@ from tui.config import AccountConfig, Settings
 from tui.messages import OpenJobRequested
 from tui.models import ProviderName
 from tui.providers import build_provider
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.secret import Secret

@@ -21,7 +21,8 @@ from tui.formatting import (
     fmt_timestamp,
     short_id,
 )
-from tui.refresh import RefreshPolicy, backoff, faster, finished_tracked_ids, slower
+from tui.sync.policy import RefreshPolicy, backoff, faster, slower
+from tui.sync.source import finished_tracked_ids
 from tui.errors import AuthError, RateLimitedError, UnavailableError
 from tests.ui.fakes import make_job
 from tui.models import JobState

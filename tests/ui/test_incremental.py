@@ -12,10 +12,10 @@ import pytest
 from tests.ui.test_demo import demo_app
 from tests.ui.test_jobs_screen import SIZE, wait_for
 from tui.providers.base import ListQuery, ListResult
-from tui.screens import jobs as jobs_module
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync import source as sync_source
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ class RecordingProvider:
 
 
 async def test_zoo_is_refreshed_incrementally(sim: SimServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(jobs_module, "FULL_REFRESH_EVERY", 4)
+    monkeypatch.setattr(sync_source, "FULL_REFRESH_EVERY", 4)
     store = JobStore(":memory:")
     app = demo_app(sim, store)
     zoo = RecordingProvider(next(p for p in app.providers if p.account == "demo-zoo"))

@@ -16,7 +16,7 @@ from tui.clock import FrozenClock
 from tui.errors import RateLimitedError, UnavailableError
 from tui.job_index import Column, JobFilter, parse_search
 from tui.models import JobState
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 from tui.widgets.job_table import JobTable

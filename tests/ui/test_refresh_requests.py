@@ -16,6 +16,7 @@ from tui.errors import RateLimitedError
 from tui.models import JobState
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.screens import jobs as jobs_module
+from tui.sync import source as sync_source
 
 
 def minutes(count: int) -> timedelta:
@@ -139,7 +140,7 @@ async def test_r_while_retry_after_holds_says_when(store, clock) -> None:
 async def test_filtered_listings_do_not_move_the_incremental_watermark(
     store, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jobs_module, "FULL_REFRESH_EVERY", 1000)  # only incremental ones
+    monkeypatch.setattr(sync_source, "FULL_REFRESH_EVERY", 1000)  # only incremental ones
     running = changed(make_job("zoo-prod", 1, JobState.RUNNING), updated_at=NOW - minutes(30))
     failed = changed(make_job("zoo-prod", 2, JobState.FAILED), updated_at=NOW - minutes(40))
     source = ServerSideProvider("zoo-prod", [running, failed])
@@ -287,7 +288,7 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> 
 
 def test_shortest_delay_is_the_floor_or_retry_after() -> None:
     from tui.errors import UnavailableError
-    from tui.refresh import RefreshPolicy
+    from tui.sync.policy import RefreshPolicy
 
     policy = RefreshPolicy(interval=60, min_interval=2)
     assert policy.shortest_delay() == 2
@@ -298,7 +299,7 @@ def test_shortest_delay_is_the_floor_or_retry_after() -> None:
 
 
 def test_index_transitions_are_changes_of_state_of_known_jobs() -> None:
-    from tui.refresh import index_transitions
+    from tui.sync.source import index_transitions
 
     running = make_job("zoo-prod", 1, JobState.RUNNING)
     queued = make_job("zoo-prod", 2, JobState.QUEUED)

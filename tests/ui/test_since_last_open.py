@@ -20,7 +20,7 @@ from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import Job, JobState
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.store import JobStore
 
 TITLE = "Since you were last here"
@@ -191,7 +191,7 @@ async def test_summary_per_source_and_what_the_cli_saw_while_closed(file_store, 
 async def test_a_source_too_slow_for_the_summary_is_named_and_notifies_later(
     file_store, clock, monkeypatch
 ) -> None:
-    monkeypatch.setattr("tui.screens.jobs.SUMMARY_WAIT", 1.5)
+    monkeypatch.setattr("tui.sync.engine.SUMMARY_WAIT", 1.5)
     zoo_jobs, meta_jobs = running("zoo-prod", 2), running("meta-lab", 2)
     zoo, meta = FakeProvider("zoo-prod", zoo_jobs), FakeProvider("meta-lab", meta_jobs)
     await run_once([zoo, meta], file_store, clock)
@@ -255,7 +255,7 @@ async def test_stored_source_not_refreshed_yet_shows_its_data_age(file_store, cl
 def test_health_text_gives_stored_data_its_age() -> None:
     from datetime import timedelta
 
-    from tui.refresh import SourceHealth
+    from tui.sync.health import SourceHealth
     from tui.widgets.source_bar import health_text
 
     stored = NOW - timedelta(hours=3)

@@ -16,7 +16,7 @@ from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import JobState
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 

@@ -59,7 +59,7 @@ async def test_theme_is_registered_and_low_bandwidth_slows_age_ticks(store, cloc
     from dataclasses import replace
 
     from tui.app import JobsApp
-    from tui.refresh import age_tick
+    from tui.sync.policy import age_tick
 
     settings = replace(settings_for("zoo-prod"), low_bandwidth=True)
     app = JobsApp(settings, [FakeProvider("zoo-prod", [])], store, clock)

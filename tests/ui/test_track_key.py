@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 
 from tests.ui.test_demo import demo_app
 from tests.ui.test_jobs_screen import SIZE, wait_for
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
 from tui.sim.server import SimServer

@@ -18,9 +18,9 @@ LOWER_MODULES = [
     "tui.secret",
     "tui.providers.base",
 ]
-LOWER_PACKAGES = ["providers", "sim"]
+LOWER_PACKAGES = ["providers", "sim", "sync"]
 LOWER_FILES = ["models.py", "errors.py", "sanitize.py", "store.py", "config.py", "details.py",
-               "formatting.py", "job_index.py", "commands.py", "refresh.py", "terminal.py"]
+               "formatting.py", "job_index.py", "commands.py", "terminal.py"]
 
 
 def _importable_lower_modules() -> list[str]:
@@ -29,7 +29,7 @@ def _importable_lower_modules() -> list[str]:
         for path in sorted((REPO / "tui" / package).glob("*.py")):
             if path.name != "__init__.py":
                 modules.append(f"tui.{package}.{path.stem}")
-    for name in ("details", "formatting", "job_index", "commands", "refresh", "terminal"):
+    for name in ("details", "formatting", "job_index", "commands", "terminal"):
         if (REPO / "tui" / f"{name}.py").exists():
             modules.append(f"tui.{name}")
     return sorted(set(modules))

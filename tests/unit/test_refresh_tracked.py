@@ -6,7 +6,7 @@ import pytest
 
 from tui.errors import NotFoundError, RateLimitedError
 from tui.providers.base import ListQuery, ListResult
-from tui.refresh import raise_if_nothing_fetched
+from tui.sync.source import raise_if_nothing_fetched
 
 
 def test_every_tracked_id_failing_is_a_source_failure() -> None:

@@ -45,6 +45,8 @@ class ListQuery:
     """Ids to poll one by one (hdrjpg, Zoo async operations when not listable, any extras)."""
     skip_ids: frozenset[str] = frozenset()
     """Tracked ids whose job is known to have ended: not re-fetched."""
+    resume: object | None = None
+    """Continue a listing where a previous result's `ListResult.resume` left off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,11 @@ class ListResult:
     """Per tracked id, why it could not be fetched (the rest of the result stands)."""
     requests: int = 0
     """HTTP requests this call made (for the steady-state request budget)."""
+    total: int | None = None
+    """How many jobs exist server-side for what was asked, when the API says."""
+    resume: object | None = None
+    """Opaque continuation: not None means more pages exist; call `list_jobs` again with
+    `ListQuery(resume=that)` to continue."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
-"""JobsScreen: the main screen. Views per source and All, the job table, refresh loops.
+"""JobsScreen: the main screen. Views per source and All, the job table, the actions.
 
-Data flow (style.md rule 10): one long-lived async worker per source fetches, saves to
-the store and diffs against the index off the UI loop, then posts `JobsLoaded` or
-`RefreshFailed`; the handlers here own every piece of state and update the widgets.
+Data flow: refreshing is `tui.sync.SyncEngine`'s (schedule, policy, query, diff, save,
+health, the since-last-open summary). One worker per source runs the engine's loop for
+it; the engine's reports are posted as messages (`JobsLoaded`, `RefreshFailed`, ...), and
+the handlers here own every piece of UI state, the index included, and update the widgets.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import random
-from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import datetime
 from time import monotonic
 from typing import ClassVar, TypeVar
 
@@ -29,28 +27,26 @@ from textual.widgets import Input, Static
 
 from tui.clock import Clock
 from tui.config import Settings
-from tui.errors import BadResponseError, ProviderError
+from tui.errors import ProviderError
 from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration
-from tui.job_index import Column, JobFilter, JobIndex, PendingUpdate, parse_search
-from tui.messages import JobsLoaded, OpenJobRequested, RefreshFailed, RefreshStarted
-from tui.models import Job, JobState, Transition
-from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
-from tui.refresh import (
-    Health,
-    RefreshPolicy,
-    SourceHealth,
-    age_tick,
-    faster,
-    finished_tracked_ids,
-    health_after_failure,
-    health_after_success,
-    index_transitions,
-    raise_if_nothing_fetched,
-    slower,
+from tui.job_index import Column, JobFilter, JobIndex, parse_search
+from tui.messages import (
+    JobsLoaded,
+    OpenJobRequested,
+    RefreshFailed,
+    RefreshStarted,
+    SummaryReady,
 )
+from tui.models import Job, JobState, Transition
+from tui.providers.base import JobProvider
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
 from tui.store import ChangeSummary, JobStore, OpenMark
+from tui.sync import events
+from tui.sync.engine import SyncEngine
+from tui.sync.health import Health, SourceHealth, health_after_failure, health_after_success
+from tui.sync.policy import age_tick, faster, slower
+from tui.sync.source import ServerFilters, ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import JobTable
@@ -78,32 +74,15 @@ _SERVER_SORT = {
     Column.ID: "id",
 }
 
-SHOW_REFRESHING_AFTER = 0.3
-"""Seconds a refresh runs before its source says "refreshing"."""
-
 LARGE_UPDATE = 10_000
 """An update this big moves the new jobs out of the cyclic GC's way (`gc.freeze`)."""
-
-DIFF_SLICE = 1_000
-"""Jobs compared with the index per turn of the UI loop (a few milliseconds each)."""
-FULL_REFRESH_EVERY = 10
-"""Every this many refreshes of an incremental source, list everything again."""
-INCREMENTAL_MARGIN = timedelta(seconds=60)
-"""An incremental refresh reaches this far before the newest change already seen."""
 
 NOTIFY_EACH_UP_TO = 3
 """More transitions than this in one refresh are summed up in one notification."""
 
-SUMMARY_WAIT = 20.0
-"""Seconds the start-up summary waits for every source's first refresh; a source slower
-than this is left out of it (its first refresh then notifies as any other does)."""
-
 SERVER_QUERY_SETTLE = 0.6
 """Seconds of quiet in the search box (or the state multi-select) before a server that
 filters is asked again; Enter, `f`, a status and closing the panel ask at once."""
-
-ServerFilters = tuple[frozenset[JobState], str | None, str | None]
-"""The part of a source's query its server applies: states, status, text."""
 
 
 class JobsScreen(Screen[None]):
@@ -165,7 +144,6 @@ class JobsScreen(Screen[None]):
         self.paused = False
         self.current_view = 0
         """0 is All; n is the n-th source."""
-        self._rng = rng or random.Random()
         self._health: dict[str, SourceHealth] = {
             provider.account: SourceHealth(
                 account=provider.account,
@@ -174,48 +152,33 @@ class JobsScreen(Screen[None]):
             )
             for provider in self.providers
         }
-        self._due: dict[str, float] = {}
-        """Per account, the monotonic time its next refresh starts."""
-        self._earliest: dict[str, float] = {}
-        """Per account, no refresh starts before this, even one asked for: the provider's
-        floor after the last run, or a rate limit's `Retry-After`."""
-        self._wake: dict[str, asyncio.Event] = {}
-        self._force: set[str] = set()
-        """Accounts asked to refresh even while paused (`r`, a newly tracked id)."""
-        self._again: set[str] = set()
-        """Accounts asked to refresh while a refresh ran: they run again once it ends."""
-        self._in_flight: set[str] = set()
-        self._sent_filters: dict[str, ServerFilters] = {}
-        """Per account, the server-side filters its last query carried."""
+        self.engine = SyncEngine(
+            self.providers,
+            store,
+            self.index,
+            self._engine_event,
+            clock,
+            interval=self.interval,
+            default_interval=settings.refresh,
+            account_intervals={account.name: account.refresh for account in settings.accounts},
+            tracked={account.name: tuple(account.track) for account in settings.accounts},
+            view=self._view_query,
+            rng=rng,
+        )
+        """Every source's refresh: schedule, policy, query, diff, save, summary."""
         self._typed_at = 0.0
         self._settle: Timer | None = None
         self._store_warned = False
-        self._diff_turn = asyncio.Lock()
-        """One source diffs at a time: four sources slicing at once would each take a
-        slice per turn of the loop, and a keystroke would wait for all four."""
         self._loaded_from_store = False
-        self._newest_update: dict[str, datetime] = {}
-        """Per account, the newest `updated_at` seen: where an incremental refresh starts."""
-        self._refreshes: Counter[str] = Counter()
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
         self._status: str | None = None
         self._status_shown: Content | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobtop-index")
-        # "Since you were last here" (see `_summarize_since_last_open`).
-        self._open_mark: OpenMark | None = None
-        """The previous run's open mark, read at start (None: nothing to summarise)."""
-        self._start_seq = 0
-        """The store's newest transition when this run started."""
-        self._awaiting_first: set[str] = set()
-        """Sources whose first refresh the summary still waits for."""
-        self._summary_upto: dict[str, int] = {}
-        """Per source, the last transition the summary counts (its first refresh's save)."""
-        self._unchecked: dict[str, str] = {}
-        """Sources whose first refresh found nothing for the summary, and why."""
-        self._summary_timer: Timer | None = None
-        self._marking = False
-        """True once the summary is shown: from then on every save renews the open mark."""
+
+    @property
+    def _marking(self) -> bool:
+        """True once the since-last-open summary is done (every save renews the open mark)."""
+        return self.engine.summary.marking
 
     # --- layout ---------------------------------------------------------------------
 
@@ -270,20 +233,16 @@ class JobsScreen(Screen[None]):
                 self._health[account] = replace(
                     self._health[account], health=Health.STALE, stored_at=refreshed.get(account)
                 )
+                self.engine.mark_stored(account, refreshed.get(account))
         self._loaded_from_store = True
         self._refresh_view(flash=())
-        if mark is not None and accounts:
-            self._open_mark = mark
-            self._start_seq = start_seq
-            self._awaiting_first = set(accounts)
-            self._summary_timer = self.set_timer(SUMMARY_WAIT, self._summary_timed_out)
-        else:
-            # First use (or no store): nothing to summarise, the open mark starts now.
-            self._marking = True
+        # No mark (first use, or no store): nothing to summarise, the open mark starts now.
+        self.engine.begin_summary(mark, start_seq)
+        self.run_worker(
+            self.engine.summary_deadline(), group="summary-deadline", exit_on_error=False
+        )
         for provider in self.providers:
-            self._wake[provider.account] = asyncio.Event()
-            self._due[provider.account] = monotonic()
-            self.refresh_loop(provider)
+            self.refresh_loop(provider.account)
 
     def _after_large_update(self) -> None:
         # Tens of thousands of long-lived, acyclic Job objects: keep the cyclic GC from
@@ -303,64 +262,20 @@ class JobsScreen(Screen[None]):
 
     # --- since you were last here -------------------------------------------------
 
-    def _first_refresh_done(
-        self, account: str, saved_seq: int | None, *, failed: bool = False
+    @on(SummaryReady)
+    def _on_summary_ready(self, message: SummaryReady) -> None:
+        self._show_summary(message.summary, message.mark, message.unchecked)
+
+    def _show_summary(
+        self, summary: ChangeSummary, mark: OpenMark, unchecked_why: dict[str, str]
     ) -> None:
-        """A source's first refresh arrived (or failed): the summary counts up to it."""
-        if account not in self._awaiting_first:
-            return
-        self._awaiting_first.discard(account)
-        self._summary_upto[account] = max(saved_seq or 0, self._start_seq)
-        if failed:
-            self._unchecked[account] = "failing"
-        if not self._awaiting_first:
-            self._summarize_since_last_open()
-
-    def _summary_timed_out(self) -> None:
-        """Summarise without the sources that have not answered yet."""
-        if not self._awaiting_first:
-            return
-        for account in self._awaiting_first:
-            self._summary_upto[account] = self._start_seq
-            self._unchecked[account] = "no answer yet"
-        self._awaiting_first.clear()
-        self._summarize_since_last_open()
-
-    @work(group="summary", exit_on_error=False)
-    async def _summarize_since_last_open(self) -> None:
-        """Say what changed while the app was closed, once, then start renewing the mark.
-
-        Counted by the store (`JobStore.changes_since`): jobs known at the previous run's
-        open mark whose state changed after it, up to each source's first refresh here.
-        That is what the CLI saw while the app was closed plus what the first refreshes
-        found against the stored snapshot; a first sighting is new, never "changed".
-        """
-        if self._summary_timer is not None:
-            self._summary_timer.stop()
-        mark = self._open_mark
-        if mark is not None:
-            try:
-                summary = await asyncio.to_thread(
-                    self.store.changes_since, mark.seq, dict(self._summary_upto)
-                )
-            except Exception as exc:  # noqa: BLE001 - a summary is not worth a crash
-                self.log.warning(f"store summary failed: {type(exc).__name__}")
-            else:
-                self._show_summary(summary, mark)
-        self._marking = True
-        try:
-            await asyncio.to_thread(self.store.mark_opened, self.clock())
-        except Exception as exc:  # noqa: BLE001 - the next save tries again
-            self.log.warning(f"store open mark failed: {type(exc).__name__}")
-
-    def _show_summary(self, summary: ChangeSummary, mark: OpenMark) -> None:
         """One plain-text notification: counts per outcome (and per source), the latest
         failures by name, and the sources whose first refresh could not be compared."""
         when = fmt_ago(mark.at, self.clock())
         unchecked = [
-            f"{one_line(clean(p.account, 64))} ({self._unchecked[p.account]})"
+            f"{one_line(clean(p.account, 64))} ({unchecked_why[p.account]})"
             for p in self.providers
-            if p.account in self._unchecked
+            if p.account in unchecked_why
         ]
         waiting = ["Not checked yet: " + ", ".join(unchecked)] if unchecked else []
         total = summary.total
@@ -415,248 +330,60 @@ class JobsScreen(Screen[None]):
 
     # --- refresh loops --------------------------------------------------------------
 
-    def _policy(self, provider: JobProvider) -> RefreshPolicy:
-        account_interval = None
-        for account in self.settings.accounts:
-            if account.name == provider.account:
-                account_interval = account.refresh
-        interval = account_interval if account_interval is not None else self.interval
-        if account_interval is not None and self.interval != self.settings.refresh:
-            interval = self.interval
-        # A failing source is retried at its interval, not after a growing backoff, so it
-        # recovers within one interval once the fault clears (product.md section 8). A
-        # failing poll stops at its first failed request, so this never asks more of a
-        # server than refreshing does; Retry-After is still obeyed, and the HTTP layer
-        # spaces its own retries.
-        return RefreshPolicy(
-            interval=interval,
-            min_interval=provider.capabilities.min_poll_interval,
-            max_backoff=max(interval, provider.capabilities.min_poll_interval),
-        )
-
-    async def _query(self, provider: JobProvider) -> ListQuery:
-        account = provider.account
-        tracked: list[str] = []
-        for config in self.settings.accounts:
-            if config.name == account:
-                tracked.extend(config.track)
-        try:
-            # Off the UI loop: the store's lock may be held by another source's save.
-            tracked.extend(await asyncio.to_thread(self.store.tracked_ids, account))
-        except Exception as exc:  # noqa: BLE001 - a broken store must not stop refresh
-            self.log.warning(f"store tracked ids failed: {type(exc).__name__}")
-        tracked = list(dict.fromkeys(tracked))
-        known = (self.index.get((account, job_id)) for job_id in tracked)
-        skip = finished_tracked_ids(tracked, (job for job in known if job is not None))
-        filters = self._sent_filters[account] = self._server_filters(provider)
-        states, status, text = filters
+    def _view_query(self) -> ViewQuery:
+        """What this view asks the servers for: its filters and sort (`SyncEngine.view`)."""
+        search = parse_search(self._search_text) if self._search_text else None
         sort_key = _SERVER_SORT.get(self.index.sort_column)
-        return ListQuery(
-            states=states,
-            status=status,
-            text=text,
-            sort_key=sort_key if sort_key in SORT_KEYS else None,
-            descending=not self.index.descending
-            if self.index.sort_column == Column.AGE
-            else self.index.descending,
-            tracked_ids=tuple(tracked),
-            skip_ids=skip,
-            updated_since=self._incremental_since(provider),
+        descending = self.index.descending
+        return ViewQuery(
+            states=self._states,
+            status=self._status,
+            text=search.server_text if search else None,
+            sort_key=sort_key,
+            descending=not descending if self.index.sort_column == Column.AGE else descending,
         )
 
     def _server_filters(self, provider: JobProvider) -> ServerFilters:
         """The filters `provider`'s server applies, as the current view asks for them."""
-        server = provider.capabilities.server_filters
-        search = parse_search(self._search_text) if "text" in server and self._search_text else None
-        return (
-            self._states if "states" in server else frozenset(),
-            self._status if "status" in server else None,
-            search.server_text if search else None,
+        return self.engine.server_filters(provider.account)
+
+    def refresh_loop(self, account: str) -> None:
+        """Run the engine's refresh loop for one source in a worker of this screen."""
+        self.run_worker(
+            self.engine.run_source(account), group=f"refresh-{account}", exit_on_error=False
         )
 
-    def _incremental_since(self, provider: JobProvider) -> datetime | None:
-        """Where an incremental refresh may start, or None for a full listing.
-
-        Only for providers that sort by `updated_at`; measured on the server's own
-        timestamps (no clock skew), with a margin, and every `FULL_REFRESH_EVERY`
-        refreshes a full listing so jobs deleted upstream leave the list too.
-        """
-        account = provider.account
-        self._refreshes[account] += 1
-        newest = self._newest_update.get(account)
-        if not provider.capabilities.incremental or newest is None:
-            return None
-        if self._refreshes[account] % FULL_REFRESH_EVERY == 0:
-            return None
-        return newest - INCREMENTAL_MARGIN
-
-    @work(exit_on_error=False)
-    async def refresh_loop(self, provider: JobProvider) -> None:
-        """Refresh one source forever: fetch, post, then sleep after the run ends."""
-        account = provider.account
-        failures = 0
-        while True:
-            await self._wait_for_turn(account)
-            # Say "refreshing" only if it takes a while: a quick refresh repaints nothing.
-            started = self.set_timer(
-                SHOW_REFRESHING_AFTER, partial(self.post_message, RefreshStarted(account))
-            )
-            error: ProviderError | None = None
-            self._in_flight.add(account)
-            try:
-                await self._refresh_once(provider)
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except ProviderError as exc:
-                error = exc
-            except Exception as exc:  # noqa: BLE001 - one source must never stop the app
-                error = BadResponseError(
-                    f"unexpected {type(exc).__name__} while refreshing", account=account
+    def _engine_event(self, event: events.SyncEvent) -> None:
+        """Post one of the engine's reports as a message; the handlers below take it."""
+        if isinstance(event, events.RefreshStarted):
+            self.post_message(RefreshStarted(event.account))
+        elif isinstance(event, events.JobsChanged):
+            self.post_message(
+                JobsLoaded(
+                    event.account, event.update, event.fetched_at, event.transitions,
+                    event.tracked_errors, saved_seq=event.saved_seq,
+                    newest_update=event.newest_update, store_error=event.store_error,
+                    next_try_at=event.health.next_try_at, summarised=event.summarised,
+                    loaded=event.loaded, total=event.total, more=event.more,
                 )
-            finally:
-                started.stop()
-                self._in_flight.discard(account)
-            if error is not None:
-                failures += 1
-            policy = self._policy(provider)
-            delay = policy.next_delay(failures, error, self._rng)
-            ended = monotonic()
-            self._earliest[account] = ended + policy.shortest_delay(error)
-            if account in self._again:
-                # Asked for while this run was in flight (`r`, a filter the server applies):
-                # run again as soon as the provider allows, not a whole interval later.
-                self._again.discard(account)
-                delay = self._earliest[account] - ended
-            self._due[account] = ended + delay
-            if error is not None:
-                now = self.clock()
-                self.post_message(
-                    RefreshFailed(account, error, now, now + timedelta(seconds=delay))
-                )
-
-    async def _refresh_once(self, provider: JobProvider) -> None:
-        """One refresh of one source; everything heavy runs in threads, off the UI loop."""
-        account = provider.account
-        query = await self._query(provider)
-        result: ListResult = await provider.list_jobs(query)
-        raise_if_nothing_fetched(query, result)
-        fetched_at = self.clock()
-        jobs = [job for job in result.jobs if job.account == account]
-        # A listing asked to filter server-side is partial even where the provider does
-        # not report the filter as applied (one surface may apply it, another not).
-        filtered = bool(query.states or query.status or query.text) or bool(
-            result.applied & {"states", "status", "text"}
-        )
-        complete = result.complete and not result.incremental and not filtered
-        update = await self._diff_in_slices(jobs, account if complete else None, query.skip_ids)
-        # Only a listing that saw every change may move the incremental watermark: one
-        # narrowed by a server-side filter, or an incremental one cut short, leaves out
-        # changes older than its newest that the next incremental refresh must still ask for.
-        newest = None
-        if not filtered and (result.complete or not result.incremental):
-            newest = max((j.updated_at for j in update.upserts if j.updated_at), default=None)
-        transitions: list[Transition] = []
-        saved_seq: int | None = None
-        store_error: str | None = None
-        # Only what changed is written (unchanged jobs are already stored), but every
-        # refresh is: the account's refresh time, and the open mark once it is renewed.
-        save = partial(
-            self._save,
-            account,
-            update.upserts,
-            refreshed_at=None if filtered else fetched_at,
-            opened_at=fetched_at if self._marking else None,
-        )
-        try:
-            transitions, saved_seq = await self._in_worker_thread(save)
-        except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
-            store_error = type(exc).__name__
-            self.log.warning(f"store save failed: {store_error}")
-            # The index takes this update only in the handler, so it still holds each
-            # job's state from before it: notifications do not depend on the store.
-            transitions = index_transitions(account, self.index.get, update.upserts, fetched_at)
-        self.post_message(
-            JobsLoaded(
-                account, update, fetched_at, transitions, len(result.tracked_errors),
-                saved_seq=saved_seq, newest_update=newest, store_error=store_error,
             )
-        )
-
-    def _save(
-        self,
-        account: str,
-        jobs: Sequence[Job],
-        *,
-        refreshed_at: datetime | None,
-        opened_at: datetime | None,
-    ) -> tuple[list[Transition], int]:
-        """Save one refresh (in the worker thread); also returns the newest transition's number."""
-        transitions = self.store.save_jobs(
-            account, jobs, refreshed_at=refreshed_at, opened_at=opened_at
-        )
-        return transitions, self.store.last_seq()
-
-    async def _diff_in_slices(
-        self, jobs: list[Job], complete_for: str | None, keep_ids: Sequence[str]
-    ) -> PendingUpdate:
-        """`JobIndex.diff` on the UI loop, `DIFF_SLICE` jobs at a time.
-
-        Comparing 25,000 jobs is tens of milliseconds of pure Python. In a thread it held
-        the GIL against the UI thread, so a repaint running meanwhile took two or three
-        times as long; in slices, a keystroke or a frame waits for one slice at most.
-        """
-        steps = self.index.diff_steps(
-            jobs, account=complete_for, keep_ids=keep_ids, step=DIFF_SLICE
-        )
-        async with self._diff_turn:
-            while True:
-                try:
-                    next(steps)
-                except StopIteration as done:
-                    return done.value  # type: ignore[no-any-return]
-                await asyncio.sleep(0)
+        elif isinstance(event, events.RefreshFailed):
+            self.post_message(
+                RefreshFailed(
+                    event.account, event.error, event.failed_at, event.next_try_at, event.note
+                )
+            )
+        elif isinstance(event, events.SummaryReady):
+            self.post_message(SummaryReady(event.summary, event.mark, event.unchecked))
 
     async def _in_worker_thread(self, function: Callable[[], T]) -> T:
-        """Run CPU-heavy work on the screen's one worker thread.
-
-        One thread, not one per source: several CPU-bound threads would take turns with
-        the UI thread for the GIL and stall it for tens of milliseconds at a time.
-        """
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, function)
+        """Run CPU-heavy work on the engine's one worker thread."""
+        return await self.engine.run_in_worker(function)
 
     def on_unmount(self) -> None:
         """Leave the open mark at the exit time, and let the worker thread go."""
-        if self._marking:
-            try:
-                self.store.mark_opened(self.clock())
-            except Exception as exc:  # noqa: BLE001 - the last save's mark stays
-                self.log.warning(f"store open mark failed: {type(exc).__name__}")
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    async def _wait_for_turn(self, account: str) -> None:
-        """Return when the source is due and not paused (or `r` forced one refresh)."""
-        while True:
-            await self._wait_until_due(account)
-            if not self.paused or account in self._force:
-                self._force.discard(account)
-                return
-            wake = self._wake[account]
-            await wake.wait()
-            wake.clear()
-
-    async def _wait_until_due(self, account: str) -> None:
-        while True:
-            remaining = self._due.get(account, 0.0) - monotonic()
-            if remaining <= 0:
-                return
-            wake = self._wake[account]
-            try:
-                await asyncio.wait_for(wake.wait(), remaining)
-            except TimeoutError:
-                return
-            wake.clear()
+        self.engine.mark_closed()
+        self.engine.close()
 
     def _accounts_in_view(self) -> list[str]:
         if self.current_view == 0:
@@ -668,7 +395,7 @@ class JobsScreen(Screen[None]):
     @on(RefreshStarted)
     def _on_refresh_started(self, message: RefreshStarted) -> None:
         health = self._health.get(message.account)
-        if health is not None and message.account in self._in_flight:
+        if health is not None and self.engine.in_flight(message.account):
             self._health[message.account] = replace(health, refreshing=True)
             self._update_sources()
 
@@ -679,17 +406,18 @@ class JobsScreen(Screen[None]):
             return
         first = health.last_ok_at is None and health.health != Health.STALE
         changes = self.index.apply(message.update)
-        newest = message.newest_update
-        if newest is not None:
-            known = self._newest_update.get(message.account)
-            self._newest_update[message.account] = newest if known is None else max(known, newest)
         if len(message.update.upserts) >= LARGE_UPDATE:
             self._after_large_update()
-        due = self._due.get(message.account, monotonic()) - monotonic()
-        next_at = message.fetched_at + timedelta(seconds=max(0.0, due))
-        self._health[message.account] = health_after_success(
-            health, message.fetched_at, next_at
-        )
+        if message.more:
+            # A listing in batches: the rest follows at once; the source says how far it got.
+            self._health[message.account] = replace(
+                health, loaded=message.loaded, total=message.total
+            )
+        else:
+            next_at = message.next_try_at or message.fetched_at
+            self._health[message.account] = health_after_success(
+                health, message.fetched_at, next_at
+            )
         if changes or health.health != Health.OK:
             flash = () if first else (changes.added | changes.changed)
             self._refresh_view(flash=flash)
@@ -705,11 +433,9 @@ class JobsScreen(Screen[None]):
                 " shown but not kept, and jobs that end are noticed from memory.",
                 title="Store", severity="warning", timeout=10, markup=False,
             )
-        if message.account in self._awaiting_first:
-            # What the first refresh found changed while the app was closed: the
-            # start-up summary counts it instead of one notification per refresh.
-            self._first_refresh_done(message.account, message.saved_seq)
-        else:
+        if not message.summarised:
+            # What a first refresh found changed while the app was closed is counted by
+            # the start-up summary instead of one notification per refresh.
             self._notify_transitions(message.account, message.transitions)
 
     @on(RefreshFailed)
@@ -717,7 +443,8 @@ class JobsScreen(Screen[None]):
         health = self._health.get(message.account)
         if health is None:
             return
-        sentence = one_line(clean(f"{message.error.title}: {message.error}", 300))
+        note = f" ({message.note})" if message.note else ""
+        sentence = one_line(clean(f"{message.error.title}: {message.error}{note}", 300))
         was_failing = health.health == Health.FAILING
         self._health[message.account] = health_after_failure(
             health, sentence, message.next_try_at
@@ -730,7 +457,6 @@ class JobsScreen(Screen[None]):
                 markup=False,
             )
         self._refresh_view(flash=())
-        self._first_refresh_done(message.account, None, failed=True)
 
     def _notify_transitions(self, account: str, transitions: Sequence[Transition]) -> None:
         ended = [
@@ -837,7 +563,7 @@ class JobsScreen(Screen[None]):
         new filters when it resumes.
         """
         for provider in self.providers:
-            sent = self._sent_filters.get(provider.account)
+            sent = self.engine.sent_filters(provider.account)
             if sent is not None and sent != self._server_filters(provider):
                 self._request_refresh(provider.account, force=False)
 
@@ -1031,30 +757,9 @@ class JobsScreen(Screen[None]):
         self.notify(message, timeout=2 if not held else 4, markup=False)
 
     def _request_refresh(self, account: str, *, force: bool) -> float:
-        """Ask `account`'s loop for a refresh as soon as its provider allows.
-
-        Runs never overlap: asked while one is in flight, the loop runs again right after
-        it ends (`_again`), instead of the request being lost to the next interval.
-
-        Args:
-            account: The source.
-            force: Run even while refresh is paused.
-
-        Returns:
-            Seconds until the refresh may start; 0 at once or after the one in flight.
-        """
-        if account not in self._wake:
-            return 0.0  # the first refresh is about to start anyway
-        if force:
-            self._force.add(account)
-        if account in self._in_flight:
-            self._again.add(account)
-            return 0.0
-        now = monotonic()
-        start = max(now, self._earliest.get(account, 0.0))
-        self._due[account] = min(self._due[account], start)
-        self._wake[account].set()
-        return start - now
+        """Ask the engine for a refresh of `account` as soon as its provider allows
+        (`SyncEngine.request_refresh`); returns the seconds until it may start."""
+        return self.engine.request_refresh(account, force=force)
 
     def action_track(self) -> None:
         """Ask for an id to track on the current source (or the highlighted job's source)."""
@@ -1096,11 +801,10 @@ class JobsScreen(Screen[None]):
     def action_pause(self) -> None:
         """Pause or resume automatic refresh."""
         self.paused = not self.paused
+        self.engine.set_paused(self.paused)
         if self.paused:
             self.notify("Refresh paused; p resumes, r refreshes once", timeout=3, markup=False)
         else:
-            for wake in self._wake.values():
-                wake.set()
             self.notify("Refresh resumed", timeout=2, markup=False)
         self._update_sources()
         self._update_status_line()
@@ -1109,13 +813,8 @@ class JobsScreen(Screen[None]):
         self.interval = interval
         for provider in self.providers:
             account = provider.account
-            health = self._health[account]
-            self._health[account] = replace(health, interval=interval)
-            if account in self._due:
-                delay = self._policy(provider).next_delay(health.failures, None, self._rng)
-                soonest = max(monotonic() + delay, self._earliest.get(account, 0.0))
-                self._due[account] = min(self._due[account], soonest)
-                self._wake[account].set()
+            self._health[account] = replace(self._health[account], interval=interval)
+        self.engine.set_interval(interval)
         self.notify(f"Refresh every {fmt_duration(interval)}", timeout=2, markup=False)
         self._update_status_line()
 

@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from tui.formatting import STATE_GLYPHS, fmt_age, fmt_ago, fmt_duration
 from tui.models import JobState
-from tui.refresh import Health, SourceHealth
+from tui.sync.health import Health, SourceHealth
 from tui.sanitize import clean, one_line
 
 COUNT_ORDER = (
