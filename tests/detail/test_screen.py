@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from textual.widgets import DataTable, OptionList
 
 from tests.detail.conftest import (
@@ -16,9 +17,12 @@ from tests.detail.conftest import (
     zoo_conversion_detail,
 )
 from tui.details import HdrjpgDetail, MetafoldDetail
-from tui.errors import NotFoundError, UnavailableError
+from tui.errors import AuthError, NotFoundError, ProviderError, UnavailableError
+from tui.formatting import fmt_duration
 from tui.models import JobState
-from tui.screens.job_detail import HDRJPG_MIN_POLL, JobDetailScreen
+from tui.providers.hdrjpg import MIN_POLL_INTERVAL as HDRJPG_MIN_POLL
+from tui.screens.job_detail import JobDetailScreen
+from tui.sync.policy import AUTH_MIN_WAIT
 from tui.widgets.detail_common import Fields
 from tui.widgets.detail_hdrjpg import HdrjpgDetailView
 from tui.widgets.detail_zoo import ZooConversionDetailView
@@ -34,7 +38,9 @@ def ended(detail: HdrjpgDetail, status: str = "Ready") -> HdrjpgDetail:
 async def test_refreshes_while_active_and_stops_when_ended() -> None:
     running = hdrjpg_seed_detail()
     assert isinstance(running, HdrjpgDetail) and running.job.state.is_active
-    provider = ScriptedProvider({running.job.id: [running, running, ended(running)]})
+    provider = ScriptedProvider(
+        {running.job.id: [running, running, ended(running)]}, min_poll_interval=HDRJPG_MIN_POLL
+    )
     app = DetailApp(running.job, provider, refresh_interval=0.0)
     async with app.run_test(notifications=True, tooltips=True) as pilot:
         screen = await wait_for_detail(pilot)
@@ -79,6 +85,34 @@ async def test_error_is_one_sentence_then_recovers() -> None:
         await pilot.pause()
         assert screen.error is None and screen.detail is detail
         assert screen.query_one("#detail-view")
+
+
+@pytest.mark.parametrize(
+    ("error", "wait"),
+    [
+        (AuthError("the token was refused (HTTP 401)", account="metafold", status_code=401),
+         AUTH_MIN_WAIT),
+        (UnavailableError("the server answered 503", account="metafold", status_code=503), 7.0),
+    ],
+    ids=["401 backs off", "503 Retry-After"],
+)
+async def test_the_poll_backs_off_by_the_one_policy(error: ProviderError, wait: float) -> None:
+    if error.status_code == 503:
+        error.retry_after = wait  # type: ignore[attr-defined]  # as the HTTP layer sets it
+    detail = metafold_seed_detail()
+    provider = ScriptedProvider({detail.job.id: [error, detail]})
+    app = DetailApp(detail.job, provider, refresh_interval=1.0)
+    messages: list[object] = []
+    async with app.run_test(
+        notifications=True, tooltips=True, message_hook=messages.append
+    ) as pilot:
+        screen = await wait_for_detail(pilot)
+        failed = [m for m in messages if isinstance(m, JobDetailScreen.DetailFailed)]
+        assert failed[0].retry_in == pytest.approx(wait)  # not the 1 s interval
+        assert len(provider.calls) == 1
+        assert f"retrying in {fmt_duration(wait)}" in str(
+            screen.query_one("#detail-status").render()
+        )
 
 
 async def test_not_found_stops_and_says_so() -> None:

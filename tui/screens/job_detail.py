@@ -36,12 +36,13 @@ from tui.details import (
     ZooAsyncDetail,
     ZooConversionDetail,
 )
-from tui.errors import NotFoundError, ProviderError, RateLimitedError
+from tui.errors import NotFoundError, ProviderError
 from tui.formatting import fmt_duration, fmt_timestamp
 from tui.image_protocol import ImageProtocol
-from tui.models import Job, JobDetail, ProviderName
+from tui.models import Job, JobDetail
 from tui.providers.base import JobProvider
 from tui.sanitize import one_line
+from tui.sync.policy import RefreshPolicy
 from tui.widgets.detail_common import JobFieldsView
 from tui.widgets.detail_hdrjpg import HdrjpgDetailView
 from tui.widgets.detail_lettrlabs import LettrLabsDetailView
@@ -53,10 +54,6 @@ from tui.widgets.search_input import JsonSearchInput
 
 DEFAULT_REFRESH = 5.0
 """Seconds between fetches of an active job."""
-HDRJPG_MIN_POLL = 2.0
-"""hdrjpg's SDK refuses to poll faster than this; so do we."""
-MAX_BACKOFF = 60.0
-"""Longest wait between retries after errors."""
 RELATIVE_TIME_REFRESH = 30.0
 """Seconds between re-renders of relative times when nothing else changes."""
 TIMER_TICK = 1.0
@@ -184,20 +181,20 @@ class JobDetailScreen(Screen[None]):
         self._view: Widget | None = None
 
     @property
+    def policy(self) -> RefreshPolicy:
+        """The poll policy every front end uses, at this screen's interval; the provider's
+        floor comes from its `Capabilities`."""
+        return RefreshPolicy.for_source(self._refresh_interval, self.provider.capabilities)
+
+    @property
     def poll_interval(self) -> float:
         """Seconds between fetches: the configured interval, never under the provider's minimum."""
-        minimum = getattr(getattr(self.provider, "capabilities", None), "min_poll_interval", 0.0)
-        if self.job.provider is ProviderName.HDRJPG:
-            minimum = max(minimum, HDRJPG_MIN_POLL)
-        return max(self._refresh_interval, float(minimum or 0.0))
+        return self.policy.effective_interval
 
     @property
     def min_spacing(self) -> float:
         """The shortest allowed time between two fetches (also for `r`)."""
-        minimum = getattr(getattr(self.provider, "capabilities", None), "min_poll_interval", 0.0)
-        if self.job.provider is ProviderName.HDRJPG:
-            minimum = max(minimum, HDRJPG_MIN_POLL)
-        return float(minimum or 0.0)
+        return self.policy.min_interval
 
     @property
     def is_polling(self) -> bool:
@@ -243,10 +240,9 @@ class JobDetailScreen(Screen[None]):
                 self.post_message(self.DetailFailed(error.sentence, None))
                 return
             except ProviderError as error:
+                # Jittered, capped; Retry-After on any status; a refused token waits longer.
                 failures += 1
-                delay = min(MAX_BACKOFF, self.poll_interval * 2 ** min(failures - 1, 4))
-                if isinstance(error, RateLimitedError) and error.retry_after:
-                    delay = max(delay, error.retry_after)
+                delay = self.policy.next_delay(failures, error)
                 self.post_message(self.DetailFailed(error.sentence, delay))
                 await sleep_in_slices(delay)
                 continue
