@@ -194,7 +194,7 @@ async def test_a_listing_in_batches_continues_at_once_and_reports_progress() -> 
         assert [q.resume for q in source.queries] == [None, "page-2"]  # no interval waited
         changed = of(JobsChanged, events)
         assert [(e.loaded, e.total, e.more) for e in changed] == [(2, 6, True)]
-        assert engine.sources["zoo"].health.loaded == 2
+        assert engine.sources["zoo"].health.note == "loading 2 of 6"
         engine.request_refresh("zoo", force=True)  # during the continuation
         source.gate.set()
         await settle()
@@ -208,7 +208,7 @@ async def test_a_listing_in_batches_continues_at_once_and_reports_progress() -> 
         assert sorted(job.id[:4] for job in engine.index.jobs()) == [
             "0001", "0002", "0003", "0004", "0005", "0006"
         ]
-        assert engine.sources["zoo"].health.loaded is None
+        assert engine.sources["zoo"].health.note is None
         assert len(source.queries) == 4  # then the asked-for run, once, after the chain
         assert source.queries[3].resume is None
         assert source.max_in_flight == 1

@@ -363,8 +363,9 @@ class JobsScreen(Screen[None]):
                     event.account, event.update, event.fetched_at, event.transitions,
                     event.tracked_errors, saved_seq=event.saved_seq,
                     newest_update=event.newest_update, store_error=event.store_error,
-                    next_try_at=event.health.next_try_at, summarised=event.summarised,
-                    loaded=event.loaded, total=event.total, more=event.more,
+                    note=event.note, counts=event.counts,
+                    next_try_at=None if event.more else event.health.next_try_at,
+                    summarised=event.summarised,
                 )
             )
         elif isinstance(event, events.RefreshFailed):
@@ -408,16 +409,12 @@ class JobsScreen(Screen[None]):
         changes = self.index.apply(message.update)
         if len(message.update.upserts) >= LARGE_UPDATE:
             self._after_large_update()
-        if message.more:
-            # A listing in batches: the rest follows at once; the source says how far it got.
-            self._health[message.account] = replace(
-                health, loaded=message.loaded, total=message.total
-            )
-        else:
-            next_at = message.next_try_at or message.fetched_at
-            self._health[message.account] = health_after_success(
-                health, message.fetched_at, next_at
-            )
+        next_at = message.next_try_at or message.fetched_at
+        self._health[message.account] = replace(
+            health_after_success(health, message.fetched_at, next_at),
+            note=message.note,
+            server_counts=message.counts,
+        )
         if changes or health.health != Health.OK:
             flash = () if first else (changes.added | changes.changed)
             self._refresh_view(flash=flash)

@@ -75,6 +75,13 @@ class _Batch:
     resume: object | None
 
 
+def progress_note(progress: Progress) -> str:
+    """"loading 12,400 of 60,000" (or "loading 12,400" when the total is unknown)."""
+    if progress.total is None:
+        return f"loading {progress.loaded:,}"
+    return f"loading {progress.loaded:,} of {progress.total:,}"
+
+
 class SinceLastOpen:
     """Which sources' first refreshes the since-last-open summary still waits for.
 
@@ -337,7 +344,10 @@ class SyncEngine:
                     await self._summarise()
             elif last is not None:
                 next_at = last.fetched_at + timedelta(seconds=delay)
-                source.health = health_after_success(source.health, last.fetched_at, next_at)
+                source.health = replace(
+                    health_after_success(source.health, last.fetched_at, next_at),
+                    note=last.note, server_counts=None,
+                )
                 summarised = account in self.summary.awaiting
                 self.emit(replace(last, health=source.health, summarised=summarised))
                 if self.summary.first_refresh_done(account, last.saved_seq, failed=False):
@@ -359,7 +369,9 @@ class SyncEngine:
         seen: set[str] = set()
         batch = await self._fetch(source, query, progress, seen)
         while batch.resume is not None:
-            source.health = replace(source.health, loaded=progress.loaded, total=progress.total)
+            source.health = replace(
+                source.health, note=batch.event.note, server_counts=batch.event.counts
+            )
             self.emit(
                 replace(batch.event, health=source.health, more=True,
                         summarised=source.account in self.summary.awaiting)
@@ -457,7 +469,9 @@ class SyncEngine:
             account, update, fetched_at, transitions, source.health,
             tracked_errors=len(result.tracked_errors), saved_seq=saved_seq,
             newest_update=newest, store_error=store_error,
-            loaded=progress.loaded, total=progress.total,
+            loaded=progress.loaded, total=progress.total, more=not last,
+            note=result.note or (None if last else progress_note(progress)),
+            counts=None if last else result.counts,
         )
         return _Batch(event, result.resume)
 

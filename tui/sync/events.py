@@ -6,12 +6,13 @@ No Textual here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from tui.errors import ProviderError
 from tui.job_index import PendingUpdate
-from tui.models import Transition
+from tui.models import JobState, Transition
 from tui.store import ChangeSummary, OpenMark
 from tui.sync.health import SourceHealth
 
@@ -50,6 +51,10 @@ class JobsChanged:
     """How many the server has for what was asked, when it says."""
     more: bool = False
     """More batches of this listing follow at once (`ListResult.resume`)."""
+    note: str | None = None
+    """The listing is not whole yet, or a cap cut it: one line about it."""
+    counts: Mapping[JobState, int] | None = None
+    """While a listing loads: the server's counts per state for the whole of it."""
 
 
 @dataclass(frozen=True, slots=True)

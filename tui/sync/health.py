@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+
+from tui.models import JobState
 
 
 class Health(StrEnum):
@@ -37,10 +40,11 @@ class SourceHealth:
     interval: float = 0.0
     stored_at: datetime | None = None
     """When the rows loaded from the store at start were last refreshed (an earlier run)."""
-    loaded: int | None = None
-    """While a listing in batches loads: the jobs received so far (None otherwise)."""
-    total: int | None = None
-    """While a listing in batches loads: how many the server has, when it says."""
+    note: str | None = None
+    """The listing is loading in parts ("loading 12,400 of 60,000 conversions") or a cap
+    cut it ("incomplete: first N of M jobs"): shown beside the health."""
+    server_counts: Mapping[JobState, int] | None = None
+    """While a listing loads: the server's counts per state, shown instead of the rows'."""
 
 
 def health_after_success(current: SourceHealth, at: datetime, next_at: datetime) -> SourceHealth:
@@ -53,8 +57,6 @@ def health_after_success(current: SourceHealth, at: datetime, next_at: datetime)
         error=None,
         failures=0,
         next_try_at=next_at,
-        loaded=None,
-        total=None,
     )
 
 
@@ -69,8 +71,6 @@ def health_after_failure(
         error=error,
         failures=current.failures + 1,
         next_try_at=next_at,
-        loaded=None,
-        total=None,
     )
 
 
