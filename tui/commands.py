@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -47,13 +47,6 @@ def _provider(account: AccountConfig) -> Any:
     from tui.providers import build_provider
 
     return build_provider(account)
-
-
-def tracked_ids_for(account: AccountConfig, store: Any) -> list[str]:
-    """Tracked ids of an account: the config's `track` first, then the store's."""
-    ids = list(account.track)
-    ids.extend(i for i in store.tracked_ids(account.name) if i not in ids)
-    return ids
 
 
 # --- list --------------------------------------------------------------------------------
@@ -102,20 +95,32 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
 async def refresh_once(
     accounts: Sequence[AccountConfig], store: Any, *, status: str | None = None, states: frozenset[JobState] = frozenset()
 ) -> tuple[list[Job], list[ProviderError]]:
-    """One concurrent refresh of the accounts; failures of some do not stop the others."""
-    from tui.providers.base import ListQuery
+    """One concurrent refresh of the accounts; failures of some do not stop the others.
+
+    The sync engine's refresh, run once per account (`SyncEngine.refresh_now`): the same
+    query (config and store tracked ids, finished ones skipped), every part of a listing
+    in parts, and the same save as the dashboard's.
+    """
+    from tui.clock import utc_now
+    from tui.job_index import JobIndex
+    from tui.sync.engine import SyncEngine
+    from tui.sync.source import ViewQuery
 
     providers = [_provider(a) for a in accounts]
+    engine = SyncEngine(
+        providers, store, JobIndex(now=utc_now), lambda _event: None, utc_now,
+        interval=max((a.refresh or 0.0 for a in accounts), default=0.0),
+        tracked={a.name: tuple(a.track) for a in accounts},
+        view=lambda: ViewQuery(states=states, status=status),
+        apply_updates=True,
+        tracked_only_fails=False,
+    )
     try:
-        queries = [
-            ListQuery(states=states, status=status, tracked_ids=tuple(tracked_ids_for(a, store)))
-            for a in accounts
-        ]
         results = await asyncio.gather(
-            *(p.list_jobs(q) for p, q in zip(providers, queries, strict=True)),
-            return_exceptions=True,
+            *(engine.refresh_now(a.name) for a in accounts), return_exceptions=True
         )
     finally:
+        engine.close()
         await asyncio.gather(*(p.aclose() for p in providers), return_exceptions=True)
     jobs: list[Job] = []
     errors: list[ProviderError] = []
@@ -126,9 +131,9 @@ async def refresh_once(
         elif isinstance(result, BaseException):
             raise result
         else:
-            store.save_jobs(account.name, result.jobs)
-            jobs.extend(result.jobs)
-            for job_id, error in result.tracked_errors.items():
+            _, progress = result
+            jobs.extend(engine.index.jobs(account.name))
+            for job_id, error in progress.tracked_errors.items():
                 error.account = error.account or account.name
                 errors.append(_with_id(error, job_id))
     return jobs, errors
@@ -311,8 +316,6 @@ def watch_command(
     """`jobtop watch`: print each transition until the job ends (`interval` from --interval)."""
     account = settings.account(account_name)
     interval = interval or account.refresh or settings.refresh
-    if account.provider == ProviderName.HDRJPG:
-        interval = max(interval, 2.0)
     store = _store()
     try:
         final = asyncio.run(_watch(account, job_id, interval, store, sys.stdout))
@@ -323,13 +326,44 @@ def watch_command(
     return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(final.state, 1)
 
 
-async def _watch(account: AccountConfig, job_id: str, interval: float, store: Any, out: TextIO) -> Job:
+async def _watch(
+    account: AccountConfig,
+    job_id: str,
+    interval: float,
+    store: Any,
+    out: TextIO,
+    *,
+    err: TextIO | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Job:
+    """Poll one job by the dashboard's policy until it ends; a failed poll is said on
+    `err` and tried again after the policy's wait (Retry-After on any status, several
+    intervals after a refused token); a job that does not exist ends the watch."""
+    from tui.errors import NotFoundError
+    from tui.formatting import fmt_duration
+    from tui.sync.policy import RefreshPolicy, wait_note
+
     provider = _provider(account)
+    policy = RefreshPolicy.for_source(interval, provider.capabilities)
     parent_id = _known_parent(store, account.name, job_id)
     last: tuple[str, JobState] | None = None
+    failures = 0
     try:
         while True:
-            detail = await provider.get_job(job_id, parent_id)
+            try:
+                detail = await provider.get_job(job_id, parent_id)
+            except NotFoundError:
+                raise
+            except ProviderError as error:
+                failures += 1
+                delay = policy.next_delay(failures, error)
+                note = wait_note(error, delay) or f"trying again in {fmt_duration(delay)}"
+                stream = err or sys.stderr
+                stream.write(f"jobtop: {one_line(error.sentence)}; {note}\n")
+                stream.flush()
+                await sleep(delay)
+                continue
+            failures = 0
             job = detail.job
             parent_id = job.parent_id or parent_id
             store.save_jobs(account.name, [job])
@@ -339,7 +373,7 @@ async def _watch(account: AccountConfig, job_id: str, interval: float, store: An
                 last = (job.status, job.state)
             if job.state.is_terminal:
                 return job
-            await asyncio.sleep(interval)
+            await sleep(policy.effective_interval)
     finally:
         await provider.aclose()
 

@@ -107,7 +107,7 @@ class SimApp:
                                  ("http_429", 429), ("http_500", 500), ("http_503", 503)):
                 if name in active:
                     headers = {}
-                    if status == 429:
+                    if status == 429 or "retry_after" in active[name]:
                         headers["Retry-After"] = str(active[name].get("retry_after", 2))
                     return self._error(provider, status, FAULT_MESSAGES[status], headers)
             if "html" in active:

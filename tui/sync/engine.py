@@ -159,6 +159,9 @@ class SyncEngine:
         blocking: Runs the store's blocking calls; by default in a thread (the saves on
             the engine's one worker thread). Tests pass one that runs them inline, so a
             fake clock sees every step.
+        tracked_only_fails: A run that listed nothing and failed on every tracked id
+            fails as a whole (the dashboard); False leaves those as per-id errors
+            (`SourceSync.progress.tracked_errors`, the CLI's `list`).
     """
 
     def __init__(
@@ -179,6 +182,7 @@ class SyncEngine:
         ticker: Ticker | None = None,
         show_refreshing_after: float = SHOW_REFRESHING_AFTER,
         blocking: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None,
+        tracked_only_fails: bool = True,
     ) -> None:
         self.store = store
         self.index = index
@@ -210,6 +214,7 @@ class SyncEngine:
         slice per turn of the loop, and a keystroke would wait for all four."""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobtop-index")
         self._blocking = blocking
+        self._tracked_only_fails = tracked_only_fails
 
     # --- control ----------------------------------------------------------------------
 
@@ -302,6 +307,20 @@ class SyncEngine:
         except TimeoutError:
             if self.summary.timed_out():
                 await self._summarise()
+
+    async def refresh_now(self, account: str) -> tuple[JobsChanged, Progress]:
+        """One run of `account` at once, outside its schedule (the CLI's `list`).
+
+        Every part of a listing in parts is read. Returns the last part's report and the
+        run's progress (jobs loaded, total, per-id errors).
+
+        Raises:
+            ProviderError: The listing failed.
+        """
+        source = self.sources[account]
+        event = await self._run_once(source)
+        assert source.progress is not None
+        return event, source.progress
 
     async def run_source(self, account: str) -> None:
         """Refresh one source forever: wait for its turn, run, report, schedule the next."""
@@ -415,7 +434,8 @@ class SyncEngine:
         account = source.account
         result: ListResult = await source.provider.list_jobs(query)
         source.last_result = result
-        if query.resume is None:
+        progress.tracked_errors.update(result.tracked_errors)
+        if query.resume is None and self._tracked_only_fails:
             raise_if_nothing_fetched(query, result)
         fetched_at = self.clock()
         jobs = [job for job in result.jobs if job.account == account]

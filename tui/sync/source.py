@@ -8,7 +8,7 @@ the refresh's pure steps, shared by every front end. No Textual here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tui.errors import ProviderError, RateLimitedError
@@ -62,6 +62,8 @@ class Progress:
     """How many exist server-side for what was asked, when the API says."""
     newest: datetime | None = None
     """The newest `updated_at` among the changes the batches so far brought."""
+    tracked_errors: dict[str, ProviderError] = field(default_factory=dict)
+    """Per tracked id, why it could not be fetched (every batch so far)."""
 
 
 @dataclass(eq=False)
