@@ -447,6 +447,27 @@ class JobIndex:
             changes.removed |= self.remove(update.removals).removed
         return changes
 
+    def apply_steps(
+        self, update: PendingUpdate, step: int = 2_000
+    ) -> Generator[None, None, IndexChanges]:
+        """`apply` in steps of `step` jobs: yields between them, returns what changed.
+
+        Each step leaves the index whole (a repaint between two reads a consistent
+        index); only the first load of an empty index is taken at once, as it is cheap.
+        """
+        if not len(self) or len(update.upserts) <= step:
+            return self.apply(update)
+        changes = IndexChanges()
+        upserts = update.upserts
+        for start in range(0, len(upserts), step):
+            part = self.upsert(upserts[start : start + step])
+            changes.added |= part.added
+            changes.changed |= part.changed
+            yield
+        if update.removals:
+            changes.removed |= self.remove(update.removals).removed
+        return changes
+
     def _account_ids(self, account: str) -> list[str]:
         return [key[1] for key in list(self._slots) if key[0] == account]
 

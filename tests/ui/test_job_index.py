@@ -414,3 +414,31 @@ def test_unfinished_listings_survive_typing_refreshes_and_sorts(seed: int) -> No
             place = expected.index(key) if key in expected else None
             assert index.position(key, hint=hint) == place
         assert [index.key_at(row) for row in range(index.row_count())] == expected
+
+
+def test_apply_in_steps_gives_what_apply_gives_a_slice_at_a_time() -> None:
+    """A large update is taken in slices (the UI loop runs between them), same result."""
+    jobs = [make_job("a", n, JobState.RUNNING) for n in range(1, 5_001)]
+    changed = [replace(job, state=JobState.FAILED, status="error_user") for job in jobs[::2]]
+    fresh = [make_job("a", n) for n in range(5_001, 5_101)]
+    whole, sliced = JobIndex(now=lambda: NOW), JobIndex(now=lambda: NOW)
+    for index in (whole, sliced):
+        index.upsert(jobs)
+        index.set_sort(Column.STATE, False)
+        index.row_count()
+    update = whole.diff(changed + fresh, account="a")
+    expected = whole.apply(update)
+    steps = sliced.apply_steps(update, 1_000)
+    slices = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            got = done.value
+            break
+        slices += 1
+    assert slices == 3  # 2,600 jobs in slices of 1,000
+    assert (got.added, got.changed, got.removed) == (expected.added, expected.changed, expected.removed)
+    assert [sliced[row] for row in range(sliced.row_count())] == [
+        whole[row] for row in range(whole.row_count())
+    ]

@@ -77,6 +77,10 @@ _SERVER_SORT = {
 LARGE_UPDATE = 10_000
 """An update this big moves the new jobs out of the cyclic GC's way (`gc.freeze`)."""
 
+APPLY_SLICE = 2_000
+"""Jobs of a large update the index takes per turn of the UI loop (tens of milliseconds
+each with every sort key prepared)."""
+
 NOTIFY_EACH_UP_TO = 3
 """More transitions than this in one refresh are summed up in one notification."""
 
@@ -401,12 +405,21 @@ class JobsScreen(Screen[None]):
             self._update_sources()
 
     @on(JobsLoaded)
-    def _on_jobs_loaded(self, message: JobsLoaded) -> None:
+    async def _on_jobs_loaded(self, message: JobsLoaded) -> None:
         health = self._health.get(message.account)
         if health is None:
             return
         first = health.last_ok_at is None and health.health != Health.STALE
-        changes = self.index.apply(message.update)
+        # In slices: a keystroke or a frame waits for one slice at most. The screen takes
+        # its next message only after this one, so updates still apply in order.
+        steps = self.index.apply_steps(message.update, APPLY_SLICE)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                changes = done.value
+                break
+            await asyncio.sleep(0)
         if len(message.update.upserts) >= LARGE_UPDATE:
             self._after_large_update()
         next_at = message.next_try_at or message.fetched_at
