@@ -322,8 +322,7 @@ async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int]
             if state.health == Health.FAILING and state.next_try_at is not None:
                 announced = max(0.0, (state.next_try_at - now).total_seconds())
             outcome.announced_wait = round(announced, 2)
-            busy = getattr(screen, "_in_flight", None)
-            refreshing = account in busy if busy is not None else state.refreshing
+            refreshing = screen.engine.in_flight(account)
             in_flight = POLICY.deadline if refreshing else 0.0
             interval = max(INTERVAL, screen.providers[accounts.index(account)].capabilities.min_poll_interval)
             outcome.bound = round(max(announced, interval) + in_flight + SLACK, 2)

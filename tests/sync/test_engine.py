@@ -249,3 +249,40 @@ async def test_refresh_over_the_simulator_lists_saves_and_reports_failures() -> 
                 assert len(engine.index) == len(engine.store.load_jobs())  # rows stay
         finally:
             await asyncio.gather(*(p.aclose() for p in providers))
+
+
+# --- since last open --------------------------------------------------------------------
+
+
+async def test_the_since_last_open_summary_counts_first_refreshes_headless() -> None:
+    from dataclasses import replace as changed
+
+    from tui.models import JobState
+    from tui.sync.events import SummaryReady
+
+    running_job = make_job("zoo", 1, JobState.RUNNING)
+    store = JobStore(":memory:", clock=FrozenClock(NOW))
+    store.save_jobs("zoo", [running_job])
+    store.mark_opened(NOW)
+    ok = GatedProvider("zoo", [ListResult(jobs=[changed(running_job, state=JobState.FAILED)])])
+    down = GatedProvider("hdr", [UnavailableError("down", account="hdr")])
+    events: list[SyncEvent] = []
+    engine = SyncEngine(
+        [ok, down], store, JobIndex(now=FrozenClock(NOW)), events.append, FrozenClock(NOW),
+        interval=60, apply_updates=True, ticker=FakeTicker(), blocking=inline,
+    )
+    engine.begin_summary(store.open_mark(), store.last_seq())
+    task = asyncio.ensure_future(engine.run())
+    try:
+        await settle()
+        ready = of(SummaryReady, events)
+        assert len(ready) == 1
+        assert ready[0].summary.by_state() == {JobState.FAILED: 1}
+        assert ready[0].unchecked == {"hdr": "failing"}
+        assert [e.summarised for e in of(JobsChanged, events)] == [True]  # not notified twice
+        assert engine.summary.marking  # every save renews the open mark from now on
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        engine.close()
+        store.close()
