@@ -93,13 +93,19 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
 
 
 async def refresh_once(
-    accounts: Sequence[AccountConfig], store: Any, *, status: str | None = None, states: frozenset[JobState] = frozenset()
+    accounts: Sequence[AccountConfig],
+    store: Any,
+    *,
+    status: str | None = None,
+    states: frozenset[JobState] = frozenset(),
+    incomplete: list[str] | None = None,
 ) -> tuple[list[Job], list[ProviderError]]:
     """One concurrent refresh of the accounts; failures of some do not stop the others.
 
     The sync engine's refresh, run once per account (`SyncEngine.refresh_now`): the same
     query (config and store tracked ids, finished ones skipped), every part of a listing
-    in parts, and the same save as the dashboard's.
+    in parts, and the same save as the dashboard's. A listing that stops at a cap adds
+    "<account>: <what was left out>" to `incomplete`.
     """
     from tui.clock import utc_now
     from tui.job_index import JobIndex
@@ -133,6 +139,9 @@ async def refresh_once(
         else:
             _, progress = result
             jobs.extend(engine.index.jobs(account.name))
+            last = engine.sources[account.name].last_result
+            if last is not None and last.capped and incomplete is not None:
+                incomplete.append(f"{account.name}: {last.note or 'the listing is incomplete'}")
             for job_id, error in progress.tracked_errors.items():
                 error.account = error.account or account.name
                 errors.append(_with_id(error, job_id))
