@@ -366,9 +366,9 @@ async def _watch(
             except ProviderError as error:
                 failures += 1
                 delay = policy.next_delay(failures, error)
-                note = wait_note(error, delay) or f"trying again in {fmt_duration(delay)}"
+                note = wait_note(error, delay) or f"the next try is in {fmt_duration(delay)}"
                 stream = err or sys.stderr
-                stream.write(f"jobtop: {one_line(error.sentence)}; {note}\n")
+                stream.write(f"jobtop: {one_line(error.sentence).rstrip('.')}; {note}.\n")
                 stream.flush()
                 await sleep(delay)
                 continue

@@ -37,7 +37,9 @@ def settings(tmp_path: Path, sim: SimServer, monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setenv(name, value)
     # One attempt per request: the HTTP layer's own retries are not what is measured here.
     policy = HttpPolicy(attempts=1, wait_initial=0.05, wait_max=0.1, deadline=10)
-    monkeypatch.setattr(commands, "_provider", lambda account: build_provider(account, policy=policy))
+    monkeypatch.setattr(
+        commands, "_provider", lambda account: build_provider(account, policy=policy)
+    )
     return load_settings(str(write_config(tmp_path / "c.toml", sim, hdr_track=[])))
 
 
@@ -51,7 +53,9 @@ def ended_job(sim: SimServer) -> str:
     )
 
 
-def watch_through(sim: SimServer, settings: Any, fault: str, **params: object) -> tuple[list[float], str, Any]:
+def watch_through(
+    sim: SimServer, settings: Any, fault: str, **params: object
+) -> tuple[list[float], str, Any]:
     """Watch an ended job while `fault` is on; the first wait heals the simulator."""
     waits: list[float] = []
 
@@ -111,7 +115,9 @@ def test_watch_polls_no_faster_than_the_providers_floor(sim: SimServer, settings
     assert waits and all(wait >= 2.0 for wait in waits)
 
 
-def test_list_reads_every_part_of_a_listing_in_parts(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_list_reads_every_part_of_a_listing_in_parts(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`list` runs the engine's refresh: a listing in parts is read to its end."""
     from tui.providers.base import ListQuery, ListResult
 

@@ -141,7 +141,7 @@ async def test_retry_after_is_honoured_on_any_status() -> None:
         failed = of(RefreshFailed, events)
         assert len(failed) == 1
         assert (failed[0].next_try_at - failed[0].failed_at).total_seconds() == pytest.approx(30)
-        assert failed[0].note is not None and "asked to wait" in failed[0].note
+        assert failed[0].note == "as the server asked to wait, the next try is in 30s"
         assert engine.request_refresh("zoo", force=True) == pytest.approx(30)  # `r` too
         await ticker.advance(29.9)
         assert len(source.queries) == 1
@@ -157,7 +157,8 @@ async def test_a_refused_token_backs_off_several_intervals_and_says_so() -> None
         wait = (failed[0].next_try_at - failed[0].failed_at).total_seconds()
         assert wait == pytest.approx(AUTH_MIN_WAIT)  # not every 2 s
         assert failed[0].note is not None and "credential was refused" in failed[0].note
-        assert "credential was refused" in (failed[0].health.error or "")
+        error = failed[0].health.error or ""
+        assert "credential was refused" in error and error.endswith(".")  # one sentence
         await ticker.advance(AUTH_MIN_WAIT - 1)
         assert len(source.queries) == 1
         await ticker.advance(1)

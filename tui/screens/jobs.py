@@ -45,7 +45,7 @@ from tui.store import ChangeSummary, JobStore, OpenMark
 from tui.sync import events
 from tui.sync.engine import SyncEngine
 from tui.sync.health import Health, SourceHealth, health_after_failure, health_after_success
-from tui.sync.policy import age_tick, faster, slower
+from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ServerFilters, ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
@@ -453,8 +453,7 @@ class JobsScreen(Screen[None]):
         health = self._health.get(message.account)
         if health is None:
             return
-        note = f" ({message.note})" if message.note else ""
-        sentence = one_line(clean(f"{message.error.title}: {message.error}{note}", 300))
+        sentence = one_line(clean(failure_sentence(message.error, message.note), 300))
         was_failing = health.health == Health.FAILING
         self._health[message.account] = health_after_failure(
             health, sentence, message.next_try_at

@@ -39,7 +39,7 @@ from tui.sync.health import (
     health_after_failure,
     health_after_success,
 )
-from tui.sync.policy import wait_note
+from tui.sync.policy import failure_sentence, wait_note
 from tui.sync.schedule import Schedule, Ticker
 from tui.sync.source import (
     Progress,
@@ -356,7 +356,7 @@ class SyncEngine:
                 now = self.clock()
                 next_at = now + timedelta(seconds=delay)
                 note = wait_note(error, delay)
-                sentence = f"{error.title}: {error}" + (f" ({note})" if note else "")
+                sentence = failure_sentence(error, note)
                 source.health = health_after_failure(source.health, sentence, next_at)
                 self.emit(RefreshFailed(account, error, now, next_at, source.health, note))
                 if self.summary.first_refresh_done(account, None, failed=True):

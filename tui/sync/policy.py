@@ -134,10 +134,18 @@ def wait_note(error: ProviderError | None, delay: float) -> str | None:
         delay: Seconds until the next try.
     """
     if refused(error):
-        return f"the credential was refused; trying again in {fmt_duration(delay)}, not sooner"
+        return f"as the credential was refused, the next try is in {fmt_duration(delay)}"
     if retry_after_seconds(error) is not None:
-        return f"the server asked to wait; trying again in {fmt_duration(delay)}"
+        return f"as the server asked to wait, the next try is in {fmt_duration(delay)}"
     return None
+
+
+def failure_sentence(error: ProviderError, note: str | None = None) -> str:
+    """The error's title and message as one sentence, with `wait_note`'s phrase if any."""
+    message = str(error).rstrip()
+    if not note:
+        return f"{error.title}: {message}"
+    return f"{error.title}: {message.rstrip('.')}; {note}."
 
 
 def backoff(
