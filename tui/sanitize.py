@@ -91,7 +91,7 @@ _SEQUENCE = re.compile(
     # CSI: parameters and intermediates (C0 controls inside are executed by a terminal
     # and do not end the sequence, CAN/SUB/ESC do), then the final byte if there is one.
     "(?:\x1b\\[|\x9b)[\x00-\x17\x19\x1c-\x3f\x7f]*[\x40-\x7e]?"
-    # OSC: up to BEL or ST (ESC \\ or U+009C); CAN, SUB, another ESC or C1 control cuts
+    # OSC: up to BEL or ST (ESC \ or U+009C); CAN, SUB, another ESC or C1 control cuts
     # it short, and one never ended runs to the end of the text.
     f"|(?:\x1b\\]|\x9d)[^\x07{_STRING_END}]*(?:\x07|\x1b\\\\|\x9c)?"
     # DCS, SOS, PM, APC: the same, up to ST.
