@@ -131,3 +131,16 @@ async def test_a_source_name_with_escapes_is_one_clean_line_everywhere(store, cl
         shown = str(select.query_one("SelectCurrent Static", Static).content)
         assert shown == "ops ⏎ blue", shown
         assert_no_leftovers(str(message.content) + shown)
+
+
+async def test_every_toast_is_cleaned_by_the_app(store, clock) -> None:
+    """Whatever a caller passes, no escape or control reaches a toast, and its title is one
+    line (a summary's own line breaks stay)."""
+    provider = FakeProvider("zoo-prod", [make_job("zoo-prod", 1)])
+    app = make_app([provider], store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        await loaded(pilot, [provider])
+        app.notify("one\x1b[31m red\ntwo\x1b]52;c;cm0gLXJmIC8K\x07", title="t\x1b[0m\nx")
+        await wait_for(pilot, lambda: any(n.title.startswith("t") for n in app._notifications))
+        toasts = [(n.title, n.message) for n in app._notifications]
+        assert toasts == [("t ⏎ x", "one red\ntwo")]
