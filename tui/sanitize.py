@@ -100,6 +100,19 @@ _SEQUENCE = re.compile(
     "|\x1b[\x20-\x2f]*[\x30-\x7e]?"
 )
 """One escape sequence (ECMA-48 and its 8-bit C1 forms), as a terminal would parse it."""
+_C1_INTRODUCER = re.compile("[\x90\x98\x9b\x9d\x9e\x9f]")
+"""The 8-bit forms of the introducers (DCS, SOS, CSI, OSC, PM, APC)."""
+
+
+def _drop_sequences(text: str) -> str:
+    """`text` without its escape sequences.
+
+    Most text holds none: an ESC is looked for first (and a C1 introducer only in
+    non-ASCII text), as `_SEQUENCE` alone costs a hundred times more on long text.
+    """
+    if "\x1b" not in text and (text.isascii() or _C1_INTRODUCER.search(text) is None):
+        return text
+    return _SEQUENCE.sub("", text)
 
 
 def _pattern(codes: list[int]) -> re.Pattern[str]:
@@ -155,7 +168,7 @@ def clean(value: object, limit: int = DEFAULT_LIMIT) -> str:
     if len(text) > limit * 4:
         text = text[: limit * 4]
     if not _is_plain(text):
-        text = _SEQUENCE.sub("", text).translate(_CLEAN)
+        text = _drop_sequences(text).translate(_CLEAN)
     if len(text) > limit:
         text = text[: max(0, limit - 1)] + ELLIPSIS
     return text
@@ -175,7 +188,7 @@ def one_line(text: str) -> str:
     result is safe for a cell even if `text` was never cleaned, and Rich's width of it is
     what a terminal draws.
     """
-    return text if _is_plain(text) else _SEQUENCE.sub("", text).translate(_ONE_LINE)
+    return text if _is_plain(text) else _drop_sequences(text).translate(_ONE_LINE)
 
 
 def clean_tree(value: Any, limit: int = LONG_LIMIT, depth: int = 0) -> Any:
