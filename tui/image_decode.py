@@ -117,7 +117,7 @@ def _decode(
         raise ImageDecodeError("the image could not be decoded")
     if width * height > MAX_SOURCE_PIXELS or max(width, height) > MAX_SIDE:
         raise too_large
-    if image.format == "JPEG":
+    if image.format in ("JPEG", "MPO"):  # MPO: a JPEG with more pictures after it
         if _jpeg_coefficient_bytes(data, image) > MAX_JPEG_COEFFICIENT_BYTES:
             raise too_large
         image.draft("RGB", box)
@@ -151,7 +151,8 @@ def _check(cancel: threading.Event | None) -> None:
 def _jpeg_coefficient_bytes(data: bytes, image: Image.Image) -> int:
     """Memory libjpeg holds for a progressive or multi-scan image (0 for one scan).
 
-    0xFFDA (start of scan) cannot occur inside entropy-coded data, where 0xFF is stuffed.
+    Scans are counted by their 0xFFDA markers, which entropy-coded data cannot contain (its
+    0xFF bytes are stuffed); an embedded thumbnail's scan counts too, erring on the safe side.
     """
     if data.count(b"\xff\xda") <= 1:
         return 0
@@ -172,6 +173,7 @@ def _jpeg_coefficient_bytes(data: bytes, image: Image.Image) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Png:
+    data: memoryview
     width: int
     height: int
     depth: int
@@ -179,9 +181,8 @@ class _Png:
     interlaced: bool
     palette: bytes
     transparency: bytes | None
-    ancillary: bytes
-    """PLTE and tRNS chunks as they were, for a PNG made of part of this one."""
-    idat: tuple[memoryview, ...]
+    idat_at: int
+    """Where the first IDAT chunk starts; the image data is that chunk and those after it."""
 
     @property
     def bits_per_pixel(self) -> int:
@@ -191,11 +192,29 @@ class _Png:
     def bytes_per_pixel(self) -> int:
         return max(1, self.bits_per_pixel // 8)
 
+    @property
+    def ancillary(self) -> bytes:
+        """PLTE and tRNS chunks, for a PNG made of part of this one."""
+        return (_chunk(b"PLTE", self.palette) if self.palette else b"") + (
+            _chunk(b"tRNS", self.transparency) if self.transparency is not None else b""
+        )
+
     def row_bytes(self, width: int) -> int:
         return (width * self.bits_per_pixel + 7) // 8
 
+    def idat(self) -> Iterator[memoryview]:
+        """The bodies of the consecutive IDAT chunks, read as they are needed."""
+        position = self.idat_at
+        while position + 12 <= len(self.data):
+            length, kind = struct.unpack(">I4s", self.data[position : position + 8])
+            if kind != b"IDAT":
+                return
+            yield self.data[position + 8 : position + 8 + length]
+            position += 12 + length
+
 
 def _read_png(data: bytes) -> _Png:
+    """The header, palette and transparency of a PNG (they come before its image data)."""
     view = memoryview(data)
     if bytes(view[:8]) != PNG_SIGNATURE:
         raise ImageDecodeError("the image could not be decoded")
@@ -203,28 +222,31 @@ def _read_png(data: bytes) -> _Png:
     header: tuple[int, ...] | None = None
     palette = b""
     transparency: bytes | None = None
-    ancillary = b""
-    idat: list[memoryview] = []
     while position + 12 <= len(view):
         length, kind = struct.unpack(">I4s", view[position : position + 8])
+        if kind == b"IDAT":
+            break
         body = view[position + 8 : position + 8 + length]
-        chunk = view[position : position + 12 + length]
-        position += 12 + length
         if kind == b"IHDR" and len(body) == 13:
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"PLTE":
-            palette, ancillary = bytes(body), ancillary + bytes(chunk)
+            palette = bytes(body)
         elif kind == b"tRNS":
-            transparency, ancillary = bytes(body), ancillary + bytes(chunk)
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-    if header is None or header[3] not in _CHANNELS or not idat:
+            transparency = bytes(body)
+        position += 12 + length
+    else:
+        raise ImageDecodeError("the image could not be decoded")
+    if header is None or header[3] not in _CHANNELS:
         raise ImageDecodeError("the image could not be decoded")
     width, height, depth, colour_type, _, _, interlace = header
-    return _Png(width, height, depth, colour_type, interlace == 1, palette, transparency,
-                ancillary, tuple(idat))
+    return _Png(view, width, height, depth, colour_type, interlace == 1, palette, transparency,
+                position)
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(
+        ">I", zlib.crc32(body, zlib.crc32(kind))
+    )
 
 
 class _Inflater:
@@ -258,21 +280,15 @@ class _Inflater:
 def _png_bytes(width: int, height: int, depth: int, colour_type: int, ancillary: bytes,
                scanlines: bytes) -> bytes:
     """A PNG of the given filtered scanlines, stored uncompressed."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(body, zlib.crc32(kind))
-        )
-
     header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
-    return (PNG_SIGNATURE + chunk(b"IHDR", header) + ancillary
-            + chunk(b"IDAT", zlib.compress(scanlines, 0)) + chunk(b"IEND", b""))
+    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + ancillary
+            + _chunk(b"IDAT", zlib.compress(scanlines, 0)) + _chunk(b"IEND", b""))
 
 
 def _first_pass(png: _Png) -> Image.Image:
     """Adam7's first pass (every 8th pixel of every 8th row) as an image of its own."""
     width, height = math.ceil(png.width / 8), math.ceil(png.height / 8)
-    scanlines = _Inflater(png.idat).read(height * (1 + png.row_bytes(width)))
+    scanlines = _Inflater(png.idat()).read(height * (1 + png.row_bytes(width)))
     data = _png_bytes(width, height, png.depth, png.colour_type, png.ancillary, scanlines)
     return Image.open(io.BytesIO(data), formats=["PNG"])
 
@@ -295,7 +311,7 @@ def _reduce_in_strips(
         raise ImageDecodeError("the image could not be decoded")
     palette = _rgba_palette(png) if image.mode == "P" else None
     canvas = Image.new("RGB", (math.ceil(png.width / factor), math.ceil(png.height / factor)))
-    inflater = _Inflater(png.idat)
+    inflater = _Inflater(png.idat())
     above: bytes | None = None
     for top in range(0, png.height, rows_per_strip):
         _check(cancel)

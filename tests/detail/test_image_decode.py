@@ -266,6 +266,19 @@ def test_large_png_read_in_strips_equals_the_whole_image_reduced(
     assert reduced.tobytes() == expected.tobytes()
 
 
+def test_large_png_with_its_data_in_many_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_png(37, 47, 8, 6)
+    start = data.index(b"IDAT") - 4
+    (length,) = struct.unpack(">I", data[start : start + 4])
+    body = data[start + 8 : start + 8 + length]
+    pieces = b"".join(_chunk(b"IDAT", body[i : i + 7]) for i in range(0, len(body), 7))
+    split = data[:start] + pieces + data[start + 12 + length :]
+    monkeypatch.setattr(image_decode, "FULL_DECODE_PIXELS", 0)
+    monkeypatch.setattr(image_decode, "STRIP_BYTES", 37 * 4 * 6)
+    reduced, _ = open_flat(split, (12, 15), (0, 0, 0))
+    assert reduced.tobytes() == whole(data, (0, 0, 0)).reduce(3).tobytes()
+
+
 @pytest.mark.parametrize(("depth", "colour_type"), [(8, 2), (16, 6), (4, 3), (16, 0)])
 def test_large_interlaced_png_is_drawn_from_its_first_pass(
     monkeypatch: pytest.MonkeyPatch, depth: int, colour_type: int
