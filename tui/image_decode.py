@@ -310,6 +310,7 @@ def _reduce_in_strips(
     if not isinstance(rawmode, str):
         raise ImageDecodeError("the image could not be decoded")
     palette = _rgba_palette(png) if image.mode == "P" else None
+    opaque = image.mode in ("1", "L", "RGB") and "transparency" not in image.info
     canvas = Image.new("RGB", (math.ceil(png.width / factor), math.ceil(png.height / factor)))
     inflater = _Inflater(png.idat())
     above: bytes | None = None
@@ -335,7 +336,8 @@ def _reduce_in_strips(
             strip.putpalette(palette, "RGBA")
         elif "transparency" in image.info:
             strip.info["transparency"] = image.info["transparency"]
-        canvas.paste(_flatten_whole(strip, background).reduce(factor), (0, top // factor))
+        flat = strip.convert("RGB") if opaque else _flatten_whole(strip, background)
+        canvas.paste(flat.reduce(factor), (0, top // factor))
     return canvas
 
 

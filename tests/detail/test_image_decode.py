@@ -364,7 +364,7 @@ def test_progressive_jpeg_beyond_the_coefficient_budget_is_refused(
 def test_a_cancelled_strip_decode_stops_at_the_next_strip(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = make_png(37, 47, 8, 2)
+    data = make_png(37, 47, 8, 6)  # with alpha: every strip is flattened
     monkeypatch.setattr(image_decode, "FULL_DECODE_PIXELS", 0)
     monkeypatch.setattr(image_decode, "STRIP_BYTES", 37 * 4 * 5)
     cancel = threading.Event()
