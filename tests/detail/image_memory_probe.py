@@ -2,7 +2,7 @@
 
 Run as `python -m tests.detail.image_memory_probe [count] [downs]`. A loopback server
 answers the real Zoo provider with a conversion whose snapshots are all one
-6300×6300 PNG (about 120 KB encoded, 160 MB as Pillow holds it). The detail screen
+6300×6300 PNG (about 130 KB encoded, 160 MB as Pillow holds it). The detail screen
 opens it and Down is pressed `downs` times in a row, as a held key does; then every
 decode is waited for. Prints one JSON object: memory figures in MB from /proc/self/status
 (the high-water mark is reset just before the screen opens) and the final caption.
