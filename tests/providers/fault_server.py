@@ -176,7 +176,9 @@ class FaultServer:
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
         await writer.drain()
 
-    async def _hostile(self, route: str, headers: dict[str, str], writer: asyncio.StreamWriter) -> bool:
+    async def _hostile(
+        self, route: str, headers: dict[str, str], writer: asyncio.StreamWriter
+    ) -> bool:
         """Answer one of the hostile routes; False if `route` is not one."""
         token = received_token(headers)
         if route in ("bomb", "bomb_deflate", "bomb_stacked"):
@@ -216,13 +218,17 @@ class FaultServer:
         await writer.drain()
         return True
 
-    async def _relay(self, target: str, headers: dict[str, str], writer: asyncio.StreamWriter) -> None:
+    async def _relay(
+        self, target: str, headers: dict[str, str], writer: asyncio.StreamWriter
+    ) -> None:
         """Forward a GET to `upstream` and copy its answer back byte for byte."""
         assert self.upstream is not None
         origin = urlsplit(self.upstream)
         reader, upstream = await asyncio.open_connection(origin.hostname, origin.port)
         try:
-            passed = "".join(f"{name}: {headers[name]}\r\n" for name in AUTH_HEADERS if name in headers)
+            passed = "".join(
+                f"{name}: {headers[name]}\r\n" for name in AUTH_HEADERS if name in headers
+            )
             upstream.write(
                 f"GET {target} HTTP/1.1\r\nHost: {origin.netloc}\r\n{passed}"
                 "Accept-Encoding: identity\r\nConnection: close\r\n\r\n".encode("latin-1")

@@ -8,6 +8,7 @@ and ids made of dots.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -46,19 +47,16 @@ def sim() -> Iterator[SimServer]:
 def provider_for(server: FaultServer, provider: ProviderName, **policy: Any) -> Any:
     """The real provider class, its base URL on the hostile server (same path as the sim's)."""
     account = AccountConfig(
-        name="src", provider=provider, base_url=f"{server.url}/{provider.value}", token=Secret(TOKEN)
+        name="src", provider=provider, base_url=f"{server.url}/{provider.value}",
+        token=Secret(TOKEN),
     )
-    return build_provider(account, policy=TEST_POLICY.__class__(**{**_fields(TEST_POLICY), **policy}))
+    return build_provider(account, policy=dataclasses.replace(TEST_POLICY, **policy))
 
 
-def _fields(policy: Any) -> dict[str, Any]:
-    return {name: getattr(policy, name) for name in policy.__dataclass_fields__}
-
-
-def config_for(tmp_path: Path, server: FaultServer, provider: ProviderName, name: str = "src") -> Path:
+def config_for(tmp_path: Path, server: FaultServer, provider: ProviderName) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[[account]]\nname = "{name}"\nprovider = "{provider.value}"\n'
+        f'[[account]]\nname = "src"\nprovider = "{provider.value}"\n'
         f'base_url = "{server.url}/{provider.value}"\ntoken_env = "HOSTILE_TOKEN"\n'
     )
     return path
@@ -114,7 +112,8 @@ asyncio.run(main())
 @pytest.mark.parametrize(
     ("route", "says"),
     [
-        ("bomb_stacked", "LettrLabs sent a response compressed more than once (gzip, gzip), which was refused."),
+        ("bomb_stacked",
+         "LettrLabs sent a response compressed more than once (gzip, gzip), which was refused."),
         ("bomb", "LettrLabs sent a response larger than 8 MB, which was refused."),
         ("bomb_deflate", "LettrLabs sent a response larger than 8 MB, which was refused."),
     ],
@@ -163,7 +162,8 @@ async def test_echoed_token_never_leaks_a_piece(route: str) -> None:
 @pytest.mark.parametrize("route", ["straddle", "spaced", "reason"])
 async def test_cli_error_shows_no_piece_of_the_token(tmp_path: Path, route: str) -> None:
     async with FaultServer(fault=route) as server:
-        code, out, err = await jobtop("show", "src", "123", config=config_for(tmp_path, server, ProviderName.LETTRLABS))
+        config = config_for(tmp_path, server, ProviderName.LETTRLABS)
+        code, out, err = await jobtop("show", "src", "123", config=config)
     assert code != 0 and out == ""
     assert len(server.requests) == 1
     assert len(err.strip().splitlines()) == 1 and len(err) < 600, f"{len(err)} characters"
@@ -250,7 +250,8 @@ async def test_dot_ids_reach_the_server_as_one_segment(
 
 async def test_cli_show_of_dot_dot_asks_for_that_job(tmp_path: Path, sim: SimServer) -> None:
     async with FaultServer(upstream=sim.url) as server:
-        code, out, err = await jobtop("show", "src", "..", config=config_for(tmp_path, server, ProviderName.ZOO))
+        config = config_for(tmp_path, server, ProviderName.ZOO)
+        code, out, err = await jobtop("show", "src", "..", config=config)
     assert code != 0 and out == ""
     assert [target for target, _ in server.requests] == ["/zoo/async/operations/%2E%2E"]
     assert os.linesep not in err.strip()

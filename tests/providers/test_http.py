@@ -432,7 +432,9 @@ LARGE = {"items": [{"id": f"job-{i}", "status": "Completed", "n": i} for i in ra
     ],
     ids=["gzip", "x-gzip", "gzip-identity", "deflate", "raw-deflate", "identity"],
 )
-async def test_encoded_bodies_are_inflated_as_they_stream(coding: str, encode: Callable[[bytes], bytes]) -> None:
+async def test_encoded_bodies_are_inflated_as_they_stream(
+    coding: str, encode: Callable[[bytes], bytes]
+) -> None:
     body = encode(json.dumps(LARGE).encode())
     seen: list[httpx.Request] = []
 
@@ -452,14 +454,16 @@ async def test_encoded_bodies_are_inflated_as_they_stream(coding: str, encode: C
     ("coding", "body", "words"),
     [
         ("br", b"\x1b\x03", "Zoo sent a response in an encoding jobtop does not read (br)."),
-        ("gzip", b"\x1f\x8b\x08\x00 not gzip at all", "Zoo sent a compressed response that could not be decompressed."),
+        ("gzip", b"\x1f\x8b\x08\x00 not gzip at all",
+         "Zoo sent a compressed response that could not be decompressed."),
         ("gzip,\x1b[31mdeflate", zlib.compress(b"{}", wbits=31),
          "Zoo sent a response compressed more than once (gzip, [31mdeflate), which was refused."),
     ],
     ids=["unknown", "corrupt", "stacked"],
 )
 async def test_unreadable_encodings_are_one_sentence(coding: str, body: bytes, words: str) -> None:
-    client = api(lambda r: httpx.Response(200, headers={"content-encoding": coding}, stream=Pieces(body)))
+    headers = {"content-encoding": coding}
+    client = api(lambda r: httpx.Response(200, headers=headers, stream=Pieces(body)))
     try:
         with pytest.raises(BadResponseError) as caught:
             await client.get_json("x")
@@ -491,4 +495,6 @@ async def test_large_json_is_decoded_off_the_event_loop(monkeypatch: pytest.Monk
 
 def test_path_segments_reach_the_server_as_they_are() -> None:
     assert path("projects", 201, "jobs", "..") == "projects/201/jobs/%2E%2E"
-    assert path(".", "...", "a.b", "a/../b", "%2E", "?#") == "%2E/%2E%2E%2E/a.b/a%2F..%2Fb/%252E/%3F%23"
+    assert path(".", "...", "a.b", "a/../b", "%2E", "?#") == (
+        "%2E/%2E%2E%2E/a.b/a%2F..%2Fb/%252E/%3F%23"
+    )

@@ -50,7 +50,8 @@ def test_a_retry_after_on_any_status_holds_the_next_refresh() -> None:
 
 
 def test_every_tracked_id_failing_keeps_the_retry_after() -> None:
-    down = UnavailableError("hdrjpg failed on its side.", account="hdr", status_code=503, retry_after=9)
+    down = UnavailableError("hdrjpg failed.", account="hdr", status_code=503, retry_after=9)
+    result = ListResult(jobs=[], tracked_errors={"a": down})
     with pytest.raises(UnavailableError) as caught:
-        raise_if_nothing_fetched(ListQuery(tracked_ids=("a",)), ListResult(jobs=[], tracked_errors={"a": down}))
+        raise_if_nothing_fetched(ListQuery(tracked_ids=("a",)), result)
     assert caught.value.retry_after == 9

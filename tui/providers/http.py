@@ -278,9 +278,9 @@ class _Scrubber:
 
     def __init__(self, token: Secret | None) -> None:
         chars = [c for c in token.reveal() if not re.fullmatch(_GAP_CHAR, c)] if token else []
-        self._pattern = (
-            re.compile(f"{_GAP_CHAR}*".join(re.escape(c) for c in chars)) if len(chars) >= 4 else None
-        )
+        self._pattern: re.Pattern[str] | None = None
+        if len(chars) >= 4:
+            self._pattern = re.compile(f"{_GAP_CHAR}*".join(re.escape(c) for c in chars))
 
     def __call__(self, text: str) -> str:
         return self._pattern.sub("***", text) if self._pattern is not None else text
@@ -297,7 +297,8 @@ def _ranges(codes: Sequence[int]) -> str:
         if code == previous + 1:
             previous = code
             continue
-        parts.append(f"\\U{start:08x}" if start == previous else f"\\U{start:08x}-\\U{previous:08x}")
+        first = f"\\U{start:08x}"
+        parts.append(first if start == previous else f"{first}-\\U{previous:08x}")
         start = previous = code
     return "".join(parts)
 
