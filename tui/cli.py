@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands = config_parser.add_subparsers(dest="config_command", metavar="ACTION", required=True, parser_class=_Parser)
     config_commands.add_parser("path", help="print where the config file and the job store are")
     config_commands.add_parser("check", help="validate the config file (exit 78 if it is wrong)")
-    config_commands.add_parser("accounts")  # one name a line, for shell completion
+    config_commands.add_parser("accounts", help="print the configured account names, one a line (for completion)")
     for config_action in config_commands.choices.values():
         _add_common(config_action)
 
