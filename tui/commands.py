@@ -555,7 +555,7 @@ def detail_lines(detail: JobDetail) -> list[str]:
         pairs.extend(
             (name, getattr(detail, name))
             for name in _REASON_FIELDS
-            if name in extra and getattr(detail, name) not in (None, "", ())
+            if name != "error" and name in extra and getattr(detail, name) not in (None, "", ())
         )
     first = {name for name, _ in pairs}
     pairs.extend((key, value) for key, value in job.to_json().items() if key not in first)
@@ -576,7 +576,7 @@ def _block(pairs: Sequence[tuple[str, Any]], indent: int) -> list[str]:
         nested = _nested(value)
         if nested is not None:
             count = f" ({len(value)})" if isinstance(value, tuple | list) else ""
-            lines.append(f"{pad}{label}{count}")
+            lines.append(f"{pad}{one_line(str(key))}{count}:")
             lines.extend(_block(nested, indent + 1))
             continue
         text = _plain(value, key=str(key))
