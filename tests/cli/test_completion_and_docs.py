@@ -150,7 +150,7 @@ def test_pip_install_on_python_310_says_so_plainly() -> None:
     dependency that has no release for 3.10."""
     assert PY310 is not None
     result = subprocess.run(
-        [PY310, "-m", "pip", "install", "--no-deps", "--dry-run", "--disable-pip-version-check", str(REPO)],
+        [PY310, "-m", "pip", "install", "--dry-run", "--disable-pip-version-check", str(REPO)],
         capture_output=True, text=True, timeout=110,
     )
     output = result.stdout + result.stderr
