@@ -75,15 +75,17 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every jobtop command."""
-    from tui.commands import (
+    from tui.arguments import (
+        JOB_FIELDS,
+        PROVIDERS,
         SHOW_FIELDS,
+        STATES,
         fields_arg,
         jq_arg,
         limit_arg,
         since_arg,
         sort_arg,
     )
-    from tui.models import JSON_KEYS, JobState, ProviderName
 
     parser = _Parser(
         prog="jobtop",
@@ -116,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(list_parser)
     _add_demo(list_parser)
     _accounts(list_parser.add_argument("--account", action="append", default=[], help="only this account (repeatable)"))
-    list_parser.add_argument("--provider", action="append", default=[], choices=[p.value for p in ProviderName], help="only this provider (repeatable)")
-    list_parser.add_argument("--state", action="append", default=[], choices=[s.value for s in JobState], help="only this normalized state (repeatable)")
+    list_parser.add_argument("--provider", action="append", default=[], choices=PROVIDERS, help="only this provider (repeatable)")
+    list_parser.add_argument("--state", action="append", default=[], choices=STATES, help="only this normalized state (repeatable)")
     list_parser.add_argument("--status", help="only this raw provider status")
     list_parser.add_argument(
         "--since", type=since_arg, metavar="SPAN",
@@ -130,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dashboard's columns) or a JSON key (default created_at:desc)",
     )
     list_parser.add_argument("--limit", type=limit_arg, metavar="N", help="print at most N jobs")
-    _add_json(list_parser, JSON_KEYS, fields_arg, jq_arg, "a JSON array of normalized jobs")
+    _add_json(list_parser, JOB_FIELDS, fields_arg, jq_arg, "a JSON array of normalized jobs")
     list_parser.add_argument("--header", action="store_true", help="piped output: start with a header line")
 
     show_parser = commands.add_parser(
@@ -216,10 +218,8 @@ ACCOUNT_COMPLETER = "jobtop config accounts 2>/dev/null"
 
 
 def _accounts(action: argparse.Action) -> None:
-    """Complete this argument with the configured account names."""
-    import shtab
-
-    action.complete = shtab.cmd(ACCOUNT_COMPLETER)  # type: ignore[attr-defined]
+    """Mark this argument as an account name (completed by `completion_script`)."""
+    action.completes_accounts = True  # type: ignore[attr-defined]
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -235,6 +235,8 @@ def run(argv: list[str]) -> int:
         return sim_main(argv[1:])
     try:
         return _run(argv)
+    except KeyboardInterrupt:  # also while starting up, before a command runs
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`jobtop list | head`): stop quietly, as other tools do. Any
         # output still buffered goes nowhere, so the interpreter's final flush cannot fail.
@@ -353,10 +355,27 @@ def _command(args: argparse.Namespace, settings: Any) -> int:
 
 
 def completion_script(shell: str) -> str:
-    """The completion script for `shell`, generated from the parser by shtab."""
+    """The completion script for `shell`, generated from the parser by shtab; account
+    arguments complete with the names `jobtop config accounts` prints."""
     import shtab
 
-    return str(shtab.complete(build_parser(), shell=shell))
+    parser = build_parser()
+    accounts = shtab.cmd(ACCOUNT_COMPLETER)
+    for action in _all_actions(parser):
+        if getattr(action, "completes_accounts", False):
+            action.complete = accounts  # type: ignore[attr-defined]
+    return str(shtab.complete(parser, shell=shell))
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Every argument of the parser and of its subcommands, at any depth."""
+    found = []
+    for action in parser._actions:
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found.extend(_all_actions(sub))
+    return found
 
 
 if __name__ == "__main__":

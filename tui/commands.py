@@ -13,12 +13,23 @@ import asyncio
 import dataclasses
 import json
 import math
-import re
+import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
+from tui.arguments import (  # noqa: F401  (re-exported: the argument values of `list`/`show`)
+    ALL_FIELDS,
+    SHOW_FIELDS,
+    SORT_KEYS,
+    fields_arg,
+    first_line,
+    jq_arg,
+    limit_arg,
+    since_arg,
+    sort_arg,
+)
 from tui.config import AccountConfig, Settings
 from tui.errors import ConfigError, NotFoundError, ProviderError
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, ProviderName, format_timestamp
@@ -32,8 +43,6 @@ TSV_COLUMNS = (
     "duration", "progress", "error",
 )
 """The columns of piped `list` output: times in ISO 8601 UTC, duration in seconds."""
-SHOW_FIELDS = (*JSON_KEYS, "raw")
-"""The keys `show --json` can print."""
 
 
 class UsageError(Exception):
@@ -90,90 +99,6 @@ def tracked_ids_for(account: AccountConfig, store: Any) -> list[str]:
     return ids
 
 
-# --- argument values (argparse `type=`: a bad value is a usage error, exit 64) -------------
-
-SORT_KEYS = (
-    "state", "account", "id", "name", "status", "age", "duration", "progress",
-    "provider", "kind", "created_at", "started_at", "finished_at", "updated_at", "error",
-)
-"""`--sort` keys: every column the dashboard sorts by, then the other JSON keys."""
-
-
-def sort_arg(spec: str) -> tuple[str, bool]:
-    """`KEY[:asc|:desc]` into (key, descending); descending unless `:asc`."""
-    key, _, direction = spec.partition(":")
-    if key not in SORT_KEYS:
-        raise argparse.ArgumentTypeError(f"key {key!r} is not one of: {', '.join(SORT_KEYS)}")
-    if direction not in ("", "asc", "desc"):
-        raise argparse.ArgumentTypeError(f"direction {direction!r} must be asc or desc")
-    return key, direction != "asc"
-
-
-parse_sort = sort_arg
-
-
-def limit_arg(text: str) -> int:
-    """A count of zero or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number, zero or more, not {text!r}")
-    return value
-
-
-_SPAN = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}
-
-
-def since_arg(text: str) -> timedelta:
-    """A span like `30m`, `1h`, `2d` or `1h30m` (units s, m, h, d, w)."""
-    spec = text.strip().lower()
-    if not spec or _SPAN.sub("", spec):
-        raise argparse.ArgumentTypeError(
-            f"takes a span like 30m, 1h or 2d (units s, m, h, d, w), not {text!r}"
-        )
-    seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _SPAN.findall(spec))
-    if seconds > 100 * 365 * 86_400:
-        raise argparse.ArgumentTypeError(f"{text!r} is longer than a century")
-    return timedelta(seconds=seconds)
-
-
-ALL_FIELDS: tuple[str, ...] = ()
-"""`--json` given alone: every key."""
-
-
-def fields_arg(known: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
-    """The `type=` of `--json [FIELD,FIELD]`: the fields, checked against `known`."""
-
-    def parse(text: str) -> tuple[str, ...]:
-        fields = tuple(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
-        unknown = [f for f in fields if f not in known]
-        if unknown:
-            raise argparse.ArgumentTypeError(
-                f"unknown JSON field {unknown[0]!r}; the fields are: {', '.join(known)}"
-            )
-        return fields
-
-    return parse
-
-
-def jq_arg(expression: str) -> Any:
-    """A compiled jq program (libjq, through the `jq` binding)."""
-    import jq
-
-    try:
-        return jq.compile(expression)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(_first_line(error)) from None
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines() or [""]
-    return one_line(lines[0].rstrip(":"))
-
-
 def emit_json(document: Any, fields: tuple[str, ...] | None, program: Any, out: TextIO) -> None:
     """`--json [FIELDS]` and `--jq`: the chosen fields, filtered by jq if asked.
 
@@ -191,7 +116,7 @@ def emit_json(document: Any, fields: tuple[str, ...] | None, program: Any, out: 
     try:
         results = program.input_value(_finite(document)).all()
     except ValueError as error:
-        raise UsageError(f"--jq: {_first_line(error)}") from None
+        raise UsageError(f"--jq: {first_line(error)}") from None
     for result in results:
         if isinstance(result, str):
             out.write(one_line(result) + "\n")
@@ -233,7 +158,6 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
     """The accounts chosen by `--account` and `--provider` (all when neither is given)."""
     if not settings.accounts:
         from tui.config import find_config_file
-        import os
 
         path, _ = find_config_file(None, os.environ)
         raise ConfigError(
@@ -521,11 +445,8 @@ def show_command(
     *,
     fields: tuple[str, ...] | None = None,
     program: Any = None,
-    as_json: bool | None = None,
 ) -> int:
     """`jobtop show`: one job's detail as readable text, or JSON with a `raw` key."""
-    if as_json:
-        fields = fields or ALL_FIELDS
     store = _store(settings)
     try:
         account, detail = resolve_job(settings, account_name, job_id, store)
@@ -559,7 +480,7 @@ def detail_lines(detail: JobDetail) -> list[str]:
         )
     first = {name for name, _ in pairs}
     pairs.extend((key, value) for key, value in job.to_json().items() if key not in first)
-    pairs.append(("duration", _Text(_duration_text(job))))
+    pairs.append(("duration", _duration_text(job)))
     pairs.extend((name, getattr(detail, name)) for name in extra if name not in first)
     return _block(pairs, indent=0)
 
@@ -603,10 +524,6 @@ def _nested(value: Any) -> list[tuple[str, Any]] | None:
     if isinstance(value, tuple | list) and value and not all(_is_scalar(v) for v in value):
         return [(f"[{index}]", item) for index, item in enumerate(value)]
     return None
-
-
-class _Text(str):
-    """Text made here (not from a server), printed as it is."""
 
 
 def _duration_text(job: Job) -> str:
@@ -822,8 +739,6 @@ async def _check_ids(account: AccountConfig, ids: Iterable[str]) -> None:
 
 def config_command(config_path: str | None, action: str) -> int:
     """`jobtop config path|check|accounts`: where things are, and whether the config is good."""
-    import os
-
     from tui.config import find_config_file, load_settings
     from tui.paths import user_state_dir
 
@@ -851,7 +766,9 @@ def config_command(config_path: str | None, action: str) -> int:
         hint = f"${account.token_env} is not set" if account.token_env else "it has no token_env"
         print(f"jobtop: account {account.name!r} has no token ({hint})", file=sys.stderr)
     if missing:
-        return 78
+        from tui.cli import EXIT_CONFIG
+
+        return EXIT_CONFIG
     names = ", ".join(a.name for a in settings.accounts) or "none"
     print(f"{path}: valid; {len(settings.accounts)} accounts ({names})")
     return EXIT_OK

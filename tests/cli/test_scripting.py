@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import TOKENS, run_jobtop
+from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tests.conftest import REPO
+from tui.clock import FrozenClock
 from tui.commands import SORT_KEYS, TSV_COLUMNS
 from tui.formatting import STATE_ORDER
 from tui.models import JSON_KEYS, JobState, parse_timestamp
+from tui.sim.server import SimServer
 
 HDR_SEED = "88667411-3fb9-4c92-8488-8e277aed3021"
 
@@ -97,7 +99,15 @@ def _last_changed(job: dict[str, object]) -> datetime | None:
     return None
 
 
-def test_since_keeps_jobs_changed_within_the_span(config: Path) -> None:
+def test_since_keeps_jobs_changed_within_the_span(tmp_path: Path) -> None:
+    # A world that stands still, so no job changes between the two runs compared.
+    clock = FrozenClock(datetime.now(UTC) - timedelta(minutes=10))
+    with SimServer(jobs=40, seed=11, clock=clock) as server:
+        config = write_config(tmp_path / "c.toml", server, hdr_track=server.tracked_ids()["hdrjpg"])
+        _since_cases(config)
+
+
+def _since_cases(config: Path) -> None:
     jobs = all_jobs(config)
     now = datetime.now(UTC)
     moments = sorted({m for j in jobs if (m := _last_changed(j)) is not None})

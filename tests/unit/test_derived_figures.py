@@ -115,3 +115,13 @@ def test_sort_and_filters() -> None:
     kept = filter_jobs([old, new, bare], since=timedelta(minutes=30), now=NOW)
     assert [j.id for j in kept] == ["new"]
     assert [j.id for j in filter_jobs([old, new, bare], error="disk full", now=NOW)] == ["old"]
+
+
+def test_parser_names_match_the_model() -> None:
+    """The parser spells out the model's names (to stay light); they must not drift."""
+    from tui.arguments import JOB_FIELDS, PROVIDERS, STATES
+    from tui.models import JSON_KEYS
+
+    assert JOB_FIELDS == JSON_KEYS
+    assert STATES == tuple(s.value for s in JobState)
+    assert PROVIDERS == tuple(p.value for p in ProviderName)
