@@ -50,7 +50,8 @@ def main(argv: list[str]) -> int:
     if args.check:
         current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else ""
         if current != text:
-            print(f"{PAGE.relative_to(ROOT)} is out of date: run scripts/manpage.py", file=sys.stderr)
+            name = PAGE.relative_to(ROOT)
+            print(f"{name} is out of date: run scripts/manpage.py", file=sys.stderr)
             return 1
         return 0
     PAGE.parent.mkdir(parents=True, exist_ok=True)

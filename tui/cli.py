@@ -117,15 +117,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(list_parser)
     _add_demo(list_parser)
-    _accounts(list_parser.add_argument("--account", action="append", default=[], help="only this account (repeatable)"))
-    list_parser.add_argument("--provider", action="append", default=[], choices=PROVIDERS, help="only this provider (repeatable)")
-    list_parser.add_argument("--state", action="append", default=[], choices=STATES, help="only this normalized state (repeatable)")
+    _accounts(list_parser.add_argument(
+        "--account", action="append", default=[], help="only this account (repeatable)"
+    ))
+    list_parser.add_argument(
+        "--provider", action="append", default=[], choices=PROVIDERS,
+        help="only this provider (repeatable)",
+    )
+    list_parser.add_argument(
+        "--state", action="append", default=[], choices=STATES,
+        help="only this normalized state (repeatable)",
+    )
     list_parser.add_argument("--status", help="only this raw provider status")
     list_parser.add_argument(
         "--since", type=since_arg, metavar="SPAN",
-        help="only jobs that changed (finished, else updated, else created) within SPAN: 30m, 1h, 2d",
+        help="only jobs that changed (finished, else updated, else created) within SPAN: "
+        "30m, 1h, 2d",
     )
-    list_parser.add_argument("--error", metavar="TEXT", help="only jobs whose error contains TEXT (any case)")
+    list_parser.add_argument(
+        "--error", metavar="TEXT", help="only jobs whose error contains TEXT (any case)"
+    )
     list_parser.add_argument(
         "--sort", type=sort_arg, default=sort_arg("created_at:desc"), metavar="KEY[:asc|:desc]",
         help="sort key: state, account, id, name, status, age, duration, progress (the "
@@ -133,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     list_parser.add_argument("--limit", type=limit_arg, metavar="N", help="print at most N jobs")
     _add_json(list_parser, JOB_FIELDS, fields_arg, jq_arg, "a JSON array of normalized jobs")
-    list_parser.add_argument("--header", action="store_true", help="piped output: start with a header line")
+    list_parser.add_argument(
+        "--header", action="store_true", help="piped output: start with a header line"
+    )
 
     show_parser = commands.add_parser(
         "show", help="one job's detail",
@@ -142,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(show_parser)
     _add_demo(show_parser)
-    _accounts(show_parser.add_argument("account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"))
+    _accounts(show_parser.add_argument(
+        "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
+    ))
     show_parser.add_argument("id", metavar="ID")
     _add_json(show_parser, SHOW_FIELDS, fields_arg, jq_arg, "the normalized job plus a `raw` key")
 
@@ -153,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(watch_parser)
     _add_demo(watch_parser)
-    _accounts(watch_parser.add_argument("account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"))
+    _accounts(watch_parser.add_argument(
+        "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
+    ))
     watch_parser.add_argument("id", metavar="ID")
     watch_parser.add_argument("--exit-status", action="store_true", help="exit 0 on success, 1 on failure, 2 on cancel")
 
@@ -174,12 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
         _add_common(track_action)
         _add_demo(track_action)
 
-    config_parser = commands.add_parser("config", help="where the config and the store are; check the config")
+    config_parser = commands.add_parser(
+        "config", help="where the config and the store are; check the config"
+    )
     _add_common(config_parser)
-    config_commands = config_parser.add_subparsers(dest="config_command", metavar="ACTION", required=True, parser_class=_Parser)
+    config_commands = config_parser.add_subparsers(
+        dest="config_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
     config_commands.add_parser("path", help="print where the config file and the job store are")
     config_commands.add_parser("check", help="validate the config file (exit 78 if it is wrong)")
-    config_commands.add_parser("accounts", help="print the configured account names, one a line (for completion)")
+    config_commands.add_parser(
+        "accounts", help="print the configured account names, one a line (for completion)"
+    )
     for config_action in config_commands.choices.values():
         _add_common(config_action)
 
@@ -200,7 +223,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_demo(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="use the built-in simulator")
+    parser.add_argument(
+        "--demo", action="store_true", default=argparse.SUPPRESS, help="use the built-in simulator"
+    )
 
 
 def _add_json(
@@ -210,7 +235,10 @@ def _add_json(
         "--json", nargs="?", const=(), type=fields_arg(fields), metavar="FIELD,…",
         help=f"print {what}; only the given fields if any ({', '.join(fields)})",
     )
-    parser.add_argument("--jq", type=jq_arg, metavar="EXPR", help="filter the JSON with a jq expression (implies --json)")
+    parser.add_argument(
+        "--jq", type=jq_arg, metavar="EXPR",
+        help="filter the JSON with a jq expression (implies --json)",
+    )
 
 
 ACCOUNT_COMPLETER = "jobtop config accounts 2>/dev/null"
@@ -324,7 +352,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.demo:
         from tui.dashboard import demo_simulator
 
-        with demo_simulator(jobs=args.demo_jobs, seed=args.demo_seed, faults=args.demo_fault) as server:
+        simulator = demo_simulator(jobs=args.demo_jobs, seed=args.demo_seed, faults=args.demo_fault)
+        with simulator as server:
             return _command(args, _demo_settings(server, overrides))
     return _command(args, load_settings(getattr(args, "config", None), cli=overrides))
 
@@ -335,7 +364,8 @@ def _demo_settings(server: Any, overrides: Any) -> Any:
     from tui.dashboard import DEMO_REFRESH
 
     tracked = {name: tuple(ids) for name, ids in server.tracked_ids().items()}
-    return apply_overrides(demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked), overrides)
+    settings = demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked)
+    return apply_overrides(settings, overrides)
 
 
 def _command(args: argparse.Namespace, settings: Any) -> int:
@@ -344,7 +374,9 @@ def _command(args: argparse.Namespace, settings: Any) -> int:
     if args.command == "list":
         return commands.list_command(settings, args)
     if args.command == "show":
-        return commands.show_command(settings, args.account, args.id, fields=args.json, program=args.jq)
+        return commands.show_command(
+            settings, args.account, args.id, fields=args.json, program=args.jq
+        )
     if args.command == "watch":
         return commands.watch_command(
             settings, args.account, args.id, exit_status=args.exit_status, interval=getattr(args, "interval", None)

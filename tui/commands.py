@@ -68,7 +68,9 @@ def dump_json(document: Any, out: TextIO, *, indent: int | None = 2) -> None:
     zero-width, separators, lone surrogates...) is escaped as `\\uXXXX`, so the text still
     decodes to the same strings (C0 controls are escaped by JSON itself).
     """
-    text = json.dumps(_finite(document), indent=indent, ensure_ascii=False, default=str, allow_nan=False)
+    text = json.dumps(
+        _finite(document), indent=indent, ensure_ascii=False, default=str, allow_nan=False
+    )
     out.write(text.translate(JSON_ESCAPES))
     out.write("\n")
 
@@ -141,7 +143,9 @@ def _sort_value(job: Job, key: str, now: datetime) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
 
-def sort_jobs(jobs: Sequence[Job], key: str, descending: bool, now: datetime | None = None) -> list[Job]:
+def sort_jobs(
+    jobs: Sequence[Job], key: str, descending: bool, now: datetime | None = None
+) -> list[Job]:
     """Jobs sorted by one key; missing values always last."""
     if now is None:
         from tui.clock import utc_now
@@ -316,7 +320,9 @@ def tsv_row(job: Job, now: datetime) -> list[str]:
     ]
 
 
-def print_tsv(jobs: Sequence[Job], out: TextIO, *, header: bool, now: datetime | None = None) -> None:
+def print_tsv(
+    jobs: Sequence[Job], out: TextIO, *, header: bool, now: datetime | None = None
+) -> None:
     """Tab-separated lines, one per job; a header line only when asked."""
     from tui.clock import utc_now
 
@@ -345,7 +351,9 @@ def align(rows: Sequence[Sequence[str]], limits: Sequence[int]) -> list[str]:
     cells a terminal draws (Rich's measure), not by code points."""
     from rich.cells import cell_len
 
-    cropped = [[_crop(cell, limit) for cell, limit in zip(row, limits, strict=True)] for row in rows]
+    cropped = [
+        [_crop(cell, limit) for cell, limit in zip(row, limits, strict=True)] for row in rows
+    ]
     widths = [max((cell_len(row[i]) for row in cropped), default=0) for i in range(len(limits))]
     return [
         "  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -418,7 +426,9 @@ async def _find_everywhere(
     raise NotFoundError(f"no configured account has a job {one_line(job_id)!r}")
 
 
-def resolve_job(settings: Settings, account_name: str | None, job_id: str, store: Any) -> tuple[AccountConfig, JobDetail]:
+def resolve_job(
+    settings: Settings, account_name: str | None, job_id: str, store: Any
+) -> tuple[AccountConfig, JobDetail]:
     """The account and detail of a job: from the named account, or found among all.
 
     Raises:
@@ -712,7 +722,10 @@ def track_command(settings: Settings, args: argparse.Namespace) -> int:
             if job_id in removed:
                 print(f"stopped tracking: {account.name} {shown}")
             elif job_id in account.track:
-                print(f"{account.name} {shown} is tracked by the config file; remove it there", file=sys.stderr)
+                print(
+                    f"{account.name} {shown} is tracked by the config file; remove it there",
+                    file=sys.stderr,
+                )
             else:
                 print(f"not tracked: {account.name} {shown}", file=sys.stderr)
         return EXIT_OK
