@@ -148,8 +148,8 @@ def test_every_sort_key_works(config: Path, key: str) -> None:
 def test_age_sort_matches_the_dashboard(config: Path) -> None:
     """`age` ascending is youngest first, as a click on the dashboard's Age header."""
     rows = tsv(ok("list", "--sort", "age:asc", config=config))
-    created = [r["created_at"] for r in rows if r["created_at"]]
-    assert created == sorted(created, reverse=True)
+    created = [parse_timestamp(r["created_at"]) for r in rows if r["created_at"]]
+    assert created == sorted(created, reverse=True)  # type: ignore[type-var]
 
 
 @pytest.mark.parametrize(
