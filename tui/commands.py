@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from tui.config import AccountConfig, Settings
-from tui.errors import ConfigError, ProviderError
+from tui.errors import ConfigError, ProviderError, StoreError
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, ProviderName, format_timestamp
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
@@ -38,6 +38,73 @@ def _store() -> Any:
     from tui.store import JobStore
 
     return JobStore.open_default()
+
+
+class CommandStore:
+    """The job store as `list`, `show` and `watch` use it: only to remember what they fetch.
+
+    A store that cannot be opened, read or written is reported once on stderr, as one
+    sentence, and the command goes on with what it fetched; `failed` keeps the error for
+    the exit code.
+    """
+
+    def __init__(self) -> None:
+        self.failed: StoreError | None = None
+        """The first store failure, if any."""
+        self._store: Any = None
+        try:
+            self._store = _store()
+        except StoreError as error:
+            self._failed(error)
+
+    def _failed(self, error: StoreError) -> None:
+        if self.failed is None:
+            self.failed = error
+            print(f"jobtop: {error.sentence}; what is fetched is shown but not saved", file=sys.stderr)
+
+    def tracked_ids(self, account: str) -> list[str]:
+        """The store's tracked ids of an account (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            ids: list[str] = self._store.tracked_ids(account)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return ids
+
+    def load_jobs(self, accounts: Sequence[str]) -> list[Job]:
+        """The stored jobs of the accounts (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            jobs: list[Job] = self._store.load_jobs(accounts)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return jobs
+
+    def save_jobs(self, account: str, jobs: Sequence[Job]) -> None:
+        """Remember fetched jobs; a failure is reported once and otherwise ignored."""
+        if self._store is None:
+            return
+        try:
+            self._store.save_jobs(account, jobs)
+        except StoreError as error:
+            self._failed(error)
+
+    def close(self) -> None:
+        """Close the store, if it opened."""
+        if self._store is not None:
+            self._store.close()
+
+    def exit_code(self, code: int) -> int:
+        """`code`, or the store's exit code when the command otherwise succeeded."""
+        if code == EXIT_OK and self.failed is not None:
+            from tui.cli import EXIT_STORE
+
+            return EXIT_STORE
+        return code
 
 
 def _provider(account: AccountConfig) -> Any:
@@ -146,7 +213,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         raise ConfigError("--limit must be zero or more")
     accounts = select_accounts(settings, args.account, args.provider)
-    store = _store()
+    store = CommandStore()
     try:
         jobs, errors = asyncio.run(refresh_once(accounts, store, status=args.status, states=states))
     finally:
@@ -166,7 +233,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
         from tui.cli import exit_code_for
 
         return exit_code_for(errors[0])
-    return EXIT_OK
+    return store.exit_code(EXIT_OK)
 
 
 def _parse_state(value: str) -> JobState:
@@ -236,7 +303,7 @@ async def fetch_detail(account: AccountConfig, job_id: str, parent_id: str | Non
 def show_command(settings: Settings, account_name: str, job_id: str, *, as_json: bool) -> int:
     """`jobtop show`: one job's detail as readable text, or JSON with a `raw` key."""
     account = settings.account(account_name)
-    store = _store()
+    store = CommandStore()
     try:
         parent_id = _known_parent(store, account.name, job_id)
         detail = asyncio.run(fetch_detail(account, job_id, parent_id))
@@ -248,7 +315,7 @@ def show_command(settings: Settings, account_name: str, job_id: str, *, as_json:
         dump_json(document, sys.stdout)
     else:
         sys.stdout.write("".join(f"{line}\n" for line in detail_lines(detail)))
-    return EXIT_OK
+    return store.exit_code(EXIT_OK)
 
 
 def detail_lines(detail: JobDetail) -> list[str]:
@@ -313,13 +380,13 @@ def watch_command(
     interval = interval or account.refresh or settings.refresh
     if account.provider == ProviderName.HDRJPG:
         interval = max(interval, 2.0)
-    store = _store()
+    store = CommandStore()
     try:
         final = asyncio.run(_watch(account, job_id, interval, store, sys.stdout))
     finally:
         store.close()
     if not exit_status:
-        return EXIT_OK
+        return store.exit_code(EXIT_OK)
     return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(final.state, 1)
 
 
@@ -367,11 +434,13 @@ def track_command(settings: Settings, args: argparse.Namespace) -> int:
         if args.track_command == "list":
             accounts = [settings.account(args.account)] if args.account else list(settings.accounts)
             for account in accounts:
+                # An id read back from the store is data (the file may have been
+                # tampered with): one line, no control or invisible character.
                 for job_id in account.track:
-                    print(f"{account.name}\t{job_id}\tconfig")
+                    print(f"{account.name}\t{one_line(job_id)}\tconfig")
                 for job_id in store.tracked_ids(account.name):
                     if job_id not in account.track:
-                        print(f"{account.name}\t{job_id}\tstore")
+                        print(f"{account.name}\t{one_line(job_id)}\tstore")
             return EXIT_OK
         account = settings.account(args.account)
         if args.track_command == "add":
