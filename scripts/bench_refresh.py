@@ -93,7 +93,8 @@ class Simulator:
         from tui.sim.app import ADMIN_SECRET_HEADER
 
         headers = {ADMIN_SECRET_HEADER: self.admin_secret}
-        return httpx.get(f"{self.url}/_admin/tracked", headers=headers).json()  # type: ignore[no-any-return]
+        response = httpx.get(f"{self.url}/_admin/tracked", headers=headers)
+        return response.json()  # type: ignore[no-any-return]
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -60,7 +60,10 @@ class CommandStore:
     def _failed(self, error: StoreError) -> None:
         if self.failed is None:
             self.failed = error
-            print(f"jobtop: {error.sentence}; what is fetched is shown but not saved", file=sys.stderr)
+            print(
+                f"jobtop: {error.sentence}; what is fetched is shown but not saved",
+                file=sys.stderr,
+            )
 
     def tracked_ids(self, account: str) -> list[str]:
         """The store's tracked ids of an account (none when the store failed)."""

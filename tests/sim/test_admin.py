@@ -36,7 +36,8 @@ def test_every_admin_endpoint_needs_the_runs_secret(fresh: SimServer) -> None:
             assert client.delete("/_admin/faults", headers=headers).status_code == 401
             assert client.get("/_admin/faults", headers=headers).status_code == 401
             assert client.get("/_admin/tracked", headers=headers).status_code == 401
-            assert client.post("/_admin/clock", json={"advance": 1}, headers=headers).status_code == 401
+            clock = client.post("/_admin/clock", json={"advance": 1}, headers=headers)
+            assert clock.status_code == 401
         assert faults_on(fresh) == {}
         ok = client.post("/_admin/faults", json=body, headers=fresh.admin_headers())
         assert ok.status_code == 200 and faults_on(fresh) == {"zoo": {"http_500": {}}}
@@ -123,7 +124,8 @@ def test_fault_parameters_must_be_finite_and_bounded(
 
 
 def test_an_infinite_latency_from_the_command_line_is_refused() -> None:
-    for spec in ("all:latency:seconds=inf", "zoo:latency:seconds=nan", "zoo:http_429:retry_after=-3"):
+    specs = ("all:latency:seconds=inf", "zoo:latency:seconds=nan", "zoo:http_429:retry_after=-3")
+    for spec in specs:
         with pytest.raises(FaultError):
             parse_fault_spec(spec)
     result = subprocess.run(

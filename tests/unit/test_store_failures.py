@@ -287,7 +287,8 @@ def test_someone_elses_writable_state_dir_is_refused(tmp_path: Path) -> None:
     os.chown(state, 54_321, -1)
     with pytest.raises(StoreError) as caught:
         JobStore(state / "jobs.sqlite3")
-    assert caught.value.problem == "unsafe" and "writable by other users" in one_sentence(caught.value)
+    assert caught.value.problem == "unsafe"
+    assert "writable by other users" in one_sentence(caught.value)
     assert list(state.iterdir()) == [] and mode(state) == 0o777
 
 

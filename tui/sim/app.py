@@ -55,6 +55,7 @@ HTML_PAGE = (
 )
 
 Handler = Callable[[Request], Any]
+AdminHandler = Callable[[Request], Awaitable[Response]]
 
 ADMIN_SECRET_HEADER = "X-Jobtop-Admin-Secret"
 """The header that carries the run's admin secret (or the `secret` query parameter)."""
@@ -211,7 +212,9 @@ class SimApp:
                 return JSONResponse({"error": "the body must be application/json"}, status_code=415)
         return None
 
-    def _admin(self, handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    def _admin(self, handler: AdminHandler) -> AdminHandler:
+        """`handler` behind `_admin_refusal`."""
+
         async def run(request: Request) -> Response:
             refusal = self._admin_refusal(request)
             return refusal if refusal is not None else await handler(request)
