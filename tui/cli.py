@@ -48,7 +48,8 @@ exit codes:
   66  no such job (the provider answered 404)
   69  the provider is unavailable (5xx, timeout, connection refused or reset)
   74  the local job store cannot be used (corrupt, locked, disk full, unwritable);
-      list, show and watch still print what they fetched
+      list, show and watch still print what they fetched (watch --exit-status
+      still exits with the job's outcome)
   75  the provider is rate limiting us (429)
   76  the provider sent a response jobtop cannot use
   77  the provider refused the token (401/403)

@@ -118,3 +118,15 @@ def test_track_list_prints_stored_ids_as_one_clean_line(config: Path) -> None:
     shown = stored[0].split("\t")[1]
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
     assert shown.startswith("evil") and "second" in shown
+
+
+def test_watch_prints_the_transition_from_a_corrupt_store_and_exits_74(config: Path) -> None:
+    listed = run_jobtop("list", "--json", "--account", "mf", "--state", "succeeded", config=config)
+    job_id = json.loads(listed.stdout)[0]["id"]
+    corrupt_store()
+    result = run_jobtop("watch", "mf", job_id, config=config)
+    assert result.returncode == EXIT_STORE, result.stderr
+    assert "succeeded" in result.stdout
+    one_sentence(result.stderr)
+    with_status = run_jobtop("watch", "mf", job_id, "--exit-status", config=config)
+    assert with_status.returncode == 0  # the job's outcome first, as scripts expect
