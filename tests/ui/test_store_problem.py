@@ -137,3 +137,29 @@ async def test_a_write_lock_held_elsewhere_shows_a_line_that_stays(
             await pilot.pause(0.5)
             assert notice_text(app) == text  # a line in the screen, not a toast
     store.close()
+
+
+def test_the_real_demo_starts_on_a_corrupt_store_in_a_terminal(tmp_path: Path) -> None:
+    """`jobtop --demo` in a pty with garbage for its store: the dialog, then a fresh store."""
+    from tests.reliability.pty_harness import JOBTOP, PtyProgram
+
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / "demo.sqlite3").write_bytes(GARBAGE)
+    program = PtyProgram(
+        [str(JOBTOP), "--demo", "--demo-jobs", "20"],
+        env={"JOBTOP_STATE_DIR": str(state)}, width=140, height=40,
+    )
+    try:
+        assert program.wait_for(b"The job store is corrupt", 30), "no offer to move it aside"
+        program.send(b"y")
+        program.read_for(4)
+    finally:
+        run = program.finish()
+    assert run.status == 0, f"exit status {run.status}"
+    assert b"Traceback" not in run.output
+    moved = [p for p in state.iterdir() if p.name.startswith("demo.sqlite3.corrupt-")]
+    assert len(moved) == 1 and moved[0].read_bytes() == GARBAGE
+    fresh = JobStore(state / "demo.sqlite3")
+    assert fresh.load_jobs()
+    fresh.close()
