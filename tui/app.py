@@ -298,7 +298,6 @@ KEY_CONTEXTS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
     ("Filter panel (m)", (FilterPanel, StateList, StatusList)),
     ("Tracking an id (t)", (TrackScreen, TrackIdInput)),
     ("Job detail", (JobDetailScreen,)),
-    ("Corrupt job store (at start)", (MoveStoreAsideScreen,)),
     ("Searching the raw JSON (/ in a detail)", (JsonSearchInput,)),
     ("Lists in a detail (Tab reaches them)", (UpstreamList, VariantTable, ImageList)),
     ("This help", (HelpScreen,)),

@@ -28,7 +28,6 @@ from tui.app import PALETTE_EXCLUDED, JobsApp
 from tui.screens.help import HelpScreen, key_display
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
-from tui.screens.store_problem import MoveStoreAsideScreen
 from tui.screens.track import TrackScreen
 from tui.widgets.job_table import JobTable
 from tui.widgets.json_view import JsonView
@@ -150,12 +149,6 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
         assert isinstance(app.screen, TrackScreen)
         await assert_palette_complete(app.screen, seen)
         await pilot.press("escape")
-
-        app.push_screen(MoveStoreAsideScreen("/x/jobs.sqlite3 is damaged", "/x/jobs.sqlite3"))
-        await wait_for(pilot, lambda: isinstance(app.screen, MoveStoreAsideScreen))
-        await assert_palette_complete(app.screen, seen)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: app.screen is screen)
 
         await hits["Open"]()  # type: ignore[operator]
         detail = await detail_shown(pilot)

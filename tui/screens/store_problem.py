@@ -10,10 +10,8 @@ rename a corrupt store to `<name>.corrupt-<UTC time>` and start a fresh one.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
+from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
@@ -63,14 +61,11 @@ def clear_store_problem(screen: Screen[object]) -> None:
 
 
 class MoveStoreAsideScreen(ModalScreen[bool]):
-    """Asks whether to move a corrupt store aside; dismisses with True to move it."""
+    """Asks whether to move a corrupt store aside; dismisses with True to move it.
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Move it aside", id="store.move",
-                tooltip="Rename the corrupt store and start a fresh one"),
-        Binding("n,escape", "answer(False)", "Keep it", id="store.keep",
-                tooltip="Leave the file as it is and run without saving"),
-    ]
+    Its two keys are read here rather than declared as bindings: the dialog shows them
+    itself, and it is not a place the help screen or the command palette should offer.
+    """
 
     DEFAULT_CSS = """
     MoveStoreAsideScreen {
@@ -101,6 +96,9 @@ class MoveStoreAsideScreen(ModalScreen[bool]):
                 )
             )
 
-    def action_answer(self, move: bool) -> None:
-        """Close the dialog with the answer."""
-        self.dismiss(move)
+    def on_key(self, event: events.Key) -> None:
+        """`y` moves the store aside; `n` or Escape keeps it. Other keys wait for an answer."""
+        if event.key in ("y", "n", "escape"):
+            event.stop()
+            event.prevent_default()
+            self.dismiss(event.key == "y")
