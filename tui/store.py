@@ -168,6 +168,8 @@ class JobStore:
         Raises:
             StoreError: The file cannot be used (see the module docstring).
         """
+        if isinstance(path, str) and path != ":memory:":
+            path = Path(path)  # a file gets the same checks whichever way it is named
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
