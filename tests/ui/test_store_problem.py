@@ -163,3 +163,34 @@ def test_the_real_demo_starts_on_a_corrupt_store_in_a_terminal(tmp_path: Path) -
     fresh = JobStore(state / "demo.sqlite3")
     assert fresh.load_jobs()
     fresh.close()
+
+
+async def test_tracking_an_id_when_the_store_is_locked_says_so(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    from textual.widgets import Input
+
+    from tui.screens.track import TrackScreen
+
+    path = tmp_path / "jobs.sqlite3"
+    store = JobStore(path, busy_timeout=0.2)
+    app = app_for(sim, store, None)
+    wanted = sim.state.hdrjpg.uuid(1)
+    with write_lock_held(path):
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            screen = jobs_screen(app)
+            await wait_for(pilot, lambda: all_ok(app), tries=750)
+            hdr_view = 1 + [p.account for p in screen.providers].index("demo-hdrjpg")
+            await pilot.press(str(hdr_view + 1), "t")
+            assert isinstance(app.screen, TrackScreen)
+            app.screen.query_one("#track-id", Input).value = wanted
+            await pilot.press("enter")
+            def said() -> list[str]:
+                texts = [str(n.message) for n in app._notifications]
+                return [text for text in texts if "could not be tracked" in text]
+
+            await wait_for(pilot, lambda: bool(said()), tries=750)
+            message = said()[0]
+            assert wanted in message and "locked by another program" in message
+    assert store.tracked_ids("demo-hdrjpg") == []
+    store.close()

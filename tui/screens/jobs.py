@@ -1090,7 +1090,14 @@ class JobsScreen(Screen[None]):
 
     @work(group="track-store", exit_on_error=False)
     async def _track_in_store(self, account: str, job_id: str) -> None:
-        added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
+        try:
+            added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
+        except StoreError as error:
+            self.notify(
+                f"{job_id} could not be tracked: {error.message}",
+                title="Store", severity="error", timeout=10, markup=False,
+            )
+            return
         verb = "Tracking" if added else "Already tracking"
         self.notify(f"{verb} {job_id} on {account}", timeout=4, markup=False)
         self._request_refresh(account, force=True)
