@@ -22,6 +22,8 @@ from tui.models import JSON_KEYS, Job, JobDetail, JobState, ProviderName, format
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
 EXIT_OK = 0
+EXIT_INCOMPLETE = 3
+"""`list`: a source's listing stopped at a cap (stderr says which and how much is left out)."""
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 
 
@@ -100,10 +102,20 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
 
 
 async def refresh_once(
-    accounts: Sequence[AccountConfig], store: Any, *, status: str | None = None, states: frozenset[JobState] = frozenset()
+    accounts: Sequence[AccountConfig],
+    store: Any,
+    *,
+    status: str | None = None,
+    states: frozenset[JobState] = frozenset(),
+    incomplete: list[str] | None = None,
 ) -> tuple[list[Job], list[ProviderError]]:
-    """One concurrent refresh of the accounts; failures of some do not stop the others."""
+    """One concurrent refresh of the accounts; failures of some do not stop the others.
+
+    Each listing is read whole (every part of a paged one); one that stops at a cap adds
+    "<account>: <what was left out>" to `incomplete`.
+    """
     from tui.providers.base import ListQuery
+    from tui.providers.listing import list_all
 
     providers = [_provider(a) for a in accounts]
     try:
@@ -112,7 +124,7 @@ async def refresh_once(
             for a in accounts
         ]
         results = await asyncio.gather(
-            *(p.list_jobs(q) for p, q in zip(providers, queries, strict=True)),
+            *(list_all(p, q) for p, q in zip(providers, queries, strict=True)),
             return_exceptions=True,
         )
     finally:
@@ -128,6 +140,8 @@ async def refresh_once(
         else:
             store.save_jobs(account.name, result.jobs)
             jobs.extend(result.jobs)
+            if result.capped and incomplete is not None:
+                incomplete.append(f"{account.name}: {result.note or 'the listing is incomplete'}")
             for job_id, error in result.tracked_errors.items():
                 error.account = error.account or account.name
                 errors.append(_with_id(error, job_id))
@@ -147,8 +161,11 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("--limit must be zero or more")
     accounts = select_accounts(settings, args.account, args.provider)
     store = _store()
+    incomplete: list[str] = []
     try:
-        jobs, errors = asyncio.run(refresh_once(accounts, store, status=args.status, states=states))
+        jobs, errors = asyncio.run(
+            refresh_once(accounts, store, status=args.status, states=states, incomplete=incomplete)
+        )
     finally:
         store.close()
     jobs = [j for j in jobs if (not states or j.state in states) and (args.status is None or j.status == args.status)]
@@ -162,11 +179,13 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
         print_table(jobs, out, aligned=out.isatty())
     for error in errors:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
+    for note in incomplete:
+        print(f"jobtop: {one_line(note)}", file=sys.stderr)
     if errors:
         from tui.cli import exit_code_for
 
         return exit_code_for(errors[0])
-    return EXIT_OK
+    return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
 def _parse_state(value: str) -> JobState:
