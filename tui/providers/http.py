@@ -97,6 +97,9 @@ class HttpPolicy:
     """Seconds one poll (requests, bodies, parsing, paging, retries) may take in all."""
     max_body_bytes: int = 8 * 1024 * 1024
     """Bodies larger than this (after decompression) are refused."""
+    max_list_bytes: int = 64 * 1024 * 1024
+    """The cap instead for an unpaged list (Metafold's jobs of one project, LettrLabs'
+    conversions): sized to about 100,000 jobs with room to spare, parsed as a stream."""
     attempts: int = 3
     """Tries per GET, the first included."""
     wait_initial: float = 0.5

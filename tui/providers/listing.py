@@ -63,7 +63,11 @@ class Streamed(Generic[T]):
 
 
 class StreamError(ValueError):
-    """The body is not JSON of the expected shape."""
+    """The body is not valid JSON."""
+
+
+class StreamShapeError(StreamError):
+    """The body is JSON, but not an array (or an object holding one) where one is expected."""
 
 
 def stream_items(
@@ -83,7 +87,8 @@ def stream_items(
         max_items: Elements past this many are counted, not parsed.
 
     Raises:
-        StreamError: Not valid JSON, or not an array (under `key`) where one is expected.
+        StreamShapeError: Not an array (or not an object, with `key`).
+        StreamError: Not valid JSON.
     """
     try:
         text = body.decode("utf-8")
@@ -93,11 +98,13 @@ def stream_items(
     pos = _skip(text, 0)
     if key is None:
         if not text.startswith("[", pos):
-            raise StreamError("not an array")
+            _value(text, pos)  # invalid JSON says so first
+            raise StreamShapeError("not an array")
         end = _array(text, pos, parse, max_items, out)
     else:
         if not text.startswith("{", pos):
-            raise StreamError("not an object")
+            _value(text, pos)
+            raise StreamShapeError("not an object")
         end = _object(text, pos, key, parse, max_items, out)
     if _skip(text, end) != len(text):
         raise StreamError("extra data after the JSON value")
