@@ -164,6 +164,11 @@ class ZooProvider(HttpProvider):
             _Scan(dataset_id, path("org", "datasets", dataset_id, "conversions"), params)
             for dataset_id in datasets
         ]
+        if incremental and query.limit is None:
+            # Most refreshes find few changes: a small first page, full pages after it.
+            for scan in scans:
+                scan.page_size = int(str(scan.params["limit"]))
+                scan.params = {**scan.params, "limit": INCREMENTAL_FIRST_PAGE}
         applied_all = [applied] if scans else []
         if self._list_async:
             async_params, async_applied = self._async_params(query)
@@ -262,6 +267,7 @@ class ZooProvider(HttpProvider):
                     self._dataset_of[job.id] = job.parent_id or key
             scan.token = page.next_token
             scan.done = page.next_token is None
+            scan.params = {**scan.params, "limit": scan.page_size}
             scan.cut = scan.cut or not (page.complete or page.stopped or page.next_token)
             scan.loaded += len(found)
             return found
@@ -379,6 +385,8 @@ class ZooProvider(HttpProvider):
 _ASYNC = "async"
 """The scan key of the async-operation list (the others are dataset ids)."""
 
+INCREMENTAL_FIRST_PAGE = 10
+"""Items on the first page of an incremental listing (a refresh that finds few changes)."""
 CHUNK_SECONDS = 1.0
 """A continuation call starts no page after this long, so each part shows promptly."""
 
@@ -386,12 +394,16 @@ CHUNK_SECONDS = 1.0
 class _Scan:
     """One surface's place in a listing: a dataset's conversions or the async list."""
 
-    __slots__ = ("by_status", "cut", "done", "key", "loaded", "params", "token", "total", "url")
+    __slots__ = (
+        "by_status", "cut", "done", "key", "loaded", "page_size", "params", "token", "total", "url",
+    )
 
     def __init__(self, key: str, url: str, params: dict[str, object]) -> None:
         self.key = key
         self.url = url
         self.params = params
+        self.page_size = params.get("limit")
+        """The page size after the first page."""
         self.token: str | None = None
         """The next page's cursor (None before the first page and at the end)."""
         self.done = False
