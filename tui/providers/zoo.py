@@ -279,6 +279,7 @@ class ZooProvider(HttpProvider):
         jobs = [job for key in pending for job in results.get(key, [])]
         if cursor.loaded + len(jobs) > cursor.cap:
             jobs = jobs[: max(0, cursor.cap - cursor.loaded)]
+            cursor.trimmed = True
         cursor.loaded += len(jobs)
         for job in jobs:
             if job.kind is not JobKind.DATASET_CONVERSION:
@@ -439,6 +440,8 @@ class _Cursor:
         self.status = status
         self.text_filtered = text_filtered
         self.loaded = 0
+        self.trimmed = False
+        """Jobs read past the cap were dropped."""
         self.others: Counter[JobState] = Counter()
         """States of the listed async operations and tracked jobs (no stats for them)."""
         self.want_stats = not incremental and any(scan.key != _ASYNC for scan in scans)
@@ -451,7 +454,7 @@ class _Cursor:
     ) -> ListResult:
         """This part of the listing as a `ListResult`."""
         remaining = [scan for scan in self.scans if not scan.done]
-        capped = bool(remaining) and self.loaded >= self.cap
+        capped = (bool(remaining) or self.trimmed) and self.loaded >= self.cap
         more = bool(remaining) and not capped
         conversions = [scan for scan in self.scans if scan.key != _ASYNC]
         async_scan = next((scan for scan in self.scans if scan.key == _ASYNC), None)
@@ -472,7 +475,9 @@ class _Cursor:
         return ListResult(
             jobs=jobs,
             applied=self.applied,
-            complete=not remaining and not any(scan.cut for scan in self.scans),
+            complete=not remaining
+            and not self.trimmed
+            and not any(scan.cut for scan in self.scans),
             incremental=self.incremental,
             tracked_errors=errors,
             requests=requests,
