@@ -272,7 +272,9 @@ def test_list_says_when_a_cap_cut_a_listing(
     from tui.providers.http import DEFAULT_POLICY
 
     policy = dataclasses.replace(DEFAULT_POLICY, max_items=5)
-    monkeypatch.setattr(commands, "_provider", lambda account: build_provider(account, policy=policy))
+    monkeypatch.setattr(
+        commands, "_provider", lambda account: build_provider(account, policy=policy)
+    )
     for name, value in TOKENS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("JOBTOP_STATE_DIR", str(tmp_path / "state"))

@@ -59,7 +59,9 @@ def build(sim: SimServer, provider: ProviderName, *, policy: HttpPolicy = POLICY
     return build_provider(account, **options)
 
 
-async def test_zoo_loads_every_conversion_in_parts_with_totals_and_progress(big_sim: SimServer) -> None:
+async def test_zoo_loads_every_conversion_in_parts_with_totals_and_progress(
+    big_sim: SimServer,
+) -> None:
     zoo = build(big_sim, ProviderName.ZOO, async_operations="tracked")
     try:
         first = await zoo.list_jobs(ListQuery())
@@ -213,12 +215,19 @@ def test_stream_items_reads_a_bare_array_and_counts_past_the_cap() -> None:
 
 def test_stream_items_reads_the_array_inside_an_envelope() -> None:
     body = json.dumps(
-        {"profile": {"id": 1}, "payload": [{"id": "a"}, {"id": "b"}], "errors": [], "hasErrors": False}
+        {
+            "profile": {"id": 1},
+            "payload": [{"id": "a"}, {"id": "b"}],
+            "errors": [],
+            "hasErrors": False,
+        }
     ).encode()
     streamed = stream_items(body, _parse, key="payload", max_items=10)
     assert streamed.found and streamed.items == ["a", "b"]
     assert streamed.rest == {"profile": {"id": 1}, "errors": [], "hasErrors": False}
-    missing = stream_items(b'{"payload": null, "hasErrors": true}', _parse, key="payload", max_items=10)
+    missing = stream_items(
+        b'{"payload": null, "hasErrors": true}', _parse, key="payload", max_items=10
+    )
     assert not missing.found and missing.rest["payload"] is None
 
 

@@ -37,8 +37,10 @@ async def test_dashboard_loads_every_conversion_and_shows_progress(sim: SimServe
     )
     policy = HttpPolicy(attempts=1, deadline=30, max_pages=3)
     store = JobStore(":memory:")
-    app = JobsApp(Settings(accounts=(account,), refresh=60), [build_provider(account, policy=policy)],
-                  store, FrozenClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)))
+    app = JobsApp(
+        Settings(accounts=(account,), refresh=60), [build_provider(account, policy=policy)],
+        store, FrozenClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
+    )
     notes: list[str] = []
     bars: list[str] = []
     try:
@@ -58,5 +60,7 @@ async def test_dashboard_loads_every_conversion_and_shows_progress(sim: SimServe
             assert screen.index.counts("zoo-big").total() == JOBS
     finally:
         store.close()
-    assert notes and all(n.startswith("loading ") and n.endswith(f" of {JOBS:,} conversions") for n in notes)
+    assert notes and all(
+        n.startswith("loading ") and n.endswith(f" of {JOBS:,} conversions") for n in notes
+    )
     assert any(f" of {JOBS:,} conversions" in bar for bar in bars)

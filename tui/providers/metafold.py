@@ -175,7 +175,10 @@ class MetafoldProvider(HttpProvider):
                 return None
 
         streamed = await self._http.get_json(
-            path("projects", pid, "jobs"), params, max_bytes=self._http.policy.max_list_bytes, decode=decode
+            path("projects", pid, "jobs"),
+            params,
+            max_bytes=self._http.policy.max_list_bytes,
+            decode=decode,
         )
         if streamed is None:
             raise self._http.bad_shape(f"the jobs of project {pid} are not a list")

@@ -125,9 +125,9 @@ class ZooProvider(HttpProvider):
             first = cursor is None
             if cursor is None:
                 cursor = await self._start(query)
-            stats_task = (
-                asyncio.ensure_future(self._all_stats(cursor)) if first and cursor.want_stats else None
-            )
+            stats_task = None
+            if first and cursor.want_stats:
+                stats_task = asyncio.ensure_future(self._all_stats(cursor))
             try:
                 jobs = await self._read_pages(cursor, query, first)
             except BaseException:
