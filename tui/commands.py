@@ -37,7 +37,8 @@ from tui.sanitize import JSON_ESCAPES, clean, one_line
 
 EXIT_OK = 0
 EXIT_INCOMPLETE = 3
-"""`list`: a source's listing stopped at a cap (stderr says which and how much is left out)."""
+"""`list`: a source's listing stopped at a cap (stderr says which and how much is left out);
+the same as `tui.cli.EXIT_INCOMPLETE`."""
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
 TSV_COLUMNS = (
