@@ -78,9 +78,16 @@ class LettrLabsProvider(HttpProvider):
             jobs: dict[str, Job] = {}
             seen = 0
             if steady:
-                polled, _ = await gather_limited(
+                polled, failed = await gather_limited(
                     sorted(self._active), self._fetch, self._http.policy.concurrency
                 )
+                others = [e for e in failed.values() if not isinstance(e, NotFoundError)]
+                if others:
+                    raise others[0]
+                if failed:
+                    # An active conversion is gone: the whole list says what is left.
+                    self._last_full = None
+                    return await self.list_jobs(query)
                 jobs.update((d.job.id, d.job) for d in polled.values())
                 jobs.update((d.job.id, d.job) for d in await self._probe_new())
             else:
