@@ -128,6 +128,13 @@ async def refresh_once(
         else:
             store.save_jobs(account.name, result.jobs)
             jobs.extend(result.jobs)
+            if result.unreadable:
+                count = result.unreadable
+                print(
+                    f"jobtop: {one_line(account.name)}: {count} job{'s' if count != 1 else ''}"
+                    f" could not be read and {'were' if count != 1 else 'was'} left out.",
+                    file=sys.stderr,
+                )
             for job_id, error in result.tracked_errors.items():
                 error.account = error.account or account.name
                 errors.append(_with_id(error, job_id))
