@@ -3,7 +3,8 @@
 The schema property tests and the CLI regressions serve exact payloads (generated from the
 vendors' schemas, or hand-written odd values) to the real provider classes and the real
 `jobtop` command, over real HTTP on 127.0.0.1. A test sets `server.answer`, a function of
-(path, query) giving the JSON body (None answers 404); bodies are sent as given text or
+(path, query) giving the JSON body (None answers 404); the path is as sent, still
+percent-encoded (so an id holding "/" stays one segment); bodies are sent as given bytes or
 dumped with `json.dumps` (non-finite floats as `1e999`, which a JSON parser reads as
 infinity). Runs in a background thread, so a `jobtop` subprocess can reach it too.
 """
@@ -16,10 +17,10 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 Answer = Callable[[str, dict[str, str]], Any]
-"""(decoded path, query) -> the JSON document to send, raw `bytes`, or None for 404."""
+"""(path as sent, decoded query) -> the JSON document to send, raw `bytes`, or None for 404."""
 
 
 def dump(document: Any) -> bytes:
@@ -43,7 +44,7 @@ def _marked(value: Any) -> Any:
 class CannedServer:
     """`with CannedServer() as server:`; `server.url` is its origin, `server.answer` the body.
 
-    Every request's decoded path and query is kept in `requests`.
+    Every request's path (as sent) and decoded query is kept in `requests`.
     """
 
     def __init__(self) -> None:
@@ -66,7 +67,7 @@ class CannedServer:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 parts = urlsplit(self.path)
-                path = unquote(parts.path)
+                path = parts.path
                 query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 server.requests.append((path, query))
                 try:

@@ -131,7 +131,9 @@ class MetafoldProvider(HttpProvider):
         if not isinstance(body, list):
             raise self._http.bad_shape("the project list is not a list")
         ids = list(
-            dict.fromkeys(pid for p in body if isinstance(p, dict) and (pid := string_id(p, "id")))
+            dict.fromkeys(
+                pid for p in body if isinstance(p, dict) and (pid := string_id(p, "id")) is not None
+            )
         )
         if body and not ids:
             raise self._http.bad_shape("projects without a usable id")

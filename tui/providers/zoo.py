@@ -256,7 +256,7 @@ class ZooProvider(HttpProvider):
             dict.fromkeys(
                 dataset_id
                 for item in page.items
-                if isinstance(item, dict) and (dataset_id := string_id(item, "id"))
+                if isinstance(item, dict) and (dataset_id := string_id(item, "id")) is not None
             )
         )
         if page.items and not ids:
