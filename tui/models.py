@@ -88,8 +88,9 @@ class Job:
     """One job of one source, normalized.
 
     Ids are keys: `id` and `parent_id` hold the server's exact string (nothing stripped,
-    cut or cleaned; "" and " " are ids like any other), so every display must escape them
-    (`tui.sanitize.one_line`), and requests percent-encode them.
+    cut or cleaned; "" and " " are ids like any other; only a lone surrogate becomes U+FFFD,
+    see `utf8_text`), so every display must escape them (`tui.sanitize.one_line`), and
+    requests percent-encode them.
 
     The display texts `name`, `status` and `error` are cleaned (`tui.sanitize.clean`, capped
     at `TEXT_LIMITS`), so they hold no control or bidi characters and the UI can draw them
@@ -140,7 +141,11 @@ class Job:
             error: The exact error text, if any.
             fields: Every other `Job` field except `exact`.
         """
-        texts = {"name": name, "status": status, "error": error}
+        texts = {
+            "name": utf8_text(name),
+            "status": utf8_text(status),
+            "error": None if error is None else utf8_text(error),
+        }
         shown = {key: _shown(key, value) for key, value in texts.items()}
         differing = {
             key: value
@@ -219,7 +224,7 @@ class Job:
             account=clean(account),
             provider=provider,
             kind=kind,
-            id=job_id,
+            id=utf8_text(job_id),
             name=name,
             status=status,
             state=state,
@@ -231,6 +236,18 @@ class Job:
             error=error,
             parent_id=parent_id,
         )
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_text(text: str) -> str:
+    """`text` with each lone surrogate (a JSON `\\ud800` escape without its pair) replaced
+    by U+FFFD: the only change made to an exact server string, since no UTF-8 output, file
+    or database can hold one."""
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _shown(key: str, value: str | None) -> str | None:

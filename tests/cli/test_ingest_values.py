@@ -226,6 +226,25 @@ def test_odd_ids_are_kept_exact(tmp_path: Path, server: CannedServer) -> None:
     assert show_json(config, "hdr", "")["id"] == ""
 
 
+def test_a_lone_surrogate_is_the_only_change_to_an_exact_string(
+    tmp_path: Path, server: CannedServer
+) -> None:
+    """A JSON `\\ud800` escape without its pair cannot be written as UTF-8 (terminal, store):
+    it becomes U+FFFD in the id and the exact texts, and the listing and store go on."""
+    answer = routes()
+    body = b'{"items": [{"id": "a\\ud800", "status": "queued\\udfff", "file_path": "\\ud83d.step"}]}'
+    server.answer = lambda path, query: (
+        body if path == "/zoo/org/datasets/ds1/conversions" else answer(path, query)
+    )
+    config = config_for(tmp_path, server)
+    for _ in range(2):  # the second run reads the first run's store
+        jobs, _ = list_json(config)
+        job = by_id(jobs)[("zoo", "a\ufffd")]
+        assert (job["status"], job["name"]) == ("queued\ufffd", "\ufffd.step")
+    table = run_jobtop("list", config=config)
+    assert table.returncode == 0 and "a\ufffd" in table.stdout
+
+
 def test_json_carries_the_servers_exact_strings(tmp_path: Path, server: CannedServer) -> None:
     """Item 16: `--json` has the status exactly as sent (JSON escapes ESC); the table does
     not carry the escape character."""

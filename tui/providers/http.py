@@ -40,7 +40,7 @@ from tui.errors import (
     RateLimitedError,
     UnavailableError,
 )
-from tui.models import ProviderName, finite_number, parse_timestamp
+from tui.models import ProviderName, finite_number, parse_timestamp, utf8_text
 from tui.sanitize import LONG_LIMIT, clean, clean_tree, one_line
 from tui.secret import Secret
 
@@ -606,7 +606,8 @@ def _aware(moment: datetime) -> datetime:
 # --- ingest helpers: typed, tolerant reads of decoded JSON ---------------------------
 #
 # Display texts are cleaned once here (`text`, `texts`, `tree`); the exact server strings a
-# `Job` keeps (`label`, `labels`, `status_word`) and ids (`ident`, `string_id`) are not:
+# `Job` keeps (`label`, `labels`, `status_word`) and ids (`ident`, `string_id`) are not
+# (but for a lone surrogate, which no UTF-8 output can hold: `utf8_text`):
 # `Job.from_server` cleans its texts and keeps the exact ones, and ids are keys. A text
 # whose cleaned form is blank (" ", or only control characters) counts as absent, so a
 # label falls back to the next candidate. No reader raises.
@@ -617,7 +618,7 @@ def _scalar_text(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):
-        return value
+        return utf8_text(value)
     if isinstance(value, int | float):
         return str(value)
     return None
@@ -656,7 +657,7 @@ def labels(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list):
         return ()
-    return tuple(v for v in value[:200] if isinstance(v, str) and not _blank(v))
+    return tuple(utf8_text(v) for v in value[:200] if isinstance(v, str) and not _blank(v))
 
 
 def ident(data: Mapping[str, Any], key: str) -> str | None:
@@ -666,7 +667,7 @@ def ident(data: Mapping[str, Any], key: str) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        return value
+        return utf8_text(value)
     if isinstance(value, int):
         return str(value)
     return None
@@ -675,7 +676,7 @@ def ident(data: Mapping[str, Any], key: str) -> str | None:
 def string_id(data: Mapping[str, Any], key: str) -> str | None:
     """A string id field (uuids, Metafold ids), exact; any other type is None."""
     value = data.get(key)
-    return value if isinstance(value, str) else None
+    return utf8_text(value) if isinstance(value, str) else None
 
 
 def id_or(value: str | None, default: D) -> str | D:
@@ -686,7 +687,7 @@ def id_or(value: str | None, default: D) -> str | D:
 def status_word(data: Mapping[str, Any], key: str) -> str | None:
     """A status field, exact; it must be a string (a number there means a broken payload)."""
     value = data.get(key)
-    return value if isinstance(value, str) else None
+    return utf8_text(value) if isinstance(value, str) else None
 
 
 def parse_items(

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from tui.config import AccountConfig
 from tui.details import Asset, MetafoldDetail, MetafoldIO, Param
 from tui.errors import NotFoundError, ProviderError
-from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state
+from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state, utf8_text
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
     HttpProvider,
@@ -232,7 +232,8 @@ def parse_detail(data: dict[str, Any], account: str, project_id: str | None = No
         return None
     needs_raw = data.get("needs")
     needs = tuple(
-        str(v) for v in (needs_raw[:500] if isinstance(needs_raw, list) else [])
+        utf8_text(v) if isinstance(v, str) else str(v)
+        for v in (needs_raw[:500] if isinstance(needs_raw, list) else [])
         if isinstance(v, str | int) and not isinstance(v, bool)
     )
     return MetafoldDetail(
