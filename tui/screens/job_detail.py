@@ -36,7 +36,7 @@ from tui.details import (
     ZooAsyncDetail,
     ZooConversionDetail,
 )
-from tui.errors import NotFoundError, ProviderError, RateLimitedError
+from tui.errors import NotFoundError, ProviderError
 from tui.formatting import fmt_duration, fmt_timestamp
 from tui.image_protocol import ImageProtocol
 from tui.models import Job, JobDetail, ProviderName
@@ -245,7 +245,7 @@ class JobDetailScreen(Screen[None]):
             except ProviderError as error:
                 failures += 1
                 delay = min(MAX_BACKOFF, self.poll_interval * 2 ** min(failures - 1, 4))
-                if isinstance(error, RateLimitedError) and error.retry_after:
+                if error.retry_after:
                     delay = max(delay, error.retry_after)
                 self.post_message(self.DetailFailed(error.sentence, delay))
                 await sleep_in_slices(delay)
@@ -407,9 +407,14 @@ class JobDetailScreen(Screen[None]):
         self._show_match(raw)
 
     def action_copy_id(self) -> None:
-        """Copy the job id to the clipboard (OSC 52, works over SSH)."""
-        self.app.copy_to_clipboard(self.job.id)
-        self.notify(f"Copied job id {self.job.id}", title="Copied", markup=False)
+        """Copy the job id to the clipboard (OSC 52, works over SSH).
+
+        What is copied is the id as shown, on one line: a server's id may hold a line
+        break or an escape sequence, which a paste into a shell would run.
+        """
+        job_id = one_line(self.job.id)
+        self.app.copy_to_clipboard(job_id)
+        self.notify(f"Copied job id {job_id}", title="Copied", markup=False)
 
     def action_refresh(self) -> None:
         """Fetch again now (still no faster than the provider allows)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,6 +18,7 @@ from textual.widgets.option_list import Option
 from tui.clock import Clock
 from tui.details import SnapshotImage, ZooAsyncDetail, ZooConversionDetail
 from tui.formatting import fmt_size
+from tui.image_decode import DecodeCancelled, decode_off_loop
 from tui.image_protocol import ImageProtocol
 from tui.models import JobDetail
 from tui.sanitize import one_line
@@ -26,6 +26,7 @@ from tui.widgets.detail_common import (
     Cell,
     Fields,
     duration_cell,
+    id_cell,
     number_cell,
     pretty_json,
     state_cell,
@@ -184,10 +185,10 @@ class ZooConversionDetailView(Vertical):
         self.query_one("#zoo-summary", Fields).show(
             [
                 *status_rows(detail),
-                ["dataset", detail.dataset_id],
+                ["dataset", id_cell(detail.dataset_id)],
                 ["file", detail.file_path],
                 ["size", fmt_size(detail.file_size)],
-                ["etag", detail.file_etag],
+                ["etag", id_cell(detail.file_etag)],
                 ["importer version", detail.importer_version],
                 ["similarity", scores or None],
                 [
@@ -330,18 +331,26 @@ class ZooConversionDetailView(Vertical):
 
     @work(exclusive=True, group="snapshot-image", exit_on_error=False)
     async def _decode(self, key: str, cache_key: tuple[str, int, int], data: bytes) -> None:
-        """Decode off the UI loop (a large PNG takes 100+ ms), then draw if still wanted."""
+        """Decode off the UI loop, then draw if still wanted.
+
+        Decodes run one at a time on one thread; moving on cancels this worker, which drops
+        or stops its decode. Any failure is shown as "cannot draw", never left "decoding…".
+        """
         pixels: PixelGrid | PILImage | str
         try:
             if self.image_protocol.is_sharp:
                 from tui.widgets.pixel_image_view import PixelImageView
 
                 box = self.query_one("#zoo-image", PixelImageView).pixel_box
-                pixels = await asyncio.to_thread(decode_picture, data, *box)
+                pixels = await decode_off_loop(decode_picture, data, *box)
             else:
-                pixels = await asyncio.to_thread(decode_png, data, PICTURE_COLUMNS, PICTURE_ROWS)
+                pixels = await decode_off_loop(decode_png, data, PICTURE_COLUMNS, PICTURE_ROWS)
         except ImageDecodeError as error:
             pixels = str(error)
+        except DecodeCancelled:
+            return
+        except Exception:  # noqa: BLE001 - whatever a decoder raises, the image cannot be drawn
+            pixels = "the image could not be decoded"
         self._pictures[cache_key] = pixels
         if self._shown_image == key and self.is_mounted and not self._pruning:
             self._draw(key)
@@ -383,7 +392,7 @@ class ZooAsyncDetailView(Vertical):
                 ["error", (detail.error, "error") if detail.error else None],
                 ["worker", detail.worker],
                 ["attempts", number_cell(detail.attempts)],
-                ["user", detail.user_id],
+                ["user", id_cell(detail.user_id)],
             ]
         )
         end = detail.completed_at
@@ -448,7 +457,7 @@ def type_rows(detail: ZooAsyncDetail) -> list[list[Cell]]:
         ("model", detail.model),
         ("model version", detail.model_version),
         ("KCL version", detail.kcl_version),
-        ("conversation", detail.conversation_id),
+        ("conversation", id_cell(detail.conversation_id)),
         ("feedback", detail.feedback),
     ]
     present: list[list[Cell]] = [[label, value] for label, value in rows if value is not None]
