@@ -625,3 +625,21 @@ def test_hdrjpg_status_get(server: CannedServer, profile: str) -> None:
         assert listed.jobs == [detail.job] and not listed.tracked_errors
 
     run_property(profile, bodies, test)
+
+
+def test_an_empty_dataset_id_is_a_dataset(server: CannedServer) -> None:
+    """`get_job(id, "")`: "" names a dataset (ids are exact), not "no dataset given"."""
+    body = {"id": "cv", "status": "success", "dataset_id": ""}
+
+    def answer(path: str, query: dict[str, str]) -> Any:
+        return body if path == "/zoo/org/datasets//conversions/cv" else None
+
+    async def scenario() -> Any:
+        source = build_provider(account(server, ProviderName.ZOO), policy=POLICY)
+        try:
+            return await source.get_job("cv", "")
+        finally:
+            await source.aclose()
+
+    detail = run(server, answer, scenario)
+    assert detail.job.kind is JobKind.DATASET_CONVERSION and detail.job.parent_id == ""

@@ -279,7 +279,7 @@ class ZooProvider(HttpProvider):
     ) -> ZooAsyncDetail | ZooConversionDetail:
         """A dataset conversion (with its dataset's stats) when `parent_id` names a
         dataset or the id was listed in one; otherwise an async operation."""
-        dataset_id = parent_id or self._dataset_of.get(job_id)
+        dataset_id = id_or(parent_id, self._dataset_of.get(job_id))
         async with self._http.poll():
             if dataset_id is None:
                 return await self._fetch_async(job_id)
