@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_tz
 from pathlib import Path
 from typing import Any
@@ -112,15 +112,16 @@ def defs_body(file: str, name: str, *, narrow: bool, **overrides: Any) -> dict[s
     return dict(_adapted(schema, narrow=narrow))
 
 
-_TWO = st.integers(0, 99).map("{:02d}".format)
+EDGE_DATES = (date.min, date.max, date(1998, 12, 31))
 
 
 @st.composite
 def rfc3339(draw: st.DrawFn) -> str:
-    """Any RFC 3339 date-time: years 1-9999, any offset, leap second, fraction, `t`/`z`."""
-    date = draw(st.dates())
+    """Any RFC 3339 date-time: years 1-9999, any offset, leap second, fraction, `t`/`z`;
+    the first and last days of the range and a leap second drawn often."""
+    day = draw(st.one_of(st.dates(), st.sampled_from(EDGE_DATES)))
     hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
-    second = draw(st.integers(0, 60))
+    second = draw(st.one_of(st.integers(0, 60), st.just(60)))
     fraction = draw(st.one_of(st.just(""), st.from_regex(r"\.[0-9]{1,9}", fullmatch=True)))
     offset = draw(st.one_of(
         st.sampled_from(["Z", "z"]),
@@ -128,7 +129,7 @@ def rfc3339(draw: st.DrawFn) -> str:
                   st.integers(0, 59)),
     ))
     separator = draw(st.sampled_from("Tt"))
-    return f"{date.isoformat()}{separator}{hour:02d}:{minute:02d}:{second:02d}{fraction}{offset}"
+    return f"{day.isoformat()}{separator}{hour:02d}:{minute:02d}:{second:02d}{fraction}{offset}"
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -138,7 +139,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 @st.composite
 def rfc1123(draw: st.DrawFn) -> str:
     """An RFC 1123 date (Metafold sends these too), leap second and numeric zones included."""
-    date = draw(st.dates(min_value=datetime(1900, 1, 1).date()))
+    day = draw(st.dates(min_value=date(1900, 1, 1)))
     hour, minute, second = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(
         st.integers(0, 60)
     )
@@ -148,7 +149,7 @@ def rfc1123(draw: st.DrawFn) -> str:
                   st.integers(0, 59)),
     ))
     return (
-        f"{_DAYS[date.weekday()]}, {date.day:02d} {_MONTHS[date.month - 1]} {date.year} "
+        f"{_DAYS[day.weekday()]}, {day.day:02d} {_MONTHS[day.month - 1]} {day.year} "
         f"{hour:02d}:{minute:02d}:{second:02d} {zone}"
     )
 
