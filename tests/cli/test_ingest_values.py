@@ -232,7 +232,10 @@ def test_a_lone_surrogate_is_the_only_change_to_an_exact_string(
     """A JSON `\\ud800` escape without its pair cannot be written as UTF-8 (terminal, store):
     it becomes U+FFFD in the id and the exact texts, and the listing and store go on."""
     answer = routes()
-    body = b'{"items": [{"id": "a\\ud800", "status": "queued\\udfff", "file_path": "\\ud83d.step"}]}'
+    body = (
+        b'{"items": [{"id": "a\\ud800", "status": "queued\\udfff",'
+        b' "file_path": "\\ud83d.step"}]}'
+    )
     server.answer = lambda path, query: (
         body if path == "/zoo/org/datasets/ds1/conversions" else answer(path, query)
     )

@@ -99,7 +99,7 @@ def _adapted(value: Any, *, narrow: bool) -> Any:
 
 
 def openapi_body(file: str, endpoint: str, *, narrow: bool) -> dict[str, Any]:
-    """The schema of one endpoint's response from an extract made by scripts/extract_contract.py."""
+    """One endpoint's response schema from an extract made by scripts/extract_contract.py."""
     data = _load(file)
     schema = {"definitions": data["definitions"], **data["endpoints"][endpoint]}
     return dict(_adapted(schema, narrow=narrow))
@@ -290,7 +290,9 @@ def check_detail(value: Any, name: str = "detail") -> None:
             check_detail(child, name)
 
 
-def run_property(profile: str, strategies: st.SearchStrategy[Any], test: Callable[[Any], None]) -> None:
+def run_property(
+    profile: str, strategies: st.SearchStrategy[Any], test: Callable[[Any], None]
+) -> None:
     given(strategies)(PROFILES[profile](test))()
 
 
@@ -509,7 +511,9 @@ def test_metafold_job_list(server: CannedServer, profile: str) -> None:
 @pytest.mark.parametrize("profile", PROFILE_PARAMS)
 def test_metafold_job_get(server: CannedServer, profile: str) -> None:
     narrow = profile == "fast"
-    bodies = strategy(openapi_body(METAFOLD, "GET /projects/{projectId}/jobs/{jobId}", narrow=narrow))
+    bodies = strategy(
+        openapi_body(METAFOLD, "GET /projects/{projectId}/jobs/{jobId}", narrow=narrow)
+    )
 
     def test(body: dict[str, Any]) -> None:
         def answer(path: str, query: dict[str, str]) -> Any:
@@ -575,7 +579,9 @@ def test_lettrlabs_conversion_list(server: CannedServer, profile: str) -> None:
     # The list's payload shape is not published; its items are read as status payloads.
     listed_payload = {"type": "array", "items": {"$ref": "#/$defs/statusPayload"}}
     envelope = _load(LETTRLABS)["$defs"]["statusEnvelope"]
-    list_envelope = {**envelope, "properties": {**envelope["properties"], "payload": listed_payload}}
+    list_envelope = {
+        **envelope, "properties": {**envelope["properties"], "payload": listed_payload}
+    }
     bodies = strategy(defs_body(
         LETTRLABS, "listEnvelope", narrow=profile == "fast", listEnvelope=list_envelope
     ))
