@@ -19,6 +19,7 @@ from tui.errors import (
     NotFoundError,
     ProviderError,
     RateLimitedError,
+    StoreError,
     UnavailableError,
 )
 
@@ -31,6 +32,7 @@ EXIT_JOB_CANCELED = 2
 EXIT_USAGE = 64
 EXIT_NOT_FOUND = 66
 EXIT_UNAVAILABLE = 69
+EXIT_STORE = 74
 EXIT_RATE_LIMITED = 75
 EXIT_BAD_RESPONSE = 76
 EXIT_AUTH = 77
@@ -46,6 +48,9 @@ exit codes:
   64  the command line is wrong
   66  no such job (the provider answered 404)
   69  the provider is unavailable (5xx, timeout, connection refused or reset)
+  74  the local job store cannot be used (corrupt, locked, disk full, unwritable);
+      list, show and watch still print what they fetched (watch --exit-status
+      still exits with the job's outcome)
   75  the provider is rate limiting us (429)
   76  the provider sent a response jobtop cannot use
   77  the provider refused the token (401/403)
@@ -294,6 +299,9 @@ def _run(argv: list[str]) -> int:
     except ProviderError as error:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
         return exit_code_for(error)
+    except StoreError as error:
+        print(f"jobtop: {error.sentence}", file=sys.stderr)
+        return EXIT_STORE
 
 
 def exit_code_for(error: ProviderError) -> int:

@@ -31,7 +31,7 @@ from tui.arguments import (  # noqa: F401  (re-exported: the argument values of 
     sort_arg,
 )
 from tui.config import AccountConfig, Settings
-from tui.errors import ConfigError, NotFoundError, ProviderError
+from tui.errors import ConfigError, NotFoundError, ProviderError, StoreError
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, ProviderName, format_timestamp
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
@@ -83,6 +83,76 @@ def _store(settings: Settings | None = None) -> Any:
 
         return JobStore(user_state_dir() / "demo.sqlite3")
     return JobStore.open_default()
+
+
+class CommandStore:
+    """The job store as `list`, `show` and `watch` use it: only to remember what they fetch.
+
+    A store that cannot be opened, read or written is reported once on stderr, as one
+    sentence, and the command goes on with what it fetched; `failed` keeps the error for
+    the exit code.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.failed: StoreError | None = None
+        """The first store failure, if any."""
+        self._store: Any = None
+        try:
+            self._store = _store(settings)
+        except StoreError as error:
+            self._failed(error)
+
+    def _failed(self, error: StoreError) -> None:
+        if self.failed is None:
+            self.failed = error
+            print(
+                f"jobtop: {error.sentence}; what is fetched is shown but not saved",
+                file=sys.stderr,
+            )
+
+    def tracked_ids(self, account: str) -> list[str]:
+        """The store's tracked ids of an account (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            ids: list[str] = self._store.tracked_ids(account)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return ids
+
+    def load_jobs(self, accounts: Sequence[str]) -> list[Job]:
+        """The stored jobs of the accounts (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            jobs: list[Job] = self._store.load_jobs(accounts)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return jobs
+
+    def save_jobs(self, account: str, jobs: Sequence[Job]) -> None:
+        """Remember fetched jobs; a failure is reported once and otherwise ignored."""
+        if self._store is None:
+            return
+        try:
+            self._store.save_jobs(account, jobs)
+        except StoreError as error:
+            self._failed(error)
+
+    def close(self) -> None:
+        """Close the store, if it opened."""
+        if self._store is not None:
+            self._store.close()
+
+    def exit_code(self, code: int) -> int:
+        """`code`, or the store's exit code when the command otherwise succeeded."""
+        if code == EXIT_OK and self.failed is not None:
+            from tui.cli import EXIT_STORE
+
+            return EXIT_STORE
+        return code
 
 
 def _provider(account: AccountConfig) -> Any:
@@ -260,7 +330,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     states = frozenset(JobState(s) for s in args.state)
     sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
-    store = _store(settings)
+    store = CommandStore(settings)
     try:
         jobs, errors = asyncio.run(refresh_once(accounts, store, status=args.status, states=states))
     finally:
@@ -286,7 +356,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
         from tui.cli import exit_code_for
 
         return exit_code_for(errors[0])
-    return EXIT_OK
+    return store.exit_code(EXIT_OK)
 
 
 def table_row(job: Job, now: datetime) -> list[str]:
@@ -464,7 +534,7 @@ def show_command(
     program: Any = None,
 ) -> int:
     """`jobtop show`: one job's detail as readable text, or JSON with a `raw` key."""
-    store = _store(settings)
+    store = CommandStore(settings)
     try:
         account, detail = resolve_job(settings, account_name, job_id, store)
         store.save_jobs(account.name, [detail.job])
@@ -475,7 +545,7 @@ def show_command(
         emit_json(document, fields, program, sys.stdout)
     else:
         sys.stdout.write("".join(f"{line}\n" for line in detail_lines(detail)))
-    return EXIT_OK
+    return store.exit_code(EXIT_OK)
 
 
 _REASON_FIELDS = ("error", "errors", "fail_descriptions", "status_message", "status_meaning")
@@ -589,7 +659,7 @@ def watch_command(
     interval: float | None = None,
 ) -> int:
     """`jobtop watch`: print each change until the job ends (`interval` from --interval)."""
-    store = _store(settings)
+    store = CommandStore(settings)
     try:
         if account_name is None:
             account, _ = resolve_job(settings, None, job_id, store)
@@ -602,7 +672,7 @@ def watch_command(
     finally:
         store.close()
     if not exit_status:
-        return EXIT_OK
+        return store.exit_code(EXIT_OK)
     return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(final.state, 1)
 
 
