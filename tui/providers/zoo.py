@@ -269,6 +269,7 @@ class ZooProvider(HttpProvider):
                 )
                 for job in found:
                     self._dataset_of[job.id] = id_or(job.parent_id, key)
+            cursor.unreadable += len(page.items) - len(found)
             scan.token = page.next_token
             scan.done = page.next_token is None
             scan.params = {**scan.params, "limit": scan.page_size}
@@ -449,6 +450,8 @@ class _Cursor:
         """Jobs read past the cap were dropped."""
         self.others: Counter[JobState] = Counter()
         """States of the listed async operations and tracked jobs (no stats for them)."""
+        self.unreadable = 0
+        """Items of this part that could not be read (reported once, by `result`)."""
         self.want_stats = not incremental and any(scan.key != _ASYNC for scan in scans)
 
     def scan(self, key: str) -> _Scan:
@@ -477,7 +480,9 @@ class _Cursor:
             if async_scan is not None and not async_scan.done:
                 parts.append(progress_note(async_scan.loaded, None, "async operations"))
             note = " · ".join(parts)
+        unreadable, self.unreadable = self.unreadable, 0
         return ListResult(
+            unreadable=unreadable,
             jobs=jobs,
             applied=self.applied,
             complete=not remaining
