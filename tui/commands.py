@@ -303,6 +303,13 @@ async def refresh_once(
         else:
             _, progress = result
             jobs.extend(engine.index.jobs(account.name))
+            if progress.unreadable:
+                count = progress.unreadable
+                print(
+                    f"jobtop: {one_line(account.name)}: {count} job{'s' if count != 1 else ''}"
+                    f" could not be read and {'were' if count != 1 else 'was'} left out.",
+                    file=sys.stderr,
+                )
             last = engine.sources[account.name].last_result
             if last is not None and last.capped and incomplete is not None:
                 incomplete.append(f"{account.name}: {last.note or 'the listing is incomplete'}")

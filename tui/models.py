@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_tz
 from enum import StrEnum
 from typing import Any
+
+from tui.sanitize import DEFAULT_LIMIT, LONG_LIMIT, clean
 
 
 class JobState(StrEnum):
@@ -76,13 +79,25 @@ JSON_KEYS = (
 )
 """The keys of a job in `--json` output, in order (product.md section 2)."""
 
+TEXT_LIMITS = {"name": DEFAULT_LIMIT, "status": 100, "error": LONG_LIMIT}
+"""The display texts of a job and the length each is cleaned to."""
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
     """One job of one source, normalized.
 
-    Every string field has already been cleaned at the provider boundary
-    (`tui.sanitize.clean`), so it holds no control or bidi characters.
+    Ids are keys: `id` and `parent_id` hold the server's exact string (nothing stripped,
+    cut or cleaned; "" and " " are ids like any other; only a lone surrogate becomes U+FFFD,
+    see `utf8_text`), so every display must escape them (`tui.sanitize.one_line`), and
+    requests percent-encode them.
+
+    The display texts `name`, `status` and `error` are cleaned (`tui.sanitize.clean`, capped
+    at `TEXT_LIMITS`), so they hold no control or bidi characters and the UI can draw them
+    as they are. Where the server's text differs from its cleaned form, `exact` keeps the
+    server's text by field name (None in the usual case, when none differs); `to_json` emits
+    the exact texts, so `--json` and the store carry server strings unchanged. Build jobs
+    from server texts with `from_server`, which does both.
     """
 
     account: str
@@ -90,21 +105,67 @@ class Job:
     provider: ProviderName
     kind: JobKind
     id: str
-    """The provider's id, as a string."""
+    """The provider's id, exactly as the server sent it (an integer id as its decimal text)."""
     name: str
-    """The most useful human label: file name, job name, or type."""
+    """The most useful human label: file name, job name, or type (cleaned)."""
     status: str
-    """The provider's own status word, unchanged apart from cleaning."""
+    """The provider's own status word, cleaned (the exact word is in `exact` if it differs)."""
     state: JobState
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     updated_at: datetime | None = None
     progress: float | None = None
-    """0..1 where the provider says, else None."""
+    """0..1 where the provider says, else None; never NaN or infinite."""
     error: str | None = None
     parent_id: str | None = None
-    """The container the id lives in: the Zoo dataset id or the Metafold project id."""
+    """The container the id lives in: the Zoo dataset id or the Metafold project id (exact)."""
+    exact: Mapping[str, str] | None = field(default=None, hash=False)
+    """The server's exact text of `name`, `status` or `error` where it differs from the
+    cleaned field; None when none differs."""
+
+    @classmethod
+    def from_server(
+        cls,
+        *,
+        name: str,
+        status: str,
+        error: str | None = None,
+        **fields: Any,
+    ) -> Job:
+        """A job from the server's exact texts: the display fields cleaned, `exact` kept.
+
+        Args:
+            name: The exact label (a server string, or one composed of server strings).
+            status: The exact status word.
+            error: The exact error text, if any.
+            fields: Every other `Job` field except `exact`.
+        """
+        texts = {
+            "name": utf8_text(name),
+            "status": utf8_text(status),
+            "error": None if error is None else utf8_text(error),
+        }
+        shown = {key: _shown(key, value) for key, value in texts.items()}
+        differing = {
+            key: value
+            for key, value in texts.items()
+            if value is not None and shown[key] != value
+        }
+        return cls(
+            name=shown["name"] or "",
+            status=shown["status"] or "",
+            error=shown["error"],
+            exact=differing or None,
+            **fields,
+        )
+
+    def exact_text(self, key: str) -> str | None:
+        """The server's exact `name`, `status` or `error` (the field itself when it was clean)."""
+        if self.exact is not None and key in self.exact:
+            return self.exact[key]
+        value: str | None = getattr(self, key)
+        return value
 
     @property
     def key(self) -> tuple[str, str]:
@@ -143,42 +204,86 @@ class Job:
         return _seconds_between(self.started_at, end)
 
     def to_json(self) -> dict[str, Any]:
-        """The job as the `--json` object, with exactly the keys of `JSON_KEYS`."""
+        """The job as the `--json` object, with exactly the keys of `JSON_KEYS`.
+
+        Strings are the server's exact ones (JSON escapes control characters); numbers are
+        finite, so the object is valid strict JSON.
+        """
         return {
             "account": self.account,
             "provider": str(self.provider),
             "kind": str(self.kind),
             "id": self.id,
-            "name": self.name,
-            "status": self.status,
+            "name": self.exact_text("name"),
+            "status": self.exact_text("status"),
             "state": str(self.state),
             "created_at": format_timestamp(self.created_at),
             "started_at": format_timestamp(self.started_at),
             "finished_at": format_timestamp(self.finished_at),
             "updated_at": format_timestamp(self.updated_at),
-            "progress": self.progress,
-            "error": self.error,
+            "progress": clamp_progress(self.progress),
+            "error": self.exact_text("error"),
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], parent_id: str | None = None) -> Job:
-        """Rebuild a job from `to_json` output (used by the store)."""
-        return cls(
-            account=str(data["account"]),
-            provider=ProviderName(data["provider"]),
-            kind=JobKind(data["kind"]),
-            id=str(data["id"]),
-            name=str(data["name"]),
-            status=str(data["status"]),
-            state=JobState(data["state"]),
+    def from_json(cls, data: Mapping[str, Any], parent_id: str | None = None) -> Job:
+        """Rebuild a job from `to_json` output (used by the store).
+
+        The object is read like server input, since the store file may have been edited:
+        texts are cleaned again (exact ones kept), times and progress are validated.
+
+        Raises:
+            ValueError: A key is missing or holds the wrong type.
+        """
+        try:
+            account, job_id, name, status = (
+                data["account"], data["id"], data["name"], data["status"]
+            )
+            provider = ProviderName(data["provider"])
+            kind = JobKind(data["kind"])
+            state = JobState(data["state"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a stored job ({exc!r})") from None
+        error = data.get("error")
+        if not all(isinstance(v, str) for v in (account, job_id, name, status)):
+            raise ValueError("a stored job's account, id, name and status must be text")
+        if error is not None and not isinstance(error, str):
+            raise ValueError("a stored job's error must be text")
+        if parent_id is not None and not isinstance(parent_id, str):
+            raise ValueError("a stored job's parent id must be text")
+        return cls.from_server(
+            account=clean(account),
+            provider=provider,
+            kind=kind,
+            id=utf8_text(job_id),
+            name=name,
+            status=status,
+            state=state,
             created_at=parse_timestamp(data.get("created_at")),
             started_at=parse_timestamp(data.get("started_at")),
             finished_at=parse_timestamp(data.get("finished_at")),
             updated_at=parse_timestamp(data.get("updated_at")),
             progress=clamp_progress(data.get("progress")),
-            error=data.get("error"),
+            error=error,
             parent_id=parent_id,
         )
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_text(text: str) -> str:
+    """`text` with each lone surrogate (a JSON `\\ud800` escape without its pair) replaced
+    by U+FFFD: the only change made to an exact server string, since no UTF-8 output, file
+    or database can hold one."""
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _shown(key: str, value: str | None) -> str | None:
+    """The display form of one of a job's texts."""
+    return None if value is None else clean(value, TEXT_LIMITS[key])
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,35 +457,54 @@ def map_state(
 # --- timestamps and numbers ------------------------------------------------------------
 
 _ISO_FRACTION = re.compile(r"(\.\d+)")
+_LEAP_SECOND = re.compile(r"(?<=[T ]\d\d:\d\d):60(?=\D|$)", re.IGNORECASE)
+"""The seconds of a leap second (`23:59:60`), which `datetime` cannot hold."""
 
 
 def parse_timestamp(value: object) -> datetime | None:
     """Parse an ISO 8601 (any offset) or RFC 1123 timestamp into an aware UTC datetime.
 
-    Naive values are taken as UTC. Fractions finer than microseconds are truncated.
-    Anything unparsable gives None, never an exception.
+    Naive values are taken as UTC. Fractions finer than microseconds are truncated. A leap
+    second (`23:59:60`) is read as the second after `:59`, as POSIX time counts it. A valid
+    time whose UTC instant falls outside years 1-9999, and anything unparsable, give None,
+    never an exception.
     """
-    if isinstance(value, datetime):
-        return _as_utc(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not text or len(text) > 64:
-        return None
-    if text[0].isdigit():
-        iso = text.replace(" ", "T", 1) if "T" not in text and " " in text else text
-        iso = _ISO_FRACTION.sub(lambda m: m.group(1)[:7], iso, count=1)
-        if iso.endswith(("Z", "z")):
-            iso = iso[:-1] + "+00:00"
-        try:
-            return _as_utc(datetime.fromisoformat(iso))
-        except ValueError:
-            return None
     try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
+        if isinstance(value, datetime):
+            return _as_utc(value)
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if not text or len(text) > 64:
+            return None
+        if text[0].isascii() and text[0].isdigit():
+            return _parse_iso(text)
+        return _parse_rfc1123(text)
+    except (ValueError, OverflowError):
         return None
-    return _as_utc(parsed) if parsed is not None else None
+
+
+def _parse_iso(text: str) -> datetime:
+    iso = text.replace(" ", "T", 1) if "T" not in text and "t" not in text else text
+    iso = _ISO_FRACTION.sub(lambda m: m.group(1)[:7], iso, count=1)
+    if iso.endswith(("Z", "z")):
+        iso = iso[:-1] + "+00:00"
+    iso, leap = _LEAP_SECOND.subn(":59", iso, count=1)
+    parsed = _as_utc(datetime.fromisoformat(iso))
+    return parsed + timedelta(seconds=1) if leap else parsed
+
+
+def _parse_rfc1123(text: str) -> datetime:
+    parts = parsedate_tz(text)
+    if parts is None:
+        raise ValueError("not an RFC 1123 date")
+    year, month, day, hour, minute, second = parts[:6]
+    leap = second == 60
+    offset = parts[9]
+    moment = datetime(year, month, day, hour, minute, 59 if leap else second, tzinfo=UTC)
+    if offset:
+        moment -= timedelta(seconds=offset)
+    return moment + timedelta(seconds=1) if leap else moment
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -408,17 +532,17 @@ def format_timestamp(moment: datetime | None) -> str | None:
 
 def clamp_progress(value: object) -> float | None:
     """A finite number clamped into 0..1, or None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    if not math.isfinite(number):
-        return None
-    return min(1.0, max(0.0, number))
+    number = finite_number(value)
+    return None if number is None else min(1.0, max(0.0, number))
 
 
 def finite_number(value: object) -> float | None:
-    """The value as a finite float, or None for anything else (NaN, inf, strings, bools)."""
+    """The value as a finite float, or None for anything else (NaN, inf, integers too large
+    for a float, strings, bools)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
     return number if math.isfinite(number) else None

@@ -49,6 +49,16 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return [dict(r.url.params) for r in self.requests if r.url.path.endswith(path_suffix)]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long schema profile runs only when asked for with `-m schema_long`."""
+    if "schema_long" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="the long schema profile runs with -m schema_long")
+    for item in items:
+        if "schema_long" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimServer]:
     server = SimServer(jobs=400, seed=7, token=SIM_TOKEN)

@@ -106,7 +106,8 @@ def test_zoo_async_per_type_fields() -> None:
         "z",
     )
     assert t2c is not None
-    assert t2c.job.name == "a gear ⏎ with 12 teeth"
+    # the prompt as it is, cleaned; every display flattens it onto one line
+    assert t2c.job.name == "a gear\nwith 12 teeth"
     assert (t2c.prompt, t2c.model, t2c.code, t2c.feedback) == (
         "a gear\nwith 12 teeth", "kcl", "gear()", "thumbs_up")
     multi = parse_async_detail(

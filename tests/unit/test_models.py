@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import SEEDS_DIR
+from tui.sanitize import clean, is_clean
 from tui.models import (
     HDRJPG_STATUSES,
     JSON_KEYS,
@@ -24,6 +25,7 @@ from tui.models import (
     JobState,
     ProviderName,
     clamp_progress,
+    finite_number,
     map_state,
     parse_timestamp,
 )
@@ -187,3 +189,88 @@ def test_progress_rejects_non_numbers(value: object) -> None:
 
 def test_progress_clamps() -> None:
     assert clamp_progress(1.7) == 1.0 and clamp_progress(-3) == 0.0 and clamp_progress(0.25) == 0.25
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1998-12-31T23:59:60Z", datetime(1999, 1, 1, tzinfo=UTC)),
+        ("1998-12-31t23:59:60.25z", datetime(1999, 1, 1, 0, 0, 0, 250000, UTC)),
+        ("1999-01-01T05:29:60+05:30", datetime(1999, 1, 1, tzinfo=UTC)),
+        ("Thu, 31 Dec 1998 23:59:60 GMT", datetime(1999, 1, 1, tzinfo=UTC)),
+    ],
+)
+def test_leap_seconds_are_the_second_after_59(text: str, expected: datetime) -> None:
+    assert parse_timestamp(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31T23:30:00-01:00",
+        "0001-01-01T00:30:00+01:00",
+        "9999-12-31T23:59:60Z",
+        "Fri, 31 Dec 9999 23:59:59 -0100",
+    ],
+)
+def test_valid_times_outside_years_1_to_9999_are_unknown(text: str) -> None:
+    assert parse_timestamp(text) is None
+
+
+def test_integers_too_large_for_a_float_are_not_numbers() -> None:
+    assert finite_number(10**400) is None and clamp_progress(10**400) is None
+    assert finite_number(10**20) == 1e20
+
+
+def _job(**texts: str | None) -> Job:
+    fields: dict[str, object] = {"name": "part.step", "status": "queued", "error": None, **texts}
+    return Job.from_server(
+        account="a", provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION, id="\x1b[1m 7\n",
+        state=JobState.QUEUED, parent_id="", **fields,  # type: ignore[arg-type]
+    )
+
+
+def test_display_texts_are_clean_and_json_carries_the_exact_ones() -> None:
+    clean_job = _job()
+    assert clean_job.exact is None
+    job = _job(name="a\x1b[31mb", status="\x1b[31merror_x", error="e" * 20_000)
+    assert (job.name, job.status) == (clean("a\x1b[31mb"), clean("\x1b[31merror_x", 100))
+    assert "\x1b" not in job.name + job.status
+    assert job.error is not None and len(job.error) == 10_000
+    assert dict(job.exact or {}) == {
+        "name": "a\x1b[31mb", "status": "\x1b[31merror_x", "error": "e" * 20_000,
+    }
+    data = job.to_json()
+    assert (data["id"], data["name"], data["status"], data["error"]) == (
+        "\x1b[1m 7\n", "a\x1b[31mb", "\x1b[31merror_x", "e" * 20_000,
+    )
+    assert Job.from_json(data, parent_id="") == job
+    assert hash(job) == hash(_job(name="a\x1b[31mb", status="\x1b[31merror_x", error="e" * 20_000))
+
+
+def test_a_tampered_store_object_is_read_like_server_input() -> None:
+    data = _job().to_json() | {
+        "name": "evil\x1b]52;c;cm0=\x07name",
+        "status": "queued\u202e",
+        "error": "\x9b31m",
+        "created_at": "9999-12-31T23:30:00-01:00",
+        "progress": float("inf"),
+    }
+    job = Job.from_json(data)
+    assert (job.name, job.status, job.error) == (
+        clean(data["name"]), clean(data["status"]), clean(data["error"], 10_000)
+    )
+    assert is_clean(job.name + job.status + (job.error or ""))
+    assert job.created_at is None and job.progress is None
+    assert job.to_json()["name"] == data["name"]
+    for broken in ({"name": 5}, {"id": None}, {"state": "exploded"}, {"error": ["x"]}):
+        with pytest.raises(ValueError):
+            Job.from_json(data | broken)
+    with pytest.raises(ValueError):
+        Job.from_json({"account": "a"})
+
+
+def test_json_progress_is_always_finite() -> None:
+    job = Job("a", ProviderName.HDRJPG, JobKind.CONVERSION, "u", "n", "Running", JobState.RUNNING,
+              progress=float("inf"))
+    assert job.to_json()["progress"] is None

@@ -65,6 +65,9 @@ class ListResult:
     """Per tracked id, why it could not be fetched (the rest of the result stands)."""
     requests: int = 0
     """HTTP requests this call made (for the steady-state request budget)."""
+    unreadable: int = 0
+    """Listed items that could not be read (no usable id, or a value the parser could not
+    handle) and were left out; the rest of the result stands."""
     total: int | None = None
     """How many jobs exist server-side for what was asked, when the API says (Zoo's
     dataset stats); None when unknown."""

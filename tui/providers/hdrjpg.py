@@ -19,11 +19,15 @@ from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
     HttpProvider,
     boolean,
+    finite_tree,
     gather_limited,
     ident,
     integer,
+    label,
+    labels,
     mapping,
     number,
+    parse_one,
     status_word,
     string_id,
     text,
@@ -91,9 +95,10 @@ class HdrjpgProvider(HttpProvider):
         conversion = _first_conversion(body)
         if conversion is None:
             raise self._http.bad_shape("no conversion in the 'conversions' wrapper")
-        detail = parse_conversion(conversion, self.account, raw=body)
-        if detail is None:
-            raise self._http.bad_shape("a conversion without a usable uuid and status")
+        detail = parse_one(
+            self._http, conversion, lambda c: parse_conversion(c, self.account, raw=body),
+            "a conversion",
+        )
         self._cache[uuid] = (self._clock(), detail)
         return detail
 
@@ -115,7 +120,8 @@ def _first_conversion(body: Any) -> dict[str, Any] | None:
 
 
 def parse_conversion(data: dict[str, Any], account: str, raw: Any = None) -> HdrjpgDetail | None:
-    """One conversion entity as a normalized job and its detail (None without a uuid)."""
+    """One conversion entity as a normalized job and its detail (None without a uuid or
+    status)."""
     uuid = string_id(data, "uuid")
     status = status_word(data, "status")
     if uuid is None or status is None:
@@ -129,12 +135,12 @@ def parse_conversion(data: dict[str, Any], account: str, raw: Any = None) -> Hdr
     percentage = number(data, "progressPercentage")
     progress = clamp_progress(percentage / 100) if percentage is not None else None
     moments = [m for m in (created, started, completed, failed, delivered) if m is not None]
-    job = Job(
+    job = Job.from_server(
         account=account,
         provider=ProviderName.HDRJPG,
         kind=JobKind.CONVERSION,
         id=uuid,
-        name=text(data, "sourceImageFileName") or uuid,
+        name=label(data, "sourceImageFileName") or uuid,
         status=status,
         state=map_state(ProviderName.HDRJPG, JobKind.CONVERSION, status),
         created_at=created,
@@ -142,7 +148,7 @@ def parse_conversion(data: dict[str, Any], account: str, raw: Any = None) -> Hdr
         finished_at=completed or failed,
         updated_at=max(moments) if moments else None,
         progress=progress,
-        error="; ".join(fail_descriptions) or None,
+        error="; ".join(labels(data, "failDescriptions")) or None,
     )
     color = text(data, "averageColor", 20)
     raw_variants = data.get("variants")
@@ -157,7 +163,7 @@ def parse_conversion(data: dict[str, Any], account: str, raw: Any = None) -> Hdr
     )
     return HdrjpgDetail(
         job=job,
-        raw=raw if raw is not None else data,
+        raw=finite_tree(raw if raw is not None else data),
         step=text(data, "step", 100),
         progress=progress,
         eta_seconds=number(data, "estimatedRemainingTime"),

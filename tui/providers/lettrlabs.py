@@ -7,6 +7,7 @@ metadata}`. The status values are undocumented: the obvious words map, anything 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -19,9 +20,13 @@ from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
     HttpProvider,
     boolean,
+    finite_tree,
     gather_limited,
     ident,
+    label,
+    labels,
     mapping,
+    parse_one,
     path,
     status_word,
     text,
@@ -42,6 +47,10 @@ MAX_POLLED = 200
 """More active conversions than this: a full listing instead of one status call each."""
 MAX_PROBES = 50
 """New conversion ids looked for one after another per refresh, at most."""
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+"""A conversion id as the status endpoint takes it (the API's ids are integers)."""
 
 
 class LettrLabsProvider(HttpProvider):
@@ -76,7 +85,7 @@ class LettrLabsProvider(HttpProvider):
         )
         async with self._http.poll() as poll:
             jobs: dict[str, Job] = {}
-            seen = 0
+            seen = unreadable = 0
             if steady:
                 polled, failed = await gather_limited(
                     sorted(self._active), self._fetch, self._http.policy.concurrency
@@ -92,7 +101,7 @@ class LettrLabsProvider(HttpProvider):
                 jobs.update((d.job.id, d.job) for d in await self._probe_new())
             else:
                 streamed = await self._list_all()
-                seen = streamed.seen
+                seen, unreadable = streamed.seen, streamed.malformed
                 for job in streamed.items:
                     jobs.setdefault(job.id, job)
             wanted = [
@@ -117,6 +126,7 @@ class LettrLabsProvider(HttpProvider):
         for detail in details.values():
             jobs[detail.job.id] = detail.job
         return ListResult(
+            unreadable=unreadable,
             jobs=list(jobs.values()),
             complete=not capped,
             incremental=steady,
@@ -170,16 +180,20 @@ class LettrLabsProvider(HttpProvider):
             return await self._fetch(job_id)
 
     async def _fetch(self, job_id: str) -> LettrLabsDetail:
-        if not job_id.strip().isdigit():
+        number = job_id.strip()
+        if not _INTEGER.fullmatch(number):
             raise NotFoundError(
                 f"LettrLabs conversion ids are numbers, and {job_id[:40]!r} is not one.",
                 account=self.account,
             )
-        body = await self._http.get_json(path("v1", "conversions", job_id.strip(), "status"))
-        detail = parse_status_envelope(self._envelope(body), self.account, raw=body)
-        if detail is None:
-            raise self._http.bad_shape("a status without a conversion id and status")
-        return detail
+        body = await self._http.get_json(path("v1", "conversions", number, "status"))
+        envelope = self._envelope(body)
+        return parse_one(
+            self._http,
+            envelope,
+            lambda e: parse_status_envelope(e, self.account, raw=body),
+            "a conversion status",
+        )
 
     def _envelope(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -189,18 +203,22 @@ class LettrLabsProvider(HttpProvider):
 
 def parse_status(data: dict[str, Any], account: str, *, has_errors: bool = False,
                  error: str | None = None) -> Job | None:
-    """One conversion payload as a normalized job (None without an id)."""
+    """One conversion payload as a normalized job (None without an id or status).
+
+    Args:
+        error: The exact error text (the envelope's errors), if the status has errors.
+    """
     conversion_id = ident(data, "id")
     status = status_word(data, "status")
-    if conversion_id is None or not conversion_id.isdigit() or status is None:
+    if conversion_id is None or status is None:
         return None
     uploaded = timestamp(data, "uploadDate")
-    return Job(
+    return Job.from_server(
         account=account,
         provider=ProviderName.LETTRLABS,
         kind=JobKind.CONVERSION,
         id=conversion_id,
-        name=text(data, "fileName") or f"conversion {conversion_id}",
+        name=label(data, "fileName") or f"conversion {conversion_id}",
         status=status,
         state=map_state(ProviderName.LETTRLABS, JobKind.CONVERSION, status, has_errors=has_errors),
         created_at=uploaded,
@@ -228,14 +246,16 @@ def parse_status_envelope(
         payload,
         account,
         has_errors=has_errors,
-        error=("; ".join(errors) or "the status reports errors") if has_errors else None,
+        error=("; ".join(labels(envelope, "errors")) or "the status reports errors")
+        if has_errors
+        else None,
     )
     if job is None:
         return None
     metadata = mapping(envelope, "metadata")
     return LettrLabsDetail(
         job=job,
-        raw=raw if raw is not None else envelope,
+        raw=finite_tree(raw if raw is not None else envelope),
         file_name=text(payload, "fileName"),
         data_source_type=text(payload, "dataSourceType", 200),
         upload_date=timestamp(payload, "uploadDate"),

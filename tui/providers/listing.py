@@ -136,7 +136,10 @@ def _array(
         element, pos = _value(text, pos)
         out.seen += 1
         if len(out.items) + out.malformed < cap:
-            parsed = parse(element) if isinstance(element, dict) else None
+            try:
+                parsed = parse(element) if isinstance(element, dict) else None
+            except Exception:  # one unreadable element must not stop the listing
+                parsed = None
             if parsed is None:
                 out.malformed += 1
             else:

@@ -18,15 +18,18 @@ from typing import Any, ClassVar
 from tui.config import AccountConfig
 from tui.details import Asset, MetafoldDetail, MetafoldIO, Param
 from tui.errors import NotFoundError, ProviderError
-from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state
+from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state, utf8_text
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
     HttpProvider,
+    finite_tree,
     gather_limited,
+    id_or,
     ident,
     integer,
-    long_text,
+    label,
     mapping,
+    parse_one,
     path,
     status_word,
     string_id,
@@ -107,14 +110,15 @@ class MetafoldProvider(HttpProvider):
             if errors:
                 raise next(iter(errors.values()))
             jobs: dict[str, Job] = {}
-            seen = 0
+            seen = unreadable = 0
             for pid in projects:
                 streamed = listed[pid]
                 seen += streamed.seen
+                unreadable += streamed.malformed
                 for job in streamed.items:
                     if job.id not in jobs:
                         jobs[job.id] = job
-                        self._project_of[job.id] = job.parent_id or pid
+                        self._project_of[job.id] = id_or(job.parent_id, pid)
             cap = self._http.policy.max_items
             capped = len(jobs) > cap or seen > sum(len(listed[p].items) for p in projects)
             if len(jobs) > cap:
@@ -148,11 +152,12 @@ class MetafoldProvider(HttpProvider):
                 if job.state.is_terminal:
                     self._active.pop(job.id, None)
                 else:
-                    self._active[job.id] = job.parent_id or self._project_of.get(job.id, "")
+                    self._active[job.id] = id_or(job.parent_id, self._project_of.get(job.id, ""))
         jobs.update(ended)
         for job in tracked.values():
             jobs[job.id] = job
         return ListResult(
+            unreadable=unreadable,
             jobs=list(jobs.values()),
             applied=applied,
             complete=not capped,
@@ -189,10 +194,10 @@ class MetafoldProvider(HttpProvider):
         """One job with assets, decoded params and its `needs` resolved to upstream jobs."""
         async with self._http.poll():
             body, project_id = await self._find_job(job_id, parent_id)
-            detail = parse_detail(body, self.account, project_id)
-            if detail is None:
-                raise self._http.bad_shape("a job without an id")
-            upstream_project = detail.project_id or project_id
+            detail = parse_one(
+                self._http, body, lambda b: parse_detail(b, self.account, project_id), "a job"
+            )
+            upstream_project = id_or(detail.project_id, project_id)
             upstream, _ = await gather_limited(
                 list(detail.needs),
                 lambda uid: self._fetch_job(uid, upstream_project),
@@ -207,7 +212,9 @@ class MetafoldProvider(HttpProvider):
         if not isinstance(body, list):
             raise self._http.bad_shape("the project list is not a list")
         ids = list(
-            dict.fromkeys(pid for p in body if isinstance(p, dict) and (pid := string_id(p, "id")))
+            dict.fromkeys(
+                pid for p in body if isinstance(p, dict) and (pid := string_id(p, "id")) is not None
+            )
         )
         if body and not ids:
             raise self._http.bad_shape("projects without a usable id")
@@ -215,16 +222,15 @@ class MetafoldProvider(HttpProvider):
 
     async def _fetch_job(self, job_id: str, parent_id: str | None = None) -> Job:
         body, project_id = await self._find_job(job_id, parent_id)
-        job = parse_job(body, self.account, project_id) if isinstance(body, dict) else None
-        if job is None:
-            raise self._http.bad_shape("a job without an id")
-        return job
+        return parse_one(
+            self._http, body, lambda b: parse_job(b, self.account, project_id), "a job"
+        )
 
     async def _find_job(self, job_id: str, parent_id: str | None) -> tuple[dict[str, Any], str]:
         """GET the job from its project; without one, try each watched project."""
-        candidates = [parent_id] if parent_id else []
+        candidates = [parent_id] if parent_id is not None else []
         known = self._project_of.get(job_id)
-        if not candidates and known:
+        if not candidates and known is not None:
             candidates = [known]
         if not candidates:
             candidates = await self._project_ids()
@@ -274,7 +280,7 @@ def server_params(query: ListQuery) -> tuple[dict[str, str], frozenset[str]]:
 
 
 def parse_job(data: dict[str, Any], account: str, project_id: str | None = None) -> Job | None:
-    """One Metafold job as a normalized job (None without an id)."""
+    """One Metafold job as a normalized job (None without an id or status)."""
     job_id = string_id(data, "id")
     state = status_word(data, "state")
     if job_id is None or state is None:
@@ -283,22 +289,20 @@ def parse_job(data: dict[str, Any], account: str, project_id: str | None = None)
     started = timestamp(data, "started")
     finished = timestamp(data, "finished")
     moments = [m for m in (created, started, finished) if m is not None]
-    job_type = text(data, "type", 200)
-    normalized = map_state(ProviderName.METAFOLD, JobKind.JOB, state)
-    return Job(
+    return Job.from_server(
         account=account,
         provider=ProviderName.METAFOLD,
         kind=JobKind.JOB,
         id=job_id,
-        name=text(data, "name") or job_type or f"job {job_id}",
+        name=label(data, "name") or label(data, "type") or f"job {job_id}",
         status=state,
-        state=normalized,
+        state=map_state(ProviderName.METAFOLD, JobKind.JOB, state),
         created_at=created,
         started_at=started,
         finished_at=finished,
         updated_at=max(moments) if moments else None,
-        error=long_text(data, "error"),
-        parent_id=ident(data, "project_id") or project_id,
+        error=label(data, "error"),
+        parent_id=id_or(ident(data, "project_id"), project_id),
     )
 
 
@@ -309,12 +313,13 @@ def parse_detail(data: dict[str, Any], account: str, project_id: str | None = No
         return None
     needs_raw = data.get("needs")
     needs = tuple(
-        n for n in (clean(v, 200) for v in (needs_raw if isinstance(needs_raw, list) else [])
-                    if isinstance(v, str | int) and not isinstance(v, bool)) if n
+        utf8_text(v) if isinstance(v, str) else str(v)
+        for v in (needs_raw[:500] if isinstance(needs_raw, list) else [])
+        if isinstance(v, str | int) and not isinstance(v, bool)
     )
     return MetafoldDetail(
         job=job,
-        raw=data,
+        raw=finite_tree(data),
         type=text(data, "type", 200),
         project_id=job.parent_id,
         workflow_id=ident(data, "workflow_id"),
@@ -361,7 +366,8 @@ def _parse_param(name: str, value: Any) -> Param:
     if not isinstance(value, str):
         if value is None:
             return Param(name=name, text="null")
-        return Param(name=name, text=clean(json.dumps(value), LONG_LIMIT), decoded_json=tree(value))
+        value = tree(value)
+        return Param(name=name, text=clean(json.dumps(value), LONG_LIMIT), decoded_json=value)
     decoded: Any = None
     stripped = value.strip()
     if stripped and len(stripped) <= 1_000_000:

@@ -46,12 +46,16 @@ from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
     HttpProvider,
     boolean,
+    finite_tree,
     gather_limited,
+    id_or,
     ident,
     integer,
+    label,
     long_text,
     mapping,
     number,
+    parse_one,
     path,
     status_word,
     string_id,
@@ -264,7 +268,8 @@ class ZooProvider(HttpProvider):
                     "dataset conversions",
                 )
                 for job in found:
-                    self._dataset_of[job.id] = job.parent_id or key
+                    self._dataset_of[job.id] = id_or(job.parent_id, key)
+            cursor.unreadable += len(page.items) - len(found)
             scan.token = page.next_token
             scan.done = page.next_token is None
             scan.params = {**scan.params, "limit": scan.page_size}
@@ -333,7 +338,7 @@ class ZooProvider(HttpProvider):
             dict.fromkeys(
                 dataset_id
                 for item in page.items
-                if isinstance(item, dict) and (dataset_id := string_id(item, "id"))
+                if isinstance(item, dict) and (dataset_id := string_id(item, "id")) is not None
             )
         )
         if page.items and not ids:
@@ -345,12 +350,9 @@ class ZooProvider(HttpProvider):
 
     async def _fetch_async(self, job_id: str) -> ZooAsyncDetail:
         body = await self._http.get_json(path("async", "operations", job_id))
-        if not isinstance(body, dict):
-            raise self._http.bad_shape("an async operation that is not an object")
-        detail = parse_async_detail(body, self.account)
-        if detail is None:
-            raise self._http.bad_shape("an async operation without an id")
-        return detail
+        return parse_one(
+            self._http, body, lambda b: parse_async_detail(b, self.account), "an async operation"
+        )
 
     # --- detail -------------------------------------------------------------------------
 
@@ -359,7 +361,7 @@ class ZooProvider(HttpProvider):
     ) -> ZooAsyncDetail | ZooConversionDetail:
         """A dataset conversion (with its dataset's stats) when `parent_id` names a
         dataset or the id was listed in one; otherwise an async operation."""
-        dataset_id = parent_id or self._dataset_of.get(job_id)
+        dataset_id = id_or(parent_id, self._dataset_of.get(job_id))
         async with self._http.poll():
             if dataset_id is None:
                 return await self._fetch_async(job_id)
@@ -367,11 +369,12 @@ class ZooProvider(HttpProvider):
                 self._http.get_json(path("org", "datasets", dataset_id, "conversions", job_id)),
                 self._stats(dataset_id),
             )
-        if not isinstance(body, dict):
-            raise self._http.bad_shape("a conversion that is not an object")
-        detail = parse_conversion_detail(body, self.account, dataset_id)
-        if detail is None:
-            raise self._http.bad_shape("a conversion without an id")
+        detail = parse_one(
+            self._http,
+            body,
+            lambda b: parse_conversion_detail(b, self.account, dataset_id),
+            "a conversion",
+        )
         return replace(detail, stats=stats)
 
     async def _stats(self, dataset_id: str) -> ZooDatasetStats | None:
@@ -380,7 +383,10 @@ class ZooProvider(HttpProvider):
             body = await self._http.get_json(path("org", "datasets", dataset_id, "stats"))
         except ProviderError:
             return None
-        return parse_stats(body, dataset_id) if isinstance(body, dict) else None
+        try:
+            return parse_stats(body, dataset_id) if isinstance(body, dict) else None
+        except Exception:  # the stats are optional; an unreadable body leaves them out
+            return None
 
 
 _ASYNC = "async"
@@ -444,6 +450,8 @@ class _Cursor:
         """Jobs read past the cap were dropped."""
         self.others: Counter[JobState] = Counter()
         """States of the listed async operations and tracked jobs (no stats for them)."""
+        self.unreadable = 0
+        """Items of this part that could not be read (reported once, by `result`)."""
         self.want_stats = not incremental and any(scan.key != _ASYNC for scan in scans)
 
     def scan(self, key: str) -> _Scan:
@@ -472,7 +480,9 @@ class _Cursor:
             if async_scan is not None and not async_scan.done:
                 parts.append(progress_note(async_scan.loaded, None, "async operations"))
             note = " · ".join(parts)
+        unreadable, self.unreadable = self.unreadable, 0
         return ListResult(
+            unreadable=unreadable,
             jobs=jobs,
             applied=self.applied,
             complete=not remaining
@@ -527,14 +537,15 @@ def _single_status(
 
 
 def parse_async_job(data: dict[str, Any], account: str) -> Job | None:
-    """An async operation (list item or single GET) as a normalized job."""
+    """An async operation (list item or single GET) as a normalized job (None without an
+    id or status)."""
     job_id = string_id(data, "id")
     status = status_word(data, "status")
     if job_id is None or status is None:
         return None
     state = map_state(ProviderName.ZOO, JobKind.ASYNC_OPERATION, status)
     completed = timestamp(data, "completed_at")
-    return Job(
+    return Job.from_server(
         account=account,
         provider=ProviderName.ZOO,
         kind=JobKind.ASYNC_OPERATION,
@@ -547,16 +558,17 @@ def parse_async_job(data: dict[str, Any], account: str) -> Job | None:
         finished_at=completed,
         updated_at=timestamp(data, "updated_at"),
         progress=1.0 if state is JobState.SUCCEEDED else None,
-        error=long_text(data, "error") if state is JobState.FAILED else None,
+        error=label(data, "error") if state is JobState.FAILED else None,
     )
 
 
 def _async_name(data: dict[str, Any]) -> str | None:
-    kind = text(data, "type", 100)
+    """The exact label of an async operation: its prompt (text-to-CAD), else its type with
+    the formats it converts between."""
+    kind = label(data, "type")
     if kind and kind.startswith("text_to_cad"):
-        prompt = text(data, "prompt", 120)
-        return one_line(prompt) if prompt else kind
-    src, out = text(data, "src_format", 50), text(data, "output_format", 50)
+        return label(data, "prompt") or kind
+    src, out = label(data, "src_format"), label(data, "output_format")
     if kind and src and out:
         return f"{kind} ({src} → {out})"
     if kind and src:
@@ -573,7 +585,7 @@ def parse_async_detail(data: dict[str, Any], account: str) -> ZooAsyncDetail | N
     feedback = data.get("feedback")
     return ZooAsyncDetail(
         job=job,
-        raw=data,
+        raw=finite_tree(data),
         type=kind,
         worker=text(data, "worker", 200),
         attempts=integer(data, "attempts"),
@@ -661,7 +673,8 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_conversion_job(data: dict[str, Any], account: str, dataset_id: str | None = None) -> Job | None:
-    """A dataset conversion summary (or details) as a normalized job."""
+    """A dataset conversion summary (or details) as a normalized job (None without an id
+    or status)."""
     data = _flatten(data)
     job_id = string_id(data, "id")
     status = status_word(data, "status")
@@ -669,20 +682,19 @@ def parse_conversion_job(data: dict[str, Any], account: str, dataset_id: str | N
         return None
     state = map_state(ProviderName.ZOO, JobKind.DATASET_CONVERSION, status)
     phases = phases_for(data)
-    phase = text(data, "phase", 100)
+    phase = data.get("phase")
     progress = None
-    if phase in phases:
+    if isinstance(phase, str) and phase in phases:
         progress = clamp_progress(phases.index(phase) / (len(phases) - 1))
-    message = long_text(data, "status_message")
     error = None
     if state is JobState.FAILED:
-        error = message or STATUS_MEANINGS.get(status) or status
-    return Job(
+        error = label(data, "status_message") or STATUS_MEANINGS.get(status) or status
+    return Job.from_server(
         account=account,
         provider=ProviderName.ZOO,
         kind=JobKind.DATASET_CONVERSION,
         id=job_id,
-        name=text(data, "file_path") or job_id,
+        name=label(data, "file_path") or job_id,
         status=status,
         state=state,
         created_at=timestamp(data, "created_at"),
@@ -691,7 +703,7 @@ def parse_conversion_job(data: dict[str, Any], account: str, dataset_id: str | N
         updated_at=timestamp(data, "updated_at"),
         progress=progress,
         error=error,
-        parent_id=ident(data, "dataset_id") or dataset_id,
+        parent_id=id_or(ident(data, "dataset_id"), dataset_id),
     )
 
 
@@ -705,6 +717,7 @@ def parse_conversion_detail(
         return None
     phases = phases_for(flat)
     phase = text(flat, "phase", 100)
+    exact_phase = flat.get("phase")
     scores = tuple(
         (label, score)
         for label, key in (
@@ -716,12 +729,12 @@ def parse_conversion_detail(
     metadata = mapping(flat, "metadata")
     return ZooConversionDetail(
         job=job,
-        raw=data,
+        raw=finite_tree(data),
         dataset_id=job.parent_id,
         phase=phase,
-        phase_index=phases.index(phase) if phase in phases else None,
+        phase_index=phases.index(exact_phase) if exact_phase in phases else None,
         phases=phases,
-        status_meaning=STATUS_MEANINGS.get(job.status),
+        status_meaning=STATUS_MEANINGS.get(job.exact_text("status") or ""),
         status_message=long_text(flat, "status_message"),
         file_path=text(flat, "file_path", 2000),
         file_size=integer(flat, "file_size"),
@@ -770,7 +783,7 @@ def parse_stats(data: dict[str, Any], dataset_id: str) -> ZooDatasetStats:
     """`OrgDatasetConversionStatsResponse`."""
     by_status = mapping(data, "by_status") or {}
     return ZooDatasetStats(
-        dataset_id=ident(data, "dataset_id") or dataset_id,
+        dataset_id=id_or(ident(data, "dataset_id"), dataset_id),
         total=integer(data, "total"),
         successes=integer(data, "successes"),
         failures=integer(data, "failures"),

@@ -447,6 +447,7 @@ class SyncEngine:
         result: ListResult = await source.provider.list_jobs(query)
         source.last_result = result
         progress.tracked_errors.update(result.tracked_errors)
+        progress.unreadable += result.unreadable
         if query.resume is None and self._tracked_only_fails:
             raise_if_nothing_fetched(query, result)
         fetched_at = self.clock()

@@ -64,6 +64,8 @@ class Progress:
     """The newest `updated_at` among the changes the batches so far brought."""
     tracked_errors: dict[str, ProviderError] = field(default_factory=dict)
     """Per tracked id, why it could not be fetched (every batch so far)."""
+    unreadable: int = 0
+    """Items the provider could not read and left out (every batch so far)."""
 
 
 @dataclass(eq=False)
