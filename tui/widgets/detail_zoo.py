@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,6 +18,7 @@ from textual.widgets.option_list import Option
 from tui.clock import Clock
 from tui.details import SnapshotImage, ZooAsyncDetail, ZooConversionDetail
 from tui.formatting import fmt_size
+from tui.image_decode import DecodeCancelled, decode_off_loop
 from tui.image_protocol import ImageProtocol
 from tui.models import JobDetail
 from tui.sanitize import one_line
@@ -330,18 +330,26 @@ class ZooConversionDetailView(Vertical):
 
     @work(exclusive=True, group="snapshot-image", exit_on_error=False)
     async def _decode(self, key: str, cache_key: tuple[str, int, int], data: bytes) -> None:
-        """Decode off the UI loop (a large PNG takes 100+ ms), then draw if still wanted."""
+        """Decode off the UI loop, then draw if still wanted.
+
+        Decodes run one at a time on one thread; moving on cancels this worker, which drops
+        or stops its decode. Any failure is shown as "cannot draw", never left "decoding…".
+        """
         pixels: PixelGrid | PILImage | str
         try:
             if self.image_protocol.is_sharp:
                 from tui.widgets.pixel_image_view import PixelImageView
 
                 box = self.query_one("#zoo-image", PixelImageView).pixel_box
-                pixels = await asyncio.to_thread(decode_picture, data, *box)
+                pixels = await decode_off_loop(decode_picture, data, *box)
             else:
-                pixels = await asyncio.to_thread(decode_png, data, PICTURE_COLUMNS, PICTURE_ROWS)
+                pixels = await decode_off_loop(decode_png, data, PICTURE_COLUMNS, PICTURE_ROWS)
         except ImageDecodeError as error:
             pixels = str(error)
+        except DecodeCancelled:
+            return
+        except Exception:  # noqa: BLE001 - whatever a decoder raises, the image cannot be drawn
+            pixels = "the image could not be decoded"
         self._pictures[cache_key] = pixels
         if self._shown_image == key and self.is_mounted and not self._pruning:
             self._draw(key)

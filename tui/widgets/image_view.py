@@ -7,12 +7,11 @@ protocol. The pure functions (`decode_png`, `blurhash_pixels`, `halfblock_lines`
 
 from __future__ import annotations
 
-import io
-import warnings
+import threading
 from collections.abc import Sequence
 
 import blurhash
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -21,22 +20,13 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-Pixel = tuple[int, int, int]
-"""An sRGB colour, 0..255 per channel."""
+from tui.image_decode import ImageDecodeError, Pixel, open_flat
+
 PixelGrid = Sequence[Sequence[Pixel]]
 """Rows of pixels, top to bottom; every row the same length."""
 
 UPPER_HALF = "\u2580"
 """▀: the foreground paints the upper pixel, the background the lower one."""
-
-MAX_SOURCE_PIXELS = 40_000_000
-"""Images larger than this (by their header) are refused before decoding."""
-MAX_SOURCE_BYTES = 20_000_000
-"""Encoded images larger than this are refused."""
-
-
-class ImageDecodeError(ValueError):
-    """The bytes are not an image we can draw (corrupt, unknown format or too large)."""
 
 
 def decode_png(
@@ -44,24 +34,29 @@ def decode_png(
     max_columns: int = 48,
     max_rows: int = 16,
     background: Pixel = (0, 0, 0),
+    *,
+    cancel: threading.Event | None = None,
 ) -> list[list[Pixel]]:
-    """Decode an image (PNG, or anything Pillow reads) and downscale it to fit in cells.
+    """Decode a PNG or JPEG image and downscale it to fit in cells.
 
     Args:
         data: The encoded image.
         max_columns: Width limit in terminal cells (one pixel per cell across).
         max_rows: Height limit in terminal cells (two pixels per cell down).
         background: Colour that transparent pixels are blended onto.
+        cancel: Set when the result is no longer wanted.
 
     Returns:
         RGB rows, at most `max_columns` wide and `2 * max_rows` high, aspect kept.
 
     Raises:
         ImageDecodeError: The bytes cannot be decoded, or the image is too large.
+        DecodeCancelled: `cancel` was set.
     """
-    flat = _open_flat(data, background)
-    target = _fit(flat.size, max(1, max_columns), max(1, max_rows) * 2)
-    small = flat.convert("RGB").resize(target, Image.Resampling.BOX)
+    box = (max(1, max_columns), max(1, max_rows) * 2)
+    flat, size = open_flat(data, box, background, cancel)
+    target = _fit(size, *box)
+    small = flat.resize(target, Image.Resampling.BOX)
     raw = small.tobytes()
     columns, rows = target
     pixels: list[list[Pixel]] = []
@@ -78,6 +73,8 @@ def decode_picture(
     max_width: int,
     max_height: int,
     background: Pixel = (0, 0, 0),
+    *,
+    cancel: threading.Event | None = None,
 ) -> Image.Image:
     """Decode an image for a pixel protocol (Kitty, Sixel): the same checks as `decode_png`.
 
@@ -86,44 +83,18 @@ def decode_picture(
         max_width: Width limit in pixels.
         max_height: Height limit in pixels.
         background: Colour that transparent pixels are blended onto.
+        cancel: Set when the result is no longer wanted.
 
     Returns:
         An RGB image scaled down (never up) to fit the box, aspect kept.
 
     Raises:
         ImageDecodeError: The bytes cannot be decoded, or the image is too large.
+        DecodeCancelled: `cancel` was set.
     """
-    flat = _open_flat(data, background)
-    target = _fit(flat.size, max(1, max_width), max(1, max_height))
-    return flat.convert("RGB").resize(target, Image.Resampling.LANCZOS)
-
-
-def _open_flat(data: bytes, background: Pixel) -> Image.Image:
-    """Decode untrusted bytes within the size caps, blended onto `background` (RGBA).
-
-    Raises:
-        ImageDecodeError: The bytes cannot be decoded, or the image is too large.
-    """
-    if len(data) > MAX_SOURCE_BYTES:
-        raise ImageDecodeError(f"image of {len(data)} bytes is too large to draw")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width <= 0 or height <= 0 or width * height > MAX_SOURCE_PIXELS:
-                    raise ImageDecodeError(f"image of {width}×{height} pixels is too large")
-                image.load()
-                rgba = image.convert("RGBA")
-    except ImageDecodeError:
-        raise
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
-        raise ImageDecodeError("the image is too large to draw") from error
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-        raise ImageDecodeError("the image could not be decoded") from error
-    flat = Image.new("RGBA", rgba.size, (*background, 255))
-    flat.alpha_composite(rgba)
-    return flat
+    box = (max(1, max_width), max(1, max_height))
+    flat, size = open_flat(data, box, background, cancel)
+    return flat.resize(_fit(size, *box), Image.Resampling.LANCZOS)
 
 
 def _fit(size: tuple[int, int], max_width: int, max_height: int) -> tuple[int, int]:
