@@ -229,6 +229,8 @@ class ApiClient:
         self.client = make_client(account, transport, policy=policy)
         self._token = account.token
         self._has_token = bool(account.token)
+        self.on_retry_wait: Callable[[float], None] | None = None
+        """Told of every `Retry-After` wait taken between attempts (`jobtop serve` counts)."""
 
     def __repr__(self) -> str:
         return f"ApiClient({self.account!r}, {self.provider.value})"
@@ -305,6 +307,8 @@ class ApiClient:
         remaining = (state.deadline_at - asyncio.get_running_loop().time()) if state else exc.wait
         if exc.wait >= remaining:
             return False
+        if self.on_retry_wait is not None:
+            self.on_retry_wait(exc.wait)
         return exc.wait
 
     async def _get_once(self, url: str, query: Mapping[str, object]) -> Any:
