@@ -16,6 +16,7 @@ import pytest
 
 from tests.cli.conftest import TOKENS, write_config
 from tests.conftest import REPO
+from tui.clock import FrozenClock, utc_now
 from tui.sim.server import SimServer
 
 JOBTOP = Path(sys.executable).parent / "jobtop"
@@ -35,7 +36,8 @@ def env() -> dict[str, str]:
 
 @pytest.fixture
 def sim() -> Iterator[SimServer]:
-    with SimServer(jobs=40, seed=11) as server:
+    """The simulator on a frozen clock (a test moves its world forward to make jobs end)."""
+    with SimServer(jobs=40, seed=11, clock=FrozenClock(utc_now())) as server:
         yield server
 
 
