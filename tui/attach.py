@@ -50,7 +50,9 @@ class NoPollerError(Exception):
     """Nothing is polling into the store an attached viewer reads; `str()` says since when."""
 
 
-def poller_problem(state: PollerState | None, now: datetime, refreshed: datetime | None) -> str | None:
+def poller_problem(
+    state: PollerState | None, now: datetime, refreshed: datetime | None
+) -> str | None:
     """Why no poller writes the store (one sentence), or None while one does.
 
     Args:
@@ -181,9 +183,10 @@ class ReadOnlyStore(JobStore):
             try:
                 old_state = JobState(old) if old is not None else None
                 moment = parse_timestamp(at) or self._clock()
-                result.append((seq, Transition(account, job_id, old_state, JobState(new), status, moment)))
+                transition = Transition(account, job_id, old_state, JobState(new), status, moment)
             except ValueError:
                 continue
+            result.append((seq, transition))
         return result
 
     def mark_opened(self, at: datetime | None = None) -> None:
@@ -224,7 +227,9 @@ class StoreProvider:
         now = self._store._clock()
         problem = poller_problem(state, now, state.heartbeat if state else None)
         if problem is not None or state is None:
-            raise UnavailableError(problem or "no jobtop serve writes this store", account=self.account)
+            raise UnavailableError(
+                problem or "no jobtop serve writes this store", account=self.account
+            )
         health = state.sources.get(self.account)
         if health is None:
             raise UnavailableError(

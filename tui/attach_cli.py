@@ -69,11 +69,11 @@ def _say_failing(store: ReadOnlyStore, accounts: set[str]) -> None:
     state = store.poller()
     for health in (state.sources.values() if state else ()):
         if health.account in accounts and health.health == "failing":
-            print(f"jobtop: {health.account}: jobtop serve says: {one_line(health.error or 'failing')}",
-                  file=sys.stderr)
+            error = one_line(health.error or "failing")
+            print(f"jobtop: {health.account}: jobtop serve says: {error}", file=sys.stderr)
         elif health.account in accounts and health.incomplete:
-            print(f"jobtop: {health.account}: {one_line(health.note or 'the listing is incomplete')}",
-                  file=sys.stderr)
+            note = one_line(health.note or "the listing is incomplete")
+            print(f"jobtop: {health.account}: {note}", file=sys.stderr)
 
 
 def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) -> int:
@@ -106,7 +106,9 @@ def _find(settings: Settings, store: ReadOnlyStore, account: str, job_id: str) -
     return job
 
 
-def _show(settings: Settings, store: ReadOnlyStore, account: str, job_id: str, *, as_json: bool) -> int:
+def _show(
+    settings: Settings, store: ReadOnlyStore, account: str, job_id: str, *, as_json: bool
+) -> int:
     from tui.commands import detail_lines, dump_json
 
     job = _find(settings, store, account, job_id)

@@ -159,7 +159,9 @@ def bind_http(
         raise ServeError(f"cannot listen on {host}:{port} ({reason})", listen_code) from None
 
 
-def make_app(metrics: ServeMetrics, health: Callable[[], tuple[bool, dict[str, Any]]]) -> Callable[..., Any]:
+def make_app(
+    metrics: ServeMetrics, health: Callable[[], tuple[bool, dict[str, Any]]]
+) -> Callable[..., Any]:
     """The WSGI app: `/metrics` from prometheus-client, `/healthz` one line of JSON."""
     from prometheus_client import make_wsgi_app
 
@@ -178,7 +180,10 @@ def make_app(metrics: ServeMetrics, health: Callable[[], tuple[bool, dict[str, A
             )
             return [data]
         data = b"not found: try /metrics or /healthz\n"
-        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
+        start_response(
+            "404 Not Found",
+            [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))],
+        )
         return [data]
 
     return app
@@ -215,7 +220,9 @@ class _Log:
 class Poller:
     """The engine, its metrics, the health it writes to the store, and its log lines."""
 
-    def __init__(self, settings: Settings, providers: list[Any], store: JobStore, log: _Log) -> None:
+    def __init__(
+        self, settings: Settings, providers: list[Any], store: JobStore, log: _Log
+    ) -> None:
         self.settings = settings
         self.store = store
         self.log = log
@@ -274,7 +281,9 @@ class Poller:
                     self._failing.discard(account)
                     self.log(f"source {account} recovered")
                 if event.store_error:
-                    self.log(f"source {account}: the store could not be written ({event.store_error})")
+                    self.log(
+                        f"source {account}: the store could not be written ({event.store_error})"
+                    )
         elif isinstance(event, RefreshFailed):
             self.metrics.on_event(event)
             if isinstance(event.error, RateLimitedError):
@@ -355,12 +364,16 @@ def open_store(path: Path) -> JobStore:
     try:
         store = JobStore(path)
     except Exception as exc:  # noqa: BLE001 - every failure is one sentence
-        raise ServeError(f"the job store {path} cannot be opened ({_reason(exc)})", store_code) from None
+        raise ServeError(
+            f"the job store {path} cannot be opened ({_reason(exc)})", store_code
+        ) from None
     try:
         store.save_poller(os.getpid(), utc_now(), 0.0, [])
     except Exception as exc:  # noqa: BLE001 - every failure is one sentence
         store.close()
-        raise ServeError(f"the job store {path} cannot be written ({_reason(exc)})", store_code) from None
+        raise ServeError(
+            f"the job store {path} cannot be written ({_reason(exc)})", store_code
+        ) from None
     return store
 
 
@@ -452,7 +465,9 @@ async def _main(poller: Poller, providers: list[Any]) -> str:
         loop.add_signal_handler(sig, on_signal, sig.name)
     engine = poller.engine
     for account in engine.sources:
-        poller.tasks[account] = asyncio.create_task(engine.run_source(account), name=f"poll-{account}")
+        poller.tasks[account] = asyncio.create_task(
+            engine.run_source(account), name=f"poll-{account}"
+        )
     beat = asyncio.create_task(poller.heartbeat(), name="heartbeat")
     try:
         await stop.wait()

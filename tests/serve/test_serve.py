@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.cli.conftest import run_jobtop
 from tests.serve.conftest import Serve, free_port, sample, wait_for
