@@ -46,7 +46,7 @@ from tui.sync import events
 from tui.sync.engine import SyncEngine
 from tui.sync.health import Health, SourceHealth, health_after_failure, health_after_success
 from tui.sync.policy import age_tick, failure_sentence, faster, slower
-from tui.sync.source import ServerFilters, ViewQuery
+from tui.sync.source import ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import JobTable
@@ -347,10 +347,6 @@ class JobsScreen(Screen[None]):
             descending=not descending if self.index.sort_column == Column.AGE else descending,
         )
 
-    def _server_filters(self, provider: JobProvider) -> ServerFilters:
-        """The filters `provider`'s server applies, as the current view asks for them."""
-        return self.engine.server_filters(provider.account)
-
     def refresh_loop(self, account: str) -> None:
         """Run the engine's refresh loop for one source in a worker of this screen."""
         self.run_worker(
@@ -565,16 +561,8 @@ class JobsScreen(Screen[None]):
             self._tell_servers()
 
     def _tell_servers(self) -> None:
-        """Refresh the sources whose server-side filters differ from their last query's.
-
-        A source whose server filters nothing, or whose filters did not change (a
-        local-only regex), is left alone. While refresh is paused, the sources take the
-        new filters when it resumes.
-        """
-        for provider in self.providers:
-            sent = self.engine.sent_filters(provider.account)
-            if sent is not None and sent != self._server_filters(provider):
-                self._request_refresh(provider.account, force=False)
+        """Refresh the sources whose server-side filters changed (`SyncEngine.filters_changed`)."""
+        self.engine.filters_changed()
 
     def _tell_servers_when_settled(self) -> None:
         """`_tell_servers` once typing or toggling pauses for `SERVER_QUERY_SETTLE`.

@@ -267,6 +267,18 @@ class SyncEngine:
         """The server-side filters `account`'s next query would carry."""
         return server_filters(self.sources[account].provider.capabilities, self.view())
 
+    def filters_changed(self) -> None:
+        """Refresh the sources whose server-side filters differ from their last query's.
+
+        A source whose server filters nothing, or whose filters did not change (a
+        local-only regex), is left alone. While refresh is paused, the sources take the
+        new filters when it resumes.
+        """
+        for account, source in self.sources.items():
+            sent = source.sent_filters
+            if sent is not None and sent != self.server_filters(account):
+                source.schedule.request(force=False)
+
     def begin_summary(self, mark: OpenMark | None, start_seq: int) -> None:
         """Start waiting for each source's first refresh to say what changed since `mark`."""
         self.summary.begin(mark, start_seq, self.sources)
