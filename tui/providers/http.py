@@ -283,6 +283,7 @@ class ApiClient:
             )
         query = {k: v for k, v in (params or {}).items() if v is not None}
         policy = self.policy
+        asked: float | None = None
         try:
             async for attempt in stamina.retry_context(
                 on=self._backoff_hook,
@@ -292,8 +293,14 @@ class ApiClient:
                 wait_max=policy.wait_max,
                 wait_jitter=policy.wait_jitter,
             ):
+                if asked is not None and self.on_retry_wait is not None:
+                    self.on_retry_wait(asked)  # the wait the server asked for was taken
                 with attempt:
-                    return await self._get_once(url, query)
+                    try:
+                        return await self._get_once(url, query)
+                    except _Retryable as exc:
+                        asked = exc.wait
+                        raise
         except _Retryable as exc:
             raise exc.error from exc.__cause__
         raise AssertionError("unreachable")  # pragma: no cover
@@ -307,8 +314,6 @@ class ApiClient:
         remaining = (state.deadline_at - asyncio.get_running_loop().time()) if state else exc.wait
         if exc.wait >= remaining:
             return False
-        if self.on_retry_wait is not None:
-            self.on_retry_wait(exc.wait)
         return exc.wait
 
     async def _get_once(self, url: str, query: Mapping[str, object]) -> Any:
