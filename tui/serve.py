@@ -138,6 +138,10 @@ class _ThreadingServer6(_ThreadingServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    disable_nagle_algorithm = True
+    """Headers and body go out in separate writes: with Nagle's algorithm the body would
+    wait for the client's delayed ACK (about 40 ms per scrape)."""
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         """No access log: stderr has one line per event only."""
 
@@ -239,6 +243,7 @@ class Poller:
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self._dirty: asyncio.Event | None = None
         self._failing: set[str] = set()
+        self._counted: set[str] = set()
         for account, source in self.engine.sources.items():
             self.metrics.add_source(account, source.health.provider, source.interval)
             self._hook_http(account, source.provider)
@@ -272,7 +277,13 @@ class Poller:
             return
         account = source.account
         if isinstance(event, JobsChanged):
-            jobs = self.index.jobs(account) if not event.more else None
+            # Recounted only when something changed: an idle refresh costs no pass over
+            # every job of the source.
+            update = event.update
+            jobs = None
+            if not event.more and (update.upserts or update.removals or not self._counted):
+                jobs = self.index.jobs(account)
+                self._counted.add(account)
             self.metrics.on_event(event, jobs)
             if not event.more:
                 last = source.last_result

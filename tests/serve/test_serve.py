@@ -162,3 +162,34 @@ def test_attached_dashboard_shows_the_pollers_failure(serve: Serve, sim: SimServ
         assert dashboard.wait_for(b"jobtop serve", timeout=40), dashboard.run.output[-3000:]
     finally:
         dashboard.finish()
+
+
+def test_watch_attach_prints_the_change_the_poller_stored(serve: Serve, sim: SimServer) -> None:
+    wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="ll") == 1)
+    stored = JobStore(state_dir() / "jobs.sqlite3")
+    job = next(j for j in stored.load_jobs(["ll"]) if not j.state.is_terminal)
+    stored.close()
+    jobtop = str(Path(os.sys.executable).parent / "jobtop")
+    watcher = subprocess.Popen([jobtop, "watch", "--attach", "ll", job.id, "--exit-status"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = watcher.stdout.readline() if watcher.stdout else ""
+
+        def ended() -> bool:
+            if watcher.poll() is not None:
+                return True
+            sim.state.clock.advance(900)
+            return False
+
+        wait_for(ended, timeout=60, every=1.5)
+        out, err = watcher.communicate(timeout=10)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.communicate()
+    lines = [first.rstrip("\n"), *out.splitlines()]
+    assert len(lines) >= 2, (lines, err)
+    assert job.state.value in lines[0]
+    final = lines[-1].split()[3]
+    assert final in ("succeeded", "failed", "canceled")
+    assert watcher.returncode == {"succeeded": 0, "failed": 1, "canceled": 2}[final]
