@@ -139,8 +139,8 @@ class _ThreadingServer6(_ThreadingServer):
 
 class _QuietHandler(WSGIRequestHandler):
     disable_nagle_algorithm = True
-    """Headers and body go out in separate writes: with Nagle's algorithm the body would
-    wait for the client's delayed ACK (about 40 ms per scrape)."""
+    """Headers and body go out in separate small writes: the body is not held back
+    waiting for the headers' ACK."""
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         """No access log: stderr has one line per event only."""
