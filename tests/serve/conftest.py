@@ -43,7 +43,8 @@ def sim() -> Iterator[SimServer]:
 
 @pytest.fixture
 def config(tmp_path: Path, sim: SimServer) -> Path:
-    return write_config(tmp_path / "config.toml", sim, hdr_track=sim.tracked_ids().get("hdrjpg", [])[:4])
+    tracked = sim.tracked_ids().get("hdrjpg", [])[:4]
+    return write_config(tmp_path / "config.toml", sim, hdr_track=tracked)
 
 
 class Serve:

@@ -52,7 +52,8 @@ def test_first_listing_is_history_later_sightings_and_changes_count() -> None:
     metrics.on_event(changed([seen]))
     assert value(metrics, failed, **labels) == 0
     assert value(metrics, "jobtop_source_up", account="a", provider="metafold") == 1
-    metrics.on_event(changed([seen, Transition("a", "2", JobState.RUNNING, JobState.FAILED, "x", T0)]))
+    ended = Transition("a", "2", JobState.RUNNING, JobState.FAILED, "x", T0)
+    metrics.on_event(changed([seen, ended]))
     assert value(metrics, failed, **labels) == 2
 
 
@@ -170,7 +171,8 @@ def test_poller_problem_sentences() -> None:
         "no jobtop serve has written this store; it holds no refreshed data"
     )
     stopped = PollerState(0, T0, 30.0, {})
-    assert "has stopped; its data is 10m" in (poller_problem(stopped, T0 + timedelta(minutes=10), None) or "")
+    later = T0 + timedelta(minutes=10)
+    assert "has stopped; its data is 10m" in (poller_problem(stopped, later, None) or "")
     alive = PollerState(5, T0, 30.0, {})
     assert poller_problem(alive, T0 + timedelta(seconds=5), None) is None
 
@@ -178,7 +180,8 @@ def test_poller_problem_sentences() -> None:
 async def test_http_layer_tells_each_retry_after_wait() -> None:
     with SimServer(jobs=5, seed=3) as sim:
         sim.set_fault("zoo", "http_429", retry_after=0.05)
-        account = AccountConfig("z", ProviderName.ZOO, sim.base_url("zoo"), token=Secret("t-123456"))
+        token = Secret("t-123456")
+        account = AccountConfig("z", ProviderName.ZOO, sim.base_url("zoo"), token=token)
         client = ApiClient(account, policy=replace(HttpPolicy(), attempts=3, deadline=10.0))
         waits: list[float] = []
         client.on_retry_wait = waits.append

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.skipif(
 def test_promtool_checks_and_unit_tests_the_rules() -> None:
     assert PROMTOOL is not None
     for argv in (("check", "rules", "alerts.yml"), ("test", "rules", "alerts_test.yml")):
-        result = subprocess.run([PROMTOOL, *argv], cwd=DEPLOY, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [PROMTOOL, *argv], cwd=DEPLOY, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     result = subprocess.run([PROMTOOL, "check", "config", "prometheus.yml"], cwd=DEPLOY,
                             capture_output=True, text=True, timeout=60)
@@ -100,7 +102,8 @@ def test_series_exist_and_move_through_prometheus(
     # Jobs failing: the simulator's world moves on until running jobs end, some failed;
     # the failure transitions go up (and only after the first listing: history is no change).
     failed = 'sum(jobtop_transitions_total{to_state="failed"})'
-    assert wait_for(lambda: (v := prometheus.value(failed)) is not None and (v,), timeout=20) == (0.0,)
+    first = wait_for(lambda: (v := prometheus.value(failed)) is not None and (v,), timeout=20)
+    assert first == (0.0,)
 
     def moved() -> bool:
         if (prometheus.value(failed) or 0) > 0:

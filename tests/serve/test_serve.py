@@ -25,16 +25,21 @@ def test_metrics_have_every_family_and_bounded_labels(serve: Serve) -> None:
     text = serve.metrics()
     for family in (
         "jobtop_jobs", "jobtop_transitions_total", "jobtop_source_up", "jobtop_source_health",
-        "jobtop_source_last_success_timestamp_seconds", "jobtop_source_refresh_duration_seconds_bucket",
+        "jobtop_source_last_success_timestamp_seconds",
+        "jobtop_source_refresh_duration_seconds_bucket",
         "jobtop_source_requests_total", "jobtop_source_retry_after_wait_seconds_total",
         "jobtop_source_listing_incomplete", "jobtop_source_interval_seconds",
     ):
         assert f"\n{family}{{" in text, family
     assert sample(text, "jobtop_source_requests_total", account="zoo", status_class="2xx") >= 1
     assert sample(text, "jobtop_source_health", account="zoo", health="ok") == 1
-    labels = {part.split("=")[0] for line in text.splitlines() if "{" in line and not line.startswith("#")
-              for part in line[line.index("{") + 1: line.index("}")].split(",")}
-    assert labels <= {"account", "provider", "kind", "state", "to_state", "health", "status_class", "le"}
+    labels = {
+        part.split("=")[0]
+        for line in text.splitlines() if "{" in line and not line.startswith("#")
+        for part in line[line.index("{") + 1: line.index("}")].split(",")
+    }
+    allowed = {"account", "provider", "kind", "state", "to_state", "health", "status_class", "le"}
+    assert labels <= allowed
     body = httpx.get(f"{serve.url}/healthz").text
     assert body.count("\n") == 1 and '"status":"ok"' in body
 
@@ -43,7 +48,8 @@ def test_a_failure_counts_and_503_drops_up_then_heals(serve: Serve, sim: SimServ
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="mf") == 1)
     sim.set_fault("metafold", "http_503")
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="mf") == 0)
-    assert sample(serve.metrics(), "jobtop_source_requests_total", account="mf", status_class="5xx") >= 1
+    text = serve.metrics()
+    assert sample(text, "jobtop_source_requests_total", account="mf", status_class="5xx") >= 1
     sim.clear_faults("metafold")
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="mf") == 1)
     log = serve.stderr()
@@ -64,7 +70,9 @@ def test_sigterm_and_sigint_stop_cleanly_and_free_the_store(config: Path, tmp_pa
     assert poller is not None and poller.pid == 0  # said stopped, for attached viewers
 
 
-def test_a_second_serve_on_the_same_store_is_refused_with_the_pid(serve: Serve, config: Path) -> None:
+def test_a_second_serve_on_the_same_store_is_refused_with_the_pid(
+    serve: Serve, config: Path
+) -> None:
     result = run_jobtop("serve", "--listen", f"127.0.0.1:{free_port()}", config=config, timeout=30)
     assert result.returncode == 73
     assert f"pid {serve.proc.pid}" in result.stderr
