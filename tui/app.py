@@ -10,21 +10,26 @@ import asyncio
 import os
 import random
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.driver import Driver
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.system_commands import SystemCommandsProvider
 from textual.widgets import Input
 
 from tui.clock import Clock
 from tui.config import Settings
 from tui.paths import STYLES_DIR
 from tui.providers.base import JobProvider
+from tui.sanitize import LONG_LIMIT, clean, one_line
 from tui.screens.help import HelpScreen, own_bindings
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
@@ -51,11 +56,55 @@ def _css_paths() -> list[str]:
     return [str(STYLES_DIR / name) for name in names if (STYLES_DIR / name).is_file()]
 
 
+class PlainSystemCommands(SystemCommandsProvider):
+    """The palette's commands (`App.get_system_commands`), titles and help as plain text.
+
+    Textual's own provider parses both as content markup, so a source named `[/x]`
+    (its command "View: [/x]") raised `MarkupError` and closed the app.
+    """
+
+    async def discover(self) -> Hits:
+        """Every command, by title, for the empty palette."""
+        commands = sorted(self.app.get_system_commands(self.screen), key=lambda c: c.title)
+        for title, help_text, callback, discover in commands:
+            if discover:
+                yield DiscoveryHit(Content(title), callback, text=title, help=_plain(help_text))
+
+    async def search(self, query: str) -> Hits:
+        """The commands whose title matches `query`, the matched letters highlighted."""
+        matcher = self.matcher(query)
+        for title, help_text, callback, *_ in self.app.get_system_commands(self.screen):
+            if (score := matcher.match(title)) > 0:
+                yield Hit(
+                    score, _highlight(matcher, title), callback, text=title,
+                    help=_plain(help_text),
+                )
+
+
+def _plain(text: str) -> str:
+    """`text` for a palette hit's help, which Textual reads as markup: as `Content`, which
+    it takes as it is (`Content.from_markup` returns a `Content` unchanged)."""
+    return Content(text)  # type: ignore[return-value]
+
+
+def _highlight(matcher: Matcher, title: str) -> Content:
+    """`Matcher.highlight` on plain text (Textual's parses the title as markup)."""
+    content = Content(title)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
 class JobsApp(App[int]):
     """jobtop: watch conversion jobs on every configured source."""
 
     TITLE = "jobtop"
     CSS_PATH: ClassVar[list[str]] = _css_paths()  # type: ignore[misc]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        PlainSystemCommands
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit jobtop"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt",
@@ -154,6 +203,29 @@ class JobsApp(App[int]):
             event.stop()
             focused.post_message(events.Key(event.key, event.character))
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast, its text cleaned whatever the caller passed: no escape sequence or
+        control character reaches the terminal, and the title stays on one line.
+
+        Line breaks in the message are kept (a summary has several lines); each caller
+        flattens the server strings it puts in a sentence.
+        """
+        super().notify(
+            clean(message, LONG_LIMIT),
+            title=one_line(clean(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
     def action_help(self) -> None:
         """Show every key."""
         if isinstance(self.screen, HelpScreen):
@@ -188,7 +260,8 @@ class JobsApp(App[int]):
                 _runner(target, binding.action),
             )
         if isinstance(screen, JobsScreen):
-            for number, label in enumerate(screen.view_names()):
+            for number, name in enumerate(screen.view_names()):
+                label = one_line(clean(name, 64))
                 yield SystemCommand(
                     f"View: {label}", f"Show {label}", _runner(screen, f"view({number})")
                 )

@@ -115,7 +115,7 @@ async def refresh_once(
     providers = [_provider(a) for a in accounts]
     engine = SyncEngine(
         providers, store, JobIndex(now=utc_now), lambda _event: None, utc_now,
-        interval=max((a.refresh or 0.0 for a in accounts), default=0.0),
+        interval=0.0,  # one run each (`refresh_now`): no schedule
         tracked={a.name: tuple(a.track) for a in accounts},
         view=lambda: ViewQuery(states=states, status=status),
         apply_updates=True,

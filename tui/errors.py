@@ -10,6 +10,7 @@
 
 Each class has a human `title`; `str(error)` is one sentence a person understands and
 never contains a token (messages are built from status codes and cleaned server text).
+Any of them may carry `retry_after`, the seconds a `Retry-After` header asked to wait.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ProviderError(Exception):
         *,
         account: str | None = None,
         status_code: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -36,6 +38,8 @@ class ProviderError(Exception):
         """The source (account name) it happened on, when known."""
         self.status_code = status_code
         """The HTTP status, when there was one."""
+        self.retry_after = retry_after
+        """Seconds the answer's `Retry-After` asked to wait (any status), capped; else None."""
 
     def __str__(self) -> str:
         return self.message
@@ -72,9 +76,9 @@ class RateLimitedError(ProviderError):
         account: str | None = None,
         status_code: int | None = 429,
     ) -> None:
-        super().__init__(message, account=account, status_code=status_code)
-        self.retry_after = retry_after
-        """Seconds the provider asked us to wait, already capped; None if it did not say."""
+        super().__init__(
+            message, account=account, status_code=status_code, retry_after=retry_after
+        )
 
 
 class UnavailableError(ProviderError):

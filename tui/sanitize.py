@@ -4,8 +4,13 @@ Every string that comes from a server passes through `clean` in the provider lay
 it reaches a `Job` or a detail. It drops every character that a terminal may act on or
 draw differently from how Rich measures it, and caps the length:
 
+- escape sequences, whole: CSI (`ESC [` or U+009B, parameters, final byte), OSC (`ESC ]`
+  or U+009D, up to BEL or ST), DCS, SOS, PM and APC strings (up to ST), and the other
+  `ESC` sequences (intermediates and a final byte, `ESC c`, `ESC ( B`). Dropping only the
+  ESC would leave `[31m` behind; the rest of a sequence that never ends is dropped too,
+  as a terminal would swallow it;
 - control characters (Unicode category Cc): C0 except tab and newline, DEL, and every C1
-  control, NEL (U+0085) included. ESC is a C0 control, so no escape sequence survives;
+  control, NEL (U+0085) included;
 - format characters (Cf): bidi embeddings, overrides and isolates, zero-width space and
   joiners, word joiner, soft hyphen, BOM, interlinear annotation and tag characters;
 - the other default-ignorable characters, invisible but not Cf: variation selectors, the
@@ -80,6 +85,36 @@ JSON_ESCAPES: dict[int, str] = {code: _json_escape(code) for code in UNSAFE}
 unsafe character becomes its visible JSON escape, so the text still decodes the same."""
 
 
+_STRING_END = "\x18\x1a\x1b\x80-\x9f"
+"""What ends a control string early: CAN, SUB, ESC and every C1 control (U+009C is ST)."""
+_SEQUENCE = re.compile(
+    # CSI: parameters and intermediates (C0 controls inside are executed by a terminal
+    # and do not end the sequence, CAN/SUB/ESC do), then the final byte if there is one.
+    "(?:\x1b\\[|\x9b)[\x00-\x17\x19\x1c-\x3f\x7f]*[\x40-\x7e]?"
+    # OSC: up to BEL or ST (ESC \ or U+009C); CAN, SUB, another ESC or C1 control cuts
+    # it short, and one never ended runs to the end of the text.
+    f"|(?:\x1b\\]|\x9d)[^\x07{_STRING_END}]*(?:\x07|\x1b\\\\|\x9c)?"
+    # DCS, SOS, PM, APC: the same, up to ST.
+    f"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^{_STRING_END}]*(?:\x1b\\\\|\x9c)?"
+    # Any other escape: intermediates, then a final byte.
+    "|\x1b[\x20-\x2f]*[\x30-\x7e]?"
+)
+"""One escape sequence (ECMA-48 and its 8-bit C1 forms), as a terminal would parse it."""
+_C1_INTRODUCER = re.compile("[\x90\x98\x9b\x9d\x9e\x9f]")
+"""The 8-bit forms of the introducers (DCS, SOS, CSI, OSC, PM, APC)."""
+
+
+def _drop_sequences(text: str) -> str:
+    """`text` without its escape sequences.
+
+    Most text holds none: an ESC is looked for first (and a C1 introducer only in
+    non-ASCII text), as `_SEQUENCE` alone costs a hundred times more on long text.
+    """
+    if "\x1b" not in text and (text.isascii() or _C1_INTRODUCER.search(text) is None):
+        return text
+    return _SEQUENCE.sub("", text)
+
+
 def _pattern(codes: list[int]) -> re.Pattern[str]:
     """A regex matching any one of `codes` (sorted), written as ranges."""
     parts: list[str] = []
@@ -133,7 +168,7 @@ def clean(value: object, limit: int = DEFAULT_LIMIT) -> str:
     if len(text) > limit * 4:
         text = text[: limit * 4]
     if not _is_plain(text):
-        text = text.translate(_CLEAN)
+        text = _drop_sequences(text).translate(_CLEAN)
     if len(text) > limit:
         text = text[: max(0, limit - 1)] + ELLIPSIS
     return text
@@ -149,10 +184,11 @@ def clean_optional(value: object, limit: int = DEFAULT_LIMIT) -> str | None:
 def one_line(text: str) -> str:
     """Flatten text onto one line for a table cell: every line break becomes ⏎, tabs spaces.
 
-    Whatever `clean` would remove is removed here too, so the result is safe for a cell
-    even if `text` was never cleaned, and Rich's width of it is what a terminal draws.
+    Whatever `clean` would remove is removed here too (escape sequences whole), so the
+    result is safe for a cell even if `text` was never cleaned, and Rich's width of it is
+    what a terminal draws.
     """
-    return text if _is_plain(text) else text.translate(_ONE_LINE)
+    return text if _is_plain(text) else _drop_sequences(text).translate(_ONE_LINE)
 
 
 def clean_tree(value: Any, limit: int = LONG_LIMIT, depth: int = 0) -> Any:

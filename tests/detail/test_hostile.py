@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from textual.app import App
+from textual.widgets import Static
 
-from tests.detail.conftest import DetailApp, ScriptedProvider, wait_for_detail, zoo_conversion_payload
+from tests.detail.conftest import (
+    DetailApp,
+    ScriptedProvider,
+    hdrjpg_seed_detail,
+    metafold_seed_detail,
+    wait_for_detail,
+    zoo_async_seed_detail,
+    zoo_conversion_payload,
+)
 from tui.models import JobDetail
 from tui.providers import hdrjpg, lettrlabs, metafold, zoo
 from tui.screens.job_detail import JobDetailScreen
 from tui.sim.seeds import seed
+from tui.widgets.detail_common import Fields
 from tui.widgets.json_view import JsonView
 
 CLICK = "[@click=app.quit]Click here for logs[/]"
@@ -112,3 +126,75 @@ async def test_resizing_to_tiny_sizes_does_not_crash() -> None:
             await pilot.pause()
         assert app.is_running and isinstance(app.screen, JobDetailScreen)
         assert app.screen is screen
+
+
+HOSTILE_ID = "\x1b[31mab\x1b[0m echo hi;\ntouch /tmp/x"
+"""An id as a server may send it: a colour sequence, and a line break a shell would run."""
+SHOWN_ID = "ab echo hi; ⏎ touch /tmp/x"
+"""How it is shown and copied: the sequences gone whole, the line break visible."""
+OSC_52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
+
+
+def with_hostile_ids(detail: JobDetail, **fields: str) -> JobDetail:
+    """`detail` with its job's id (and the given id fields) set to `HOSTILE_ID`."""
+    job = dataclasses.replace(detail.job, id=HOSTILE_ID)
+    return dataclasses.replace(detail, job=job, **fields)  # type: ignore[arg-type]
+
+
+async def test_a_hostile_id_is_copied_and_shown_on_one_line_without_its_escapes() -> None:
+    detail = with_hostile_ids(hdrjpg_seed_detail())
+    provider = ScriptedProvider({HOSTILE_ID: [detail]})
+    app = DetailApp(detail.job, provider)
+    async with app.run_test(size=(120, 40), notifications=True, tooltips=True) as pilot:
+        screen = await wait_for_detail(pilot)
+        assert provider.calls[0][0] == HOSTILE_ID  # the server is asked with its own id
+        title = str(screen.query_one("#detail-title", Static).content)
+        assert SHOWN_ID in title and "[31m" not in title and "\x1b" not in title
+        written: list[str] = []
+        driver = app._driver
+        assert driver is not None
+        write = driver.write
+
+        def capture(data: str) -> None:
+            written.append(data)
+            write(data)
+
+        driver.write = capture  # type: ignore[method-assign]
+        await pilot.press("c")
+        for _ in range(200):
+            if any(OSC_52.search(data) for data in written):
+                break
+            await pilot.pause(0.02)
+        payloads = [
+            base64.b64decode(found).decode()
+            for data in written
+            for found in OSC_52.findall(data)
+        ]
+        assert payloads == [SHOWN_ID]  # what a paste gives: one line, no escape
+        assert app.clipboard == SHOWN_ID
+        assert [n.message for n in app._notifications][-1] == f"Copied job id {SHOWN_ID}"
+
+
+@pytest.mark.parametrize(
+    ("detail", "fields", "rows"),
+    [
+        (metafold_seed_detail, {"project_id": HOSTILE_ID, "workflow_id": HOSTILE_ID},
+         ("#metafold-summary", ("project", "workflow"))),
+        (zoo_async_seed_detail, {"user_id": HOSTILE_ID}, ("#zoo-async-summary", ("user",))),
+    ],
+    ids=["metafold", "zoo_async"],
+)
+async def test_id_fields_of_a_detail_are_one_line_without_escapes(
+    detail: Callable[[], JobDetail], fields: dict[str, str], rows: tuple[str, tuple[str, ...]]
+) -> None:
+    hostile = with_hostile_ids(detail(), **fields)
+    app = DetailApp(hostile.job, ScriptedProvider({HOSTILE_ID: [hostile]}))
+    async with app.run_test(size=(120, 60), notifications=True, tooltips=True) as pilot:
+        screen = await wait_for_detail(pilot)
+        assert screen.detail is hostile and screen.error is None
+        selector, labels = rows
+        lines = screen.query_one(selector, Fields).plain.split("\n")
+        for label in labels:
+            assert f"{label}  {SHOWN_ID}" in lines, (label, lines)
+        text = screen_text(app)
+        assert "[31m" not in text and "\x1b" not in text

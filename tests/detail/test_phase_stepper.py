@@ -60,6 +60,11 @@ def test_unknown_phase_name_is_shown_literally() -> None:
     assert content.plain.endswith("phase not in this list: [@click=app.quit]x")
 
 
+def test_unknown_phase_name_stays_on_its_line() -> None:
+    content = stepper_content(ZOO_PHASES, None, JobState.RUNNING, "new\nphase\x1b[31m")
+    assert content.plain.split("\n")[-1] == "? phase not in this list: new ⏎ phase"
+
+
 class StepperApp(App[None]):
     def compose(self) -> ComposeResult:
         yield PhaseStepper(ZOO_SEED_PHASES, 2, JobState.FAILED)

@@ -299,7 +299,7 @@ def test_strings_are_cleaned_at_ingest_raw_kept() -> None:
                 failDescriptions=["a\x00b" * 5000])
     detail = parse_conversion(data, "hj")
     assert detail is not None
-    assert detail.job.name == "evil]52;c;aGk=name[bold red]x"
+    assert detail.job.name == "evilname[bold red]x"
     assert detail.raw["sourceImageFileName"] == hostile
     assert detail.job.error is not None and len(detail.job.error) <= 10_000
     assert "\x00" not in detail.job.error

@@ -18,13 +18,12 @@ from textual.command import Command, CommandList, CommandPalette
 from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.system_commands import SystemCommandsProvider
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 import tui
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
-from tui.app import PALETTE_EXCLUDED, JobsApp
+from tui.app import PALETTE_EXCLUDED, JobsApp, PlainSystemCommands
 from tui.screens.help import HelpScreen, key_display
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
@@ -105,8 +104,8 @@ def palette_classes(screen: Screen[object]) -> tuple[type[DOMNode], ...]:
 
 
 async def palette_hits(screen: Screen[object]) -> dict[str, object]:
-    """The palette's discovery list on `screen`, run through Textual's own provider."""
-    provider = SystemCommandsProvider(screen)
+    """The palette's discovery list on `screen`, run through the app's provider."""
+    provider = PlainSystemCommands(screen)
     provider._post_init()
     return {str(hit.text): hit.command async for hit in provider._search("")}
 

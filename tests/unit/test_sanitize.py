@@ -72,9 +72,45 @@ def test_line_and_paragraph_separators_become_line_breaks(ch: str) -> None:
 
 @pytest.mark.parametrize("ch", list(INVISIBLE), ids=list(INVISIBLE.values()))
 def test_invisible_and_control_characters_are_dropped(ch: str) -> None:
-    assert clean(f"a{ch}b") == "ab"
-    assert one_line(f"a{ch}b") == "ab"
-    assert not is_clean(f"a{ch}b") and ord(ch) in UNSAFE
+    # "ß" can end no escape sequence (after ESC or CSI, "b" would be its final byte).
+    assert clean(f"a{ch}ß") == "aß"
+    assert one_line(f"a{ch}ß") == "aß"
+    assert not is_clean(f"a{ch}ß") and ord(ch) in UNSAFE
+
+
+SEQUENCES = {
+    "CSI colour": ("\x1b[31merror_teleport", "error_teleport"),
+    "CSI clear, colour, reset": ("\x1b[2J\x1b[31mred\x1b[0m", "red"),
+    "CSI private mode": ("a\x1b[?1049hb", "ab"),
+    "CSI with intermediate": ("a\x1b[1 qb", "ab"),
+    "CSI with a newline inside": ("a\x1b[3\n1mb", "ab"),
+    "CSI cut short by CAN": ("a\x1b[31\x18mb", "amb"),
+    "8-bit CSI": ("a\x9b31mb", "ab"),
+    "OSC 52 ended by BEL": ("a\x1b]52;c;cm0gLXJmIC8K\x07b", "ab"),
+    "OSC 0 ended by ST": ("a\x1b]0;title\x1b\\b", "ab"),
+    "OSC 8 link": ("\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\", "link"),
+    "8-bit OSC and ST": ("a\x9d0;t\x9cb", "ab"),
+    "OSC cut short by another escape": ("a\x1b]0;t\x1b[31mb", "ab"),
+    "OSC never ended": ("a\x1b]0;new window title", "a"),
+    "DCS": ("a\x1bPq#0;2;0;0;0#0~~\x1b\\b", "ab"),
+    "8-bit DCS": ("a\x90q\x9cb", "ab"),
+    "APC": ("a\x1b_Gf=100;AAAA\x1b\\b", "ab"),
+    "8-bit APC": ("a\x9fGf=1\x9cb", "ab"),
+    "PM": ("a\x1b^private\x1b\\b", "ab"),
+    "SOS": ("a\x1bXstring\x1b\\b", "ab"),
+    "ESC c (reset)": ("a\x1bcb", "ab"),
+    "ESC ( B (character set)": ("a\x1b(Bb", "ab"),
+    "ESC # 8 (screen test)": ("a\x1b#8b", "ab"),
+    "ESC 7 (save cursor)": ("a\x1b7b", "ab"),
+    "ESC alone at the end": ("a\x1b", "a"),
+}
+
+
+@pytest.mark.parametrize(("text", "left"), list(SEQUENCES.values()), ids=list(SEQUENCES))
+def test_escape_sequences_are_removed_whole(text: str, left: str) -> None:
+    """Never just the ESC: `\\x1b[31merror` must not show as `[31merror`."""
+    assert clean(text) == left
+    assert one_line(text) == left
 
 
 @pytest.mark.parametrize("ch", list(SURROGATES), ids=list(SURROGATES.values()))
@@ -156,6 +192,62 @@ def test_one_line_cell_length_is_the_number_of_characters_drawn(text: str) -> No
     flat = one_line(text)
     assert cell_len(flat) == len(flat)
     assert flat == one_line(clean(text, len(text) + 1))
+
+
+def _outside_sequences(ch: str) -> bool:
+    return ch != "\x1b" and not 0x80 <= ord(ch) <= 0x9F
+
+
+def _text(alphabet: st.SearchStrategy[str], size: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet, max_size=size)
+
+
+_CODES = st.characters
+_ESC_FINAL = _CODES(min_codepoint=0x30, max_codepoint=0x7E)
+_INTERMEDIATES = _text(_CODES(min_codepoint=0x20, max_codepoint=0x2F), 3)
+_STRING_BODY = _text(
+    ANY_CHARACTER.filter(lambda ch: _outside_sequences(ch) and ch not in "\x07\x18\x1a"), 20
+)
+_CSI = st.tuples(
+    st.sampled_from(["\x1b[", "\x9b"]),
+    _text(_CODES(min_codepoint=0x30, max_codepoint=0x3F), 8),
+    _INTERMEDIATES,
+    _CODES(min_codepoint=0x40, max_codepoint=0x7E),
+).map("".join)
+_OSC = st.tuples(
+    st.sampled_from(["\x1b]", "\x9d"]), _STRING_BODY, st.sampled_from(["\x07", "\x1b\\", "\x9c"])
+).map("".join)
+_STRING_INTRO = st.sampled_from(["\x1bP", "\x90", "\x1bX", "\x98", "\x1b^", "\x9e", "\x1b_", "\x9f"])
+_CONTROL_STRING = st.tuples(
+    _STRING_INTRO, _STRING_BODY, st.sampled_from(["\x1b\\", "\x9c"])
+).map("".join)
+_OTHER_ESCAPE = st.tuples(st.just("\x1b"), _INTERMEDIATES, _ESC_FINAL).map("".join).filter(
+    lambda seq: seq[:2] not in ("\x1b[", "\x1b]", "\x1bP", "\x1bX", "\x1b^", "\x1b_")
+)
+SEQUENCE = st.one_of(_CSI, _OSC, _CONTROL_STRING, _OTHER_ESCAPE)
+"""One complete escape sequence, in its 7-bit or 8-bit form."""
+UNENDED = st.one_of(
+    st.just(""),
+    st.tuples(st.sampled_from(["\x1b]", "\x9d"]), _STRING_BODY).map("".join),
+    st.tuples(_STRING_INTRO, _STRING_BODY).map("".join),
+)
+"""Nothing, or a control string that never ends (a terminal swallows the rest)."""
+OUTSIDE = _text(st.one_of(ANY_CHARACTER, HAZARD).filter(_outside_sequences), 12)
+"""Hostile text that holds no sequence: no ESC, no C1."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(OUTSIDE, SEQUENCE), max_size=5), OUTSIDE, UNENDED)
+def test_no_part_of_a_removed_sequence_is_left_behind(
+    pieces: list[tuple[str, str]], last: str, unended: str
+) -> None:
+    """Text with sequences between its pieces cleans to the pieces alone, cleaned: no
+    parameter, intermediate or final byte, no string payload of a sequence is left."""
+    text = "".join(outside + sequence for outside, sequence in pieces) + last + unended
+    outsides = [outside for outside, _ in pieces] + [last]
+    big = len(text) + 1
+    assert clean(text, big) == "".join(clean(outside, big) for outside in outsides)
+    assert one_line(text) == "".join(one_line(outside) for outside in outsides)
 
 
 @settings(max_examples=300, deadline=None)

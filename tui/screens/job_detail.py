@@ -403,9 +403,14 @@ class JobDetailScreen(Screen[None]):
         self._show_match(raw)
 
     def action_copy_id(self) -> None:
-        """Copy the job id to the clipboard (OSC 52, works over SSH)."""
-        self.app.copy_to_clipboard(self.job.id)
-        self.notify(f"Copied job id {self.job.id}", title="Copied", markup=False)
+        """Copy the job id to the clipboard (OSC 52, works over SSH).
+
+        What is copied is the id as shown, on one line: a server's id may hold a line
+        break or an escape sequence, which a paste into a shell would run.
+        """
+        job_id = one_line(self.job.id)
+        self.app.copy_to_clipboard(job_id)
+        self.notify(f"Copied job id {job_id}", title="Copied", markup=False)
 
     def action_refresh(self) -> None:
         """Fetch again now (still no faster than the provider allows)."""

@@ -277,7 +277,7 @@ class JobsScreen(Screen[None]):
         failures by name, and the sources whose first refresh could not be compared."""
         when = fmt_ago(mark.at, self.clock())
         unchecked = [
-            f"{one_line(clean(p.account, 64))} ({unchecked_why[p.account]})"
+            f"{_label(p.account)} ({unchecked_why[p.account]})"
             for p in self.providers
             if p.account in unchecked_why
         ]
@@ -310,7 +310,7 @@ class JobsScreen(Screen[None]):
         )
         if len(accounts) > 1:
             lines.extend(
-                f"{one_line(clean(account, 64))}: {_state_counts(summary.by_state(account))}"
+                f"{_label(account)}: {_state_counts(summary.by_state(account))}"
                 for account in accounts
             )
         failed = by_state.get(JobState.FAILED, 0)
@@ -457,7 +457,7 @@ class JobsScreen(Screen[None]):
         if not was_failing:
             self.notify(
                 sentence,
-                title=f"{message.account} is failing",
+                title=f"{_label(message.account)} is failing",
                 severity="error",
                 markup=False,
             )
@@ -475,16 +475,17 @@ class JobsScreen(Screen[None]):
             for transition in ended:
                 job = self.index.get((transition.account, transition.job_id))
                 name = one_line(clean(job.name if job else transition.job_id, 120))
+                job_id = one_line(clean(transition.job_id, 120))
                 self.notify(
-                    f"{name} ({transition.job_id}): {one_line(clean(transition.status, 80))}",
-                    title=f"{account}: job {transition.new_state.value}",
+                    f"{name} ({job_id}): {one_line(clean(transition.status, 80))}",
+                    title=f"{_label(account)}: job {transition.new_state.value}",
                     severity="error" if transition.new_state == JobState.FAILED else "information",
                     markup=False,
                 )
         else:
             self.notify(
                 f"{len(ended)} jobs ended, {len(failed)} failed",
-                title=account,
+                title=_label(account),
                 severity="error" if failed else "information",
                 markup=False,
             )
@@ -749,7 +750,7 @@ class JobsScreen(Screen[None]):
         for account in self._accounts_in_view():
             wait = self._request_refresh(account, force=True)
             if wait >= 1.0:
-                held.append(f"{account} in {fmt_duration(wait)}")
+                held.append(f"{_label(account)} in {fmt_duration(wait)}")
         message = "Refreshing now" + ("; " + ", ".join(held) if held else "")
         self.notify(message, timeout=2 if not held else 4, markup=False)
 
@@ -792,7 +793,9 @@ class JobsScreen(Screen[None]):
     async def _track_in_store(self, account: str, job_id: str) -> None:
         added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
         verb = "Tracking" if added else "Already tracking"
-        self.notify(f"{verb} {job_id} on {account}", timeout=4, markup=False)
+        self.notify(
+            f"{verb} {one_line(clean(job_id, 200))} on {_label(account)}", timeout=4, markup=False
+        )
         self._request_refresh(account, force=True)
 
     def action_pause(self) -> None:
@@ -858,6 +861,11 @@ class JobsScreen(Screen[None]):
     def sort_columns(self) -> list[str]:
         """Every sortable column's name."""
         return [column.value for column in SORT_CYCLE]
+
+
+def _label(account: str) -> str:
+    """A source's name as shown in a sentence or a title: plain, on one line, capped."""
+    return one_line(clean(account, 64))
 
 
 def _state_counts(counts: dict[JobState, int]) -> str:

@@ -14,6 +14,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static
 
+from tui.sanitize import clean, one_line
+
 Validator = Callable[[str, str], Awaitable[str | None]]
 """`await validate(account, job_id)`: None if the provider knows the id, else its answer."""
 
@@ -49,7 +51,7 @@ class TrackScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical(id="track-body"):
             yield Static(Content.styled("Track a job id", "bold"), id="track-title")
             yield Select(
-                [(Text(name), name) for name in self.accounts],
+                [(Text(_label(name)), name) for name in self.accounts],
                 value=self.default_account,
                 allow_blank=False,
                 id="track-account",
@@ -79,7 +81,7 @@ class TrackScreen(ModalScreen[tuple[str, str] | None]):
         account = self.query_one("#track-account", Select).value
         if not isinstance(account, str):
             return
-        self._say(f"Checking {job_id} with {account}…")
+        self._say(f"Checking {one_line(job_id)} with {_label(account)}…")
         self.check(account, job_id)
 
     @work(exclusive=True, group="track-check", exit_on_error=False)
@@ -94,3 +96,8 @@ class TrackScreen(ModalScreen[tuple[str, str] | None]):
     def action_cancel(self) -> None:
         """Close without tracking anything."""
         self.dismiss(None)
+
+
+def _label(account: str) -> str:
+    """A source's name as shown: plain, on one line, capped."""
+    return one_line(clean(account, 64))

@@ -174,4 +174,5 @@ def raise_if_nothing_fetched(query: ListQuery, result: ListResult) -> None:
         f"{noun} failed; the first answer was: {first}",
         account=first.account,
         status_code=first.status_code,
+        retry_after=first.retry_after,
     )

@@ -2,7 +2,8 @@
 
 `Fields` shows rows of plain-text cells in an aligned grid whose last column wraps, so a
 long or multi-line server value never breaks the layout. Every cell is a Rich `Text`
-built from data (never markup); styles come from the `fields--*` component classes.
+built from data (never markup), cleaned once more as it is drawn (ids reach the views as
+the server sent them); styles come from the `fields--*` component classes.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tui.formatting import (
     state_label,
 )
 from tui.models import Job, JobDetail, JobState
+from tui.sanitize import clean, one_line
 
 Role = Literal["label", "ok", "warning", "error", "dim", "accent", "plain"]
 """How a cell is styled; each role is the `fields--<role>` component class."""
@@ -127,6 +129,13 @@ def progress_bar(fraction: float | None, width: int = 30) -> str:
     return f"{bar}{'░' * (width - len(bar))} {fmt_percent(value):>4}"
 
 
+def id_cell(value: str | None, role: Role = "plain") -> Cell:
+    """An id as shown: on one line (a server's id may hold a line break), or `—`."""
+    if not value:
+        return None
+    return (one_line(value), role)
+
+
 def list_cell(items: Sequence[str], role: Role = "plain") -> Cell:
     """Items one per line with a bullet, or `—` for none."""
     if not items:
@@ -194,6 +203,7 @@ class Fields(Widget):
             value = cell
         if len(value) > _MAX_CELL:
             value = f"{value[:_MAX_CELL]}… (+{len(value) - _MAX_CELL} characters)"
+        value = clean(value, len(value) + 1)
         style = (
             self.get_component_rich_style(f"fields--{role}", partial=True)
             if role != "plain"

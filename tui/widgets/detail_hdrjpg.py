@@ -22,6 +22,7 @@ from tui.widgets.detail_common import (
     Cell,
     Fields,
     fmt_relative,
+    id_cell,
     list_cell,
     number_cell,
     progress_bar,
@@ -115,7 +116,7 @@ def variant_rows(variant: HdrjpgVariant, now: datetime) -> list[list[Cell]]:
     """Every field of one variant, for the selected-variant panel."""
     params = variant.parameters
     rows: list[list[Cell]] = [
-        ["uuid", variant.uuid or None],
+        ["uuid", id_cell(variant.uuid)],
         ["status", variant.status or None],
         ["format", variant.format],
         ["file name", variant.file_name],

@@ -25,6 +25,7 @@ from tui.widgets.detail_common import (
     Fields,
     duration_cell,
     fmt_relative,
+    id_cell,
     pretty_json,
     state_cell,
     time_rows,
@@ -36,13 +37,13 @@ def io_rows(io: MetafoldIO, now: datetime) -> list[list[Cell]]:
     """Assets (file name, size, checksum, created, modified) then params, decoded JSON pretty."""
     rows: list[list[Cell]] = []
     for asset in io.assets:
-        rows.append([(asset.name, "accent"), asset.filename or asset.id])
+        rows.append([(asset.name, "accent"), asset.filename or id_cell(asset.id)])
         rows.append(["  size", fmt_size(asset.size)])
         rows.append(["  checksum", asset.checksum])
         for label, moment in (("  created", asset.created_at), ("  modified", asset.modified_at)):
             rows.append([label, f"{fmt_relative(moment, now)} · {fmt_timestamp(moment)}"])
         if asset.id:
-            rows.append(["  asset id", asset.id])
+            rows.append(["  asset id", id_cell(asset.id)])
     if not io.assets:
         rows.append(["assets", "none"])
     if io.params:
@@ -104,8 +105,8 @@ class MetafoldDetailView(Vertical):
                 ["state", state_cell(job.state, job.status)],
                 ["name", job.name],
                 ["error", (job.error, "error") if job.error else None],
-                ["project", detail.project_id],
-                ["workflow", detail.workflow_id],
+                ["project", id_cell(detail.project_id)],
+                ["workflow", id_cell(detail.workflow_id)],
             ]
         )
         self.query_one("#metafold-times", Fields).show(

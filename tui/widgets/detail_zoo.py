@@ -26,6 +26,7 @@ from tui.widgets.detail_common import (
     Cell,
     Fields,
     duration_cell,
+    id_cell,
     number_cell,
     pretty_json,
     state_cell,
@@ -184,10 +185,10 @@ class ZooConversionDetailView(Vertical):
         self.query_one("#zoo-summary", Fields).show(
             [
                 *status_rows(detail),
-                ["dataset", detail.dataset_id],
+                ["dataset", id_cell(detail.dataset_id)],
                 ["file", detail.file_path],
                 ["size", fmt_size(detail.file_size)],
-                ["etag", detail.file_etag],
+                ["etag", id_cell(detail.file_etag)],
                 ["importer version", detail.importer_version],
                 ["similarity", scores or None],
                 [
@@ -391,7 +392,7 @@ class ZooAsyncDetailView(Vertical):
                 ["error", (detail.error, "error") if detail.error else None],
                 ["worker", detail.worker],
                 ["attempts", number_cell(detail.attempts)],
-                ["user", detail.user_id],
+                ["user", id_cell(detail.user_id)],
             ]
         )
         end = detail.completed_at
@@ -456,7 +457,7 @@ def type_rows(detail: ZooAsyncDetail) -> list[list[Cell]]:
         ("model", detail.model),
         ("model version", detail.model_version),
         ("KCL version", detail.kcl_version),
-        ("conversation", detail.conversation_id),
+        ("conversation", id_cell(detail.conversation_id)),
         ("feedback", detail.feedback),
     ]
     present: list[list[Cell]] = [[label, value] for label, value in rows if value is not None]

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from tui.models import JobState
+from tui.sanitize import one_line
 
 
 class PhaseMark(StrEnum):
@@ -89,7 +90,7 @@ def stepper_content(
     if current_index is None and current_phase and state is not JobState.SUCCEEDED:
         lines.append(
             Content.assemble(("? ", ".phase-stepper--unknown"), "phase not in this list: ")
-            + Content(current_phase)
+            + Content(one_line(current_phase))
         )
     return Content("\n").join(lines)
 
