@@ -46,6 +46,12 @@ def stale_after(interval: float) -> float:
     return max(3 * heartbeat_every(interval), 15.0)
 
 
+class PollerReportedError(UnavailableError):
+    """The poller's own failure of a source, passed on as it said it (its sentence)."""
+
+    title = "jobtop serve"
+
+
 class NoPollerError(Exception):
     """Nothing is polling into the store an attached viewer reads; `str()` says since when."""
 
@@ -237,9 +243,7 @@ class StoreProvider:
                 account=self.account,
             )
         if health.health == "failing":
-            raise UnavailableError(
-                f"jobtop serve: {health.error or 'the source is failing'}", account=self.account
-            )
+            raise PollerReportedError(health.error or "the source is failing", account=self.account)
         self._reads += 1
         full = self._since is None or self._reads % FULL_READ_EVERY == 0
         jobs, newest = self._store.load_changed(self.account, None if full else self._since)

@@ -80,7 +80,8 @@ def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) ->
     from tui.commands import dump_json, parse_sort, print_table, select_accounts, sort_jobs
 
     states = frozenset(JobState(s) for s in args.state)
-    sort_key, descending = parse_sort(args.sort)
+    sort = args.sort
+    sort_key, descending = sort if isinstance(sort, tuple) else parse_sort(sort)
     accounts = select_accounts(settings, args.account, args.provider)
     names = {a.name for a in accounts}
     jobs = [
