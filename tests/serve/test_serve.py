@@ -58,11 +58,18 @@ def test_a_failure_counts_and_503_drops_up_then_heals(serve: Serve, sim: SimServ
         assert token not in log
 
 
-def test_sigterm_and_sigint_stop_cleanly_and_free_the_store(config: Path, tmp_path: Path) -> None:
+def test_sigterm_and_sigint_stop_cleanly_and_free_the_store(
+    config: Path, tmp_path: Path, sim: SimServer
+) -> None:
+    """Also with a request in flight that would never end (the `hang` fault)."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         running = Serve(config, tmp_path)
         running.wait_ready()
+        sim.set_fault("metafold", "hang")
+        asked = sim.requests().get("metafold", 0)
+        wait_for(lambda: sim.requests().get("metafold", 0) > asked)  # one hangs now
         assert running.stop(sig) == 0
+        sim.clear_faults()
         assert "Traceback" not in running.stderr() and "stopped" in running.stderr()
     store = JobStore(state_dir() / "jobs.sqlite3")
     poller = store.poller()
