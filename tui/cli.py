@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(serve_parser)
     serve_parser.add_argument(
-        "--listen", default="127.0.0.1:9464", metavar="HOST:PORT",
+        "--listen", default="127.0.0.1:9464", metavar="HOST:PORT", type=_listen_arg,
         help="where /metrics and /healthz are served (default 127.0.0.1:9464, loopback only)",
     )
     for attachable in (parser, list_parser, show_parser, watch_parser):
@@ -156,6 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("sim", help="run the simulator as a standalone server", add_help=False)
     return parser
+
+
+def _listen_arg(text: str) -> str:
+    """`--listen`: HOST:PORT, checked here so a malformed one is a usage error."""
+    from tui.serve import parse_listen
+
+    try:
+        parse_listen(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--listen ")) from None
+    return text
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:

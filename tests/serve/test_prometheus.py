@@ -18,10 +18,13 @@ from tui.sim.server import SimServer
 DEPLOY = REPO / "deploy" / "prometheus"
 PROMETHEUS = shutil.which("prometheus")
 PROMTOOL = shutil.which("promtool")
-pytestmark = pytest.mark.skipif(
-    PROMETHEUS is None or PROMTOOL is None,
-    reason="Debian's prometheus package is not installed (.ci/run installs it)",
-)
+pytestmark = [
+    pytest.mark.prometheus,
+    pytest.mark.skipif(
+        PROMETHEUS is None or PROMTOOL is None,
+        reason="Debian's prometheus package is not installed (.ci/run installs it)",
+    ),
+]
 
 
 def test_promtool_checks_and_unit_tests_the_rules() -> None:

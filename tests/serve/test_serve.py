@@ -97,6 +97,13 @@ def test_a_listen_that_cannot_be_bound(config: Path) -> None:
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+def test_a_malformed_listen_is_a_usage_error(config: Path) -> None:
+    for listen in ("9464", "localhost:http", "127.0.0.1:70000", ":9464"):
+        result = run_jobtop("serve", "--listen", listen, config=config, timeout=30)
+        assert result.returncode == 64, (listen, result.stderr)
+        assert "is not HOST:PORT" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_an_unwritable_store(config: Path) -> None:
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
