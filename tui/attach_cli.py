@@ -59,7 +59,7 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "list":
             return _list(settings, store, args)
         if args.command == "show":
-            return _show(settings, store, args.account, args.id, as_json=args.json)
+            return _show(settings, store, args.account, args.id, args)
         return _watch(settings, store, args.account, args.id, args.exit_status, sys.stdout)
     finally:
         store.close()
@@ -77,65 +77,95 @@ def _say_failing(store: ReadOnlyStore, accounts: set[str]) -> None:
 
 
 def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) -> int:
-    from tui.commands import dump_json, parse_sort, print_table, select_accounts, sort_jobs
+    """`list --attach`: the stored jobs, filtered, sorted and printed as `list` does."""
+    from tui.commands import (
+        emit_json,
+        filter_jobs,
+        print_table,
+        print_tsv,
+        select_accounts,
+        sort_jobs,
+    )
 
     states = frozenset(JobState(s) for s in args.state)
-    sort = args.sort
-    sort_key, descending = sort if isinstance(sort, tuple) else parse_sort(sort)
+    sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
     names = {a.name for a in accounts}
-    jobs = [
-        j for j in store.load_jobs(names)
-        if (not states or j.state in states) and (args.status is None or j.status == args.status)
-    ]
-    jobs = sort_jobs(jobs, sort_key, descending)
+    now = utc_now()
+    jobs = filter_jobs(
+        store.load_jobs(names), states=states, status=args.status, since=args.since,
+        error=args.error, now=now,
+    )
+    jobs = sort_jobs(jobs, sort_key, descending, now)
     if args.limit is not None:
         jobs = jobs[: args.limit]
-    if args.json:
-        dump_json([j.to_json() for j in jobs], sys.stdout)
+    out = sys.stdout
+    if args.json is not None or args.jq is not None:
+        emit_json([j.to_json() for j in jobs], args.json, args.jq, out)
+    elif out.isatty():
+        print_table(jobs, out, now=now)
     else:
-        print_table(jobs, sys.stdout, aligned=sys.stdout.isatty())
+        print_tsv(jobs, out, header=args.header)
+    out.flush()
     _say_failing(store, names)
     return 0
 
 
-def _find(settings: Settings, store: ReadOnlyStore, account: str, job_id: str) -> Job:
-    name = settings.account(account).name
-    job = store.load_job(name, job_id)
-    if job is None:
-        raise NotFoundError(f"the store jobtop serve writes has no job {job_id}", account=name)
-    return job
+def _find(settings: Settings, store: ReadOnlyStore, account: str | None, job_id: str) -> Job:
+    """The stored job, on the named account or on the only one that has it."""
+    from tui.commands import UsageError
+
+    names = [settings.account(account).name] if account else [a.name for a in settings.accounts]
+    found = [job for name in names if (job := store.load_job(name, job_id)) is not None]
+    if not found:
+        where = names[0] if account else None
+        raise NotFoundError(f"the store jobtop serve writes has no job {job_id}", account=where)
+    if len(found) > 1:
+        raise UsageError(
+            f"{len(found)} accounts have a job {one_line(job_id)!r}: "
+            f"{', '.join(job.account for job in found)}; name one: jobtop show ACCOUNT ID"
+        )
+    return found[0]
 
 
 def _show(
-    settings: Settings, store: ReadOnlyStore, account: str, job_id: str, *, as_json: bool
+    settings: Settings, store: ReadOnlyStore, account: str | None, job_id: str,
+    args: argparse.Namespace,
 ) -> int:
-    from tui.commands import detail_lines, dump_json
+    """`show --attach`: the stored job (the provider's particulars need a live fetch)."""
+    from tui.commands import detail_lines, emit_json
 
     job = _find(settings, store, account, job_id)
-    if as_json:
-        dump_json(job.to_json() | {"raw": None}, sys.stdout)
+    if args.json is not None or args.jq is not None:
+        emit_json(job.to_json() | {"raw": None}, args.json, args.jq, sys.stdout)
     else:
         sys.stdout.write("".join(f"{line}\n" for line in detail_lines(JobDetail(job))))
+    sys.stdout.flush()
     print(f"jobtop: {LIVE_FETCH_NOTE}", file=sys.stderr)
     return 0
 
 
 def _watch(
-    settings: Settings, store: ReadOnlyStore, account: str, job_id: str, exit_status: bool,
-    out: TextIO,
+    settings: Settings, store: ReadOnlyStore, account: str | None, job_id: str,
+    exit_status: bool, out: TextIO,
 ) -> int:
-    from tui.commands import _transition_line
+    """`watch --attach`: a line for each change the poller stores, until the job ends."""
+    from tui.commands import final_line, watch_key, watch_line
 
-    last: tuple[str, JobState] | None = None
+    last: tuple[object, ...] | None = None
     warned = False
     while True:
         job = _find(settings, store, account, job_id)
-        if (job.status, job.state) != last:
-            out.write(_transition_line(job, waiting=last is None and job.state == JobState.QUEUED))
+        detail = JobDetail(job)
+        seen = watch_key(detail)
+        if seen != last:
+            waiting = last is None and job.state == JobState.QUEUED
+            out.write(watch_line(detail, utc_now(), waiting=waiting))
             out.flush()
-            last = (job.status, job.state)
+            last = seen
         if job.state.is_terminal:
+            out.write(final_line(job, utc_now()))
+            out.flush()
             break
         problem = poller_problem(store.poller(), utc_now(), None)
         if problem is not None and not warned:
@@ -145,4 +175,3 @@ def _watch(
     if not exit_status:
         return 0
     return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(job.state, 1)
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from time import monotonic
 from typing import ClassVar
 
@@ -590,7 +590,7 @@ class JobTable(ScrollView, can_focus=True):
         if column == Column.AGE:
             return fmt_age(job.created_at, self._now)
         if column == Column.DURATION:
-            return fmt_duration(_duration(job, self._now))
+            return fmt_duration(job.duration_seconds(self._now))
         if column == Column.PROGRESS:
             return fmt_progress(job.progress, width)
         return ""
@@ -611,16 +611,3 @@ def _fit(text: str, width: int, align_right: bool = False) -> str:
     if align_right:
         return " " * (width - length) + text
     return text + " " * (width - length)
-
-
-def _duration(job: Job, now: datetime) -> float | None:
-    start = job.started_at or job.created_at
-    end = job.finished_at
-    if end is None:
-        end = now if job.state.is_active else job.updated_at
-    if start is None or end is None:
-        return None
-    try:
-        return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
-    except (OverflowError, ValueError):
-        return None
