@@ -218,6 +218,9 @@ class StoreProvider:
         self.account = account.name
         self.provider = account.provider
         self.capabilities = Capabilities(lists=True)
+        self.detail_note = "stored by jobtop serve · live details: run without --attach"
+        """Said on the detail screen, beside when the stored job was read: the provider's
+        particulars (phases, snapshots, the raw answer) need a live fetch."""
         self._store = store
         self._since: str | None = None
         self._reads = 0
