@@ -19,6 +19,7 @@ from tui.errors import (
     NotFoundError,
     ProviderError,
     RateLimitedError,
+    StoreError,
     UnavailableError,
 )
 
@@ -52,7 +53,9 @@ exit codes:
   69  the provider is unavailable (5xx, timeout, connection refused or reset)
   71  serve: the --listen address cannot be bound
   73  serve: another jobtop serve already writes the job store (its pid is said)
-  74  the job store cannot be opened or written
+  74  the local job store cannot be used (corrupt, locked, disk full, unwritable);
+      list, show and watch still print what they fetched (watch --exit-status
+      still exits with the job's outcome)
   75  the provider is rate limiting us (429)
   76  the provider sent a response jobtop cannot use
   77  the provider refused the token (401/403)
@@ -329,6 +332,9 @@ def _run(argv: list[str]) -> int:
     except ProviderError as error:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
         return exit_code_for(error)
+    except StoreError as error:
+        print(f"jobtop: {error.sentence}", file=sys.stderr)
+        return EXIT_STORE
     except Exception as error:
         from tui.attach import NoPollerError
         from tui.serve import ServeError

@@ -31,7 +31,7 @@ from tui.arguments import (  # noqa: F401  (re-exported: the argument values of 
     sort_arg,
 )
 from tui.config import AccountConfig, Settings
-from tui.errors import ConfigError, NotFoundError, ProviderError
+from tui.errors import ConfigError, NotFoundError, ProviderError, StoreError
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, format_timestamp
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
@@ -85,6 +85,90 @@ def _store(settings: Settings | None = None) -> Any:
     return JobStore.open_default()
 
 
+class CommandStore:
+    """The job store as `list`, `show` and `watch` use it: only to remember what they fetch.
+
+    A store that cannot be opened, read or written is reported once on stderr, as one
+    sentence, and the command goes on with what it fetched; `failed` keeps the error for
+    the exit code.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.failed: StoreError | None = None
+        """The first store failure, if any."""
+        self._store: Any = None
+        try:
+            self._store = _store(settings)
+        except StoreError as error:
+            self._failed(error)
+
+    def _failed(self, error: StoreError) -> None:
+        if self.failed is None:
+            self.failed = error
+            print(
+                f"jobtop: {error.sentence}; what is fetched is shown but not saved",
+                file=sys.stderr,
+            )
+
+    def tracked_ids(self, account: str) -> list[str]:
+        """The store's tracked ids of an account (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            ids: list[str] = self._store.tracked_ids(account)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return ids
+
+    def load_jobs(self, accounts: Sequence[str]) -> list[Job]:
+        """The stored jobs of the accounts (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            jobs: list[Job] = self._store.load_jobs(accounts)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return jobs
+
+    def save_jobs(self, account: str, jobs: Sequence[Job], **when: Any) -> list[Any]:
+        """Remember fetched jobs (`when`: `JobStore.save_jobs`'s refresh and open times);
+        a failure is reported once and otherwise ignored. Returns the transitions saved."""
+        if self._store is None:
+            return []
+        try:
+            transitions: list[Any] = self._store.save_jobs(account, jobs, **when)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return transitions
+
+    def last_seq(self) -> int:
+        """The store's newest transition number (0 when the store failed)."""
+        if self._store is None:
+            return 0
+        try:
+            seq: int = self._store.last_seq()
+        except StoreError as error:
+            self._failed(error)
+            return 0
+        return seq
+
+    def close(self) -> None:
+        """Close the store, if it opened."""
+        if self._store is not None:
+            self._store.close()
+
+    def exit_code(self, code: int) -> int:
+        """`code`, or the store's exit code when the command otherwise succeeded."""
+        if code == EXIT_OK and self.failed is not None:
+            from tui.cli import EXIT_STORE
+
+            return EXIT_STORE
+        return code
+
+
 def _provider(account: AccountConfig) -> Any:
     if account.token is None:
         hint = f"set ${account.token_env}" if account.token_env else "add token_env to the account"
@@ -92,13 +176,6 @@ def _provider(account: AccountConfig) -> Any:
     from tui.providers import build_provider
 
     return build_provider(account)
-
-
-def tracked_ids_for(account: AccountConfig, store: Any) -> list[str]:
-    """Tracked ids of an account: the config's `track` first, then the store's."""
-    ids = list(account.track)
-    ids.extend(i for i in store.tracked_ids(account.name) if i not in ids)
-    return ids
 
 
 def emit_json(document: Any, fields: tuple[str, ...] | None, program: Any, out: TextIO) -> None:
@@ -274,7 +351,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     states = frozenset(JobState(s) for s in args.state)
     sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
-    store = _store(settings)
+    store = CommandStore(settings)
     try:
         jobs, errors = asyncio.run(refresh_once(accounts, store, status=args.status, states=states))
     finally:
@@ -300,7 +377,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
         from tui.cli import exit_code_for
 
         return exit_code_for(errors[0])
-    return EXIT_OK
+    return store.exit_code(EXIT_OK)
 
 
 def table_row(job: Job, now: datetime) -> list[str]:
@@ -478,7 +555,7 @@ def show_command(
     program: Any = None,
 ) -> int:
     """`jobtop show`: one job's detail as readable text, or JSON with a `raw` key."""
-    store = _store(settings)
+    store = CommandStore(settings)
     try:
         account, detail = resolve_job(settings, account_name, job_id, store)
         store.save_jobs(account.name, [detail.job])
@@ -489,7 +566,7 @@ def show_command(
         emit_json(document, fields, program, sys.stdout)
     else:
         sys.stdout.write("".join(f"{line}\n" for line in detail_lines(detail)))
-    return EXIT_OK
+    return store.exit_code(EXIT_OK)
 
 
 _REASON_FIELDS = ("error", "errors", "fail_descriptions", "status_message", "status_meaning")
@@ -603,7 +680,7 @@ def watch_command(
     interval: float | None = None,
 ) -> int:
     """`jobtop watch`: print each change until the job ends (`interval` from --interval)."""
-    store = _store(settings)
+    store = CommandStore(settings)
     try:
         if account_name is None:
             account, _ = resolve_job(settings, None, job_id, store)
@@ -614,7 +691,7 @@ def watch_command(
     finally:
         store.close()
     if not exit_status:
-        return EXIT_OK
+        return store.exit_code(EXIT_OK)
     return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(final.state, 1)
 
 
@@ -631,9 +708,9 @@ async def _watch(
     """Poll one job by the dashboard's policy until it ends; a failed poll is said on
     `err` and tried again after the policy's wait (Retry-After on any status, several
     intervals after a refused token); a job that does not exist ends the watch."""
+    from tui.clock import utc_now
     from tui.errors import NotFoundError
     from tui.formatting import fmt_duration
-    from tui.clock import utc_now
     from tui.sync.policy import RefreshPolicy, wait_note
 
     provider = _provider(account)

@@ -8,6 +8,10 @@
     ├── BadResponseError          a body that is not JSON, too large, or the wrong shape
     └── ConfigError               a config file or account that cannot be used
 
+    StoreError                    the local job store cannot be opened, read or written
+                                  (not a source's fault: a separate root, so no handler of
+                                  provider errors mistakes it for a failing source)
+
 Each class has a human `title`; `str(error)` is one sentence a person understands and
 never contains a token (messages are built from status codes and cleaned server text).
 Any of them may carry `retry_after`, the seconds a `Retry-After` header asked to wait.
@@ -15,7 +19,7 @@ Any of them may carry `retry_after`, the seconds a `Retry-After` header asked to
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 
 class ProviderError(Exception):
@@ -97,3 +101,37 @@ class ConfigError(ProviderError):
     """A config file, account or command-line value that cannot be used."""
 
     title = "Configuration error"
+
+
+StoreProblem = Literal["corrupt", "locked", "full", "unwritable", "unsafe"]
+"""What is wrong with the store: `corrupt` (not a database, or damaged), `locked` (another
+program held the write lock too long), `full` (no space, or the file size limit),
+`unwritable` (read-only, missing permission, cannot be created) or `unsafe` (a symlink,
+or a directory others may write to)."""
+
+
+class StoreError(Exception):
+    """The local job store cannot be used; `str(error)` is one sentence."""
+
+    title: ClassVar[str] = "Job store error"
+
+    def __init__(self, message: str, *, problem: StoreProblem, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        """One sentence saying what went wrong and what to do."""
+        self.problem: StoreProblem = problem
+        self.path = path
+        """The database file, when the store is a file."""
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def corrupt(self) -> bool:
+        """True when moving the file aside and starting afresh is the way out."""
+        return self.problem == "corrupt"
+
+    @property
+    def sentence(self) -> str:
+        """The title and message as one line for status bars and stderr."""
+        return f"{self.title.lower()}: {self.message}"

@@ -108,11 +108,16 @@ def test_readme_exit_code_table_matches_the_program() -> None:
         int(code): meaning
         for code, meaning in re.findall(r"^\| (\d+) \| (.+?) \|$", readme, flags=re.MULTILINE)
     }
-    program = {
-        int(line.split()[0]): line.split(None, 1)[1]
-        for line in EXIT_CODES_HELP.splitlines()[1:]
-        if line.strip()
-    }
+    program: dict[int, str] = {}
+    for line in EXIT_CODES_HELP.splitlines()[1:]:
+        if not line.strip():
+            continue
+        first = line.split()[0]
+        if first.isdigit():
+            code = int(first)
+            program[code] = line.split(None, 1)[1]
+        else:  # a continuation line of the code above
+            program[code] += " " + line.strip()
     assert set(table) == set(program)
     for code, meaning in program.items():
         assert table[code].replace("`", "").replace("\\|", "|") == meaning.replace("`", ""), code

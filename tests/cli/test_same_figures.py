@@ -22,10 +22,10 @@ from tui.config import demo_settings
 from tui.job_index import Column
 from tui.models import ProviderName
 from tui.providers import HttpPolicy, build_provider
-from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 from tui.widgets.job_table import JobTable
 
 

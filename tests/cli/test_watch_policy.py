@@ -162,3 +162,15 @@ def test_list_reads_every_part_of_a_listing_in_parts(
         assert all(job.state in JobState for job in jobs)
     finally:
         store.close()
+
+
+def test_list_saves_through_the_commands_store(settings: Any) -> None:
+    """The engine's save (refresh time, transitions, last_seq) goes through `CommandStore`."""
+    store = commands.CommandStore(settings)
+    try:
+        jobs, errors = asyncio.run(commands.refresh_once([settings.account("mf")], store))
+        assert not errors and jobs
+        assert store.failed is None
+        assert len(store.load_jobs(["mf"])) == len(jobs)
+    finally:
+        store.close()

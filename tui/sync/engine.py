@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from tui.errors import BadResponseError, ProviderError
+from tui.errors import BadResponseError, ProviderError, StoreError
 from tui.job_index import JobIndex, PendingUpdate
 from tui.models import Job, Transition
 from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
@@ -490,7 +490,7 @@ class SyncEngine:
                 )
             )
         except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
-            store_error = type(exc).__name__
+            store_error = exc.message if isinstance(exc, StoreError) else type(exc).__name__
             log.warning("store save failed: %s", store_error)
             # The index takes this update only after this report, so it still holds each
             # job's state from before it: notifications do not depend on the store.
