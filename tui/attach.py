@@ -18,7 +18,7 @@ from typing import Any
 
 from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
-from tui.errors import NotFoundError, UnavailableError
+from tui.errors import NotFoundError, StoreError, UnavailableError
 from tui.models import Job, JobDetail, Transition
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.store import JobStore, PollerState
@@ -112,7 +112,7 @@ class ReadOnlyStore(JobStore):
         """The poller's state; None also for a store from before `source_health` existed."""
         try:
             return super().poller()
-        except sqlite3.OperationalError:
+        except (StoreError, sqlite3.Error):
             return None
 
     def check_poller(self) -> None:
@@ -204,11 +204,17 @@ class ReadOnlyStore(JobStore):
 
     def add_tracked(self, account: str, ids: Iterable[str]) -> list[str]:
         """Refused: the store is the poller's."""
-        raise sqlite3.OperationalError("the store is read-only while attached")
+        raise StoreError(
+            "the job store belongs to jobtop serve while attached; track ids there",
+            problem="unwritable", path=str(self.path),
+        )
 
     def remove_tracked(self, account: str, ids: Iterable[str]) -> list[str]:
         """Refused: the store is the poller's."""
-        raise sqlite3.OperationalError("the store is read-only while attached")
+        raise StoreError(
+            "the job store belongs to jobtop serve while attached; track ids there",
+            problem="unwritable", path=str(self.path),
+        )
 
 
 class StoreProvider:

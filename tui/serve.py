@@ -31,7 +31,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from tui.attach import heartbeat_every
 from tui.clock import utc_now
 from tui.config import Settings
-from tui.errors import ConfigError, RateLimitedError
+from tui.errors import ConfigError, RateLimitedError, StoreError
 from tui.job_index import JobIndex
 from tui.metrics import ServeMetrics
 from tui.sanitize import clean, one_line
@@ -374,6 +374,8 @@ def open_store(path: Path) -> JobStore:
     _, store_code, _ = exit_codes()
     try:
         store = JobStore(path)
+    except StoreError as exc:
+        raise ServeError(str(exc).rstrip("."), store_code) from None
     except Exception as exc:  # noqa: BLE001 - every failure is one sentence
         raise ServeError(
             f"the job store {path} cannot be opened ({_reason(exc)})", store_code

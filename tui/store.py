@@ -586,7 +586,7 @@ class JobStore:
         ]
         meta = [("poller_pid", str(pid)), ("poller_heartbeat", at_text),
                 ("poller_interval", repr(float(interval)))]
-        with self._lock:
+        with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany(
@@ -600,12 +600,12 @@ class JobStore:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     def poller(self) -> PollerState | None:
         """The poller's last heartbeat and sources' health; None if no poller ever wrote."""
-        with self._lock:
+        with self._lock, self._errors():
             meta = dict(
                 self._db.execute(
                     "SELECT key, value FROM meta WHERE key IN"

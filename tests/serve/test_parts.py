@@ -17,7 +17,7 @@ from tests.unit.test_store import job
 from tui.attach import ReadOnlyStore, StoreProvider, poller_problem
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
-from tui.errors import RateLimitedError, UnavailableError
+from tui.errors import RateLimitedError, StoreError, UnavailableError
 from tui.job_index import PendingUpdate
 from tui.metrics import ServeMetrics
 from tui.models import JobState, ProviderName, Transition
@@ -121,7 +121,7 @@ def test_read_only_store_never_writes_and_reports_the_pollers_transitions(tmp_pa
         ("1", JobState.RUNNING, JobState.FAILED)
     ]
     assert reader.save_jobs("a", []) == []
-    with pytest.raises(sqlite3.Error):
+    with pytest.raises(StoreError):
         reader.add_tracked("a", ["x"])
     with pytest.raises(sqlite3.Error):
         reader._db.execute("DELETE FROM jobs")

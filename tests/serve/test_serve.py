@@ -104,14 +104,19 @@ def test_a_malformed_listen_is_a_usage_error(config: Path) -> None:
         assert "is not HOST:PORT" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_an_unwritable_store(config: Path) -> None:
+def test_a_store_that_cannot_be_used(config: Path) -> None:
+    """A damaged file, then a directory where the file should be."""
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "jobs.sqlite3").write_bytes(b"this is not a database" * 100)
-    result = run_jobtop("serve", "--listen", f"127.0.0.1:{free_port()}", config=config, timeout=30)
-    assert result.returncode == 74, result.stderr
-    assert "cannot be" in result.stderr
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    path = directory / "jobs.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    for make_next in (lambda: (path.unlink(), path.mkdir()), lambda: None):
+        result = run_jobtop("serve", "--listen", f"127.0.0.1:{free_port()}", config=config,
+                            timeout=30)
+        assert result.returncode == 74, result.stderr
+        assert str(path) in result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        make_next()
 
 
 def test_attach_to_a_store_no_poller_writes_says_how_old_its_data_is(config: Path) -> None:
