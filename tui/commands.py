@@ -36,6 +36,9 @@ from tui.models import JSON_KEYS, Job, JobDetail, JobState, format_timestamp
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
 EXIT_OK = 0
+EXIT_INCOMPLETE = 3
+"""`list`: a source's listing stopped at a cap (stderr says which and how much is left out);
+the same as `tui.cli.EXIT_INCOMPLETE`."""
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
 TSV_COLUMNS = (
@@ -352,8 +355,11 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
     store = CommandStore(settings)
+    incomplete: list[str] = []
     try:
-        jobs, errors = asyncio.run(refresh_once(accounts, store, status=args.status, states=states))
+        jobs, errors = asyncio.run(
+            refresh_once(accounts, store, status=args.status, states=states, incomplete=incomplete)
+        )
     finally:
         store.close()
     now = utc_now()
@@ -373,11 +379,13 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     out.flush()
     for error in errors:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
+    for note in incomplete:
+        print(f"jobtop: {one_line(note)}", file=sys.stderr)
     if errors:
         from tui.cli import exit_code_for
 
         return exit_code_for(errors[0])
-    return store.exit_code(EXIT_OK)
+    return store.exit_code(EXIT_INCOMPLETE if incomplete else EXIT_OK)
 
 
 def table_row(job: Job, now: datetime) -> list[str]:

@@ -18,11 +18,11 @@ from tui.config import demo_settings
 from tui.dashboard import open_store
 from tui.errors import StoreError
 from tui.providers import HttpPolicy, build_provider
-from tui.refresh import Health
 from tui.screens.jobs import JobsScreen
 from tui.screens.store_problem import MoveStoreAsideScreen, StoreNotice
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 GARBAGE = b"not a database, just bytes\n" * 64
 

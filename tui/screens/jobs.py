@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -622,16 +623,24 @@ class JobsScreen(Screen[None]):
 
     def _update_sources(self) -> None:
         sources = [self._health[provider.account] for provider in self.providers]
-        counts = [self.index.counts(provider.account) for provider in self.providers]
+        counts = [self._source_counts(health.account) for health in sources]
         self.query_one(SourceBar).show(
-            sources, counts, self.index.counts(), self.current_view, self.clock(), self.paused
+            sources, counts, sum(counts, Counter()), self.current_view, self.clock(), self.paused
         )
+
+    def _source_counts(self, account: str) -> Counter[JobState]:
+        """A source's jobs per state: the server's counts while its listing loads in parts
+        (true before every page is in), else the rows'."""
+        health = self._health.get(account)
+        if health is not None and health.server_counts:
+            return Counter(health.server_counts)
+        return self.index.counts(account)
 
     def _update_status_line(self) -> None:
         index = self.index
         counted = not index.pending
         shown = f"{index.row_count():,}" if counted else "…"
-        in_view = sum(self.index.counts(a).total() for a in self._accounts_in_view())
+        in_view = sum(self._source_counts(a).total() for a in self._accounts_in_view())
         arrow = "▼" if index.descending else "▲"
         parts: list[Content | tuple[str, str] | str] = [
             (f"{shown} of {in_view:,} jobs", "bold"),
