@@ -65,15 +65,20 @@ def dispatch(settings: Settings, args: argparse.Namespace) -> int:
         store.close()
 
 
-def _say_failing(store: ReadOnlyStore, accounts: set[str]) -> None:
+def _say_failing(store: ReadOnlyStore, accounts: set[str]) -> bool:
+    """Say on stderr which sources the poller finds failing or listed incompletely;
+    True if a listing is incomplete (`list`'s exit 3, as when it polls itself)."""
     state = store.poller()
+    incomplete = False
     for health in (state.sources.values() if state else ()):
         if health.account in accounts and health.health == "failing":
             error = one_line(health.error or "failing")
             print(f"jobtop: {health.account}: jobtop serve says: {error}", file=sys.stderr)
-        elif health.account in accounts and health.incomplete:
+        if health.account in accounts and health.incomplete:
+            incomplete = True
             note = one_line(health.note or "the listing is incomplete")
             print(f"jobtop: {health.account}: {note}", file=sys.stderr)
+    return incomplete
 
 
 def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) -> int:
@@ -107,8 +112,9 @@ def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) ->
     else:
         print_tsv(jobs, out, header=args.header)
     out.flush()
-    _say_failing(store, names)
-    return 0
+    from tui.commands import EXIT_INCOMPLETE
+
+    return EXIT_INCOMPLETE if _say_failing(store, names) else 0
 
 
 def _find(settings: Settings, store: ReadOnlyStore, account: str | None, job_id: str) -> Job:

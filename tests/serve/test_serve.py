@@ -224,3 +224,22 @@ def test_watch_attach_prints_the_change_the_poller_stored(serve: Serve, sim: Sim
     final = lines[-1].split()[4]  # "<date> <time> UTC <id> <state> after …"
     assert final in ("succeeded", "failed", "canceled")
     assert watcher.returncode == {"succeeded": 0, "failed": 1, "canceled": 2}[final]
+
+
+def test_list_attach_says_what_the_poller_reports_and_exits_3_if_incomplete(
+    config: Path,
+) -> None:
+    from tui.clock import utc_now
+
+    path = state_dir() / "jobs.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = JobStore(path)
+    store.save_poller(os.getpid(), utc_now(), 30.0, [
+        StoredHealth("zoo", "zoo", "ok", incomplete=True, note="incomplete: first 10 of 90"),
+        StoredHealth("mf", "metafold", "failing", error="Metafold failed on its side."),
+    ])
+    store.close()
+    result = run_jobtop("list", "--attach", config=config, timeout=30)
+    assert result.returncode == 3, result.stderr
+    assert "zoo: incomplete: first 10 of 90" in result.stderr
+    assert "mf: jobtop serve says: Metafold failed on its side." in result.stderr
