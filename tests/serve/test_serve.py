@@ -221,7 +221,7 @@ def test_watch_attach_prints_the_change_the_poller_stored(serve: Serve, sim: Sim
     lines = [first.rstrip("\n"), *out.splitlines()]
     assert len(lines) >= 2, (lines, err)
     assert job.state.value in lines[0]
-    final = lines[-1].split()[4]  # "<date> <time> UTC <id> <state> after …"
+    final = lines[-1].split()[4].rstrip(":")  # "<date> <time> UTC <id> <state> after …"
     assert final in ("succeeded", "failed", "canceled")
     assert watcher.returncode == {"succeeded": 0, "failed": 1, "canceled": 2}[final]
 
