@@ -33,11 +33,14 @@ EXIT_INCOMPLETE = 3
 EXIT_USAGE = 64
 EXIT_NOT_FOUND = 66
 EXIT_UNAVAILABLE = 69
+EXIT_LISTEN = 71
+EXIT_STORE_OWNED = 73
 EXIT_STORE = 74
 EXIT_RATE_LIMITED = 75
 EXIT_BAD_RESPONSE = 76
 EXIT_AUTH = 77
 EXIT_CONFIG = 78
+EXIT_NO_POLLER = 79
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
@@ -51,6 +54,8 @@ exit codes:
   64  the command line is wrong
   66  no such job (the provider answered 404)
   69  the provider is unavailable (5xx, timeout, connection refused or reset)
+  71  serve: the --listen address cannot be bound
+  73  serve: another jobtop serve already writes the job store (its pid is said)
   74  the local job store cannot be used (corrupt, locked, disk full, unwritable);
       list, show and watch still print what they fetched (watch --exit-status
       still exits with the job's outcome)
@@ -58,6 +63,7 @@ exit codes:
   76  the provider sent a response jobtop cannot use
   77  the provider refused the token (401/403)
   78  the configuration is wrong (bad file, unknown account, missing token)
+  79  --attach: no jobtop serve writes the job store (how old its data is is said)
   130 interrupted (Ctrl-C)
   141 the output pipe was closed early (`jobtop list | head`): output stops quietly
 """
@@ -221,8 +227,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
+    serve_parser = commands.add_parser(
+        "serve", help="one headless poller for a team: the store, /metrics and /healthz",
+        description="Poll every configured source, write the job store for viewers started "
+        "with --attach, and serve Prometheus metrics (/metrics) and a health check (/healthz).",
+    )
+    _add_common(serve_parser)
+    serve_parser.add_argument(
+        "--listen", default="127.0.0.1:9464", metavar="HOST:PORT", type=_listen_arg,
+        help="where /metrics and /healthz are served (default 127.0.0.1:9464, loopback only)",
+    )
+    for attachable in (parser, list_parser, show_parser, watch_parser):
+        attachable.add_argument(
+            "--attach", action="store_true", default=argparse.SUPPRESS,
+            help="read the store a `jobtop serve` writes; make no provider request",
+        )
+
     commands.add_parser("sim", help="run the simulator as a standalone server", add_help=False)
     return parser
+
+
+def _listen_arg(text: str) -> str:
+    """`--listen`: HOST:PORT, checked here so a malformed one is a usage error."""
+    from tui.serve import parse_listen
+
+    try:
+        parse_listen(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--listen ")) from None
+    return text
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -305,6 +338,17 @@ def _run(argv: list[str]) -> int:
     except StoreError as error:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
         return EXIT_STORE
+    except Exception as error:
+        from tui.attach import NoPollerError
+        from tui.serve import ServeError
+
+        if isinstance(error, ServeError):
+            print(f"jobtop: {error}.", file=sys.stderr)
+            return error.code
+        if isinstance(error, NoPollerError):
+            print(f"jobtop: {error}.", file=sys.stderr)
+            return EXIT_NO_POLLER
+        raise
 
 
 def exit_code_for(error: ProviderError) -> int:
@@ -337,22 +381,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         low_bandwidth=getattr(args, "low_bandwidth", None),
         image_protocol=_image_protocol(getattr(args, "image_protocol", None)),
     )
+    attach = getattr(args, "attach", False)
     if args.command is None:
         from tui.dashboard import run_dashboard
 
-        if args.demo:
+        if args.demo and not attach:
             return run_dashboard(
                 None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed,
                 demo_faults=args.demo_fault,
             )
         settings = load_settings(getattr(args, "config", None), cli=overrides)
-        if not settings.accounts:
+        if not settings.accounts and not attach:
             print("jobtop: no accounts configured; starting the demo on the built-in simulator.", file=sys.stderr)
             return run_dashboard(
                 None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed,
                 demo_faults=args.demo_fault,
             )
-        return run_dashboard(settings, overrides)
+        return run_dashboard(settings, overrides, attach=attach)
     if args.command == "completion":
         sys.stdout.write(completion_script(args.shell))
         return EXIT_OK
@@ -360,6 +405,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "config":
         return commands.config_command(getattr(args, "config", None), args.config_command)
+    if args.command == "serve":
+        from tui.serve import run_serve
+
+        return run_serve(load_settings(getattr(args, "config", None), cli=overrides), args.listen)
+    if attach:
+        from tui import attach_cli
+
+        settings = load_settings(getattr(args, "config", None), cli=overrides)
+        return attach_cli.dispatch(settings, args)
     if args.demo:
         from tui.dashboard import demo_simulator
 

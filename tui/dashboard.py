@@ -47,8 +47,12 @@ def run_dashboard(
     demo_jobs: int = 300,
     demo_seed: int = 7,
     demo_faults: Sequence[str] = (),
+    attach: bool = False,
 ) -> int:
-    """Open the dashboard; `settings=None` runs the demo. Returns the exit code."""
+    """Open the dashboard; `settings=None` runs the demo. Returns the exit code.
+
+    With `attach`, it shows the store a `jobtop serve` writes and makes no provider request.
+    """
     low_bandwidth = bool(overrides.low_bandwidth or (settings and settings.low_bandwidth))
     from tui.terminal import configure_environment
 
@@ -70,7 +74,26 @@ def run_dashboard(
             is_tty=sys.stdin.isatty() and sys.stdout.isatty(),
             low_bandwidth=low_bandwidth,
         )
-        return _run(replace(settings, image_protocol=protocol))
+        return _run(replace(settings, image_protocol=protocol), attach=attach)
+
+
+def _run_attached(settings: Settings) -> int:
+    """The dashboard on the store a `jobtop serve` writes: the poller's sources, read from
+    the store every `ATTACH_READ_EVERY` seconds, with the poller's health."""
+    from tui.app import run_app
+    from tui.attach import ATTACH_READ_EVERY, StoreProvider
+    from tui.attach_cli import attached_settings, open_attached
+    from tui.clock import utc_now
+
+    store = open_attached()
+    try:
+        settings = attached_settings(settings, store)
+        settings = replace(settings, refresh=min(settings.refresh, ATTACH_READ_EVERY))
+        providers = [StoreProvider(account, store) for account in settings.accounts]
+        return run_app(settings, providers, store, utc_now)
+    finally:
+        store.close()
+        sys.stdout.flush()
 
 
 def resolve_image_protocol(
@@ -132,11 +155,13 @@ def open_store(settings: Settings) -> tuple[JobStore, StoreError | None]:
     return store, None
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, *, attach: bool = False) -> int:
     from tui.app import run_app
     from tui.clock import utc_now
     from tui.providers import build_provider
 
+    if attach:
+        return _run_attached(settings)
     store, problem = open_store(settings)
     providers = [build_provider(account) for account in settings.accounts]
     try:

@@ -35,7 +35,9 @@ followed: in a shared directory it could make jobtop create or overwrite a file 
 Schema versions (`PRAGMA user_version`): 0 is the first release; 1 adds `sources` (filled
 from the newest `jobs.seen_at` of each account) and the open mark's `open_seq` (an older
 store's `last_opened` was written at start-up, so it gets the newest `seq` at migration:
-the first start after the upgrade summarises only what the first refreshes find).
+the first start after the upgrade summarises only what the first refreshes find); 2 adds
+`source_health`, where `jobtop serve` writes each source's health and its heartbeat
+(`save_poller`) for the viewers attached to the store (`poller`).
 """
 
 from __future__ import annotations
@@ -104,9 +106,21 @@ CREATE TABLE IF NOT EXISTS sources (
     account TEXT PRIMARY KEY,
     refreshed_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS source_health (
+    account TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    health TEXT NOT NULL,
+    error TEXT,
+    last_ok_at TEXT,
+    next_try_at TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    note TEXT,
+    incomplete INTEGER NOT NULL DEFAULT 0,
+    written_at TEXT NOT NULL
+);
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """`PRAGMA user_version` of the schema above (see the module docstring)."""
 
 FAILED_EXAMPLES = 3
@@ -119,6 +133,33 @@ class OpenMark:
 
     at: datetime
     seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHealth:
+    """One source's health as the poller (`jobtop serve`) last wrote it."""
+
+    account: str
+    provider: str
+    health: str
+    """A `tui.sync.Health` value."""
+    error: str | None = None
+    last_ok_at: datetime | None = None
+    next_try_at: datetime | None = None
+    failures: int = 0
+    note: str | None = None
+    incomplete: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PollerState:
+    """Who writes the store and how recently (`JobStore.poller`)."""
+
+    pid: int
+    heartbeat: datetime
+    """When the poller last wrote (it does at least once per interval)."""
+    interval: float
+    sources: dict[str, StoredHealth]
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,6 +571,70 @@ class JobStore:
             if moment is not None and (wanted is None or account in wanted):
                 result[account] = moment
         return result
+
+    def save_poller(
+        self, pid: int, at: datetime, interval: float, sources: Iterable[StoredHealth]
+    ) -> None:
+        """The poller's heartbeat and its sources' health, in one transaction."""
+        at_text = format_timestamp(at)
+        rows = [
+            (
+                h.account, h.provider, h.health, h.error, format_timestamp(h.last_ok_at),
+                format_timestamp(h.next_try_at), h.failures, h.note, int(h.incomplete), at_text,
+            )
+            for h in sources
+        ]
+        meta = [("poller_pid", str(pid)), ("poller_heartbeat", at_text),
+                ("poller_interval", repr(float(interval)))]
+        with self._lock, self._errors():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO source_health (account, provider, health, error,"
+                    " last_ok_at, next_try_at, failures, note, incomplete, written_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def poller(self) -> PollerState | None:
+        """The poller's last heartbeat and sources' health; None if no poller ever wrote."""
+        with self._lock, self._errors():
+            meta = dict(
+                self._db.execute(
+                    "SELECT key, value FROM meta WHERE key IN"
+                    " ('poller_pid', 'poller_heartbeat', 'poller_interval')"
+                ).fetchall()
+            )
+            rows = self._db.execute(
+                "SELECT account, provider, health, error, last_ok_at, next_try_at, failures,"
+                " note, incomplete FROM source_health"
+            ).fetchall()
+        heartbeat = parse_timestamp(meta.get("poller_heartbeat"))
+        if heartbeat is None:
+            return None
+        try:
+            pid = int(meta.get("poller_pid", "0"))
+            interval = float(meta.get("poller_interval", "0"))
+        except ValueError:
+            pid, interval = 0, 0.0
+        sources = {
+            row[0]: StoredHealth(
+                account=str(row[0]), provider=str(row[1]), health=str(row[2]),
+                error=None if row[3] is None else str(row[3]),
+                last_ok_at=parse_timestamp(row[4]), next_try_at=parse_timestamp(row[5]),
+                failures=int(row[6] or 0), note=None if row[7] is None else str(row[7]),
+                incomplete=bool(row[8]),
+            )
+            for row in rows
+        }
+        return PollerState(pid, heartbeat, interval, sources)
 
     def changes_since(self, after_seq: int, upto: Mapping[str, int]) -> ChangeSummary:
         """Jobs already known before transition `after_seq` whose state changed after it.

@@ -358,6 +358,8 @@ class ApiClient:
         self.client = make_client(account, transport, policy=policy)
         self._scrub = _Scrubber(account.token)
         self._has_token = bool(account.token)
+        self.on_retry_wait: Callable[[float], None] | None = None
+        """Told of every `Retry-After` wait taken between attempts (`jobtop serve` counts)."""
 
     def __repr__(self) -> str:
         return f"ApiClient({self.account!r}, {self.provider.value})"
@@ -432,6 +434,7 @@ class ApiClient:
             )
         query = {k: v for k, v in (params or {}).items() if v is not None}
         policy = self.policy
+        asked: float | None = None
         try:
             async for attempt in stamina.retry_context(
                 on=self._backoff_hook,
@@ -441,8 +444,14 @@ class ApiClient:
                 wait_max=policy.wait_max,
                 wait_jitter=policy.wait_jitter,
             ):
+                if asked is not None and self.on_retry_wait is not None:
+                    self.on_retry_wait(asked)  # the wait the server asked for was taken
                 with attempt:
-                    return await self._get_once(url, query, max_bytes, decode)
+                    try:
+                        return await self._get_once(url, query, max_bytes, decode)
+                    except _Retryable as exc:
+                        asked = exc.wait
+                        raise
         except _Retryable as exc:
             raise exc.error from exc.__cause__
         raise AssertionError("unreachable")  # pragma: no cover

@@ -320,6 +320,10 @@ class JobDetailScreen(Screen[None]):
             text = f"■ job ended · not refreshing · {when}"
         else:
             text = f"⟳ refreshing every {fmt_duration(self.poll_interval)} · {when}"
+        # A viewer attached to `jobtop serve`'s store says what it cannot show.
+        note = getattr(self.provider, "detail_note", None)
+        if isinstance(note, str):
+            text = f"{text} · {note}"
         status = self.query_one("#detail-status", Static)
         status.update(Content(text))
         status.set_class(False, "-error")

@@ -104,6 +104,8 @@ class SimApp:
         """What `/_admin/*` requests must carry (see the module docstring)."""
         self.stopping = False
         """Set by the server on shutdown, so hung requests let go."""
+        self.requests: dict[str, int] = {}
+        """Provider requests received, per provider (tests count what a client sends)."""
         from tui.sim import routes
 
         self.app = Starlette(routes=[*routes.provider_routes(self), *self._admin_routes()])
@@ -113,6 +115,7 @@ class SimApp:
         """Wrap a handler with faults, auth and error shapes."""
 
         async def run(request: Request) -> Response:
+            self.requests[provider] = self.requests.get(provider, 0) + 1
             active = self.state.faults.active(provider)
             if "latency" in active:
                 await asyncio.sleep(float(active["latency"].get("seconds", 1.0)))  # type: ignore[arg-type]

@@ -144,6 +144,10 @@ class SimServer:
         """The base URL standing in for one provider's API."""
         return f"{self.url}/{provider}"
 
+    def requests(self) -> dict[str, int]:
+        """Provider requests received so far, per provider."""
+        return dict(self._sim_app.requests) if self._sim_app is not None else {}
+
     def set_fault(self, provider: str, fault: str, **params: object) -> None:
         """Turn on a fault for one provider, or "all"."""
         self.state.faults.set(provider, fault, **params)
