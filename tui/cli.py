@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from tui import __version__
@@ -23,6 +24,7 @@ from tui.errors import (
 )
 
 if TYPE_CHECKING:
+    from tui.config import Settings
     from tui.image_protocol import ImageProtocol
 
 EXIT_OK = 0
@@ -57,7 +59,7 @@ configuration:
   The config file is the first of: --config PATH, $JOBTOP_CONFIG, then
   <user config dir>/jobtop/config.toml. Precedence for every setting:
   command line > environment (JOBTOP_REFRESH, JOBTOP_BELL, JOBTOP_LOW_BANDWIDTH,
-  JOBTOP_IMAGE_PROTOCOL) > config file > defaults. Tokens come from the variable named by each account's
+  JOBTOP_IMAGE_PROTOCOL, JOBTOP_THEME, JOBTOP_LOG) > config file > defaults. Tokens come from the variable named by each account's
   token_env (a literal `token =` only in a file readable by its owner alone).
   With no config file at all, jobtop starts the demo and says so.
 """
@@ -88,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="how snapshot images are drawn (default auto: Kitty or Sixel where the terminal "
         "is known to support them, half blocks elsewhere)",
     )
+    parser.add_argument("--theme", choices=("dark", "light"), default=None,
+                        help="colours for a dark or a light terminal (default dark)")
     parser.add_argument("--demo-jobs", type=int, default=300, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--demo-seed", type=int, default=7, metavar="S", help=argparse.SUPPRESS)
     parser.add_argument("--demo-fault", action="append", default=[], metavar="SPEC", help=argparse.SUPPRESS)
@@ -137,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file (also $JOBTOP_CONFIG)")
     parser.add_argument("--interval", type=float, metavar="SECONDS", default=argparse.SUPPRESS, help="seconds between refreshes")
+    parser.add_argument("--log-file", metavar="PATH", default=argparse.SUPPRESS,
+                        help="append a log to PATH (created 0600; tokens never written)")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning"), default=argparse.SUPPRESS,
+                        help="log from this level (also $JOBTOP_LOG); alone, logs to jobtop.log "
+                        "in the state directory")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -181,6 +190,10 @@ def _image_protocol(value: str | None) -> ImageProtocol | None:
     return None if value is None else parse_image_protocol(value)
 
 
+def _path(value: str | None) -> Path | None:
+    return None if value is None else Path(value).expanduser()
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from tui.config import Overrides, load_settings
 
@@ -189,6 +202,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         bell=getattr(args, "bell", None),
         low_bandwidth=getattr(args, "low_bandwidth", None),
         image_protocol=_image_protocol(getattr(args, "image_protocol", None)),
+        theme=getattr(args, "theme", None),
+        log_file=_path(getattr(args, "log_file", None)),
+        log_level=getattr(args, "log_level", None),
     )
     if args.command is None:
         from tui.dashboard import run_dashboard
@@ -207,6 +223,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
         return run_dashboard(settings, overrides)
     settings = load_settings(getattr(args, "config", None), cli=overrides)
+    from tui.logfile import logging_to
+
+    with logging_to(settings):
+        return _run_command(settings, args)
+
+
+def _run_command(settings: Settings, args: argparse.Namespace) -> int:
     from tui import commands
 
     if args.command == "list":

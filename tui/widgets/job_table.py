@@ -236,6 +236,7 @@ class JobTable(ScrollView, can_focus=True):
         self._widths: tuple[tuple[Column, int], ...] = ()
         """What the content on screen needs per column (see `_measure_widths`)."""
         self._styles: dict[tuple[str, bool, bool, bool], tuple[Style, Style]] = {}
+        self._mark: Style | None = None
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._base_style: Style | None = None
         self._painted: tuple[object, ...] | None = None
@@ -518,6 +519,7 @@ class JobTable(ScrollView, can_focus=True):
         self._base_style = None
         self._painted = None
         self._styles.clear()
+        self._mark = None
         self._strips.clear()
         self.refresh()
 
@@ -572,11 +574,8 @@ class JobTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), header))
         return Strip(segments, width).crop(0, width)
 
-    def _row_styles(
-        self, state: JobState, stale: bool, flash: bool, cursor: bool
-    ) -> tuple[Style, Style, Style]:
-        """(row style, state cell style, stale mark style), combined once per flag set and
-        theme."""
+    def _row_styles(self, state: JobState, stale: bool, flash: bool, cursor: bool) -> tuple[Style, Style]:
+        """(row style, state cell style), combined once per flag set and theme."""
         key = (state.value, stale, flash, cursor)
         styles = self._styles.get(key)
         if styles is None:
@@ -591,10 +590,15 @@ class JobTable(ScrollView, can_focus=True):
             # cursor or flash background.
             colour = self.get_component_rich_style(f"jobtable--{state.value}", partial=True)
             state_style = style + colour
-            mark = style + self.get_component_rich_style("jobtable--stale-mark", partial=True)
-            styles = (style, state_style, mark)
+            styles = (style, state_style)
             self._styles[key] = styles
         return styles
+
+    def _mark_colour(self) -> Style:
+        """The stale mark's colour (partial: the row keeps its cursor or flash background)."""
+        if self._mark is None:
+            self._mark = self.get_component_rich_style("jobtable--stale-mark", partial=True)
+        return self._mark
 
     def _render_row(self, job: Job, row: int, width: int, base: Style) -> Strip:
         key = (job.account, job.id)
@@ -608,7 +612,7 @@ class JobTable(ScrollView, can_focus=True):
         strip = self._strips.get(cache_key)
         if strip is not None:
             return strip
-        style, state_style, mark_style = self._row_styles(job.state, stale, flash, cursor)
+        style, state_style = self._row_styles(job.state, stale, flash, cursor)
         # Cells of one style are joined into one segment (two or three per row, not
         # sixteen): every segment costs again in Textual's line pipeline on each paint.
         segments: list[Segment] = []
@@ -628,6 +632,7 @@ class JobTable(ScrollView, can_focus=True):
                 # without telling two greys apart.
                 run.append(_fit(text, col_width - len(STALE_MARK)))
                 segments.append(Segment("".join(run), run_style))
+                mark_style = style + self._mark_colour()
                 segments.append(Segment(STALE_MARK, mark_style))
                 run, run_style = [], mark_style
                 continue
