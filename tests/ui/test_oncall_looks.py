@@ -27,7 +27,8 @@ from tui.refresh import Health
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 from tui.widgets.job_table import JobTable
-from tui.widgets.source_bar import SourceBar, count_widths, counts_text
+from tui.widgets import source_bar
+from tui.widgets.source_bar import SourceBar
 
 WIDE = (140, 30)
 
@@ -187,7 +188,8 @@ def test_counts_line_up_and_stay_two_spaces_apart() -> None:
     total = Counter({JobState.FAILED: 112, JobState.RUNNING: 6, JobState.QUEUED: 10,
                      JobState.CANCELED: 2})
     one = Counter({JobState.FAILED: 3, JobState.QUEUED: 1})
-    widths = count_widths([total, one])
+    widths = source_bar.count_widths([total, one])
+    counts_text = source_bar.counts_text
     first, second = str(counts_text(total, widths)), str(counts_text(one, widths))
     assert first == "✖ 112  ▶ 6  ◌ 10  ⊘ 2"
     assert second == "✖ 3         ◌ 1      "
