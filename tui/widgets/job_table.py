@@ -62,7 +62,7 @@ class ColumnSpec:
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec(Column.STATE, "State", 12, 100),
+    ColumnSpec(Column.STATE, "State", 14, 100),
     ColumnSpec(Column.ACCOUNT, "Source", 16, 40),
     ColumnSpec(Column.ID, "ID", 10, 90),
     ColumnSpec(Column.NAME, "Name", 0, 100),
