@@ -146,7 +146,8 @@ async def test_stale_rows_carry_a_visible_mark(two_sources, store, clock) -> Non
         rows = [row for row in lines(app)[1:] if row.strip()]
         for row in rows:
             assert ("◔" in row) == (" zoo-prod " in row), row
-            assert "…" not in row.split("◔")[0], row  # the mark does not crop the state
+            if "◔" in row:
+                assert "…" not in row.split("◔")[0], row  # the mark does not crop the state
         table = app.screen.query_one(JobTable)
         stale = table.render_line(next(i for i, r in enumerate(lines(app)) if "zoo-prod" in r))
         mark = next(segment for segment in stale if "◔" in segment.text)
