@@ -10,14 +10,17 @@ The first run creates `.venv/` beside this file and installs the pinned dependen
 and reinstall only when the lock file changed.
 """
 
-from __future__ import annotations
-
 import hashlib
 import os
 import subprocess
 import sys
 import venv
 from pathlib import Path
+
+# Before any definition, in syntax every Python 3 parses (no `from __future__`, no
+# annotations evaluated yet): an older Python gets one plain sentence.
+if sys.version_info < (3, 11):
+    sys.exit("jobtop needs Python 3.11 or newer; this is " + sys.version.split()[0])
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -31,8 +34,6 @@ def _venv_python() -> Path:
 
 def ensure_environment() -> Path:
     """Create the virtual environment and install the locked dependencies if needed."""
-    if sys.version_info < (3, 11):
-        sys.exit("jobtop needs Python 3.11 or newer; this is " + sys.version.split()[0])
     python = _venv_python()
     if not python.exists():
         print("jobtop: creating .venv (first run only)…", file=sys.stderr)

@@ -83,9 +83,18 @@ class Simulator:
             self.stop()
             raise RuntimeError(f"the simulator did not start: {line!r}")
         self.url = line.rsplit(" ", 1)[-1].strip()
+        secret_line = self.process.stdout.readline()
+        if "admin secret:" not in secret_line:
+            self.stop()
+            raise RuntimeError(f"the simulator printed no admin secret: {secret_line!r}")
+        self.admin_secret = secret_line.split("admin secret:", 1)[1].split()[0]
 
     def tracked_ids(self) -> dict[str, list[str]]:
-        return httpx.get(f"{self.url}/_admin/tracked").json()  # type: ignore[no-any-return]
+        from tui.sim.app import ADMIN_SECRET_HEADER
+
+        headers = {ADMIN_SECRET_HEADER: self.admin_secret}
+        response = httpx.get(f"{self.url}/_admin/tracked", headers=headers)
+        return response.json()  # type: ignore[no-any-return]
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -133,6 +133,7 @@ class SimProcess:
         self.jobs = jobs
         self.seed = seed
         self.url = ""
+        self.admin_secret = ""
         self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> SimProcess:
@@ -147,6 +148,11 @@ class SimProcess:
             self.__exit__(None, None, None)
             raise RuntimeError(f"jobtop sim did not start: {line!r}")
         self.url = line.rsplit(" ", 1)[1].strip()
+        secret_line = self._process.stdout.readline()
+        if "admin secret:" not in secret_line:
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"jobtop sim printed no admin secret: {secret_line!r}")
+        self.admin_secret = secret_line.split("admin secret:", 1)[1].split()[0]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -164,7 +170,10 @@ class SimProcess:
     def _admin(self, method: str, path: str, body: dict[str, object] | None = None) -> object:
         import httpx
 
-        with httpx.Client(base_url=self.url, timeout=10) as client:
+        from tui.sim.app import ADMIN_SECRET_HEADER
+
+        headers = {ADMIN_SECRET_HEADER: self.admin_secret}
+        with httpx.Client(base_url=self.url, timeout=10, headers=headers) as client:
             response = client.request(method, path, json=body)
             response.raise_for_status()
             return response.json() if response.content else None

@@ -11,9 +11,10 @@ import os
 import random
 import signal
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import ClassVar
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
@@ -27,14 +28,20 @@ from textual.widgets import Input
 
 from tui.clock import Clock
 from tui.config import Settings
+from tui.errors import StoreError
 from tui.paths import STYLES_DIR
 from tui.providers.base import JobProvider
 from tui.sanitize import LONG_LIMIT, clean, one_line
 from tui.screens.help import HelpScreen, own_bindings
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
+from tui.screens.store_problem import (
+    MoveStoreAsideScreen,
+    clear_store_problem,
+    show_store_problem,
+)
 from tui.screens.track import TrackIdInput, TrackScreen
-from tui.store import JobStore
+from tui.store import JobStore, move_aside
 from tui.terminal import guard_output_thread
 from tui.theme import THEMES, theme_for
 from tui.widgets.detail_hdrjpg import VariantTable
@@ -122,6 +129,7 @@ class JobsApp(App[int]):
         clock: Clock,
         *,
         rng: random.Random | None = None,
+        store_problem: StoreError | None = None,
     ) -> None:
         super().__init__()
         self.rng = rng
@@ -129,6 +137,9 @@ class JobsApp(App[int]):
         self.settings = settings
         self.providers = list(providers)
         self.store = store
+        self.store_problem = store_problem
+        """Why the store could not be opened at start (`store` is then in memory)."""
+        self._offered_move = False
         self.clock = clock
         for theme in THEMES:
             self.register_theme(theme)
@@ -163,6 +174,8 @@ class JobsApp(App[int]):
 
     def on_mount(self) -> None:
         """Exit cleanly on SIGHUP/SIGTERM and when the terminal goes away."""
+        if self.store_problem is not None:
+            self.call_after_refresh(self.report_store_problem, self.store_problem)
         if self.is_headless:
             return
         loop = asyncio.get_running_loop()
@@ -191,6 +204,64 @@ class JobsApp(App[int]):
                 await provider.aclose()
             except Exception as exc:  # noqa: BLE001 - closing must not stop the exit
                 self.log.warning(f"closing {provider.account}: {type(exc).__name__}")
+
+    # --- a store that cannot be used -----------------------------------------------------
+
+    def _jobs_screen(self) -> JobsScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, JobsScreen)), None)
+
+    def report_store_problem(self, error: StoreError) -> None:
+        """Say on the job list, in a line that stays, that the store cannot be used; for a
+        corrupt one, offer (once) to move it aside."""
+        screen = self._jobs_screen()
+        if screen is not None:
+            show_store_problem(screen, f"The local job store cannot be used: {error.message}")
+        if error.corrupt and error.path and not self._offered_move:
+            self._offered_move = True
+            path = error.path
+
+            def answered(move: bool | None) -> None:
+                if move:
+                    self.move_store_aside(path)
+
+            self.push_screen(MoveStoreAsideScreen(error.message, path), answered)
+
+    @work(group="store-aside", exclusive=True, exit_on_error=False)
+    async def move_store_aside(self, path: str) -> None:
+        """Rename the corrupt store, open a fresh one there and use it from now on."""
+        try:
+            fresh, moved = await asyncio.to_thread(self._replace_store, self.store, Path(path))
+        except StoreError as error:
+            screen = self._jobs_screen()
+            if screen is not None:
+                show_store_problem(screen, f"The store could not be moved aside: {error.message}")
+            return
+        self.store = fresh
+        self.store_problem = None
+        screen = self._jobs_screen()
+        if screen is not None:
+            screen.store = fresh
+            clear_store_problem(screen)
+        self.notify(
+            f"The corrupt store was moved to {moved.name}; a fresh one is in use.",
+            title="Store", markup=False,
+        )
+
+    def _replace_store(self, old: JobStore, path: Path) -> tuple[JobStore, Path]:
+        """(In a thread.) Move the file aside and open a fresh store in its place, with what
+        this run kept in memory meanwhile (jobs and tracked ids)."""
+        in_memory = old.path == ":memory:"
+        jobs = old.load_jobs() if in_memory else []
+        tracked = old.all_tracked() if in_memory else {}
+        if not in_memory:
+            old.close()
+        moved = move_aside(path, self.clock())
+        fresh = JobStore(path)
+        for account in {job.account for job in jobs}:
+            fresh.save_jobs(account, [job for job in jobs if job.account == account])
+        for account, ids in tracked.items():
+            fresh.add_tracked(account, ids)
+        return fresh, moved
 
     def on_key(self, event: events.Key) -> None:
         """Deliver a character typed ahead of a text box's focus to that box.
@@ -355,9 +426,21 @@ def _terminal_gone() -> bool:
 
 
 def run_app(
-    settings: Settings, providers: Sequence[JobProvider], store: JobStore, clock: Clock
+    settings: Settings,
+    providers: Sequence[JobProvider],
+    store: JobStore,
+    clock: Clock,
+    *,
+    store_problem: StoreError | None = None,
 ) -> int:
-    """Run the dashboard until it exits; returns the exit code (129 on SIGHUP)."""
-    app = JobsApp(settings, providers, store, clock)
+    """Run the dashboard until it exits; returns the exit code (129 on SIGHUP).
+
+    `store_problem`: the store could not be opened and `store` is in memory (see
+    `tui.screens.store_problem`). A fresh store opened in place of a corrupt one is
+    closed here; the caller closes `store`.
+    """
+    app = JobsApp(settings, providers, store, clock, store_problem=store_problem)
     app.run()
+    if app.store is not store:
+        app.store.close()
     return app.return_code or 0

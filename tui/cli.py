@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tui import __version__
 from tui.errors import (
@@ -20,6 +20,7 @@ from tui.errors import (
     NotFoundError,
     ProviderError,
     RateLimitedError,
+    StoreError,
     UnavailableError,
 )
 
@@ -33,11 +34,13 @@ EXIT_JOB_CANCELED = 2
 EXIT_USAGE = 64
 EXIT_NOT_FOUND = 66
 EXIT_UNAVAILABLE = 69
+EXIT_STORE = 74
 EXIT_RATE_LIMITED = 75
 EXIT_BAD_RESPONSE = 76
 EXIT_AUTH = 77
 EXIT_CONFIG = 78
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -47,11 +50,15 @@ exit codes:
   64  the command line is wrong
   66  no such job (the provider answered 404)
   69  the provider is unavailable (5xx, timeout, connection refused or reset)
+  74  the local job store cannot be used (corrupt, locked, disk full, unwritable);
+      list, show and watch still print what they fetched (watch --exit-status
+      still exits with the job's outcome)
   75  the provider is rate limiting us (429)
   76  the provider sent a response jobtop cannot use
   77  the provider refused the token (401/403)
   78  the configuration is wrong (bad file, unknown account, missing token)
   130 interrupted (Ctrl-C)
+  141 the output pipe was closed early (`jobtop list | head`): output stops quietly
 """
 
 CONFIG_HELP = """\
@@ -59,11 +66,14 @@ configuration:
   The config file is the first of: --config PATH, $JOBTOP_CONFIG, then
   <user config dir>/jobtop/config.toml. Precedence for every setting:
   command line > environment (JOBTOP_REFRESH, JOBTOP_BELL, JOBTOP_LOW_BANDWIDTH,
-  JOBTOP_IMAGE_PROTOCOL, JOBTOP_THEME, JOBTOP_LOG) > config file > defaults. Tokens come from the variable named by each account's
-  token_env (a literal `token =` only in a file readable by its owner alone).
-  With no config file at all, jobtop starts the demo and says so.
+  JOBTOP_IMAGE_PROTOCOL, JOBTOP_THEME, JOBTOP_LOG) > config file > defaults. Tokens come
+  from the variable named by each account's token_env (a literal `token =` only in a file
+  readable by its owner alone).
+  The job store (tracked ids, last snapshots, transitions) lives in $JOBTOP_STATE_DIR, by
+  default the user state dir; `jobtop config path` prints both places.
+  With no config file at all, the dashboard starts the demo and says so; `--demo` runs
+  list, show, watch and track on the built-in simulator too.
 """
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -73,6 +83,18 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every jobtop command."""
+    from tui.arguments import (
+        JOB_FIELDS,
+        PROVIDERS,
+        SHOW_FIELDS,
+        STATES,
+        fields_arg,
+        jq_arg,
+        limit_arg,
+        since_arg,
+        sort_arg,
+    )
+
     parser = _Parser(
         prog="jobtop",
         description="A terminal dashboard for asynchronous conversion jobs on Zoo, "
@@ -97,42 +119,109 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo-fault", action="append", default=[], metavar="SPEC", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    list_parser = commands.add_parser("list", help="one refresh, printed as a table or JSON")
+    list_parser = commands.add_parser(
+        "list", help="one refresh, printed as a table (terminal), TSV (pipe) or JSON",
+        description="One refresh of the configured sources. On a terminal: an aligned table. "
+        "Piped: tab-separated lines (times ISO 8601 UTC, duration in seconds, empty fields "
+        "for missing values), a header line only with --header. --json prints a JSON array.",
+    )
     _add_common(list_parser)
-    list_parser.add_argument("--account", action="append", default=[], help="only this account (repeatable)")
-    list_parser.add_argument("--provider", action="append", default=[], help="only this provider (repeatable)")
-    list_parser.add_argument("--state", action="append", default=[], help="only this normalized state (repeatable)")
+    _add_demo(list_parser)
+    _accounts(list_parser.add_argument(
+        "--account", action="append", default=[], help="only this account (repeatable)"
+    ))
+    list_parser.add_argument(
+        "--provider", action="append", default=[], choices=PROVIDERS,
+        help="only this provider (repeatable)",
+    )
+    list_parser.add_argument(
+        "--state", action="append", default=[], choices=STATES,
+        help="only this normalized state (repeatable)",
+    )
     list_parser.add_argument("--status", help="only this raw provider status")
-    list_parser.add_argument("--sort", default="created_at:desc", metavar="KEY[:asc|:desc]", help="sort key (default created_at:desc)")
-    list_parser.add_argument("--limit", type=int, help="print at most N jobs")
-    list_parser.add_argument("--json", action="store_true", help="print a JSON array of normalized jobs")
+    list_parser.add_argument(
+        "--since", type=since_arg, metavar="SPAN",
+        help="only jobs that changed (finished, else updated, else created) within SPAN: "
+        "30m, 1h, 2d",
+    )
+    list_parser.add_argument(
+        "--error", metavar="TEXT", help="only jobs whose error contains TEXT (any case)"
+    )
+    list_parser.add_argument(
+        "--sort", type=sort_arg, default=sort_arg("created_at:desc"), metavar="KEY[:asc|:desc]",
+        help="sort key: state, account, id, name, status, age, duration, progress (the "
+        "dashboard's columns) or a JSON key (default created_at:desc)",
+    )
+    list_parser.add_argument("--limit", type=limit_arg, metavar="N", help="print at most N jobs")
+    _add_json(list_parser, JOB_FIELDS, fields_arg, jq_arg, "a JSON array of normalized jobs")
+    list_parser.add_argument(
+        "--header", action="store_true", help="piped output: start with a header line"
+    )
 
-    show_parser = commands.add_parser("show", help="one job's detail")
+    show_parser = commands.add_parser(
+        "show", help="one job's detail",
+        description="One job's detail. Without ACCOUNT the job is looked for on every "
+        "configured account (if several have it, they are listed and the exit code is 64).",
+    )
     _add_common(show_parser)
-    show_parser.add_argument("account")
-    show_parser.add_argument("id")
-    show_parser.add_argument("--json", action="store_true", help="the normalized job plus a `raw` key")
+    _add_demo(show_parser)
+    _accounts(show_parser.add_argument(
+        "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
+    ))
+    show_parser.add_argument("id", metavar="ID")
+    _add_json(show_parser, SHOW_FIELDS, fields_arg, jq_arg, "the normalized job plus a `raw` key")
 
-    watch_parser = commands.add_parser("watch", help="print each transition until the job ends")
+    watch_parser = commands.add_parser(
+        "watch", help="print each change until the job ends",
+        description="Print a line whenever the job's state, status, progress or phase "
+        "changes, then its final state and how long it ran.",
+    )
     _add_common(watch_parser)
-    watch_parser.add_argument("account")
-    watch_parser.add_argument("id")
+    _add_demo(watch_parser)
+    _accounts(watch_parser.add_argument(
+        "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
+    ))
+    watch_parser.add_argument("id", metavar="ID")
     watch_parser.add_argument("--exit-status", action="store_true", help="exit 0 on success, 1 on failure, 2 on cancel")
 
     track_parser = commands.add_parser("track", help="manage tracked ids")
     _add_common(track_parser)
+    _add_demo(track_parser)
     track_commands = track_parser.add_subparsers(dest="track_command", metavar="ACTION", required=True, parser_class=_Parser)
     track_add = track_commands.add_parser("add", help="track ids (checked with the provider)")
-    track_add.add_argument("account")
+    _accounts(track_add.add_argument("account", metavar="ACCOUNT"))
     track_add.add_argument("ids", nargs="+", metavar="ID")
     track_add.add_argument("--no-check", action="store_true", help="do not ask the provider whether the ids exist")
     track_remove = track_commands.add_parser("remove", help="stop tracking ids")
-    track_remove.add_argument("account")
+    _accounts(track_remove.add_argument("account", metavar="ACCOUNT"))
     track_remove.add_argument("ids", nargs="+", metavar="ID")
     track_list = track_commands.add_parser("list", help="list tracked ids")
-    track_list.add_argument("account", nargs="?")
+    _accounts(track_list.add_argument("account", nargs="?", metavar="ACCOUNT"))
     for track_action in (track_add, track_remove, track_list):
         _add_common(track_action)
+        _add_demo(track_action)
+
+    config_parser = commands.add_parser(
+        "config", help="where the config and the store are; check the config"
+    )
+    _add_common(config_parser)
+    config_commands = config_parser.add_subparsers(
+        dest="config_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    config_commands.add_parser("path", help="print where the config file and the job store are")
+    config_commands.add_parser("check", help="validate the config file (exit 78 if it is wrong)")
+    config_commands.add_parser(
+        "accounts", help="print the configured account names, one a line (for completion)"
+    )
+    for config_action in config_commands.choices.values():
+        _add_common(config_action)
+
+    completion = commands.add_parser(
+        "completion", help="print a shell completion script",
+        description="Print a completion script for bash, zsh or fish (see the README for "
+        "where to put it). Completes commands, flags, states, providers and account names.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     commands.add_parser("sim", help="run the simulator as a standalone server", add_help=False)
     return parser
@@ -148,6 +237,34 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         "in the state directory")
 
 
+def _add_demo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo", action="store_true", default=argparse.SUPPRESS, help="use the built-in simulator"
+    )
+
+
+def _add_json(
+    parser: argparse.ArgumentParser, fields: Sequence[str], fields_arg: Any, jq_arg: Any, what: str
+) -> None:
+    parser.add_argument(
+        "--json", nargs="?", const=(), type=fields_arg(fields), metavar="FIELD,…",
+        help=f"print {what}; only the given fields if any ({', '.join(fields)})",
+    )
+    parser.add_argument(
+        "--jq", type=jq_arg, metavar="EXPR",
+        help="filter the JSON with a jq expression (implies --json)",
+    )
+
+
+ACCOUNT_COMPLETER = "jobtop config accounts 2>/dev/null"
+"""The shell command completion runs to list account names."""
+
+
+def _accounts(action: argparse.Action) -> None:
+    """Mark this argument as an account name (completed by `completion_script`)."""
+    action.completes_accounts = True  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the `jobtop` console script."""
     sys.exit(run(list(sys.argv[1:] if argv is None else argv)))
@@ -159,14 +276,42 @@ def run(argv: list[str]) -> int:
         from tui.sim.cli import main as sim_main
 
         return sim_main(argv[1:])
-    args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        return _run(argv)
+    except KeyboardInterrupt:  # also while starting up, before a command runs
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`jobtop list | head`): stop quietly, as other tools do. Any
+        # output still buffered goes nowhere, so the interpreter's final flush cannot fail.
+        import os
+
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    from tui.commands import UsageError
+
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except UsageError as error:
+        print(f"jobtop: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except ProviderError as error:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
         return exit_code_for(error)
+    except StoreError as error:
+        print(f"jobtop: {error.sentence}", file=sys.stderr)
+        return EXIT_STORE
 
 
 def exit_code_for(error: ProviderError) -> int:
@@ -222,20 +367,52 @@ def _dispatch(args: argparse.Namespace) -> int:
                 demo_faults=args.demo_fault,
             )
         return run_dashboard(settings, overrides)
-    settings = load_settings(getattr(args, "config", None), cli=overrides)
+    if args.command == "completion":
+        sys.stdout.write(completion_script(args.shell))
+        return EXIT_OK
+    from tui import commands
+
+    if args.command == "config":
+        return commands.config_command(getattr(args, "config", None), args.config_command)
+    if args.demo:
+        from tui.dashboard import demo_simulator
+
+        simulator = demo_simulator(jobs=args.demo_jobs, seed=args.demo_seed, faults=args.demo_fault)
+        with simulator as server:
+            return _command(args, _demo_settings(server, overrides))
+    return _command(args, load_settings(getattr(args, "config", None), cli=overrides))
+
+
+def _demo_settings(server: Any, overrides: Any) -> Any:
+    """The demo's accounts on a running simulator, with the command line's overrides."""
+    import os
+    from dataclasses import replace
+
+    from tui.config import apply_overrides, demo_settings, env_log_level
+    from tui.dashboard import DEMO_REFRESH
+
+    tracked = {name: tuple(ids) for name, ids in server.tracked_ids().items()}
+    settings = demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked)
+    settings = replace(settings, log_level=env_log_level(os.environ))
+    return apply_overrides(settings, overrides)
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     from tui.logfile import logging_to
 
     with logging_to(settings):
-        return _run_command(settings, args)
+        return _run_command(args, settings)
 
 
-def _run_command(settings: Settings, args: argparse.Namespace) -> int:
+def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     from tui import commands
 
     if args.command == "list":
         return commands.list_command(settings, args)
     if args.command == "show":
-        return commands.show_command(settings, args.account, args.id, as_json=args.json)
+        return commands.show_command(
+            settings, args.account, args.id, fields=args.json, program=args.jq
+        )
     if args.command == "watch":
         return commands.watch_command(
             settings, args.account, args.id, exit_status=args.exit_status, interval=getattr(args, "interval", None)
@@ -243,6 +420,30 @@ def _run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "track":
         return commands.track_command(settings, args)
     raise ConfigError(f"unknown command {args.command!r}")
+
+
+def completion_script(shell: str) -> str:
+    """The completion script for `shell`, generated from the parser by shtab; account
+    arguments complete with the names `jobtop config accounts` prints."""
+    import shtab
+
+    parser = build_parser()
+    accounts = shtab.cmd(ACCOUNT_COMPLETER)
+    for action in _all_actions(parser):
+        if getattr(action, "completes_accounts", False):
+            action.complete = accounts  # type: ignore[attr-defined]
+    return str(shtab.complete(parser, shell=shell))
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Every argument of the parser and of its subcommands, at any depth."""
+    found = []
+    for action in parser._actions:
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found.extend(_all_actions(sub))
+    return found
 
 
 if __name__ == "__main__":

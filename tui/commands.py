@@ -1,8 +1,9 @@
-"""The scriptable commands: `list`, `show`, `watch` and `track`.
+"""The scriptable commands: `list`, `show`, `watch`, `track` and `config`.
 
-Each runs the real provider code once (or in a loop for `watch`) and prints plain text;
-every string printed came through `tui.sanitize.clean` at the provider boundary, so no
-escape sequence from a server reaches the terminal here either.
+Each runs the real provider code once (or in a loop for `watch`) and prints plain text,
+TSV or JSON. Text output never prints a server string raw: every cell goes through
+`tui.sanitize.one_line` (ids are the server's exact strings, so they may hold anything);
+JSON carries exact strings, escaped by the JSON writer.
 """
 
 from __future__ import annotations
@@ -11,33 +12,147 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import math
+import os
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
+from tui.arguments import (  # noqa: F401  (re-exported: the argument values of `list`/`show`)
+    ALL_FIELDS,
+    SHOW_FIELDS,
+    SORT_KEYS,
+    fields_arg,
+    first_line,
+    jq_arg,
+    limit_arg,
+    since_arg,
+    sort_arg,
+)
 from tui.config import AccountConfig, Settings
-from tui.errors import ConfigError, ProviderError
+from tui.errors import ConfigError, NotFoundError, ProviderError, StoreError
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, ProviderName, format_timestamp
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
 EXIT_OK = 0
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
+"""The columns of the table printed on a terminal (the dashboard's)."""
+TSV_COLUMNS = (
+    "state", "account", "id", "name", "status", "created_at", "updated_at", "finished_at",
+    "duration", "progress", "error",
+)
+"""The columns of piped `list` output: times in ISO 8601 UTC, duration in seconds."""
 
 
-def dump_json(document: Any, out: TextIO) -> None:
-    """Write JSON that is safe on a terminal: readable UTF-8, but every character `clean`
-    would drop or replace (C1, DEL, bidi, zero-width, separators, lone surrogates...)
-    escaped as `\\uXXXX` (C0 controls are escaped by JSON itself)."""
-    text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+class UsageError(Exception):
+    """A command line that parses but cannot be followed (exit 64, one sentence)."""
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by None (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def dump_json(document: Any, out: TextIO, *, indent: int | None = 2) -> None:
+    """Write valid JSON that is safe on a terminal.
+
+    NaN and infinities become null (`allow_nan=False` guarantees none slips through);
+    strings are exact, but every character `clean` would drop or replace (C1, DEL, bidi,
+    zero-width, separators, lone surrogates...) is escaped as `\\uXXXX`, so the text still
+    decodes to the same strings (C0 controls are escaped by JSON itself).
+    """
+    text = json.dumps(
+        _finite(document), indent=indent, ensure_ascii=False, default=str, allow_nan=False
+    )
     out.write(text.translate(JSON_ESCAPES))
     out.write("\n")
 
 
-def _store() -> Any:
+def _store(settings: Settings | None = None) -> Any:
     from tui.store import JobStore
 
+    if settings is not None and settings.demo:
+        from tui.paths import user_state_dir
+
+        return JobStore(user_state_dir() / "demo.sqlite3")
     return JobStore.open_default()
+
+
+class CommandStore:
+    """The job store as `list`, `show` and `watch` use it: only to remember what they fetch.
+
+    A store that cannot be opened, read or written is reported once on stderr, as one
+    sentence, and the command goes on with what it fetched; `failed` keeps the error for
+    the exit code.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.failed: StoreError | None = None
+        """The first store failure, if any."""
+        self._store: Any = None
+        try:
+            self._store = _store(settings)
+        except StoreError as error:
+            self._failed(error)
+
+    def _failed(self, error: StoreError) -> None:
+        if self.failed is None:
+            self.failed = error
+            print(
+                f"jobtop: {error.sentence}; what is fetched is shown but not saved",
+                file=sys.stderr,
+            )
+
+    def tracked_ids(self, account: str) -> list[str]:
+        """The store's tracked ids of an account (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            ids: list[str] = self._store.tracked_ids(account)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return ids
+
+    def load_jobs(self, accounts: Sequence[str]) -> list[Job]:
+        """The stored jobs of the accounts (none when the store failed)."""
+        if self._store is None:
+            return []
+        try:
+            jobs: list[Job] = self._store.load_jobs(accounts)
+        except StoreError as error:
+            self._failed(error)
+            return []
+        return jobs
+
+    def save_jobs(self, account: str, jobs: Sequence[Job]) -> None:
+        """Remember fetched jobs; a failure is reported once and otherwise ignored."""
+        if self._store is None:
+            return
+        try:
+            self._store.save_jobs(account, jobs)
+        except StoreError as error:
+            self._failed(error)
+
+    def close(self) -> None:
+        """Close the store, if it opened."""
+        if self._store is not None:
+            self._store.close()
+
+    def exit_code(self, code: int) -> int:
+        """`code`, or the store's exit code when the command otherwise succeeded."""
+        if code == EXIT_OK and self.failed is not None:
+            from tui.cli import EXIT_STORE
+
+            return EXIT_STORE
+        return code
 
 
 def _provider(account: AccountConfig) -> Any:
@@ -56,41 +171,73 @@ def tracked_ids_for(account: AccountConfig, store: Any) -> list[str]:
     return ids
 
 
+def emit_json(document: Any, fields: tuple[str, ...] | None, program: Any, out: TextIO) -> None:
+    """`--json [FIELDS]` and `--jq`: the chosen fields, filtered by jq if asked.
+
+    jq results that are strings print as one line of text (as `gh --jq` does, with line
+    breaks and control characters made visible); others as compact JSON.
+    """
+    if fields:
+        if isinstance(document, list):
+            document = [{key: item[key] for key in fields} for item in document]
+        else:
+            document = {key: document[key] for key in fields}
+    if program is None:
+        dump_json(document, out)
+        return
+    try:
+        results = program.input_value(_finite(document)).all()
+    except ValueError as error:
+        raise UsageError(f"--jq: {first_line(error)}") from None
+    for result in results:
+        if isinstance(result, str):
+            out.write(one_line(result) + "\n")
+        else:
+            dump_json(result, out, indent=None)
+
+
 # --- list --------------------------------------------------------------------------------
 
 
-def parse_sort(spec: str) -> tuple[str, bool]:
-    """`KEY[:asc|:desc]` into (key, descending).
+def _sort_value(job: Job, key: str, now: datetime) -> Any:
+    """The value `--sort KEY` orders by; the dashboard's column order where it has one."""
+    if key == "state":
+        from tui.formatting import STATE_ORDER
 
-    Raises:
-        ConfigError: Unknown key or direction.
-    """
-    key, _, direction = spec.partition(":")
-    if key not in JSON_KEYS:
-        raise ConfigError(f"--sort key {key!r} is not one of: {', '.join(JSON_KEYS)}")
-    if direction not in ("", "asc", "desc"):
-        raise ConfigError(f"--sort direction {direction!r} must be asc or desc")
-    return key, direction != "asc"
+        return STATE_ORDER.get(job.state, 9)
+    if key == "age":
+        return job.age_seconds(now)
+    if key == "duration":
+        return job.duration_seconds(now)
+    value = getattr(job, key)
+    return value.casefold() if isinstance(value, str) else value
 
 
-def sort_jobs(jobs: Sequence[Job], key: str, descending: bool) -> list[Job]:
-    """Jobs sorted by one JSON key; missing values always last."""
-    present = [j for j in jobs if getattr(j, key) is not None]
-    missing = [j for j in jobs if getattr(j, key) is None]
+def sort_jobs(
+    jobs: Sequence[Job], key: str, descending: bool, now: datetime | None = None
+) -> list[Job]:
+    """Jobs sorted by one key; missing values always last."""
+    if now is None:
+        from tui.clock import utc_now
 
-    def sort_value(job: Job) -> Any:
-        value = getattr(job, key)
-        return value.casefold() if isinstance(value, str) else value
-
-    present.sort(key=sort_value, reverse=descending)
-    return present + missing
+        now = utc_now()
+    keyed = [(_sort_value(job, key, now), job) for job in jobs]
+    present = [pair for pair in keyed if pair[0] is not None]
+    missing = [job for value, job in keyed if value is None]
+    present.sort(key=lambda pair: pair[0], reverse=descending)
+    return [job for _, job in present] + missing
 
 
 def select_accounts(settings: Settings, names: Sequence[str], providers: Sequence[str]) -> list[AccountConfig]:
     """The accounts chosen by `--account` and `--provider` (all when neither is given)."""
-    for provider in providers:
-        if provider not in {p.value for p in ProviderName}:
-            raise ConfigError(f"--provider {provider!r} is not one of: {', '.join(p.value for p in ProviderName)}")
+    if not settings.accounts:
+        from tui.config import find_config_file
+
+        path, _ = find_config_file(None, os.environ)
+        raise ConfigError(
+            f"no accounts configured (no config file at {path}); "
+            "try the built-in simulator with `jobtop --demo list`"
+        )
     chosen = [settings.account(name) for name in names] if names else list(settings.accounts)
     if providers:
         chosen = [a for a in chosen if a.provider.value in providers]
@@ -135,82 +282,167 @@ async def refresh_once(
 
 
 def _with_id(error: ProviderError, job_id: str) -> ProviderError:
-    error.message = f"tracked id {job_id}: {error.message}"
+    error.message = f"tracked id {one_line(job_id)}: {error.message}"
     return error
+
+
+def filter_jobs(
+    jobs: Iterable[Job],
+    *,
+    states: frozenset[JobState] = frozenset(),
+    status: str | None = None,
+    since: timedelta | None = None,
+    error: str | None = None,
+    now: datetime,
+) -> list[Job]:
+    """The jobs `list`'s filters keep: `--since` on when a job last changed (finished, else
+    updated, else created; a job with no time at all is left out), `--error` a
+    case-insensitive substring of the error."""
+    needle = error.casefold() if error is not None else None
+    threshold = now - since if since is not None else None
+    kept = []
+    for job in jobs:
+        if states and job.state not in states:
+            continue
+        if status is not None and job.status != status:
+            continue
+        if threshold is not None:
+            changed = job.last_changed_at
+            if changed is None or changed < threshold:
+                continue
+        if needle is not None and (job.error is None or needle not in job.error.casefold()):
+            continue
+        kept.append(job)
+    return kept
 
 
 def list_command(settings: Settings, args: argparse.Namespace) -> int:
     """`jobtop list`: one refresh, printed as a table (tty), TSV (pipe) or JSON."""
-    states = frozenset(_parse_state(s) for s in args.state)
-    sort_key, descending = parse_sort(args.sort)
-    if args.limit is not None and args.limit < 0:
-        raise ConfigError("--limit must be zero or more")
+    from tui.clock import utc_now
+
+    states = frozenset(JobState(s) for s in args.state)
+    sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
-    store = _store()
+    store = CommandStore(settings)
     try:
         jobs, errors = asyncio.run(refresh_once(accounts, store, status=args.status, states=states))
     finally:
         store.close()
-    jobs = [j for j in jobs if (not states or j.state in states) and (args.status is None or j.status == args.status)]
-    jobs = sort_jobs(jobs, sort_key, descending)
+    now = utc_now()
+    jobs = filter_jobs(
+        jobs, states=states, status=args.status, since=args.since, error=args.error, now=now
+    )
+    jobs = sort_jobs(jobs, sort_key, descending, now)
     if args.limit is not None:
         jobs = jobs[: args.limit]
     out = sys.stdout
-    if args.json:
-        dump_json([j.to_json() for j in jobs], out)
+    if args.json is not None or args.jq is not None:
+        emit_json([j.to_json() for j in jobs], args.json, args.jq, out)
+    elif out.isatty():
+        print_table(jobs, out, now=now)
     else:
-        print_table(jobs, out, aligned=out.isatty())
+        print_tsv(jobs, out, header=args.header)
+    out.flush()
     for error in errors:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
     if errors:
         from tui.cli import exit_code_for
 
         return exit_code_for(errors[0])
-    return EXIT_OK
-
-
-def _parse_state(value: str) -> JobState:
-    try:
-        return JobState(value)
-    except ValueError:
-        raise ConfigError(f"--state {value!r} is not one of: {', '.join(s.value for s in JobState)}") from None
+    return store.exit_code(EXIT_OK)
 
 
 def table_row(job: Job, now: datetime) -> list[str]:
-    """The printed cells of one job (see `TABLE_COLUMNS`)."""
-    from tui.formatting import elapsed_seconds, fmt_age, fmt_duration, fmt_percent
+    """The cells of one job on a terminal (see `TABLE_COLUMNS`), as the dashboard shows them:
+    a failed job's reason follows its name."""
+    from tui.formatting import fmt_age, fmt_duration, fmt_percent
 
+    name = one_line(job.name)
+    if job.state == JobState.FAILED and job.error:
+        name = f"{name} — {one_line(job.error[:300])}"
     return [
         job.state.value,
-        job.account,
-        job.id,
-        one_line(job.name),
+        one_line(job.account),
+        one_line(job.id),
+        name,
         one_line(job.status),
         fmt_age(job.created_at, now),
-        fmt_duration(elapsed_seconds(job.started_at, job.finished_at or now)),
+        fmt_duration(job.duration_seconds(now)),
         fmt_percent(job.progress),
     ]
 
 
-def print_table(jobs: Sequence[Job], out: TextIO, *, aligned: bool) -> None:
-    """Print jobs as an aligned table or as tab-separated lines with a header."""
+def tsv_row(job: Job, now: datetime) -> list[str]:
+    """The fields of one job for a pipe (see `TSV_COLUMNS`): no words, no `—`, one line each."""
+    duration = job.duration_seconds(now)
+    return [
+        job.state.value,
+        one_line(job.account),
+        one_line(job.id),
+        one_line(job.name),
+        one_line(job.status),
+        format_timestamp(job.created_at) or "",
+        format_timestamp(job.updated_at) or "",
+        format_timestamp(job.finished_at) or "",
+        "" if duration is None else str(max(0, int(duration))),
+        "" if job.progress is None else f"{job.progress:g}",
+        one_line(job.error or ""),
+    ]
+
+
+def print_tsv(
+    jobs: Sequence[Job], out: TextIO, *, header: bool, now: datetime | None = None
+) -> None:
+    """Tab-separated lines, one per job; a header line only when asked."""
     from tui.clock import utc_now
 
-    now = utc_now()
+    now = now or utc_now()
+    if header:
+        out.write("\t".join(c.upper() for c in TSV_COLUMNS) + "\n")
+    for job in jobs:
+        out.write("\t".join(tsv_row(job, now)) + "\n")
+
+
+_TABLE_LIMITS = (9, 20, 36, 60, 24, 14, 10, 8)
+"""The widest each table column may be, in cells."""
+
+
+def print_table(jobs: Sequence[Job], out: TextIO, *, now: datetime | None = None) -> None:
+    """An aligned table with a header, padded by display width (CJK, emoji)."""
+    from tui.clock import utc_now
+
+    now = now or utc_now()
     rows = [[c.upper() for c in TABLE_COLUMNS]] + [table_row(j, now) for j in jobs]
-    if not aligned:
-        for row in rows:
-            out.write("\t".join(cell.replace("\t", " ") for cell in row) + "\n")
-        return
-    limits = [9, 20, 36, 48, 24, 12, 10, 8]
-    rows = [[_crop(cell, limit) for cell, limit in zip(row, limits, strict=True)] for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
-    for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    out.write("".join(line + "\n" for line in align(rows, _TABLE_LIMITS)))
+
+
+def align(rows: Sequence[Sequence[str]], limits: Sequence[int]) -> list[str]:
+    """Rows as lines of columns two spaces apart, cropped to `limits` and padded by the
+    cells a terminal draws (Rich's measure), not by code points."""
+    from rich.cells import cell_len
+
+    cropped = [
+        [_crop(cell, limit) for cell, limit in zip(row, limits, strict=True)] for row in rows
+    ]
+    widths = [max((cell_len(row[i]) for row in cropped), default=0) for i in range(len(limits))]
+    return [
+        "  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cropped
+    ]
+
+
+def _pad(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _crop(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= limit:
+        return text
+    return set_cell_size(text, limit - 1).rstrip() + "…"
 
 
 # --- show --------------------------------------------------------------------------------
@@ -233,72 +465,178 @@ async def fetch_detail(account: AccountConfig, job_id: str, parent_id: str | Non
         await provider.aclose()
 
 
-def show_command(settings: Settings, account_name: str, job_id: str, *, as_json: bool) -> int:
-    """`jobtop show`: one job's detail as readable text, or JSON with a `raw` key."""
-    account = settings.account(account_name)
-    store = _store()
-    try:
+async def _find_everywhere(
+    accounts: Sequence[AccountConfig], job_id: str, store: Any
+) -> list[tuple[AccountConfig, JobDetail]]:
+    """Ask every account for the id at once; the accounts that have it, with its detail.
+
+    Raises:
+        ProviderError: No account has it: the first error other than "not found", else
+            a NotFoundError naming the id.
+    """
+    results = await asyncio.gather(
+        *(fetch_detail(a, job_id, _known_parent(store, a.name, job_id)) for a in accounts),
+        return_exceptions=True,
+    )
+    found = []
+    errors: list[ProviderError] = []
+    for account, result in zip(accounts, results, strict=True):
+        if isinstance(result, JobDetail):
+            found.append((account, result))
+        elif isinstance(result, ProviderError):
+            result.account = result.account or account.name
+            errors.append(result)
+        elif isinstance(result, BaseException):
+            raise result
+    if found:
+        return found
+    for error in errors:
+        if not isinstance(error, NotFoundError):
+            raise error
+    raise NotFoundError(f"no configured account has a job {one_line(job_id)!r}")
+
+
+def resolve_job(
+    settings: Settings, account_name: str | None, job_id: str, store: Any
+) -> tuple[AccountConfig, JobDetail]:
+    """The account and detail of a job: from the named account, or found among all.
+
+    Raises:
+        UsageError: Several accounts have the id (each is named).
+    """
+    if account_name is not None:
+        account = settings.account(account_name)
         parent_id = _known_parent(store, account.name, job_id)
-        detail = asyncio.run(fetch_detail(account, job_id, parent_id))
+        return account, asyncio.run(fetch_detail(account, job_id, parent_id))
+    found = asyncio.run(_find_everywhere(select_accounts(settings, (), ()), job_id, store))
+    if len(found) > 1:
+        names = ", ".join(f"{account.name} ({detail.job.provider})" for account, detail in found)
+        raise UsageError(
+            f"{len(found)} accounts have a job {one_line(job_id)!r}: {names}; name one: "
+            f"jobtop show ACCOUNT ID"
+        )
+    return found[0]
+
+
+def show_command(
+    settings: Settings,
+    account_name: str | None,
+    job_id: str,
+    *,
+    fields: tuple[str, ...] | None = None,
+    program: Any = None,
+) -> int:
+    """`jobtop show`: one job's detail as readable text, or JSON with a `raw` key."""
+    store = CommandStore(settings)
+    try:
+        account, detail = resolve_job(settings, account_name, job_id, store)
         store.save_jobs(account.name, [detail.job])
     finally:
         store.close()
-    if as_json:
+    if fields is not None or program is not None:
         document = detail.job.to_json() | {"raw": detail.raw}
-        dump_json(document, sys.stdout)
+        emit_json(document, fields, program, sys.stdout)
     else:
         sys.stdout.write("".join(f"{line}\n" for line in detail_lines(detail)))
-    return EXIT_OK
+    return store.exit_code(EXIT_OK)
+
+
+_REASON_FIELDS = ("error", "errors", "fail_descriptions", "status_message", "status_meaning")
+"""Detail fields that say why a job failed: shown first for a failed job."""
 
 
 def detail_lines(detail: JobDetail) -> list[str]:
-    """A readable text rendering of a job and its provider particulars."""
-    lines = []
-    for key, value in detail.job.to_json().items():
-        lines.append(f"{key + ':':<13} {_plain(value)}")
-    extra = [f for f in dataclasses.fields(detail) if f.name not in ("job", "raw")]
-    if extra:
-        lines.append("")
-    for field in extra:
-        lines.extend(_value_lines(field.name, getattr(detail, field.name), indent=0))
+    """A readable text rendering of a job and its provider particulars: keys aligned,
+    sizes humanized, booleans as yes/no; a failed job starts with its error and reason."""
+    job = detail.job
+    pairs: list[tuple[str, Any]] = []
+    extra = [f.name for f in dataclasses.fields(detail) if f.name not in ("job", "raw")]
+    if job.state == JobState.FAILED:
+        pairs.append(("error", job.error))
+        pairs.extend(
+            (name, getattr(detail, name))
+            for name in _REASON_FIELDS
+            if name != "error" and name in extra and getattr(detail, name) not in (None, "", ())
+        )
+    first = {name for name, _ in pairs}
+    pairs.extend((key, value) for key, value in job.to_json().items() if key not in first)
+    pairs.append(("duration", _duration_text(job)))
+    pairs.extend((name, getattr(detail, name)) for name in extra if name not in first)
+    return _block(pairs, indent=0)
+
+
+def _block(pairs: Sequence[tuple[str, Any]], indent: int) -> list[str]:
+    """Key/value lines with the values of simple keys aligned one column after the longest."""
+    from rich.cells import cell_len
+
+    pad = "  " * indent
+    width = max((cell_len(one_line(str(key))) for key, _ in pairs), default=0) + 1
+    lines: list[str] = []
+    for key, value in pairs:
+        label = one_line(str(key)) + ":"
+        nested = _nested(value)
+        if nested is not None:
+            count = f" ({len(value)})" if isinstance(value, tuple | list) else ""
+            lines.append(f"{pad}{one_line(str(key))}{count}:")
+            lines.extend(_block(nested, indent + 1))
+            continue
+        text = _plain(value, key=str(key))
+        if key in _ONE_LINE_KEYS or str(key).endswith(("_id", "_ids")):
+            text = one_line(text)
+        if "\n" in text:
+            lines.append(f"{pad}{label}")
+            lines.extend(f"{pad}  {one_line(line)}" for line in text.splitlines())
+        else:
+            lines.append(f"{pad}{_pad(label, width)} {text}".rstrip())
     return lines
 
 
-def _value_lines(name: str, value: Any, indent: int) -> list[str]:
-    pad = "  " * indent
+_ONE_LINE_KEYS = frozenset(JSON_KEYS) - {"error"}
+"""Keys whose values print on one line whatever they hold (ids, names, statuses)."""
+
+
+def _nested(value: Any) -> list[tuple[str, Any]] | None:
+    """The pairs of a structured value (dataclass, non-empty mapping, list of structures)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        lines = [f"{pad}{name}:"]
-        for field in dataclasses.fields(value):
-            lines.extend(_value_lines(field.name, getattr(value, field.name), indent + 1))
-        return lines
-    if isinstance(value, tuple | list) and value and not all(isinstance(v, str | int | float) for v in value):
-        lines = [f"{pad}{name}: ({len(value)})"]
-        for index, item in enumerate(value):
-            lines.extend(_value_lines(f"[{index}]", item, indent + 1))
-        return lines
+        return [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
     if isinstance(value, dict) and value:
-        lines = [f"{pad}{name}:"]
-        for key, item in value.items():
-            lines.extend(_value_lines(str(key), item, indent + 1))
-        return lines
-    text = _plain(value)
-    if "\n" in text:
-        body = "\n".join(f"{pad}  {line}" for line in text.splitlines())
-        return [f"{pad}{name}:", body]
-    return [f"{pad}{name}: {text}"]
+        return [(str(k), v) for k, v in value.items()]
+    if isinstance(value, tuple | list) and value and not all(_is_scalar(v) for v in value):
+        return [(f"[{index}]", item) for index, item in enumerate(value)]
+    return None
 
 
-def _plain(value: Any) -> str:
+def _duration_text(job: Job) -> str:
+    from tui.clock import utc_now
+    from tui.formatting import fmt_duration
+
+    return fmt_duration(job.duration_seconds(utc_now()))
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _plain(value: Any, *, key: str = "") -> str:
+    """One value as text: `—` for none, yes/no, sizes humanized, times ISO 8601 UTC."""
+    from tui.formatting import fmt_size
+
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
+        return f"<{fmt_size(len(value))}>"
+    if isinstance(value, int | float) and (key == "size" or key.endswith(("_size", "_bytes"))):
+        return fmt_size(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "—"
     if isinstance(value, datetime):
         return format_timestamp(value) or "—"
     if isinstance(value, tuple | list):
-        return ", ".join(_plain(v) for v in value) or "—"
+        return ", ".join(one_line(_plain(v)) for v in value) or "—"
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return "—"
     return clean(value, 20_000)
 
 
@@ -306,55 +644,110 @@ def _plain(value: Any) -> str:
 
 
 def watch_command(
-    settings: Settings, account_name: str, job_id: str, *, exit_status: bool, interval: float | None = None
+    settings: Settings,
+    account_name: str | None,
+    job_id: str,
+    *,
+    exit_status: bool,
+    interval: float | None = None,
 ) -> int:
-    """`jobtop watch`: print each transition until the job ends (`interval` from --interval)."""
-    account = settings.account(account_name)
-    interval = interval or account.refresh or settings.refresh
-    if account.provider == ProviderName.HDRJPG:
-        interval = max(interval, 2.0)
-    store = _store()
+    """`jobtop watch`: print each change until the job ends (`interval` from --interval)."""
+    store = CommandStore(settings)
     try:
+        if account_name is None:
+            account, _ = resolve_job(settings, None, job_id, store)
+        else:
+            account = settings.account(account_name)
+        interval = interval or account.refresh or settings.refresh
+        if account.provider == ProviderName.HDRJPG:
+            interval = max(interval, 2.0)
         final = asyncio.run(_watch(account, job_id, interval, store, sys.stdout))
     finally:
         store.close()
     if not exit_status:
-        return EXIT_OK
+        return store.exit_code(EXIT_OK)
     return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(final.state, 1)
 
 
 async def _watch(account: AccountConfig, job_id: str, interval: float, store: Any, out: TextIO) -> Job:
+    from tui.clock import utc_now
+
     provider = _provider(account)
     parent_id = _known_parent(store, account.name, job_id)
-    last: tuple[str, JobState] | None = None
+    last: tuple[object, ...] | None = None
     try:
         while True:
             detail = await provider.get_job(job_id, parent_id)
             job = detail.job
             parent_id = job.parent_id or parent_id
             store.save_jobs(account.name, [job])
-            if (job.status, job.state) != last:
-                out.write(_transition_line(job, waiting=last is None and job.state == JobState.QUEUED))
+            seen = watch_key(detail)
+            if seen != last:
+                waiting = last is None and job.state == JobState.QUEUED
+                out.write(watch_line(detail, utc_now(), waiting=waiting))
                 out.flush()
-                last = (job.status, job.state)
+                last = seen
             if job.state.is_terminal:
+                out.write(final_line(job, utc_now()))
+                out.flush()
                 return job
             await asyncio.sleep(interval)
     finally:
         await provider.aclose()
 
 
-def _transition_line(job: Job, *, waiting: bool) -> str:
-    from tui.clock import utc_now
+def _phase(detail: JobDetail) -> str | None:
+    """The step a job is at, where its provider says: Zoo's phase, hdrjpg's step."""
+    for name in ("phase", "step"):
+        value = getattr(detail, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
-    stamp = utc_now().strftime("%Y-%m-%d %H:%M:%S UTC")
-    extra = ""
-    if job.progress is not None and not job.state.is_terminal:
-        extra = f"  {job.progress:.0%}"
-    if job.error and job.state == JobState.FAILED:
-        extra += f"  {one_line(job.error)}"
-    note = "  (waiting for it to start)" if waiting else ""
-    return f"{stamp}  {job.state.value:<9}  {one_line(job.status)}{extra}{note}\n"
+
+def watch_key(detail: JobDetail) -> tuple[object, ...]:
+    """What a watch line shows: a new line is printed when any of it changes."""
+    from tui.formatting import fmt_percent
+
+    job = detail.job
+    return (job.state, job.status, fmt_percent(job.progress), _phase(detail))
+
+
+_WATCH_STATUS_WIDTH = 16
+
+
+def watch_line(detail: JobDetail, now: datetime, *, waiting: bool = False) -> str:
+    """One aligned line: time, state, provider status, progress, phase or step."""
+    from tui.formatting import fmt_percent
+
+    job = detail.job
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
+    percent = fmt_percent(job.progress) if job.progress is not None else ""
+    phase = _phase(detail)
+    parts = [
+        stamp,
+        _pad(job.state.value, 9),
+        _pad(_crop(one_line(job.status), _WATCH_STATUS_WIDTH), _WATCH_STATUS_WIDTH),
+        percent.rjust(4),
+    ]
+    if phase and phase != job.status:
+        parts.append(one_line(phase))
+    if waiting:
+        parts.append("(waiting for it to start)")
+    return "  ".join(parts).rstrip() + "\n"
+
+
+def final_line(job: Job, now: datetime) -> str:
+    """The last line of `watch`: the final state and how long the job ran."""
+    from tui.formatting import fmt_duration
+
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
+    seconds = job.duration_seconds(now)
+    ran = f" after {fmt_duration(seconds)}" if seconds is not None else ""
+    text = f"{stamp}  {one_line(job.id)} {job.state.value}{ran}"
+    if job.state == JobState.FAILED and job.error:
+        text += f": {one_line(job.error)}"
+    return text + "\n"
 
 
 # --- track -------------------------------------------------------------------------------
@@ -362,16 +755,27 @@ def _transition_line(job: Job, *, waiting: bool) -> str:
 
 def track_command(settings: Settings, args: argparse.Namespace) -> int:
     """`jobtop track add|remove|list`."""
-    store = _store()
+    store = _store(settings)
     try:
         if args.track_command == "list":
             accounts = [settings.account(args.account)] if args.account else list(settings.accounts)
+            rows = []
             for account in accounts:
-                for job_id in account.track:
-                    print(f"{account.name}\t{job_id}\tconfig")
-                for job_id in store.tracked_ids(account.name):
-                    if job_id not in account.track:
-                        print(f"{account.name}\t{job_id}\tstore")
+                rows.extend([account.name, job_id, "config"] for job_id in account.track)
+                rows.extend(
+                    [account.name, job_id, "store"]
+                    for job_id in store.tracked_ids(account.name)
+                    if job_id not in account.track
+                )
+            if not rows:
+                where = f"account {args.account!r}" if args.account else "any account"
+                print(
+                    f"jobtop: no ids are tracked on {where} "
+                    "(add some with `jobtop track add ACCOUNT ID`)",
+                    file=sys.stderr,
+                )
+            for row in rows:
+                print("\t".join(one_line(cell) for cell in row))
             return EXIT_OK
         account = settings.account(args.account)
         if args.track_command == "add":
@@ -379,16 +783,21 @@ def track_command(settings: Settings, args: argparse.Namespace) -> int:
                 asyncio.run(_check_ids(account, args.ids))
             added = store.add_tracked(account.name, args.ids)
             for job_id in args.ids:
-                print(f"{'tracking' if job_id in added else 'already tracked'}: {account.name} {job_id}")
+                state = "tracking" if job_id in added else "already tracked"
+                print(f"{state}: {account.name} {one_line(job_id)}")
             return EXIT_OK
         removed = store.remove_tracked(account.name, args.ids)
         for job_id in args.ids:
+            shown = one_line(job_id)
             if job_id in removed:
-                print(f"stopped tracking: {account.name} {job_id}")
+                print(f"stopped tracking: {account.name} {shown}")
             elif job_id in account.track:
-                print(f"{account.name} {job_id} is tracked by the config file; remove it there", file=sys.stderr)
+                print(
+                    f"{account.name} {shown} is tracked by the config file; remove it there",
+                    file=sys.stderr,
+                )
             else:
-                print(f"not tracked: {account.name} {job_id}", file=sys.stderr)
+                print(f"not tracked: {account.name} {shown}", file=sys.stderr)
         return EXIT_OK
     finally:
         store.close()
@@ -402,7 +811,47 @@ async def _check_ids(account: AccountConfig, ids: Iterable[str]) -> None:
             try:
                 await provider.get_job(job_id, None)
             except ProviderError as error:
-                error.message = f"{job_id} was not added: {error.message}"
+                error.message = f"{one_line(job_id)} was not added: {error.message}"
                 raise
     finally:
         await provider.aclose()
+
+
+# --- config ------------------------------------------------------------------------------
+
+
+def config_command(config_path: str | None, action: str) -> int:
+    """`jobtop config path|check|accounts`: where things are, and whether the config is good."""
+    from tui.config import find_config_file, load_settings
+    from tui.paths import user_state_dir
+
+    path, explicit = find_config_file(config_path, os.environ)
+    if action == "path":
+        source = "--config" if config_path else ("$JOBTOP_CONFIG" if explicit else "default")
+        exists = "exists" if path.exists() else "not found"
+        state_dir = user_state_dir()
+        source_dir = "$JOBTOP_STATE_DIR" if os.environ.get("JOBTOP_STATE_DIR") else "default"
+        rows = [
+            ["config:", str(path), f"({source}, {exists})"],
+            ["store:", str(state_dir / "jobs.sqlite3"), f"({source_dir})"],
+            ["demo store:", str(state_dir / "demo.sqlite3"), ""],
+        ]
+        sys.stdout.write("".join(line + "\n" for line in align(rows, (12, 4096, 40))))
+        return EXIT_OK
+    settings = load_settings(config_path)
+    if action == "accounts":
+        sys.stdout.write("".join(f"{one_line(a.name)}\n" for a in settings.accounts))
+        return EXIT_OK
+    if not path.exists():
+        raise ConfigError(f"{path}: no config file (jobtop would start the demo)")
+    missing = [a for a in settings.accounts if a.token is None]
+    for account in missing:
+        hint = f"${account.token_env} is not set" if account.token_env else "it has no token_env"
+        print(f"jobtop: account {account.name!r} has no token ({hint})", file=sys.stderr)
+    if missing:
+        from tui.cli import EXIT_CONFIG
+
+        return EXIT_CONFIG
+    names = ", ".join(a.name for a in settings.accounts) or "none"
+    print(f"{path}: valid; {len(settings.accounts)} accounts ({names})")
+    return EXIT_OK

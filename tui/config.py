@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -44,6 +45,11 @@ _ACCOUNT_KEYS = {
     "track",
     "refresh",
 }
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+"""An environment variable name as shells accept it."""
+_SECRET_PREFIXES = ("sk_", "pk_", "rk_", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xox",
+                    "eyJ")
+"""How common API tokens start (case matters): such a value is never a variable's name."""
 _TOP_KEYS = {"refresh", "bell", "low_bandwidth", "image_protocol", "theme", "log_file", "account"}
 _IMAGE_PROTOCOLS = ", ".join(protocol.value for protocol in ImageProtocol)
 THEME_NAMES = ("dark", "light")
@@ -379,8 +385,13 @@ def _parse_account(
         raise fail(f"{prefix}.base_url", problem)
     token: Secret | None = None
     token_env = raw.get("token_env")
-    if token_env is not None and (not isinstance(token_env, str) or not token_env):
-        raise fail(f"{prefix}.token_env", "must be the name of an environment variable")
+    if token_env is not None and not is_env_name(token_env):
+        # Never quoted: what is pasted here by mistake is usually the token itself.
+        raise fail(
+            f"{prefix}.token_env",
+            "must name the environment variable that holds the token (such as"
+            " ZOO_API_TOKEN), not the token itself; the value is not shown",
+        )
     if "token" in raw:
         literal = raw["token"]
         if not isinstance(literal, str) or not literal:
@@ -441,16 +452,49 @@ def _readable_by_owner_only(path: Path) -> bool:
     return not (info.st_mode & (stat.S_IRWXG | stat.S_IRWXO)) and info.st_uid == os.getuid()
 
 
+def is_env_name(value: object) -> bool:
+    """True for a string that can name an environment variable and does not look like a
+    token pasted in its place: a known token prefix, or 20 characters or more with four
+    digits or more that are mixed-case or have no underscore (names rarely are)."""
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
+        return False
+    if value.startswith(_SECRET_PREFIXES):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    mixed = any(c.islower() for c in value) and any(c.isupper() for c in value)
+    return not (len(value) >= 20 and digits >= 4 and (mixed or "_" not in value))
+
+
+def _shown_url(url: str) -> str:
+    """The URL as an error may quote it: any user name and password replaced by `***`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{path}"[:200]
+
+
 def base_url_problem(url: str) -> str | None:
-    """Why a base URL is refused, or None: https anywhere, http only on loopback."""
+    """Why a base URL is refused, or None: https anywhere, http only on loopback.
+
+    The URL is quoted with any user name and password masked (`_shown_url`), and the
+    port must be a number from 1 to 65535 (`urlsplit` parses `:80:90` or `:99999` and
+    fails only when the port is read, at the first request).
+    """
+    shown = _shown_url(url)
     try:
         parts = urlsplit(url)
+        port = parts.port
     except ValueError:
-        return f"{url!r} is not a URL"
+        return f"{shown!r} is not a URL with a valid port (a number from 1 to 65535)"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{url!r} must be an https:// URL"
+        return f"{shown!r} must be an https:// URL"
     if parts.username or parts.password:
         return "must not carry a user name or password; use token_env"
+    if port == 0:
+        return f"{shown!r} has port 0; give a port from 1 to 65535"
     if parts.query or parts.fragment:
         return "must not have a query string or fragment"
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):

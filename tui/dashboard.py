@@ -22,10 +22,12 @@ from tui.config import (
     env_log_level,
     env_theme,
 )
+from tui.errors import StoreError
 from tui.image_protocol import ImageProtocol, choose_image_protocol
 
 if TYPE_CHECKING:
     from tui.sim.server import SimServer
+    from tui.store import JobStore
 
 DEMO_REFRESH = 2.0
 
@@ -120,22 +122,38 @@ def _terminal_errors() -> tuple[type[BaseException], ...]:
     return (*errors, termios.error)
 
 
+def open_store(settings: Settings) -> tuple[JobStore, StoreError | None]:
+    """The job store, or an in-memory one and why when the file cannot be used.
+
+    The dashboard runs on live data whatever the store's state; the app shows the problem
+    (and offers to move a corrupt store aside). Ageing out old jobs is skipped when the
+    store is locked by another program.
+    """
+    from tui.paths import user_state_dir
+    from tui.store import JobStore
+
+    name = "demo.sqlite3" if settings.demo else "jobs.sqlite3"
+    try:
+        store = JobStore(user_state_dir() / name)
+    except StoreError as error:
+        return JobStore(":memory:"), error
+    try:
+        store.prune()
+    except StoreError as error:
+        # A lock may be let go soon: the saves will say so if it is not.
+        return store, None if error.problem == "locked" else error
+    return store, None
+
+
 def _run(settings: Settings) -> int:
     from tui.app import run_app
     from tui.clock import utc_now
     from tui.providers import build_provider
-    from tui.store import JobStore
 
-    if settings.demo:
-        from tui.paths import user_state_dir
-
-        store = JobStore(user_state_dir() / "demo.sqlite3")
-    else:
-        store = JobStore.open_default()
-    store.prune()
+    store, problem = open_store(settings)
     providers = [build_provider(account) for account in settings.accounts]
     try:
-        return run_app(settings, providers, store, utc_now)
+        return run_app(settings, providers, store, utc_now, store_problem=problem)
     finally:
         store.close()
         sys.stdout.flush()

@@ -8,13 +8,18 @@
     ├── BadResponseError          a body that is not JSON, too large, or the wrong shape
     └── ConfigError               a config file or account that cannot be used
 
+    StoreError                    the local job store cannot be opened, read or written
+                                  (not a source's fault: a separate root, so no handler of
+                                  provider errors mistakes it for a failing source)
+
 Each class has a human `title`; `str(error)` is one sentence a person understands and
 never contains a token (messages are built from status codes and cleaned server text).
+Any of them may carry `retry_after`, the seconds a `Retry-After` header asked to wait.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 
 class ProviderError(Exception):
@@ -28,6 +33,7 @@ class ProviderError(Exception):
         *,
         account: str | None = None,
         status_code: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -36,6 +42,8 @@ class ProviderError(Exception):
         """The source (account name) it happened on, when known."""
         self.status_code = status_code
         """The HTTP status, when there was one."""
+        self.retry_after = retry_after
+        """Seconds the answer's `Retry-After` asked to wait (any status), capped; else None."""
 
     def __str__(self) -> str:
         return self.message
@@ -72,9 +80,9 @@ class RateLimitedError(ProviderError):
         account: str | None = None,
         status_code: int | None = 429,
     ) -> None:
-        super().__init__(message, account=account, status_code=status_code)
-        self.retry_after = retry_after
-        """Seconds the provider asked us to wait, already capped; None if it did not say."""
+        super().__init__(
+            message, account=account, status_code=status_code, retry_after=retry_after
+        )
 
 
 class UnavailableError(ProviderError):
@@ -93,3 +101,37 @@ class ConfigError(ProviderError):
     """A config file, account or command-line value that cannot be used."""
 
     title = "Configuration error"
+
+
+StoreProblem = Literal["corrupt", "locked", "full", "unwritable", "unsafe"]
+"""What is wrong with the store: `corrupt` (not a database, or damaged), `locked` (another
+program held the write lock too long), `full` (no space, or the file size limit),
+`unwritable` (read-only, missing permission, cannot be created) or `unsafe` (a symlink,
+or a directory others may write to)."""
+
+
+class StoreError(Exception):
+    """The local job store cannot be used; `str(error)` is one sentence."""
+
+    title: ClassVar[str] = "Job store error"
+
+    def __init__(self, message: str, *, problem: StoreProblem, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        """One sentence saying what went wrong and what to do."""
+        self.problem: StoreProblem = problem
+        self.path = path
+        """The database file, when the store is a file."""
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def corrupt(self) -> bool:
+        """True when moving the file aside and starting afresh is the way out."""
+        return self.problem == "corrupt"
+
+    @property
+    def sentence(self) -> str:
+        """The title and message as one line for status bars and stderr."""
+        return f"{self.title.lower()}: {self.message}"

@@ -57,11 +57,8 @@ class Column(StrEnum):
 
 
 def _duration_key(job: Job, now: datetime) -> float:
-    start = job.started_at or job.created_at
-    end = job.finished_at or (now if job.state.is_active else job.updated_at)
-    if start is None or end is None:
-        return -1.0
-    return (end - start).total_seconds()
+    seconds = job.duration_seconds(now)
+    return -1.0 if seconds is None else seconds
 
 
 _SORT_KEYS: dict[Column, Callable[[Job, datetime], object]] = {

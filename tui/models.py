@@ -111,6 +111,37 @@ class Job:
         """The store key: (account, id)."""
         return (self.account, self.id)
 
+    # The derived figures, defined once for the table, the detail and the command line.
+
+    @property
+    def is_finished(self) -> bool:
+        """True once the job ended (succeeded, failed or canceled)."""
+        return self.state.is_terminal
+
+    @property
+    def last_changed_at(self) -> datetime | None:
+        """When the job last changed: finished, else updated, else created."""
+        return self.finished_at or self.updated_at or self.created_at
+
+    def age_seconds(self, now: datetime) -> float | None:
+        """Seconds since the job was created, or None without a creation time."""
+        return _seconds_between(self.created_at, now)
+
+    def duration_seconds(self, now: datetime) -> float | None:
+        """Run time: from its start to its finish, or to `now` while it runs.
+
+        None when it never said it started or is still queued (time spent queued is not run
+        time), and when it ended without saying when: no figure is made up from other
+        timestamps.
+        """
+        if self.finished_at is not None:
+            end = self.finished_at
+        elif self.state == JobState.RUNNING:
+            end = now
+        else:
+            return None
+        return _seconds_between(self.started_at, end)
+
     def to_json(self) -> dict[str, Any]:
         """The job as the `--json` object, with exactly the keys of `JSON_KEYS`."""
         return {
@@ -356,6 +387,16 @@ def _as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    """Seconds from `start` to `end`, or None if either is missing or out of range."""
+    if start is None or end is None:
+        return None
+    try:
+        return (_as_utc(end) - _as_utc(start)).total_seconds()
+    except (OverflowError, ValueError):
+        return None
 
 
 def format_timestamp(moment: datetime | None) -> str | None:

@@ -111,8 +111,9 @@ def backoff(
 
 
 def retry_after_seconds(error: ProviderError | None) -> float | None:
-    """The wait a rate limit asked for, bounded to `MAX_RETRY_AFTER`, or None."""
-    if not isinstance(error, RateLimitedError) or error.retry_after is None:
+    """The wait an error's `Retry-After` asked for (a 429, a 503...), bounded to
+    `MAX_RETRY_AFTER`, or None."""
+    if error is None or error.retry_after is None:
         return None
     try:
         value = float(error.retry_after)
@@ -251,4 +252,5 @@ def raise_if_nothing_fetched(query: ListQuery, result: ListResult) -> None:
         f"{noun} failed; the first answer was: {first}",
         account=first.account,
         status_code=first.status_code,
+        retry_after=first.retry_after,
     )

@@ -22,6 +22,16 @@ snapshot. A job first seen after the mark is new, never "changed".
 Each account's last successful refresh is kept too (`sources.refreshed_at`), so rows loaded
 at start can say how old they are.
 
+Failures: every `sqlite3` or file error becomes a `StoreError` of one sentence saying what is
+wrong (corrupt, locked by another program for more than `BUSY_TIMEOUT`, disk full,
+unwritable, unsafe); a failed `ROLLBACK` never hides the error that caused it.
+
+Local files: the state directory is created 0700 and one others may write to is tightened
+(ours) or refused (another user's, or a shared sticky one such as /tmp); the database is
+created 0600 before SQLite opens it, so the `-wal` and `-shm` files SQLite creates beside it
+take the same mode. A symbolic link in place of any of these files is refused, never
+followed: in a shared directory it could make jobtop create or overwrite a file elsewhere.
+
 Schema versions (`PRAGMA user_version`): 0 is the first release; 1 adds `sources` (filled
 from the newest `jobs.seen_at` of each account) and the open mark's `open_seq` (an older
 store's `last_opened` was written at start-up, so it gets the newest `seq` at migration:
@@ -30,15 +40,20 @@ the first start after the upgrade summarises only what the first refreshes find)
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 import sqlite3
+import stat
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tui.clock import Clock, utc_now
+from tui.errors import StoreError
 from tui.models import Job, JobState, Transition, format_timestamp, parse_timestamp
 
 SUCCEEDED_RETENTION = timedelta(days=7)
@@ -47,6 +62,12 @@ FAILED_RETENTION = timedelta(days=30)
 """Failed jobs are kept longer: they are what on-call people come back for."""
 MAX_TRANSITIONS = 200_000
 """Upper bound on stored transitions; the oldest go first."""
+
+BUSY_TIMEOUT = 5.0
+"""Seconds a write waits for another program's write lock before it fails (`StoreError`)."""
+
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside the database."""
 
 _IDS_PER_QUERY = 500
 """Ids per `IN (...)` lookup: well under SQLite's limit on bound parameters."""
@@ -129,20 +150,64 @@ class ChangeSummary:
 class JobStore:
     """Persistent jobs, tracked ids and transitions (see the module docstring)."""
 
-    def __init__(self, path: Path | str = ":memory:", *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        path: Path | str = ":memory:",
+        *,
+        clock: Clock = utc_now,
+        busy_timeout: float | None = None,
+    ) -> None:
+        """Open (or create) the store.
+
+        Args:
+            path: The database file, or ":memory:".
+            clock: Where "now" comes from.
+            busy_timeout: Seconds to wait for another program's write lock
+                (default `BUSY_TIMEOUT`).
+
+        Raises:
+            StoreError: The file cannot be used (see the module docstring).
+        """
+        if isinstance(path, str) and path != ":memory:":
+            path = Path(path)  # a file gets the same checks whichever way it is named
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
-        if isinstance(path, Path):
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._migrate()
-        if isinstance(path, Path):
-            path.chmod(0o600)
+        timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
+        self._busy_timeout = timeout
+        with self._errors():
+            if isinstance(path, Path):
+                _prepare_file(path)
+            self._db = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=timeout
+            )
+        try:
+            with self._lock, self._errors():
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+                self._migrate()
+                if isinstance(path, Path):
+                    _make_private(path)
+        except BaseException:
+            self._db.close()
+            raise
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn `sqlite3` and file errors into one `StoreError` sentence."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(exc, self.path, busy_timeout=self._busy_timeout) from exc
+
+    def _rollback(self) -> None:
+        """Undo the open transaction; a failure here must not replace the error that
+        caused it (on a full disk SQLite may have rolled back already)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         """Bring an older store up to `SCHEMA_VERSION` (the tables exist already)."""
@@ -167,7 +232,7 @@ class JobStore:
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     @classmethod
@@ -179,7 +244,7 @@ class JobStore:
 
     def close(self) -> None:
         """Close the database; safe to call twice."""
-        with self._lock:
+        with self._lock, self._errors():
             try:
                 self._db.close()
             except sqlite3.ProgrammingError:
@@ -189,7 +254,7 @@ class JobStore:
 
     def load_jobs(self, accounts: Iterable[str] | None = None) -> list[Job]:
         """The last snapshot of every job (of the given accounts, or of all)."""
-        with self._lock:
+        with self._lock, self._errors():
             if accounts is None:
                 rows = self._db.execute("SELECT data, parent_id FROM jobs").fetchall()
             else:
@@ -230,7 +295,7 @@ class JobStore:
         now = self._clock()
         now_text = format_timestamp(now)
         transitions: list[Transition] = []
-        with self._lock:
+        with self._lock, self._errors():
             known = self._known_states(account, [job.id for job in jobs]) if jobs else {}
             rows = []
             transition_rows = []
@@ -280,7 +345,7 @@ class JobStore:
                     self._write_open_mark(opened_at)
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
         return transitions
 
@@ -306,7 +371,7 @@ class JobStore:
 
     def tracked_ids(self, account: str) -> list[str]:
         """Tracked ids of one account, in the order they were added."""
-        with self._lock:
+        with self._lock, self._errors():
             rows = self._db.execute(
                 "SELECT id FROM tracked WHERE account = ? ORDER BY added_at, rowid", (account,)
             ).fetchall()
@@ -314,7 +379,7 @@ class JobStore:
 
     def all_tracked(self) -> dict[str, list[str]]:
         """Tracked ids of every account."""
-        with self._lock:
+        with self._lock, self._errors():
             rows = self._db.execute(
                 "SELECT account, id FROM tracked ORDER BY account, added_at, rowid"
             ).fetchall()
@@ -327,7 +392,7 @@ class JobStore:
         """Track ids; returns the ones that were not tracked already."""
         now_text = format_timestamp(self._clock())
         added = []
-        with self._lock:
+        with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for job_id in ids:
@@ -339,14 +404,14 @@ class JobStore:
                         added.append(job_id)
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
         return added
 
     def remove_tracked(self, account: str, ids: Iterable[str]) -> list[str]:
         """Stop tracking ids; returns the ones that were tracked."""
         removed = []
-        with self._lock:
+        with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for job_id in ids:
@@ -357,7 +422,7 @@ class JobStore:
                         removed.append(job_id)
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
         return removed
 
@@ -379,7 +444,7 @@ class JobStore:
             clauses.append("at > ?")
             params.append(format_timestamp(since))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._lock:
+        with self._lock, self._errors():
             rows = self._db.execute(
                 "SELECT account, id, old_state, new_state, status, at FROM transitions"
                 f" {where} ORDER BY seq DESC LIMIT ?",
@@ -404,7 +469,7 @@ class JobStore:
 
     def last_seq(self) -> int:
         """The number of the newest transition recorded (0 if none)."""
-        with self._lock:
+        with self._lock, self._errors():
             row = self._db.execute("SELECT MAX(seq) FROM transitions").fetchone()
         return int(row[0] or 0)
 
@@ -415,7 +480,7 @@ class JobStore:
 
     def open_mark(self) -> OpenMark | None:
         """When the dashboard was last open and the last transition it had seen then."""
-        with self._lock:
+        with self._lock, self._errors():
             rows = dict(
                 self._db.execute(
                     "SELECT key, value FROM meta WHERE key IN ('last_opened', 'open_seq')"
@@ -432,13 +497,13 @@ class JobStore:
 
     def mark_opened(self, at: datetime | None = None) -> None:
         """Record that the dashboard is open now (or at `at`) and has seen every transition."""
-        with self._lock:
+        with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._write_open_mark(at or self._clock())
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     def _write_open_mark(self, at: datetime) -> None:
@@ -456,7 +521,7 @@ class JobStore:
 
     def refreshed_at(self, accounts: Iterable[str] | None = None) -> dict[str, datetime]:
         """When each account (of `accounts`, or every one) was last refreshed successfully."""
-        with self._lock:
+        with self._lock, self._errors():
             rows = self._db.execute("SELECT account, refreshed_at FROM sources").fetchall()
         wanted = None if accounts is None else set(accounts)
         result = {}
@@ -495,7 +560,7 @@ class JobStore:
             "   WHERE f.old_state IS NOT NULL AND f.old_state != l.new_state)"
         )
         params.append(int(after_seq))
-        with self._lock:
+        with self._lock, self._errors():
             # Found once into a temporary table, then counted and sampled from it.
             self._db.execute("DROP TABLE IF EXISTS temp.changed_jobs")
             self._db.execute(
@@ -528,7 +593,7 @@ class JobStore:
         now = now or self._clock()
         succeeded_before = format_timestamp(now - SUCCEEDED_RETENTION)
         failed_before = format_timestamp(now - FAILED_RETENTION)
-        with self._lock:
+        with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 cursor = self._db.execute(
@@ -550,6 +615,170 @@ class JobStore:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
         return dropped
+
+
+# --- failures and local files -------------------------------------------------------------
+
+_CORRUPT = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+_LOCKED = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_UNWRITABLE = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM)
+
+
+def store_error(
+    exc: BaseException, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT
+) -> StoreError:
+    """The one-sentence `StoreError` for a `sqlite3` or file error on the store at `path`."""
+    where = str(path)
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        detail = str(exc) or type(exc).__name__
+        if primary in _CORRUPT:
+            return StoreError(
+                f"{where} is damaged or is not a jobtop store ({detail}); move it aside to"
+                " start a fresh one",
+                problem="corrupt", path=where,
+            )
+        if primary in _LOCKED:
+            return StoreError(
+                f"{where} is locked by another program (a write waited more than"
+                f" {busy_timeout:g} s); try again once it is done",
+                problem="locked", path=where,
+            )
+        if primary == sqlite3.SQLITE_FULL:
+            return StoreError(
+                f"{where} cannot grow: the disk is full ({detail})", problem="full", path=where
+            )
+        if primary == sqlite3.SQLITE_IOERR:
+            return StoreError(
+                f"{where} could not be read or written ({detail}): the disk may be full or"
+                " failing, or the file too large",
+                problem="unwritable", path=where,
+            )
+        if primary in _UNWRITABLE:
+            return StoreError(
+                f"{where} cannot be opened for writing ({detail})", problem="unwritable", path=where
+            )
+        return StoreError(f"{where} cannot be used ({detail})", problem="unwritable", path=where)
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return StoreError(
+                f"{where} cannot grow: the disk is full ({reason})", problem="full", path=where
+            )
+        return StoreError(
+            f"{where} cannot be opened for writing ({reason})", problem="unwritable", path=where
+        )
+    return StoreError(f"{where} cannot be used ({type(exc).__name__})", problem="unwritable")
+
+
+def _unsafe(message: str, path: Path) -> StoreError:
+    return StoreError(message, problem="unsafe", path=str(path))
+
+
+def _check_directory(directory: Path) -> None:
+    """Refuse a state directory others may write to, unless it is ours: then tighten it.
+
+    Raises:
+        StoreError: Not a directory, or writable by others and not ours to tighten
+            (another user's, or a shared sticky directory such as /tmp).
+    """
+    info = directory.stat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise StoreError(
+            f"the state directory {directory} is not a directory",
+            problem="unwritable", path=str(directory),
+        )
+    if not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return
+    if info.st_uid != os.getuid() or info.st_mode & stat.S_ISVTX:
+        raise _unsafe(
+            f"the state directory {directory} is writable by other users; point"
+            " JOBTOP_STATE_DIR at a directory only you can write to",
+            directory,
+        )
+    directory.chmod(0o700)
+
+
+def _prepare_file(path: Path) -> None:
+    """Create the state directory (0700) and the database file (0600), following no link.
+
+    SQLite gives its `-wal` and `-shm` files the mode of the database, so creating the
+    database here, private, keeps them private too.
+
+    Raises:
+        StoreError: A symlink in place of a store file, an unsafe directory, or a file
+            that cannot be created.
+    """
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _check_directory(directory)
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SIDE_SUFFIXES)):
+        if candidate.is_symlink():
+            raise _unsafe(
+                f"{candidate} is a symbolic link, which jobtop does not follow for its"
+                " store; remove it",
+                candidate,
+            )
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _unsafe(
+                f"{path} is a symbolic link, which jobtop does not follow for its store;"
+                " remove it",
+                path,
+            ) from None
+        if exc.errno == errno.EISDIR:
+            raise StoreError(
+                f"{path} is a directory, not a database file", problem="unwritable", path=str(path)
+            ) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StoreError(
+                f"{path} is not a regular file", problem="unwritable", path=str(path)
+            )
+    finally:
+        os.close(fd)
+
+
+def _make_private(path: Path) -> None:
+    """Make the database and its side files 0600 (ours only: another user's stays as is)."""
+    uid = os.getuid()
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SIDE_SUFFIXES)):
+        try:
+            info = candidate.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_uid == uid and info.st_mode & 0o077:
+            candidate.chmod(0o600)
+
+
+def move_aside(path: Path, at: datetime) -> Path:
+    """Rename a corrupt store (and its side files) to `<name>.corrupt-<UTC time>`.
+
+    The store must be closed. The side files go with it: a stale `-wal` left beside a
+    fresh database would be replayed into it.
+
+    Returns:
+        The new path of the database file.
+
+    Raises:
+        StoreError: A file could not be renamed.
+    """
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    try:
+        for suffix in SIDE_SUFFIXES:
+            side = Path(f"{path}{suffix}")
+            if side.exists() or side.is_symlink():
+                side.rename(Path(f"{target}{suffix}"))
+        path.rename(target)
+    except OSError as exc:
+        raise store_error(exc, path) from exc
+    return target

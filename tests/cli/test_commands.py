@@ -16,6 +16,7 @@ import pytest
 
 from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tests.conftest import REPO
+from tui.commands import TSV_COLUMNS
 from tui.clock import FrozenClock
 from tui.models import JSON_KEYS, JobState, parse_timestamp
 from tui.sim.server import SimServer
@@ -64,19 +65,20 @@ def test_filters_and_sorts(config: Path) -> None:
 
 
 def test_piped_output_is_tab_separated(config: Path) -> None:
-    result = run_jobtop("list", "--account", "mf", config=config)
+    result = run_jobtop("list", "--account", "mf", "--header", config=config)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split("\t") == ["STATE", "ACCOUNT", "ID", "NAME", "STATUS", "AGE", "DURATION", "PROGRESS"]
-    assert all(len(line.split("\t")) == 8 for line in lines[1:])
+    assert lines[0].split("\t") == [c.upper() for c in TSV_COLUMNS]
+    assert all(len(line.split("\t")) == len(TSV_COLUMNS) for line in lines[1:])
     assert any(line.split("\t")[2] == "123" for line in lines[1:])
 
 
-def test_bad_arguments_are_one_sentence(config: Path) -> None:
+def test_bad_arguments_are_usage_errors(config: Path) -> None:
     result = run_jobtop("list", "--sort", "colour", config=config)
-    assert result.returncode == 78 and "--sort key 'colour'" in result.stderr
+    assert result.returncode == 64 and "key 'colour'" in result.stderr
+    assert result.stderr.startswith("usage: jobtop list")
     result = run_jobtop("list", "--state", "exploded", config=config)
-    assert result.returncode == 78 and "Traceback" not in result.stderr
+    assert result.returncode == 64 and "Traceback" not in result.stderr
 
 
 def test_show_text_and_json(config: Path) -> None:

@@ -82,6 +82,21 @@ async def test_error_is_one_sentence_then_recovers() -> None:
         assert screen.query_one("#detail-view")
 
 
+async def test_a_503_retry_after_holds_the_next_poll() -> None:
+    detail = metafold_seed_detail()
+    failure = UnavailableError("the server answered 503", account="metafold", retry_after=0.3)
+    provider = ScriptedProvider({detail.job.id: [failure, detail]})
+    app = DetailApp(detail.job, provider, refresh_interval=0.0)
+    messages: list[object] = []
+    async with app.run_test(
+        notifications=True, tooltips=True, message_hook=messages.append
+    ) as pilot:
+        await wait_for_detail(pilot)
+        await app.workers.wait_for_complete()
+        failed = [m for m in messages if isinstance(m, JobDetailScreen.DetailFailed)]
+        assert failed and failed[0].retry_in == 0.3
+
+
 async def test_not_found_stops_and_says_so() -> None:
     detail = metafold_seed_detail()
     provider = ScriptedProvider({}, account="metafold")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +25,8 @@ from tui.errors import (
     UnavailableError,
 )
 from tui.models import ProviderName
-from tui.providers.http import ApiClient, HttpPolicy, make_client
+from tui.providers import http as http_module
+from tui.providers.http import ApiClient, HttpPolicy, make_client, path
 from tui.secret import Secret
 
 TOKEN = "tok-SECRET-0123456789abcdef"
@@ -399,3 +403,98 @@ async def test_server_sentence_ending_in_a_full_stop_gets_no_second_one() -> Non
     finally:
         await client.aclose()
     assert str(caught.value).endswith("(HTTP 503 Service Unavailable): Down for maintenance.")
+
+
+class Pieces(httpx.AsyncByteStream):
+    """A streamed body arriving in small pieces, as it would off a socket."""
+
+    def __init__(self, data: bytes, size: int = 1000) -> None:
+        self.data, self.size = data, size
+
+    async def __aiter__(self):  # type: ignore[override]
+        for start in range(0, len(self.data), self.size):
+            yield self.data[start : start + self.size]
+
+
+LARGE = {"items": [{"id": f"job-{i}", "status": "Completed", "n": i} for i in range(12_000)]}
+"""About 500 KB of JSON: over the size decoded off the event loop."""
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", lambda b: zlib.compress(b, wbits=31)),
+        ("x-gzip", lambda b: zlib.compress(b, wbits=31)),
+        ("GZIP, identity", lambda b: zlib.compress(b, wbits=31)),
+        ("deflate", zlib.compress),
+        ("deflate", lambda b: zlib.compress(b, wbits=-15)),  # raw deflate, as some servers send
+        ("identity", lambda b: b),
+    ],
+    ids=["gzip", "x-gzip", "gzip-identity", "deflate", "raw-deflate", "identity"],
+)
+async def test_encoded_bodies_are_inflated_as_they_stream(
+    coding: str, encode: Callable[[bytes], bytes]
+) -> None:
+    body = encode(json.dumps(LARGE).encode())
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"content-encoding": coding}, stream=Pieces(body))
+
+    client = api(handler)
+    try:
+        assert await client.get_json("x") == LARGE
+    finally:
+        await client.aclose()
+    assert seen[0].headers["accept-encoding"] == "gzip, deflate"  # only what is read is asked for
+
+
+@pytest.mark.parametrize(
+    ("coding", "body", "words"),
+    [
+        ("br", b"\x1b\x03", "Zoo sent a response in an encoding jobtop does not read (br)."),
+        ("gzip", b"\x1f\x8b\x08\x00 not gzip at all",
+         "Zoo sent a compressed response that could not be decompressed."),
+        ("gzip,\x1b[31mdeflate", zlib.compress(b"{}", wbits=31),
+         "Zoo sent a response compressed more than once (gzip, deflate), which was refused."),
+    ],
+    ids=["unknown", "corrupt", "stacked"],
+)
+async def test_unreadable_encodings_are_one_sentence(coding: str, body: bytes, words: str) -> None:
+    headers = {"content-encoding": coding}
+    client = api(lambda r: httpx.Response(200, headers=headers, stream=Pieces(body)))
+    try:
+        with pytest.raises(BadResponseError) as caught:
+            await client.get_json("x")
+    finally:
+        await client.aclose()
+    assert str(caught.value) == words
+
+
+async def test_large_json_is_decoded_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[bool] = []
+    parse = http_module._parse_json
+
+    def spy(body: bytes) -> Any:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return parse(body)
+
+    monkeypatch.setattr(http_module, "_parse_json", spy)
+    small = {"ok": True}
+    bodies = iter([LARGE, small])
+    client = api(lambda r: httpx.Response(200, json=next(bodies)))
+    try:
+        assert await client.get_json("x") == LARGE
+        assert await client.get_json("x") == small
+    finally:
+        await client.aclose()
+    assert threading.current_thread() is threading.main_thread()  # the loop's thread
+    assert threads == [False, True]
+
+
+def test_path_segments_reach_the_server_as_they_are() -> None:
+    assert path("projects", 201, "jobs", "..") == "projects/201/jobs/%2E%2E"
+    assert path(".", "...", "a.b", "a/../b", "%2E", "?#") == (
+        "%2E/%2E%2E%2E/a.b/a%2F..%2Fb/%252E/%3F%23"
+    )

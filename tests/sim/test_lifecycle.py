@@ -169,9 +169,11 @@ def test_blurhash_and_average_colour_are_of_a_real_image() -> None:
 
 def test_admin_clock_and_tracked() -> None:
     clock = FrozenClock(START)
-    with SimServer(jobs=20, clock=clock) as sim, httpx.Client(base_url=sim.url) as c:
+    with SimServer(jobs=20, clock=clock) as sim, httpx.Client(
+        base_url=sim.url, headers=sim.admin_headers()
+    ) as c:
         assert c.get("/_admin/tracked").json() == sim.tracked_ids()
         r = c.post("/_admin/clock", json={"advance": 60})
         assert r.status_code == 200 and clock() == START.replace(minute=1)
-    with SimServer(jobs=5) as sim, httpx.Client(base_url=sim.url) as c:
+    with SimServer(jobs=5) as sim, httpx.Client(base_url=sim.url, headers=sim.admin_headers()) as c:
         assert c.post("/_admin/clock", json={"advance": 60}).status_code == 409

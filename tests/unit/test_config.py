@@ -150,6 +150,61 @@ def test_secret_never_prints() -> None:
         pickle.dumps(secret)
 
 
+@pytest.mark.parametrize("port", [":80:90", ":99999", ":65536", ":-1", ":0", ":8o"])
+def test_a_base_url_port_that_cannot_be_used_is_refused_at_load(tmp_path: Path, port: str) -> None:
+    text = f'[[account]]\nname = "x"\nprovider = "zoo"\nbase_url = "https://api.zoo.dev{port}"\n'
+    message = refusal(tmp_path, text)
+    assert "account 'x'.base_url" in message and "port" in message
+
+
+def test_a_base_url_port_in_range_is_accepted() -> None:
+    assert base_url_problem("https://api.zoo.dev:65535/v1") is None
+    assert base_url_problem("http://127.0.0.1:1") is None
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "sk_live_51HqLyjWDarjtT1zdp7dcXyZ",
+        "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6",
+        "Zq8x0vP2mL7kR4tY9wE1uI3oA6sD5fG",
+        "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        "0f8c2b1e-5d3a-4c6b-9e7f-1a2b3c4d5e6f",
+        "abc.def/ghi+jkl==",
+    ],
+)
+def test_token_env_holding_a_token_is_refused_without_quoting_it(
+    tmp_path: Path, pasted: str
+) -> None:
+    text = f'[[account]]\nname = "x"\nprovider = "zoo"\ntoken_env = "{pasted}"\n'
+    message = refusal(tmp_path, text)
+    assert "account 'x'.token_env" in message and "environment variable" in message
+    assert pasted not in message and pasted[:8] not in message
+
+
+@pytest.mark.parametrize("name", ["ZOO_API_TOKEN", "my_token", "CI_TOKEN_2024_PROD", "_X"])
+def test_token_env_naming_a_variable_is_accepted(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, f'[[account]]\nname = "x"\nprovider = "zoo"\ntoken_env = "{name}"\n')
+    account = load_settings(str(path), environ={name: "tok"}).accounts[0]
+    assert account.token_env == name and account.token == Secret("tok")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://alice:hunter2-pass@api.zoo.dev/x",
+        "https://alice:hunter2-pass@api.zoo.dev:99999/x",
+        "http://alice:hunter2-pass@example.com/x",
+        "https://alice:hunter2-pass@api.zoo.dev/x",
+        "gopher://:hunter2-pass@h",
+    ],
+)
+def test_a_password_in_a_refused_url_is_never_quoted(tmp_path: Path, url: str) -> None:
+    text = f'[[account]]\nname = "x"\nprovider = "zoo"\nbase_url = "{url}"\n'
+    message = refusal(tmp_path, text)
+    assert "hunter2-pass" not in message and "hunter2" not in message
+
+
 def test_theme_from_file_env_and_cli(tmp_path: Path) -> None:
     path = write(tmp_path, 'theme = "light"\n' + GOOD)
     assert load_settings(str(path), environ={}).theme == "light"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from tui.errors import NotFoundError, RateLimitedError
+from tui.errors import NotFoundError, RateLimitedError, UnavailableError
 from tui.providers.base import ListQuery, ListResult
-from tui.refresh import raise_if_nothing_fetched
+from tui.refresh import RefreshPolicy, raise_if_nothing_fetched, retry_after_seconds
 
 
 def test_every_tracked_id_failing_is_a_source_failure() -> None:
@@ -36,3 +38,20 @@ def test_rate_limit_keeps_its_retry_after() -> None:
     with pytest.raises(RateLimitedError) as caught:
         raise_if_nothing_fetched(ListQuery(tracked_ids=("a",)), ListResult(jobs=[], tracked_errors={"a": limited}))
     assert caught.value.retry_after == 7
+
+
+def test_a_retry_after_on_any_status_holds_the_next_refresh() -> None:
+    unavailable = UnavailableError("down", status_code=503, retry_after=120)
+    assert retry_after_seconds(unavailable) == 120
+    assert retry_after_seconds(UnavailableError("down")) is None
+    policy = RefreshPolicy(interval=5, min_interval=2)
+    assert policy.next_delay(1, unavailable, random.Random(1)) >= 120
+    assert policy.shortest_delay(unavailable) == 120
+
+
+def test_every_tracked_id_failing_keeps_the_retry_after() -> None:
+    down = UnavailableError("hdrjpg failed.", account="hdr", status_code=503, retry_after=9)
+    result = ListResult(jobs=[], tracked_errors={"a": down})
+    with pytest.raises(UnavailableError) as caught:
+        raise_if_nothing_fetched(ListQuery(tracked_ids=("a",)), result)
+    assert caught.value.retry_after == 9

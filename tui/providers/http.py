@@ -4,10 +4,12 @@ One `httpx.AsyncClient` per account, built by `make_client`, with connect/read t
 no redirects (a 3xx is an error, so no credential follows to another origin), and the
 account's own auth header added per request by `TokenAuth`, the only place a `Secret`
 is revealed. `ApiClient` wraps it with what httpx lacks: an overall deadline per poll
-(a server dripping a byte a second defeats per-read timeouts), a streamed body size cap,
-retries with exponential backoff and jitter for GETs (stamina) that honour a capped
-`Retry-After`, a paging helper that stops on a repeated token or a page cap, and the
-translation of every failure into the `tui.errors` tree with one readable sentence.
+(a server dripping a byte a second defeats per-read timeouts), a streamed body size cap
+enforced while inflating (one gzip or deflate coding, never a stack of them), JSON decoded
+in a worker thread when the body is large, retries with exponential backoff and jitter for
+GETs (stamina) that honour a capped `Retry-After` on any retried status, a paging helper
+that stops on a repeated token or a page cap, and the translation of every failure into
+the `tui.errors` tree with one readable sentence, the token scrubbed from it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import asyncio
 import contextvars
 import json
 import logging
+import re
 import time
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -40,7 +44,7 @@ from tui.errors import (
     UnavailableError,
 )
 from tui.models import ProviderName, finite_number, parse_timestamp
-from tui.sanitize import LONG_LIMIT, clean, clean_tree, one_line
+from tui.sanitize import LONG_LIMIT, NEWLINE_MARK, UNSAFE, clean, clean_tree, one_line
 from tui.secret import Secret
 
 logger = logging.getLogger("tui.providers")
@@ -66,6 +70,21 @@ _AUTH_HEADERS: dict[ProviderName, tuple[str, str]] = {
     ProviderName.HDRJPG: ("api-key", ""),
 }
 """Each provider's own auth header name and value prefix."""
+
+_CODINGS: dict[str, int] = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": zlib.MAX_WBITS,
+}
+"""The content codings read, with each one's zlib window bits; only these are asked for."""
+ACCEPT_ENCODING = "gzip, deflate"
+
+OFF_LOOP_JSON_BYTES = 256 * 1024
+"""A body larger than this is decoded in a worker thread, so the UI loop keeps drawing."""
+MESSAGE_LIMIT = 300
+"""Characters of a server's own error text kept in an error sentence."""
+REASON_LIMIT = 60
+"""Characters of an unknown status's reason phrase kept in an error sentence."""
 
 _REASONS = {
     400: "Bad Request",
@@ -158,7 +177,11 @@ def make_client(
     return httpx.AsyncClient(
         base_url=account.base_url.rstrip("/") + "/",
         auth=TokenAuth(account.provider, account.token, account.base_url),
-        headers={"User-Agent": f"jobtop/{__version__}", "Accept": "application/json"},
+        headers={
+            "User-Agent": f"jobtop/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
         timeout=httpx.Timeout(
             connect=policy.connect_timeout,
             read=policy.read_timeout,
@@ -175,8 +198,19 @@ def make_client(
 
 
 def path(*segments: object) -> str:
-    """A relative URL path with every segment percent-encoded (ids cannot climb out)."""
-    return "/".join(quote(str(segment), safe="") for segment in segments)
+    """A relative URL path with every segment percent-encoded (ids cannot climb out).
+
+    A segment of dots only (`.`, `..`) has its dots encoded too: `quote` leaves them, and
+    httpx (like any URL resolver) would remove or climb such a segment, so `..` as an id
+    would ask for the parent resource instead of a job named `..`.
+    """
+    return "/".join(_segment(str(segment)) for segment in segments)
+
+
+def _segment(segment: str) -> str:
+    if segment and not segment.strip("."):
+        return "%2E" * len(segment)
+    return quote(segment, safe="")
 
 
 @dataclass(slots=True)
@@ -186,6 +220,91 @@ class _PollState:
 
 
 _POLL: contextvars.ContextVar[_PollState | None] = contextvars.ContextVar("poll", default=None)
+
+
+class _TooBig(Exception):
+    """Internal: a body grew past the size cap."""
+
+
+class _Inflater:
+    """Inflates one gzip or deflate coding as it streams, never past `limit` bytes.
+
+    Each call asks zlib for at most one byte more than the room left, so a small body that
+    inflates to gigabytes costs no more memory than the cap.
+    """
+
+    def __init__(self, coding: str, limit: int) -> None:
+        self._coding = coding
+        self._decompressor = zlib.decompressobj(_CODINGS[coding])
+        self._first = True
+        self._limit = limit
+        self.size = 0
+
+    def feed(self, data: bytes) -> bytes:
+        """The bytes `data` inflates to.
+
+        Raises:
+            _TooBig: The body inflated past the limit.
+            zlib.error: The data is not valid for the coding.
+        """
+        room = self._limit - self.size + 1
+        try:
+            out = self._decompressor.decompress(data, room)
+        except zlib.error:
+            if not (self._first and self._coding == "deflate"):
+                raise
+            # Some servers send raw deflate (no zlib header) as "deflate"; httpx reads it too.
+            self._decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._decompressor.decompress(data, room)
+        self._first = False
+        return self._count(out)
+
+    def finish(self) -> bytes:
+        """What the decompressor still holds at the end of the body."""
+        return self._count(self._decompressor.flush())
+
+    def _count(self, out: bytes) -> bytes:
+        self.size += len(out)
+        if self.size > self._limit or self._decompressor.unconsumed_tail:
+            raise _TooBig
+        return out
+
+
+class _Scrubber:
+    """Replaces the token with `***` in text, spaced-out copies too: any run of whitespace,
+    line marks or characters `clean` drops between its characters. Its repr shows nothing."""
+
+    __slots__ = ("_pattern",)
+
+    def __init__(self, token: Secret | None) -> None:
+        chars = [c for c in token.reveal() if not re.fullmatch(_GAP_CHAR, c)] if token else []
+        self._pattern: re.Pattern[str] | None = None
+        if len(chars) >= 4:
+            self._pattern = re.compile(f"{_GAP_CHAR}*".join(re.escape(c) for c in chars))
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub("***", text) if self._pattern is not None else text
+
+    def __repr__(self) -> str:
+        return "_Scrubber(***)"
+
+
+def _ranges(codes: Sequence[int]) -> str:
+    """`codes` (sorted) as the inside of a regex character class, written as ranges."""
+    parts: list[str] = []
+    start = previous = codes[0]
+    for code in [*codes[1:], -1]:
+        if code == previous + 1:
+            previous = code
+            continue
+        first = f"\\U{start:08x}"
+        parts.append(first if start == previous else f"{first}-\\U{previous:08x}")
+        start = previous = code
+    return "".join(parts)
+
+
+_GAP_CHAR = f"[\\s{NEWLINE_MARK.strip()}{_ranges(sorted(UNSAFE))}]"
+"""One character that may stand between a token's characters in a spaced-out copy."""
 
 
 class _Retryable(Exception):
@@ -227,7 +346,7 @@ class ApiClient:
         self.policy = policy
         self.clock = clock
         self.client = make_client(account, transport, policy=policy)
-        self._token = account.token
+        self._scrub = _Scrubber(account.token)
         self._has_token = bool(account.token)
 
     def __repr__(self) -> str:
@@ -337,22 +456,63 @@ class ApiClient:
         )
         status = response.status_code
         if 200 <= status < 300:
-            return self._decode(body, response)
-        raise self._status_error(response, body)
+            return await self._decode(body, response)
+        raise await self._status_error(response, body)
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The decoded body, refused once it passes the cap: bytes on the wire are counted
+        as they arrive and inflated bytes as they are inflated, never after."""
         cap = self.policy.max_body_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise self._too_big()
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
+        if response.is_stream_consumed:  # an in-memory answer (a test transport), decoded
+            if len(response.content) > cap:
                 raise self._too_big()
-            chunks.append(chunk)
+            return response.content
+        inflater = self._inflater(response)
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            async for raw in response.aiter_raw():
+                received += len(raw)
+                if received > cap:
+                    raise _TooBig
+                chunks.append(inflater.feed(raw) if inflater else raw)
+            if inflater:
+                chunks.append(inflater.finish())
+        except _TooBig:
+            raise self._too_big() from None
+        except zlib.error as exc:
+            raise self._error(
+                BadResponseError,
+                f"{self.title} sent a compressed response that could not be decompressed",
+            ) from exc
         return b"".join(chunks)
+
+    def _inflater(self, response: httpx.Response) -> _Inflater | None:
+        """The decoder of the body's content coding; a stacked or unknown one is refused."""
+        codings = [
+            coding.strip().lower()
+            for coding in response.headers.get_list("content-encoding", split_commas=True)
+        ]
+        codings = [coding for coding in codings if coding not in ("", "identity")]
+        if not codings:
+            return None
+        named = ", ".join(one_line(clean(coding, 20)) for coding in codings[:4])
+        named += ", …" if len(codings) > 4 else ""
+        if len(codings) > 1:
+            raise self._error(
+                BadResponseError,
+                f"{self.title} sent a response compressed more than once ({named}), "
+                "which was refused",
+            )
+        if codings[0] not in _CODINGS:
+            raise self._error(
+                BadResponseError,
+                f"{self.title} sent a response in an encoding jobtop does not read ({named})",
+            )
+        return _Inflater(codings[0], self.policy.max_body_bytes)
 
     def _too_big(self) -> BadResponseError:
         megabytes = self.policy.max_body_bytes / (1024 * 1024)
@@ -361,11 +521,11 @@ class ApiClient:
             f"{self.title} sent a response larger than {megabytes:g} MB, which was refused",
         )
 
-    def _decode(self, body: bytes, response: httpx.Response) -> Any:
+    async def _decode(self, body: bytes, response: httpx.Response) -> Any:
         if not body.strip():
             raise self._error(BadResponseError, f"{self.title} sent an empty response")
         try:
-            return json.loads(body, parse_constant=_reject_constant)
+            return await _loads(body)
         except (ValueError, RecursionError):
             pass
         if _looks_like_html(body, response):
@@ -378,50 +538,65 @@ class ApiClient:
             BadResponseError, f"{self.title} sent a response that is not valid JSON"
         )
 
-    def _status_error(self, response: httpx.Response, body: bytes) -> Exception:
+    async def _status_error(self, response: httpx.Response, body: bytes) -> Exception:
+        """The error for a non-2xx answer; it carries the answer's `Retry-After`, if any."""
         status = response.status_code
-        label = f"HTTP {status} {_REASONS.get(status, response.reason_phrase or '')}".strip()
-        detail = self._server_message(body, response)
+        reason = _REASONS.get(status) or self._server_text(response.reason_phrase, REASON_LIMIT)
+        label = f"HTTP {status} {reason}".strip()
+        detail = await self._server_message(body, response)
         said = f": {detail}" if detail else ""
+        wait = self._retry_after(response)
+        when = f"; it asks to wait {wait:g} s" if wait is not None else ""
         if 300 <= status < 400:
             return self._error(
                 BadResponseError,
                 f"{self.title} answered with a redirect ({label}), which is not followed "
                 "so the token is never sent to another address",
                 status,
+                wait,
             )
         if status == 401:
-            return self._error(AuthError, f"{self.title} refused the token ({label}){said}", status)
+            return self._error(
+                AuthError, f"{self.title} refused the token ({label}){said}", status, wait
+            )
         if status == 403:
             return self._error(
-                AuthError, f"{self.title} says the token lacks permission ({label}){said}", status
+                AuthError,
+                f"{self.title} says the token lacks permission ({label}){said}",
+                status,
+                wait,
             )
         if status == 404:
             return self._error(
-                NotFoundError, f"{self.title} has no such resource ({label}){said}", status
+                NotFoundError, f"{self.title} has no such resource ({label}){said}", status, wait
             )
         if status == 429:
-            wait = self._retry_after(response)
-            when = f"; it asks to wait {wait:g} s" if wait is not None else ""
-            error = RateLimitedError(
-                _full_stop(self._scrub(f"{self.title} is rate limiting requests ({label}){when}{said}")),
-                retry_after=wait,
-                account=self.account,
+            error = self._error(
+                RateLimitedError,
+                f"{self.title} is rate limiting requests ({label}){when}{said}",
+                status,
+                wait,
             )
             return _Retryable(error, wait)
         if status >= 500:
             return _Retryable(
                 self._error(
-                    UnavailableError, f"{self.title} failed on its side ({label}){said}", status
-                )
+                    UnavailableError,
+                    f"{self.title} failed on its side ({label}){when}{said}",
+                    status,
+                    wait,
+                ),
+                wait,
             )
-        return self._error(ProviderError, f"{self.title} refused the request ({label}){said}", status)
+        return self._error(
+            ProviderError, f"{self.title} refused the request ({label}){said}", status, wait
+        )
 
-    def _server_message(self, body: bytes, response: httpx.Response) -> str:
-        """The provider's own error text, cleaned, on one line, capped, token scrubbed."""
+    async def _server_message(self, body: bytes, response: httpx.Response) -> str:
+        """The provider's own error text, token scrubbed, then cleaned, on one line, capped."""
         text = ""
         try:
-            data = json.loads(body, parse_constant=_reject_constant) if body.strip() else None
+            data = await _loads(body) if body.strip() else None
         except (ValueError, RecursionError):
             data = None
             if _looks_like_html(body, response):
@@ -430,13 +605,14 @@ class ApiClient:
             text = _message_from_error_body(data)
         elif isinstance(data, str):
             text = data
-        text = one_line(clean(text, 300)).strip()
-        return self._scrub(text)
+        if len(text) > OFF_LOOP_JSON_BYTES:
+            return await asyncio.to_thread(self._server_text, text, MESSAGE_LIMIT)
+        return self._server_text(text, MESSAGE_LIMIT)
 
-    def _scrub(self, text: str) -> str:
-        if self._token and len(self._token.reveal()) >= 4 and self._token.reveal() in text:
-            return text.replace(self._token.reveal(), "***")
-        return text
+    def _server_text(self, text: str, limit: int) -> str:
+        """Server text for an error sentence: the token scrubbed from all of it first (a cut
+        must never leave part of one), then cleaned onto one line and capped at `limit`."""
+        return one_line(clean(self._scrub(text), limit)).strip()
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         raw = response.headers.get("retry-after")
@@ -458,9 +634,20 @@ class ApiClient:
             return None
         return min(max(seconds, 0.0), cap)
 
-    def _error(self, cls: type[E], message: str, status: int | None = None) -> E:
+    def _error(
+        self,
+        cls: type[E],
+        message: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> E:
         """`cls` with one sentence (token scrubbed, full stop added) and the account."""
-        return cls(_full_stop(self._scrub(message)), account=self.account, status_code=status)
+        return cls(
+            _full_stop(self._scrub(message)),
+            account=self.account,
+            status_code=status,
+            retry_after=retry_after,
+        )
 
     def bad_shape(self, what: str) -> BadResponseError:
         """The error for a body of the wrong shape: "Zoo sent ... without ..."."""
@@ -563,6 +750,17 @@ def _message_from_error_body(data: dict[str, Any]) -> str:
 def _reject_constant(name: str) -> None:
     """JSON `NaN`/`Infinity` decode as None: never a non-finite number downstream."""
     return None
+
+
+def _parse_json(body: bytes) -> Any:
+    return json.loads(body, parse_constant=_reject_constant)
+
+
+async def _loads(body: bytes) -> Any:
+    """Decoded JSON; a large body is decoded in a worker thread, off the event loop."""
+    if len(body) > OFF_LOOP_JSON_BYTES:
+        return await asyncio.to_thread(_parse_json, body)
+    return _parse_json(body)
 
 
 def _looks_like_html(body: bytes, response: httpx.Response) -> bool:

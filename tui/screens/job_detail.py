@@ -36,7 +36,7 @@ from tui.details import (
     ZooAsyncDetail,
     ZooConversionDetail,
 )
-from tui.errors import NotFoundError, ProviderError, RateLimitedError
+from tui.errors import NotFoundError, ProviderError
 from tui.formatting import fmt_duration, fmt_timestamp
 from tui.image_protocol import ImageProtocol
 from tui.models import Job, JobDetail, ProviderName
@@ -245,7 +245,7 @@ class JobDetailScreen(Screen[None]):
             except ProviderError as error:
                 failures += 1
                 delay = min(MAX_BACKOFF, self.poll_interval * 2 ** min(failures - 1, 4))
-                if isinstance(error, RateLimitedError) and error.retry_after:
+                if error.retry_after:
                     delay = max(delay, error.retry_after)
                 self.post_message(self.DetailFailed(error.sentence, delay))
                 await sleep_in_slices(delay)

@@ -29,7 +29,7 @@ from textual.widgets import Input, Static
 
 from tui.clock import Clock
 from tui.config import Settings
-from tui.errors import BadResponseError, ProviderError
+from tui.errors import BadResponseError, ProviderError, StoreError
 from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration
 from tui.job_index import Column, JobFilter, JobIndex, PendingUpdate, parse_search
 from tui.messages import JobsLoaded, OpenJobRequested, RefreshFailed, RefreshStarted
@@ -50,6 +50,7 @@ from tui.refresh import (
 )
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
+from tui.screens.store_problem import show_store_problem
 from tui.store import ChangeSummary, JobStore, OpenMark
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
@@ -257,10 +258,13 @@ class JobsScreen(Screen[None]):
             start_seq = await asyncio.to_thread(self.store.last_seq)
         except Exception as exc:  # noqa: BLE001 - the store is optional for viewing
             stored, refreshed, mark, start_seq = [], {}, None, 0
-            self.notify(
-                f"The local job store could not be read ({type(exc).__name__}).",
-                title="Store", severity="warning", markup=False,
-            )
+            report = getattr(self.app, "report_store_problem", None)
+            if isinstance(exc, StoreError) and report is not None:
+                report(exc)  # a line that stays, and for a corrupt store the offer to move it
+            else:
+                show_store_problem(
+                    self, f"The local job store could not be read ({type(exc).__name__})"
+                )
         if stored:
             self.index.upsert(job for job in stored if job.account in self._health)
             if len(stored) >= LARGE_UPDATE:
@@ -571,7 +575,7 @@ class JobsScreen(Screen[None]):
         try:
             transitions, saved_seq = await self._in_worker_thread(save)
         except Exception as exc:  # noqa: BLE001 - keep showing data if the store fails
-            store_error = type(exc).__name__
+            store_error = exc.message if isinstance(exc, StoreError) else type(exc).__name__
             self.log.warning(f"store save failed: {store_error}")
             # The index takes this update only in the handler, so it still holds each
             # job's state from before it: notifications do not depend on the store.
@@ -700,10 +704,8 @@ class JobsScreen(Screen[None]):
             self._update_sources()
         if message.store_error is not None and not self._store_warned:
             self._store_warned = True
-            self.notify(
-                f"The local job store could not be written ({message.store_error}): jobs are"
-                " shown but not kept, and jobs that end are noticed from memory.",
-                title="Store", severity="warning", timeout=10, markup=False,
+            show_store_problem(
+                self, f"The local job store could not be written ({message.store_error})"
             )
         if message.account in self._awaiting_first:
             # What the first refresh found changed while the app was closed: the
@@ -1089,7 +1091,14 @@ class JobsScreen(Screen[None]):
 
     @work(group="track-store", exit_on_error=False)
     async def _track_in_store(self, account: str, job_id: str) -> None:
-        added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
+        try:
+            added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
+        except StoreError as error:
+            self.notify(
+                f"{job_id} could not be tracked: {error.message}",
+                title="Store", severity="error", timeout=10, markup=False,
+            )
+            return
         verb = "Tracking" if added else "Already tracking"
         self.notify(
             f"{verb} {one_line(clean(job_id, 200))} on {_label(account)}", timeout=4, markup=False

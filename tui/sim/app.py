@@ -3,17 +3,28 @@
 Every provider endpoint goes through `_endpoint`, which applies the provider's active
 faults, checks the provider's own auth header, and answers errors in the provider's own
 body shape. Handlers return plain JSON values or raise `ApiError`.
+
+The admin endpoints (`/_admin/*`: faults, tracked ids, the frozen clock) need the run's
+secret, in the `X-Jobtop-Admin-Secret` header or a `secret` query parameter; another local
+user does not know it. A browser request is refused whatever it carries: one with an
+`Origin` other than the simulator's own, or a `Sec-Fetch-Site` other than same-origin, and a
+body that is not `application/json` (a cross-origin page can send `text/plain` or a form
+without asking first, never JSON).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import json
+import math
 import socket
 import struct
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -44,6 +55,12 @@ HTML_PAGE = (
 )
 
 Handler = Callable[[Request], Any]
+AdminHandler = Callable[[Request], Awaitable[Response]]
+
+ADMIN_SECRET_HEADER = "X-Jobtop-Admin-Secret"
+"""The header that carries the run's admin secret (or the `secret` query parameter)."""
+MAX_CLOCK_STEP = 10 * 366 * 86_400.0
+"""The furthest `POST /_admin/clock` moves the frozen clock at once, either way (seconds)."""
 
 
 class ApiError(Exception):
@@ -80,9 +97,11 @@ def _dumps(value: Any) -> bytes:
 class SimApp:
     """Builds the ASGI app over a `SimState`."""
 
-    def __init__(self, state: SimState, token: str | None = None) -> None:
+    def __init__(self, state: SimState, token: str | None = None, *, admin_secret: str) -> None:
         self.state = state
         self.token = token
+        self.admin_secret = admin_secret
+        """What `/_admin/*` requests must carry (see the module docstring)."""
         self.stopping = False
         """Set by the server on shutdown, so hung requests let go."""
         from tui.sim import routes
@@ -173,6 +192,35 @@ class SimApp:
                            else "Token has expired")
 
     # -- admin ---------------------------------------------------------------------------
+    def _admin_refusal(self, request: Request) -> Response | None:
+        """Why an admin request is refused (a response), or None to serve it."""
+        origin = request.headers.get("origin")
+        host = request.headers.get("host", "")
+        if origin is not None and not _same_loopback_origin(origin, host):
+            return JSONResponse({"error": "cross-origin requests are refused"}, status_code=403)
+        if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+            return JSONResponse({"error": "cross-site requests are refused"}, status_code=403)
+        given = request.headers.get(ADMIN_SECRET_HEADER) or request.query_params.get("secret") or ""
+        if not hmac.compare_digest(given.encode(), self.admin_secret.encode()):
+            return JSONResponse(
+                {"error": f"send this run's admin secret in the {ADMIN_SECRET_HEADER} header"},
+                status_code=401,
+            )
+        if request.method == "POST":
+            media_type = request.headers.get("content-type", "").partition(";")[0].strip()
+            if media_type.lower() != "application/json":
+                return JSONResponse({"error": "the body must be application/json"}, status_code=415)
+        return None
+
+    def _admin(self, handler: AdminHandler) -> AdminHandler:
+        """`handler` behind `_admin_refusal`."""
+
+        async def run(request: Request) -> Response:
+            refusal = self._admin_refusal(request)
+            return refusal if refusal is not None else await handler(request)
+
+        return run
+
     def _admin_routes(self) -> list[Route]:
         async def faults(request: Request) -> Response:
             board = self.state.faults
@@ -200,16 +248,38 @@ class SimApp:
                 return JSONResponse({"error": "the simulator is not on a frozen clock"}, status_code=409)
             try:
                 data = await request.json()
-                frozen.advance(float(data["advance"]))
+                step = data["advance"]
+                if isinstance(step, bool) or not isinstance(step, int | float):
+                    raise TypeError("advance must be a number")
+                if not math.isfinite(step) or abs(step) > MAX_CLOCK_STEP:
+                    raise ValueError(f"advance must be finite and at most {MAX_CLOCK_STEP:g} s")
+                frozen.advance(float(step))
             except (ValueError, KeyError, TypeError) as exc:
                 return JSONResponse({"error": f"expected {{\"advance\": seconds}}: {exc}"}, status_code=400)
             return JSONResponse({"now": frozen().isoformat()})
 
         return [
-            Route("/_admin/faults", faults, methods=["GET", "POST", "DELETE"]),
-            Route("/_admin/tracked", tracked, methods=["GET"]),
-            Route("/_admin/clock", clock, methods=["POST"]),
+            Route("/_admin/faults", self._admin(faults), methods=["GET", "POST", "DELETE"]),
+            Route("/_admin/tracked", self._admin(tracked), methods=["GET"]),
+            Route("/_admin/clock", self._admin(clock), methods=["POST"]),
         ]
+
+
+def _same_loopback_origin(origin: str, host: str) -> bool:
+    """True when `origin` is this simulator itself (`http://` + its Host) on loopback."""
+    try:
+        parts = urlsplit(origin)
+        hostname = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.scheme != "http" or parts.netloc != host:
+        return False
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
 
 
 async def _reset(request: Request) -> None:

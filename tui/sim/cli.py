@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="make the world begin at this UTC time (clock keeps running from there)")
     parser.add_argument("--frozen-clock", action="store_true",
                         help="stand the clock still (advance it with POST /_admin/clock)")
+    parser.epilog = (
+        "The admin endpoints (/_admin/faults, /_admin/tracked, /_admin/clock) need the secret"
+        " printed at start, in the X-Jobtop-Admin-Secret header; each run has a new one."
+    )
     return parser
 
 
@@ -65,7 +69,14 @@ def main(argv: list[str]) -> int:
     except (OSError, RuntimeError) as exc:
         print(f"jobtop sim: cannot start: {exc}", file=sys.stderr)
         return 1
+    from tui.sim.app import ADMIN_SECRET_HEADER
+
     print(f"jobtop sim listening on {server.url}", flush=True)
+    print(
+        f"jobtop sim admin secret: {server.admin_secret} (send it as the {ADMIN_SECRET_HEADER}"
+        " header to /_admin/*)",
+        flush=True,
+    )
     done = threading.Event()
 
     def stop(signum: int, frame: object) -> None:

@@ -18,6 +18,12 @@ FAULTS = (
     "hostile_strings", "repeating_token", "oversized",
 )
 OVERSIZED_BYTES = 11 * 1024 * 1024
+PARAMS: dict[str, dict[str, tuple[float, float]]] = {
+    "latency": {"seconds": (0.0, 120.0)},
+    "http_429": {"retry_after": (0.0, 86_400.0)},
+}
+"""The parameters each fault takes, with their bounds; the other faults take none. A value
+must be a finite number in bounds: `latency` with `inf` would hang requests for ever."""
 
 HOSTILE_STRINGS = (
     "[bold red]pwned[/bold red] part.step",
@@ -90,7 +96,21 @@ def parse_fault_spec(spec: str) -> tuple[str, str, dict[str, object]]:
             raise FaultError(f"fault parameter must be key=value, got {chunk!r}")
         params[key.strip()] = _value(raw.strip())
     check(provider, fault)
+    check_params(fault, params)
     return provider, fault, params
+
+
+def check_params(fault: str, params: dict[str, object]) -> None:
+    """Raise FaultError unless every parameter is one `fault` takes, a finite number in bounds."""
+    allowed = PARAMS.get(fault, {})
+    for key, value in params.items():
+        if key not in allowed:
+            takes = ", ".join(allowed) or "no parameters"
+            raise FaultError(f"fault {fault!r} takes {takes}, not {key!r}")
+        low, high = allowed[key]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not low <= value <= high:  # type: ignore[operator]
+            raise FaultError(f"{fault} {key} must be a number from {low:g} to {high:g}")
 
 
 def check(provider: str, fault: str) -> None:
@@ -113,6 +133,7 @@ class FaultBoard:
     def set(self, provider: str, fault: str, **params: object) -> None:
         """Turn a fault on ("all" = every provider); replaces the same fault's params."""
         check(provider, fault)
+        check_params(fault, params)
         with self._lock:
             for name in PROVIDERS if provider == "all" else (provider,):
                 self._faults[name][fault] = dict(params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 import threading
 import time
@@ -42,6 +43,8 @@ class SimServer:
     Attributes:
         url: `http://HOST:PORT` once started.
         state: The in-process world (tests inspect and fault it).
+        admin_secret: This run's secret for `/_admin/*` (`ADMIN_SECRET_HEADER`); in-process
+            callers fault the world directly and need it only to go over HTTP.
     """
 
     def __init__(
@@ -52,6 +55,7 @@ class SimServer:
         self.host = host
         self.port = port
         self.token = token
+        self.admin_secret = secrets.token_urlsafe(24)
         self.state = SimState(seed=seed, jobs=jobs, clock=clock, zoo_enums=zoo_enums)
         self.state.faults.load(faults)
         self.url = ""
@@ -68,7 +72,7 @@ class SimServer:
 
         from tui.sim.app import SimApp
 
-        self._sim_app = SimApp(self.state, token=self.token)
+        self._sim_app = SimApp(self.state, token=self.token, admin_secret=self.admin_secret)
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
@@ -129,6 +133,12 @@ class SimServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    def admin_headers(self) -> dict[str, str]:
+        """The header that lets a request through to `/_admin/*`."""
+        from tui.sim.app import ADMIN_SECRET_HEADER
+
+        return {ADMIN_SECRET_HEADER: self.admin_secret}
 
     def base_url(self, provider: str) -> str:
         """The base URL standing in for one provider's API."""

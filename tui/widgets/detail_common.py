@@ -89,6 +89,11 @@ def duration_cell(start: datetime | None, end: datetime | None) -> Cell:
     return fmt_duration(elapsed_seconds(start, end))
 
 
+def run_time_cell(job: Job, now: datetime) -> Cell:
+    """How long the job ran (`Job.duration_seconds`, the table's figure), or `—`."""
+    return fmt_duration(job.duration_seconds(now))
+
+
 def number_cell(value: float | int | None, digits: int = 4) -> Cell:
     """A number without needless zeros, or `—`."""
     if value is None:

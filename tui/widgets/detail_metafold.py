@@ -27,6 +27,7 @@ from tui.widgets.detail_common import (
     fmt_relative,
     id_cell,
     pretty_json,
+    run_time_cell,
     state_cell,
     time_rows,
 )
@@ -117,7 +118,7 @@ class MetafoldDetailView(Vertical):
             )
             + [
                 ["waited", duration_cell(job.created_at, job.started_at), ""],
-                ["ran", duration_cell(job.started_at, job.finished_at or now), ""],
+                ["ran", run_time_cell(job, now), ""],
             ]
         )
         self.query_one("#metafold-inputs", Fields).show(io_rows(detail.inputs, now))

@@ -29,6 +29,7 @@ from tui.widgets.detail_common import (
     id_cell,
     number_cell,
     pretty_json,
+    run_time_cell,
     state_cell,
     time_rows,
 )
@@ -219,7 +220,7 @@ class ZooConversionDetailView(Vertical):
                 ],
                 now,
             )
-            + [["running for", duration_cell(job.started_at, detail.completed_at or now), ""]]
+            + [["running for", run_time_cell(job, now), ""]]
         )
         self._show_images(detail)
         first_load = not self._kcl
@@ -408,8 +409,9 @@ class ZooAsyncDetailView(Vertical):
             )
             + [
                 ["waited", duration_cell(detail.created_at, detail.started_at), ""],
-                ["ran", duration_cell(detail.started_at, end or now), ""],
-                ["total", duration_cell(detail.created_at, end or now), ""],
+                ["ran", run_time_cell(job, now), ""],
+                ["total", duration_cell(
+                    detail.created_at, end or (now if job.state.is_active else None)), ""],
             ]
         )
         self.query_one("#zoo-async-fields", Fields).show(type_rows(detail))

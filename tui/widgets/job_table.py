@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from time import monotonic
 from typing import ClassVar
 
@@ -30,7 +30,6 @@ from textual.strip import Strip
 from tui.clock import Clock, utc_now
 from tui.formatting import (
     compact_age,
-    elapsed_seconds,
     fmt_duration,
     fmt_local_time,
     fmt_progress,
@@ -664,7 +663,7 @@ class JobTable(ScrollView, can_focus=True):
         if column == Column.AGE:
             return self._age_text(job)
         if column == Column.DURATION:
-            return fmt_duration(_duration(job, self._now))
+            return fmt_duration(job.duration_seconds(self._now))
         if column == Column.PROGRESS:
             return fmt_progress(job.progress, width)
         return ""
@@ -673,7 +672,7 @@ class JobTable(ScrollView, can_focus=True):
     def _age_text(self, job: Job) -> str:
         if self.absolute_times:
             return fmt_local_time(job.created_at, self._now)
-        return compact_age(elapsed_seconds(job.created_at, self._now))
+        return compact_age(job.age_seconds(self._now))
 
 
 def _plain(text: str) -> str:
@@ -691,16 +690,3 @@ def _fit(text: str, width: int, align_right: bool = False) -> str:
     if align_right:
         return " " * (width - length) + text
     return text + " " * (width - length)
-
-
-def _duration(job: Job, now: datetime) -> float | None:
-    start = job.started_at or job.created_at
-    end = job.finished_at
-    if end is None:
-        end = now if job.state.is_active else job.updated_at
-    if start is None or end is None:
-        return None
-    try:
-        return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
-    except (OverflowError, ValueError):
-        return None
