@@ -232,7 +232,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interval", type=float, metavar="SECONDS", default=argparse.SUPPRESS, help="seconds between refreshes")
     parser.add_argument("--log-file", metavar="PATH", default=argparse.SUPPRESS,
                         help="append a log to PATH (created 0600; tokens never written)")
-    parser.add_argument("--log-level", choices=("debug", "info", "warning"), default=argparse.SUPPRESS,
+    parser.add_argument("--log-level", choices=("debug", "info", "warning"),
+                        default=argparse.SUPPRESS,
                         help="log from this level (also $JOBTOP_LOG); alone, logs to jobtop.log "
                         "in the state directory")
 

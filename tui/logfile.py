@@ -78,7 +78,8 @@ def open_log_file(path: Path) -> int:
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags, 0o600)
     except OSError as exc:
-        raise ConfigError(f"{path}: the log file cannot be opened ({exc.strerror or exc})") from None
+        reason = exc.strerror or exc
+        raise ConfigError(f"{path}: the log file cannot be opened ({reason})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -88,7 +89,8 @@ def open_log_file(path: Path) -> int:
             os.fchmod(fd, 0o600)
     except OSError as exc:
         os.close(fd)
-        raise ConfigError(f"{path}: the log file cannot be opened ({exc.strerror or exc})") from None
+        reason = exc.strerror or exc
+        raise ConfigError(f"{path}: the log file cannot be opened ({reason})") from None
     return fd
 
 

@@ -44,7 +44,9 @@ token_env = "JOBTOP_TEST_TOKEN"
     return path
 
 
-def jobtop(*args: str, config: Path, state: Path, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def jobtop(  # type: ignore[no-untyped-def]
+    *args: str, config: Path, state: Path, env: dict[str, str] | None = None
+):
     return run_jobtop(
         *args, config=config,
         env={"JOBTOP_TEST_TOKEN": TOKEN, "JOBTOP_STATE_DIR": str(state), "JOBTOP_LOG": "",

@@ -114,7 +114,9 @@ def test_80x24_ages_key_a_light_theme_and_log_file(tmp_path: Path) -> None:
 
     log = tmp_path / "jobtop.log"
     session = TmuxSession(
-        jobtop_command("--demo", "--theme", "light", "--log-file", str(log), "--log-level", "debug"),
+        jobtop_command(
+            "--demo", "--theme", "light", "--log-file", str(log), "--log-level", "debug"
+        ),
         workdir=REPO,
         env={"JOBTOP_STATE_DIR": str(tmp_path / "state"), "TZ": "Asia/Tokyo"},
         width=80,
@@ -133,7 +135,8 @@ def test_80x24_ages_key_a_light_theme_and_log_file(tmp_path: Path) -> None:
         screen = session.wait_for("Created")
         rows = screen.split("\n")
         start = next(i for i, line in enumerate(rows) if line.startswith("State"))
-        assert any(re.search(r" (\d\d:\d\d:\d\d|\w{3} \d\d \d\d:\d\d) ", row) for row in rows[start + 1:])
+        local_time = re.compile(r" (\d\d:\d\d:\d\d|\w{3} \d\d \d\d:\d\d) ")
+        assert any(local_time.search(row) for row in rows[start + 1:])
         session.send("a")
         session.wait_gone("Created")
         session.send("q")

@@ -33,7 +33,9 @@ from tui.widgets.source_bar import SourceBar
 WIDE = (140, 30)
 
 
-async def wait_for(pilot: Pilot[int], condition, tries: int = 200) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(  # type: ignore[no-untyped-def]
+    pilot: Pilot[int], condition, tries: int = 200
+) -> None:
     for _ in range(tries):
         if condition():
             return
@@ -42,7 +44,10 @@ async def wait_for(pilot: Pilot[int], condition, tries: int = 200) -> None:  # t
 
 
 def make_app(
-    providers: list[FakeProvider], store: JobStore, clock: FrozenClock, settings: Settings | None = None
+    providers: list[FakeProvider],
+    store: JobStore,
+    clock: FrozenClock,
+    settings: Settings | None = None,
 ) -> JobsApp:
     settings = settings or settings_for(*(p.account for p in providers))
     return JobsApp(settings, providers, store, clock)
@@ -125,7 +130,8 @@ async def test_columns_take_their_width_from_their_content(store, clock) -> None
 
 
 async def test_state_column_narrows_to_the_states_present(store, clock) -> None:
-    providers = [FakeProvider("z", [make_job("z", 1, JobState.FAILED), make_job("z", 2, JobState.QUEUED)])]
+    jobs = [make_job("z", 1, JobState.FAILED), make_job("z", 2, JobState.QUEUED)]
+    providers = [FakeProvider("z", jobs)]
     app = make_app(providers, store, clock)
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot, providers)
@@ -182,7 +188,9 @@ async def test_failed_is_not_dimmer_than_succeeded_under_no_color(
         failed, failed_style = grey(JobState.FAILED)
         for other in (JobState.SUCCEEDED, JobState.QUEUED, JobState.RUNNING):
             brightness, _style = grey(other)
-            assert failed >= brightness, f"failed {failed:.2f} is dimmer than {other} {brightness:.2f}"
+            assert failed >= brightness, (
+                f"failed {failed:.2f} is dimmer than {other} {brightness:.2f}"
+            )
         assert failed_style.bold
 
 

@@ -142,7 +142,9 @@ class TestJobsScreenSnapshots:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 3)
 
-        assert snap_compare(build(populated_sources()), terminal_size=(80, 24), run_before=run_before)
+        assert snap_compare(
+            build(populated_sources()), terminal_size=(80, 24), run_before=run_before
+        )
 
     def test_light_theme(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
         """`theme = "light"` in the config."""

@@ -36,7 +36,8 @@ def test_tokens_are_masked_in_messages_arguments_and_tracebacks() -> None:
 
 def test_every_record_is_one_line_without_escape_sequences() -> None:
     formatter = ScrubbingFormatter([])
-    text = formatter.format(record("%s", "line one\nline two \x1b[2J\x1b]52;c;aGk=\x07 end", exc=True))
+    hostile = "line one\nline two \x1b[2J\x1b]52;c;aGk=\x07 end"
+    text = formatter.format(record("%s", hostile, exc=True))
     assert "\n" not in text and "\x1b" not in text and "\x07" not in text
     assert "line one ⏎ line two" in text and "Traceback" in text
 
