@@ -68,8 +68,10 @@ POLICY = HttpPolicy(
     wait_max=0.2,
     wait_jitter=0.0,
     retry_after_cap=5.0,
+    max_list_bytes=8 * 1024 * 1024,
 )
-"""Short timeouts and deadline, so a hung or slow source fails in about 2 s."""
+"""Short timeouts and deadline, so a hung or slow source fails in about 2 s; unpaged lists
+capped like every body, so the 11 MB `oversized` body is refused there too."""
 
 SLACK = 3.0
 """Seconds allowed for the poll that succeeds after heal (a loaded 2-core machine)."""

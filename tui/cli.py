@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 EXIT_JOB_CANCELED = 2
+EXIT_INCOMPLETE = 3
 EXIT_USAGE = 64
 EXIT_NOT_FOUND = 66
 EXIT_UNAVAILABLE = 69
@@ -47,6 +48,8 @@ exit codes:
   0   success
   1   watch --exit-status: the job failed
   2   watch --exit-status: the job was canceled
+  3   list: a source's listing stopped at a cap (incomplete: first N of M … on
+      stderr; the jobs printed are that first part)
   64  the command line is wrong
   66  no such job (the provider answered 404)
   69  the provider is unavailable (5xx, timeout, connection refused or reset)

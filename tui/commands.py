@@ -36,6 +36,9 @@ from tui.models import JSON_KEYS, Job, JobDetail, JobState, ProviderName, format
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
 EXIT_OK = 0
+EXIT_INCOMPLETE = 3
+"""`list`: a source's listing stopped at a cap (stderr says which and how much is left out);
+the same as `tui.cli.EXIT_INCOMPLETE`."""
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
 TSV_COLUMNS = (
@@ -247,10 +250,20 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
 
 
 async def refresh_once(
-    accounts: Sequence[AccountConfig], store: Any, *, status: str | None = None, states: frozenset[JobState] = frozenset()
+    accounts: Sequence[AccountConfig],
+    store: Any,
+    *,
+    status: str | None = None,
+    states: frozenset[JobState] = frozenset(),
+    incomplete: list[str] | None = None,
 ) -> tuple[list[Job], list[ProviderError]]:
-    """One concurrent refresh of the accounts; failures of some do not stop the others."""
+    """One concurrent refresh of the accounts; failures of some do not stop the others.
+
+    Each listing is read whole (every part of a paged one); one that stops at a cap adds
+    "<account>: <what was left out>" to `incomplete`.
+    """
     from tui.providers.base import ListQuery
+    from tui.providers.listing import list_all
 
     providers = [_provider(a) for a in accounts]
     try:
@@ -259,7 +272,7 @@ async def refresh_once(
             for a in accounts
         ]
         results = await asyncio.gather(
-            *(p.list_jobs(q) for p, q in zip(providers, queries, strict=True)),
+            *(list_all(p, q) for p, q in zip(providers, queries, strict=True)),
             return_exceptions=True,
         )
     finally:
@@ -275,6 +288,8 @@ async def refresh_once(
         else:
             store.save_jobs(account.name, result.jobs)
             jobs.extend(result.jobs)
+            if result.capped and incomplete is not None:
+                incomplete.append(f"{account.name}: {result.note or 'the listing is incomplete'}")
             for job_id, error in result.tracked_errors.items():
                 error.account = error.account or account.name
                 errors.append(_with_id(error, job_id))
@@ -324,8 +339,11 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
     store = CommandStore(settings)
+    incomplete: list[str] = []
     try:
-        jobs, errors = asyncio.run(refresh_once(accounts, store, status=args.status, states=states))
+        jobs, errors = asyncio.run(
+            refresh_once(accounts, store, status=args.status, states=states, incomplete=incomplete)
+        )
     finally:
         store.close()
     now = utc_now()
@@ -345,11 +363,13 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     out.flush()
     for error in errors:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
+    for note in incomplete:
+        print(f"jobtop: {one_line(note)}", file=sys.stderr)
     if errors:
         from tui.cli import exit_code_for
 
         return exit_code_for(errors[0])
-    return store.exit_code(EXIT_OK)
+    return store.exit_code(EXIT_INCOMPLETE if incomplete else EXIT_OK)
 
 
 def table_row(job: Job, now: datetime) -> list[str]:

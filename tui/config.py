@@ -44,6 +44,7 @@ _ACCOUNT_KEYS = {
     "projects",
     "track",
     "refresh",
+    "full_listing_minutes",
 }
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 """An environment variable name as shells accept it."""
@@ -77,6 +78,9 @@ class AccountConfig:
     """Ids to poll one by one, from the config file."""
     refresh: float | None = None
     """Per-account interval in seconds; None uses the global one."""
+    full_listing_minutes: float = 10.0
+    """Metafold, LettrLabs (no paging, no change feed): between full listings of the
+    account, a refresh asks only for the jobs that can still change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,6 +423,11 @@ def _parse_account(
         if not (refresh >= MIN_REFRESH):
             raise fail(f"{prefix}.refresh", f"must be at least {MIN_REFRESH} seconds")
         refresh = float(refresh)
+    full_listing = raw.get("full_listing_minutes", 10.0)
+    if isinstance(full_listing, bool) or not isinstance(full_listing, int | float):
+        raise fail(f"{prefix}.full_listing_minutes", "must be a number of minutes")
+    if not (0 <= full_listing <= 1440):
+        raise fail(f"{prefix}.full_listing_minutes", "must be between 0 and 1440 minutes")
     return AccountConfig(
         name=name,
         provider=provider,
@@ -430,6 +439,7 @@ def _parse_account(
         projects=projects,
         track=track,
         refresh=refresh,
+        full_listing_minutes=float(full_listing),
     )
 
 

@@ -5,6 +5,7 @@ Workers compute and post; handlers on `JobsScreen` own the state (style.md rule 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from textual.message import Message
 
 from tui.errors import ProviderError
 from tui.job_index import PendingUpdate
-from tui.models import Transition
+from tui.models import JobState, Transition
 
 
 @dataclass
@@ -38,6 +39,10 @@ class JobsLoaded(Message):
     not cut short): where the next incremental refresh may start. None moves nothing."""
     store_error: str | None = None
     """Why the store could not save this refresh (then `transitions` come from the index)."""
+    note: str | None = None
+    """The listing is not whole yet, or a cap cut it: the provider's one line about it."""
+    counts: Mapping[JobState, int] | None = None
+    """While a listing loads: the server's counts per state for the whole of it."""
 
 
 @dataclass

@@ -13,13 +13,13 @@ hand. No Textual here.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from tui.errors import AuthError, ConfigError, ProviderError, RateLimitedError
-from tui.models import Job, Transition
+from tui.models import Job, JobState, Transition
 from tui.providers.base import ListQuery, ListResult
 
 INTERVAL_STEPS: tuple[float, ...] = (0.5, 1, 2, 3, 5, 10, 15, 30, 60, 120, 300, 600)
@@ -203,6 +203,11 @@ class SourceHealth:
     interval: float = 0.0
     stored_at: datetime | None = None
     """When the rows loaded from the store at start were last refreshed (an earlier run)."""
+    note: str | None = None
+    """The listing is loading in parts ("loading 12,400 of 60,000 conversions") or a cap
+    cut it ("incomplete: first N of M jobs"): shown beside the health."""
+    server_counts: Mapping[JobState, int] | None = None
+    """While a listing loads: the server's counts per state, shown instead of the rows'."""
 
 
 def health_after_success(current: SourceHealth, at: datetime, next_at: datetime) -> SourceHealth:

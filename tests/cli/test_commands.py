@@ -259,3 +259,30 @@ def test_watch_ctrl_c_exits_cleanly(config: Path, sim: SimServer) -> None:
         assert process.returncode == 130 and "Traceback" not in err
     else:
         assert process.returncode == 0
+
+
+def test_list_says_when_a_cap_cut_a_listing(
+    config: Path, sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A listing stopped by the per-refresh item cap prints that first part, says on
+    stderr what was left out, and exits 3 (the README's code for it)."""
+    import dataclasses
+
+    from tui import cli, commands
+    from tui.providers import build_provider
+    from tui.providers.http import DEFAULT_POLICY
+
+    policy = dataclasses.replace(DEFAULT_POLICY, max_items=5)
+    monkeypatch.setattr(
+        commands, "_provider", lambda account: build_provider(account, policy=policy)
+    )
+    for name, value in TOKENS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("JOBTOP_STATE_DIR", str(tmp_path / "state"))
+    code = cli.run(["list", "--account", "zoo", "--json", "--config", str(config)])
+    out, err = capsys.readouterr()
+    assert code == commands.EXIT_INCOMPLETE == 3
+    assert len(json.loads(out)) == 5
+    assert "jobtop: zoo: incomplete: first 5 of " in err
+    assert err.rstrip().endswith("jobs (the per-refresh cap)")

@@ -24,8 +24,10 @@ TEST_POLICY = HttpPolicy(
     wait_jitter=0.0,
     read_timeout=1.5,
     deadline=2.0,
+    max_list_bytes=8 * 1024 * 1024,
 )
-"""Short waits and deadline so fault tests stay fast."""
+"""Short waits and deadline so fault tests stay fast; the simulator's `oversized` body
+(11 MB) passes the real list cap, so lists get the 8 MB one here too."""
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):

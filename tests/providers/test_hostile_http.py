@@ -81,7 +81,7 @@ import asyncio, json, sys
 from tui.config import AccountConfig
 from tui.errors import ProviderError
 from tui.models import ProviderName
-from tui.providers import build_provider
+from tui.providers import HttpPolicy, build_provider
 from tui.providers.base import ListQuery
 from tui.secret import Secret
 
@@ -92,7 +92,9 @@ def peak_kb():
 async def main():
     account = AccountConfig(name="src", provider=ProviderName.LETTRLABS,
                             base_url=sys.argv[1], token=Secret("probe-token-1234"))
-    provider = build_provider(account)
+    # The list's own cap (sized to 100,000 conversions) set to the body cap: the bomb
+    # must be refused as it inflates, at whichever cap applies.
+    provider = build_provider(account, policy=HttpPolicy(max_list_bytes=8 * 1024 * 1024))
     before = peak_kb()
     error = None
     try:

@@ -23,6 +23,7 @@ from tui.errors import (
 )
 from tui.models import JobState, ProviderName
 from tui.providers.base import ListQuery
+from tui.providers.listing import list_all
 from tui.sanitize import is_clean
 from tui.sim.server import SimServer
 
@@ -148,7 +149,7 @@ async def test_repeating_page_token_stopped(sim: SimServer, make: Any) -> None:
     sim.set_fault("zoo", "repeating_token")
     transport = _TokenBlindTransport()
     zoo = make(ProviderName.ZOO, transport=transport)
-    result = await zoo.list_jobs(ListQuery())
+    result = await list_all(zoo, ListQuery())
     assert not result.complete
     assert len({j.id for j in result.jobs}) == len(result.jobs)
     assert transport.cycled and set(transport.cycled) == {"A"}

@@ -16,6 +16,7 @@ from tui.models import ZOO_PHASES, JobKind, JobState, ProviderName
 from tui.providers.base import JobProvider, ListQuery
 from tui.providers.hdrjpg import parse_conversion
 from tui.providers.lettrlabs import parse_status_envelope
+from tui.providers.listing import list_all
 from tui.providers.metafold import parse_detail
 from tui.providers.zoo import parse_async_detail
 from tui.sim.server import SimServer
@@ -96,7 +97,7 @@ async def test_each_provider_lists_from_the_sim(sim: SimServer, make: Any) -> No
 async def test_zoo_pages_to_the_end_of_each_dataset(make: Any) -> None:
     transport = RecordingTransport()
     zoo = make(ProviderName.ZOO, async_operations="tracked", transport=transport)
-    result = await zoo.list_jobs(ListQuery())
+    result = await list_all(zoo, ListQuery())
     assert result.complete
     conversions = [j for j in result.jobs if j.kind is JobKind.DATASET_CONVERSION]
     datasets = {j.parent_id for j in conversions}
@@ -153,11 +154,11 @@ async def test_metafold_server_side_filters_and_sorts(make: Any) -> None:
 async def test_zoo_incremental_refresh_reads_only_the_pages_it_needs(sim: SimServer, make: Any) -> None:
     transport = RecordingTransport()
     zoo = make(ProviderName.ZOO, async_operations="tracked", transport=transport)
-    full = await zoo.list_jobs(ListQuery())
+    full = await list_all(zoo, ListQuery())
     full_requests = full.requests
     since = utc_now() - timedelta(seconds=1)
     transport.requests.clear()
-    delta = await zoo.list_jobs(ListQuery(updated_since=since))
+    delta = await list_all(zoo, ListQuery(updated_since=since))
     assert delta.incremental and not full.incremental and delta.complete
     assert delta.requests < full_requests
     assert all(p["sort_by"] == "updated_at_descending" for p in transport.params("/conversions"))

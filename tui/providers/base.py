@@ -8,7 +8,7 @@ provider as a `tui.errors.ProviderError`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol, runtime_checkable
@@ -45,6 +45,9 @@ class ListQuery:
     """Ids to poll one by one (hdrjpg, Zoo async operations when not listable, any extras)."""
     skip_ids: frozenset[str] = frozenset()
     """Tracked ids whose job is known to have ended: not re-fetched."""
+    resume: object | None = None
+    """A previous result's `resume`: continue that listing where it stopped (the other
+    fields should be the same as in the query that started it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,25 @@ class ListResult:
     """Per tracked id, why it could not be fetched (the rest of the result stands)."""
     requests: int = 0
     """HTTP requests this call made (for the steady-state request budget)."""
+    total: int | None = None
+    """How many jobs exist server-side for what was asked, when the API says (Zoo's
+    dataset stats); None when unknown."""
+    resume: object | None = None
+    """Opaque continuation: not None means more pages exist. Call `list_jobs` again with
+    `ListQuery(resume=this, ...)` for the next part; `jobs` holds only this part. The
+    last part has `resume=None`, and its `complete` speaks for the whole listing."""
+    counts: Mapping[JobState, int] | None = None
+    """Jobs per state on the server for the whole listing, true before every page is
+    loaded (Zoo: each dataset's `/stats`, plus the async operations listed so far); None
+    when the API gives no counts (then count the jobs listed)."""
+    loaded: int = 0
+    """Jobs listed so far in this listing, every part up to this one included."""
+    note: str | None = None
+    """One line for the source bar and `list` while the listing is not whole: progress
+    ("loading 12,400 of 60,000") or, with `capped`, the cap that stopped it."""
+    capped: bool = False
+    """True when a cap (items per refresh, body size) cut the listing short: never silent,
+    `note` says what was left out."""
 
 
 @dataclass(frozen=True, slots=True)

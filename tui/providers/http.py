@@ -116,6 +116,9 @@ class HttpPolicy:
     """Seconds one poll (requests, bodies, parsing, paging, retries) may take in all."""
     max_body_bytes: int = 8 * 1024 * 1024
     """Bodies larger than this (after decompression) are refused."""
+    max_list_bytes: int = 64 * 1024 * 1024
+    """The cap instead for an unpaged list (Metafold's jobs of one project, LettrLabs'
+    conversions): sized to about 100,000 jobs with room to spare, parsed as a stream."""
     attempts: int = 3
     """Tries per GET, the first included."""
     wait_initial: float = 0.5
@@ -124,7 +127,9 @@ class HttpPolicy:
     retry_after_cap: float = 30.0
     """A longer `Retry-After` is cut to this."""
     max_pages: int = 20
-    """Paging stops here and marks the listing incomplete."""
+    """Pages one `list_jobs` call reads per surface before it hands back a `resume`."""
+    max_items: int = 200_000
+    """Jobs one listing (every part of it) may hold; past this it stops and says so."""
     max_connections: int = 32
     concurrency: int = 32
     """Tracked ids polled at once per account: a typical tracked list fits in one round,
@@ -327,6 +332,9 @@ class Page:
     raw: list[Any] = field(default_factory=list)
     stopped: bool = False
     """True when the `stop` callback ended paging (an incremental read that saw enough)."""
+    next_token: str | None = None
+    """Where the list goes on when paging stopped at the page cap, `max_items` or `until`
+    (pass it back as `start_token`); None at the end or after a repeated token."""
 
 
 class ApiClient:
@@ -380,19 +388,41 @@ class ApiClient:
         finally:
             _POLL.reset(token)
 
-    async def get_json(self, url: str, params: Mapping[str, object] | None = None) -> Any:
+    async def get_json(
+        self,
+        url: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        max_bytes: int | None = None,
+        decode: Callable[[bytes], Any] | None = None,
+    ) -> Any:
         """GET `url` (relative to the base URL) and decode its JSON body.
 
         Retries timeouts, connection errors, 429 and 5xx with backoff, within the poll's
         deadline. Only call this inside `poll()` or it makes its own.
 
+        Args:
+            url: The path, relative to the base URL.
+            params: The query.
+            max_bytes: This endpoint's body cap (a list sized to its volume); default the
+                policy's.
+            decode: Turns a 2xx body into the result instead of `json.loads` (a streamed
+                parse); run in a worker thread for a large body. A `ValueError` from it
+                means the body is not valid JSON of the expected shape.
+
         Raises:
             ProviderError: A subclass saying what went wrong, in one sentence.
         """
         async with self.poll():
-            return await self._get_with_retries(url, params)
+            return await self._get_with_retries(url, params, max_bytes, decode)
 
-    async def _get_with_retries(self, url: str, params: Mapping[str, object] | None) -> Any:
+    async def _get_with_retries(
+        self,
+        url: str,
+        params: Mapping[str, object] | None,
+        max_bytes: int | None = None,
+        decode: Callable[[bytes], Any] | None = None,
+    ) -> Any:
         if not self._has_token:
             raise self._error(
                 AuthError,
@@ -410,7 +440,7 @@ class ApiClient:
                 wait_jitter=policy.wait_jitter,
             ):
                 with attempt:
-                    return await self._get_once(url, query)
+                    return await self._get_once(url, query, max_bytes, decode)
         except _Retryable as exc:
             raise exc.error from exc.__cause__
         raise AssertionError("unreachable")  # pragma: no cover
@@ -426,14 +456,20 @@ class ApiClient:
             return False
         return exc.wait
 
-    async def _get_once(self, url: str, query: Mapping[str, object]) -> Any:
+    async def _get_once(
+        self,
+        url: str,
+        query: Mapping[str, object],
+        max_bytes: int | None = None,
+        decode: Callable[[bytes], Any] | None = None,
+    ) -> Any:
         state = _POLL.get()
         if state is not None:
             state.requests += 1
         started = time.perf_counter()
         try:
             async with self.client.stream("GET", url, params=query) as response:
-                body = await self._read_capped(response)
+                body = await self._read_capped(response, max_bytes)
         except httpx.TimeoutException as exc:
             raise _Retryable(
                 self._error(UnavailableError, f"{self.title} timed out ({_kind_of_timeout(exc)})")
@@ -456,21 +492,24 @@ class ApiClient:
         )
         status = response.status_code
         if 200 <= status < 300:
+            if decode is not None:
+                return await self._decode_with(decode, body, response)
             return await self._decode(body, response)
         raise await self._status_error(response, body)
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        """The decoded body, refused once it passes the cap: bytes on the wire are counted
-        as they arrive and inflated bytes as they are inflated, never after."""
-        cap = self.policy.max_body_bytes
+    async def _read_capped(self, response: httpx.Response, max_bytes: int | None = None) -> bytes:
+        """The decoded body, refused once it passes the cap (`max_bytes`, else the policy's):
+        bytes on the wire are counted as they arrive and inflated bytes as they are
+        inflated, never after."""
+        cap = max_bytes or self.policy.max_body_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise self._too_big()
+            raise self._too_big(cap)
         if response.is_stream_consumed:  # an in-memory answer (a test transport), decoded
             if len(response.content) > cap:
-                raise self._too_big()
+                raise self._too_big(cap)
             return response.content
-        inflater = self._inflater(response)
+        inflater = self._inflater(response, cap)
         chunks: list[bytes] = []
         received = 0
         try:
@@ -482,7 +521,7 @@ class ApiClient:
             if inflater:
                 chunks.append(inflater.finish())
         except _TooBig:
-            raise self._too_big() from None
+            raise self._too_big(cap) from None
         except zlib.error as exc:
             raise self._error(
                 BadResponseError,
@@ -490,7 +529,7 @@ class ApiClient:
             ) from exc
         return b"".join(chunks)
 
-    def _inflater(self, response: httpx.Response) -> _Inflater | None:
+    def _inflater(self, response: httpx.Response, cap: int) -> _Inflater | None:
         """The decoder of the body's content coding; a stacked or unknown one is refused."""
         codings = [
             coding.strip().lower()
@@ -512,10 +551,31 @@ class ApiClient:
                 BadResponseError,
                 f"{self.title} sent a response in an encoding jobtop does not read ({named})",
             )
-        return _Inflater(codings[0], self.policy.max_body_bytes)
+        return _Inflater(codings[0], cap)
 
-    def _too_big(self) -> BadResponseError:
-        megabytes = self.policy.max_body_bytes / (1024 * 1024)
+    async def _decode_with(
+        self, decode: Callable[[bytes], Any], body: bytes, response: httpx.Response
+    ) -> Any:
+        """A caller's decoder (a streamed parse), in a worker thread for a large body."""
+        if not body.strip():
+            raise self._error(BadResponseError, f"{self.title} sent an empty response")
+        try:
+            if len(body) > OFF_LOOP_JSON_BYTES:
+                return await asyncio.to_thread(decode, body)
+            return decode(body)
+        except (ValueError, RecursionError):
+            if _looks_like_html(body, response):
+                raise self._error(
+                    BadResponseError,
+                    f"{self.title} sent an HTML page instead of JSON "
+                    f"(HTTP {response.status_code}; a proxy or gateway may be in the way)",
+                ) from None
+            raise self._error(
+                BadResponseError, f"{self.title} sent a response that is not valid JSON"
+            ) from None
+
+    def _too_big(self, cap: int | None = None) -> BadResponseError:
+        megabytes = (cap or self.policy.max_body_bytes) / (1024 * 1024)
         return self._error(
             BadResponseError,
             f"{self.title} sent a response larger than {megabytes:g} MB, which was refused",
@@ -666,6 +726,8 @@ class ApiClient:
         max_pages: int | None = None,
         max_items: int | None = None,
         stop: Callable[[Sequence[Any]], bool] | None = None,
+        start_token: str | None = None,
+        until: float | None = None,
     ) -> Page:
         """Follow a cursor-paged list until its end, a repeated token or the page cap.
 
@@ -678,6 +740,10 @@ class ApiClient:
             max_pages: Stop after this many pages (default: the policy's cap).
             max_items: Stop once this many items were read.
             stop: Called with each page's items; True ends paging early (incremental).
+            start_token: Continue a list from this cursor (a previous `Page.next_token`).
+            until: An event-loop time: no page is started after it, nor when the poll's
+                deadline is nearer than twice the slowest page so far (the pages read
+                are returned with `next_token`, not thrown away by the deadline).
 
         Returns:
             The items of every page read, and whether the list was read to its end.
@@ -690,10 +756,17 @@ class ApiClient:
         items: list[Any] = []
         raws: list[Any] = []
         query = dict(params or {})
+        if start_token:
+            query[token_param] = start_token
+            seen.add(start_token)
         pages = 0
-        async with self.poll():
+        loop = asyncio.get_running_loop()
+        slowest = 0.0
+        async with self.poll() as state:
             while True:
+                began = loop.time()
                 body = await self._get_with_retries(url, query)
+                slowest = max(slowest, loop.time() - began)
                 pages += 1
                 raws.append(body)
                 page_items = body.get(items_key) if isinstance(body, dict) else None
@@ -713,7 +786,7 @@ class ApiClient:
                 if stop is not None and stop(page_items):
                     return Page(items, False, pages, raws, stopped=True)
                 if max_items is not None and len(items) >= max_items:
-                    return Page(items, False, pages, raws)
+                    return Page(items, False, pages, raws, next_token=next_token)
                 if next_token in seen:
                     logger.warning(
                         "%s: %s repeated a page token; paging stopped after %d pages",
@@ -722,8 +795,13 @@ class ApiClient:
                         pages,
                     )
                     return Page(items, False, pages, raws)
-                if pages >= cap:
-                    return Page(items, False, pages, raws)
+                now = loop.time()
+                if (
+                    pages >= cap
+                    or (until is not None and now >= until)
+                    or state.deadline_at - now < 2 * slowest
+                ):
+                    return Page(items, False, pages, raws, next_token=next_token)
                 seen.add(next_token)
                 query[token_param] = next_token
 

@@ -7,8 +7,10 @@ metadata}`. The status values are undocumented: the obvious words map, anything 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
+from tui.config import AccountConfig
 
 from tui.details import LettrLabsDetail, LettrLabsProfile
 from tui.errors import NotFoundError
@@ -20,7 +22,6 @@ from tui.providers.http import (
     gather_limited,
     ident,
     mapping,
-    parse_items,
     path,
     status_word,
     text,
@@ -28,6 +29,19 @@ from tui.providers.http import (
     timestamp,
     tree,
 )
+from tui.providers.listing import (
+    Streamed,
+    StreamShapeError,
+    cap_note,
+    check_streamed,
+    stream_items,
+)
+
+
+MAX_POLLED = 200
+"""More active conversions than this: a full listing instead of one status call each."""
+MAX_PROBES = 50
+"""New conversion ids looked for one after another per refresh, at most."""
 
 
 class LettrLabsProvider(HttpProvider):
@@ -36,23 +50,51 @@ class LettrLabsProvider(HttpProvider):
     provider: ClassVar[ProviderName] = ProviderName.LETTRLABS
     capabilities = Capabilities(lists=True)
 
+    def __init__(self, account: AccountConfig, **options: Any) -> None:
+        """Args: as `HttpProvider` (transport, clock, policy)."""
+        super().__init__(account, **options)
+        self._full_every = account.full_listing_minutes * 60
+        self._last_full: datetime | None = None
+        self._active: set[str] = set()
+        """Conversions that could still change at the last refresh."""
+        self._newest = 0
+        """The highest conversion id seen: new uploads are looked for after it."""
+
     async def list_jobs(self, query: ListQuery) -> ListResult:
-        """The conversions list, then the tracked ids it did not include, polled a few at once."""
+        """The conversions list, then the tracked ids it did not include, polled a few at once.
+
+        The list has no paging or filter, so it is read whole (parsed element by element
+        off the UI loop) at most every `full_listing_minutes`. In between, a refresh asks
+        for the status of each conversion that could still change, and for the ids after
+        the highest one seen (new uploads, while the ids count up); it is `incremental`.
+        """
+        now = self._clock()
+        steady = (
+            self._last_full is not None
+            and (now - self._last_full).total_seconds() < self._full_every
+            and len(self._active) <= MAX_POLLED
+        )
         async with self._http.poll() as poll:
-            body = await self._http.get_json("v1/conversions")
-            envelope = self._envelope(body)
-            payload = envelope.get("payload")
-            if payload is None and envelope.get("hasErrors") is True:
-                raise self._http.bad_shape(
-                    "; ".join(texts(envelope, "errors", 300)) or "hasErrors without a payload"
-                )
-            if not isinstance(payload, list):
-                raise self._http.bad_shape("'payload' is not a list of conversions")
             jobs: dict[str, Job] = {}
-            for job in parse_items(
-                self._http, payload, lambda i: parse_status(i, self.account), "conversions"
-            ):
-                jobs.setdefault(job.id, job)
+            seen = 0
+            if steady:
+                polled, failed = await gather_limited(
+                    sorted(self._active), self._fetch, self._http.policy.concurrency
+                )
+                others = [e for e in failed.values() if not isinstance(e, NotFoundError)]
+                if others:
+                    raise others[0]
+                if failed:
+                    # An active conversion is gone: the whole list says what is left.
+                    self._last_full = None
+                    return await self.list_jobs(query)
+                jobs.update((d.job.id, d.job) for d in polled.values())
+                jobs.update((d.job.id, d.job) for d in await self._probe_new())
+            else:
+                streamed = await self._list_all()
+                seen = streamed.seen
+                for job in streamed.items:
+                    jobs.setdefault(job.id, job)
             wanted = [
                 i
                 for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
@@ -61,9 +103,66 @@ class LettrLabsProvider(HttpProvider):
             details, errors = await gather_limited(
                 wanted, self._fetch, self._http.policy.concurrency
             )
+        if not steady:
+            self._last_full = now
+            self._active = set()
+        for job in jobs.values():
+            if job.state.is_terminal:
+                self._active.discard(job.id)
+            else:
+                self._active.add(job.id)
+            self._newest = max(self._newest, int(job.id))
+        capped = seen > len(jobs)
+        listed = len(jobs)
         for detail in details.values():
             jobs[detail.job.id] = detail.job
-        return ListResult(jobs=list(jobs.values()), tracked_errors=errors, requests=poll.requests)
+        return ListResult(
+            jobs=list(jobs.values()),
+            complete=not capped,
+            incremental=steady,
+            tracked_errors=errors,
+            requests=poll.requests,
+            loaded=len(jobs),
+            note=cap_note(listed, seen, "conversions") if capped else None,
+            capped=capped,
+        )
+
+    async def _list_all(self) -> Streamed[Job]:
+        account, cap = self.account, self._http.policy.max_items
+
+        def decode(body: bytes) -> Streamed[Job] | None:
+            try:
+                return stream_items(
+                    body, lambda i: parse_status(i, account), key="payload", max_items=cap
+                )
+            except StreamShapeError:
+                return None
+
+        streamed = await self._http.get_json(
+            "v1/conversions", max_bytes=self._http.policy.max_list_bytes, decode=decode
+        )
+        if streamed is None:
+            raise self._http.bad_shape("not the LettrLabs envelope")
+        if not streamed.found:
+            if streamed.rest.get("payload") is None and streamed.rest.get("hasErrors") is True:
+                raise self._http.bad_shape(
+                    "; ".join(texts(streamed.rest, "errors", 300)) or "hasErrors without a payload"
+                )
+            raise self._http.bad_shape("'payload' is not a list of conversions")
+        check_streamed(self._http, streamed, "conversions")
+        return streamed
+
+    async def _probe_new(self) -> list[LettrLabsDetail]:
+        """Conversions after the highest id seen, one by one until one is missing."""
+        found: list[LettrLabsDetail] = []
+        if self._newest <= 0:
+            return found
+        for next_id in range(self._newest + 1, self._newest + 1 + MAX_PROBES):
+            try:
+                found.append(await self._fetch(str(next_id)))
+            except NotFoundError:
+                break
+        return found
 
     async def get_job(self, job_id: str, parent_id: str | None = None) -> LettrLabsDetail:
         """The status of conversion `job_id`, with errors, warnings, metadata and profile."""

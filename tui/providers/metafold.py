@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -26,13 +27,19 @@ from tui.providers.http import (
     integer,
     long_text,
     mapping,
-    parse_items,
     path,
     status_word,
     string_id,
     text,
     timestamp,
     tree,
+)
+from tui.providers.listing import (
+    Streamed,
+    StreamShapeError,
+    cap_note,
+    check_streamed,
+    stream_items,
 )
 from tui.sanitize import LONG_LIMIT, clean
 
@@ -44,6 +51,11 @@ _SORT_FIELDS = {
     "id": "id",
 }
 _SIMPLE_TEXT = re.compile(r"[A-Za-z0-9_.\-/]{1,100}")
+
+ACTIVE_Q = "!state:success AND !state:failure AND !state:canceled"
+"""`q` for the jobs that can still change (Metafold's `q`: `!` negates, `AND` joins)."""
+MAX_ENDED_FETCHES = 200
+"""More active jobs than this gone from the active list: a full listing instead."""
 
 
 class MetafoldProvider(HttpProvider):
@@ -62,46 +74,116 @@ class MetafoldProvider(HttpProvider):
         self._projects = account.projects
         self._project_of: dict[str, str] = {}
         """Which project a job id was last seen in (ids are unique across projects)."""
+        self._full_every = account.full_listing_minutes * 60
+        self._last_full: datetime | None = None
+        """When the last full unfiltered listing was read (None: never)."""
+        self._active: dict[str, str] = {}
+        """Jobs that could still change at the last refresh: id -> project id."""
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
-        """Every watched project's jobs, fetched concurrently, with sort and q on the server."""
+        """Every watched project's jobs, fetched concurrently, with sort and q on the server.
+
+        Metafold has no paging and no change feed, so a full listing moves the whole
+        account. Between full listings (every `full_listing_minutes`), an unfiltered
+        refresh asks each project only for the jobs that can still change (`q` on the
+        non-terminal states) and fetches one by one the few it knew as active that left
+        that list (they ended); it is `incremental`. A job created and ended between two
+        refreshes shows at the next full listing.
+        """
         params, applied = server_params(query)
+        now = self._clock()
+        steady = (
+            not (query.states or query.status or query.text)
+            and self._last_full is not None
+            and (now - self._last_full).total_seconds() < self._full_every
+        )
+        if steady:
+            params = {**params, "q": ACTIVE_Q}
         async with self._http.poll() as poll:
             projects = await self._project_ids()
             listed, errors = await gather_limited(
-                projects,
-                lambda pid: self._http.get_json(path("projects", pid, "jobs"), params),
-                self._http.policy.concurrency,
+                projects, lambda pid: self._list_project(pid, params), self._http.policy.concurrency
             )
             if errors:
                 raise next(iter(errors.values()))
             jobs: dict[str, Job] = {}
-            for pid, body in listed.items():
-                if not isinstance(body, list):
-                    raise self._http.bad_shape(f"the jobs of project {pid} are not a list")
-                parsed = parse_items(
-                    self._http, body, lambda i, pid=pid: parse_job(i, self.account, pid), "jobs"
-                )
-                for job in parsed:
+            seen = 0
+            for pid in projects:
+                streamed = listed[pid]
+                seen += streamed.seen
+                for job in streamed.items:
                     if job.id not in jobs:
                         jobs[job.id] = job
                         self._project_of[job.id] = job.parent_id or pid
+            cap = self._http.policy.max_items
+            capped = len(jobs) > cap or seen > sum(len(listed[p].items) for p in projects)
+            if len(jobs) > cap:
+                jobs = dict(list(jobs.items())[:cap])
+            ended: dict[str, Job] = {}
+            gone = [i for i in self._active if i not in jobs] if steady else []
+            if len(gone) > MAX_ENDED_FETCHES:
+                # Many ended at once: one full listing costs less than a GET for each.
+                self._last_full = None
+                return await self.list_jobs(query)
+            if gone:
+                ended, _ = await gather_limited(
+                    gone,
+                    lambda jid: self._fetch_job(jid, self._active.get(jid)),
+                    self._http.policy.concurrency,
+                )
             wanted = [
                 i
                 for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
-                if i not in query.skip_ids and i not in jobs
+                if i not in query.skip_ids and i not in jobs and i not in ended
             ]
             tracked, tracked_errors = await gather_limited(
                 wanted, self._fetch_job, self._http.policy.concurrency
             )
+        listing = list(jobs.values())
+        if not (query.states or query.status or query.text):
+            if not steady:
+                self._last_full = now
+                self._active = {}
+            for job in [*listing, *ended.values()]:
+                if job.state.is_terminal:
+                    self._active.pop(job.id, None)
+                else:
+                    self._active[job.id] = job.parent_id or self._project_of.get(job.id, "")
+        jobs.update(ended)
         for job in tracked.values():
             jobs[job.id] = job
         return ListResult(
             jobs=list(jobs.values()),
             applied=applied,
+            complete=not capped,
+            incremental=steady,
             tracked_errors=tracked_errors,
             requests=poll.requests,
+            loaded=len(jobs),
+            note=cap_note(min(len(listing), cap), seen, "jobs") if capped else None,
+            capped=capped,
         )
+
+    async def _list_project(self, pid: str, params: dict[str, str]) -> Streamed[Job]:
+        """One project's job array, parsed element by element off the UI loop."""
+        account, cap = self.account, self._http.policy.max_items
+
+        def decode(body: bytes) -> Streamed[Job] | None:
+            try:
+                return stream_items(body, lambda i: parse_job(i, account, pid), max_items=cap)
+            except StreamShapeError:
+                return None
+
+        streamed = await self._http.get_json(
+            path("projects", pid, "jobs"),
+            params,
+            max_bytes=self._http.policy.max_list_bytes,
+            decode=decode,
+        )
+        if streamed is None:
+            raise self._http.bad_shape(f"the jobs of project {pid} are not a list")
+        check_streamed(self._http, streamed, "jobs")
+        return streamed
 
     async def get_job(self, job_id: str, parent_id: str | None = None) -> MetafoldDetail:
         """One job with assets, decoded params and its `needs` resolved to upstream jobs."""

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Awaitable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -51,7 +52,6 @@ from tui.providers.http import (
     long_text,
     mapping,
     number,
-    parse_items,
     path,
     status_word,
     string_id,
@@ -60,6 +60,7 @@ from tui.providers.http import (
     tracked_failure,
     tree,
 )
+from tui.providers.listing import cap_note, parse_off_loop, progress_note
 from tui.sanitize import clean, one_line
 
 PAGE_SIZE = 100
@@ -110,48 +111,182 @@ class ZooProvider(HttpProvider):
     # --- listing ------------------------------------------------------------------------
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
-        """Async operations (listed or tracked) and dataset conversions, all concurrently."""
+        """Dataset conversions and async operations (listed or tracked), surfaces at once.
+
+        A listing comes in parts: the first call reads one page per surface (and each
+        dataset's `/stats`, for totals and per-status counts), so the first rows show at
+        once; it hands back a `resume` while pages remain, and each call with it reads up
+        to the policy's page cap or `CHUNK_SECONDS` more per surface. Sorted by
+        `updated_at` descending, an incremental listing stops where it reaches jobs older
+        than `updated_since`. Past `max_items` jobs in all it stops and says so.
+        """
         async with self._http.poll() as poll:
-            surfaces: list[Awaitable[_Listed]] = [self._list_conversions(query)]
-            if self._list_async:
-                surfaces.append(self._list_async_operations(query))
-            outcomes = await asyncio.gather(*surfaces, return_exceptions=True)
-            listed: list[_Listed] = []
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome
-                listed.append(outcome)
-            jobs: dict[str, Job] = {}
-            for part in listed:
-                for job in part.jobs:
-                    jobs.setdefault(job.id, job)
-            wanted = [
-                i
-                for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
-                if i not in query.skip_ids and i not in jobs
-            ]
-            tracked, errors = await gather_limited(
-                wanted, self._fetch_async_job, self._http.policy.concurrency
-            )
-        if not listed or all(not part.listing for part in listed):
-            failure = tracked_failure(errors, len(wanted))
-            if failure is not None:
-                raise failure
-        jobs.update(tracked)
-        listings = [part for part in listed if part.listing]
-        applied = (
-            frozenset.intersection(*(part.applied for part in listings)) if listings else frozenset()
-        )
-        return ListResult(
-            jobs=list(jobs.values()),
-            applied=applied,
-            complete=all(part.complete for part in listed),
-            incremental=any(part.incremental for part in listed),
-            tracked_errors=errors,
-            requests=poll.requests,
+            cursor = query.resume if isinstance(query.resume, _Cursor) else None
+            first = cursor is None
+            if cursor is None:
+                cursor = await self._start(query)
+            stats_task = None
+            if first and cursor.want_stats:
+                stats_task = asyncio.ensure_future(self._all_stats(cursor))
+            try:
+                jobs = await self._read_pages(cursor, query, first)
+            except BaseException:
+                if stats_task is not None:
+                    stats_task.cancel()
+                raise
+            if stats_task is not None:
+                await stats_task
+            listed = {job.id: job for job in jobs}
+            errors: dict[str, ProviderError] = {}
+            if first:
+                wanted = [
+                    i
+                    for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
+                    if i not in query.skip_ids and i not in listed
+                ]
+                tracked, errors = await gather_limited(
+                    wanted, self._fetch_async_job, self._http.policy.concurrency
+                )
+                if not cursor.scans:
+                    failure = tracked_failure(errors, len(wanted))
+                    if failure is not None:
+                        raise failure
+                for job in tracked.values():
+                    cursor.others[job.state] += 1
+                listed.update(tracked)
+        return cursor.result(list(listed.values()), errors, poll.requests)
+
+    async def _start(self, query: ListQuery) -> _Cursor:
+        """A new listing: its surfaces and their query parameters."""
+        datasets = await self._dataset_ids()
+        params, applied, incremental = self._conversion_params(query)
+        scans = [
+            _Scan(dataset_id, path("org", "datasets", dataset_id, "conversions"), params)
+            for dataset_id in datasets
+        ]
+        if incremental and query.limit is None:
+            # Most refreshes find few changes: a small first page, full pages after it.
+            for scan in scans:
+                scan.page_size = int(str(scan.params["limit"]))
+                scan.params = {**scan.params, "limit": INCREMENTAL_FIRST_PAGE}
+        applied_all = [applied] if scans else []
+        if self._list_async:
+            async_params, async_applied = self._async_params(query)
+            scans.append(_Scan(_ASYNC, "async/operations", async_params))
+            applied_all.append(async_applied)
+        status = params.get("filter")
+        return _Cursor(
+            scans=scans,
+            applied=frozenset.intersection(*applied_all) if applied_all else frozenset(),
+            incremental=incremental,
+            since=query.updated_since,
+            cap=query.limit or self._http.policy.max_items,
+            asked_limit=query.limit is not None,
+            status=str(status).partition(":")[2] if status else None,
+            text_filtered="q" in params,
         )
 
-    async def _list_async_operations(self, query: ListQuery) -> _Listed:
+    async def _all_stats(self, cursor: _Cursor) -> None:
+        """Each dataset's `/stats` (a failure leaves that total unknown)."""
+        datasets = [scan for scan in cursor.scans if scan.key != _ASYNC]
+        stats, _ = await gather_limited(
+            [scan.key for scan in datasets],
+            self._stats_or_fail,
+            self._http.policy.concurrency,
+        )
+        for scan in datasets:
+            found = stats.get(scan.key)
+            if found is None:
+                continue
+            scan.by_status = dict(found.by_status)
+            if cursor.text_filtered:
+                scan.total = None
+            elif cursor.status is not None:
+                scan.total = scan.by_status.get(cursor.status, 0)
+            else:
+                scan.total = found.total
+
+    async def _stats_or_fail(self, dataset_id: str) -> ZooDatasetStats:
+        stats = await self._stats(dataset_id)
+        if stats is None:
+            raise ProviderError("no stats", account=self.account)
+        return stats
+
+    async def _read_pages(self, cursor: _Cursor, query: ListQuery, first: bool) -> list[Job]:
+        """The next pages of every unfinished surface, concurrently."""
+        policy = self._http.policy
+        until = None if first else asyncio.get_running_loop().time() + CHUNK_SECONDS
+        since = cursor.since if cursor.incremental else None
+        room = max(0, cursor.cap - cursor.loaded)
+
+        def older_than_since(items: Sequence[Any]) -> bool:
+            if since is None:
+                return False
+            for item in items:
+                updated = timestamp(item, "updated_at") if isinstance(item, dict) else None
+                if updated is not None and updated < since:
+                    return True
+            return False
+
+        async def one(key: str) -> list[Job]:
+            scan = cursor.scan(key)
+            try:
+                page = await self._http.paginate(
+                    scan.url,
+                    scan.params,
+                    max_pages=1 if first else policy.max_pages,
+                    max_items=room,
+                    stop=older_than_since if key != _ASYNC else None,
+                    start_token=scan.token,
+                    until=until,
+                )
+            except (AuthError, NotFoundError) as exc:
+                if key != _ASYNC or exc.status_code not in (403, 404):
+                    raise
+                raise AuthError(
+                    f"Zoo does not let this token list async operations (HTTP {exc.status_code}); "
+                    'set async_operations = "tracked" for this account to poll tracked ids instead.',
+                    account=self.account,
+                    status_code=exc.status_code,
+                ) from exc
+            if key == _ASYNC:
+                found = await parse_off_loop(
+                    self._http,
+                    page.items,
+                    lambda i: parse_async_job(i, self.account),
+                    "async operations",
+                )
+            else:
+                found = await parse_off_loop(
+                    self._http,
+                    page.items,
+                    lambda i: parse_conversion_job(i, self.account, key),
+                    "dataset conversions",
+                )
+                for job in found:
+                    self._dataset_of[job.id] = job.parent_id or key
+            scan.token = page.next_token
+            scan.done = page.next_token is None
+            scan.params = {**scan.params, "limit": scan.page_size}
+            scan.cut = scan.cut or not (page.complete or page.stopped or page.next_token)
+            scan.loaded += len(found)
+            return found
+
+        pending = [scan.key for scan in cursor.scans if not scan.done]
+        results, errors = await gather_limited(pending, one, policy.concurrency)
+        if errors:
+            raise next(iter(errors.values()))
+        jobs = [job for key in pending for job in results.get(key, [])]
+        if cursor.loaded + len(jobs) > cursor.cap:
+            jobs = jobs[: max(0, cursor.cap - cursor.loaded)]
+            cursor.trimmed = True
+        cursor.loaded += len(jobs)
+        for job in jobs:
+            if job.kind is not JobKind.DATASET_CONVERSION:
+                cursor.others[job.state] += 1
+        return jobs
+
+    def _async_params(self, query: ListQuery) -> tuple[dict[str, object], frozenset[str]]:
         params: dict[str, object] = {
             "limit": min(query.limit or PAGE_SIZE, PAGE_SIZE),
             "sort_by": "created_at_ascending"
@@ -163,61 +298,7 @@ class ZooProvider(HttpProvider):
         if status is not None:
             params["status"] = status
             applied.add(which)
-        try:
-            page = await self._http.paginate("async/operations", params, max_items=query.limit)
-        except (AuthError, NotFoundError) as exc:
-            if exc.status_code not in (403, 404):
-                raise
-            raise AuthError(
-                f"Zoo does not let this token list async operations (HTTP {exc.status_code}); "
-                'set async_operations = "tracked" for this account to poll tracked ids instead.',
-                account=self.account,
-                status_code=exc.status_code,
-            ) from exc
-        jobs = parse_items(
-            self._http, page.items, lambda i: parse_async_job(i, self.account), "async operations"
-        )
-        return _Listed(jobs, frozenset(applied), page.complete)
-
-    async def _list_conversions(self, query: ListQuery) -> _Listed:
-        datasets = await self._dataset_ids()
-        if not datasets:
-            return _Listed([], frozenset(), True, listing=False)
-        params, applied, incremental = self._conversion_params(query)
-        since = query.updated_since
-
-        def older_than_since(items: Sequence[Any]) -> bool:
-            if since is None:
-                return False
-            for item in items:
-                updated = timestamp(item, "updated_at") if isinstance(item, dict) else None
-                if updated is not None and updated < since:
-                    return True
-            return False
-
-        async def one(dataset_id: str) -> tuple[list[Job], bool]:
-            page = await self._http.paginate(
-                path("org", "datasets", dataset_id, "conversions"),
-                params,
-                max_items=query.limit,
-                stop=older_than_since if incremental else None,
-            )
-            found = parse_items(
-                self._http,
-                page.items,
-                lambda i: parse_conversion_job(i, self.account, dataset_id),
-                "dataset conversions",
-            )
-            for job in found:
-                self._dataset_of[job.id] = job.parent_id or dataset_id
-            return found, page.complete or page.stopped
-
-        results, errors = await gather_limited(datasets, one, self._http.policy.concurrency)
-        if errors:
-            raise next(iter(errors.values()))
-        jobs = [job for found, _ in results.values() for job in found]
-        complete = all(done for _, done in results.values())
-        return _Listed(jobs, applied, complete, incremental=incremental)
+        return params, frozenset(applied)
 
     def _conversion_params(self, query: ListQuery) -> tuple[dict[str, object], frozenset[str], bool]:
         params: dict[str, object] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
@@ -231,6 +312,10 @@ class ZooProvider(HttpProvider):
             direction = "descending" if query.descending else "ascending"
             params["sort_by"] = f"{_SORT_MODES[query.sort_key]}_{direction}"
             applied.add("sort")
+        else:
+            # Newest changes first: the first page is what moved last, and the watermark
+            # of the next incremental refresh is read from it.
+            params["sort_by"] = "updated_at_descending"
         status, which = _single_status(query, ZOO_DATASET_STATUSES, JobKind.DATASET_CONVERSION)
         if status is not None:
             params["filter"] = f"status:{status}"
@@ -298,25 +383,131 @@ class ZooProvider(HttpProvider):
         return parse_stats(body, dataset_id) if isinstance(body, dict) else None
 
 
-class _Listed:
-    """What one surface's listing returned."""
+_ASYNC = "async"
+"""The scan key of the async-operation list (the others are dataset ids)."""
 
-    __slots__ = ("applied", "complete", "incremental", "jobs", "listing")
+INCREMENTAL_FIRST_PAGE = 10
+"""Items on the first page of an incremental listing (a refresh that finds few changes)."""
+CHUNK_SECONDS = 1.0
+"""A continuation call starts no page after this long, so each part shows promptly."""
+
+
+class _Scan:
+    """One surface's place in a listing: a dataset's conversions or the async list."""
+
+    __slots__ = (
+        "by_status", "cut", "done", "key", "loaded", "page_size", "params", "token", "total", "url",
+    )
+
+    def __init__(self, key: str, url: str, params: dict[str, object]) -> None:
+        self.key = key
+        self.url = url
+        self.params = params
+        self.page_size = params.get("limit")
+        """The page size after the first page."""
+        self.token: str | None = None
+        """The next page's cursor (None before the first page and at the end)."""
+        self.done = False
+        self.cut = False
+        """Paging ended before the list's end (a repeated token)."""
+        self.loaded = 0
+        self.total: int | None = None
+        """How many the server has for the query (from `/stats`; None: unknown)."""
+        self.by_status: dict[str, int] | None = None
+
+
+class _Cursor:
+    """A listing in progress, handed out as `ListResult.resume`."""
 
     def __init__(
         self,
-        jobs: list[Job],
-        applied: frozenset[str],
-        complete: bool,
         *,
-        incremental: bool = False,
-        listing: bool = True,
+        scans: list[_Scan],
+        applied: frozenset[str],
+        incremental: bool,
+        since: Any,
+        cap: int,
+        asked_limit: bool,
+        status: str | None,
+        text_filtered: bool,
     ) -> None:
-        self.jobs = jobs
+        self.scans = scans
         self.applied = applied
-        self.complete = complete
         self.incremental = incremental
-        self.listing = listing
+        self.since = since
+        self.cap = cap
+        self.asked_limit = asked_limit
+        self.status = status
+        self.text_filtered = text_filtered
+        self.loaded = 0
+        self.trimmed = False
+        """Jobs read past the cap were dropped."""
+        self.others: Counter[JobState] = Counter()
+        """States of the listed async operations and tracked jobs (no stats for them)."""
+        self.want_stats = not incremental and any(scan.key != _ASYNC for scan in scans)
+
+    def scan(self, key: str) -> _Scan:
+        return next(scan for scan in self.scans if scan.key == key)
+
+    def result(
+        self, jobs: list[Job], errors: dict[str, ProviderError], requests: int
+    ) -> ListResult:
+        """This part of the listing as a `ListResult`."""
+        remaining = [scan for scan in self.scans if not scan.done]
+        capped = (bool(remaining) or self.trimmed) and self.loaded >= self.cap
+        more = bool(remaining) and not capped
+        conversions = [scan for scan in self.scans if scan.key != _ASYNC]
+        async_scan = next((scan for scan in self.scans if scan.key == _ASYNC), None)
+        conv_total = _sum_known([scan.total for scan in conversions])
+        async_total = async_scan.loaded if async_scan is not None and async_scan.done else None
+        total = conv_total if async_scan is None else _sum_known([conv_total, async_total])
+        note = None
+        if capped and not self.asked_limit:
+            note = cap_note(self.loaded, total, "jobs")
+        elif more:
+            parts = []
+            if any(not scan.done for scan in conversions):
+                loaded = sum(scan.loaded for scan in conversions)
+                parts.append(progress_note(loaded, conv_total, "conversions"))
+            if async_scan is not None and not async_scan.done:
+                parts.append(progress_note(async_scan.loaded, None, "async operations"))
+            note = " · ".join(parts)
+        return ListResult(
+            jobs=jobs,
+            applied=self.applied,
+            complete=not remaining
+            and not self.trimmed
+            and not any(scan.cut for scan in self.scans),
+            incremental=self.incremental,
+            tracked_errors=errors,
+            requests=requests,
+            total=total,
+            resume=self if more else None,
+            counts=self._counts(conversions),
+            loaded=self.loaded,
+            note=note,
+            capped=capped and not self.asked_limit,
+        )
+
+    def _counts(self, conversions: list[_Scan]) -> dict[JobState, int] | None:
+        """Per state: the datasets' server-side counts plus the async jobs listed so far."""
+        if self.status is not None or self.text_filtered or not conversions:
+            return None
+        if any(scan.by_status is None for scan in conversions):
+            return None
+        counts: Counter[JobState] = Counter(self.others)
+        for scan in conversions:
+            for status, count in (scan.by_status or {}).items():
+                state = map_state(ProviderName.ZOO, JobKind.DATASET_CONVERSION, status)
+                counts[state] += count
+        return dict(counts)
+
+
+def _sum_known(values: Sequence[int | None]) -> int | None:
+    """The sum, or None if any part is unknown."""
+    if any(value is None for value in values):
+        return None
+    return sum(value for value in values if value is not None)
 
 
 def _single_status(

@@ -545,6 +545,19 @@ class JobsScreen(Screen[None]):
         query = await self._query(provider)
         result: ListResult = await provider.list_jobs(query)
         raise_if_nothing_fetched(query, result)
+        earlier: list[Job] = []
+        while True:
+            await self._refresh_part(provider, query, result, earlier)
+            if result.resume is None:
+                return
+            # A listing in parts: each part shows as it comes; the next is asked at once.
+            result = await provider.list_jobs(replace(query, resume=result.resume))
+
+    async def _refresh_part(
+        self, provider: JobProvider, query: ListQuery, result: ListResult, earlier: list[Job]
+    ) -> None:
+        """Diff, save and post one part of a listing (`earlier`: the parts before it)."""
+        account = provider.account
         fetched_at = self.clock()
         jobs = [job for job in result.jobs if job.account == account]
         # A listing asked to filter server-side is partial even where the provider does
@@ -552,7 +565,15 @@ class JobsScreen(Screen[None]):
         filtered = bool(query.states or query.status or query.text) or bool(
             result.applied & {"states", "status", "text"}
         )
-        complete = result.complete and not result.incremental and not filtered
+        complete = (
+            result.complete and result.resume is None and not result.incremental and not filtered
+        )
+        if complete and earlier:
+            # The last part of a whole listing: removals are judged against every part.
+            earlier.extend(jobs)
+            jobs, earlier[:] = earlier[:], []
+        elif result.resume is not None:
+            earlier.extend(jobs)
         update = await self._diff_in_slices(jobs, account if complete else None, query.skip_ids)
         # Only a listing that saw every change may move the incremental watermark: one
         # narrowed by a server-side filter, or an incremental one cut short, leaves out
@@ -584,6 +605,7 @@ class JobsScreen(Screen[None]):
             JobsLoaded(
                 account, update, fetched_at, transitions, len(result.tracked_errors),
                 saved_seq=saved_seq, newest_update=newest, store_error=store_error,
+                note=result.note, counts=result.counts if result.resume is not None else None,
             )
         )
 
@@ -691,8 +713,10 @@ class JobsScreen(Screen[None]):
             self._after_large_update()
         due = self._due.get(message.account, monotonic()) - monotonic()
         next_at = message.fetched_at + timedelta(seconds=max(0.0, due))
-        self._health[message.account] = health_after_success(
-            health, message.fetched_at, next_at
+        self._health[message.account] = replace(
+            health_after_success(health, message.fetched_at, next_at),
+            note=message.note,
+            server_counts=message.counts,
         )
         if changes or health.health != Health.OK:
             flash = () if first else (changes.added | changes.changed)
@@ -899,16 +923,24 @@ class JobsScreen(Screen[None]):
 
     def _update_sources(self) -> None:
         sources = [self._health[provider.account] for provider in self.providers]
-        counts = [self.index.counts(provider.account) for provider in self.providers]
+        counts = [self._source_counts(health.account) for health in sources]
         self.query_one(SourceBar).show(
-            sources, counts, self.index.counts(), self.current_view, self.clock(), self.paused
+            sources, counts, sum(counts, Counter()), self.current_view, self.clock(), self.paused
         )
+
+    def _source_counts(self, account: str) -> Counter[JobState]:
+        """A source's jobs per state: the server's counts while its listing loads in parts
+        (true before every page is in), else the rows'."""
+        health = self._health.get(account)
+        if health is not None and health.server_counts:
+            return Counter(health.server_counts)
+        return self.index.counts(account)
 
     def _update_status_line(self) -> None:
         index = self.index
         counted = not index.pending
         shown = f"{index.row_count():,}" if counted else "…"
-        in_view = sum(self.index.counts(a).total() for a in self._accounts_in_view())
+        in_view = sum(self._source_counts(a).total() for a in self._accounts_in_view())
         arrow = "▼" if index.descending else "▲"
         parts: list[Content | tuple[str, str] | str] = [
             (f"{shown} of {in_view:,} jobs", "bold"),

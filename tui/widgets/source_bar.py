@@ -75,6 +75,9 @@ def health_text(source: SourceHealth, now: datetime, paused: bool) -> Content:
         parts.append(("  · stored data from " + fmt_ago(source.stored_at, now), "$text-muted"))
     elif source.health == Health.STALE:
         parts.append(("  · stored data, not refreshed yet", "$text-muted"))
+    if source.note:
+        parts.append(("  · ", "$text-muted"))
+        parts.append((one_line(clean(source.note, 120)), "$warning"))
     if source.health == Health.FAILING and source.error:
         parts.append(("  · ", "$text-muted"))
         parts.append(Content(one_line(clean(source.error, 200))))
