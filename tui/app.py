@@ -43,7 +43,7 @@ from tui.screens.store_problem import (
 from tui.screens.track import TrackIdInput, TrackScreen
 from tui.store import JobStore, move_aside
 from tui.terminal import guard_output_thread
-from tui.theme import DEFAULT_THEME, THEMES
+from tui.theme import THEMES, theme_for
 from tui.widgets.detail_hdrjpg import VariantTable
 from tui.widgets.detail_metafold import UpstreamList
 from tui.widgets.detail_zoo import ImageList
@@ -143,7 +143,11 @@ class JobsApp(App[int]):
         self.clock = clock
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = DEFAULT_THEME
+        self.theme = theme_for(settings.theme)
+        # Only jobtop's themes can be picked in the palette: the others lack its colours
+        # ($state-failed, ...), and choosing one stopped the app on a CSS error.
+        for name in set(self.available_themes) - {theme.name for theme in THEMES}:
+            self.unregister_theme(name)
         self._installed_signals: list[int] = []
 
     def get_driver_class(self) -> type[Driver]:

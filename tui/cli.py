@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from tui import __version__
@@ -24,6 +25,7 @@ from tui.errors import (
 )
 
 if TYPE_CHECKING:
+    from tui.config import Settings
     from tui.image_protocol import ImageProtocol
 
 EXIT_OK = 0
@@ -73,8 +75,9 @@ configuration:
   The config file is the first of: --config PATH, $JOBTOP_CONFIG, then
   <user config dir>/jobtop/config.toml. Precedence for every setting:
   command line > environment (JOBTOP_REFRESH, JOBTOP_BELL, JOBTOP_LOW_BANDWIDTH,
-  JOBTOP_IMAGE_PROTOCOL) > config file > defaults. Tokens come from the variable named by each
-  account's token_env (a literal `token =` only in a file readable by its owner alone).
+  JOBTOP_IMAGE_PROTOCOL, JOBTOP_THEME, JOBTOP_LOG) > config file > defaults. Tokens come
+  from the variable named by each account's token_env (a literal `token =` only in a file
+  readable by its owner alone).
   The job store (tracked ids, last snapshots, transitions) lives in $JOBTOP_STATE_DIR, by
   default the user state dir; `jobtop config path` prints both places.
   With no config file at all, the dashboard starts the demo and says so; `--demo` runs
@@ -118,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="how snapshot images are drawn (default auto: Kitty or Sixel where the terminal "
         "is known to support them, half blocks elsewhere)",
     )
+    parser.add_argument("--theme", choices=("dark", "light"), default=None,
+                        help="colours for a dark or a light terminal (default dark)")
     parser.add_argument("--demo-jobs", type=int, default=300, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--demo-seed", type=int, default=7, metavar="S", help=argparse.SUPPRESS)
     parser.add_argument("--demo-fault", action="append", default=[], metavar="SPEC", help=argparse.SUPPRESS)
@@ -261,6 +266,12 @@ def _listen_arg(text: str) -> str:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file (also $JOBTOP_CONFIG)")
     parser.add_argument("--interval", type=float, metavar="SECONDS", default=argparse.SUPPRESS, help="seconds between refreshes")
+    parser.add_argument("--log-file", metavar="PATH", default=argparse.SUPPRESS,
+                        help="append a log to PATH (created 0600; tokens never written)")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning"),
+                        default=argparse.SUPPRESS,
+                        help="log from this level (also $JOBTOP_LOG); alone, logs to jobtop.log "
+                        "in the state directory")
 
 
 def _add_demo(parser: argparse.ArgumentParser) -> None:
@@ -372,6 +383,10 @@ def _image_protocol(value: str | None) -> ImageProtocol | None:
     return None if value is None else parse_image_protocol(value)
 
 
+def _path(value: str | None) -> Path | None:
+    return None if value is None else Path(value).expanduser()
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from tui.config import Overrides, load_settings
 
@@ -380,6 +395,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         bell=getattr(args, "bell", None),
         low_bandwidth=getattr(args, "low_bandwidth", None),
         image_protocol=_image_protocol(getattr(args, "image_protocol", None)),
+        theme=getattr(args, "theme", None),
+        log_file=_path(getattr(args, "log_file", None)),
+        log_level=getattr(args, "log_level", None),
     )
     attach = getattr(args, "attach", False)
     if args.command is None:
@@ -425,15 +443,26 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _demo_settings(server: Any, overrides: Any) -> Any:
     """The demo's accounts on a running simulator, with the command line's overrides."""
-    from tui.config import apply_overrides, demo_settings
+    import os
+    from dataclasses import replace
+
+    from tui.config import apply_overrides, demo_settings, env_log_level
     from tui.dashboard import DEMO_REFRESH
 
     tracked = {name: tuple(ids) for name, ids in server.tracked_ids().items()}
     settings = demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked)
+    settings = replace(settings, log_level=env_log_level(os.environ))
     return apply_overrides(settings, overrides)
 
 
-def _command(args: argparse.Namespace, settings: Any) -> int:
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    from tui.logfile import logging_to
+
+    with logging_to(settings):
+        return _run_command(args, settings)
+
+
+def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     from tui import commands
 
     if args.command == "list":

@@ -51,8 +51,10 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _SECRET_PREFIXES = ("sk_", "pk_", "rk_", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xox",
                     "eyJ")
 """How common API tokens start (case matters): such a value is never a variable's name."""
-_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "image_protocol", "account"}
+_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "image_protocol", "theme", "log_file", "account"}
 _IMAGE_PROTOCOLS = ", ".join(protocol.value for protocol in ImageProtocol)
+THEME_NAMES = ("dark", "light")
+"""The dashboard's themes (`tui.theme`: jobtop-dark and jobtop-light)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,12 @@ class Settings:
     """Lower frame rate, no animations, slower age updates."""
     image_protocol: ImageProtocol = ImageProtocol.AUTO
     """How snapshot images are drawn; `tui.dashboard` resolves AUTO before the app starts."""
+    theme: str = "dark"
+    """One of `THEME_NAMES`."""
+    log_file: Path | None = None
+    """Where to log; None logs nowhere unless `log_level` is set (then the state dir)."""
+    log_level: str | None = None
+    """debug, info or warning; None is info when `log_file` is set, else no log."""
     config_path: Path | None = None
     """The file the settings came from, if any."""
     demo: bool = False
@@ -119,6 +127,9 @@ class Overrides:
     bell: bool | None = None
     low_bandwidth: bool | None = None
     image_protocol: ImageProtocol | None = None
+    theme: str | None = None
+    log_file: Path | None = None
+    log_level: str | None = None
 
 
 def find_config_file(cli_path: str | None, environ: Mapping[str, str]) -> tuple[Path, bool]:
@@ -139,7 +150,8 @@ def find_config_file(cli_path: str | None, environ: Mapping[str, str]) -> tuple[
 
 
 def env_overrides(environ: Mapping[str, str]) -> Overrides:
-    """`JOBTOP_REFRESH`, `JOBTOP_BELL`, `JOBTOP_LOW_BANDWIDTH` and `JOBTOP_IMAGE_PROTOCOL`."""
+    """`JOBTOP_REFRESH`, `JOBTOP_BELL`, `JOBTOP_LOW_BANDWIDTH`, `JOBTOP_IMAGE_PROTOCOL`,
+    `JOBTOP_THEME` and `JOBTOP_LOG` (a log level)."""
     refresh = None
     raw_refresh = environ.get("JOBTOP_REFRESH")
     if raw_refresh:
@@ -152,7 +164,43 @@ def env_overrides(environ: Mapping[str, str]) -> Overrides:
         bell=_env_flag(environ, "JOBTOP_BELL"),
         low_bandwidth=_env_flag(environ, "JOBTOP_LOW_BANDWIDTH"),
         image_protocol=env_image_protocol(environ),
+        theme=env_theme(environ),
+        log_level=env_log_level(environ),
     )
+
+
+def env_theme(environ: Mapping[str, str]) -> str | None:
+    """`JOBTOP_THEME`, or None when unset.
+
+    Raises:
+        ConfigError: The value names no theme.
+    """
+    raw = environ.get("JOBTOP_THEME")
+    return check_theme(raw, "JOBTOP_THEME") if raw else None
+
+
+def env_log_level(environ: Mapping[str, str]) -> str | None:
+    """`JOBTOP_LOG` (debug, info or warning), or None when unset.
+
+    Raises:
+        ConfigError: The value names no level.
+    """
+    from tui.logfile import parse_level
+
+    raw = environ.get("JOBTOP_LOG")
+    return parse_level(raw, "JOBTOP_LOG") if raw else None
+
+
+def check_theme(value: object, where: str) -> str:
+    """`value` as one of `THEME_NAMES`.
+
+    Raises:
+        ConfigError: It names no theme.
+    """
+    if isinstance(value, str) and value.strip().lower() in THEME_NAMES:
+        return value.strip().lower()
+    shown = repr(value)[:40]
+    raise ConfigError(f"{where} must be one of {', '.join(THEME_NAMES)}, not {shown}")
 
 
 def env_image_protocol(environ: Mapping[str, str]) -> ImageProtocol | None:
@@ -215,6 +263,12 @@ def apply_overrides(settings: Settings, *layers: Overrides) -> Settings:
             settings = replace(settings, low_bandwidth=layer.low_bandwidth)
         if layer.image_protocol is not None:
             settings = replace(settings, image_protocol=layer.image_protocol)
+        if layer.theme is not None:
+            settings = replace(settings, theme=layer.theme)
+        if layer.log_file is not None:
+            settings = replace(settings, log_file=layer.log_file)
+        if layer.log_level is not None:
+            settings = replace(settings, log_level=layer.log_level)
     return settings
 
 
@@ -272,6 +326,14 @@ def parse_config(
         image_protocol = parse_image_protocol(raw_protocol)
     except ValueError:
         raise fail("image_protocol", f"must be one of {_IMAGE_PROTOCOLS}") from None
+    theme = check_theme(data.get("theme", "dark"), f"{where}: theme")
+    log_file = data.get("log_file")
+    if log_file is not None:
+        if not isinstance(log_file, str) or not log_file.strip():
+            raise fail("log_file", "must be the path of a file")
+        log_file = Path(log_file).expanduser()
+        if path is not None and not log_file.is_absolute():
+            log_file = path.parent / log_file
     raw_accounts = data.get("account", [])
     if not isinstance(raw_accounts, list):
         raise fail("account", "must be an array of tables ([[account]])")
@@ -289,6 +351,8 @@ def parse_config(
         bell=bell,
         low_bandwidth=low_bandwidth,
         image_protocol=image_protocol,
+        theme=theme,
+        log_file=log_file,
         config_path=path,
     )
 

@@ -13,7 +13,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from tui.config import Overrides, Settings, apply_overrides, demo_settings, env_image_protocol
+from tui.config import (
+    Overrides,
+    Settings,
+    apply_overrides,
+    demo_settings,
+    env_image_protocol,
+    env_log_level,
+    env_theme,
+)
 from tui.errors import StoreError
 from tui.image_protocol import ImageProtocol, choose_image_protocol
 
@@ -65,7 +73,9 @@ def run_dashboard(
             tracked = {name: tuple(ids) for name, ids in server.tracked_ids().items()}
             demo = demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked)
             demo = replace(
-                demo, image_protocol=env_image_protocol(os.environ) or demo.image_protocol
+                demo, image_protocol=env_image_protocol(os.environ) or demo.image_protocol,
+                theme=env_theme(os.environ) or demo.theme,
+                log_level=env_log_level(os.environ),
             )
             settings = apply_overrides(demo, overrides)
         protocol = resolve_image_protocol(
@@ -74,7 +84,10 @@ def run_dashboard(
             is_tty=sys.stdin.isatty() and sys.stdout.isatty(),
             low_bandwidth=low_bandwidth,
         )
-        return _run(replace(settings, image_protocol=protocol), attach=attach)
+        from tui.logfile import logging_to
+
+        with logging_to(settings):
+            return _run(replace(settings, image_protocol=protocol), attach=attach)
 
 
 def _run_attached(settings: Settings) -> int:

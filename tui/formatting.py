@@ -9,7 +9,7 @@ raising: humanize itself raises on NaN (ValueError), None (TypeError) and huge v
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import humanize
 
@@ -115,6 +115,49 @@ def fmt_age(moment: object, now: datetime) -> str:
         except (ValueError, TypeError, OverflowError):
             return MISSING
     return fmt_date(when, now)
+
+
+_AGE_UNITS = (("y", 365 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60))
+
+
+def compact_age(seconds: object) -> str:
+    """An age in at most four cells, as k9s shows it: `45s`, `3m`, `2h`, `4d`, `3y`.
+
+    Whole units, rounded down; a negative age (a server clock ahead of ours) is `0s`.
+
+    Args:
+        seconds: Any value; non-numbers, NaN, inf and absurd values give `—`.
+    """
+    value = _seconds(seconds)
+    if value is None:
+        return MISSING
+    total = int(max(0.0, value))
+    for suffix, size in _AGE_UNITS:
+        if total >= size:
+            return f"{total // size}{suffix}"
+    return f"{total}s"
+
+
+def fmt_local_time(moment: object, now: datetime, zone: tzinfo | None = None) -> str:
+    """An absolute local time: `14:03:27` today, `Nov 20 14:03` this year, else `2025-11-20`.
+
+    Args:
+        moment: The time to show; naive datetimes are taken as UTC.
+        now: Decides "today" and "this year" (in the same zone).
+        zone: The zone to show it in; None is the system's local zone.
+    """
+    when, current = _aware(moment), _aware(now)
+    if when is None or current is None:
+        return MISSING
+    try:
+        when, current = when.astimezone(zone), current.astimezone(zone)
+    except (OverflowError, ValueError, OSError):
+        return MISSING
+    if when.date() == current.date():
+        return when.strftime("%H:%M:%S")
+    if when.year == current.year:
+        return when.strftime("%b %d %H:%M")
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
 
 
 def fmt_ago(moment: object, now: datetime) -> str:

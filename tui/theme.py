@@ -87,3 +87,8 @@ JOBTOP_LIGHT = Theme(
 
 THEMES = (JOBTOP_DARK, JOBTOP_LIGHT)
 DEFAULT_THEME = JOBTOP_DARK.name
+
+
+def theme_for(setting: str) -> str:
+    """The registered theme's name for the `theme` setting (`dark` or `light`)."""
+    return JOBTOP_LIGHT.name if setting == "light" else JOBTOP_DARK.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tui.clock import FrozenClock
-from tui.details import JobDetail
+from tui.details import HdrjpgDetail, JobDetail
 from tui.errors import NotFoundError, ProviderError
 from tui.image_protocol import ImageProtocol
 from tui.models import Job, ProviderName
@@ -135,6 +136,23 @@ def hdrjpg_seed_detail() -> JobDetail:
     detail = hdrjpg.parse_conversion(seed("hdrjpg"), "hdr")
     assert detail is not None
     return detail
+
+
+def variants_with_notes(detail: HdrjpgDetail) -> HdrjpgDetail:
+    """The seed with two variants: one warned (and many parameters), one failed."""
+    first = detail.variants[0]
+    params = dataclasses.replace(first.parameters, quality=85, width=4096, height=3072)
+    warned = dataclasses.replace(
+        first, uuid="warned", format="jpeg-xt", status="Ready", parameters=params,
+        output_file_name="portrait_with_a_rather_long_output_name_4096.jpg",
+        warning_descriptions=("Gain map downscaled to fit the output size",),
+    )
+    failed = dataclasses.replace(
+        first, uuid="failed", format="avif", status="Failed", parameters=params,
+        output_file_name="portrait_with_a_rather_long_output_name_4096.avif",
+        fail_descriptions=("Source is not HDR: no gain map to keep " * 4,),
+    )
+    return dataclasses.replace(detail, variants=(warned, failed))
 
 
 def metafold_seed_detail() -> JobDetail:

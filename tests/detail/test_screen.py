@@ -13,6 +13,7 @@ from tests.detail.conftest import (
     hdrjpg_seed_detail,
     metafold_seed_detail,
     metafold_upstream_detail,
+    variants_with_notes,
     wait_for_detail,
     zoo_conversion_detail,
 )
@@ -229,6 +230,25 @@ async def test_selecting_a_variant_shows_all_its_fields() -> None:
         assert "• source was not HDR" in panel.plain
         for label in ("uuid", "compression ratio", "onSdr", "gainmapQuality", "megapixels"):
             assert label in panel.plain
+
+
+async def test_variant_warnings_show_before_the_wide_columns_at_100_columns() -> None:
+    detail = hdrjpg_seed_detail()
+    assert isinstance(detail, HdrjpgDetail)
+    detail = variants_with_notes(detail)
+    app = DetailApp(detail.job, ScriptedProvider({detail.job.id: [detail]}))
+    async with app.run_test(size=(100, 60)) as pilot:
+        screen = await wait_for_detail(pilot)
+        table = screen.query_one("#hdrjpg-variants", DataTable)
+        await pilot.pause()
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        header = lines[0]
+        assert header.index("warnings / failures") < header.index("status") + 20
+        assert any("⚠ Gain map downscaled to fit the output size" in line for line in lines)
+        # A long failure is cut in the table (the selected-variant panel has it all).
+        failed_line = next(line for line in lines if "✖ Source is not HDR" in line)
+        assert "…" in failed_line
+        assert "portrait_with" in failed_line
 
 
 async def test_image_list_draws_the_highlighted_snapshot() -> None:

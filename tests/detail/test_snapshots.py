@@ -22,13 +22,14 @@ from tests.detail.conftest import (
     lettrlabs_seed_detail,
     metafold_seed_detail,
     metafold_upstream_detail,
+    variants_with_notes,
     wait_for_detail,
     zoo_async_seed_detail,
     zoo_conversion_detail,
 )
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
-from tui.details import MetafoldDetail
+from tui.details import HdrjpgDetail, MetafoldDetail
 from tui.models import JobDetail, JobKind, JobState, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery
@@ -64,6 +65,14 @@ class TestSeedSnapshots:
 
     def test_hdrjpg_seed(self, snap_compare: Any) -> None:
         assert snap_compare(app_for(hdrjpg_seed_detail()), terminal_size=SIZE, run_before=loaded)
+
+    def test_hdrjpg_variant_notes_before_parameters(self, snap_compare: Any) -> None:
+        """At 100 columns the warnings and failures show, ahead of the wide columns."""
+        detail = hdrjpg_seed_detail()
+        assert isinstance(detail, HdrjpgDetail)
+        assert snap_compare(
+            app_for(variants_with_notes(detail)), terminal_size=(100, 60), run_before=loaded
+        )
 
     def test_metafold_seed(self, snap_compare: Any) -> None:
         assert snap_compare(app_for(metafold_seed_detail()), terminal_size=SIZE, run_before=loaded)

@@ -104,3 +104,46 @@ def test_demo_exits_cleanly_on_hangup_and_terminate(demo: TmuxSession, signum: i
     while process_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not process_alive(pid)
+
+
+def test_80x24_ages_key_a_light_theme_and_log_file(tmp_path: Path) -> None:
+    """Real keys at 80x24: compact ages, `a` for local times and back; `--theme light`
+    and `--log-file` from the command line; the demo's token never in the log."""
+    import re
+    import stat
+
+    log = tmp_path / "jobtop.log"
+    session = TmuxSession(
+        jobtop_command(
+            "--demo", "--theme", "light", "--log-file", str(log), "--log-level", "debug"
+        ),
+        workdir=REPO,
+        env={"JOBTOP_STATE_DIR": str(tmp_path / "state"), "TZ": "Asia/Tokyo"},
+        width=80,
+        height=24,
+    )
+    try:
+        session.wait_for("● ok", timeout=30)
+        screen = session.wait_for("Age")
+        header = next(line for line in screen.split("\n") if line.startswith("State"))
+        assert "Age" in header and "Created" not in header
+        assert not re.search(r"\b\d+ (seconds?|minutes?|hours?)\b", screen)
+        # the light theme's background (#eeeeee) is what the terminal was told to paint
+        painted = session._tmux("capture-pane", "-p", "-e", "-t", session.name).stdout
+        assert "48;2;238;238;238" in painted
+        session.send("a")
+        screen = session.wait_for("Created")
+        rows = screen.split("\n")
+        start = next(i for i, line in enumerate(rows) if line.startswith("State"))
+        local_time = re.compile(r" (\d\d:\d\d:\d\d|\w{3} \d\d \d\d:\d\d) ")
+        assert any(local_time.search(row) for row in rows[start + 1:])
+        session.send("a")
+        session.wait_gone("Created")
+        session.send("q")
+        assert session.wait_exit(timeout=15) == 0
+    finally:
+        session.close()
+    text = log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert "started: 4 source(s)" in text and " DEBUG tui.providers: demo-zoo GET /" in text
+    assert "demo-token" not in text

@@ -100,3 +100,37 @@ def test_interval_steps_and_skip_ids() -> None:
     running = make_job("a", 2, JobState.RUNNING)
     untracked = make_job("a", 3, JobState.FAILED)
     assert finished_tracked_ids([done.id, running.id], [done, running, untracked]) == {done.id}
+
+
+def test_compact_age_units_and_bounds() -> None:
+    from tui.formatting import compact_age
+
+    cases = {
+        0: "0s", 45: "45s", 59.9: "59s", 60: "1m", 119: "1m", 3_599: "59m", 3_600: "1h",
+        86_399: "23h", 86_400: "1d", 4 * 86_400: "4d", 364 * 86_400: "364d",
+        365 * 86_400: "1y", -5: "0s",
+    }
+    for seconds, text in cases.items():
+        assert compact_age(seconds) == text, seconds
+    for bad in (None, math.nan, math.inf, 1e300, True, "60"):
+        assert compact_age(bad) == "—"
+
+
+@given(st.floats(min_value=-1e6, max_value=100 * 365 * 86_400.0))
+def test_compact_age_fits_four_cells(seconds: float) -> None:
+    from tui.formatting import compact_age
+
+    assert 2 <= len(compact_age(seconds)) <= 4
+
+
+def test_local_time_today_this_year_and_before() -> None:
+    from zoneinfo import ZoneInfo
+
+    from tui.formatting import fmt_local_time
+
+    tokyo = ZoneInfo("Asia/Tokyo")  # NOW is 21:00 there, on Nov 22
+    assert fmt_local_time(NOW - timedelta(hours=2), NOW, tokyo) == "19:00:00"
+    assert fmt_local_time(NOW - timedelta(hours=22), NOW, tokyo) == "Nov 21 23:00"
+    assert fmt_local_time(datetime(2020, 5, 1, tzinfo=UTC), NOW, tokyo) == "2020-05-01"
+    assert fmt_local_time(None, NOW, tokyo) == "—"
+    assert fmt_local_time(datetime.min.replace(tzinfo=UTC), NOW, tokyo) in ("—", "0001-01-01")

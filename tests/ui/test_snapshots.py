@@ -7,6 +7,7 @@ long enough that only the first refresh (or none) happens before the picture.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from textual.pilot import Pilot
 
@@ -23,11 +24,11 @@ from tui.store import JobStore
 SIZE = (120, 30)
 
 
-def build(providers: list[FakeProvider]) -> JobsApp:
+def build(providers: list[FakeProvider], theme: str = "dark") -> JobsApp:
     clock = FrozenClock(NOW)
     store = JobStore(":memory:", clock=clock)
     return JobsApp(
-        settings_for(*(p.account for p in providers), refresh=60),
+        replace(settings_for(*(p.account for p in providers), refresh=60), theme=theme),
         providers,
         store,
         clock,
@@ -122,3 +123,34 @@ class TestJobsScreenSnapshots:
             await pilot.press("question_mark")
 
         assert snap_compare(build(populated_sources()), terminal_size=SIZE, run_before=run_before)
+
+    def test_populated_140_columns(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """Counts of one to three digits in aligned columns, two spaces apart; the state
+        column one cell wider than `✔ succeeded`; compact ages."""
+        providers = [
+            FakeProvider("demo-zoo", sample_jobs("demo-zoo", 130)),
+            FakeProvider("demo-hdrjpg", sample_jobs("demo-hdrjpg", 12, offset=131)),
+            FakeProvider("demo-lettrlabs", sample_jobs("demo-lettrlabs", 3, offset=150)),
+        ]
+
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 3)
+
+        assert snap_compare(build(providers), terminal_size=(140, 30), run_before=run_before)
+
+    def test_populated_80x24(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 3)
+
+        assert snap_compare(
+            build(populated_sources()), terminal_size=(80, 24), run_before=run_before
+        )
+
+    def test_light_theme(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        """`theme = "light"` in the config."""
+        async def run_before(pilot: Pilot[int]) -> None:
+            await settle(pilot, 3)
+
+        assert snap_compare(
+            build(populated_sources(), theme="light"), terminal_size=SIZE, run_before=run_before
+        )

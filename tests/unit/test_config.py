@@ -203,3 +203,41 @@ def test_a_password_in_a_refused_url_is_never_quoted(tmp_path: Path, url: str) -
     text = f'[[account]]\nname = "x"\nprovider = "zoo"\nbase_url = "{url}"\n'
     message = refusal(tmp_path, text)
     assert "hunter2-pass" not in message and "hunter2" not in message
+
+
+def test_theme_from_file_env_and_cli(tmp_path: Path) -> None:
+    path = write(tmp_path, 'theme = "light"\n' + GOOD)
+    assert load_settings(str(path), environ={}).theme == "light"
+    assert load_settings(str(write(tmp_path, GOOD)), environ={}).theme == "dark"
+    path = write(tmp_path, 'theme = "light"\n' + GOOD)
+    assert load_settings(str(path), environ={"JOBTOP_THEME": "Dark"}).theme == "dark"
+    settings = load_settings(
+        str(path), environ={"JOBTOP_THEME": "dark"}, cli=Overrides(theme="light")
+    )
+    assert settings.theme == "light"
+
+
+def test_bad_theme_is_one_sentence(tmp_path: Path) -> None:
+    path = write(tmp_path, 'theme = "solarized"\n' + GOOD)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(path), environ={})
+    assert str(caught.value).endswith("theme must be one of dark, light, not 'solarized'")
+    with pytest.raises(ConfigError, match="JOBTOP_THEME must be one of dark, light"):
+        load_settings(str(write(tmp_path, GOOD)), environ={"JOBTOP_THEME": "blue"})
+
+
+def test_log_file_and_level(tmp_path: Path) -> None:
+    path = write(tmp_path, 'log_file = "logs/jobtop.log"\n' + GOOD)
+    settings = load_settings(str(path), environ={})
+    # relative to the config file's directory, not to wherever jobtop was started
+    assert settings.log_file == tmp_path / "logs" / "jobtop.log"
+    assert settings.log_level is None
+    settings = load_settings(str(path), environ={"JOBTOP_LOG": "DEBUG"})
+    assert settings.log_level == "debug"
+    cli = Overrides(log_file=tmp_path / "other.log", log_level="warning")
+    settings = load_settings(str(path), environ={"JOBTOP_LOG": "debug"}, cli=cli)
+    assert (settings.log_file, settings.log_level) == (tmp_path / "other.log", "warning")
+    with pytest.raises(ConfigError, match="log_file must be the path of a file"):
+        load_settings(str(write(tmp_path, "log_file = 3\n" + GOOD)), environ={})
+    with pytest.raises(ConfigError, match="JOBTOP_LOG must be one of debug, info, warning"):
+        load_settings(str(write(tmp_path, GOOD)), environ={"JOBTOP_LOG": "verbose"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -44,6 +45,7 @@ DOWNLOAD_WARNING_SECONDS = 86_400
 VARIANT_COLUMNS = (
     "format",
     "status",
+    "warnings / failures",
     "output file",
     "size",
     "width×height",
@@ -51,8 +53,11 @@ VARIANT_COLUMNS = (
     "aspect",
     "compression",
     "parameters",
-    "warnings / failures",
 )
+"""The variants table's columns: why a variant failed or warned comes right after its
+status, ahead of the wide ones, so it shows on a narrow terminal."""
+NOTES_WIDTH = 60
+"""Cells of warnings and failures the table shows; the selected-variant panel has them all."""
 
 
 def download_window(detail: HdrjpgDetail, now: datetime) -> Cell:
@@ -97,9 +102,13 @@ def variant_cells(variant: HdrjpgVariant) -> list[Text]:
     )
     notes = [f"✖ {text}" for text in variant.fail_descriptions]
     notes += [f"⚠ {text}" for text in variant.warning_descriptions]
+    notes_text = one_line("; ".join(notes))
+    if cell_len(notes_text) > NOTES_WIDTH:
+        notes_text = set_cell_size(notes_text, NOTES_WIDTH - 1) + "…"
     values = [
         variant.format or MISSING,
         variant.status or MISSING,
+        notes_text or MISSING,
         variant.output_file_name or variant.file_name or MISSING,
         fmt_size(variant.output_file_size),
         size,
@@ -107,7 +116,6 @@ def variant_cells(variant: HdrjpgVariant) -> list[Text]:
         number_cell(variant.output_aspect_ratio) or MISSING,
         number_cell(variant.output_compression_ratio, 7) or MISSING,
         parameters_text(variant) or MISSING,
-        "; ".join(notes) or MISSING,
     ]
     return [Text(one_line(str(value))[:200], no_wrap=True, end="") for value in values]
 

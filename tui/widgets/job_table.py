@@ -10,8 +10,8 @@ never be parsed as markup, carry an escape sequence, or break a row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from time import monotonic
 from typing import ClassVar
@@ -29,11 +29,12 @@ from textual.strip import Strip
 
 from tui.clock import Clock, utc_now
 from tui.formatting import (
-    STATE_GLYPHS,
-    fmt_age,
+    compact_age,
     fmt_duration,
+    fmt_local_time,
     fmt_progress,
     short_id,
+    state_label,
 )
 from tui.job_index import Column, JobIndex, JobKey
 from tui.models import Job, JobState
@@ -52,15 +53,16 @@ class ColumnSpec:
     column: Column
     label: str
     width: int
-    """Cells; 0 means "take the room that is left"."""
+    """Cells: the most the column takes (its content may ask for less); 0 means "take the
+    room that is left"."""
     priority: int
     """Columns with the lowest priority are dropped first on a narrow terminal."""
     align_right: bool = False
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec(Column.STATE, "State", 11, 100),
-    ColumnSpec(Column.ACCOUNT, "Source", 14, 40),
+    ColumnSpec(Column.STATE, "State", 14, 100),
+    ColumnSpec(Column.ACCOUNT, "Source", 16, 40),
     ColumnSpec(Column.ID, "ID", 10, 90),
     ColumnSpec(Column.NAME, "Name", 0, 100),
     ColumnSpec(Column.STATUS, "Status", 14, 70),
@@ -71,25 +73,35 @@ COLUMNS: tuple[ColumnSpec, ...] = (
 """Every column, in display order."""
 
 NAME_MIN_WIDTH = 12
+GLYPH_SLACK = 1
+"""A cell left free after a state glyph's cell: emoji fonts (and terminals that treat
+ambiguous-width characters as wide) draw `✔`, `▶` or `⊘` two cells wide, which would
+otherwise cover the space before the next column."""
+STALE_MARK = " ◔"
+"""After the state of a row whose source is failing or not refreshed yet (old data); the
+source bar shows the same glyph for a stale source."""
+CREATED_LABEL = "Created"
+"""The Age column's header while it shows absolute times."""
 
 
 def layout_columns(
-    width: int, show_account: bool, account_width: int = 14
+    width: int, show_account: bool, widths: Mapping[Column, int] | None = None
 ) -> list[tuple[ColumnSpec, int]]:
     """Which columns fit in `width` cells, and how wide each is.
 
     Args:
         width: The table's width in cells.
         show_account: Include the source column (the All view).
-        account_width: Width of the source column (longest account name, capped).
+        widths: What each column's content needs (header included), capped at the
+            column's own width; a column not named keeps its own width.
 
     Returns:
         (column, width) pairs in display order; one space separates columns.
     """
+    widths = widths or {}
     specs = [
-        spec if spec.column != Column.ACCOUNT else ColumnSpec(
-            spec.column, spec.label, account_width, spec.priority
-        )
+        replace(spec, width=max(1, min(spec.width, widths[spec.column])))
+        if spec.width and spec.column in widths else spec
         for spec in COLUMNS
         if show_account or spec.column != Column.ACCOUNT
     ]
@@ -126,6 +138,8 @@ class JobTable(ScrollView, can_focus=True):
         Binding("end,G", "last", "Last row", show=False, id="table.last",
                 tooltip="Go to the last row"),
         Binding("enter", "select", "Open", id="table.open", tooltip="Open the job's detail"),
+        Binding("a", "toggle_times", "Times", show=False, id="table.times",
+                tooltip="Show ages (3m) or absolute local times (14:03:27)"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -134,6 +148,7 @@ class JobTable(ScrollView, can_focus=True):
         "jobtable--cursor",
         "jobtable--flash",
         "jobtable--stale",
+        "jobtable--stale-mark",
         "jobtable--queued",
         "jobtable--running",
         "jobtable--succeeded",
@@ -212,11 +227,15 @@ class JobTable(ScrollView, can_focus=True):
         """Sources whose rows are old data (drawn dimmed)."""
         self._cursor_key: JobKey | None = None
         self._flash: dict[JobKey, float] = {}
+        self.absolute_times = False
+        """The Age column shows local times of creation instead of ages."""
         self._layout: list[tuple[ColumnSpec, int]] = []
-        self._layout_for: tuple[int, bool, int] = (-1, False, 0)
+        self._layout_for: tuple[object, ...] = ()
         self._now: datetime = clock()
-        self._account_width = 10
+        self._widths: tuple[tuple[Column, int], ...] = ()
+        """What the content on screen needs per column (see `_measure_widths`)."""
         self._styles: dict[tuple[str, bool, bool, bool], tuple[Style, Style]] = {}
+        self._mark: Style | None = None
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._base_style: Style | None = None
         self._painted: tuple[object, ...] | None = None
@@ -284,7 +303,7 @@ class JobTable(ScrollView, can_focus=True):
         # was scrolled away from the cursor with the mouse wheel.
         moved = row != self.cursor_row or self._cursor_key != self._key_at(row)
         self._set_cursor(row, scroll=moved)
-        self._account_width = self._measure_account_width()
+        self._widths = self._measure_widths()
         if flash_keys or self._window_state() != self._painted:
             self.refresh()
         # else: the rows on screen, the cursor and the header are what is painted already
@@ -312,7 +331,8 @@ class JobTable(ScrollView, can_focus=True):
             tuple(index[row] for row in range(top, end)),
             frozenset(self._flash),
             self._now,
-            self._account_width,
+            self._widths,
+            self.absolute_times,
             self.show_account,
             self.stale_accounts,
             index.sort_column,
@@ -344,16 +364,41 @@ class JobTable(ScrollView, can_focus=True):
         self.set_reactive(JobTable.virtual_size, size)
         self._scroll_update(size)  # what Textual runs after a layout: scrollbar and clamp
 
-    def _measure_account_width(self) -> int:
-        names = {account for account, _ in self._visible_keys()}
-        widest = max((cell_len(name) for name in names), default=6)
-        return max(6, min(16, widest))
-
-    def _visible_keys(self) -> list[JobKey]:
+    def _measure_widths(self) -> tuple[tuple[Column, int], ...]:
+        """The cells each column's content needs: its header, and the values of the rows
+        on screen (the state column: every state the sources hold, so it does not change
+        width while scrolling). Each column's own width in `COLUMNS` caps it."""
+        index = self.index
         top = int(self.scroll_y)
-        rows = self.index
-        end = rows.rows_upto(top + max(1, self.size.height))
-        return [rows.key_at(i) for i in range(top, end)]
+        jobs = [index[row] for row in range(top, index.rows_upto(top + max(1, self.size.height)))]
+        sort_column = index.sort_column
+        states = [state for state, count in index.counts().items() if count] or [JobState.QUEUED]
+        values: dict[Column, list[str]] = {
+            Column.STATE: [state_label(state) for state in states],
+            Column.ACCOUNT: [_plain(job.account) for job in jobs],
+            Column.STATUS: [_plain(job.status) for job in jobs],
+            Column.AGE: [self._age_text(job) for job in jobs],
+            Column.DURATION: [self._cell_text(job, Column.DURATION, 0) for job in jobs],
+        }
+        widths: list[tuple[Column, int]] = []
+        for spec in COLUMNS:
+            texts = values.get(spec.column)
+            if texts is None:
+                continue
+            label = self._label(spec)
+            header = cell_len(label) + (2 if spec.column == sort_column else 0)
+            widest = max(map(cell_len, texts), default=0)
+            if spec.column == Column.STATE:
+                widest += GLYPH_SLACK
+                if any(job.account in self.stale_accounts for job in jobs):
+                    widest += len(STALE_MARK)
+            widths.append((spec.column, max(header, widest)))
+        return tuple(widths)
+
+    def _label(self, spec: ColumnSpec) -> str:
+        if spec.column == Column.AGE and self.absolute_times:
+            return CREATED_LABEL
+        return spec.label
 
     def _end_flash(self) -> None:
         now = monotonic()
@@ -369,7 +414,15 @@ class JobTable(ScrollView, can_focus=True):
         if now != self._now:
             self._now = now
             self._strips.clear()
+            self._widths = self._measure_widths()
             self.refresh()
+
+    def action_toggle_times(self) -> None:
+        """Switch the Age column between ages and absolute local times."""
+        self.absolute_times = not self.absolute_times
+        self._strips.clear()
+        self._widths = self._measure_widths()
+        self.refresh()
 
     # --- cursor -----------------------------------------------------------------------
 
@@ -465,6 +518,7 @@ class JobTable(ScrollView, can_focus=True):
         self._base_style = None
         self._painted = None
         self._styles.clear()
+        self._mark = None
         self._strips.clear()
         self.refresh()
 
@@ -475,9 +529,9 @@ class JobTable(ScrollView, can_focus=True):
 
     def _columns(self) -> list[tuple[ColumnSpec, int]]:
         width = self.scrollable_content_region.width
-        key = (width, self.show_account, self._account_width)
+        key = (width, self.show_account, self._widths)
         if key != self._layout_for:
-            self._layout = layout_columns(width, self.show_account, self._account_width)
+            self._layout = layout_columns(width, self.show_account, dict(self._widths))
             self._layout_for = key
         return self._layout
 
@@ -506,7 +560,7 @@ class JobTable(ScrollView, can_focus=True):
         sort_column = self.index.sort_column
         arrow = "▼" if self.index.descending else "▲"
         for position, (spec, col_width) in enumerate(self._columns()):
-            label = spec.label
+            label = self._label(spec)
             is_sorted = spec.column == sort_column
             if is_sorted:
                 label = f"{label} {arrow}"
@@ -539,12 +593,21 @@ class JobTable(ScrollView, can_focus=True):
             self._styles[key] = styles
         return styles
 
+    def _mark_colour(self) -> Style:
+        """The stale mark's colour (partial: the row keeps its cursor or flash background)."""
+        if self._mark is None:
+            self._mark = self.get_component_rich_style("jobtable--stale-mark", partial=True)
+        return self._mark
+
     def _render_row(self, job: Job, row: int, width: int, base: Style) -> Strip:
         key = (job.account, job.id)
         stale = job.account in self.stale_accounts
         flash = key in self._flash
         cursor = row == self.cursor_row and self._cursor_key == key
-        cache_key = (id(job), job, stale, flash, cursor, width, self.show_account, self._account_width)
+        cache_key = (
+            id(job), job, stale, flash, cursor, width, self.show_account, self._widths,
+            self.absolute_times,
+        )
         strip = self._strips.get(cache_key)
         if strip is not None:
             return strip
@@ -562,7 +625,17 @@ class JobTable(ScrollView, can_focus=True):
                 run, run_style = [], cell_style
             if position:
                 run.append(" ")
-            run.append(_fit(self._cell_text(job, spec.column, col_width), col_width, spec.align_right))
+            text = self._cell_text(job, spec.column, col_width)
+            if stale and spec.column == Column.STATE and col_width > len(STALE_MARK):
+                # The mark after the state, in its own colour: old data reads as old
+                # without telling two greys apart.
+                run.append(_fit(text, col_width - len(STALE_MARK)))
+                segments.append(Segment("".join(run), run_style))
+                mark_style = style + self._mark_colour()
+                segments.append(Segment(STALE_MARK, mark_style))
+                run, run_style = [], mark_style
+                continue
+            run.append(_fit(text, col_width, spec.align_right))
         segments.append(Segment("".join(run), run_style))
         used = sum(segment.cell_length for segment in segments)
         if used < width:
@@ -575,7 +648,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def _cell_text(self, job: Job, column: Column, width: int) -> str:
         if column == Column.STATE:
-            return f"{STATE_GLYPHS.get(job.state, '?')} {job.state.value}"
+            return state_label(job.state)
         if column == Column.ACCOUNT:
             return _plain(job.account)
         if column == Column.ID:
@@ -588,12 +661,18 @@ class JobTable(ScrollView, can_focus=True):
         if column == Column.STATUS:
             return _plain(job.status)
         if column == Column.AGE:
-            return fmt_age(job.created_at, self._now)
+            return self._age_text(job)
         if column == Column.DURATION:
             return fmt_duration(job.duration_seconds(self._now))
         if column == Column.PROGRESS:
             return fmt_progress(job.progress, width)
         return ""
+
+
+    def _age_text(self, job: Job) -> str:
+        if self.absolute_times:
+            return fmt_local_time(job.created_at, self._now)
+        return compact_age(job.age_seconds(self._now))
 
 
 def _plain(text: str) -> str:

@@ -84,17 +84,44 @@ def health_text(source: SourceHealth, now: datetime, paused: bool) -> Content:
     return Content.assemble(*parts)
 
 
-def counts_text(counts: Counter[JobState]) -> Content:
-    """`✖ 2  ▶ 5  ◌ 1 …`, each count in its state's colour; zeros left out."""
-    parts: list[Content | tuple[str, str] | str] = []
+COUNT_GAP = "  "
+"""Between two counts: emoji fonts draw some glyphs (`▶`, `✔`) two cells wide, which
+would cover a single space."""
+
+
+def count_widths(lines: Sequence[Counter[JobState]]) -> dict[JobState, int]:
+    """The cells each state's count takes on every line: its glyph, a space and the
+    widest number any line shows for it; states no line has are left out."""
+    widths: dict[JobState, int] = {}
     for state in COUNT_ORDER:
+        widest = max((len(f"{counts.get(state, 0):,}") for counts in lines if counts.get(state)),
+                     default=0)
+        if widest:
+            widths[state] = len(STATE_GLYPHS[state]) + 1 + widest
+    return widths
+
+
+def counts_text(counts: Counter[JobState], widths: dict[JobState, int] | None = None) -> Content:
+    """`✖ 2  ▶ 5  ◌ 1 …`, each count in its state's colour, two spaces apart.
+
+    Args:
+        counts: Jobs per state.
+        widths: Each state's field (`count_widths` of every line), so that counts line
+            up in columns and a state this line lacks leaves its field blank (so what
+            follows lines up too); None puts the non-zero counts side by side.
+    """
+    if widths is None:
+        widths = count_widths([counts])
+    if not any(counts.get(state, 0) for state in widths):
+        span = sum(widths.values()) + len(COUNT_GAP) * (len(widths) - 1)
+        return Content.styled("no jobs".ljust(span), "$text-muted")
+    parts: list[Content | tuple[str, str] | str] = []
+    for state, width in widths.items():
         count = counts.get(state, 0)
-        if count:
-            if parts:
-                parts.append(" ")
-            parts.append((f"{STATE_GLYPHS[state]} {count:,}", f"$state-{state.value}"))
-    if not parts:
-        parts.append(("no jobs", "$text-muted"))
+        if parts:
+            parts.append(COUNT_GAP)
+        text = f"{STATE_GLYPHS[state]} {count:,}" if count else ""
+        parts.append((text.ljust(width), f"$state-{state.value}"))
     return Content.assemble(*parts)
 
 
@@ -140,6 +167,7 @@ class SourceBar(Static):
         """
         width = max((len(source.account) for source in sources), default=3)
         width = min(max(width, len(self.ALL_LABEL)), 24)
+        widths = count_widths([total, *counts])
         lines: list[Content] = []
         marker = "▸ " if current_view == 0 else "  "
         summary = f"{len(sources)} source" + ("" if len(sources) == 1 else "s")
@@ -148,7 +176,7 @@ class SourceBar(Static):
         lines.append(
             Content.assemble(
                 (f"{marker}1 {self.ALL_LABEL.ljust(width)}  ", "bold" if current_view == 0 else ""),
-                counts_text(total),
+                counts_text(total, widths),
                 (f"   {summary}", "$text-muted"),
             )
         )
@@ -162,7 +190,7 @@ class SourceBar(Static):
                     (f"{'▸ ' if selected else '  '}{key} ", "bold" if selected else ""),
                     (name, "bold" if selected else ""),
                     "  ",
-                    counts_text(source_counts),
+                    counts_text(source_counts, widths),
                     "   ",
                     health_text(source, now, paused),
                 )
