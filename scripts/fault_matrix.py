@@ -9,7 +9,7 @@ What a case checks (product.md section 8):
 - the app stays up (no exception, still running);
 - the faulty source's health is `failing` and its error is one sentence (one line,
   ends with a full stop, clean text, naming the provider);
-- its last good rows stay in the table, marked stale (the stale style is on its rows);
+- its last good rows stay in the table, marked stale (the stale mark and style are on its rows);
 - the other sources keep refreshing (their last-refresh time moves past the fault);
 - after `clear_faults` it is ok again within its recovery bound (below).
 `unknown_enums` (and `hostile_strings`) are not failures: the source stays ok and its
@@ -220,7 +220,7 @@ def _stale_marked(app: Any, account: str) -> bool:
 
     Call it in the account's own view (every row is the account's).
     """
-    from tui.widgets.job_table import JobTable
+    from tui.widgets.job_table import STALE_MARK, JobTable
 
     table = app.screen.query_one(JobTable)
     if account not in table.stale_accounts:
@@ -229,11 +229,14 @@ def _stale_marked(app: Any, account: str) -> bool:
     marked = unmarked = 0
     for y in range(1, min(table.size.height, 8)):
         strip = table.render_line(y)
-        styles = [segment.style for segment in strip if segment.text.strip() and segment.style]
-        if not styles:
+        cells = [s for s in strip if s.text.strip() and s.style]
+        if not cells:
             continue
-        # the state cell has its own colour; every other cell is drawn in the stale colour
-        if all(style.color == stale.color for style in styles[1:]):
+        # the state cell and the stale mark have their own colours; every other cell is
+        # drawn in the stale colour, and the mark is on the row
+        others = [s.style for s in cells[1:] if STALE_MARK not in s.text]
+        has_mark = any(STALE_MARK in s.text for s in strip)
+        if has_mark and all(style.color == stale.color for style in others):
             marked += 1
         else:
             unmarked += 1

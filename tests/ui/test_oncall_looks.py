@@ -23,7 +23,7 @@ from tui.clock import FrozenClock
 from tui.config import Settings
 from tui.errors import UnavailableError
 from tui.models import JobState
-from tui.refresh import Health
+from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 from tui.widgets.job_table import JobTable
