@@ -1,4 +1,4 @@
-"""Cleaning of untrusted text, once, where it enters (reliability.md section 1.5).
+"""Cleaning of untrusted text, once, where it enters (docs/design.md §2).
 
 Every string that comes from a server passes through `clean` in the provider layer before
 it reaches a `Job` or a detail. It drops every character that a terminal may act on or

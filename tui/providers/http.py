@@ -1,4 +1,4 @@
-"""The one HTTP layer every provider speaks through (reliability.md section 2).
+"""The one HTTP layer every provider speaks through (docs/design.md §3).
 
 One `httpx.AsyncClient` per account, built by `make_client`, with connect/read timeouts,
 no redirects (a 3xx is an error, so no credential follows to another origin), and the
