@@ -1,4 +1,4 @@
-"""Benchmark the dashboard against the budgets of product.md section 7, in one run.
+"""Benchmark the dashboard against the budgets of docs/design.md §6, in one run.
 
 Usage: `python scripts/bench.py [--jobs 100000] [--idle-seconds 20] [--datatable-cap 120]`
 

@@ -2,7 +2,7 @@
 
 Starts the simulator on loopback, gives each provider a `latency` fault, and times one
 refresh of all four sources run concurrently (as the dashboard does) beside the slowest
-latency and beside the slowest source refreshed alone. Budget (product.md section 7):
+latency and beside the slowest source refreshed alone. Budget (docs/design.md §6):
 under 1.2x the slowest. Two refreshes are timed: the first (nothing known yet) and a
 steady one (ended tracked ids skipped, Zoo conversions fetched incrementally).
 

@@ -5,7 +5,7 @@ the real providers over loopback HTTP to a `SimServer`, then: waits until every 
 is ok, turns one fault on for one source, checks what the dashboard shows, heals the
 fault, and measures how long the source takes to recover by itself.
 
-What a case checks (product.md section 8):
+What a case checks (docs/design.md §5):
 - the app stays up (no exception, still running);
 - the faulty source's health is `failing` and its error is one sentence (one line,
   ends with a full stop, clean text, naming the provider);

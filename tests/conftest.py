@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-_SHARED_SEEDS = REPO.parent / "shared" / "seeds"
-SEEDS_DIR = _SHARED_SEEDS if _SHARED_SEEDS.is_dir() else REPO / "tests" / "fixtures" / "seeds"
-"""The seed excerpts: `../shared/seeds` beside the checkout, else the copy kept in the repo."""
+SEEDS_DIR = REPO / "tests" / "fixtures" / "seeds"
+"""The providers' documentation excerpts the product was specified from; every payload in
+them must parse and display."""
 
 
 @pytest.fixture(autouse=True)

@@ -83,17 +83,9 @@ def _say_failing(store: ReadOnlyStore, accounts: set[str]) -> bool:
 
 def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) -> int:
     """`list --attach`: the stored jobs, filtered, sorted and printed as `list` does."""
-    from tui.commands import (
-        emit_json,
-        filter_jobs,
-        print_table,
-        print_tsv,
-        select_accounts,
-        sort_jobs,
-    )
+    from tui.commands import filter_jobs, print_jobs, select_accounts
 
     states = frozenset(JobState(s) for s in args.state)
-    sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
     names = {a.name for a in accounts}
     now = utc_now()
@@ -101,17 +93,7 @@ def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) ->
         store.load_jobs(names), states=states, status=args.status, since=args.since,
         error=args.error, now=now,
     )
-    jobs = sort_jobs(jobs, sort_key, descending, now)
-    if args.limit is not None:
-        jobs = jobs[: args.limit]
-    out = sys.stdout
-    if args.json is not None or args.jq is not None:
-        emit_json([j.to_json() for j in jobs], args.json, args.jq, out)
-    elif out.isatty():
-        print_table(jobs, out, now=now)
-    else:
-        print_tsv(jobs, out, header=args.header)
-    out.flush()
+    print_jobs(jobs, args, now)
     from tui.commands import EXIT_INCOMPLETE
 
     return EXIT_INCOMPLETE if _say_failing(store, names) else 0

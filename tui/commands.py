@@ -354,12 +354,28 @@ def filter_jobs(
     return kept
 
 
+def print_jobs(jobs: Sequence[Job], args: argparse.Namespace, now: datetime) -> None:
+    """`list`'s output of filtered jobs: sorted, limited, then JSON (`--json`/`--jq`), an
+    aligned table on a terminal, or tab-separated lines in a pipe."""
+    sort_key, descending = args.sort
+    shown = sort_jobs(jobs, sort_key, descending, now)
+    if args.limit is not None:
+        shown = shown[: args.limit]
+    out = sys.stdout
+    if args.json is not None or args.jq is not None:
+        emit_json([j.to_json() for j in shown], args.json, args.jq, out)
+    elif out.isatty():
+        print_table(shown, out, now=now)
+    else:
+        print_tsv(shown, out, header=args.header)
+    out.flush()
+
+
 def list_command(settings: Settings, args: argparse.Namespace) -> int:
     """`jobtop list`: one refresh, printed as a table (tty), TSV (pipe) or JSON."""
     from tui.clock import utc_now
 
     states = frozenset(JobState(s) for s in args.state)
-    sort_key, descending = args.sort
     accounts = select_accounts(settings, args.account, args.provider)
     store = CommandStore(settings)
     incomplete: list[str] = []
@@ -373,17 +389,7 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     jobs = filter_jobs(
         jobs, states=states, status=args.status, since=args.since, error=args.error, now=now
     )
-    jobs = sort_jobs(jobs, sort_key, descending, now)
-    if args.limit is not None:
-        jobs = jobs[: args.limit]
-    out = sys.stdout
-    if args.json is not None or args.jq is not None:
-        emit_json([j.to_json() for j in jobs], args.json, args.jq, out)
-    elif out.isatty():
-        print_table(jobs, out, now=now)
-    else:
-        print_tsv(jobs, out, header=args.header)
-    out.flush()
+    print_jobs(jobs, args, now)
     for error in errors:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
     for note in incomplete:

@@ -3,7 +3,7 @@
 Every `fmt_*` helper takes whatever a provider handed over (None, NaN, inf, a huge
 number, a naive or future datetime, even a string) and returns a short string, never
 raising: humanize itself raises on NaN (ValueError), None (TypeError) and huge values
-(OverflowError), reliability.md section 2.8. No Textual here.
+(OverflowError), docs/design.md §2. No Textual here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """App-level data messages: what refresh workers post for the screen to handle.
 
-Workers compute and post; handlers on `JobsScreen` own the state (style.md rule 10).
+Workers compute and post; handlers on `JobsScreen` own the state (docs/design.md §1).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The normalized job: the one model everything above the provider layer sees.
 
 Frozen dataclasses, a `StrEnum` for the normalized state, timezone-aware datetimes, and
-the mapping from every provider's own status words to `JobState` (product.md section 2).
+the mapping from every provider's own status words to `JobState` (docs/design.md §1).
 Unknown status values map to `JobState.UNKNOWN`, never to an exception: providers add
 values over time (Zoo grew from 7 to 10 conversion statuses).
 """
@@ -77,7 +77,7 @@ JSON_KEYS = (
     "progress",
     "error",
 )
-"""The keys of a job in `--json` output, in order (product.md section 2)."""
+"""The keys of a job in `--json` output, in order (docs/design.md §1)."""
 
 TEXT_LIMITS = {"name": DEFAULT_LIMIT, "status": 100, "error": LONG_LIMIT}
 """The display texts of a job and the length each is cleaned to."""

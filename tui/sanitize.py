@@ -1,4 +1,4 @@
-"""Cleaning of untrusted text, once, where it enters (reliability.md section 1.5).
+"""Cleaning of untrusted text, once, where it enters (docs/design.md §2).
 
 Every string that comes from a server passes through `clean` in the provider layer before
 it reaches a `Job` or a detail. It drops every character that a terminal may act on or
@@ -29,6 +29,7 @@ additionally renders these strings as plain text, never markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 _RANGES: tuple[tuple[int, int], ...] = (
@@ -115,8 +116,8 @@ def _drop_sequences(text: str) -> str:
     return _SEQUENCE.sub("", text)
 
 
-def _pattern(codes: list[int]) -> re.Pattern[str]:
-    """A regex matching any one of `codes` (sorted), written as ranges."""
+def char_class_ranges(codes: Sequence[int]) -> str:
+    """`codes` (sorted) as the inside of a regex character class, written as ranges."""
     parts: list[str] = []
     start = previous = codes[0]
     for code in [*codes[1:], -1]:
@@ -126,7 +127,12 @@ def _pattern(codes: list[int]) -> re.Pattern[str]:
         first = f"\\U{start:08x}"
         parts.append(first if start == previous else f"{first}-\\U{previous:08x}")
         start = previous = code
-    return re.compile(f"[{''.join(parts)}]")
+    return "".join(parts)
+
+
+def _pattern(codes: list[int]) -> re.Pattern[str]:
+    """A regex matching any one of `codes` (sorted), written as ranges."""
+    return re.compile(f"[{char_class_ranges(codes)}]")
 
 
 _PRINTABLE_UNSAFE = _pattern(sorted(code for code in UNSAFE if chr(code).isprintable()))

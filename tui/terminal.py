@@ -1,7 +1,7 @@
 """Terminal environment set-up, done before Textual is imported.
 
 `textual.constants` reads `TEXTUAL_FPS` and `TEXTUAL_ANIMATIONS` once, at import
-(reliability.md section 4.4), so `cli.py` calls `configure_environment` first and only
+(docs/design.md §4), so `cli.py` calls `configure_environment` first and only
 then imports `tui.app`. This module must not import Textual.
 """
 

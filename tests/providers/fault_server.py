@@ -1,4 +1,4 @@
-"""A tiny asyncio HTTP server for faults a mock transport cannot show (reliability.md appendix B).
+"""A tiny asyncio HTTP server for faults a mock transport cannot show.
 
 Bound to 127.0.0.1 on a free port, every loop bounded. Scenarios by path:
 `/slow_drip` (one byte every `drip` seconds), `/hang` (never answers), `/reset` (closes

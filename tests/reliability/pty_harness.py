@@ -1,4 +1,4 @@
-"""Run a command in a pseudo-terminal and keep every byte it writes (reliability.md appendix A).
+"""Run a command in a pseudo-terminal and keep every byte it writes.
 
 Used by the hostile-string and secrets tests to scan what reaches the terminal. Every
 run is bounded: the program is asked to quit with `q`, then sent SIGTERM, then SIGKILL,

@@ -1,4 +1,4 @@
-"""Bytes written to the terminal when refreshes change nothing (product.md section 7).
+"""Bytes written to the terminal when refreshes change nothing (docs/design.md §4).
 
 The real `jobtop` command runs in tmux with every byte it writes recorded (`pipe-pane`),
 against a simulator on a frozen clock, so every refresh returns identical data. Two runs

@@ -1,7 +1,7 @@
 """Life-cycle of the real `jobtop` command: hang-up, closed terminal, quitting, worker errors, sizes.
 
-The terminal tests drive the installed console script in tmux or in a pty (reliability.md
-section 4.3): SIGHUP and a closed terminal must end the process within 2 s with its cleanup
+The terminal tests drive the installed console script in tmux or in a pty (docs/design.md
+§4): SIGHUP and a closed terminal must end the process within 2 s with its cleanup
 run (exit status 129 from the handler path, the SQLite store closed so its WAL file is
 gone), and `q` or Ctrl-C must leave the terminal sane (alternate screen left, mouse off).
 The headless tests check that a worker's unexpected exception leaves the app up and that

@@ -1,4 +1,4 @@
-"""Every endpoint, field by field, against the tables of providers.md, over loopback HTTP."""
+"""Every endpoint, field by field, against the providers' documented fields, over loopback HTTP."""
 
 from __future__ import annotations
 

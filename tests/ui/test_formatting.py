@@ -1,4 +1,4 @@
-"""The `fmt_*` helpers never raise and always return a short string (reliability.md 2.8)."""
+"""The `fmt_*` helpers never raise and always return a short string (docs/design.md §2)."""
 
 from __future__ import annotations
 

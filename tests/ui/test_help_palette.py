@@ -1,5 +1,5 @@
 """The help screen lists every key of every context, and the palette offers every action
-of the screen it was opened on (product.md §3 and §6).
+of the screen it was opened on.
 
 Both are checked against the bindings the `tui` package really declares, found by
 walking the package, so a binding added to a new widget or screen without a place in the

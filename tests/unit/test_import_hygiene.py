@@ -1,4 +1,4 @@
-"""No Textual below the UI layer (spec/style.md rule 1), checked in a fresh interpreter."""
+"""No Textual below the UI layer (docs/design.md §1), checked in a fresh interpreter."""
 
 from __future__ import annotations
 

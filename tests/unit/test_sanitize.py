@@ -1,5 +1,5 @@
 """`clean` and `one_line`: nothing a terminal acts on, breaks a line at, or draws at another
-width than Rich measures, reaches the screen (reliability.md section 1.5)."""
+width than Rich measures, reaches the screen (docs/design.md §2)."""
 
 from __future__ import annotations
 

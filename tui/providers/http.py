@@ -1,4 +1,4 @@
-"""The one HTTP layer every provider speaks through (reliability.md section 2).
+"""The one HTTP layer every provider speaks through (docs/design.md §3).
 
 One `httpx.AsyncClient` per account, built by `make_client`, with connect/read timeouts,
 no redirects (a 3xx is an error, so no credential follows to another origin), and the
@@ -45,7 +45,15 @@ from tui.errors import (
     UnavailableError,
 )
 from tui.models import ProviderName, finite_number, parse_timestamp, utf8_text
-from tui.sanitize import LONG_LIMIT, NEWLINE_MARK, UNSAFE, clean, clean_tree, one_line
+from tui.sanitize import (
+    LONG_LIMIT,
+    NEWLINE_MARK,
+    UNSAFE,
+    char_class_ranges,
+    clean,
+    clean_tree,
+    one_line,
+)
 from tui.secret import Secret
 
 logger = logging.getLogger("tui.providers")
@@ -296,21 +304,7 @@ class _Scrubber:
         return "_Scrubber(***)"
 
 
-def _ranges(codes: Sequence[int]) -> str:
-    """`codes` (sorted) as the inside of a regex character class, written as ranges."""
-    parts: list[str] = []
-    start = previous = codes[0]
-    for code in [*codes[1:], -1]:
-        if code == previous + 1:
-            previous = code
-            continue
-        first = f"\\U{start:08x}"
-        parts.append(first if start == previous else f"{first}-\\U{previous:08x}")
-        start = previous = code
-    return "".join(parts)
-
-
-_GAP_CHAR = f"[\\s{NEWLINE_MARK.strip()}{_ranges(sorted(UNSAFE))}]"
+_GAP_CHAR = f"[\\s{NEWLINE_MARK.strip()}{char_class_ranges(sorted(UNSAFE))}]"
 """One character that may stand between a token's characters in a spaced-out copy."""
 
 

@@ -1,4 +1,4 @@
-"""The providers' endpoints (paths as in providers.md, under their prefixes)."""
+"""The providers' endpoints (the providers' own paths, under their prefixes)."""
 
 from __future__ import annotations
 
