@@ -99,6 +99,15 @@ class PtyProgram:
                 break
         return needle in self.run.output
 
+    def wait_for_any(self, needles: Sequence[bytes], timeout: float) -> bool:
+        """Read until any of `needles` was written (True) or `timeout` passed (False)."""
+        end = time.monotonic() + timeout
+        while not any(needle in self.run.output for needle in needles):
+            if time.monotonic() >= end or self.run.status is not None:
+                return False
+            self.read_for(0.1)
+        return True
+
     def send(self, keys: bytes, mark: str | None = None) -> None:
         """Type `keys`."""
         if mark:

@@ -43,8 +43,15 @@ async def test_closed_detail_screens_are_freed_within_seconds() -> None:
                     await wait_for(pilot, lambda: app.screen is screen)
                     await pilot.press("down")
                 detail = None
-                await pilot.pause(2.5)
                 assert opened == 8
-                assert _live_detail_screens() == 0
+                # Freed within seconds, not kept until a 30 s timer is due; a loaded machine
+                # may need a few of those seconds.
+                live = _live_detail_screens()
+                for _ in range(40):
+                    if live == 0:
+                        break
+                    await pilot.pause(0.25)
+                    live = _live_detail_screens()
+                assert live == 0
         finally:
             store.close()

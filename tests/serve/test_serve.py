@@ -184,10 +184,16 @@ def test_attached_dashboard_shows_the_pollers_failure(serve: Serve, sim: SimServ
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="mf") == 1)
     sim.set_fault("metafold", "http_503")
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="mf") == 0)
+    stored = JobStore(state_dir() / "jobs.sqlite3")
+    first_ids = [job.id[:8].encode() for job in stored.load_jobs() if len(job.id) >= 8]
+    stored.close()
+    assert first_ids
     jobtop = str(Path(os.sys.executable).parent / "jobtop")
     dashboard = PtyProgram([jobtop, "--attach"], width=160)
     try:
         assert dashboard.wait_for(b"jobtop serve", timeout=40), dashboard.run.output[-3000:]
+        # Enter only once rows are on screen; before that it opens nothing.
+        assert dashboard.wait_for_any(first_ids, timeout=40), dashboard.run.output[-3000:]
         dashboard.send(b"\r")  # the detail of the first row: the stored job, and what is not
         shown = dashboard.wait_for(b"live details: run without --attach", timeout=30)
         assert shown, dashboard.run.output[-3000:]
