@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -109,7 +110,25 @@ class TmuxSession:
         parts = result.stdout.split()
         if len(parts) == 2 and parts[0] == "1":
             return int(parts[1])
+        self._reap_if_zombie()
         return None
+
+    def _reap_if_zombie(self) -> None:
+        """Nudge tmux when the program has exited but tmux has not reaped it.
+
+        tmux 3.3a sometimes misses the SIGCHLD of a pane's process: the program is a
+        zombie and the pane never reads as dead. A SIGCHLD sent to the server makes it
+        reap the child and record the real exit status.
+        """
+        try:
+            pid = self.pane_pid()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, ValueError, IndexError, subprocess.CalledProcessError):
+            return
+        if state == "Z":
+            server = self._tmux("display-message", "-p", "#{pid}", check=False).stdout.strip()
+            if server.isdigit():
+                os.kill(int(server), signal.SIGCHLD)
 
     def wait_exit(self, timeout: float = 10.0) -> int:
         """Wait for the program to end; return its exit status."""

@@ -238,7 +238,8 @@ def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path) -> None:  # 
         width=140, height=45,
     )
     try:
-        assert program.wait_for(b"[@click=app.quit]", 60), program.run.output[-3000:]
+        # A hostile name on screen, literally (its column may cut it: match the start).
+        assert program.wait_for(b"[bold red]pw", 60), program.run.output[-3000:]
         program.read_for(2)
         for keys in (b"2", b"3", b"4", b"5", b"1"):
             program.send(keys)
@@ -261,4 +262,4 @@ def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path) -> None:  # 
     for sequence in PAYLOAD_SEQUENCES:
         assert sequence not in out, f"payload sequence {sequence!r} reached the terminal"
     assert b"\x1b]0;" not in out and b"\x1b]2;" not in out  # no title set at all
-    assert b"[@click=app.quit]" in out and b"[bold red]pwned" in out  # shown literally
+    assert b"[@click=app" in out and b"[bold red]pw" in out  # shown literally
