@@ -13,10 +13,19 @@ import pytest
 
 from tests.reliability.conftest import load_fault_matrix
 from tui.sim.server import SimServer
+from tui.sync import policy
 
 matrix = load_fault_matrix()
 
 pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(autouse=True)
+def short_auth_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused credential waits its six intervals here, not the one-minute floor: the
+    cases check that the source fails, says so and recovers within the wait it announced,
+    whatever that wait is (the floor itself is a unit test of the policy)."""
+    monkeypatch.setattr(policy, "AUTH_MIN_WAIT", 0.0)
 
 
 @pytest.fixture(scope="module")
