@@ -241,6 +241,8 @@ class Poller:
         )
         self.engine.on_run = self.metrics.observe_refresh
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.stopping = False
+        """Set when the poller is asked to stop: loops ending then are not news."""
         self._dirty: asyncio.Event | None = None
         self._failing: set[str] = set()
         self._counted: set[str] = set()
@@ -328,6 +330,21 @@ class Poller:
             os.getpid() if pid is None else pid, utc_now(), self.settings.refresh,
             self.health_rows(),
         )
+
+    def start_loops(self) -> None:
+        """One poll loop per source; a loop that ends before `stopping` is logged."""
+        for account in self.engine.sources:
+            task = asyncio.create_task(self.engine.run_source(account), name=f"poll-{account}")
+            task.add_done_callback(lambda done, name=account: self._loop_ended(name, done))
+            self.tasks[account] = task
+
+    def _loop_ended(self, account: str, task: asyncio.Task[None]) -> None:
+        if self.stopping:
+            return
+        why = "cancelled" if task.cancelled() else type(task.exception()).__name__
+        self.log(f"{account}: its poll loop stopped ({why}); /healthz answers 503")
+        if self._dirty is not None:
+            self._dirty.set()
 
     def healthz(self) -> tuple[bool, dict[str, Any]]:
         """(every loop alive, the one-line body)."""
@@ -477,14 +494,12 @@ async def _main(poller: Poller, providers: list[Any]) -> str:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig.name)
     engine = poller.engine
-    for account in engine.sources:
-        poller.tasks[account] = asyncio.create_task(
-            engine.run_source(account), name=f"poll-{account}"
-        )
+    poller.start_loops()
     beat = asyncio.create_task(poller.heartbeat(), name="heartbeat")
     try:
         await stop.wait()
     finally:
+        poller.stopping = True
         everything = [*poller.tasks.values(), beat]
         for task in everything:
             task.cancel()

@@ -193,3 +193,51 @@ async def test_http_layer_tells_each_retry_after_wait() -> None:
             await client.aclose()
         assert waits == [0.05, 0.05]
         await asyncio.sleep(0)
+
+
+async def test_healthz_answers_503_and_the_log_names_the_source_when_its_loop_dies() -> None:
+    """Over loopback HTTP: 200 while every poll loop runs; one loop ended makes it 503,
+    names that source "stopped" in the body and says so once on stderr."""
+    import io
+    import json
+
+    import httpx
+
+    from tui.config import demo_settings
+    from tui.providers import build_provider
+    from tui.serve import Poller, _Log, _serving, bind_http, make_app
+
+    with SimServer(jobs=10, seed=2) as sim:
+        settings = demo_settings(sim.url, refresh=1.0)
+        providers = [build_provider(account) for account in settings.accounts]
+        store = JobStore(":memory:")
+        lines = io.StringIO()
+        poller = Poller(settings, providers, store, _Log(lines))
+        server = bind_http("127.0.0.1", 0, make_app(poller.metrics, poller.healthz))
+        url = f"http://127.0.0.1:{server.server_address[1]}/healthz"
+        try:
+            with _serving(server):
+                poller.start_loops()
+                await asyncio.sleep(0.2)
+                answer = await asyncio.to_thread(httpx.get, url)
+                assert answer.status_code == 200, answer.text
+                assert json.loads(answer.text)["status"] == "ok"
+                dying = "demo-metafold"
+                poller.tasks[dying].cancel()
+                await asyncio.sleep(0.1)
+                answer = await asyncio.to_thread(httpx.get, url)
+                body = json.loads(answer.text)
+                assert answer.status_code == 503
+                assert body["status"] == "down" and body["sources"][dying] == "stopped"
+                assert all(state != "stopped" for name, state in body["sources"].items() if name != dying)
+                logged = lines.getvalue()
+                assert logged.count("its poll loop stopped") == 1 and dying in logged
+        finally:
+            poller.stopping = True
+            for task in poller.tasks.values():
+                task.cancel()
+            await asyncio.gather(*poller.tasks.values(), return_exceptions=True)
+            for provider in providers:
+                await provider.aclose()
+            poller.engine.close()
+            store.close()
