@@ -174,6 +174,23 @@ def test_bad_values_are_usage_errors(config: Path, args: tuple[str, ...]) -> Non
     assert "configuration error" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("show", "zoo", ""), ("show", "mf", "   "), ("watch", "zoo", ""), ("track", "add", "hdr", "ok", ""),
+     ("track", "remove", "hdr", "a\x1bb")],
+)
+def test_an_empty_or_control_id_is_a_usage_error_and_asks_nothing(
+    config: Path, sim: SimServer, args: tuple[str, ...]
+) -> None:
+    """An empty id would name the list's own URL (`/async/operations/`): refused before any
+    request, with the usage line."""
+    before = sim.requests()
+    result = run_jobtop(*args, config=config)
+    assert result.returncode == 64, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("jobtop: argument ID: a job id cannot")
+    assert sim.requests() == before
+
+
 def test_config_errors_stay_78(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("refresh = = 1")
