@@ -76,9 +76,14 @@ def _measure(tmp_path: Path, sim: SimServer, label: str, *args: str) -> int:
 def test_refreshes_that_change_nothing_write_about_what_an_idle_screen_writes(
     tmp_path: Path, frozen_sim: SimServer
 ) -> None:
-    idle = _measure(tmp_path, frozen_sim, "idle", "--interval", "3600")
-    refreshing = _measure(tmp_path, frozen_sim, "refresh", "--interval", "1")
-    low_bandwidth = _measure(tmp_path, frozen_sim, "low", "--interval", "1", "--low-bandwidth")
+    from concurrent.futures import ThreadPoolExecutor
+
+    runs = {"idle": ("--interval", "3600"), "refresh": ("--interval", "1"),
+            "low": ("--interval", "1", "--low-bandwidth")}
+    with ThreadPoolExecutor(len(runs)) as pool:  # three terminals side by side, same window
+        futures = {label: pool.submit(_measure, tmp_path, frozen_sim, label, *args)
+                   for label, args in runs.items()}
+        idle, refreshing, low_bandwidth = (futures[label].result() for label in runs)
     print(
         f"\nbytes over {WINDOW:.0f} s of steady state at 120x40: idle {idle:,}; refresh every 1 s {refreshing:,}"
         f" ({refreshing / idle:.2f}x idle); --low-bandwidth {low_bandwidth:,}"
