@@ -1,0 +1,114 @@
+"""Typical run times per provider and kind, learnt from the jobs that finished.
+
+A running job past its kind's 95th percentile is *stuck*: worth a look, not yet failed.
+Where a provider gives no ETA, the median gives an *estimate* of the time left. Both are
+said as such on screen (a glyph and a word, "est."), never passed off as the provider's.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui.models import Job, JobKind, JobState, ProviderName
+
+MIN_SAMPLES = 20
+"""Fewer succeeded jobs of a kind than this say nothing typical about it."""
+
+KEEP = 2000
+"""The most recent run times kept per kind: the typical of now, in bounded memory."""
+
+Kind = tuple[ProviderName, JobKind]
+
+
+@dataclass(frozen=True, slots=True)
+class Typical:
+    """The run times of one kind of job: how many, the median and the 95th percentile."""
+
+    samples: int
+    median: float
+    p95: float
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending list (not empty)."""
+    rank = max(1, round(fraction * len(ordered) + 0.4999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+class TypicalDurations:
+    """Run times of succeeded jobs per (provider, kind), and what they say of running ones."""
+
+    def __init__(self, min_samples: int = MIN_SAMPLES, keep: int = KEEP) -> None:
+        self.min_samples = min_samples
+        self.keep = keep
+        self._runs: dict[Kind, deque[float]] = {}
+        self._seen: set[tuple[str, str]] = set()
+        self._cache: dict[Kind, Typical | None] = {}
+
+    @classmethod
+    def from_jobs(cls, jobs: Iterable[Job], min_samples: int = MIN_SAMPLES) -> TypicalDurations:
+        """Learnt from `jobs` (the store's history, say), oldest finish first."""
+        typical = cls(min_samples)
+        ended = [job for job in jobs if job.finished_at is not None]
+        ended.sort(key=lambda job: job.finished_at)  # type: ignore[arg-type, return-value]
+        typical.learn(ended)
+        return typical
+
+    def learn(self, jobs: Iterable[Job]) -> int:
+        """Add the run time of each succeeded job not learnt before; how many were added."""
+        added = 0
+        for job in jobs:
+            if job.state != JobState.SUCCEEDED or job.finished_at is None:
+                continue
+            seconds = job.duration_seconds(job.finished_at)
+            if seconds is None or seconds < 0 or (job.account, job.id) in self._seen:
+                continue
+            self._seen.add((job.account, job.id))
+            kind = (job.provider, job.kind)
+            runs = self._runs.setdefault(kind, deque(maxlen=self.keep))
+            runs.append(seconds)
+            self._cache.pop(kind, None)
+            added += 1
+        return added
+
+    def of(self, provider: ProviderName, kind: JobKind) -> Typical | None:
+        """The typical run time of a kind, or None until it has `min_samples` runs."""
+        key = (provider, kind)
+        if key not in self._cache:
+            runs = self._runs.get(key)
+            if runs is None or len(runs) < self.min_samples:
+                self._cache[key] = None
+            else:
+                ordered = sorted(runs)
+                self._cache[key] = Typical(
+                    len(ordered), _percentile(ordered, 0.5), _percentile(ordered, 0.95)
+                )
+        return self._cache[key]
+
+    def is_stuck(self, job: Job, now: datetime) -> bool:
+        """True for a running job that has run longer than 95 % of its kind's runs."""
+        if job.state != JobState.RUNNING:
+            return False
+        typical = self.of(job.provider, job.kind)
+        elapsed = job.duration_seconds(now)
+        return typical is not None and elapsed is not None and elapsed > typical.p95
+
+    def estimate_left(self, job: Job, now: datetime) -> float | None:
+        """Seconds a running job may still take, from its kind's median; None past it."""
+        if job.state != JobState.RUNNING:
+            return None
+        typical = self.of(job.provider, job.kind)
+        elapsed = job.duration_seconds(now)
+        if typical is None or elapsed is None or elapsed >= typical.median:
+            return None
+        return typical.median - elapsed
+
+
+def stuck_note(job: Job) -> str:
+    """What a stuck job's marker says, in words."""
+    if job.provider == ProviderName.ZOO and job.kind == JobKind.DATASET_CONVERSION:
+        return "stuck: past 95 % of its kind's run times; Zoo retries a conversion it assumes dropped"
+    return "stuck: running longer than 95 % of its kind's run times"
