@@ -271,12 +271,23 @@ class JobsApp(App[int]):
         it is handled, so the characters after it reach the app's bindings instead (`2`
         would switch the view). A text box keeps the characters it handles itself, so a
         printable key reaching the app while one has focus was typed ahead for it.
+
+        A search box also lets every other key it did not handle up to the bindings, and
+        tells which (`SearchInput.passed_up`): any other key was typed ahead for it, Enter
+        and Escape included, and goes to it in order (so the keys after Enter follow the
+        focus, see `SearchInput`).
         """
         focused = self.focused
-        if isinstance(focused, Input) and event.is_printable:
-            event.prevent_default()
-            event.stop()
-            focused.post_message(events.Key(event.key, event.character))
+        if isinstance(focused, SearchInput):
+            if focused.passed_up(event):
+                return
+        elif not (isinstance(focused, Input) and event.is_printable):
+            return
+        event.prevent_default()
+        event.stop()
+        redirected = events.Key(event.key, event.character)
+        redirected._set_forwarded()  # input the app took already: not taken again on bubbling
+        focused.post_message(redirected)
 
     def notify(
         self,
