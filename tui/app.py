@@ -351,10 +351,10 @@ class JobsApp(App[int]):
                 yield SystemCommand(
                     f"View: {label}", f"Show {label}", _runner(screen, f"view({number})")
                 )
-            for column in screen.sort_columns():
+            for key, name in screen.sort_columns():
                 yield SystemCommand(
-                    f"Sort by {column}", f"Sort the list by {column}",
-                    _runner(screen, f"sort_by('{column}')"),
+                    f"Sort by {name}", f"Sort the list by {name}",
+                    _runner(screen, f"sort_by('{key}')"),
                 )
         for command in super().get_system_commands(screen):
             if command.title.lower().startswith("screenshot") or command.title in titles:

@@ -51,23 +51,18 @@ from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
-from tui.widgets.job_table import JobTable
+from tui.widgets.job_table import COLUMNS, JobTable, column_label
 from tui.widgets.search_input import SearchInput
 from tui.widgets.source_bar import SourceBar
 
 T = TypeVar("T")
 
-SORT_CYCLE: tuple[Column, ...] = (
-    Column.AGE,
-    Column.STATE,
-    Column.NAME,
-    Column.STATUS,
-    Column.DURATION,
-    Column.PROGRESS,
-    Column.ID,
-    Column.ACCOUNT,
-)
-"""The order `s` steps through sort columns."""
+SORT_CYCLE: tuple[Column, ...] = tuple(spec.column for spec in COLUMNS)
+"""The order `s` steps through sort columns: the table's, left to right (skipping the
+columns not on screen)."""
+
+FIRST_DESCENDING = frozenset({Column.DURATION})
+"""Columns whose first sort is descending: the longest durations first."""
 
 _SERVER_SORT = {
     Column.AGE: "created_at",
@@ -104,9 +99,9 @@ class JobsScreen(Screen[None]):
         Binding("m", "filters", "States/status", id="jobs.filters",
                 tooltip="Choose states and the provider's status to show"),
         Binding("s", "next_sort", "Sort", id="jobs.sort",
-                tooltip="Sort by the next column"),
+                tooltip="Sort by the next column to the right, and show the top"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="jobs.reverse_sort",
-                tooltip="Reverse the sort order"),
+                tooltip="Reverse the sort order, and show the top"),
         Binding("r", "refresh", "Refresh", id="jobs.refresh",
                 tooltip="Refresh the sources of this view now"),
         Binding("p", "pause", "Pause", id="jobs.pause",
@@ -516,7 +511,7 @@ class JobsScreen(Screen[None]):
         if event.column == self.index.sort_column:
             self._set_sort(event.column, not self.index.descending)
         else:
-            self._set_sort(event.column, False)
+            self._set_sort(event.column, event.column in FIRST_DESCENDING)
 
     @on(SourceBar.ViewClicked)
     def _on_view_clicked(self, event: SourceBar.ViewClicked) -> None:
@@ -586,8 +581,9 @@ class JobsScreen(Screen[None]):
         self._settle = None
         self._tell_servers()
 
-    def _refresh_view(self, flash: object, refiltered: bool = False) -> None:
-        """Show the index's rows again, after its data, sort or filter (`refiltered`) changed."""
+    def _refresh_view(self, flash: object, refiltered: bool = False, top: bool = False) -> None:
+        """Show the index's rows again, after its data, sort or filter (`refiltered`) changed;
+        `top`: from the first row (a new sort order)."""
         table = self.table
         table.show_account = self.current_view == 0
         table.stale_accounts = frozenset(
@@ -603,7 +599,9 @@ class JobsScreen(Screen[None]):
             table.empty_text = "Loading…"
         else:
             table.empty_text = "No jobs"
-        table.rows_changed(flash=flash if isinstance(flash, set) else (), refiltered=refiltered)
+        table.rows_changed(
+            flash=flash if isinstance(flash, set) else (), refiltered=refiltered, top=top
+        )
         self._update_sources()
         self._update_status_line()
         if self.index.pending:
@@ -644,7 +642,7 @@ class JobsScreen(Screen[None]):
         arrow = "▼" if index.descending else "▲"
         parts: list[Content | tuple[str, str] | str] = [
             (f"{shown} of {in_view:,} jobs", "bold"),
-            f" · sort {index.sort_column.value} {arrow}",
+            f" · sort {self.table.column_name(index.sort_column)} {arrow}",
         ]
         if self._states:
             states = ",".join(sorted(state.value for state in self._states))
@@ -672,8 +670,9 @@ class JobsScreen(Screen[None]):
         self._update_sources()
 
     def _set_sort(self, column: Column, descending: bool) -> None:
+        """Sort, and show the top of the new order with the cursor on its first row."""
         self.index.set_sort(column, descending)
-        self._refresh_view(flash=())
+        self._refresh_view(flash=(), top=True)
         if self._searching():
             self._prepare_search()
 
@@ -739,17 +738,22 @@ class JobsScreen(Screen[None]):
         panel.query_one("#filter-states").focus()
 
     def action_next_sort(self) -> None:
-        """Sort by the next column."""
-        position = SORT_CYCLE.index(self.index.sort_column) if self.index.sort_column in SORT_CYCLE else -1
-        self._set_sort(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)], False)
+        """Sort by the next column to the right (after the last, the first)."""
+        shown = set(self.table.shown_columns())
+        cycle = [column for column in SORT_CYCLE if column in shown] or list(SORT_CYCLE)
+        current = self.index.sort_column
+        after = SORT_CYCLE[SORT_CYCLE.index(current) + 1:] if current in SORT_CYCLE else ()
+        column = next((c for c in after if c in cycle), cycle[0])
+        self._set_sort(column, column in FIRST_DESCENDING)
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
         self._set_sort(self.index.sort_column, not self.index.descending)
 
-    def action_sort_by(self, column: str, descending: bool = False) -> None:
-        """Sort by a named column (command palette)."""
-        self._set_sort(Column(column), descending)
+    def action_sort_by(self, column: str, descending: bool | None = None) -> None:
+        """Sort by a column (command palette), in its first direction unless told."""
+        chosen = Column(column)
+        self._set_sort(chosen, chosen in FIRST_DESCENDING if descending is None else descending)
 
     def action_refresh(self) -> None:
         """Refresh the sources of this view now (even when paused).
@@ -876,9 +880,9 @@ class JobsScreen(Screen[None]):
         """The views' names: All, then each source."""
         return ["All", *(provider.account for provider in self.providers)]
 
-    def sort_columns(self) -> list[str]:
-        """Every sortable column's name."""
-        return [column.value for column in SORT_CYCLE]
+    def sort_columns(self) -> list[tuple[str, str]]:
+        """Every sortable column: (its key for `sort_by`, its name as the header shows it)."""
+        return [(column.value, column_label(column)) for column in SORT_CYCLE]
 
 
 def _label(account: str) -> str:

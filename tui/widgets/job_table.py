@@ -82,6 +82,19 @@ STALE_MARK = " ◔"
 source bar shows the same glyph for a stale source."""
 CREATED_LABEL = "Created"
 """The Age column's header while it shows absolute times."""
+SORT_ARROW_CELLS = 2
+"""A space and `▲`/`▼` after the sorted column's header."""
+
+
+def _widest(spec: ColumnSpec) -> int:
+    """The most cells a column takes: its own width, or its header with the sort arrow if
+    that is wider (a sorted header is never cut)."""
+    return max(spec.width, cell_len(spec.label) + SORT_ARROW_CELLS)
+
+
+def column_label(column: Column) -> str:
+    """A column's name as its header shows it (the status line and the palette use it too)."""
+    return next(spec.label for spec in COLUMNS if spec.column == column)
 
 
 def layout_columns(
@@ -93,14 +106,15 @@ def layout_columns(
         width: The table's width in cells.
         show_account: Include the source column (the All view).
         widths: What each column's content needs (header included), capped at the
-            column's own width; a column not named keeps its own width.
+            column's own width or its header with the sort arrow, whichever is wider; a
+            column not named keeps its own width.
 
     Returns:
         (column, width) pairs in display order; one space separates columns.
     """
     widths = widths or {}
     specs = [
-        replace(spec, width=max(1, min(spec.width, widths[spec.column])))
+        replace(spec, width=max(1, min(_widest(spec), widths[spec.column])))
         if spec.width and spec.column in widths else spec
         for spec in COLUMNS
         if show_account or spec.column != Column.ACCOUNT
@@ -266,7 +280,9 @@ class JobTable(ScrollView, can_focus=True):
                 return job
         return self.index.get(self._cursor_key)
 
-    def rows_changed(self, flash: Iterable[JobKey] = (), refiltered: bool = False) -> None:
+    def rows_changed(
+        self, flash: Iterable[JobKey] = (), refiltered: bool = False, top: bool = False
+    ) -> None:
         """Re-read the index after its data, sort or filter changed.
 
         The cursor follows its job. If a refresh removed that job, the cursor stays at the
@@ -277,14 +293,15 @@ class JobTable(ScrollView, can_focus=True):
         Args:
             flash: Keys of jobs that changed, highlighted briefly.
             refiltered: The filter changed (not the data).
+            top: Show the first rows, the cursor on the first (a new sort order).
         """
         index = self.index
         now = self.clock()
         if now != self._now:
             self._now = now
             self._strips.clear()
-        row = None
-        if self._cursor_key is not None:
+        row = 0 if top else None
+        if row is None and self._cursor_key is not None:
             row = index.position(self._cursor_key, hint=self.cursor_row)
         if row is None and refiltered:
             row = 0
@@ -302,7 +319,7 @@ class JobTable(ScrollView, can_focus=True):
         # Scroll only when the cursor moved: a refresh must not pull back a view that
         # was scrolled away from the cursor with the mouse wheel.
         moved = row != self.cursor_row or self._cursor_key != self._key_at(row)
-        self._set_cursor(row, scroll=moved)
+        self._set_cursor(row, scroll=moved or top)
         self._widths = self._measure_widths()
         if flash_keys or self._window_state() != self._painted:
             self.refresh()
@@ -386,7 +403,7 @@ class JobTable(ScrollView, can_focus=True):
             if texts is None:
                 continue
             label = self._label(spec)
-            header = cell_len(label) + (2 if spec.column == sort_column else 0)
+            header = cell_len(label) + (SORT_ARROW_CELLS if spec.column == sort_column else 0)
             widest = max(map(cell_len, texts), default=0)
             if spec.column == Column.STATE:
                 widest += GLYPH_SLACK
@@ -399,6 +416,15 @@ class JobTable(ScrollView, can_focus=True):
         if spec.column == Column.AGE and self.absolute_times:
             return CREATED_LABEL
         return spec.label
+
+    def column_name(self, column: Column) -> str:
+        """A column's name as its header shows it now (Age reads Created while the column
+        shows absolute times)."""
+        return self._label(next(spec for spec in COLUMNS if spec.column == column))
+
+    def shown_columns(self) -> list[Column]:
+        """The columns on screen, in display order (a narrow table drops some)."""
+        return [spec.column for spec, _ in self._columns()]
 
     def _end_flash(self) -> None:
         now = monotonic()
