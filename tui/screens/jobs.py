@@ -30,7 +30,7 @@ from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
 from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration
-from tui.job_index import Column, JobFilter, JobIndex, parse_search
+from tui.job_index import Column, JobFilter, JobIndex, StatusChoice, parse_search
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,
@@ -173,7 +173,7 @@ class JobsScreen(Screen[None]):
         self._loaded_from_store = False
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
-        self._status: str | None = None
+        self._status: StatusChoice | None = None
         self._status_shown: Content | None = None
 
     @property
@@ -341,7 +341,9 @@ class JobsScreen(Screen[None]):
         descending = self.index.descending
         return ViewQuery(
             states=self._states,
-            status=self._status,
+            # The word only: a server of another provider has no such status, or one that
+            # is left out of this view by the provider test anyway.
+            status=self._status.status if self._status is not None else None,
             text=search.server_text if search else None,
             sort_key=sort_key,
             descending=not descending if self.index.sort_column == Column.AGE else descending,
@@ -649,7 +651,8 @@ class JobsScreen(Screen[None]):
             parts.append((f" · states: {states}", "$warning"))
         if self._status is not None:
             parts.append((" · status: ", "$warning"))
-            parts.append(Content(one_line(clean(self._status, 60))))
+            parts.append(Content(one_line(clean(self._status.status, 60))))
+            parts.append((f" ({self._status.provider.value})", "$warning"))
         if self._search_text.strip():
             search = parse_search(self._search_text)
             parts.append(" · search ")
