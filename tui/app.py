@@ -319,10 +319,17 @@ class JobsApp(App[int]):
         self.push_screen(HelpScreen(self.key_sections()))
 
     def key_sections(self) -> list[tuple[str, list[Binding]]]:
-        """Every key, grouped by where it applies: each context's classes' own `BINDINGS`."""
+        """Every key, grouped by where it applies: each context's classes' own `BINDINGS`,
+        and in the job list the view keys of the sources configured (`view_bindings`)."""
         contexts = [("Everywhere", (JobsApp,)), *KEY_CONTEXTS]
+        screen = self._jobs_screen()
+        views = screen.view_bindings() if screen is not None else []
         return [
-            (title, [binding for node in classes for binding in own_bindings(node)])
+            (
+                title,
+                [binding for node in classes for binding in own_bindings(node)]
+                + (views if JobsScreen in classes else []),
+            )
             for title, classes in contexts
         ]
 
@@ -398,10 +405,6 @@ PALETTE_EXCLUDED: dict[str, str] = {
     "app.palette": "it opens the palette, which is already open",
     "table.up": "one row up: the palette hides the table, and ↑ or k does it at once",
     "table.down": "one row down: the palette hides the table, and ↓ or j does it at once",
-    **{
-        f"jobs.view_{number}": "offered by the source's name instead (View: <name>)"
-        for number in range(1, 10)
-    },
     "detail.next_part": "moves the focus, which the palette holds until it closes",
     "detail.previous_part": "moves the focus, which the palette holds until it closes",
     "track.next_field": "moves the focus, which the palette holds until it closes",

@@ -29,7 +29,7 @@ from textual.widgets import Input, Static
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
-from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration
+from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration, fmt_interval
 from tui.job_index import Column, JobFilter, JobIndex, StatusChoice, parse_search
 from tui.messages import (
     JobsLoaded,
@@ -51,7 +51,7 @@ from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
-from tui.widgets.job_table import COLUMNS, JobTable, column_label
+from tui.widgets.job_table import COLUMNS, TRACKED_MARK, JobTable, column_label
 from tui.widgets.search_input import SearchInput
 from tui.widgets.source_bar import SourceBar
 
@@ -108,6 +108,10 @@ class JobsScreen(Screen[None]):
                 tooltip="Pause or resume automatic refresh"),
         Binding("t", "track", "Track id", id="jobs.track",
                 tooltip="Track a job id on a source (checked with the provider first)"),
+        Binding("u", "untrack", "Untrack", show=False, id="jobs.untrack",
+                tooltip=f"Stop tracking the highlighted job (tracked jobs are marked {TRACKED_MARK})"),
+        Binding("c", "copy_id", "Copy id", show=False, id="jobs.copy_id",
+                tooltip="Copy the highlighted job's id to the clipboard (OSC 52, works over SSH)"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, id="jobs.faster",
                 tooltip="Refresh more often"),
         Binding("minus", "slower", "Slower", show=False, id="jobs.slower",
@@ -116,12 +120,6 @@ class JobsScreen(Screen[None]):
                 tooltip="Show the next source"),
         Binding("shift+tab", "previous_view", "Previous view", show=False,
                 id="jobs.previous_view", tooltip="Show the previous source"),
-        *[
-            Binding(str(number), f"view({number - 1})", f"View {number}", show=False,
-                    id=f"jobs.view_{number}",
-                    tooltip="Show all sources" if number == 1 else f"Show source {number - 1}")
-            for number in range(1, 10)
-        ],
         Binding("escape", "back", "Back", show=False, id="jobs.back",
                 tooltip="Close search or clear the filters"),
     ]
@@ -138,6 +136,8 @@ class JobsScreen(Screen[None]):
         super().__init__()
         self.settings = settings
         self.providers = list(providers)
+        for binding in self.view_bindings():
+            self._bindings.key_to_bindings[binding.key] = [binding]
         self.store = store
         self.clock = clock
         self.index = JobIndex(now=clock)
@@ -175,6 +175,24 @@ class JobsScreen(Screen[None]):
         self._states: frozenset[JobState] = frozenset()
         self._status: StatusChoice | None = None
         self._status_shown: Content | None = None
+        self._config_tracked: dict[str, frozenset[str]] = {
+            account.name: frozenset(account.track) for account in settings.accounts
+        }
+        self._store_tracked: dict[str, frozenset[str]] = {}
+        """Per source, the ids tracked in the store (`t` adds, `u` removes)."""
+
+    def view_bindings(self) -> list[Binding]:
+        """`1` for All, then one digit per source (up to `9`), each named after its view;
+        only the views that exist (more sources: Tab)."""
+        views = [("All sources", "Show every source's jobs")] + [
+            (_label(p.account), f"Show the jobs of {_label(p.account)} ({p.provider})")
+            for p in self.providers
+        ]
+        return [
+            Binding(str(number), f"view({number - 1})", name, show=False,
+                    id=f"jobs.view_{number}", tooltip=tooltip)
+            for number, (name, tooltip) in enumerate(views[:9], start=1)
+        ]
 
     @property
     def _marking(self) -> bool:
@@ -219,8 +237,9 @@ class JobsScreen(Screen[None]):
             refreshed = await asyncio.to_thread(self.store.refreshed_at, accounts)
             mark = await asyncio.to_thread(self.store.open_mark)
             start_seq = await asyncio.to_thread(self.store.last_seq)
+            tracked = await asyncio.to_thread(self.store.all_tracked)
         except Exception as exc:  # noqa: BLE001 - the store is optional for viewing
-            stored, refreshed, mark, start_seq = [], {}, None, 0
+            stored, refreshed, mark, start_seq, tracked = [], {}, None, 0, {}
             report = getattr(self.app, "report_store_problem", None)
             if isinstance(exc, StoreError) and report is not None:
                 report(exc)  # a line that stays, and for a corrupt store the offer to move it
@@ -239,6 +258,8 @@ class JobsScreen(Screen[None]):
                 )
                 self.engine.mark_stored(account, refreshed.get(account))
         self._loaded_from_store = True
+        self._store_tracked = {account: frozenset(ids) for account, ids in tracked.items()}
+        self._show_tracked()
         self._refresh_view(flash=())
         # No mark (first use, or no store): nothing to summarise, the open mark starts now.
         self.engine.begin_summary(mark, start_seq)
@@ -660,7 +681,7 @@ class JobsScreen(Screen[None]):
             parts.append((f" ({shown} matches)" if counted else " (counting…)", "$accent"))
             if search.error:
                 parts.append((f" · {search.error}", "$error"))
-        parts.append(f" · every {fmt_duration(self.interval)}")
+        parts.append(f" · every {fmt_interval(self.interval)}")
         if self.paused:
             parts.append((" · PAUSED (p resumes)", "bold $warning"))
         content = Content.assemble(*parts)
@@ -821,7 +842,67 @@ class JobsScreen(Screen[None]):
         self.notify(
             f"{verb} {one_line(clean(job_id, 200))} on {_label(account)}", timeout=4, markup=False
         )
+        self._store_tracked[account] = self._store_tracked.get(account, frozenset()) | {job_id}
+        self._show_tracked()
         self._request_refresh(account, force=True)
+
+    def _show_tracked(self) -> None:
+        """Give the table every tracked job's key, for its mark."""
+        self.table.set_tracked(
+            frozenset(
+                (account, job_id)
+                for tracked in (self._config_tracked, self._store_tracked)
+                for account, ids in tracked.items()
+                for job_id in ids
+            )
+        )
+
+    def action_untrack(self) -> None:
+        """Stop tracking the highlighted job (an id tracked in the config stays: said so)."""
+        job = self.table.cursor_job
+        if job is None:
+            return
+        shown = one_line(clean(job.id, 200))
+        if job.id in self._store_tracked.get(job.account, frozenset()):
+            self._untrack_in_store(job.account, job.id)
+        elif job.id in self._config_tracked.get(job.account, frozenset()):
+            self.notify(
+                f"{shown} is tracked by the config file ({_label(job.account)}'s track list); "
+                "remove it there",
+                timeout=6, markup=False,
+            )
+        else:
+            self.notify(f"{shown} is not tracked", timeout=3, markup=False)
+
+    @work(group="track-store", exit_on_error=False)
+    async def _untrack_in_store(self, account: str, job_id: str) -> None:
+        try:
+            await asyncio.to_thread(self.store.remove_tracked, account, [job_id])
+        except StoreError as error:
+            self.notify(
+                f"{one_line(clean(job_id, 200))} could not be untracked: {error.message}",
+                title="Store", severity="error", timeout=10, markup=False,
+            )
+            return
+        self._store_tracked[account] = self._store_tracked.get(account, frozenset()) - {job_id}
+        self._show_tracked()
+        self.notify(
+            f"No longer tracking {one_line(clean(job_id, 200))} on {_label(account)}",
+            timeout=4, markup=False,
+        )
+
+    def action_copy_id(self) -> None:
+        """Copy the highlighted job's id to the clipboard (OSC 52, works over SSH).
+
+        The id as shown, on one line: a server's id may hold a line break or an escape
+        sequence, which a paste into a shell would run.
+        """
+        job = self.table.cursor_job
+        if job is None:
+            return
+        job_id = one_line(job.id)
+        self.app.copy_to_clipboard(job_id)
+        self.notify(f"Copied job id {job_id}", title="Copied", markup=False)
 
     def action_pause(self) -> None:
         """Pause or resume automatic refresh."""
@@ -840,7 +921,7 @@ class JobsScreen(Screen[None]):
             account = provider.account
             self._health[account] = replace(self._health[account], interval=interval)
         self.engine.set_interval(interval)
-        self.notify(f"Refresh every {fmt_duration(interval)}", timeout=2, markup=False)
+        self.notify(f"Refresh every {fmt_interval(interval)}", timeout=2, markup=False)
         self._update_status_line()
 
     def action_faster(self) -> None:

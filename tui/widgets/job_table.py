@@ -80,6 +80,8 @@ otherwise cover the space before the next column."""
 STALE_MARK = " ◔"
 """After the state of a row whose source is failing or not refreshed yet (old data); the
 source bar shows the same glyph for a stale source."""
+TRACKED_MARK = "⌖"
+"""Before the name of a tracked job (`t` tracks, `u` untracks); one cell wide everywhere."""
 CREATED_LABEL = "Created"
 """The Age column's header while it shows absolute times."""
 SORT_ARROW_CELLS = 2
@@ -239,6 +241,8 @@ class JobTable(ScrollView, can_focus=True):
         self.empty_text = empty_text
         self.stale_accounts: frozenset[str] = frozenset()
         """Sources whose rows are old data (drawn dimmed)."""
+        self.tracked: frozenset[JobKey] = frozenset()
+        """Jobs tracked by id (marked before their name); see `set_tracked`."""
         self._cursor_key: JobKey | None = None
         self._flash: dict[JobKey, float] = {}
         self.absolute_times = False
@@ -352,6 +356,7 @@ class JobTable(ScrollView, can_focus=True):
             self.absolute_times,
             self.show_account,
             self.stale_accounts,
+            self.tracked,
             index.sort_column,
             index.descending,
             self.empty_text,
@@ -441,6 +446,12 @@ class JobTable(ScrollView, can_focus=True):
             self._now = now
             self._strips.clear()
             self._widths = self._measure_widths()
+            self.refresh()
+
+    def set_tracked(self, tracked: frozenset[JobKey]) -> None:
+        """Mark these jobs as tracked (repaints when the set changed)."""
+        if tracked != self.tracked:
+            self.tracked = tracked
             self.refresh()
 
     def action_toggle_times(self) -> None:
@@ -630,8 +641,9 @@ class JobTable(ScrollView, can_focus=True):
         stale = job.account in self.stale_accounts
         flash = key in self._flash
         cursor = row == self.cursor_row and self._cursor_key == key
+        tracked = key in self.tracked
         cache_key = (
-            id(job), job, stale, flash, cursor, width, self.show_account, self._widths,
+            id(job), job, stale, flash, cursor, tracked, width, self.show_account, self._widths,
             self.absolute_times,
         )
         strip = self._strips.get(cache_key)
@@ -652,6 +664,8 @@ class JobTable(ScrollView, can_focus=True):
             if position:
                 run.append(" ")
             text = self._cell_text(job, spec.column, col_width)
+            if tracked and spec.column == Column.NAME:
+                text = f"{TRACKED_MARK} {text}"
             if stale and spec.column == Column.STATE and col_width > len(STALE_MARK):
                 # The mark after the state, in its own colour: old data reads as old
                 # without telling two greys apart.
