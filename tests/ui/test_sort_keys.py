@@ -61,6 +61,8 @@ async def test_the_status_line_names_each_column_as_its_header(two_sources, stor
         while screen.index.sort_column != Column.AGE:
             await pilot.press("s")
         assert "Created ▲" in table_text(app)[0] and "sort Created ▲" in status_line(app)
+        await pilot.press("a")
+        assert "Age ▲" in table_text(app)[0] and "sort Age ▲" in status_line(app)
 
 
 async def test_reverse_shows_the_top_of_the_reversed_order(two_sources, store, clock) -> None:

@@ -536,6 +536,10 @@ class JobsScreen(Screen[None]):
         else:
             self._set_sort(event.column, event.column in FIRST_DESCENDING)
 
+    @on(JobTable.TimesToggled)
+    def _on_times_toggled(self) -> None:
+        self._update_status_line()  # it names the sort column as the header does
+
     @on(SourceBar.ViewClicked)
     def _on_view_clicked(self, event: SourceBar.ViewClicked) -> None:
         self.action_view(event.view)

@@ -211,6 +211,9 @@ class JobTable(ScrollView, can_focus=True):
             """The table."""
             return self.table
 
+    class TimesToggled(Message):
+        """The Age column switched between ages and absolute times (its header too)."""
+
     class HeaderClicked(Message):
         """A column header was clicked (the screen decides how to sort)."""
 
@@ -460,6 +463,7 @@ class JobTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._widths = self._measure_widths()
         self.refresh()
+        self.post_message(self.TimesToggled())
 
     # --- cursor -----------------------------------------------------------------------
 
