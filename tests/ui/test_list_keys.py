@@ -133,3 +133,31 @@ async def test_t_preselects_the_highlighted_rows_source(store, clock) -> None:
             assert app.screen.query_one("#track-account", Select).value == job.account
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_before_the_cursor_is_moved_it_stays_on_the_top_row_as_sources_load(
+    store, clock
+) -> None:
+    """A source that answers first fills the list, then a slower one's newer jobs arrive
+    above: the cursor, never moved yet, is on the top row (not on the first job that came),
+    so `t` preselects the source of the row at the top."""
+    fast = FakeProvider("hdr", sample_jobs("hdr", 3, offset=20))
+    slow = FakeProvider("zoo-prod", sample_jobs("zoo-prod", 3), latency=0.3)
+    app = make_app([slow, fast], store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot, [fast, slow])
+        table = screen.query_one(JobTable)
+        top = screen.jobs_in_view()[0]
+        assert top.account == "zoo-prod"
+        assert table.cursor_row == 0 and table.cursor_job == top
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrackScreen))
+        assert app.screen.query_one("#track-account", Select).value == "zoo-prod"
+        await pilot.press("escape")
+        # once moved, the cursor stays on its job as others arrive
+        await pilot.press("j")
+        chosen = table.cursor_job
+        slow.jobs = [make_job("zoo-prod", -1), *slow.jobs]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.index.row_count() == 7)
+        assert table.cursor_job == chosen and table.cursor_row == 2

@@ -247,6 +247,9 @@ class JobTable(ScrollView, can_focus=True):
         self.tracked: frozenset[JobKey] = frozenset()
         """Jobs tracked by id (marked before their name); see `set_tracked`."""
         self._cursor_key: JobKey | None = None
+        self._placed = False
+        """The user moved the cursor (keys or a click): from then on it follows its job;
+        before, it stays on the top row as rows arrive (it is on no job the user chose)."""
         self._flash: dict[JobKey, float] = {}
         self.absolute_times = False
         """The Age column shows local times of creation instead of ages."""
@@ -292,7 +295,8 @@ class JobTable(ScrollView, can_focus=True):
     ) -> None:
         """Re-read the index after its data, sort or filter changed.
 
-        The cursor follows its job. If a refresh removed that job, the cursor stays at the
+        Until the user moves it, the cursor stays on the top row. Then it follows its job.
+        If a refresh removed that job, the cursor stays at the
         same row number; if a new filter leaves it out, the cursor goes to the first row
         (as in k9s, and without looking through the listing down to the old row number).
         Only rows on screen are repainted.
@@ -307,7 +311,7 @@ class JobTable(ScrollView, can_focus=True):
         if now != self._now:
             self._now = now
             self._strips.clear()
-        row = 0 if top else None
+        row = 0 if top or not self._placed else None
         if row is None and self._cursor_key is not None:
             row = index.position(self._cursor_key, hint=self.cursor_row)
         if row is None and refiltered:
@@ -479,7 +483,8 @@ class JobTable(ScrollView, can_focus=True):
             self.post_message(self.JobHighlighted(self, self.cursor_job))
 
     def move_cursor(self, row: int) -> None:
-        """Put the cursor on a visible row."""
+        """Put the cursor on a visible row (the user's choice: it follows its job from now)."""
+        self._placed = True
         self._set_cursor(row)
         self.refresh()
 
