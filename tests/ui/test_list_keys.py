@@ -161,3 +161,22 @@ async def test_before_the_cursor_is_moved_it_stays_on_the_top_row_as_sources_loa
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.index.row_count() == 7)
         assert table.cursor_job == chosen and table.cursor_row == 2
+
+
+async def test_a_job_opened_stays_under_the_cursor_when_the_search_is_cleared(
+    two_sources, store, clock
+) -> None:
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot, two_sources)
+        table = screen.query_one(JobTable)
+        wanted = screen.jobs_in_view()[5]
+        await pilot.press("slash", *wanted.id[:12], "enter")
+        assert screen.jobs_in_view() == [wanted]
+        await pilot.press("enter")  # opened from the cursor's first row
+        await wait_for(pilot, lambda: app.screen is not screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("escape")  # clears the search: the opened job keeps the cursor
+        assert screen.index.row_count() == 20
+        assert table.cursor_job == wanted and table.cursor_row == 5

@@ -248,8 +248,9 @@ class JobTable(ScrollView, can_focus=True):
         """Jobs tracked by id (marked before their name); see `set_tracked`."""
         self._cursor_key: JobKey | None = None
         self._placed = False
-        """The user moved the cursor (keys or a click): from then on it follows its job;
-        before, it stays on the top row as rows arrive (it is on no job the user chose)."""
+        """The user moved the cursor (keys or a click) or opened its job: from then on it
+        follows its job; before, it stays on the top row as rows arrive (it is on no job
+        the user chose)."""
         self._flash: dict[JobKey, float] = {}
         self.absolute_times = False
         """The Age column shows local times of creation instead of ages."""
@@ -525,9 +526,10 @@ class JobTable(ScrollView, can_focus=True):
         self.move_cursor(self.index.row_count() - 1)
 
     def action_select(self) -> None:
-        """Ask to open the job under the cursor."""
+        """Ask to open the job under the cursor (a choice: the cursor follows it from now)."""
         job = self.cursor_job
         if job is not None:
+            self._placed = True
             self.post_message(self.JobSelected(self, job))
 
     # --- mouse ------------------------------------------------------------------------
