@@ -109,7 +109,7 @@ class JobsScreen(Screen[None]):
         Binding("t", "track", "Track id", id="jobs.track",
                 tooltip="Track a job id on a source (checked with the provider first)"),
         Binding("u", "untrack", "Untrack", show=False, id="jobs.untrack",
-                tooltip=f"Stop tracking the highlighted job (tracked jobs are marked {TRACKED_MARK})"),
+                tooltip=f"Stop tracking the highlighted job (tracked jobs show {TRACKED_MARK})"),
         Binding("c", "copy_id", "Copy id", show=False, id="jobs.copy_id",
                 tooltip="Copy the highlighted job's id to the clipboard (OSC 52, works over SSH)"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, id="jobs.faster",
