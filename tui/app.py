@@ -271,12 +271,23 @@ class JobsApp(App[int]):
         it is handled, so the characters after it reach the app's bindings instead (`2`
         would switch the view). A text box keeps the characters it handles itself, so a
         printable key reaching the app while one has focus was typed ahead for it.
+
+        A search box also lets every other key it did not handle up to the bindings, and
+        tells which (`SearchInput.passed_up`): any other key was typed ahead for it, Enter
+        and Escape included, and goes to it in order (so the keys after Enter follow the
+        focus, see `SearchInput`).
         """
         focused = self.focused
-        if isinstance(focused, Input) and event.is_printable:
-            event.prevent_default()
-            event.stop()
-            focused.post_message(events.Key(event.key, event.character))
+        if isinstance(focused, SearchInput):
+            if focused.passed_up(event):
+                return
+        elif not (isinstance(focused, Input) and event.is_printable):
+            return
+        event.prevent_default()
+        event.stop()
+        redirected = events.Key(event.key, event.character)
+        redirected._set_forwarded()  # input the app took already: not taken again on bubbling
+        focused.post_message(redirected)
 
     def notify(
         self,
@@ -308,10 +319,17 @@ class JobsApp(App[int]):
         self.push_screen(HelpScreen(self.key_sections()))
 
     def key_sections(self) -> list[tuple[str, list[Binding]]]:
-        """Every key, grouped by where it applies: each context's classes' own `BINDINGS`."""
+        """Every key, grouped by where it applies: each context's classes' own `BINDINGS`,
+        and in the job list the view keys of the sources configured (`view_bindings`)."""
         contexts = [("Everywhere", (JobsApp,)), *KEY_CONTEXTS]
+        screen = self._jobs_screen()
+        views = screen.view_bindings() if screen is not None else []
         return [
-            (title, [binding for node in classes for binding in own_bindings(node)])
+            (
+                title,
+                [binding for node in classes for binding in own_bindings(node)]
+                + (views if JobsScreen in classes else []),
+            )
             for title, classes in contexts
         ]
 
@@ -340,10 +358,10 @@ class JobsApp(App[int]):
                 yield SystemCommand(
                     f"View: {label}", f"Show {label}", _runner(screen, f"view({number})")
                 )
-            for column in screen.sort_columns():
+            for key, name in screen.sort_columns():
                 yield SystemCommand(
-                    f"Sort by {column}", f"Sort the list by {column}",
-                    _runner(screen, f"sort_by('{column}')"),
+                    f"Sort by {name}", f"Sort the list by {name}",
+                    _runner(screen, f"sort_by('{key}')"),
                 )
         for command in super().get_system_commands(screen):
             if command.title.lower().startswith("screenshot") or command.title in titles:
@@ -387,10 +405,6 @@ PALETTE_EXCLUDED: dict[str, str] = {
     "app.palette": "it opens the palette, which is already open",
     "table.up": "one row up: the palette hides the table, and ↑ or k does it at once",
     "table.down": "one row down: the palette hides the table, and ↓ or j does it at once",
-    **{
-        f"jobs.view_{number}": "offered by the source's name instead (View: <name>)"
-        for number in range(1, 10)
-    },
     "detail.next_part": "moves the focus, which the palette holds until it closes",
     "detail.previous_part": "moves the focus, which the palette holds until it closes",
     "track.next_field": "moves the focus, which the palette holds until it closes",

@@ -95,6 +95,13 @@ def fmt_duration(seconds: object) -> str:
     return f"{secs}s"
 
 
+def fmt_interval(seconds: float) -> str:
+    """A refresh interval: `fmt_duration`, with tenths under a second (`0.5s`, not `0s`)."""
+    if 0 < seconds < 1:
+        return f"{seconds:.1f}s"
+    return fmt_duration(seconds)
+
+
 def fmt_age(moment: object, now: datetime) -> str:
     """How long ago `moment` was, humanized (`4 minutes`), or a date past one day.
 

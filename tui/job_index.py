@@ -35,7 +35,7 @@ from itertools import compress, repeat
 from operator import attrgetter, contains, is_, not_
 
 from tui.formatting import STATE_ORDER
-from tui.models import Job, JobState
+from tui.models import Job, JobState, ProviderName
 
 JobKey = tuple[str, str]
 """(account, id): the store key of a job."""
@@ -138,6 +138,16 @@ def parse_search(text: str) -> SearchQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusChoice:
+    """One provider's own status word. Providers share words that mean different things
+    (Zoo's `failed`, LettrLabs' and hdrjpg's `Failed`), so a status filter is the word and
+    the provider, both matched exactly."""
+
+    provider: ProviderName
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class JobFilter:
     """Which jobs are visible."""
 
@@ -145,8 +155,8 @@ class JobFilter:
     """Only these sources (empty: every source, the All view)."""
     states: frozenset[JobState] = frozenset()
     """Only these normalized states (empty: all)."""
-    status: str | None = None
-    """Only this raw provider status (exact, case-insensitive)."""
+    status: StatusChoice | None = None
+    """Only this provider's jobs with this raw status (both exact)."""
     search: SearchQuery | None = None
 
     @property
@@ -211,7 +221,8 @@ _BLOCK_UNSAFE = re.compile(r"\\[AZz]|\(\?<[=!]|\(\?[=!]")
 _ATTRS: dict[str, Callable[[Job], object]] = {
     "account": attrgetter("account"),
     "state": lambda job: job.state.value,  # a str: hashed in C, unlike the enum
-    "status": lambda job: job.status.casefold(),
+    "status": attrgetter("status"),
+    "provider": lambda job: job.provider.value,
 }
 
 
@@ -613,7 +624,9 @@ class JobIndex:
             for name, wanted in (
                 ("account", job_filter.accounts),
                 ("state", frozenset(state.value for state in job_filter.states)),
-                ("status", frozenset({job_filter.status.casefold()})
+                ("status", frozenset({job_filter.status.status})
+                 if job_filter.status is not None else frozenset()),
+                ("provider", frozenset({job_filter.status.provider.value})
                  if job_filter.status is not None else frozenset()),
             )
             if wanted
@@ -665,7 +678,9 @@ class JobIndex:
             return False
         if job_filter.states and job.state not in job_filter.states:
             return False
-        if job_filter.status is not None and job.status.casefold() != job_filter.status.casefold():
+        if job_filter.status is not None and (
+            job.status != job_filter.status.status or job.provider != job_filter.status.provider
+        ):
             return False
         search = job_filter.search
         if search is None or search.is_empty:
@@ -901,13 +916,21 @@ class JobIndex:
                 result[state] += count
         return result
 
-    def status_values(self, accounts: Iterable[str] = ()) -> list[str]:
-        """The distinct raw statuses seen (of some sources), sorted."""
+    def status_values(self, accounts: Iterable[str] = ()) -> list[StatusChoice]:
+        """The distinct raw statuses seen (of some sources), each with its provider, sorted
+        by the word (the same word of two providers side by side)."""
         wanted = frozenset(accounts)
-        return sorted(
-            {job.status for job in self.jobs() if not wanted or job.account in wanted},
-            key=str.casefold,
-        )
+        pairs = {
+            (job.provider, job.status)
+            for job in self.jobs()
+            if not wanted or job.account in wanted
+        }
+        return [
+            StatusChoice(provider, status)
+            for provider, status in sorted(
+                pairs, key=lambda pair: (pair[1].casefold(), pair[1], pair[0].value)
+            )
+        ]
 
 
 class _BulkChanges(IndexChanges):
@@ -933,7 +956,8 @@ def _search_rows(rows: Sequence[int], texts: Iterable[str], search: SearchQuery)
 
 
 ValueTests = list[tuple[list[object], frozenset[object]]]
-"""Per-slot values (account, state or status) and the values a row must have among them."""
+"""Per-slot values (account, state, status or provider) and the values a row must have
+among them."""
 
 Kept = tuple[list[int], list[int] | None]
 """The rows a slice of a listing keeps, and their places in the listing's search texts."""

@@ -71,9 +71,9 @@ def test_demo_keys_filter_sort_search_pause_help_and_quit(demo: TmuxSession) -> 
     demo.send("f")
     demo.wait_gone("states: failed")
     demo.send("s")
-    demo.wait_for("sort state ▲")
+    demo.wait_for("sort Duration ▼")
     demo.send("S")
-    demo.wait_for("sort state ▼")
+    demo.wait_for("sort Duration ▲")
     demo.send("/")
     demo.send("88667411", literal=True)
     demo.wait_for("matches)")
@@ -92,6 +92,24 @@ def test_demo_keys_filter_sort_search_pause_help_and_quit(demo: TmuxSession) -> 
     demo.wait_gone("jobtop keys")
     pid = demo.pane_pid()
     demo.send("q")
+    assert wait_ended(demo, pid, 10) == 0
+
+
+def test_keys_sent_in_one_burst_after_enter_and_escape_leave_the_search(
+    demo: TmuxSession,
+) -> None:
+    """`/word`, Enter and `jj` in one send-keys (one read on the terminal, as over SSH):
+    the search is the word, the `j`s are the table's; then `/x`, Enter and `q` at once quit.
+
+    (Escape and `q` in one burst are the bytes of Alt+Q to any terminal program; the Pilot
+    tests send that pair as keys.)"""
+    demo.send("/demo", "Enter", "jj")
+    demo.wait_for("search demo (")
+    time.sleep(0.5)
+    assert "demojj" not in demo.screen()
+    assert "search demo (" in status_line(demo)
+    pid = demo.pane_pid()
+    demo.send("/x", "Enter", "q")
     assert wait_ended(demo, pid, 10) == 0
 
 

@@ -131,7 +131,7 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
         hits = await assert_palette_complete(screen, seen)
-        assert {"View: All", "View: zoo-prod", "View: meta-lab", "Sort by age", "Keys"} <= set(hits)
+        assert {"View: All", "View: zoo-prod", "View: meta-lab", "Sort by Age", "Keys"} <= set(hits)
         assert "View 1" not in hits  # offered by name instead (PALETTE_EXCLUDED)
 
         table = screen.query_one(JobTable)
@@ -152,7 +152,7 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
         await hits["Open"]()  # type: ignore[operator]
         detail = await detail_shown(pilot)
         detail_hits = await assert_palette_complete(detail, seen)
-        assert "Sort by age" not in detail_hits  # the list's commands stay with the list
+        assert "Sort by Age" not in detail_hits  # the list's commands stay with the list
 
         raw = detail.query_one(JsonView)
         assert not raw.display

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.ui.fakes import NOW, make_job, sample_jobs
-from tui.job_index import _SORT_KEYS, Column, JobFilter, JobIndex, parse_search
-from tui.models import JobState
+from tui.job_index import _SORT_KEYS, Column, JobFilter, JobIndex, StatusChoice, parse_search
+from tui.models import JobState, ProviderName
 
 
 def index_with(*accounts: tuple[str, int]) -> JobIndex:
@@ -77,8 +77,10 @@ def test_filters_by_account_state_status_and_search() -> None:
     assert {index[r].account for r in range(index.row_count())} == {"b"}
     index.set_filter(JobFilter(states=frozenset({JobState.FAILED, JobState.QUEUED})))
     assert {index[r].state for r in range(index.row_count())} == {JobState.FAILED, JobState.QUEUED}
-    index.set_filter(JobFilter(status="ERROR_USER"))
+    index.set_filter(JobFilter(status=StatusChoice(ProviderName.ZOO, "error_user")))
     assert {index[r].status for r in range(index.row_count())} == {"error_user"}
+    index.set_filter(JobFilter(status=StatusChoice(ProviderName.ZOO, "ERROR_USER")))
+    assert index.row_count() == 0  # exact: another word
     index.set_filter(JobFilter(search=parse_search("PART-01")))
     assert sorted({index[r].name for r in range(index.row_count())}) == ["part-010.step", "part-011.step"]
     index.set_filter(JobFilter(search=parse_search("!part-00")))
@@ -320,7 +322,10 @@ def _passes(job, job_filter: JobFilter) -> bool:  # type: ignore[no-untyped-def]
     return (
         (not job_filter.accounts or job.account in job_filter.accounts)
         and (not job_filter.states or job.state in job_filter.states)
-        and (job_filter.status is None or job.status.casefold() == job_filter.status.casefold())
+        and (
+            job_filter.status is None
+            or (job.status, job.provider) == (job_filter.status.status, job_filter.status.provider)
+        )
         and (search is None or search.is_empty or search.matches(_naive_haystack(job)))
     )
 
@@ -334,7 +339,7 @@ SCALE_FILTERS = {
     "no row matches": JobFilter(search=parse_search("zzz")),
     "state": JobFilter(states=frozenset({JobState.FAILED})),
     "source and search": JobFilter(accounts=frozenset({"b"}), search=parse_search("0-0000")),
-    "status": JobFilter(status="IN_PROGRESS"),
+    "status": JobFilter(status=StatusChoice(ProviderName.ZOO, "in_progress")),
 }
 
 

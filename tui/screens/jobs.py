@@ -29,8 +29,8 @@ from textual.widgets import Input, Static
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
-from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration
-from tui.job_index import Column, JobFilter, JobIndex, parse_search
+from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration, fmt_interval
+from tui.job_index import Column, JobFilter, JobIndex, StatusChoice, parse_search
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,
@@ -51,23 +51,18 @@ from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
-from tui.widgets.job_table import JobTable
+from tui.widgets.job_table import COLUMNS, TRACKED_MARK, JobTable, column_label
 from tui.widgets.search_input import SearchInput
 from tui.widgets.source_bar import SourceBar
 
 T = TypeVar("T")
 
-SORT_CYCLE: tuple[Column, ...] = (
-    Column.AGE,
-    Column.STATE,
-    Column.NAME,
-    Column.STATUS,
-    Column.DURATION,
-    Column.PROGRESS,
-    Column.ID,
-    Column.ACCOUNT,
-)
-"""The order `s` steps through sort columns."""
+SORT_CYCLE: tuple[Column, ...] = tuple(spec.column for spec in COLUMNS)
+"""The order `s` steps through sort columns: the table's, left to right (skipping the
+columns not on screen)."""
+
+FIRST_DESCENDING = frozenset({Column.DURATION})
+"""Columns whose first sort is descending: the longest durations first."""
 
 _SERVER_SORT = {
     Column.AGE: "created_at",
@@ -104,15 +99,19 @@ class JobsScreen(Screen[None]):
         Binding("m", "filters", "States/status", id="jobs.filters",
                 tooltip="Choose states and the provider's status to show"),
         Binding("s", "next_sort", "Sort", id="jobs.sort",
-                tooltip="Sort by the next column"),
+                tooltip="Sort by the next column to the right, and show the top"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="jobs.reverse_sort",
-                tooltip="Reverse the sort order"),
+                tooltip="Reverse the sort order, and show the top"),
         Binding("r", "refresh", "Refresh", id="jobs.refresh",
                 tooltip="Refresh the sources of this view now"),
         Binding("p", "pause", "Pause", id="jobs.pause",
                 tooltip="Pause or resume automatic refresh"),
         Binding("t", "track", "Track id", id="jobs.track",
                 tooltip="Track a job id on a source (checked with the provider first)"),
+        Binding("u", "untrack", "Untrack", show=False, id="jobs.untrack",
+                tooltip=f"Stop tracking the highlighted job (tracked jobs show {TRACKED_MARK})"),
+        Binding("c", "copy_id", "Copy id", show=False, id="jobs.copy_id",
+                tooltip="Copy the highlighted job's id to the clipboard (OSC 52, works over SSH)"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, id="jobs.faster",
                 tooltip="Refresh more often"),
         Binding("minus", "slower", "Slower", show=False, id="jobs.slower",
@@ -121,12 +120,6 @@ class JobsScreen(Screen[None]):
                 tooltip="Show the next source"),
         Binding("shift+tab", "previous_view", "Previous view", show=False,
                 id="jobs.previous_view", tooltip="Show the previous source"),
-        *[
-            Binding(str(number), f"view({number - 1})", f"View {number}", show=False,
-                    id=f"jobs.view_{number}",
-                    tooltip="Show all sources" if number == 1 else f"Show source {number - 1}")
-            for number in range(1, 10)
-        ],
         Binding("escape", "back", "Back", show=False, id="jobs.back",
                 tooltip="Close search or clear the filters"),
     ]
@@ -143,6 +136,8 @@ class JobsScreen(Screen[None]):
         super().__init__()
         self.settings = settings
         self.providers = list(providers)
+        for binding in self.view_bindings():
+            self._bindings.key_to_bindings[binding.key] = [binding]
         self.store = store
         self.clock = clock
         self.index = JobIndex(now=clock)
@@ -178,8 +173,26 @@ class JobsScreen(Screen[None]):
         self._loaded_from_store = False
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
-        self._status: str | None = None
+        self._status: StatusChoice | None = None
         self._status_shown: Content | None = None
+        self._config_tracked: dict[str, frozenset[str]] = {
+            account.name: frozenset(account.track) for account in settings.accounts
+        }
+        self._store_tracked: dict[str, frozenset[str]] = {}
+        """Per source, the ids tracked in the store (`t` adds, `u` removes)."""
+
+    def view_bindings(self) -> list[Binding]:
+        """`1` for All, then one digit per source (up to `9`), each named after its view;
+        only the views that exist (more sources: Tab)."""
+        views = [("All sources", "Show every source's jobs")] + [
+            (_label(p.account), f"Show the jobs of {_label(p.account)} ({p.provider})")
+            for p in self.providers
+        ]
+        return [
+            Binding(str(number), f"view({number - 1})", name, show=False,
+                    id=f"jobs.view_{number}", tooltip=tooltip)
+            for number, (name, tooltip) in enumerate(views[:9], start=1)
+        ]
 
     @property
     def _marking(self) -> bool:
@@ -224,8 +237,9 @@ class JobsScreen(Screen[None]):
             refreshed = await asyncio.to_thread(self.store.refreshed_at, accounts)
             mark = await asyncio.to_thread(self.store.open_mark)
             start_seq = await asyncio.to_thread(self.store.last_seq)
+            tracked = await asyncio.to_thread(self.store.all_tracked)
         except Exception as exc:  # noqa: BLE001 - the store is optional for viewing
-            stored, refreshed, mark, start_seq = [], {}, None, 0
+            stored, refreshed, mark, start_seq, tracked = [], {}, None, 0, {}
             report = getattr(self.app, "report_store_problem", None)
             if isinstance(exc, StoreError) and report is not None:
                 report(exc)  # a line that stays, and for a corrupt store the offer to move it
@@ -244,6 +258,8 @@ class JobsScreen(Screen[None]):
                 )
                 self.engine.mark_stored(account, refreshed.get(account))
         self._loaded_from_store = True
+        self._store_tracked = {account: frozenset(ids) for account, ids in tracked.items()}
+        self._show_tracked()
         self._refresh_view(flash=())
         # No mark (first use, or no store): nothing to summarise, the open mark starts now.
         self.engine.begin_summary(mark, start_seq)
@@ -346,7 +362,9 @@ class JobsScreen(Screen[None]):
         descending = self.index.descending
         return ViewQuery(
             states=self._states,
-            status=self._status,
+            # The word only: a server of another provider has no such status, or one that
+            # is left out of this view by the provider test anyway.
+            status=self._status.status if self._status is not None else None,
             text=search.server_text if search else None,
             sort_key=sort_key,
             descending=not descending if self.index.sort_column == Column.AGE else descending,
@@ -516,7 +534,11 @@ class JobsScreen(Screen[None]):
         if event.column == self.index.sort_column:
             self._set_sort(event.column, not self.index.descending)
         else:
-            self._set_sort(event.column, False)
+            self._set_sort(event.column, event.column in FIRST_DESCENDING)
+
+    @on(JobTable.TimesToggled)
+    def _on_times_toggled(self) -> None:
+        self._update_status_line()  # it names the sort column as the header does
 
     @on(SourceBar.ViewClicked)
     def _on_view_clicked(self, event: SourceBar.ViewClicked) -> None:
@@ -586,8 +608,9 @@ class JobsScreen(Screen[None]):
         self._settle = None
         self._tell_servers()
 
-    def _refresh_view(self, flash: object, refiltered: bool = False) -> None:
-        """Show the index's rows again, after its data, sort or filter (`refiltered`) changed."""
+    def _refresh_view(self, flash: object, refiltered: bool = False, top: bool = False) -> None:
+        """Show the index's rows again, after its data, sort or filter (`refiltered`) changed;
+        `top`: from the first row (a new sort order)."""
         table = self.table
         table.show_account = self.current_view == 0
         table.stale_accounts = frozenset(
@@ -603,7 +626,9 @@ class JobsScreen(Screen[None]):
             table.empty_text = "Loading…"
         else:
             table.empty_text = "No jobs"
-        table.rows_changed(flash=flash if isinstance(flash, set) else (), refiltered=refiltered)
+        table.rows_changed(
+            flash=flash if isinstance(flash, set) else (), refiltered=refiltered, top=top
+        )
         self._update_sources()
         self._update_status_line()
         if self.index.pending:
@@ -644,14 +669,15 @@ class JobsScreen(Screen[None]):
         arrow = "▼" if index.descending else "▲"
         parts: list[Content | tuple[str, str] | str] = [
             (f"{shown} of {in_view:,} jobs", "bold"),
-            f" · sort {index.sort_column.value} {arrow}",
+            f" · sort {self.table.column_name(index.sort_column)} {arrow}",
         ]
         if self._states:
             states = ",".join(sorted(state.value for state in self._states))
             parts.append((f" · states: {states}", "$warning"))
         if self._status is not None:
             parts.append((" · status: ", "$warning"))
-            parts.append(Content(one_line(clean(self._status, 60))))
+            parts.append(Content(one_line(clean(self._status.status, 60))))
+            parts.append((f" ({self._status.provider.value})", "$warning"))
         if self._search_text.strip():
             search = parse_search(self._search_text)
             parts.append(" · search ")
@@ -659,7 +685,7 @@ class JobsScreen(Screen[None]):
             parts.append((f" ({shown} matches)" if counted else " (counting…)", "$accent"))
             if search.error:
                 parts.append((f" · {search.error}", "$error"))
-        parts.append(f" · every {fmt_duration(self.interval)}")
+        parts.append(f" · every {fmt_interval(self.interval)}")
         if self.paused:
             parts.append((" · PAUSED (p resumes)", "bold $warning"))
         content = Content.assemble(*parts)
@@ -672,8 +698,9 @@ class JobsScreen(Screen[None]):
         self._update_sources()
 
     def _set_sort(self, column: Column, descending: bool) -> None:
+        """Sort, and show the top of the new order with the cursor on its first row."""
         self.index.set_sort(column, descending)
-        self._refresh_view(flash=())
+        self._refresh_view(flash=(), top=True)
         if self._searching():
             self._prepare_search()
 
@@ -739,17 +766,22 @@ class JobsScreen(Screen[None]):
         panel.query_one("#filter-states").focus()
 
     def action_next_sort(self) -> None:
-        """Sort by the next column."""
-        position = SORT_CYCLE.index(self.index.sort_column) if self.index.sort_column in SORT_CYCLE else -1
-        self._set_sort(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)], False)
+        """Sort by the next column to the right (after the last, the first)."""
+        shown = set(self.table.shown_columns())
+        cycle = [column for column in SORT_CYCLE if column in shown] or list(SORT_CYCLE)
+        current = self.index.sort_column
+        after = SORT_CYCLE[SORT_CYCLE.index(current) + 1:] if current in SORT_CYCLE else ()
+        column = next((c for c in after if c in cycle), cycle[0])
+        self._set_sort(column, column in FIRST_DESCENDING)
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
         self._set_sort(self.index.sort_column, not self.index.descending)
 
-    def action_sort_by(self, column: str, descending: bool = False) -> None:
-        """Sort by a named column (command palette)."""
-        self._set_sort(Column(column), descending)
+    def action_sort_by(self, column: str, descending: bool | None = None) -> None:
+        """Sort by a column (command palette), in its first direction unless told."""
+        chosen = Column(column)
+        self._set_sort(chosen, chosen in FIRST_DESCENDING if descending is None else descending)
 
     def action_refresh(self) -> None:
         """Refresh the sources of this view now (even when paused).
@@ -814,7 +846,67 @@ class JobsScreen(Screen[None]):
         self.notify(
             f"{verb} {one_line(clean(job_id, 200))} on {_label(account)}", timeout=4, markup=False
         )
+        self._store_tracked[account] = self._store_tracked.get(account, frozenset()) | {job_id}
+        self._show_tracked()
         self._request_refresh(account, force=True)
+
+    def _show_tracked(self) -> None:
+        """Give the table every tracked job's key, for its mark."""
+        self.table.set_tracked(
+            frozenset(
+                (account, job_id)
+                for tracked in (self._config_tracked, self._store_tracked)
+                for account, ids in tracked.items()
+                for job_id in ids
+            )
+        )
+
+    def action_untrack(self) -> None:
+        """Stop tracking the highlighted job (an id tracked in the config stays: said so)."""
+        job = self.table.cursor_job
+        if job is None:
+            return
+        shown = one_line(clean(job.id, 200))
+        if job.id in self._store_tracked.get(job.account, frozenset()):
+            self._untrack_in_store(job.account, job.id)
+        elif job.id in self._config_tracked.get(job.account, frozenset()):
+            self.notify(
+                f"{shown} is tracked by the config file ({_label(job.account)}'s track list); "
+                "remove it there",
+                timeout=6, markup=False,
+            )
+        else:
+            self.notify(f"{shown} is not tracked", timeout=3, markup=False)
+
+    @work(group="track-store", exit_on_error=False)
+    async def _untrack_in_store(self, account: str, job_id: str) -> None:
+        try:
+            await asyncio.to_thread(self.store.remove_tracked, account, [job_id])
+        except StoreError as error:
+            self.notify(
+                f"{one_line(clean(job_id, 200))} could not be untracked: {error.message}",
+                title="Store", severity="error", timeout=10, markup=False,
+            )
+            return
+        self._store_tracked[account] = self._store_tracked.get(account, frozenset()) - {job_id}
+        self._show_tracked()
+        self.notify(
+            f"No longer tracking {one_line(clean(job_id, 200))} on {_label(account)}",
+            timeout=4, markup=False,
+        )
+
+    def action_copy_id(self) -> None:
+        """Copy the highlighted job's id to the clipboard (OSC 52, works over SSH).
+
+        The id as shown, on one line: a server's id may hold a line break or an escape
+        sequence, which a paste into a shell would run.
+        """
+        job = self.table.cursor_job
+        if job is None:
+            return
+        job_id = one_line(job.id)
+        self.app.copy_to_clipboard(job_id)
+        self.notify(f"Copied job id {job_id}", title="Copied", markup=False)
 
     def action_pause(self) -> None:
         """Pause or resume automatic refresh."""
@@ -833,7 +925,7 @@ class JobsScreen(Screen[None]):
             account = provider.account
             self._health[account] = replace(self._health[account], interval=interval)
         self.engine.set_interval(interval)
-        self.notify(f"Refresh every {fmt_duration(interval)}", timeout=2, markup=False)
+        self.notify(f"Refresh every {fmt_interval(interval)}", timeout=2, markup=False)
         self._update_status_line()
 
     def action_faster(self) -> None:
@@ -876,9 +968,9 @@ class JobsScreen(Screen[None]):
         """The views' names: All, then each source."""
         return ["All", *(provider.account for provider in self.providers)]
 
-    def sort_columns(self) -> list[str]:
-        """Every sortable column's name."""
-        return [column.value for column in SORT_CYCLE]
+    def sort_columns(self) -> list[tuple[str, str]]:
+        """Every sortable column: (its key for `sort_by`, its name as the header shows it)."""
+        return [(column.value, column_label(column)) for column in SORT_CYCLE]
 
 
 def _label(account: str) -> str:

@@ -1,6 +1,8 @@
 """FilterPanel: the state multi-select and the provider-status picker.
 
-Status values come from servers, so each option is a plain `Content`, never markup.
+Status values come from servers, so each option is a plain `Content`, never markup. Each
+status is listed with its provider (two providers may use the same word, or words that
+differ only in case, for different things).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from tui.formatting import STATE_GLYPHS
+from tui.job_index import StatusChoice
 from tui.models import JobState
 from tui.sanitize import clean, one_line
 from tui.widgets.option_list import SafeOptionList, SafeSelectionList
@@ -63,9 +66,9 @@ class FilterPanel(Vertical):
             self.states = states
 
     class StatusChosen(Message):
-        """A raw status was picked (None: any)."""
+        """A provider's raw status was picked (None: any)."""
 
-        def __init__(self, status: str | None) -> None:
+        def __init__(self, status: StatusChoice | None) -> None:
             super().__init__()
             self.status = status
 
@@ -74,7 +77,7 @@ class FilterPanel(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
-        self._statuses: list[str] = []
+        self._statuses: list[StatusChoice] = []
 
     def compose(self) -> ComposeResult:
         yield Label("States (space toggles)", markup=False)
@@ -89,7 +92,10 @@ class FilterPanel(Vertical):
         yield StatusList(id="filter-status")
 
     def set_choices(
-        self, states: frozenset[JobState], statuses: Iterable[str], current: str | None
+        self,
+        states: frozenset[JobState],
+        statuses: Iterable[StatusChoice],
+        current: StatusChoice | None,
     ) -> None:
         """Fill the lists with the current filter and the statuses seen."""
         selection = self.query_one("#filter-states", SelectionList)
@@ -101,10 +107,14 @@ class FilterPanel(Vertical):
         options = self.query_one("#filter-status", OptionList)
         options.clear_options()
         options.add_option(Option(Content("(any status)"), id=ANY_STATUS))
-        for position, status in enumerate(self._statuses):
-            label = one_line(clean(status, 80)) or "(empty)"
-            marker = "● " if status == current else "  "
-            options.add_option(Option(Content(marker + label), id=f"s{position}"))
+        width = max((len(status_label(choice)) for choice in self._statuses), default=0)
+        for position, choice in enumerate(self._statuses):
+            marker = "● " if choice == current else "  "
+            label = Content.assemble(
+                marker + status_label(choice).ljust(width) + "  ",
+                (choice.provider.value, "$text-muted"),
+            )
+            options.add_option(Option(label, id=f"s{position}"))
 
     def on_selection_list_selected_changed(
         self, event: SelectionList.SelectedChanged[JobState]
@@ -125,3 +135,8 @@ class FilterPanel(Vertical):
     def action_close(self) -> None:
         """Hide the panel."""
         self.post_message(self.Closed())
+
+
+def status_label(choice: StatusChoice) -> str:
+    """A status word as listed: cleaned, on one line, capped; "(empty)" for none."""
+    return one_line(clean(choice.status, 80)) or "(empty)"

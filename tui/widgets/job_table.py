@@ -80,8 +80,23 @@ otherwise cover the space before the next column."""
 STALE_MARK = " ◔"
 """After the state of a row whose source is failing or not refreshed yet (old data); the
 source bar shows the same glyph for a stale source."""
+TRACKED_MARK = "⌖"
+"""Before the name of a tracked job (`t` tracks, `u` untracks); one cell wide everywhere."""
 CREATED_LABEL = "Created"
 """The Age column's header while it shows absolute times."""
+SORT_ARROW_CELLS = 2
+"""A space and `▲`/`▼` after the sorted column's header."""
+
+
+def _widest(spec: ColumnSpec) -> int:
+    """The most cells a column takes: its own width, or its header with the sort arrow if
+    that is wider (a sorted header is never cut)."""
+    return max(spec.width, cell_len(spec.label) + SORT_ARROW_CELLS)
+
+
+def column_label(column: Column) -> str:
+    """A column's name as its header shows it (the status line and the palette use it too)."""
+    return next(spec.label for spec in COLUMNS if spec.column == column)
 
 
 def layout_columns(
@@ -93,14 +108,15 @@ def layout_columns(
         width: The table's width in cells.
         show_account: Include the source column (the All view).
         widths: What each column's content needs (header included), capped at the
-            column's own width; a column not named keeps its own width.
+            column's own width or its header with the sort arrow, whichever is wider; a
+            column not named keeps its own width.
 
     Returns:
         (column, width) pairs in display order; one space separates columns.
     """
     widths = widths or {}
     specs = [
-        replace(spec, width=max(1, min(spec.width, widths[spec.column])))
+        replace(spec, width=max(1, min(_widest(spec), widths[spec.column])))
         if spec.width and spec.column in widths else spec
         for spec in COLUMNS
         if show_account or spec.column != Column.ACCOUNT
@@ -195,6 +211,9 @@ class JobTable(ScrollView, can_focus=True):
             """The table."""
             return self.table
 
+    class TimesToggled(Message):
+        """The Age column switched between ages and absolute times (its header too)."""
+
     class HeaderClicked(Message):
         """A column header was clicked (the screen decides how to sort)."""
 
@@ -225,7 +244,13 @@ class JobTable(ScrollView, can_focus=True):
         self.empty_text = empty_text
         self.stale_accounts: frozenset[str] = frozenset()
         """Sources whose rows are old data (drawn dimmed)."""
+        self.tracked: frozenset[JobKey] = frozenset()
+        """Jobs tracked by id (marked before their name); see `set_tracked`."""
         self._cursor_key: JobKey | None = None
+        self._placed = False
+        """The user moved the cursor (keys or a click) or opened its job: from then on it
+        follows its job; before, it stays on the top row as rows arrive (it is on no job
+        the user chose)."""
         self._flash: dict[JobKey, float] = {}
         self.absolute_times = False
         """The Age column shows local times of creation instead of ages."""
@@ -266,10 +291,13 @@ class JobTable(ScrollView, can_focus=True):
                 return job
         return self.index.get(self._cursor_key)
 
-    def rows_changed(self, flash: Iterable[JobKey] = (), refiltered: bool = False) -> None:
+    def rows_changed(
+        self, flash: Iterable[JobKey] = (), refiltered: bool = False, top: bool = False
+    ) -> None:
         """Re-read the index after its data, sort or filter changed.
 
-        The cursor follows its job. If a refresh removed that job, the cursor stays at the
+        Until the user moves it, the cursor stays on the top row. Then it follows its job.
+        If a refresh removed that job, the cursor stays at the
         same row number; if a new filter leaves it out, the cursor goes to the first row
         (as in k9s, and without looking through the listing down to the old row number).
         Only rows on screen are repainted.
@@ -277,14 +305,15 @@ class JobTable(ScrollView, can_focus=True):
         Args:
             flash: Keys of jobs that changed, highlighted briefly.
             refiltered: The filter changed (not the data).
+            top: Show the first rows, the cursor on the first (a new sort order).
         """
         index = self.index
         now = self.clock()
         if now != self._now:
             self._now = now
             self._strips.clear()
-        row = None
-        if self._cursor_key is not None:
+        row = 0 if top or not self._placed else None
+        if row is None and self._cursor_key is not None:
             row = index.position(self._cursor_key, hint=self.cursor_row)
         if row is None and refiltered:
             row = 0
@@ -302,7 +331,7 @@ class JobTable(ScrollView, can_focus=True):
         # Scroll only when the cursor moved: a refresh must not pull back a view that
         # was scrolled away from the cursor with the mouse wheel.
         moved = row != self.cursor_row or self._cursor_key != self._key_at(row)
-        self._set_cursor(row, scroll=moved)
+        self._set_cursor(row, scroll=moved or top)
         self._widths = self._measure_widths()
         if flash_keys or self._window_state() != self._painted:
             self.refresh()
@@ -335,6 +364,7 @@ class JobTable(ScrollView, can_focus=True):
             self.absolute_times,
             self.show_account,
             self.stale_accounts,
+            self.tracked,
             index.sort_column,
             index.descending,
             self.empty_text,
@@ -386,7 +416,7 @@ class JobTable(ScrollView, can_focus=True):
             if texts is None:
                 continue
             label = self._label(spec)
-            header = cell_len(label) + (2 if spec.column == sort_column else 0)
+            header = cell_len(label) + (SORT_ARROW_CELLS if spec.column == sort_column else 0)
             widest = max(map(cell_len, texts), default=0)
             if spec.column == Column.STATE:
                 widest += GLYPH_SLACK
@@ -399,6 +429,15 @@ class JobTable(ScrollView, can_focus=True):
         if spec.column == Column.AGE and self.absolute_times:
             return CREATED_LABEL
         return spec.label
+
+    def column_name(self, column: Column) -> str:
+        """A column's name as its header shows it now (Age reads Created while the column
+        shows absolute times)."""
+        return self._label(next(spec for spec in COLUMNS if spec.column == column))
+
+    def shown_columns(self) -> list[Column]:
+        """The columns on screen, in display order (a narrow table drops some)."""
+        return [spec.column for spec, _ in self._columns()]
 
     def _end_flash(self) -> None:
         now = monotonic()
@@ -417,12 +456,19 @@ class JobTable(ScrollView, can_focus=True):
             self._widths = self._measure_widths()
             self.refresh()
 
+    def set_tracked(self, tracked: frozenset[JobKey]) -> None:
+        """Mark these jobs as tracked (repaints when the set changed)."""
+        if tracked != self.tracked:
+            self.tracked = tracked
+            self.refresh()
+
     def action_toggle_times(self) -> None:
         """Switch the Age column between ages and absolute local times."""
         self.absolute_times = not self.absolute_times
         self._strips.clear()
         self._widths = self._measure_widths()
         self.refresh()
+        self.post_message(self.TimesToggled())
 
     # --- cursor -----------------------------------------------------------------------
 
@@ -438,7 +484,8 @@ class JobTable(ScrollView, can_focus=True):
             self.post_message(self.JobHighlighted(self, self.cursor_job))
 
     def move_cursor(self, row: int) -> None:
-        """Put the cursor on a visible row."""
+        """Put the cursor on a visible row (the user's choice: it follows its job from now)."""
+        self._placed = True
         self._set_cursor(row)
         self.refresh()
 
@@ -479,9 +526,10 @@ class JobTable(ScrollView, can_focus=True):
         self.move_cursor(self.index.row_count() - 1)
 
     def action_select(self) -> None:
-        """Ask to open the job under the cursor."""
+        """Ask to open the job under the cursor (a choice: the cursor follows it from now)."""
         job = self.cursor_job
         if job is not None:
+            self._placed = True
             self.post_message(self.JobSelected(self, job))
 
     # --- mouse ------------------------------------------------------------------------
@@ -604,8 +652,9 @@ class JobTable(ScrollView, can_focus=True):
         stale = job.account in self.stale_accounts
         flash = key in self._flash
         cursor = row == self.cursor_row and self._cursor_key == key
+        tracked = key in self.tracked
         cache_key = (
-            id(job), job, stale, flash, cursor, width, self.show_account, self._widths,
+            id(job), job, stale, flash, cursor, tracked, width, self.show_account, self._widths,
             self.absolute_times,
         )
         strip = self._strips.get(cache_key)
@@ -626,6 +675,8 @@ class JobTable(ScrollView, can_focus=True):
             if position:
                 run.append(" ")
             text = self._cell_text(job, spec.column, col_width)
+            if tracked and spec.column == Column.NAME:
+                text = f"{TRACKED_MARK} {text}"
             if stale and spec.column == Column.STATE and col_width > len(STALE_MARK):
                 # The mark after the state, in its own colour: old data reads as old
                 # without telling two greys apart.
