@@ -41,6 +41,7 @@ async def test_opening_and_closing_screens_leaves_no_footer_keys_behind() -> Non
     app = _FooterApp()
     async with app.run_test(size=(80, 12)) as pilot:
         await pilot.pause()
+        before = _detached_keys()  # left by earlier tests in this process, if any
         for _ in range(8):
             await pilot.press("d")
             await pilot.pause()
@@ -52,7 +53,7 @@ async def test_opening_and_closing_screens_leaves_no_footer_keys_behind() -> Non
         # The last recompose may still be finishing on a loaded machine: wait for it (the
         # leak it guards against grows with every screen and never reaches zero).
         for _ in range(60):
-            if _detached_keys() == 0:
+            if _detached_keys() <= before:
                 break
             await pilot.pause(0.05)
-        assert _detached_keys() == 0
+        assert _detached_keys() <= before
