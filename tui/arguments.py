@@ -42,10 +42,11 @@ def sort_arg(spec: str) -> tuple[str, bool]:
 
 
 def job_id_arg(text: str) -> str:
-    """A job id, exactly as given (servers hold ids of spaces and control characters too),
-    but not empty: an empty id would name the list itself."""
-    if not text:
+    """A job id: not empty, not blank, one line (an empty one would name the list itself)."""
+    if not text.strip():
         raise argparse.ArgumentTypeError("a job id cannot be empty")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise argparse.ArgumentTypeError("a job id cannot hold control characters")
     return text
 
 
