@@ -41,15 +41,6 @@ def sort_arg(spec: str) -> tuple[str, bool]:
     return key, direction != "asc"
 
 
-def job_id_arg(text: str) -> str:
-    """A job id: not empty, not blank, one line (an empty one would name the list itself)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("a job id cannot be empty")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
-        raise argparse.ArgumentTypeError("a job id cannot hold control characters")
-    return text
-
-
 def limit_arg(text: str) -> int:
     """A count of zero or more."""
     try:

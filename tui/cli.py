@@ -98,7 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
         SHOW_FIELDS,
         STATES,
         fields_arg,
-        job_id_arg,
         jq_arg,
         limit_arg,
         since_arg,
@@ -178,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     _accounts(show_parser.add_argument(
         "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
     ))
-    show_parser.add_argument("id", metavar="ID", type=job_id_arg)
+    show_parser.add_argument("id", metavar="ID")
     _add_json(show_parser, SHOW_FIELDS, fields_arg, jq_arg, "the normalized job plus a `raw` key")
 
     watch_parser = commands.add_parser(
@@ -191,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     _accounts(watch_parser.add_argument(
         "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
     ))
-    watch_parser.add_argument("id", metavar="ID", type=job_id_arg)
+    watch_parser.add_argument("id", metavar="ID")
     watch_parser.add_argument("--exit-status", action="store_true", help="exit 0 on success, 1 on failure, 2 on cancel")
 
     track_parser = commands.add_parser("track", help="manage tracked ids")
@@ -200,11 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     track_commands = track_parser.add_subparsers(dest="track_command", metavar="ACTION", required=True, parser_class=_Parser)
     track_add = track_commands.add_parser("add", help="track ids (checked with the provider)")
     _accounts(track_add.add_argument("account", metavar="ACCOUNT"))
-    track_add.add_argument("ids", nargs="+", metavar="ID", type=job_id_arg)
+    track_add.add_argument("ids", nargs="+", metavar="ID")
     track_add.add_argument("--no-check", action="store_true", help="do not ask the provider whether the ids exist")
     track_remove = track_commands.add_parser("remove", help="stop tracking ids")
     _accounts(track_remove.add_argument("account", metavar="ACCOUNT"))
-    track_remove.add_argument("ids", nargs="+", metavar="ID", type=job_id_arg)
+    track_remove.add_argument("ids", nargs="+", metavar="ID")
     track_list = track_commands.add_parser("list", help="list tracked ids")
     _accounts(track_list.add_argument("account", nargs="?", metavar="ACCOUNT"))
     for track_action in (track_add, track_remove, track_list):

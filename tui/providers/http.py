@@ -219,7 +219,20 @@ def path(*segments: object) -> str:
     httpx (like any URL resolver) would remove or climb such a segment, so `..` as an id
     would ask for the parent resource instead of a job named `..`.
     """
-    return "/".join(_segment(str(segment)) for segment in segments)
+    texts = [str(segment) for segment in segments]
+    for text in texts:
+        require_id(text)
+    return "/".join(_segment(text) for text in texts)
+
+
+def require_id(segment: str) -> None:
+    """Refuse an empty URL segment: `jobs/` is the list's own URL, not a job.
+
+    Raises:
+        NotFoundError: `segment` is empty (before any request is made).
+    """
+    if not segment:
+        raise NotFoundError("an empty id names no job here (its URL would be the list's)")
 
 
 def _segment(segment: str) -> str:

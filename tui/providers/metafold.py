@@ -31,6 +31,7 @@ from tui.providers.http import (
     mapping,
     parse_one,
     path,
+    require_id,
     status_word,
     string_id,
     text,
@@ -228,6 +229,7 @@ class MetafoldProvider(HttpProvider):
 
     async def _find_job(self, job_id: str, parent_id: str | None) -> tuple[dict[str, Any], str]:
         """GET the job from its project; without one, try each watched project."""
+        require_id(job_id)
         candidates = [parent_id] if parent_id is not None else []
         known = self._project_of.get(job_id)
         if not candidates and known is not None:
