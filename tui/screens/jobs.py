@@ -30,7 +30,7 @@ from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
 from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration
-from tui.job_index import Column, JobFilter, JobIndex, parse_search
+from tui.job_index import Column, JobFilter, JobIndex, parse_search, search_count
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,
@@ -98,7 +98,7 @@ class JobsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="jobs.search",
-                tooltip="Search: text, !negation, re:regex or /regex/"),
+                tooltip="Search: words, field:word, !negation, globs, re:regex (see below)"),
         Binding("f", "failed_only", "Failed only", id="jobs.failed_only",
                 tooltip="Show only failed jobs, or everything again"),
         Binding("m", "filters", "States/status", id="jobs.filters",
@@ -655,8 +655,8 @@ class JobsScreen(Screen[None]):
         if self._search_text.strip():
             search = parse_search(self._search_text)
             parts.append(" · search ")
-            parts.append(Content(one_line(self._search_text[:60])))
-            parts.append((f" ({shown} matches)" if counted else " (counting…)", "$accent"))
+            parts.append(Content(f'"{one_line(self._search_text.strip()[:60])}"'))
+            parts.append((f": {search_count(*index.progress())}", "$accent"))
             if search.error:
                 parts.append((f" · {search.error}", "$error"))
         parts.append(f" · every {fmt_duration(self.interval)}")
