@@ -405,6 +405,46 @@ async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> 
         await wait_for(pilot, lambda: app.screen is screen)
 
 
+async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider_fails(
+    two_sources, store, clock
+) -> None:
+    """The detail shows the row's name and state before its fetch answers; when the fetch
+    fails, it shows the job as the store last saw it, marked stale."""
+    import asyncio
+
+    from tui.errors import UnavailableError
+    from tui.screens.job_detail import JobDetailScreen
+    from tui.widgets.detail_common import Fields
+
+    gate = asyncio.Event()
+    provider = two_sources[0]
+
+    async def held(job_id: str, parent_id: str | None = None):  # type: ignore[no-untyped-def]
+        await gate.wait()
+        raise UnavailableError("the server answered 503", account=provider.account)
+
+    provider.get_job = held  # type: ignore[method-assign]
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        await pilot.press("2")  # the held source's view
+        await pilot.pause()
+        job = screen.query_one(JobTable).cursor_job
+        assert job is not None and job.account == provider.account
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, JobDetailScreen) and detail.detail is None
+        summary = detail.query_one("#job-summary", Fields).plain
+        assert job.name in summary and job.status in summary
+        gate.set()
+        await wait_for(pilot, lambda: "stored" in str(detail.query_one("#detail-loading").render()))
+        mark = detail.query_one("#detail-loading")
+        assert str(mark.render()).startswith("◔ stale") and mark.has_class("-stale")
+        assert job.name in detail.query_one("#job-summary", Fields).plain
+        assert "503" in str(detail.query_one("#detail-status").render())
+
+
 async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from time import monotonic
 from typing import ClassVar, TypeVar
 
@@ -508,6 +509,7 @@ class JobsScreen(Screen[None]):
         detail = JobDetailScreen(
             job, provider, self.clock, refresh_interval=self.interval,
             image_protocol=self.settings.image_protocol,
+            stored=partial(self.store.load_job, job.account, job.id),
         )
         self.app.push_screen(detail)
 
