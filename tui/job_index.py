@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from itertools import compress, filterfalse, repeat
-from operator import attrgetter, contains, is_, not_
+from operator import attrgetter, contains, is_, itemgetter, not_
 from sys import intern
 
 from tui.formatting import STATE_ORDER
@@ -366,15 +366,24 @@ def _set_can_match_line_break(items: Iterable[tuple[object, object]]) -> bool:
 
 def search_fields(job: Job) -> tuple[str, ...]:
     """A job's search texts, casefolded and one line each, in `SEARCH_FIELDS` order."""
+    return _search_row(job)[1]
+
+
+def _search_row(job: Job) -> tuple[str, tuple[str, ...]]:
+    """A job's search fields joined by line breaks, and the fields (one join, one
+    casefold and one split for the usual job whose texts hold no line break)."""
     error = job.error[:200] if job.error else ""
-    return (
-        _one_line(job.id.casefold()),
-        _one_line(job.name.casefold()),
-        intern(_one_line(job.status.casefold())),
-        intern(_one_line(job.account.casefold())),
-        _one_line(error.casefold()),
-        job.state.value,
-    )
+    values = (job.id, job.name, job.status, job.account, error, job.state.value)
+    joined = "\n".join(values).casefold()
+    if "\r" in joined:
+        joined = joined.replace("\r", " ")
+    fields = joined.split("\n")
+    if len(fields) != len(values):  # a line break inside a field
+        fields = [_one_line(value.casefold()) for value in values]
+        joined = "\n".join(fields)
+    _id, _name, status, account, _error, state = fields
+    fields[2], fields[3], fields[5] = intern(status), intern(account), intern(state)
+    return joined, tuple(fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1323,28 +1332,30 @@ class _Texts:
     @classmethod
     def of(cls, jobs: Sequence[Job | None]) -> _Texts:
         """The texts of `jobs` (a removed slot's are empty)."""
-        rows = [_NO_FIELDS if job is None else search_fields(job) for job in jobs]
-        fields = [list(column) for column in zip(*rows, strict=True)] if rows else [
-            [] for _ in SEARCH_FIELDS
-        ]
-        return cls(list(map("\n".join, rows)), fields)
+        texts = cls([], [[] for _ in SEARCH_FIELDS])
+        texts.extend(jobs)
+        return texts
 
     def set(self, slot: int, job: Job) -> None:
         """Replace one slot's texts."""
-        row = search_fields(job)
-        self.joined[slot] = "\n".join(row)
+        joined, row = _search_row(job)
+        self.joined[slot] = joined
         for column, value in zip(self.fields, row, strict=True):
             column[slot] = value
 
-    def extend(self, jobs: Sequence[Job]) -> None:
-        """Append the texts of new slots."""
-        rows = list(map(search_fields, jobs))
-        self.joined.extend(map("\n".join, rows))
-        for place, column in enumerate(self.fields):
-            column.extend(row[place] for row in rows)
+    def extend(self, jobs: Sequence[Job | None]) -> None:
+        """Append the texts of new slots (a removed slot's are empty)."""
+        rows = [_NO_ROW if job is None else _search_row(job) for job in jobs]
+        self.joined.extend(map(itemgetter(0), rows))
+        if not rows:
+            return
+        for column, values in zip(
+            self.fields, zip(*map(itemgetter(1), rows), strict=True), strict=True
+        ):
+            column.extend(values)
 
 
-_NO_FIELDS = ("",) * len(SEARCH_FIELDS)
+_NO_ROW = ("\n" * (len(SEARCH_FIELDS) - 1), ("",) * len(SEARCH_FIELDS))
 
 
 class _SearchTexts(_Texts):
