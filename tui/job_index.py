@@ -35,8 +35,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from itertools import compress, filterfalse, repeat
-from operator import attrgetter, contains, is_, itemgetter, not_
-from sys import intern
+from operator import attrgetter, contains, is_, not_
 
 from tui.formatting import STATE_ORDER
 from tui.models import Job, JobState
@@ -105,7 +104,10 @@ class SearchTerm:
     negate: bool = False
     by_field: bool = False
     """True for a pattern on every field that could match across two fields of a row's
-    joined text (a line break, `\\A`, a lookaround): it is then tested field by field."""
+    joined text (a line break, `\\A`, a lookaround): it is then checked field by field."""
+    located: re.Pattern[str] | None = None
+    """For a substring or glob on one field: the same test on a whole search text, the
+    field found by its place (one C-level match per row)."""
 
     def implies(self, other: SearchTerm) -> bool:
         """True if every text this term keeps is kept by `other` (for typing on)."""
@@ -125,18 +127,37 @@ class SearchTerm:
             found = any(self.needle in value for value in values)
         return found != self.negate
 
-    def keep(self, places: Sequence[int], texts: _Texts) -> list[int]:
-        """The members of `places` (indexes into `texts`) whose texts pass this term."""
-        if self.field is not None or not self.by_field:
-            source = texts.joined if self.field is None else texts.fields[_FIELD_PLACE[self.field]]
-            return list(compress(places, self._hits(map(source.__getitem__, places))))
-        found: set[int] = set()
-        search = self.pattern.search  # type: ignore[union-attr]
-        for column in texts.fields:
-            found.update(compress(places, map(search, map(column.__getitem__, places))))
+    def keep(self, places: Sequence[int], texts: list[str]) -> list[int]:
+        """The members of `places` (indexes into `texts`, each a job's `search_text`)
+        whose texts pass this term.
+
+        A word on every field is one C-level test per text. A word on one field (or a
+        pattern that could span two) is first tested on the whole text, which finds every
+        row where it holds and a few more, then checked on the fields of those rows only.
+        """
+        rows = map(texts.__getitem__, places)
+        if self.field is None and not self.by_field:
+            return list(compress(places, self._hits(rows)))
+        if self.located is not None:
+            found = map(self.located.match, rows)
+            if self.negate:
+                return list(compress(places, map(is_, found, repeat(None))))
+            return list(compress(places, found))
+        rough = self.block_test()
+        candidates = places if rough is None else compress(places, map(rough, rows))
+        found = [place for place in candidates if self._in_fields(texts[place])]
         if self.negate:
-            return list(filterfalse(found.__contains__, places))
-        return list(filter(found.__contains__, places))
+            return list(filterfalse(set(found).__contains__, places))
+        return found
+
+    def _in_fields(self, text: str) -> bool:
+        """True if the word (negation aside) is found in the fields of one search text."""
+        values = text.split("\n")
+        if self.field is not None:
+            values = [values[_FIELD_PLACE[self.field]]]
+        if self.pattern is not None:
+            return any(map(self.pattern.search, values))
+        return any(map(contains, values, repeat(self.needle)))
 
     def _hits(self, texts: Iterable[str]) -> Iterator[object]:
         """Per text, something true when it passes (one C-level pass)."""
@@ -200,7 +221,7 @@ class SearchQuery:
         """True if `job` passes every term."""
         return self.matches_fields(search_fields(job))
 
-    def keep(self, places: Sequence[int], texts: _Texts) -> list[int]:
+    def keep(self, places: Sequence[int], texts: list[str]) -> list[int]:
         """The members of `places` (indexes into `texts`) that pass every term, in order."""
         kept: Sequence[int] = places
         for term in self.ordered:
@@ -261,11 +282,21 @@ def _parse_term(token: str) -> tuple[SearchTerm | None, str | None]:
     if "*" in value or "?" in value:
         glob = "".join(
             "[^\n]*" if char == "*" else "[^\n]" if char == "?" else re.escape(char)
-            for char in value.casefold()
+            for char in _one_line(value.casefold())
         )
         pattern = re.compile(f"^{glob}$", re.IGNORECASE | re.MULTILINE)
-        return SearchTerm(field, value, pattern=pattern, negate=negate), None
-    return SearchTerm(field, value, needle=_one_line(value.casefold()), negate=negate), None
+        located = _located(field, f"{glob}$")
+        return SearchTerm(field, value, pattern=pattern, negate=negate, located=located), None
+    needle = _one_line(value.casefold())
+    located = _located(field, f"[^\n]*?{re.escape(needle)}")
+    return SearchTerm(field, value, needle=needle, negate=negate, located=located), None
+
+
+def _located(field: str | None, regex: str) -> re.Pattern[str] | None:
+    """`regex` (line-bound, on casefolded text) matched at `field`'s place in a search text."""
+    if field is None:
+        return None
+    return re.compile(rf"\A(?:[^\n]*\n){{{_FIELD_PLACE[field]}}}{regex}", re.MULTILINE)
 
 
 def search_count(found: int, looked: int, total: int) -> str:
@@ -364,26 +395,22 @@ def _set_can_match_line_break(items: Iterable[tuple[object, object]]) -> bool:
     return found != negated
 
 
-def search_fields(job: Job) -> tuple[str, ...]:
+def search_fields(job: Job) -> list[str]:
     """A job's search texts, casefolded and one line each, in `SEARCH_FIELDS` order."""
-    return _search_row(job)[1]
+    return search_text(job).split("\n")
 
 
-def _search_row(job: Job) -> tuple[str, tuple[str, ...]]:
-    """A job's search fields joined by line breaks, and the fields (one join, one
-    casefold and one split for the usual job whose texts hold no line break)."""
+def search_text(job: Job) -> str:
+    """A job's search fields joined by line breaks (one join, one casefold for the usual
+    job, whose texts hold no line break)."""
     error = job.error[:200] if job.error else ""
     values = (job.id, job.name, job.status, job.account, error, job.state.value)
     joined = "\n".join(values).casefold()
     if "\r" in joined:
         joined = joined.replace("\r", " ")
-    fields = joined.split("\n")
-    if len(fields) != len(values):  # a line break inside a field
-        fields = [_one_line(value.casefold()) for value in values]
-        joined = "\n".join(fields)
-    _id, _name, status, account, _error, state = fields
-    fields[2], fields[3], fields[5] = intern(status), intern(account), intern(state)
-    return joined, tuple(fields)
+    if joined.count("\n") != len(values) - 1:  # a line break inside a field
+        joined = "\n".join(_one_line(value.casefold()) for value in values)
+    return joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,7 +467,7 @@ class PreparedIndex:
     version: int
     keys: dict[Column, list[object]]
     orders: dict[Column, list[int]]
-    hay: _Texts
+    hay: list[str]
     values: dict[str, list[object]]
 
 
@@ -489,7 +516,7 @@ class JobIndex:
         self._dead = 0
         self._keys: dict[Column, list[object]] = {}
         self._values: dict[str, list[object]] = {}
-        self._hay: _Texts | None = None
+        self._hay: list[str] | None = None
         self._orders: dict[Column, list[int]] = {}
         self._unsorted: set[Column] = set()
         self._orders_with_dead: set[Column] = set()
@@ -574,8 +601,8 @@ class JobIndex:
             values.extend(map(getter, new_jobs))
         if self._hay is not None:
             for slot, _old in changed_slots:
-                self._hay.set(slot, store[slot])  # type: ignore[arg-type]
-            self._hay.extend(new_jobs)
+                self._hay[slot] = search_text(store[slot])  # type: ignore[arg-type]
+            self._hay.extend(map(search_text, new_jobs))
         if self._counts is not None:
             for slot, old in changed_slots:
                 if old is not None:
@@ -792,9 +819,9 @@ class JobIndex:
             self._values[name] = values
         return values
 
-    def _haystacks(self) -> _Texts:
+    def _haystacks(self) -> list[str]:
         if self._hay is None:
-            self._hay = _Texts.of(self._jobs)
+            self._hay = _search_texts(self._jobs)
         return self._hay
 
     # --- sort ----------------------------------------------------------------------
@@ -916,7 +943,7 @@ class JobIndex:
         if search is None or search.is_empty:
             return True
         if self._hay is not None:
-            return search.matches_fields([column[slot] for column in self._hay.fields])
+            return search.matches_fields(self._hay[slot].split("\n"))
         return search.matches(job)
 
     def prepare_search(self) -> tuple[tuple[object, ...], _SearchTexts] | None:
@@ -937,14 +964,10 @@ class JobIndex:
         key = self._rows_key()
         rows = order[::-1] if self._descending else list(order)
         texts: list[str] = []
-        fields: list[list[str]] = [[] for _ in SEARCH_FIELDS]
         for start in range(0, len(rows), 5_000):
             # In pieces: one C call over 100,000 rows would hold the GIL (and the UI) ~20 ms.
-            part = rows[start : start + 5_000]
-            texts += map(hay.joined.__getitem__, part)
-            for column, source in zip(fields, hay.fields, strict=True):
-                column += map(source.__getitem__, part)
-        return key, _SearchTexts(texts, fields, rows)
+            texts += map(hay.__getitem__, rows[start : start + 5_000])
+        return key, _SearchTexts(texts, rows)
 
     def install_search(self, prepared: tuple[tuple[object, ...], _SearchTexts] | None) -> bool:
         """Adopt a `prepare_search` result; False (nothing done) if it is out of date."""
@@ -983,7 +1006,7 @@ class JobIndex:
             order.sort(key=values.__getitem__)  # type: ignore[arg-type]
             keys[column] = values
             orders[column] = order
-        hay = _Texts.of(jobs)
+        hay = _search_texts(jobs)
         values_by_name = {
             name: [None if job is None else getter(job) for job in jobs]
             for name, getter in _ATTRS.items()
@@ -1194,7 +1217,7 @@ def _keep_values(tests: ValueTests, rows: Sequence[int], positions: Sequence[int
 
 
 def _keep_searched(
-    hay: _Texts,
+    hay: list[str],
     search: SearchQuery,
     tests: ValueTests,
     rows: Sequence[int],
@@ -1317,48 +1340,12 @@ class _Narrowing:
     texts: _SearchTexts | None
 
 
-class _Texts:
-    """Search texts, by slot or by place in a listing: each row's fields joined by line
-    breaks (one C-level test per row for a word on every field) and each field alone
-    (for a qualified word, and a pattern that must not span two fields)."""
-
-    __slots__ = ("fields", "joined")
-
-    def __init__(self, joined: list[str], fields: list[list[str]]) -> None:
-        self.joined = joined
-        self.fields = fields
-        """One list per `SEARCH_FIELDS` entry, aligned with `joined`."""
-
-    @classmethod
-    def of(cls, jobs: Sequence[Job | None]) -> _Texts:
-        """The texts of `jobs` (a removed slot's are empty)."""
-        texts = cls([], [[] for _ in SEARCH_FIELDS])
-        texts.extend(jobs)
-        return texts
-
-    def set(self, slot: int, job: Job) -> None:
-        """Replace one slot's texts."""
-        joined, row = _search_row(job)
-        self.joined[slot] = joined
-        for column, value in zip(self.fields, row, strict=True):
-            column[slot] = value
-
-    def extend(self, jobs: Sequence[Job | None]) -> None:
-        """Append the texts of new slots (a removed slot's are empty)."""
-        rows = [_NO_ROW if job is None else _search_row(job) for job in jobs]
-        self.joined.extend(map(itemgetter(0), rows))
-        if not rows:
-            return
-        for column, values in zip(
-            self.fields, zip(*map(itemgetter(1), rows), strict=True), strict=True
-        ):
-            column.extend(values)
+def _search_texts(jobs: Sequence[Job | None]) -> list[str]:
+    """The search texts of `jobs` by slot (a removed slot's is empty)."""
+    return ["" if job is None else search_text(job) for job in jobs]
 
 
-_NO_ROW = ("\n" * (len(SEARCH_FIELDS) - 1), ("",) * len(SEARCH_FIELDS))
-
-
-class _SearchTexts(_Texts):
+class _SearchTexts:
     """The search texts of the whole listing, in row order, the rows joined in blocks.
 
     A row can match only if its block does, so one test per block of `SEARCH_BLOCK` rows
@@ -1370,9 +1357,9 @@ class _SearchTexts(_Texts):
     goes straight to the rows. Results carry positions in the listing (`rows[position]`).
     """
 
-    __slots__ = ("blocks", "dense", "rows")
+    __slots__ = ("blocks", "dense", "rows", "texts")
 
-    def __init__(self, texts: list[str], fields: list[list[str]], rows: list[int]) -> None:
+    def __init__(self, texts: list[str], rows: list[int]) -> None:
         self.rows = list(rows)
         """The listing's rows (index slots), in order: what the texts belong to."""
         self.blocks = [
@@ -1384,16 +1371,15 @@ class _SearchTexts(_Texts):
         # which lie wherever each job was parsed). Fields hold no line breaks, so each
         # block splits into exactly its rows' fields.
         width = len(SEARCH_FIELDS)
-        joined: list[str] = []
+        self.texts: list[str] = []
         for number, block in enumerate(self.blocks):
             pieces = block.split("\n")
             start = number * SEARCH_BLOCK
             original = texts[start : start + SEARCH_BLOCK]
             if len(pieces) == width * len(original):
-                joined += map("\n".join, zip(*[iter(pieces)] * width, strict=True))
+                self.texts += map("\n".join, zip(*[iter(pieces)] * width, strict=True))
             else:
-                joined += original
-        super().__init__(joined, fields)
+                self.texts += original
         self.dense = False
         """True when the last slice searched kept more than half of its rows."""
 
@@ -1402,7 +1388,7 @@ class _SearchTexts(_Texts):
     ) -> Kept:
         """The rows (at `positions` in the listing) that match `search`, row by row."""
         assert positions is not None
-        found = search.keep(positions, self)
+        found = search.keep(positions, self.texts)
         self.dense = 2 * len(found) > len(positions)
         return list(map(self.rows.__getitem__, found)), found
 
@@ -1425,7 +1411,7 @@ class _SearchTexts(_Texts):
         block_test = None if self.dense else first.block_test()
         found: list[int]
         if block_test is None:
-            found = first.keep(positions, self)
+            found = first.keep(positions, self.texts)
         else:
             size = SEARCH_BLOCK
             found = []
@@ -1435,12 +1421,12 @@ class _SearchTexts(_Texts):
                 low = number * size
                 high = min(low + size, end)
                 if block_hit:
-                    found += first.keep(range(low, high), self)
+                    found += first.keep(range(low, high), self.texts)
                 elif first.negate:
                     found += range(low, high)
         self.dense = 2 * len(found) > len(positions)
         for term in others:
-            found = term.keep(found, self)
+            found = term.keep(found, self.texts)
         kept = list(map(self.rows.__getitem__, found))
         return _keep_values(tests, kept, found) if tests else (kept, found)
 
