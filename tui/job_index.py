@@ -86,7 +86,7 @@ _FIELD_PLACE = {name: place for place, name in enumerate(SEARCH_FIELDS)}
 _TOKEN = re.compile(r'(?:"[^"]*"?|[^\s"]+)+')
 """One term: a run of non-blanks, where a double-quoted part may hold blanks."""
 
-_QUALIFIER = re.compile(r"([a-z]+):")
+_QUALIFIER = re.compile(r"([A-Za-z]+):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +256,8 @@ def _parse_term(token: str) -> tuple[SearchTerm | None, str | None]:
     body = token[1:] if negate else token
     field = None
     qualifier = _QUALIFIER.match(body)
-    if qualifier is not None and qualifier.group(1) in _FIELD_PLACE:
-        field = qualifier.group(1)
+    if qualifier is not None and qualifier.group(1).lower() in _FIELD_PLACE:
+        field = qualifier.group(1).lower()
         body = body[qualifier.end() :]
         if body.startswith("!"):
             negate, body = not negate, body[1:]

@@ -128,6 +128,7 @@ def test_parse_search_syntax() -> None:
     (glob,) = parse_search("status:error_*").terms
     assert glob.pattern is not None and glob.pattern.search("error_user")
     assert not glob.pattern.search("user_error_x")
+    assert parse_search("State:Failed").terms[0].field == "state"
     (word,) = parse_search("http://host").terms
     assert word.field is None and word.needle == "http://host"
 
@@ -279,6 +280,7 @@ BLOCK_NEEDLES = [
     "state:failed", "!state:succeeded", "state:fail part-1", "part-1 !state:running",
     "status:error_*", "status:*ess", "status:?ueued", "error:geometry", "!error:geometry",
     "re:two$", 'name:"line one"', "line two", "id:re:\\A0012", "name:re:(?<=-)1",
+    "id:0012", "!source:a", "State:FAILED", "name:*step", "!error:*", "status:?rror_user",
 ]
 
 
