@@ -11,11 +11,11 @@ Design, for speed at 100,000 jobs:
   descending is the same list read backwards;
 - sort keys are computed once per job and column and cached until the job changes;
 - the search fields of each job (id, name, status, source, error, state) are folded to
-  lower case once and cached, each alone (for `name:…` and the like) and joined by line
-  breaks (one test per row for a word on every field; a multi-line regex anchors each
-  field); for the whole listing the rows are also joined into blocks of `SEARCH_BLOCK`
-  rows, so a keystroke first tests ~1,600 blocks and looks at single rows only inside the
-  blocks that match;
+  lower case once and cached, joined by line breaks: a word on every field is one test
+  per row, a multi-line regex anchors each field, and a word on one field is one regex
+  match that finds its field by its place; for the whole listing the rows are also
+  joined into blocks of `SEARCH_BLOCK` rows, so a keystroke first tests ~1,600 blocks and
+  looks at single rows only inside the blocks that match;
 - a filter's listing is found a slice at a time: a keystroke looks only as far as the
   rows on screen need, and the rest (the count, the scrollbar) is finished in slices
   between frames, so no keystroke waits for a pass over all 100,000 rows;
@@ -131,9 +131,10 @@ class SearchTerm:
         """The members of `places` (indexes into `texts`, each a job's `search_text`)
         whose texts pass this term.
 
-        A word on every field is one C-level test per text. A word on one field (or a
-        pattern that could span two) is first tested on the whole text, which finds every
-        row where it holds and a few more, then checked on the fields of those rows only.
+        A word on every field is one C-level test per text, and so is a substring or
+        glob on one field (`located`). A regex on one field, or one on every field that
+        could span two, is first tested on the whole text, which finds every row where it
+        holds and a few more, then checked on the fields of those rows only.
         """
         rows = map(texts.__getitem__, places)
         if self.field is None and not self.by_field:
@@ -1342,7 +1343,8 @@ class _Narrowing:
 
 def _search_texts(jobs: Sequence[Job | None]) -> list[str]:
     """The search texts of `jobs` by slot (a removed slot's is empty)."""
-    return ["" if job is None else search_text(job) for job in jobs]
+    empty = "\n" * (len(SEARCH_FIELDS) - 1)
+    return [empty if job is None else search_text(job) for job in jobs]
 
 
 class _SearchTexts:
