@@ -55,8 +55,8 @@ MAX_POLLED = 200
 MAX_PROBES = 50
 """New conversion ids looked for one after another per refresh, at most."""
 MAX_REASONS = 20
-"""Failed conversions of a full listing whose status is fetched for its reason, at most
-per refresh (newest first; the others in the next full listings)."""
+"""Failed conversions whose status is fetched for its reason, at most per refresh (newest
+first; the others at the next refreshes)."""
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -80,6 +80,8 @@ class LettrLabsProvider(HttpProvider):
         """The highest conversion id seen: new uploads are looked for after it."""
         self._reasons_asked: set[str] = set()
         """Failed conversions whose status was fetched for their reason already."""
+        self._reasons_pending: list[str] = []
+        """Failed conversions of the last full listing still to ask, newest first."""
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
         """The conversions list, then the tracked ids it did not include, polled a few at once.
@@ -111,6 +113,7 @@ class LettrLabsProvider(HttpProvider):
                     return await self.list_jobs(query)
                 jobs.update((d.job.id, d.job) for d in polled.values())
                 jobs.update((d.job.id, d.job) for d in await self._probe_new())
+                jobs.update((d.job.id, d.job) for d in await self._reasons())
             else:
                 streamed = await self._list_all()
                 seen, unreadable = streamed.seen, streamed.malformed
@@ -175,23 +178,35 @@ class LettrLabsProvider(HttpProvider):
         check_streamed(self._http, streamed, "conversions")
         return streamed
 
-    async def _reasons(self, jobs: Iterable[Job]) -> list[LettrLabsDetail]:
+    async def _reasons(self, listed: Iterable[Job] | None = None) -> list[LettrLabsDetail]:
         """The status of the newest failed conversions listed without a reason (the list
-        carries none), each asked once; one that cannot be fetched keeps its listed job."""
-        wanted = sorted(
-            (
-                job.id for job in jobs
-                if job.state is JobState.FAILED and job.error is None
-                and job.id not in self._reasons_asked and _INTEGER.fullmatch(job.id)
-            ),
-            key=int,
-            reverse=True,
-        )[:MAX_REASONS]
+        carries none), `MAX_REASONS` per refresh, each asked once; one that cannot be
+        fetched keeps its listed job (and is asked again later).
+
+        Args:
+            listed: A full listing's jobs: what is to be asked is taken from them anew.
+        """
+        if listed is not None:
+            self._reasons_pending = sorted(
+                (
+                    job.id for job in listed
+                    if job.state is JobState.FAILED and job.error is None
+                    and job.id not in self._reasons_asked and _INTEGER.fullmatch(job.id)
+                ),
+                key=int,
+                reverse=True,
+            )
+        wanted = self._reasons_pending[:MAX_REASONS]
+        del self._reasons_pending[:MAX_REASONS]
+        if not wanted:
+            return []
         found, failed = await gather_limited(wanted, self._fetch, self._http.policy.concurrency)
         self._reasons_asked.update(found)
-        self._reasons_asked.update(
-            job_id for job_id, error in failed.items() if isinstance(error, NotFoundError)
-        )
+        for job_id, error in failed.items():
+            if isinstance(error, NotFoundError):
+                self._reasons_asked.add(job_id)
+            else:
+                self._reasons_pending.append(job_id)
         return list(found.values())
 
     async def _probe_new(self) -> list[LettrLabsDetail]:
