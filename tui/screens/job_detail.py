@@ -181,10 +181,10 @@ class JobDetailScreen(Screen[None]):
         """
         super().__init__()
         self.image_protocol = image_protocol
+        """How pictures are drawn (resolved before the app starts; never AUTO there)."""
         self._stored = stored
         self.stale = False
         """True while the job shown is the stored (or the list's) copy after a failed fetch."""
-        """How pictures are drawn (resolved before the app starts; never AUTO there)."""
         self.job = job
         """The job as the list knew it; replaced by each fetched detail's job."""
         self.provider = provider
