@@ -10,10 +10,12 @@ Design, for speed at 100,000 jobs:
   place after a refresh (Timsort is close to linear on an almost-sorted list);
   descending is the same list read backwards;
 - sort keys are computed once per job and column and cached until the job changes;
-- the search text of each job (id, name, status, account, error) is folded to lower
-  case once and cached; for the whole listing it is also joined into blocks of
-  `SEARCH_BLOCK` rows, so a keystroke first tests ~1,600 blocks and looks at single rows
-  only inside the blocks that match;
+- the search fields of each job (id, name, status, source, error, state) are folded to
+  lower case once and cached, joined by line breaks: a word on every field is one test
+  per row, a multi-line regex anchors each field, and a word on one field is one regex
+  match that finds its field by its place; for the whole listing the rows are also
+  joined into blocks of `SEARCH_BLOCK` rows, so a keystroke first tests ~1,600 blocks and
+  looks at single rows only inside the blocks that match;
 - a filter's listing is found a slice at a time: a keystroke looks only as far as the
   rows on screen need, and the rest (the count, the scrollbar) is finished in slices
   between frames, so no keystroke waits for a pass over all 100,000 rows;
@@ -24,6 +26,7 @@ Design, for speed at 100,000 jobs:
 from __future__ import annotations
 
 import re
+import re._parser as re_parser  # noqa: PLC2701 - to tell which regexes can span two fields
 from bisect import insort
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import attrgetter, contains, is_, not_
 
 from tui.formatting import STATE_ORDER
@@ -74,67 +77,341 @@ _SORT_KEYS: dict[Column, Callable[[Job, datetime], object]] = {
 }
 
 
+SEARCH_FIELDS = ("id", "name", "status", "source", "error", "state")
+"""The fields a search looks in, in the order of a job's search texts. `source` is the
+account; a bare word looks in every field."""
+
+_FIELD_PLACE = {name: place for place, name in enumerate(SEARCH_FIELDS)}
+
+_TOKEN = re.compile(r'(?:"[^"]*"?|[^\s"]+)+')
+"""One term: a run of non-blanks, where a double-quoted part may hold blanks."""
+
+_QUALIFIER = re.compile(r"([A-Za-z]+):")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTerm:
+    """One word of a search: what it looks for, where, and whether it must be absent."""
+
+    field: str | None
+    """One of `SEARCH_FIELDS`, or None for every field."""
+    value: str
+    """The value as typed (quotes and `re:` removed): what a server may search for."""
+    needle: str = ""
+    """The casefolded substring (when not a pattern)."""
+    pattern: re.Pattern[str] | None = None
+    """A regex or glob, applied to each field on its own (`^` and `$` anchor a field)."""
+    negate: bool = False
+    by_field: bool = False
+    """True for a pattern on every field that could match across two fields of a row's
+    joined text (a line break, `\\A`, a lookaround): it is then checked field by field."""
+    located: re.Pattern[str] | None = None
+    """For a substring or glob on one field: the same test on a whole search text, the
+    field found by its place (one C-level match per row)."""
+
+    def implies(self, other: SearchTerm) -> bool:
+        """True if every text this term keeps is kept by `other` (for typing on)."""
+        if (self.field, self.negate, self.pattern) != (other.field, other.negate, other.pattern):
+            return False
+        if self.pattern is not None:
+            return True
+        return self.needle == other.needle or (not self.negate and other.needle in self.needle)
+
+    def hit(self, fields: Sequence[str]) -> bool:
+        """True if a job whose search fields are `fields` passes this term (the plain
+        rule the index's faster paths must agree with)."""
+        values = fields if self.field is None else (fields[_FIELD_PLACE[self.field]],)
+        if self.pattern is not None:
+            found = any(self.pattern.search(value) for value in values)
+        else:
+            found = any(self.needle in value for value in values)
+        return found != self.negate
+
+    def keep(self, places: Sequence[int], texts: list[str]) -> list[int]:
+        """The members of `places` (indexes into `texts`, each a job's `search_text`)
+        whose texts pass this term.
+
+        A word on every field is one C-level test per text, and so is a substring or
+        glob on one field (`located`). A regex on one field, or one on every field that
+        could span two, is first tested on the whole text, which finds every row where it
+        holds and a few more, then checked on the fields of those rows only.
+        """
+        rows = map(texts.__getitem__, places)
+        if self.field is None and not self.by_field:
+            return list(compress(places, self._hits(rows)))
+        if self.located is not None:
+            found = map(self.located.match, rows)
+            if self.negate:
+                return list(compress(places, map(is_, found, repeat(None))))
+            return list(compress(places, found))
+        rough = self.block_test()
+        candidates = places if rough is None else compress(places, map(rough, rows))
+        found = [place for place in candidates if self._in_fields(texts[place])]
+        if self.negate:
+            return list(filterfalse(set(found).__contains__, places))
+        return found
+
+    def _in_fields(self, text: str) -> bool:
+        """True if the word (negation aside) is found in the fields of one search text."""
+        values = text.split("\n")
+        if self.field is not None:
+            values = [values[_FIELD_PLACE[self.field]]]
+        if self.pattern is not None:
+            return any(map(self.pattern.search, values))
+        return any(map(contains, values, repeat(self.needle)))
+
+    def _hits(self, texts: Iterable[str]) -> Iterator[object]:
+        """Per text, something true when it passes (one C-level pass)."""
+        if self.pattern is None:
+            found: Iterator[object] = map(contains, texts, repeat(self.needle))
+            return map(not_, found) if self.negate else found
+        matches = map(self.pattern.search, texts)
+        return map(is_, matches, repeat(None)) if self.negate else matches
+
+    def block_test(self) -> Callable[[str], object] | None:
+        """A test true for every block of joined rows holding a row with a hit, or None
+        when the pattern can see past its row or field (string anchors, lookarounds)."""
+        if self.pattern is None:
+            return partial(_contains_in, self.needle)
+        if _BLOCK_UNSAFE.search(self.pattern.pattern):
+            return None
+        return self.pattern.search
+
+
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """A parsed `/` search: substring, `!` negation, regex (`re:` prefix or `/.../`)."""
+    """A parsed `/` search: terms that must all pass (see `parse_search`)."""
 
     text: str
     """What the user typed."""
-    needle: str = ""
-    """The casefolded substring (when not a regex)."""
-    pattern: re.Pattern[str] | None = None
-    negate: bool = False
+    terms: tuple[SearchTerm, ...] = ()
     error: str | None = None
     """Why a regex did not compile (it is then searched as plain text)."""
 
     @property
     def is_empty(self) -> bool:
         """True when the search matches everything."""
-        return not self.needle and self.pattern is None
+        return not self.terms
 
     @property
     def server_text(self) -> str | None:
-        """The part a server may apply: a plain positive substring only."""
-        if self.negate or self.pattern is not None or not self.needle:
+        """The part a server may apply: a lone positive substring on every field only."""
+        if len(self.terms) != 1:
             return None
-        return self.text.strip()
+        term = self.terms[0]
+        if term.negate or term.pattern is not None or term.field is not None:
+            return None
+        return term.value
 
-    def matches(self, haystack: str) -> bool:
-        """True if the casefolded `haystack` matches (negation applied)."""
-        if self.pattern is not None:
-            found = self.pattern.search(haystack) is not None
-        else:
-            found = self.needle in haystack
-        return found != self.negate
+    @property
+    def ordered(self) -> tuple[SearchTerm, ...]:
+        """The terms in the order they are tested: those that must be present first."""
+        return tuple(sorted(self.terms, key=attrgetter("negate")))
+
+    def narrows(self, previous: SearchQuery) -> bool:
+        """True if every job this search keeps, `previous` kept too (typing on)."""
+        if len(self.terms) < len(previous.terms):
+            return False
+        return all(map(SearchTerm.implies, self.terms, previous.terms))
+
+    def matches_fields(self, fields: Sequence[str]) -> bool:
+        """True if a job with these search fields (`search_fields`) passes every term."""
+        return all(term.hit(fields) for term in self.terms)
+
+    def matches(self, job: Job) -> bool:
+        """True if `job` passes every term."""
+        return self.matches_fields(search_fields(job))
+
+    def keep(self, places: Sequence[int], texts: list[str]) -> list[int]:
+        """The members of `places` (indexes into `texts`) that pass every term, in order."""
+        kept: Sequence[int] = places
+        for term in self.ordered:
+            kept = term.keep(kept, texts)
+        return list(kept)
 
 
 def parse_search(text: str) -> SearchQuery:
     """Parse what was typed after `/`.
 
-    `foo` is a case-insensitive substring, `!foo` its negation, `re:fo+` and `/fo+/` a
-    case-insensitive regex (`!re:...` and `!/.../` negate). An invalid regex is searched
-    as plain text and the error is kept for the UI to show.
+    Words separated by blanks must all match (a double-quoted part may hold blanks). A word
+    is a case-insensitive substring of any field; `field:word` looks in one field only
+    (`id`, `name`, `status`, `source`, `error`, `state`); `*` and `?` make it a glob that
+    must match the whole field (`status:error_*`); `re:…` or `/…/` make it a
+    case-insensitive regex, applied to each field on its own so `^` and `$` anchor a
+    field; `!` before a word (or after its `field:`) keeps the jobs it does not match.
+    An invalid regex is searched as plain text and the error is kept for the UI to show.
     """
-    body = text.strip()
-    negate = body.startswith("!")
-    if negate:
-        body = body[1:].strip()
+    terms: list[SearchTerm] = []
+    error: str | None = None
+    for token in _TOKEN.findall(text):
+        term, problem = _parse_term(token)
+        error = error or problem
+        if term is not None:
+            terms.append(term)
+    return SearchQuery(text=text, terms=tuple(terms), error=error)
+
+
+def _parse_term(token: str) -> tuple[SearchTerm | None, str | None]:
+    """One word of a search (None when it asks for nothing yet, as `state:` being typed)."""
+    negate = token.startswith("!")
+    body = token[1:] if negate else token
+    field = None
+    qualifier = _QUALIFIER.match(body)
+    if qualifier is not None and qualifier.group(1).lower() in _FIELD_PLACE:
+        field = qualifier.group(1).lower()
+        body = body[qualifier.end() :]
+        if body.startswith("!"):
+            negate, body = not negate, body[1:]
     regex: str | None = None
     if body.startswith("re:"):
-        regex = body[3:]
+        regex = _unquote(body[3:])
     elif len(body) >= 2 and body.startswith("/") and body.endswith("/"):
         regex = body[1:-1]
+    value = _unquote(body) if regex is None else regex
+    if not value:
+        return None, None
     if regex is not None:
-        if not regex:
-            return SearchQuery(text=text, negate=negate)
         try:
-            pattern = re.compile(regex, re.IGNORECASE)
+            pattern = re.compile(regex, re.IGNORECASE | re.MULTILINE)
         except re.error as exc:
-            return SearchQuery(
-                text=text, needle=regex.casefold(), negate=negate, error=f"bad regex: {exc}"
-            )
-        return SearchQuery(text=text, pattern=pattern, negate=negate)
-    return SearchQuery(text=text, needle=body.casefold(), negate=negate)
+            needle = _one_line(regex.casefold())
+            return SearchTerm(field, regex, needle=needle, negate=negate), f"bad regex: {exc}"
+        by_field = field is None and (
+            _BLOCK_UNSAFE.search(regex) is not None or _can_match_line_break(pattern)
+        )
+        return SearchTerm(field, regex, pattern=pattern, negate=negate, by_field=by_field), None
+    if "*" in value or "?" in value:
+        glob = "".join(
+            "[^\n]*" if char == "*" else "[^\n]" if char == "?" else re.escape(char)
+            for char in _one_line(value.casefold())
+        )
+        pattern = re.compile(f"^{glob}$", re.IGNORECASE | re.MULTILINE)
+        located = _located(field, f"{glob}$")
+        return SearchTerm(field, value, pattern=pattern, negate=negate, located=located), None
+    needle = _one_line(value.casefold())
+    located = _located(field, f"[^\n]*?{re.escape(needle)}")
+    return SearchTerm(field, value, needle=needle, negate=negate, located=located), None
+
+
+def _located(field: str | None, regex: str) -> re.Pattern[str] | None:
+    """`regex` (line-bound, on casefolded text) matched at `field`'s place in a search text."""
+    if field is None:
+        return None
+    return re.compile(rf"\A(?:[^\n]*\n){{{_FIELD_PLACE[field]}}}{regex}", re.MULTILINE)
+
+
+def search_count(found: int, looked: int, total: int) -> str:
+    """The match count for the status line; while the listing is still being searched,
+    how far the search got (a count, not a failure)."""
+    noun = "match" if found == 1 else "matches"
+    if looked >= total:
+        return f"{found:,} {noun}"
+    return f"{found:,} {noun} so far (searched {looked:,} of {total:,})"
+
+
+def _unquote(value: str) -> str:
+    """`"a b"` as `a b` (an unclosed quote runs to the end)."""
+    if value.startswith('"'):
+        value = value[1:]
+        if value.endswith('"'):
+            value = value[:-1]
+    return value
+
+
+def _one_line(text: str) -> str:
+    """Line breaks as blanks: they separate fields and rows in the search texts."""
+    return text.replace("\n", " ").replace("\r", " ")
+
+
+def _can_match_line_break(pattern: re.Pattern[str]) -> bool:
+    """True if `pattern` might match a line break (so could span two fields of a row's
+    joined text); True too when unsure."""
+    try:
+        parsed = re_parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - a private parser: unsure means yes
+        return True
+    return _parsed_can_match_line_break(parsed, bool(pattern.flags & re.DOTALL))
+
+
+_LINE_BREAK_CATEGORIES = frozenset(
+    {"CATEGORY_SPACE", "CATEGORY_NOT_WORD", "CATEGORY_NOT_DIGIT", "CATEGORY_LINEBREAK",
+     "CATEGORY_UNI_SPACE", "CATEGORY_UNI_NOT_WORD", "CATEGORY_UNI_NOT_DIGIT",
+     "CATEGORY_UNI_LINEBREAK"}
+)
+
+
+def _parsed_can_match_line_break(items: Iterable[tuple[object, object]], dotall: bool) -> bool:
+    newline = 10
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            if arg == newline:
+                return True
+        elif name == "NOT_LITERAL":
+            if arg != newline:
+                return True
+        elif name == "ANY":
+            if dotall:
+                return True
+        elif name == "AT":
+            continue
+        elif name == "IN":
+            if _set_can_match_line_break(arg):  # type: ignore[arg-type]
+                return True
+        elif name == "SUBPATTERN":
+            _group, add, remove, sub = arg  # type: ignore[misc]
+            inner = (dotall or bool(add & re.DOTALL)) and not remove & re.DOTALL
+            if _parsed_can_match_line_break(sub, inner):
+                return True
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if _parsed_can_match_line_break(arg[2], dotall):  # type: ignore[index]
+                return True
+        elif name == "ATOMIC_GROUP":
+            if _parsed_can_match_line_break(arg, dotall):  # type: ignore[arg-type]
+                return True
+        elif name == "BRANCH":
+            if any(_parsed_can_match_line_break(sub, dotall) for sub in arg[1]):  # type: ignore[index]
+                return True
+        else:
+            return True  # back-references, lookarounds, anything new: unsure
+    return False
+
+
+def _set_can_match_line_break(items: Iterable[tuple[object, object]]) -> bool:
+    negated = False
+    found = False
+    for op, arg in items:
+        name = str(op)
+        if name == "NEGATE":
+            negated = True
+        elif name == "LITERAL":
+            found = found or arg == 10
+        elif name == "RANGE":
+            low, high = arg  # type: ignore[misc]
+            found = found or low <= 10 <= high
+        elif name == "CATEGORY":
+            found = found or str(arg) in _LINE_BREAK_CATEGORIES
+        else:
+            return True
+    return found != negated
+
+
+def search_fields(job: Job) -> list[str]:
+    """A job's search texts, casefolded and one line each, in `SEARCH_FIELDS` order."""
+    return search_text(job).split("\n")
+
+
+def search_text(job: Job) -> str:
+    """A job's search fields joined by line breaks (one join, one casefold for the usual
+    job, whose texts hold no line break)."""
+    error = job.error[:200] if job.error else ""
+    values = (job.id, job.name, job.status, job.account, error, job.state.value)
+    joined = "\n".join(values).casefold()
+    if "\r" in joined:
+        joined = joined.replace("\r", " ")
+    if joined.count("\n") != len(values) - 1:  # a line break inside a field
+        joined = "\n".join(_one_line(value.casefold()) for value in values)
+    return joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,8 +613,8 @@ class JobIndex:
             values.extend(map(getter, new_jobs))
         if self._hay is not None:
             for slot, _old in changed_slots:
-                self._hay[slot] = _haystack(store[slot])  # type: ignore[arg-type]
-            self._hay.extend(map(_haystack, new_jobs))
+                self._hay[slot] = search_text(store[slot])  # type: ignore[arg-type]
+            self._hay.extend(map(search_text, new_jobs))
         if self._counts is not None:
             for slot, old in changed_slots:
                 if old is not None:
@@ -556,7 +833,7 @@ class JobIndex:
 
     def _haystacks(self) -> list[str]:
         if self._hay is None:
-            self._hay = ["" if job is None else _haystack(job) for job in self._jobs]
+            self._hay = _search_texts(self._jobs)
         return self._hay
 
     # --- sort ----------------------------------------------------------------------
@@ -638,11 +915,7 @@ class JobIndex:
         if (
             previous is not None
             and previous.base_key == self._base_key()
-            and not search.negate
-            and search.pattern is None
-            and not previous.search.negate
-            and previous.search.pattern is None
-            and previous.search.needle in search.needle
+            and search.narrows(previous.search)
         ):
             # Typing on: only the rows that matched so far can match now, and the values
             # were tested already.
@@ -685,8 +958,9 @@ class JobIndex:
         search = job_filter.search
         if search is None or search.is_empty:
             return True
-        hay = self._hay[slot] if self._hay is not None else _haystack(job)
-        return search.matches(hay)
+        if self._hay is not None:
+            return search.matches_fields(self._hay[slot].split("\n"))
+        return search.matches(job)
 
     def prepare_search(self) -> tuple[tuple[object, ...], _SearchTexts] | None:
         """The search texts of the whole listing in the current order, for a thread.
@@ -748,7 +1022,7 @@ class JobIndex:
             order.sort(key=values.__getitem__)  # type: ignore[arg-type]
             keys[column] = values
             orders[column] = order
-        hay = ["" if job is None else _haystack(job) for job in jobs]
+        hay = _search_texts(jobs)
         values_by_name = {
             name: [None if job is None else getter(job) for job in jobs]
             for name, getter in _ATTRS.items()
@@ -862,6 +1136,11 @@ class JobIndex:
         """The row count, or while the listing is incomplete a guess from its found part."""
         return self._current().estimate()
 
+    def progress(self) -> tuple[int, int, int]:
+        """(rows found, rows looked at, rows to look at) of the listing: while it is
+        incomplete, how far the filter got; once complete, the count three times."""
+        return self._current().progress()
+
     def finish_step(self) -> bool:
         """Find one more slice of an incomplete listing; True while more remains."""
         listing = self._current()
@@ -942,19 +1221,6 @@ class _BulkChanges(IndexChanges):
         return True
 
 
-def _search_rows(rows: Sequence[int], texts: Iterable[str], search: SearchQuery) -> list[int]:
-    """The rows whose search text matches, one C-level pass over `texts` (aligned with rows)."""
-    if search.pattern is not None:
-        hits: Iterator[object] = map(search.pattern.search, texts)
-        if search.negate:
-            return list(compress(rows, map(is_, hits, repeat(None))))
-        return list(compress(rows, hits))
-    found = map(contains, texts, repeat(search.needle))
-    if search.negate:
-        found = map(not_, found)
-    return list(compress(rows, found))
-
-
 ValueTests = list[tuple[list[object], frozenset[object]]]
 """Per-slot values (account, state, status or provider) and the values a row must have
 among them."""
@@ -983,8 +1249,7 @@ def _keep_searched(
     positions: Sequence[int] | None,
 ) -> Kept:
     """The rows that match `search` on the per-slot texts, then pass the value tests."""
-    found = _search_rows(rows, map(hay.__getitem__, rows), search)
-    return _keep_values(tests, found, None)[0], None
+    return _keep_values(tests, search.keep(rows, hay), None)[0], None
 
 
 FIRST_STEP = 2_048
@@ -1072,6 +1337,13 @@ class _Listing:
         while not self.complete:
             self.step(FINISH_STEP)
 
+    def progress(self) -> tuple[int, int, int]:
+        """(rows found, source rows looked at, source rows)."""
+        found = len(self.rows)
+        if self.complete:
+            return found, found, found
+        return found, self._next, len(self._source)
+
     def estimate(self) -> int:
         """The row count when complete; meanwhile, the found rows scaled to the whole."""
         found = len(self.rows)
@@ -1093,15 +1365,22 @@ class _Narrowing:
     texts: _SearchTexts | None
 
 
+def _search_texts(jobs: Sequence[Job | None]) -> list[str]:
+    """The search texts of `jobs` by slot (a removed slot's is empty)."""
+    empty = "\n" * (len(SEARCH_FIELDS) - 1)
+    return [empty if job is None else search_text(job) for job in jobs]
+
+
 class _SearchTexts:
-    """The search texts of the whole listing, in row order and joined in blocks.
+    """The search texts of the whole listing, in row order, the rows joined in blocks.
 
     A row can match only if its block does, so one test per block of `SEARCH_BLOCK` rows
     rules out most of the listing at C speed; single rows are tested only in the blocks
-    that match (for a negated search: blocks that do not match are kept whole). When the
-    last slice kept most rows (typing "assembly" where every name has it), the next one
-    probably will too and the block tests would only add to the row tests: it goes
-    straight to the rows. Results carry positions in the listing (`rows[position]`).
+    that match (for a negated word: blocks that do not match are kept whole). Fields and
+    rows are both separated by line breaks, so a pattern (multi-line) anchors each field.
+    When the last slice kept most rows (typing "assembly" where every name has it), the
+    next one probably will too and the block tests would only add to the row tests: it
+    goes straight to the rows. Results carry positions in the listing (`rows[position]`).
     """
 
     __slots__ = ("blocks", "dense", "rows", "texts")
@@ -1115,14 +1394,18 @@ class _SearchTexts:
         ]
         # The rows again, as new strings made in row order: side by side in memory, so a
         # pass over all of them reads memory in order (twice as fast as the originals,
-        # which lie wherever each job was parsed). A block whose rows hold line breaks
-        # cannot be split back and keeps the original strings.
+        # which lie wherever each job was parsed). Fields hold no line breaks, so each
+        # block splits into exactly its rows' fields.
+        width = len(SEARCH_FIELDS)
         self.texts: list[str] = []
         for number, block in enumerate(self.blocks):
             pieces = block.split("\n")
             start = number * SEARCH_BLOCK
             original = texts[start : start + SEARCH_BLOCK]
-            self.texts += pieces if len(pieces) == len(original) else original
+            if len(pieces) == width * len(original):
+                self.texts += map("\n".join, zip(*[iter(pieces)] * width, strict=True))
+            else:
+                self.texts += original
         self.dense = False
         """True when the last slice searched kept more than half of its rows."""
 
@@ -1131,8 +1414,7 @@ class _SearchTexts:
     ) -> Kept:
         """The rows (at `positions` in the listing) that match `search`, row by row."""
         assert positions is not None
-        texts = self.texts
-        found = _search_rows(positions, map(texts.__getitem__, positions), search)
+        found = search.keep(positions, self.texts)
         self.dense = 2 * len(found) > len(positions)
         return list(map(self.rows.__getitem__, found)), found
 
@@ -1144,47 +1426,37 @@ class _SearchTexts:
         positions: Sequence[int] | None,
     ) -> Kept:
         """The rows of a slice of the listing (`positions`, a range starting on a block
-        boundary) that match `search` and pass the value tests."""
+        boundary) that match `search` and pass the value tests.
+
+        The first term (one that must be present, if any) is tested on the blocks; the
+        others only on the rows it kept.
+        """
         assert isinstance(positions, range) and positions.start % SEARCH_BLOCK == 0
-        texts = self.texts
         start, end = positions.start, positions.stop
-        block_test = None if self.dense else _block_test(search)
+        first, *others = search.ordered
+        block_test = None if self.dense else first.block_test()
+        found: list[int]
         if block_test is None:
-            found = _search_rows(positions, texts[start:end], search)
+            found = first.keep(positions, self.texts)
         else:
             size = SEARCH_BLOCK
             found = []
-            first = start // size
-            blocks = self.blocks[first : (end + size - 1) // size]
-            for number, block_hit in enumerate(map(block_test, blocks), first):
+            number = start // size
+            blocks = self.blocks[number : (end + size - 1) // size]
+            for number, block_hit in enumerate(map(block_test, blocks), number):
                 low = number * size
                 high = min(low + size, end)
                 if block_hit:
-                    found += _search_rows(range(low, high), texts[low:high], search)
-                elif search.negate:
+                    found += first.keep(range(low, high), self.texts)
+                elif first.negate:
                     found += range(low, high)
         self.dense = 2 * len(found) > len(positions)
+        for term in others:
+            found = term.keep(found, self.texts)
         kept = list(map(self.rows.__getitem__, found))
         return _keep_values(tests, kept, found) if tests else (kept, found)
-
-
-def _block_test(search: SearchQuery) -> Callable[[str], object] | None:
-    """A test that is true for every block holding a matching row, or None if unsafe."""
-    if search.pattern is None:
-        return partial(_contains_in, search.needle)
-    if _BLOCK_UNSAFE.search(search.pattern.pattern):
-        return None
-    try:
-        return re.compile(search.pattern.pattern, search.pattern.flags | re.MULTILINE).search
-    except re.error:
-        return None
 
 
 def _contains_in(needle: str, text: str) -> bool:
     """`needle in text`, with the needle first (for `partial`)."""
     return needle in text
-
-
-def _haystack(job: Job) -> str:
-    error = job.error[:200] if job.error else ""
-    return f"{job.id}\t{job.name}\t{job.status}\t{job.account}\t{error}".casefold()

@@ -312,6 +312,22 @@ class JobStore:
                 continue
         return jobs
 
+    def load_job(self, account: str, job_id: str) -> tuple[Job, datetime | None] | None:
+        """One job's last snapshot and when a refresh last saw it (None if not stored)."""
+        with self._lock, self._errors():
+            row = self._db.execute(
+                "SELECT data, parent_id, seen_at FROM jobs WHERE account = ? AND id = ?",
+                (account, job_id),
+            ).fetchone()
+        if row is None:
+            return None
+        data, parent_id, seen_at = row
+        try:
+            job = Job.from_json(json.loads(data), parent_id=parent_id)
+        except (ValueError, KeyError, TypeError):
+            return None
+        return job, parse_timestamp(seen_at)
+
     def save_jobs(
         self,
         account: str,

@@ -89,9 +89,11 @@ class DetailApp(App[None]):
         clock: FrozenClock | None = None,
         refresh_interval: float = 5.0,
         image_protocol: ImageProtocol = ImageProtocol.HALFBLOCK,
+        stored: Any = None,
     ) -> None:
         super().__init__()
         self.image_protocol = image_protocol
+        self.stored = stored
         self.job = job
         self.provider = provider
         self.clock = clock or FrozenClock(NOW)
@@ -105,6 +107,7 @@ class DetailApp(App[None]):
             JobDetailScreen(
                 self.job, self.provider, self.clock, refresh_interval=self.refresh_interval,
                 image_protocol=self.image_protocol,
+                **({"stored": self.stored} if self.stored is not None else {}),
             )
         )
 

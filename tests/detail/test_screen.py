@@ -331,7 +331,10 @@ async def test_not_found_before_any_detail_leaves_a_message() -> None:
     async with app.run_test(notifications=True, tooltips=True) as pilot:
         screen = await wait_for_detail(pilot)
         await app.workers.wait_for_complete()
-        assert "No detail to show yet." in str(screen.query_one("#detail-loading").render())
+        # the list's data stays, marked as not coming from the provider
+        mark = str(screen.query_one("#detail-loading").render())
+        assert mark.startswith("◔ stale") and "the list's data" in mark
+        assert detail.job.name in screen.query_one("#job-summary", Fields).plain
 
 
 async def test_result_landing_after_escape_is_dropped_quietly() -> None:

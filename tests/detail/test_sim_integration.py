@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -108,3 +109,83 @@ async def test_zoo_async_seed_operation_over_http(provider_for: Any) -> None:
         await app.workers.wait_for_complete()
         assert not screen.is_polling  # failed: the job has ended
         assert isinstance(app.screen, JobDetailScreen)
+
+
+async def _lettrlabs_failure(provider: JobProvider) -> Job:
+    """A failed conversion as the list hands it to the detail screen."""
+    from tui.providers.base import ListQuery
+
+    listed = await provider.list_jobs(ListQuery())
+    return next(job for job in listed.jobs if job.state is JobState.FAILED and job.error)
+
+
+async def test_the_detail_paints_the_row_at_once_while_the_provider_is_slow(
+    sim: SimServer, provider_for: Any
+) -> None:
+    """With the status call held by the simulator, the screen already shows the row's
+    name, state and reason; the fetch only adds to them."""
+    provider = provider_for(ProviderName.LETTRLABS)
+    row = await _lettrlabs_failure(provider)
+    sim.set_fault("lettrlabs", "latency", seconds=8)
+    try:
+        app = DetailApp(row, provider, FrozenClock(START))
+        async with app.run_test(size=(120, 40), notifications=True, tooltips=True) as pilot:
+            for _ in range(3):
+                await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, JobDetailScreen)
+            assert screen.fetches == 1 and screen.detail is None and screen.error is None
+            summary = screen.query_one("#job-summary", Fields).plain
+            assert row.name in summary and "failed" in summary and row.error in summary  # type: ignore[operator]
+            assert "loading" in str(screen.query_one("#detail-loading").render())
+    finally:
+        sim.clear_faults()
+
+
+async def test_with_the_provider_down_the_stored_job_shows_marked_stale(
+    sim: SimServer, provider_for: Any
+) -> None:
+    """A failing status call before any detail: the job as the store last saw it, with a
+    visible stale mark and when it was seen, instead of an empty screen."""
+    from tui.providers.http import HttpPolicy
+    from tui.store import JobStore
+
+    stored = await _lettrlabs_failure(provider_for(ProviderName.LETTRLABS))
+    seen = datetime(2026, 9, 1, 11, 40, tzinfo=UTC)
+    store = JobStore(":memory:", clock=FrozenClock(seen))
+    store.save_jobs(stored.account, [stored])
+    account = AccountConfig(
+        name=stored.account, provider=ProviderName.LETTRLABS,
+        base_url=sim.base_url("lettrlabs"), token=Secret("sim-token"),
+    )
+    provider = build_provider(
+        account, clock=FrozenClock(START),
+        policy=HttpPolicy(attempts=1, wait_initial=0.05, wait_max=0.1, deadline=10),
+    )
+    # The row as the list knew it before any refresh: the id only.
+    row = dataclasses.replace(
+        placeholder(ProviderName.LETTRLABS, JobKind.CONVERSION, stored.id, None),
+        account=stored.account,
+    )
+    sim.set_fault("lettrlabs", "http_503")
+    try:
+        app = DetailApp(row, provider, FrozenClock(START),
+                        stored=lambda: store.load_job(stored.account, stored.id))
+        async with app.run_test(size=(120, 40), notifications=True, tooltips=True) as pilot:
+            screen = await wait_for_detail(pilot)
+            assert screen.detail is None and screen.error and "503" in screen.error
+            for _ in range(100):
+                if "stored" in str(screen.query_one("#detail-loading").render()):
+                    break
+                await pilot.pause()
+            mark = screen.query_one("#detail-loading")
+            assert str(mark.render()).startswith("◔ stale") and mark.has_class("-stale")
+            assert "last seen 2026-09-01 11:40" in str(mark.render())
+            summary = screen.query_one("#job-summary", Fields).plain
+            assert stored.name in summary and "failed" in summary and stored.error in summary  # type: ignore[operator]
+            assert screen.stale and screen.job == stored
+            assert "✖" in str(screen.query_one("#detail-status").render())
+    finally:
+        sim.clear_faults()
+        await provider.aclose()
+        store.close()

@@ -98,7 +98,7 @@ def _search(session: TmuxSession, text: str) -> None:
         session.send("Enter")
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            if f"search {text}" in session.screen():
+            if f'search "{text}"' in session.screen():
                 return
             time.sleep(0.1)
     pytest.fail(f"the search for {text!r} never applied:\n{session.screen()}")
@@ -189,7 +189,7 @@ def test_a_users_day(tmp_path: Path) -> None:
 
         assert "Track a job id" not in session.screen()
         session.send("Escape")  # closes the search: the list has the keys, q is the app's
-        session.wait_gone(f"search {newcomer.name}")
+        session.wait_gone(f'search "{newcomer.name}"')
         session.send("q")
         assert wait_ended(session, pid, timeout=10) == 0
         deadline = time.monotonic() + 3

@@ -228,3 +228,35 @@ async def test_tracked_ids_skipped_and_missing(sim: SimServer, make: Any) -> Non
     assert {j.id for j in result.jobs} == set(tracked[1:])
     assert set(result.tracked_errors) == {missing}
     assert "Zoo has no such resource (HTTP 404 Not Found)" in str(result.tracked_errors[missing])
+
+
+async def test_lettrlabs_failures_listed_carry_the_reason_their_status_gives(make: Any) -> None:
+    """The list's items carry no errors (they are status payloads): a failed conversion
+    first met in a full listing has its status asked once for the reason, newest first,
+    at most `MAX_REASONS` per refresh; the next refresh asks for the next ones, never
+    twice for the same one."""
+    from tui.providers.lettrlabs import MAX_REASONS
+
+    transport = RecordingTransport()
+    lettr = make(ProviderName.LETTRLABS, transport=transport)
+    first = await lettr.list_jobs(ListQuery())
+    failed = sorted(
+        (job for job in first.jobs if job.state is JobState.FAILED), key=lambda j: -int(j.id)
+    )
+    assert len(failed) > MAX_REASONS  # the sim's world has enough failures to page through
+    assert all(job.error is None for job in failed[MAX_REASONS:])
+    asked = [r for r in transport.requests if r.url.path.endswith("/status")]
+    assert len(asked) == MAX_REASONS
+    for job in failed[:MAX_REASONS]:
+        detail = await lettr.get_job(job.id)
+        assert job.error and job.error == detail.job.error, job.id
+
+    transport.requests.clear()
+    second = await lettr.list_jobs(ListQuery())  # a steady refresh, between full listings
+    assert second.incremental
+    asked_ids = {r.url.path.split("/")[-2] for r in transport.requests}
+    reasons = {job.id: job.error for job in second.jobs if job.state is JobState.FAILED}
+    following = failed[MAX_REASONS : 2 * MAX_REASONS]
+    assert set(reasons) >= {job.id for job in following}
+    assert all(reasons[job.id] for job in following)
+    assert not asked_ids & {job.id for job in failed[:MAX_REASONS]}  # never asked twice

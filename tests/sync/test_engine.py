@@ -252,6 +252,31 @@ async def test_refresh_over_the_simulator_lists_saves_and_reports_failures() -> 
             await asyncio.gather(*(p.aclose() for p in providers))
 
 
+async def test_a_failure_reason_known_stays_while_the_listing_brings_none() -> None:
+    """A list without reasons (LettrLabs) does not wipe the reason a status call gave: it
+    stays while the job is failed with the same status, and goes when the status changes."""
+    from dataclasses import replace
+
+    from tui.models import JobState
+
+    failed = make_job("lettr", 1, JobState.FAILED, status="Failed", error="Row 203: revenue")
+    unreasoned = replace(failed, error=None)
+    retried = replace(failed, status="Errored", error=None)
+    source = GatedProvider(
+        "lettr",
+        [ListResult(jobs=[failed]), ListResult(jobs=[unreasoned]), ListResult(jobs=[retried])],
+        gated=True,
+    )
+    async with running([source]) as (engine, _ticker, _events):
+        for expected in ("Row 203: revenue", "Row 203: revenue", None):
+            source.gate.set()
+            await settle()
+            assert engine.index.get(failed.key).error == expected  # type: ignore[union-attr]
+            assert engine.store.load_jobs()[0].error == expected
+            engine.request_refresh("lettr", force=True)
+            await settle()
+
+
 # --- since last open --------------------------------------------------------------------
 
 

@@ -93,6 +93,10 @@ async def test_help_screen_shows_every_binding_of_every_class(two_sources, store
         for heading in ("Everywhere", "Job list", "Search box", "Filter panel", "Job detail",
                         "Searching the raw JSON", "Lists in a detail", "Tracking an id"):
             assert any(line.startswith(heading) for line in lines), heading
+        # the search's query language: qualifiers, negation, globs, anchors per field
+        assert any(line.startswith("Search (/)") for line in lines)
+        for example in ("state:failed", "!succeeded", "status:error_*", "re:^", 'name:"two words"'):
+            assert any(line.lstrip().startswith(example) for line in lines), example
         await pilot.press("escape")
         assert app.screen is screen
 

@@ -104,17 +104,75 @@ def test_narrowing_search_gives_same_result_as_fresh() -> None:
 
 
 def test_parse_search_syntax() -> None:
-    assert parse_search("Foo").needle == "foo" and not parse_search("Foo").negate
-    assert parse_search("!foo").negate
-    assert parse_search("re:a+b").pattern is not None
-    assert parse_search("/a+b/").pattern is not None
-    assert parse_search("!/a/").negate and parse_search("!/a/").pattern is not None
+    (term,) = parse_search("Foo").terms
+    assert term.needle == "foo" and not term.negate and term.field is None
+    assert parse_search("!foo").terms[0].negate
+    assert parse_search("re:a+b").terms[0].pattern is not None
+    assert parse_search("/a+b/").terms[0].pattern is not None
+    (term,) = parse_search("!/a/").terms
+    assert term.negate and term.pattern is not None
     bad = parse_search("re:([")
-    assert bad.error and bad.pattern is None and bad.needle == "(["
+    assert bad.error and bad.terms[0].pattern is None and bad.terms[0].needle == "(["
     assert parse_search("foo").server_text == "foo"
     assert parse_search("!foo").server_text is None
     assert parse_search("re:foo").server_text is None
+    assert parse_search("state:failed").server_text is None
+    assert parse_search("foo bar").server_text is None
     assert parse_search("").is_empty and parse_search("re:").is_empty
+    assert parse_search("state:").is_empty and parse_search("!").is_empty
+    # Qualifiers, negation before or after them, quotes, globs; unknown words stay words.
+    state, source = parse_search("state:failed !source:zoo").terms
+    assert (state.field, state.needle, state.negate) == ("state", "failed", False)
+    assert (source.field, source.needle, source.negate) == ("source", "zoo", True)
+    assert parse_search("name:!x").terms[0].negate
+    (phrase,) = parse_search('name:"line one"').terms
+    assert (phrase.field, phrase.needle) == ("name", "line one")
+    (glob,) = parse_search("status:error_*").terms
+    assert glob.pattern is not None and glob.pattern.search("error_user")
+    assert not glob.pattern.search("user_error_x")
+    assert parse_search("State:Failed").terms[0].field == "state"
+    (word,) = parse_search("http://host").terms
+    assert word.field is None and word.needle == "http://host"
+
+
+def test_search_fields_qualifiers_and_anchors_per_field() -> None:
+    """The state is searchable, words may name their field, a regex anchors each field
+    (not one line of every field joined), and several words must all match."""
+    jobs = [
+        *sample_jobs("zoo-prod", 12),
+        *sample_jobs("metafold", 12),
+        replace(make_job("zoo-prod", 40, JobState.FAILED), name="enclosures/box.obj",
+                error="mesh is not watertight"),
+        replace(make_job("metafold", 41), name="enclosures/lid.obj.bak"),
+    ]
+    index = JobIndex(now=lambda: NOW)
+    index.upsert(jobs)
+
+    def shown(text: str) -> set[str]:
+        index.set_filter(JobFilter(search=parse_search(text)))
+        return {index[row].id for row in range(index.row_count())}
+
+    def ids(keep) -> set[str]:  # type: ignore[no-untyped-def]
+        return {job.id for job in jobs if keep(job)}
+
+    assert shown("!succeeded") == ids(lambda j: j.state != JobState.SUCCEEDED)
+    assert shown("state:failed") == ids(lambda j: j.state == JobState.FAILED)
+    assert shown("!state:succeeded") == ids(lambda j: j.state != JobState.SUCCEEDED)
+    assert shown("source:zoo") == ids(lambda j: j.account == "zoo-prod")
+    assert shown("state:failed source:zoo") == ids(
+        lambda j: j.state == JobState.FAILED and j.account == "zoo-prod"
+    )
+    assert shown("status:error_*") == ids(lambda j: j.status.startswith("error_"))
+    assert shown(r"re:^enclosures/.*\.obj$") == {jobs[-2].id}
+    assert shown("name:re:^enclosures") == {jobs[-2].id, jobs[-1].id}
+    assert shown("re:watertight$ state:failed") == {jobs[-2].id}
+    assert shown("error:watertight") == {jobs[-2].id}
+    assert shown("name:watertight") == set()
+    assert shown("id:part") == set()  # names hold "part", ids do not
+    assert shown("re:^failed$") == ids(lambda j: j.state == JobState.FAILED)
+    # A pattern that could span two fields of a row is tested on each field alone.
+    assert shown(r"re:obj\smesh") == set()
+    assert shown(r"re:obj\s") == set()
 
 
 def test_position_and_key_at() -> None:
@@ -207,9 +265,7 @@ def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  
     shown = [index[r] for r in range(index.row_count())]
     expected = {
         key for key, job in model.items()
-        if search.is_empty or search.matches(
-            f"{job.id}\t{job.name}\t{job.status}\t{job.account}\t{(job.error or '')[:200]}".casefold()
-        )
+        if search.is_empty or search.matches(job)
     }
     assert {job.key for job in shown} == expected
     assert index.counts().total() == len(model)
@@ -220,6 +276,13 @@ BLOCK_NEEDLES = [
     "re:^0[0-4]", "!re:^0[0-4]", "re:step$", "re:ed$", "re:\\Apart", "re:\\A0012",
     "re:(?<=\\t)part-2", "re:(?<!\\t)part-2", "!re:(?<!\\S)part", "re:part(?=-1)",
     "re:failed\\Z", "re:0\\d\\b", "re:[^x]+$", "!re:.", "re:(?m)^part",
+    # Per-field anchors, qualifiers, globs, several words, patterns that could span fields.
+    "re:^part-1.*\\.step$", "re:step\\sa$", "re:p\\Wa", "re:(?s)step.a", "!re:^a$",
+    "name:part-1", "!name:part-1", "name:re:^part", "id:re:-a-", "source:re:^a$",
+    "state:failed", "!state:succeeded", "state:fail part-1", "part-1 !state:running",
+    "status:error_*", "status:*ess", "status:?ueued", "error:geometry", "!error:geometry",
+    "re:two$", 'name:"line one"', "line two", "id:re:\\A0012", "name:re:(?<=-)1",
+    "id:0012", "!source:a", "State:FAILED", "name:*step", "!error:*", "status:?rror_user",
 ]
 
 
@@ -243,13 +306,9 @@ def test_block_search_matches_a_row_by_row_search(count, needle, column, descend
     index.set_filter(JobFilter(search=search))
     expected = [
         job_id for job_id in order
-        if search.matches(_naive_haystack(index.get(("a", job_id))))  # type: ignore[arg-type]
+        if search.matches(index.get(("a", job_id)))  # type: ignore[arg-type]
     ]
     assert visible(index) == expected
-
-
-def _naive_haystack(job) -> str:  # type: ignore[no-untyped-def]
-    return f"{job.id}\t{job.name}\t{job.status}\t{job.account}\t{(job.error or '')[:200]}".casefold()
 
 
 def test_recent_views_are_reused_until_the_data_changes() -> None:
@@ -269,7 +328,10 @@ def test_recent_views_are_reused_until_the_data_changes() -> None:
 
 @given(
     count=st.integers(1, 300),
-    word=st.sampled_from(["part-12", "step", "0012-a", "succeeded", "re:part-1[0-4]", "!part-1"]),
+    word=st.sampled_from([
+        "part-12", "step", "0012-a", "succeeded", "re:part-1[0-4]", "!part-1",
+        "state:failed part-1", "name:part !state:succ", "status:error_* part",
+    ]),
     descending=st.booleans(),
     prepared=st.booleans(),
 )
@@ -326,7 +388,7 @@ def _passes(job, job_filter: JobFilter) -> bool:  # type: ignore[no-untyped-def]
             job_filter.status is None
             or (job.status, job.provider) == (job_filter.status.status, job_filter.status.provider)
         )
-        and (search is None or search.is_empty or search.matches(_naive_haystack(job)))
+        and (search is None or search.is_empty or search.matches(job))
     )
 
 

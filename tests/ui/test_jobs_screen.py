@@ -105,7 +105,7 @@ async def test_search_substring_negation_regex_and_count(two_sources, store, clo
         await pilot.press(*"part-00")
         names = {job.name for job in screen.jobs_in_view()}
         assert names and all(name.startswith("part-00") for name in names)
-        assert f"({len(screen.jobs_in_view())} matches)" in status_line(app)
+        assert f'search "part-00": {len(screen.jobs_in_view())} matches' in status_line(app)
         search.value = "!meta"
         await pilot.pause()
         assert {job.account for job in screen.jobs_in_view()} == {"zoo-prod"}
@@ -115,6 +115,19 @@ async def test_search_substring_negation_regex_and_count(two_sources, store, clo
         search.value = "/part-0(0[0-3])/"
         await pilot.pause()
         assert {job.name for job in screen.jobs_in_view()} <= {f"part-00{n}.step" for n in range(4)}
+        # Field qualifiers: the state and the source are searchable; the query is quoted.
+        search.value = "state:failed source:zoo"
+        await pilot.pause()
+        failed = [job for job in screen.jobs_in_view()]
+        assert failed and all(
+            job.state == JobState.FAILED and job.account == "zoo-prod" for job in failed
+        )
+        assert f'search "state:failed source:zoo": {len(failed)} matches' in status_line(app)
+        search.value = "!failed"
+        await pilot.pause()
+        assert len(screen.jobs_in_view()) == 20 - sum(
+            job.state == JobState.FAILED for job in screen.index.jobs()
+        )
         search.value = "re:(["
         await pilot.pause()
         assert "bad regex" in status_line(app)
@@ -392,6 +405,46 @@ async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> 
         await wait_for(pilot, lambda: app.screen is screen)
 
 
+async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider_fails(
+    two_sources, store, clock
+) -> None:
+    """The detail shows the row's name and state before its fetch answers; when the fetch
+    fails, it shows the job as the store last saw it, marked stale."""
+    import asyncio
+
+    from tui.errors import UnavailableError
+    from tui.screens.job_detail import JobDetailScreen
+    from tui.widgets.detail_common import Fields
+
+    gate = asyncio.Event()
+    provider = two_sources[0]
+
+    async def held(job_id: str, parent_id: str | None = None):  # type: ignore[no-untyped-def]
+        await gate.wait()
+        raise UnavailableError("the server answered 503", account=provider.account)
+
+    provider.get_job = held  # type: ignore[method-assign]
+    app = make_app(two_sources, store, clock)
+    async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+        screen = await loaded(pilot, two_sources)
+        await pilot.press("2")  # the held source's view
+        await pilot.pause()
+        job = screen.query_one(JobTable).cursor_job
+        assert job is not None and job.account == provider.account
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, JobDetailScreen) and detail.detail is None
+        summary = detail.query_one("#job-summary", Fields).plain
+        assert job.name in summary and job.status in summary
+        gate.set()
+        await wait_for(pilot, lambda: "stored" in str(detail.query_one("#detail-loading").render()))
+        mark = detail.query_one("#detail-loading")
+        assert str(mark.render()).startswith("◔ stale") and mark.has_class("-stale")
+        assert job.name in detail.query_one("#job-summary", Fields).plain
+        assert "503" in str(detail.query_one("#detail-status").render())
+
+
 async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -490,13 +543,19 @@ async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store,
         screen._search_text = "part-1"
         screen._apply_filter()  # what a keystroke in the search box runs, without the frame
         assert screen.index.pending
-        assert "(counting…)" in status_line(app)
+        found, looked, total = screen.index.progress()
+        assert looked < total == 30_000
+        assert (
+            f'search "part-1": {found:,} matches so far (searched {looked:,} of 30,000)'
+            in status_line(app)
+        )
         rows_on_screen = table.size.height - 1
         assert [screen.index[row] for row in range(rows_on_screen)] == expected[:rows_on_screen]
         assert table.cursor_job == expected[0]
         await wait_for(pilot, lambda: not screen.index.pending)
         await pilot.pause()
-        assert f"({len(expected):,} matches)" in status_line(app)
+        assert f'search "part-1": {len(expected):,} matches' in status_line(app)
+        assert "so far" not in status_line(app)
         assert table.virtual_size.height == len(expected) + 1
         assert screen.jobs_in_view() == expected
 
@@ -531,7 +590,7 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
         assert matches and all("part-1" in job.name for job in matches)
         assert last not in matches and table.cursor_job == matches[0]
         assert table.cursor_row == 0 and table.scroll_y == 0
-        assert f"({len(matches):,} matches)" in status_line(app)
+        assert f'search "part-1": {len(matches):,} matches' in status_line(app)
 
         # data changes while the next listing is being finished
         screen._search_text = "part-2"

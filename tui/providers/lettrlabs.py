@@ -3,11 +3,18 @@
 Every answer is the envelope `{profile, payload, errors, hasErrors, warnings, hasWarnings,
 metadata}`. The status values are undocumented: the obvious words map, anything else is
 `unknown`, and `hasErrors` on a status answer counts as failure.
+
+A failure's reason lives only in the status envelope's `errors`: the list's items are
+status payloads (id, file name, source type, status, upload date) and its envelope's
+`errors` are about the request. So a failed conversion first met in a full listing has its
+status fetched once for the reason (a few per refresh, newest first); the sync engine keeps
+a reason it knows while the listing brings none.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -15,7 +22,7 @@ from tui.config import AccountConfig
 
 from tui.details import LettrLabsDetail, LettrLabsProfile
 from tui.errors import NotFoundError
-from tui.models import Job, JobKind, ProviderName, map_state
+from tui.models import Job, JobKind, JobState, ProviderName, map_state
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
     HttpProvider,
@@ -47,6 +54,9 @@ MAX_POLLED = 200
 """More active conversions than this: a full listing instead of one status call each."""
 MAX_PROBES = 50
 """New conversion ids looked for one after another per refresh, at most."""
+MAX_REASONS = 20
+"""Failed conversions whose status is fetched for its reason, at most per refresh (newest
+first; the others at the next refreshes)."""
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -68,6 +78,10 @@ class LettrLabsProvider(HttpProvider):
         """Conversions that could still change at the last refresh."""
         self._newest = 0
         """The highest conversion id seen: new uploads are looked for after it."""
+        self._reasons_asked: set[str] = set()
+        """Failed conversions whose status was fetched for their reason already."""
+        self._reasons_pending: list[str] = []
+        """Failed conversions of the last full listing still to ask, newest first."""
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
         """The conversions list, then the tracked ids it did not include, polled a few at once.
@@ -99,11 +113,13 @@ class LettrLabsProvider(HttpProvider):
                     return await self.list_jobs(query)
                 jobs.update((d.job.id, d.job) for d in polled.values())
                 jobs.update((d.job.id, d.job) for d in await self._probe_new())
+                jobs.update((d.job.id, d.job) for d in await self._reasons())
             else:
                 streamed = await self._list_all()
                 seen, unreadable = streamed.seen, streamed.malformed
                 for job in streamed.items:
                     jobs.setdefault(job.id, job)
+                jobs.update((d.job.id, d.job) for d in await self._reasons(jobs.values()))
             wanted = [
                 i
                 for i in dict.fromkeys([*self._tracked_config, *query.tracked_ids])
@@ -161,6 +177,37 @@ class LettrLabsProvider(HttpProvider):
             raise self._http.bad_shape("'payload' is not a list of conversions")
         check_streamed(self._http, streamed, "conversions")
         return streamed
+
+    async def _reasons(self, listed: Iterable[Job] | None = None) -> list[LettrLabsDetail]:
+        """The status of the newest failed conversions listed without a reason (the list
+        carries none), `MAX_REASONS` per refresh, each asked once; one that cannot be
+        fetched keeps its listed job (and is asked again later).
+
+        Args:
+            listed: A full listing's jobs: what is to be asked is taken from them anew.
+        """
+        if listed is not None:
+            self._reasons_pending = sorted(
+                (
+                    job.id for job in listed
+                    if job.state is JobState.FAILED and job.error is None
+                    and job.id not in self._reasons_asked and _INTEGER.fullmatch(job.id)
+                ),
+                key=int,
+                reverse=True,
+            )
+        wanted = self._reasons_pending[:MAX_REASONS]
+        del self._reasons_pending[:MAX_REASONS]
+        if not wanted:
+            return []
+        found, failed = await gather_limited(wanted, self._fetch, self._http.policy.concurrency)
+        self._reasons_asked.update(found)
+        for job_id, error in failed.items():
+            if isinstance(error, NotFoundError):
+                self._reasons_asked.add(job_id)
+            else:
+                self._reasons_pending.append(job_id)
+        return list(found.values())
 
     async def _probe_new(self) -> list[LettrLabsDetail]:
         """Conversions after the highest id seen, one by one until one is missing."""

@@ -19,6 +19,16 @@ FOOTNOTE = (
 )
 """Keys of Textual's own widgets that mean nothing particular to jobtop."""
 
+SEARCH_SYNTAX: tuple[tuple[str, str], ...] = (
+    ("zoo failed", "every word must match; a word looks in every field, the state too"),
+    ("state:failed", "one field: id, name, status, source, error, state"),
+    ("!succeeded", "leave out what matches (also name:!x)"),
+    ("status:error_*", "* and ? make a glob that must match the whole field"),
+    ("re:^enc.*\\.obj$", "a regex (or /…/), on each field alone: ^ and $ anchor a field"),
+    ('name:"two words"', "quotes keep blanks inside one word"),
+)
+"""The `/` search's query language, as (example, meaning) lines for the help screen."""
+
 
 def own_bindings(node_class: type[DOMNode]) -> list[Binding]:
     """The bindings a class declares itself (not those it inherits), as `Binding`s."""
@@ -58,6 +68,12 @@ def help_lines(sections: Iterable[tuple[str, Iterable[Binding]]]) -> Content:
                 Content.assemble((f"  {keys}", "bold"), description, (detail, "$text-muted"))
             )
         lines.append(Content(""))
+    lines.append(Content.styled("Search (/) in the job list", "bold $accent"))
+    for example, meaning in SEARCH_SYNTAX:
+        lines.append(
+            Content.assemble((f"  {example}".ljust(20), "bold"), " ", (meaning, "$text-muted"))
+        )
+    lines.append(Content(""))
     lines.append(Content.styled(FOOTNOTE, "$text-muted"))
     return Content("\n").join(lines)
 

@@ -1,5 +1,9 @@
 """The detail screen of one job: its provider's particulars, refreshed while it runs.
 
+It paints at once from the row's job (the normalized fields), then the first fetch brings
+the provider's view. If that fetch fails, the job as the store last saw it is shown,
+marked stale, until a fetch succeeds.
+
 One async worker fetches `provider.get_job` in a loop (never overlapping itself, never
 faster than the provider's minimum poll interval) and posts `DetailLoaded` or
 `DetailFailed`; the handlers own the state and update the per-provider view. The loop
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -153,6 +157,12 @@ class JobDetailScreen(Screen[None]):
         sentence: str
         retry_in: float | None
 
+    @dataclass
+    class StoredLoaded(Message):
+        """The store's snapshot of the job (None when it has none), read after a failure."""
+
+        stored: tuple[Job, datetime | None] | None
+
     def __init__(
         self,
         job: Job,
@@ -161,10 +171,20 @@ class JobDetailScreen(Screen[None]):
         *,
         refresh_interval: float = DEFAULT_REFRESH,
         image_protocol: ImageProtocol = ImageProtocol.HALFBLOCK,
+        stored: Callable[[], tuple[Job, datetime | None] | None] | None = None,
     ) -> None:
+        """Args:
+            job: The job as the list knows it: painted at once, before any fetch.
+            stored: Reads the job's stored snapshot and when a refresh last saw it (a
+                blocking call, run in a thread), shown marked stale if a fetch fails
+                before any detail arrived.
+        """
         super().__init__()
         self.image_protocol = image_protocol
         """How pictures are drawn (resolved before the app starts; never AUTO there)."""
+        self._stored = stored
+        self.stale = False
+        """True while the job shown is the stored (or the list's) copy after a failed fetch."""
         self.job = job
         """The job as the list knew it; replaced by each fetched detail's job."""
         self.provider = provider
@@ -205,12 +225,20 @@ class JobDetailScreen(Screen[None]):
         yield Static(self._title(self.job), id="detail-title")
         yield Static(Content("⟳ loading…"), id="detail-status")
         with VerticalScroll(id="detail-body"):
-            yield Static(Content("⟳ loading the job's detail…"), id="detail-loading")
+            yield Static(
+                Content("⟳ loading the job's detail… (meanwhile, the list's data)"),
+                id="detail-loading",
+            )
+            # The row's job, painted with the screen: the fetch only adds to it.
+            self._view = JobFieldsView(self.clock, id="detail-view")
+            yield self._view
         yield JsonView(id="detail-raw")
         yield JsonSearchInput(placeholder="search the raw JSON", id="detail-search")
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        if isinstance(self._view, JobFieldsView):
+            self._view.update_detail(JobDetail(job=self.job))
         self.query_one("#detail-raw").display = False
         self.query_one("#detail-search").display = False
         self._times_due = time.monotonic() + RELATIVE_TIME_REFRESH
@@ -276,7 +304,13 @@ class JobDetailScreen(Screen[None]):
         self.detail = detail
         self.job = detail.job
         self.error = None
+        self.stale = False
+        loading = self.query("#detail-loading")
+        if loading:
+            await loading.remove()
         view_type = VIEWS.get(type(detail), JobFieldsView)
+        if self._view is not None:
+            self._view.set_class(False, "-stale")
         if not isinstance(self._view, view_type):
             body = self.query_one("#detail-body", VerticalScroll)
             await body.remove_children()
@@ -302,10 +336,11 @@ class JobDetailScreen(Screen[None]):
         self.error = sentence
         if self._leaving:
             return
-        if self.detail is None:
-            loading = self.query("#detail-loading")
-            if loading:
-                loading.first(Static).update(Content("No detail to show yet."))
+        if self.detail is None and not self.stale:
+            self.stale = True
+            self._mark_stale(None, from_store=False)
+            if self._stored is not None:
+                self._read_stored()
         suffix = (
             f" · retrying in {fmt_duration(retry_in)}" if retry_in is not None else " · stopped"
         )
@@ -313,6 +348,44 @@ class JobDetailScreen(Screen[None]):
             Content.assemble(("✖ ", "bold"), one_line(sentence), suffix)
         )
         self.query_one("#detail-status").set_class(True, "-error")
+
+    @work(group="stored-job", exclusive=True, exit_on_error=False)
+    async def _read_stored(self) -> None:
+        """Read the job's stored snapshot off the UI loop (the store may be busy)."""
+        assert self._stored is not None
+        try:
+            stored = await asyncio.to_thread(self._stored)
+        except Exception:  # noqa: BLE001 - a broken store leaves the list's data shown
+            stored = None
+        self.post_message(self.StoredLoaded(stored))
+
+    @on(StoredLoaded)
+    def _stored_loaded(self, message: StoredLoaded) -> None:
+        if self._leaving or self.detail is not None or message.stored is None:
+            return
+        job, seen_at = message.stored
+        if job.key != self.job.key:
+            return
+        self.job = job
+        if isinstance(self._view, JobFieldsView):
+            self._view.update_detail(JobDetail(job=job))
+        self.query_one("#detail-title", Static).update(self._title(job))
+        self._mark_stale(seen_at, from_store=True)
+
+    def _mark_stale(self, seen_at: datetime | None, *, from_store: bool) -> None:
+        """Say, above the fields, that they are not from the provider now."""
+        if from_store:
+            when = f", last seen {fmt_timestamp(seen_at)}" if seen_at is not None else ""
+            source = f"the job as stored{when}"
+        else:
+            source = "the list's data"
+        loading = self.query("#detail-loading")
+        if loading:
+            line = loading.first(Static)
+            line.update(Content(f"◔ stale: the detail could not be fetched; showing {source}"))
+            line.set_class(True, "-stale")
+        if self._view is not None:
+            self._view.set_class(True, "-stale")
 
     def _show_status(self, fetched_at: datetime) -> None:
         when = f"updated {fmt_timestamp(fetched_at)}"

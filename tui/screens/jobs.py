@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from time import monotonic
 from typing import ClassVar, TypeVar
 
@@ -30,7 +31,7 @@ from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
 from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration, fmt_interval
-from tui.job_index import Column, JobFilter, JobIndex, StatusChoice, parse_search
+from tui.job_index import Column, JobFilter, JobIndex, StatusChoice, parse_search, search_count
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,
@@ -93,7 +94,7 @@ class JobsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="jobs.search",
-                tooltip="Search: text, !negation, re:regex or /regex/"),
+                tooltip="Search: words, field:word, !negation, globs, re:regex (see below)"),
         Binding("f", "failed_only", "Failed only", id="jobs.failed_only",
                 tooltip="Show only failed jobs, or everything again"),
         Binding("m", "filters", "States/status", id="jobs.filters",
@@ -526,6 +527,7 @@ class JobsScreen(Screen[None]):
         detail = JobDetailScreen(
             job, provider, self.clock, refresh_interval=self.interval,
             image_protocol=self.settings.image_protocol,
+            stored=partial(self.store.load_job, job.account, job.id),
         )
         self.app.push_screen(detail)
 
@@ -681,8 +683,8 @@ class JobsScreen(Screen[None]):
         if self._search_text.strip():
             search = parse_search(self._search_text)
             parts.append(" · search ")
-            parts.append(Content(one_line(self._search_text[:60])))
-            parts.append((f" ({shown} matches)" if counted else " (counting…)", "$accent"))
+            parts.append(Content(f'"{one_line(self._search_text.strip()[:60])}"'))
+            parts.append((f": {search_count(*index.progress())}", "$accent"))
             if search.error:
                 parts.append((f" · {search.error}", "$error"))
         parts.append(f" · every {fmt_interval(self.interval)}")

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from tui.errors import BadResponseError, ProviderError, StoreError
 from tui.job_index import JobIndex, PendingUpdate
-from tui.models import Job, Transition
+from tui.models import Job, JobState, Transition
 from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
 from tui.store import JobStore, OpenMark
 from tui.sync.events import JobsChanged, RefreshFailed, RefreshStarted, SummaryReady, SyncEvent
@@ -73,6 +73,29 @@ class _Batch:
 
     event: JobsChanged
     resume: object | None
+
+
+def keep_reasons(jobs: list[Job], known: Callable[[tuple[str, str]], Job | None]) -> list[Job]:
+    """`jobs`, where a failed job listed without a reason keeps the one already known.
+
+    Some lists carry no failure reason (LettrLabs has it only in a conversion's status):
+    the reason learned from a status call, or stored, stays while the job is still failed
+    with the same status.
+    """
+    kept = jobs
+    for place, job in enumerate(jobs):
+        if job.error is not None or job.state is not JobState.FAILED:
+            continue
+        old = known((job.account, job.id))
+        if old is None or not old.error or (old.state, old.status) != (job.state, job.status):
+            continue
+        if kept is jobs:
+            kept = list(jobs)
+        exact = {**(job.exact or {})}
+        if old.exact is not None and "error" in old.exact:
+            exact["error"] = old.exact["error"]  # the server's text, as stored
+        kept[place] = replace(job, error=old.error, exact=exact or None)
+    return kept
 
 
 def progress_note(progress: Progress) -> str:
@@ -451,7 +474,7 @@ class SyncEngine:
         if query.resume is None and self._tracked_only_fails:
             raise_if_nothing_fetched(query, result)
         fetched_at = self.clock()
-        jobs = [job for job in result.jobs if job.account == account]
+        jobs = keep_reasons([job for job in result.jobs if job.account == account], self.index.get)
         progress.loaded += len(jobs)
         progress.total = result.total if result.total is not None else progress.total
         # A listing asked to filter server-side is partial even where the provider does
