@@ -129,6 +129,8 @@ class JobsScreen(Screen[None]):
         ],
         Binding("escape", "back", "Back", show=False, id="jobs.back",
                 tooltip="Close search or clear the filters"),
+        Binding("e", "event_log", "Event log", id="jobs.event_log",
+                tooltip="Event log: every job's change and source problem, newest first"),
     ]
 
     def __init__(
@@ -858,6 +860,23 @@ class JobsScreen(Screen[None]):
     def action_previous_view(self) -> None:
         """Show the previous view."""
         self.action_view((self.current_view - 1) % (len(self.providers) + 1))
+
+    def action_event_log(self) -> None:
+        """Open the event log (read from the store)."""
+        from tui.screens.event_log import EventLogScreen
+
+        def name(account: str, job_id: str) -> str | None:
+            job = self.index.get((account, job_id))
+            return job.name if job is not None and job.name else None
+
+        self.app.push_screen(EventLogScreen(self.store, self.open_job, name))
+
+    def open_job(self, account: str, job_id: str) -> bool:
+        """Open a job's detail by key; False if the job is not known (any more)."""
+        if self.index.get((account, job_id)) is None:
+            return False
+        self._on_open_job(OpenJobRequested(account, job_id))
+        return True
 
     def source_health(self, account: str) -> SourceHealth:
         """One source's health (for tests and the palette)."""
