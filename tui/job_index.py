@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import insort
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -148,6 +148,8 @@ class JobFilter:
     status: str | None = None
     """Only this raw provider status (exact, case-insensitive)."""
     search: SearchQuery | None = None
+    changed_since: datetime | None = None
+    """Only jobs that last changed at or after this time (`Job.changed_since`)."""
 
     @property
     def is_empty(self) -> bool:
@@ -157,7 +159,18 @@ class JobFilter:
             and not self.states
             and self.status is None
             and (self.search is None or self.search.is_empty)
+            and self.changed_since is None
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _ChangedSince:
+    """A value test (`ValueTests`) on the jobs themselves: changed at or after `threshold`."""
+
+    threshold: datetime
+
+    def __contains__(self, job: object) -> bool:
+        return isinstance(job, Job) and job.changed_since(self.threshold)
 
 
 @dataclass(slots=True)
@@ -618,6 +631,8 @@ class JobIndex:
             )
             if wanted
         ]
+        if job_filter.changed_since is not None:
+            tests.append((self._jobs, _ChangedSince(job_filter.changed_since)))
         search = job_filter.search
         if search is None or search.is_empty:
             return _Listing(rows, None, partial(_keep_values, tests))
@@ -666,6 +681,8 @@ class JobIndex:
         if job_filter.states and job.state not in job_filter.states:
             return False
         if job_filter.status is not None and job.status.casefold() != job_filter.status.casefold():
+            return False
+        if job_filter.changed_since is not None and not job.changed_since(job_filter.changed_since):
             return False
         search = job_filter.search
         if search is None or search.is_empty:
@@ -932,8 +949,9 @@ def _search_rows(rows: Sequence[int], texts: Iterable[str], search: SearchQuery)
     return list(compress(rows, found))
 
 
-ValueTests = list[tuple[list[object], frozenset[object]]]
-"""Per-slot values (account, state or status) and the values a row must have among them."""
+ValueTests = list[tuple[Sequence[object], Container[object]]]
+"""Per-slot values (account, state or status, or the jobs themselves) and the values a row
+must have among them."""
 
 Kept = tuple[list[int], list[int] | None]
 """The rows a slice of a listing keeps, and their places in the listing's search texts."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, changed, make_job
@@ -72,3 +73,83 @@ async def test_the_event_log_is_in_the_palette(store, clock) -> None:
         await command.callback()
         await wait_for(pilot, lambda: isinstance(app.screen, EventLogScreen) and app.screen.loaded)
         assert "Nothing happened yet." in log_lines(app)[0]
+
+
+async def test_w_cycles_a_time_window_on_when_each_job_last_changed(store, clock) -> None:
+    from dataclasses import replace as copy
+
+    from tests.ui.fakes import NOW
+
+    jobs = [
+        copy(make_job("zoo-prod", 1, JobState.RUNNING), updated_at=NOW - timedelta(minutes=5)),
+        copy(make_job("zoo-prod", 2, JobState.FAILED), finished_at=NOW - timedelta(minutes=10)),
+        copy(make_job("zoo-prod", 3, JobState.SUCCEEDED), finished_at=NOW - timedelta(minutes=40)),
+        copy(make_job("zoo-prod", 4, JobState.FAILED), finished_at=NOW - timedelta(hours=3)),
+        copy(make_job("zoo-prod", 5, JobState.QUEUED), updated_at=None,
+             created_at=NOW - timedelta(hours=20)),
+        copy(make_job("zoo-prod", 6, JobState.FAILED), finished_at=NOW - timedelta(days=3)),
+        copy(make_job("zoo-prod", 7, JobState.UNKNOWN), created_at=None, updated_at=None,
+             started_at=None),
+    ]
+    source = FakeProvider("zoo-prod", jobs)
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot, [source])
+
+        def shown() -> set[int]:
+            return {int(job.id[:4]) for job in screen.jobs_in_view()}
+
+        assert shown() == {1, 2, 3, 4, 5, 6, 7}
+        expected = {
+            "15 min": {1, 2}, "1 h": {1, 2, 3}, "6 h": {1, 2, 3, 4},
+            "24 h": {1, 2, 3, 4, 5}, "7 d": {1, 2, 3, 4, 5, 6},
+        }
+        for label, ids in expected.items():
+            await pilot.press("w")
+            assert shown() == ids, label
+            assert f"changed in the last {label}" in status_line(app)
+        await pilot.press("w")
+        assert shown() == {1, 2, 3, 4, 5, 6, 7} and "changed in the last" not in status_line(app)
+
+        await pilot.press("w", "w")  # 1 h, with the other filters
+        await pilot.press("f")
+        assert shown() == {2}
+        clock.advance(55 * 60)  # the window moves on with the clock
+        screen._tick()
+        assert shown() == set()
+        await pilot.press("escape")  # Esc clears every filter, the window too
+        assert shown() == {1, 2, 3, 4, 5, 6, 7} and "changed in the last" not in status_line(app)
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "unprepared"])
+@pytest.mark.parametrize("search", [None, "part-1", "!part-1"])
+def test_the_window_in_the_index_is_the_plain_filter_at_scale(prepared: bool, search: str | None) -> None:
+    """The index's window (alone and with a search, on prepared search texts or not) keeps
+    exactly the jobs a plain test keeps, found in slices or whole."""
+    from tests.ui.fakes import NOW
+    from tests.ui.test_job_index import index_with
+    from tui.job_index import Column, JobFilter, parse_search
+
+    index = index_with(("a", 12_000), ("b", 8_000))
+    index.set_sort(Column.NAME, True)
+    if prepared:
+        index.install(index.prepare())
+        index.install_search(index.prepare_search())
+    everything = [index[row] for row in range(index.row_count())]
+    since = NOW - timedelta(days=20)
+    query = parse_search(search) if search else None
+    job_filter = JobFilter(search=query, changed_since=since)
+    expected = [
+        job for job in everything
+        if job.last_changed_at is not None and job.last_changed_at >= since
+    ]
+    if query is not None:
+        index.set_filter(JobFilter(search=query))
+        searched = {job.key for job in (index[row] for row in range(index.row_count()))}
+        expected = [job for job in expected if job.key in searched]
+    assert 0 < len(expected) < len(everything)
+    index.set_filter(job_filter)
+    assert index.rows_upto(40) == min(40, len(expected))
+    while index.finish_step():
+        pass
+    assert [index[row] for row in range(index.row_count())] == expected

@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from time import monotonic
 from typing import ClassVar, TypeVar
 
@@ -86,6 +86,16 @@ each with every sort key prepared)."""
 NOTIFY_EACH_UP_TO = 3
 """More transitions than this in one refresh are summed up in one notification."""
 
+TIME_WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
+    ("all", None),
+    ("15 min", timedelta(minutes=15)),
+    ("1 h", timedelta(hours=1)),
+    ("6 h", timedelta(hours=6)),
+    ("24 h", timedelta(hours=24)),
+    ("7 d", timedelta(days=7)),
+)
+"""The time windows `w` steps through, on when each job last changed (`Job.changed_since`)."""
+
 SERVER_QUERY_SETTLE = 0.6
 """Seconds of quiet in the search box (or the state multi-select) before a server that
 filters is asked again; Enter, `f`, a status and closing the panel ask at once."""
@@ -129,6 +139,8 @@ class JobsScreen(Screen[None]):
         ],
         Binding("escape", "back", "Back", show=False, id="jobs.back",
                 tooltip="Close search or clear the filters"),
+        Binding("w", "next_window", "Window", id="jobs.window",
+                tooltip="Show only jobs that changed in the last 15 min, 1 h, 6 h, 24 h, 7 d, or all"),
         Binding("e", "event_log", "Event log", id="jobs.event_log",
                 tooltip="Event log: every job's change and source problem, newest first"),
     ]
@@ -182,6 +194,8 @@ class JobsScreen(Screen[None]):
         self._states: frozenset[JobState] = frozenset()
         self._status: str | None = None
         self._status_shown: Content | None = None
+        self._window = 0
+        """The time window in force: an index into `TIME_WINDOWS` (0: all)."""
 
     @property
     def _marking(self) -> bool:
@@ -560,11 +574,17 @@ class JobsScreen(Screen[None]):
         accounts = frozenset(self._accounts_in_view()) if self.current_view else frozenset()
         search = parse_search(self._search_text) if self._search_text.strip() else None
         self.index.set_filter(
-            JobFilter(accounts=accounts, states=self._states, status=self._status, search=search)
+            JobFilter(accounts=accounts, states=self._states, status=self._status, search=search,
+                      changed_since=self._window_start())
         )
         self._refresh_view(flash=(), refiltered=True)
         if tell_servers:
             self._tell_servers()
+
+    def _window_start(self) -> datetime | None:
+        """Where the time window starts now (None: no window)."""
+        span = TIME_WINDOWS[self._window][1]
+        return None if span is None else self.clock() - span
 
     def _tell_servers(self) -> None:
         """Refresh the sources whose server-side filters changed (`SyncEngine.filters_changed`)."""
@@ -661,6 +681,8 @@ class JobsScreen(Screen[None]):
             parts.append((f" ({shown} matches)" if counted else " (counting…)", "$accent"))
             if search.error:
                 parts.append((f" · {search.error}", "$error"))
+        if self._window:
+            parts.append((f" · changed in the last {TIME_WINDOWS[self._window][0]}", "$warning"))
         parts.append(f" · every {fmt_duration(self.interval)}")
         if self.paused:
             parts.append((" · PAUSED (p resumes)", "bold $warning"))
@@ -670,6 +692,8 @@ class JobsScreen(Screen[None]):
             self.query_one("#status-line", Static).update(content, layout=False)
 
     def _tick(self) -> None:
+        if self._window:
+            self._apply_filter(tell_servers=False)  # the window moves on with the clock
         self.table.tick()
         self._update_sources()
 
@@ -717,12 +741,13 @@ class JobsScreen(Screen[None]):
             search.display = False
             self.table.focus()
             return
-        if self._search_text or self._states or self._status is not None:
+        if self._search_text or self._states or self._status is not None or self._window:
             self._search_text = ""
             search.value = ""
             search.display = False
             self._states = frozenset()
             self._status = None
+            self._window = 0
             self._apply_filter()
 
     def action_failed_only(self) -> None:
@@ -730,6 +755,11 @@ class JobsScreen(Screen[None]):
         failed = frozenset({JobState.FAILED})
         self._states = frozenset() if self._states == failed else failed
         self._apply_filter()
+
+    def action_next_window(self) -> None:
+        """Show only the jobs that changed in the next time window (15 min ... 7 d, all)."""
+        self._window = (self._window + 1) % len(TIME_WINDOWS)
+        self._apply_filter(tell_servers=False)  # no server filters on this
 
     def action_filters(self) -> None:
         """Open the state and status filters."""
