@@ -301,6 +301,11 @@ class JobsApp(App[int]):
             timeout=timeout,
             markup=markup,
         )
+        screen = self.screen if self.screen_stack else None
+        if isinstance(screen, JobsScreen):
+            # Off the row under the cursor, once the new toast is in the rack.
+            screen.place_toasts()
+            self.call_after_refresh(screen.place_toasts)
 
     def action_help(self) -> None:
         """Show every key."""

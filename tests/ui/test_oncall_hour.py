@@ -153,3 +153,114 @@ def test_the_window_in_the_index_is_the_plain_filter_at_scale(prepared: bool, se
     while index.finish_step():
         pass
     assert [index[row] for row in range(index.row_count())] == expected
+
+
+def job_notes(app) -> list:
+    """The notifications about jobs (titled "<source>: ..." by the dashboard)."""
+    return [n for n in app._notifications if n.title.startswith("zoo-prod:")]
+
+
+async def test_notification_rules_coalescing_and_the_bell(store, clock) -> None:
+    from dataclasses import replace as copy
+
+    from tests.ui.conftest import settings_for
+    from tui.app import JobsApp
+
+    running = [make_job("zoo-prod", n, JobState.RUNNING) for n in range(1, 15)]
+    source = FakeProvider("zoo-prod", running)
+    app = JobsApp(copy(settings_for("zoo-prod"), bell=True), [source], store, clock)
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot, [source])
+        # Default: failures only. Twelve jobs succeeding say nothing and ring nothing.
+        source.jobs = [changed(job, state=JobState.SUCCEEDED) for job in running[:12]] + running[12:]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.index.counts("zoo-prod")[JobState.SUCCEEDED] == 12)
+        await pilot.pause(0.1)
+        assert job_notes(app) == [] and bells == []
+        # One failure: one notification naming it, one bell.
+        source.jobs = [*source.jobs[:12], changed(running[12], state=JobState.FAILED), running[13]]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(job_notes(app)) == 1)
+        assert job_notes(app)[0].title == "zoo-prod: job failed" and bells == [1]
+        # `n`: failures and cancellations, then every ending.
+        await pilot.press("n")
+        assert screen.notify_states == {JobState.FAILED, JobState.CANCELED}
+        await pilot.press("n")
+        assert screen.notify_states == {JobState.FAILED, JobState.CANCELED, JobState.SUCCEEDED}
+        app.clear_notifications()
+        # Twelve endings in one refresh: one notification, not twelve.
+        again = [make_job("zoo-prod", n, JobState.RUNNING) for n in range(21, 33)]
+        source.jobs = [*source.jobs, *again]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.index.get(again[0].key) is not None)
+        source.jobs = [*source.jobs[:14], *(changed(job, state=JobState.SUCCEEDED) for job in again)]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(job_notes(app)) == 1)
+        await pilot.pause(0.1)
+        notes = job_notes(app)
+        assert len(notes) == 1 and notes[0].title == "zoo-prod: 12 jobs succeeded"
+        assert notes[0].message.startswith("12 succeeded: ") and "and 9 more" in notes[0].message
+        assert bells == [1, 1]
+        # `n` again: none at all.
+        await pilot.press("n")
+        assert screen.notify_states == frozenset()
+
+
+def cells_under_toasts(app, y: int) -> list[int]:
+    """The columns of screen line `y` where a toast is drawn."""
+    covered = []
+    for x in range(app.screen.size.width):
+        try:
+            widget, _ = app.screen.get_widget_at(x, y)
+        except Exception:  # noqa: BLE001 - nothing there
+            continue
+        if type(widget).__name__ == "Toast":
+            covered.append(x)
+    return covered
+
+
+def toasts_drawn(app) -> list[str]:
+    """The text of every toast drawn at least in part."""
+    found = {}
+    for y in range(app.screen.size.height):
+        for x in range(app.screen.size.width):
+            try:
+                widget, _ = app.screen.get_widget_at(x, y)
+            except Exception:  # noqa: BLE001 - nothing there
+                continue
+            if type(widget).__name__ == "Toast":
+                found[id(widget)] = str(widget.render())
+    return list(found.values())
+
+
+async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(store, clock) -> None:
+    from tui.widgets.job_table import JobTable
+
+    running = [make_job("zoo-prod", n, JobState.RUNNING) for n in range(1, 41)]
+    source = FakeProvider("zoo-prod", running)
+    app = make_app([source], store, clock)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await loaded(pilot, [source])
+        table = screen.query_one(JobTable)
+        body = table.scrollable_content_region
+        failed = 0
+        for row in (body.height - 2, 0, (body.height - 1) // 2, body.height - 2):
+            table.move_cursor(row)
+            await pilot.pause()
+            for _ in range(3):  # three refreshes, three toasts stacked
+                source.jobs = [
+                    changed(job, state=JobState.FAILED) if n <= failed else job
+                    for n, job in enumerate(running)
+                ]
+                failed += 1
+                await pilot.press("r")
+                await wait_for(pilot, lambda: len(job_notes(app)) >= 1)
+                await pilot.pause(0.1)
+            cursor_y = body.y + 1 + table.cursor_row - int(table.scroll_y)
+            newest = running[failed - 1].name
+            assert any(newest in text for text in toasts_drawn(app)), (row, "the newest is shown")
+            assert cells_under_toasts(app, cursor_y) == [], (row, cursor_y)
+            app.clear_notifications()
+            await pilot.pause()

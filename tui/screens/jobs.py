@@ -83,8 +83,16 @@ APPLY_SLICE = 2_000
 """Jobs of a large update the index takes per turn of the UI loop (tens of milliseconds
 each with every sort key prepared)."""
 
-NOTIFY_EACH_UP_TO = 3
-"""More transitions than this in one refresh are summed up in one notification."""
+NOTIFY_RULES: tuple[tuple[str, frozenset[JobState]], ...] = (
+    ("failures only", frozenset({JobState.FAILED})),
+    ("failures and cancellations", frozenset({JobState.FAILED, JobState.CANCELED})),
+    ("every job that ends", frozenset({JobState.FAILED, JobState.CANCELED, JobState.SUCCEEDED})),
+    ("none", frozenset()),
+)
+"""What `n` cycles through: which job endings raise a notification (and ring the bell)."""
+
+NAMES_PER_NOTIFICATION = 3
+"""A notification summing up several jobs names this many of each state at most."""
 
 TIME_WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
     ("all", None),
@@ -139,9 +147,12 @@ class JobsScreen(Screen[None]):
         ],
         Binding("escape", "back", "Back", show=False, id="jobs.back",
                 tooltip="Close search or clear the filters"),
-        Binding("w", "next_window", "Window", id="jobs.window",
+        Binding("n", "next_notify_rule", "Notifications", show=False, id="jobs.notify_rule",
+                tooltip="Which job endings notify: failures only, and cancellations, every"
+                " ending, or none"),
+        Binding("w", "next_window", "Window", show=False, id="jobs.window",
                 tooltip="Show only jobs that changed in the last 15 min, 1 h, 6 h, 24 h, 7 d, or all"),
-        Binding("e", "event_log", "Event log", id="jobs.event_log",
+        Binding("e", "event_log", "Event log", show=False, id="jobs.event_log",
                 tooltip="Event log: every job's change and source problem, newest first"),
     ]
 
@@ -196,6 +207,14 @@ class JobsScreen(Screen[None]):
         self._status_shown: Content | None = None
         self._window = 0
         """The time window in force: an index into `TIME_WINDOWS` (0: all)."""
+        self.notify_states: frozenset[JobState] = frozenset(
+            JobState(state) for state in settings.notify
+        )
+        """Which job endings raise a notification (config `[notifications]`, then `n`)."""
+        self._toasts_ordered: set[str] = set()
+        """The toasts `place_toasts` has put newest first already (by id)."""
+        self._ended: list[Transition] = []
+        """Job endings waiting to be told, in one notification per screen refresh."""
 
     @property
     def _marking(self) -> bool:
@@ -483,33 +502,120 @@ class JobsScreen(Screen[None]):
         self._refresh_view(flash=())
 
     def _notify_transitions(self, account: str, transitions: Sequence[Transition]) -> None:
+        """Queue the job endings the rules ask for; every source's endings that arrive
+        before the next screen refresh are told in one notification."""
+        wanted = self.notify_states
         ended = [
             t for t in transitions
-            if t.old_state is not None and t.new_state.is_terminal and t.old_state != t.new_state
+            if t.old_state is not None and t.new_state.is_terminal
+            and t.old_state != t.new_state and t.new_state in wanted
         ]
         if not ended:
             return
-        failed = [t for t in ended if t.new_state == JobState.FAILED]
-        if len(ended) <= NOTIFY_EACH_UP_TO:
-            for transition in ended:
-                job = self.index.get((transition.account, transition.job_id))
-                name = one_line(clean(job.name if job else transition.job_id, 120))
-                job_id = one_line(clean(transition.job_id, 120))
-                self.notify(
-                    f"{name} ({job_id}): {one_line(clean(transition.status, 80))}",
-                    title=f"{_label(account)}: job {transition.new_state.value}",
-                    severity="error" if transition.new_state == JobState.FAILED else "information",
-                    markup=False,
-                )
-        else:
+        if not self._ended:
+            self.call_after_refresh(self._tell_ended)
+        self._ended.extend(ended)
+
+    def _tell_ended(self) -> None:
+        """One notification for the endings queued: one job by name, or "12 jobs
+        succeeded" (per state, failures first, a few named); the bell follows."""
+        ended, self._ended = self._ended, []
+        if not ended:
+            return
+        failed = any(t.new_state == JobState.FAILED for t in ended)
+        accounts = list(dict.fromkeys(t.account for t in ended))
+        where = _label(accounts[0]) if len(accounts) == 1 else f"{len(accounts)} sources"
+        if len(ended) == 1:
+            transition = ended[0]
             self.notify(
-                f"{len(ended)} jobs ended, {len(failed)} failed",
-                title=_label(account),
+                f"{self._job_label(transition)}: {one_line(clean(transition.status, 80))}",
+                title=f"{where}: job {transition.new_state.value}",
                 severity="error" if failed else "information",
                 markup=False,
             )
+        else:
+            by_state: dict[JobState, list[Transition]] = {}
+            for transition in ended:
+                by_state.setdefault(transition.new_state, []).append(transition)
+            counts = {state: len(items) for state, items in by_state.items()}
+            if len(by_state) == 1:
+                title = f"{where}: {len(ended):,} jobs {ended[0].new_state.value}"
+            else:
+                title = f"{where}: {len(ended):,} jobs ended ({_state_counts(counts)})"
+            lines = []
+            for state in sorted(by_state, key=lambda s: STATE_ORDER.get(s, 9)):
+                items = by_state[state]
+                names = [self._job_label(t) for t in items[:NAMES_PER_NOTIFICATION]]
+                more = len(items) - len(names)
+                rest = f" and {more:,} more" if more > 0 else ""
+                lines.append(f"{len(items):,} {state.value}: " + ", ".join(names) + rest)
+            self.notify(
+                "\n".join(lines), title=title,
+                severity="error" if failed else "information", markup=False,
+            )
         if self.settings.bell:
             self.app.bell()
+
+    def _job_label(self, transition: Transition) -> str:
+        """`name (id)` of a job in a notification, plain and on one line."""
+        job = self.index.get((transition.account, transition.job_id))
+        job_id = one_line(clean(transition.job_id, 120))
+        if job is None or not job.name:
+            return job_id
+        return f"{one_line(clean(job.name, 120))} ({job_id})"
+
+    def action_next_notify_rule(self) -> None:
+        """Notify of the next set of job endings (failures only, ..., none)."""
+        names = [states for _, states in NOTIFY_RULES]
+        position = names.index(self.notify_states) if self.notify_states in names else -1
+        label, self.notify_states = NOTIFY_RULES[(position + 1) % len(NOTIFY_RULES)]
+        bell = " (and the bell)" if self.settings.bell else ""
+        self.notify(f"Notify of: {label}{bell}", title="Notifications", timeout=3, markup=False)
+
+    # --- where toasts go ------------------------------------------------------------
+
+    def place_toasts(self) -> None:
+        """Keep toasts off the row under the cursor: they stack on the side of the table
+        with more room (below the cursor, or above it from the table's top), never taller
+        than that room; the newest show when they do not all fit."""
+        racks = self.query("#textual-toastrack")
+        if not racks:
+            return
+        rack = racks.first()
+        # Newest first: a stack taller than its room is cut at its far end, where the
+        # oldest toasts are (new ones are mounted last, so each moves to the front once).
+        holders = list(rack.children)
+        for holder in holders:
+            if holder.id is not None and holder.id not in self._toasts_ordered:
+                rack.move_child(holder, before=0)
+        self._toasts_ordered = {holder.id for holder in holders if holder.id is not None}
+        table = self.table
+        body = table.scrollable_content_region
+        cursor_y = body.y + 1 + table.cursor_row - int(table.scroll_y)
+        height = self.size.height
+        if table.cursor_job is None or not body.y < cursor_y < body.bottom:
+            rack.styles.dock = "bottom"
+            rack.styles.margin = (0, 0, 1, 0)
+            rack.styles.max_height = None
+            return
+        below = height - 1 - (cursor_y + 1)  # down to the line above the footer
+        above = cursor_y - body.y  # from the table's header down to the cursor
+        if below >= above:
+            rack.styles.dock = "bottom"
+            rack.styles.margin = (0, 0, 1, 0)
+            rack.styles.max_height = max(0, below)
+        else:
+            rack.styles.dock = "top"
+            rack.styles.margin = (body.y, 0, 0, 0)
+            rack.styles.max_height = max(0, above)
+
+    def on_resize(self) -> None:
+        """Place the toasts again for the new size."""
+        self.call_after_refresh(self.place_toasts)
+
+    @on(JobTable.JobHighlighted)
+    def _on_job_highlighted(self) -> None:
+        self.place_toasts()
 
     @on(JobTable.JobSelected)
     def _on_job_selected(self, event: JobTable.JobSelected) -> None:
@@ -632,6 +738,7 @@ class JobsScreen(Screen[None]):
             # The rows on screen are found; the count and the scrollbar follow, after the
             # frame that shows them.
             self.call_after_refresh(self._finish_listing)
+        self.call_after_refresh(self.place_toasts)  # the cursor's row may have moved
 
     @work(group="finish-listing", exclusive=True, exit_on_error=False)
     async def _finish_listing(self) -> None:
