@@ -262,5 +262,11 @@ async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(store, clock
             newest = running[failed - 1].name
             assert any(newest in text for text in toasts_drawn(app)), (row, "the newest is shown")
             assert cells_under_toasts(app, cursor_y) == [], (row, cursor_y)
+            # The cursor moving to where the toasts are sends them to the other side.
+            other = 0 if row > body.height // 2 else body.height - 2
+            table.move_cursor(other)
+            await pilot.pause()
+            cursor_y = body.y + 1 + table.cursor_row - int(table.scroll_y)
+            assert cells_under_toasts(app, cursor_y) == [], ("moved", other, cursor_y)
             app.clear_notifications()
             await pilot.pause()
