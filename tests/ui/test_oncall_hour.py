@@ -270,3 +270,23 @@ async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(store, clock
             assert cells_under_toasts(app, cursor_y) == [], ("moved", other, cursor_y)
             app.clear_notifications()
             await pilot.pause()
+
+
+def test_an_event_log_entry_is_one_clean_line_of_plain_text() -> None:
+    from tests.ui.fakes import NOW
+    from tui.screens.event_log import entry_content
+    from tui.store import LogEntry
+
+    hostile = "line one\nline two \x1b[31mred\x1b[0m [@click=app.quit]x[/] \x9b2J\u202eevil"
+    source = entry_content(LogEntry(NOW, "acct\x1b]52;c;eA==\x07", EventKind.FAILING, hostile))
+    change = entry_content(
+        LogEntry(NOW, "a", EventKind.TRANSITION, job_id="id\n\x1b[2J", old_state=JobState.RUNNING,
+                 new_state=JobState.FAILED, status="error\r\nx"),
+        name="name\x1b[1m[b]bold[/b]",
+    )
+    for content in (source, change):
+        text = content.plain
+        assert "\n" not in text and "\r" not in text
+        assert not any(ch in text for ch in ("\x1b", "\x9b", "\x07", "\u202e"))
+        assert not any(span.style and "click" in str(span.style) for span in content.spans)
+    assert "[@click=app.quit]x[/]" in source.plain and "[b]bold[/b]" in change.plain
