@@ -41,8 +41,9 @@ the first start after the upgrade summarises only what the first refreshes find)
 happened to each source (failing, recovered, rate limited, incomplete listing) for the
 event log (`add_event`, `event_log`), kept `EVENT_RETENTION` and at most `MAX_EVENTS` rows.
 
-The event log (`event_log`) reads those source events and the state changes of known jobs
-from `transitions` (a first sighting is no event), newest first.
+The event log (`event_log`) reads those source events and, from `transitions`, the state
+changes of known jobs and the jobs first seen failed that failed after their source was
+first listed (a job that failed between two refreshes), newest first.
 """
 
 from __future__ import annotations
@@ -262,6 +263,8 @@ class JobStore:
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
+        self._origin_cache: dict[str, float] | None = None
+        """Per account, when this store first listed it (`_origins`)."""
         timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self._busy_timeout = timeout
         with self._errors():
@@ -572,14 +575,25 @@ class JobStore:
                 raise
 
     def event_log(self, limit: int = 2000) -> list[LogEntry]:
-        """The newest `limit` events, newest first: source events and the state changes of
-        known jobs (a first sighting is left out)."""
+        """The newest `limit` events, newest first: source events, the state changes of
+        known jobs, and the jobs first seen failed that failed after their source's first
+        stored refresh (a job that failed between two refreshes; the failures already
+        there when a source was first listed are history, not events)."""
         with self._lock, self._errors():
+            origins = self._origins()
+            bounds = " UNION ALL ".join("SELECT ?, ?" for _ in origins) or "SELECT NULL, NULL"
+            params: list[object] = [value for pair in origins.items() for value in pair]
             changes = self._db.execute(
-                "SELECT account, id, old_state, new_state, status, at FROM transitions"
-                " WHERE old_state IS NOT NULL AND old_state != new_state"
-                " ORDER BY seq DESC LIMIT ?",
-                (limit,),
+                f"WITH origin (account, first_at) AS ({bounds})"  # noqa: S608 - only "?" marks
+                " SELECT t.account, t.id, t.old_state, t.new_state, t.status, t.at"
+                " FROM transitions t"
+                " LEFT JOIN jobs j ON j.account = t.account AND j.id = t.id"
+                " LEFT JOIN origin o ON o.account = t.account"
+                " WHERE (t.old_state IS NOT NULL AND t.old_state != t.new_state)"
+                "   OR (t.old_state IS NULL AND t.new_state = 'failed'"
+                "       AND julianday(j.finished_at) > o.first_at)"
+                " ORDER BY t.seq DESC LIMIT ?",
+                (*params, limit),
             ).fetchall()
             sources = self._db.execute(
                 "SELECT account, kind, text, at FROM events ORDER BY seq DESC LIMIT ?", (limit,)
@@ -588,7 +602,7 @@ class JobStore:
         for number, (account, job_id, old, new, status, at) in enumerate(changes):
             moment = parse_timestamp(at)
             try:
-                old_state, new_state = JobState(old), JobState(new)
+                old_state, new_state = JobState(old) if old else None, JobState(new)
             except ValueError:
                 continue
             if moment is not None:
@@ -607,6 +621,24 @@ class JobStore:
         entries.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [entry for _, _, entry in entries[:limit]]
 
+    def _origins(self) -> dict[str, float]:
+        """When each account was first listed in this store (the julian day of its oldest
+        transition), found once per account; the caller holds the lock."""
+        cache: dict[str, float] | None = getattr(self, "_origin_cache", None)
+        if cache is None:
+            cache = self._origin_cache = {}
+        accounts = {row[0] for row in self._db.execute("SELECT account FROM sources")}
+        if not cache or not accounts <= cache.keys():
+            cache.clear()
+            cache.update(
+                (str(account), float(first))
+                for account, first in self._db.execute(
+                    "SELECT account, MIN(julianday(at)) FROM transitions GROUP BY account"
+                )
+                if first is not None
+            )
+        return cache
+
     def clear(self) -> None:
         """Forget everything: jobs, tracked ids, transitions, events, marks (a fresh store)."""
         with self._lock, self._errors():
@@ -616,6 +648,7 @@ class JobStore:
                               "source_health", "events"):
                     self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
                 self._db.execute("COMMIT")
+                self._origin_cache = None
             except BaseException:
                 self._rollback()
                 raise

@@ -290,3 +290,29 @@ def test_an_event_log_entry_is_one_clean_line_of_plain_text() -> None:
         assert not any(ch in text for ch in ("\x1b", "\x9b", "\x07", "\u202e"))
         assert not any(span.style and "click" in str(span.style) for span in content.spans)
     assert "[@click=app.quit]x[/]" in source.plain and "[b]bold[/b]" in change.plain
+
+
+async def test_a_job_that_failed_between_two_refreshes_notifies_but_an_old_failure_does_not(
+    store, clock
+) -> None:
+    from dataclasses import replace as copy
+
+    from tests.ui.fakes import NOW
+
+    source = FakeProvider("zoo-prod", [make_job("zoo-prod", 1, JobState.RUNNING)])
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot, [source])
+        clock.advance(60)
+        quick = copy(make_job("zoo-prod", 2, JobState.FAILED, name="quick.step"),
+                     created_at=NOW + timedelta(seconds=20), finished_at=NOW + timedelta(seconds=40))
+        old = copy(make_job("zoo-prod", 3, JobState.FAILED, name="old.step"),
+                   finished_at=NOW - timedelta(days=1))
+        source.jobs = [*source.jobs, quick, old]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.index.get(old.key) is not None)
+        await wait_for(pilot, lambda: len(job_notes(app)) == 1)
+        await pilot.pause(0.1)
+        notes = job_notes(app)
+        assert len(notes) == 1 and notes[0].title == "zoo-prod: job failed"
+        assert "quick.step" in notes[0].message and "old.step" not in notes[0].message

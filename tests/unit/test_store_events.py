@@ -110,3 +110,30 @@ def test_clear_forgets_everything(tmp_path: Path) -> None:
     assert store.load_jobs() == [] and store.open_mark() is None and store.event_log() == []
     assert store.refreshed_at() == {} and store.all_tracked() == {}
     store.close()
+
+
+def test_a_job_that_failed_between_two_refreshes_is_in_the_log_but_old_failures_are_not(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    clock = FrozenClock(T0)
+    store = JobStore(tmp_path / "s.db", clock=clock)
+    old_failure = replace(job("old", JobState.FAILED), finished_at=T0 - timedelta(days=2))
+    store.save_jobs("a", [old_failure, job("1", JobState.RUNNING)])  # the first listing
+    clock.advance(60)
+    # Found at a later refresh, already failed: created and failed in between...
+    quick = replace(job("quick", JobState.FAILED), finished_at=T0 + timedelta(seconds=30))
+    # ...and an old failure a later page brought (it failed before the source was listed).
+    late_page = replace(job("late", JobState.FAILED), finished_at=T0 - timedelta(days=1))
+    store.save_jobs("a", [quick, late_page, job("new-running", JobState.RUNNING)])
+    log = store.event_log()
+    assert [(e.job_id, e.old_state, e.new_state) for e in log] == [("quick", None, JobState.FAILED)]
+    # A source listed for the first time after the log was read gets the same rule.
+    store.save_jobs("b", [replace(job("b-old", JobState.FAILED, "b"), finished_at=T0)],
+                    refreshed_at=clock())
+    clock.advance(60)
+    quick_b = replace(job("b-quick", JobState.FAILED, "b"), finished_at=clock() - timedelta(seconds=5))
+    store.save_jobs("b", [quick_b], refreshed_at=clock())
+    assert [e.job_id for e in store.event_log()] == ["b-quick", "quick"]
+    store.close()

@@ -214,6 +214,9 @@ class JobsScreen(Screen[None]):
         self._toasts_ordered: set[str] = set()
         """The toasts `place_toasts` has put newest first already (by id)."""
         self._ended: list[Transition] = []
+        self._opened_at = clock()
+        """When this screen started watching: a job first seen failed notifies only if it
+        failed after this."""
         """Job endings waiting to be told, in one notification per screen refresh."""
 
     @property
@@ -505,16 +508,23 @@ class JobsScreen(Screen[None]):
         """Queue the job endings the rules ask for; every source's endings that arrive
         before the next screen refresh are told in one notification."""
         wanted = self.notify_states
-        ended = [
-            t for t in transitions
-            if t.old_state is not None and t.new_state.is_terminal
-            and t.old_state != t.new_state and t.new_state in wanted
-        ]
+        ended = [t for t in transitions if t.new_state in wanted and self._ended_now(t)]
         if not ended:
             return
         if not self._ended:
             self.call_after_refresh(self._tell_ended)
         self._ended.extend(ended)
+
+    def _ended_now(self, transition: Transition) -> bool:
+        """True for a known job that ended, or a job first seen failed that failed while
+        jobtop was open (between two refreshes); not an old failure a listing brings."""
+        if transition.old_state is not None:
+            return transition.new_state.is_terminal and transition.old_state != transition.new_state
+        if transition.new_state != JobState.FAILED:
+            return False
+        job = self.index.get((transition.account, transition.job_id))
+        finished = job.finished_at if job is not None else None
+        return finished is not None and finished >= self._opened_at
 
     def _tell_ended(self) -> None:
         """One notification for the endings queued: one job by name, or "12 jobs
