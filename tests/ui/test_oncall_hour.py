@@ -270,6 +270,20 @@ async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(store, clock
             assert cells_under_toasts(app, cursor_y) == [], ("moved", other, cursor_y)
             app.clear_notifications()
             await pilot.pause()
+        # Scrolling (the wheel) moves the cursor's row on screen without moving the
+        # cursor: the toasts follow it.
+        table.move_cursor(30)  # the table scrolls: the cursor is on its last line
+        await pilot.pause()
+        source.jobs = [changed(job, state=JobState.FAILED) for job in running]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(job_notes(app)) >= 1)
+        await pilot.pause(0.1)
+        before = body.y + 1 + table.cursor_row - int(table.scroll_y)
+        table.scroll_to(y=table.cursor_row - 2, animate=False, immediate=True)
+        await pilot.pause()
+        cursor_y = body.y + 1 + table.cursor_row - int(table.scroll_y)
+        assert cursor_y <= before - 5 and toasts_drawn(app)
+        assert cells_under_toasts(app, cursor_y) == [], ("scrolled", cursor_y)
 
 
 def test_an_event_log_entry_is_one_clean_line_of_plain_text() -> None:

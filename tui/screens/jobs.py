@@ -247,6 +247,8 @@ class JobsScreen(Screen[None]):
         self._update_sources()
         self._update_status_line()
         self.set_interval(age_tick(self.settings.low_bandwidth), self._tick)
+        # Scrolling (the wheel) moves the cursor's row on screen without moving the cursor.
+        self.watch(self.table, "scroll_y", self._scrolled, init=False)
         self.load_and_start()
 
     @work(group="startup", exit_on_error=False)
@@ -625,6 +627,9 @@ class JobsScreen(Screen[None]):
 
     @on(JobTable.JobHighlighted)
     def _on_job_highlighted(self) -> None:
+        self.place_toasts()
+
+    def _scrolled(self) -> None:
         self.place_toasts()
 
     @on(JobTable.JobSelected)
