@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, screen_of, status_line, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, wait_for
 from tui.errors import UnavailableError
 from tui.models import JobState
 from tui.screens.event_log import EventLogScreen
