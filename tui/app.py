@@ -32,6 +32,7 @@ from tui.errors import StoreError
 from tui.paths import STYLES_DIR
 from tui.providers.base import JobProvider
 from tui.sanitize import LONG_LIMIT, clean, one_line
+from tui.screens.event_log import EventLogScreen
 from tui.screens.help import HelpScreen, own_bindings
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
@@ -311,6 +312,11 @@ class JobsApp(App[int]):
             timeout=timeout,
             markup=markup,
         )
+        screen = self.screen if self.screen_stack else None
+        if isinstance(screen, JobsScreen):
+            # Off the row under the cursor, once the new toast is in the rack.
+            screen.place_toasts()
+            self.call_after_refresh(screen.place_toasts)
 
     def action_help(self) -> None:
         """Show every key."""
@@ -393,6 +399,7 @@ KEY_CONTEXTS: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
     ("Filter panel (m)", (FilterPanel, StateList, StatusList)),
     ("Tracking an id (t)", (TrackScreen, TrackIdInput)),
     ("Job detail", (JobDetailScreen,)),
+    ("Event log (e in the job list)", (EventLogScreen,)),
     ("Searching the raw JSON (/ in a detail)", (JsonSearchInput,)),
     ("Lists in a detail (Tab reaches them)", (UpstreamList, VariantTable, ImageList)),
     ("This help", (HelpScreen,)),

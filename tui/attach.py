@@ -21,7 +21,7 @@ from tui.config import AccountConfig
 from tui.errors import NotFoundError, StoreError, UnavailableError
 from tui.models import Job, JobDetail, Transition
 from tui.providers.base import Capabilities, ListQuery, ListResult
-from tui.store import JobStore, PollerState
+from tui.store import EventKind, JobStore, PollerState
 
 ATTACH_READ_EVERY = 2.0
 """Seconds between an attached viewer's reads of the store (cheap: only changed rows)."""
@@ -197,6 +197,9 @@ class ReadOnlyStore(JobStore):
 
     def mark_opened(self, at: datetime | None = None) -> None:
         """No write: the open mark is the poller's store's, not this viewer's."""
+
+    def add_event(self, account: str, kind: EventKind, text: str, at: datetime | None = None) -> None:
+        """No write: the poller logs its sources' events; the viewer reads them."""
 
     def prune(self, now: datetime | None = None) -> int:
         """No write."""

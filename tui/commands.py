@@ -344,10 +344,8 @@ def filter_jobs(
             continue
         if status is not None and job.status != status:
             continue
-        if threshold is not None:
-            changed = job.last_changed_at
-            if changed is None or changed < threshold:
-                continue
+        if threshold is not None and not job.changed_since(threshold):
+            continue
         if needle is not None and (job.error is None or needle not in job.error.casefold()):
             continue
         kept.append(job)

@@ -51,7 +51,13 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _SECRET_PREFIXES = ("sk_", "pk_", "rk_", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xox",
                     "eyJ")
 """How common API tokens start (case matters): such a value is never a variable's name."""
-_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "image_protocol", "theme", "log_file", "account"}
+_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "image_protocol", "theme", "log_file",
+             "notifications", "account"}
+_NOTIFICATION_KEYS = {"jobs"}
+NOTIFY_STATES = ("failed", "succeeded", "canceled")
+"""The endings a notification rule can name (`[notifications] jobs`)."""
+DEFAULT_NOTIFY = frozenset({"failed"})
+"""Only failures raise a notification unless the config (or `n`) says otherwise."""
 _IMAGE_PROTOCOLS = ", ".join(protocol.value for protocol in ImageProtocol)
 THEME_NAMES = ("dark", "light")
 """The dashboard's themes (`tui.theme`: jobtop-dark and jobtop-light)."""
@@ -91,7 +97,9 @@ class Settings:
     refresh: float = DEFAULT_REFRESH
     """Seconds between refreshes of one source."""
     bell: bool = False
-    """Ring the terminal bell when a job fails or finishes."""
+    """Ring the terminal bell with each job notification (it follows `notify`)."""
+    notify: frozenset[str] = DEFAULT_NOTIFY
+    """Which job endings raise a notification (of `NOTIFY_STATES`); `n` cycles them."""
     low_bandwidth: bool = False
     """Lower frame rate, no animations, slower age updates."""
     image_protocol: ImageProtocol = ImageProtocol.AUTO
@@ -334,6 +342,7 @@ def parse_config(
         log_file = Path(log_file).expanduser()
         if path is not None and not log_file.is_absolute():
             log_file = path.parent / log_file
+    notify = _parse_notifications(data.get("notifications", {}), fail)
     raw_accounts = data.get("account", [])
     if not isinstance(raw_accounts, list):
         raise fail("account", "must be an array of tables ([[account]])")
@@ -354,7 +363,26 @@ def parse_config(
         theme=theme,
         log_file=log_file,
         config_path=path,
+        notify=notify,
     )
+
+
+def _parse_notifications(raw: object, fail: Any) -> frozenset[str]:
+    """The `[notifications]` table: `jobs`, the endings that raise a notification."""
+    if not isinstance(raw, dict):
+        raise fail("notifications", "must be a table ([notifications])")
+    unknown = set(raw) - _NOTIFICATION_KEYS
+    if unknown:
+        known = ", ".join(sorted(_NOTIFICATION_KEYS))
+        raise fail(f"notifications.{sorted(unknown)[0]}", f"is not a known setting (known: {known})")
+    jobs = raw.get("jobs", sorted(DEFAULT_NOTIFY))
+    choices = ", ".join(NOTIFY_STATES)
+    if not isinstance(jobs, list) or not all(isinstance(state, str) for state in jobs):
+        raise fail("notifications.jobs", f"must be a list of job endings ({choices}), or []")
+    wrong = [state for state in jobs if state not in NOTIFY_STATES]
+    if wrong:
+        raise fail("notifications.jobs", f"{wrong[0][:40]!r} is not one of {choices}")
+    return frozenset(jobs)
 
 
 def _parse_account(

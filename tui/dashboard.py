@@ -151,6 +151,10 @@ def open_store(settings: Settings) -> tuple[JobStore, StoreError | None]:
     The dashboard runs on live data whatever the store's state; the app shows the problem
     (and offers to move a corrupt store aside). Ageing out old jobs is skipped when the
     store is locked by another program.
+
+    The demo's store starts empty on every run: its simulated world starts again each
+    time, so nothing from a previous run (jobs, the open mark, events) is carried over as
+    if it were the same world.
     """
     from tui.paths import user_state_dir
     from tui.store import JobStore
@@ -161,6 +165,8 @@ def open_store(settings: Settings) -> tuple[JobStore, StoreError | None]:
     except StoreError as error:
         return JobStore(":memory:"), error
     try:
+        if settings.demo:
+            store.clear()
         store.prune()
     except StoreError as error:
         # A lock may be let go soon: the saves will say so if it is not.

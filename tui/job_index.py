@@ -29,7 +29,7 @@ import re
 import re._parser as re_parser  # noqa: PLC2701 - to tell which regexes can span two fields
 from bisect import insort
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -435,6 +435,8 @@ class JobFilter:
     status: StatusChoice | None = None
     """Only this provider's jobs with this raw status (both exact)."""
     search: SearchQuery | None = None
+    changed_since: datetime | None = None
+    """Only jobs that last changed at or after this time (`Job.changed_since`)."""
 
     @property
     def is_empty(self) -> bool:
@@ -444,7 +446,18 @@ class JobFilter:
             and not self.states
             and self.status is None
             and (self.search is None or self.search.is_empty)
+            and self.changed_since is None
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _ChangedSince:
+    """A value test (`ValueTests`) on the jobs themselves: changed at or after `threshold`."""
+
+    threshold: datetime
+
+    def __contains__(self, job: object) -> bool:
+        return isinstance(job, Job) and job.changed_since(self.threshold)
 
 
 @dataclass(slots=True)
@@ -908,6 +921,8 @@ class JobIndex:
             )
             if wanted
         ]
+        if job_filter.changed_since is not None:
+            tests.append((self._jobs, _ChangedSince(job_filter.changed_since)))
         search = job_filter.search
         if search is None or search.is_empty:
             return _Listing(rows, None, partial(_keep_values, tests))
@@ -954,6 +969,8 @@ class JobIndex:
         if job_filter.status is not None and (
             job.status != job_filter.status.status or job.provider != job_filter.status.provider
         ):
+            return False
+        if job_filter.changed_since is not None and not job.changed_since(job_filter.changed_since):
             return False
         search = job_filter.search
         if search is None or search.is_empty:
@@ -1221,9 +1238,9 @@ class _BulkChanges(IndexChanges):
         return True
 
 
-ValueTests = list[tuple[list[object], frozenset[object]]]
-"""Per-slot values (account, state, status or provider) and the values a row must have
-among them."""
+ValueTests = list[tuple[Sequence[object], Container[object]]]
+"""Per-slot values (account, state or status, or the jobs themselves) and the values a row
+must have among them."""
 
 Kept = tuple[list[int], list[int] | None]
 """The rows a slice of a listing keeps, and their places in the listing's search texts."""

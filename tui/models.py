@@ -184,6 +184,13 @@ class Job:
         """When the job last changed: finished, else updated, else created."""
         return self.finished_at or self.updated_at or self.created_at
 
+    def changed_since(self, threshold: datetime) -> bool:
+        """True if the job last changed at or after `threshold` (`last_changed_at`); a job
+        with no time at all is never recent. The dashboard's time window and the command
+        line's `--since` both ask this."""
+        changed = self.last_changed_at
+        return changed is not None and changed >= threshold
+
     def age_seconds(self, now: datetime) -> float | None:
         """Seconds since the job was created, or None without a creation time."""
         return _seconds_between(self.created_at, now)

@@ -37,7 +37,13 @@ from the newest `jobs.seen_at` of each account) and the open mark's `open_seq` (
 store's `last_opened` was written at start-up, so it gets the newest `seq` at migration:
 the first start after the upgrade summarises only what the first refreshes find); 2 adds
 `source_health`, where `jobtop serve` writes each source's health and its heartbeat
-(`save_poller`) for the viewers attached to the store (`poller`).
+(`save_poller`) for the viewers attached to the store (`poller`); 3 adds `events`, what
+happened to each source (failing, recovered, rate limited, incomplete listing) for the
+event log (`add_event`, `event_log`), kept `EVENT_RETENTION` and at most `MAX_EVENTS` rows.
+
+The event log (`event_log`) reads those source events and, from `transitions`, the state
+changes of known jobs and the jobs first seen failed that failed after their source was
+first listed (a job that failed between two refreshes), newest first.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 from tui.clock import Clock, utc_now
@@ -64,6 +71,10 @@ FAILED_RETENTION = timedelta(days=30)
 """Failed jobs are kept longer: they are what on-call people come back for."""
 MAX_TRANSITIONS = 200_000
 """Upper bound on stored transitions; the oldest go first."""
+EVENT_RETENTION = timedelta(days=30)
+"""Source events (failing, recovered, ...) are kept this long."""
+MAX_EVENTS = 20_000
+"""Upper bound on stored source events; the oldest go first."""
 
 BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another program's write lock before it fails (`StoreError`)."""
@@ -118,9 +129,17 @@ CREATE TABLE IF NOT EXISTS source_health (
     incomplete INTEGER NOT NULL DEFAULT 0,
     written_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """`PRAGMA user_version` of the schema above (see the module docstring)."""
 
 FAILED_EXAMPLES = 3
@@ -133,6 +152,36 @@ class OpenMark:
 
     at: datetime
     seq: int
+
+
+class EventKind(StrEnum):
+    """What an event log entry is about."""
+
+    TRANSITION = "transition"
+    """A known job changed state (from `transitions`)."""
+    FAILING = "failing"
+    """A source's refresh failed (the first failure of a run of them)."""
+    RATE_LIMITED = "rate limited"
+    """A source's server asked to slow down."""
+    RECOVERED = "recovered"
+    """A failing source refreshed again."""
+    INCOMPLETE = "incomplete"
+    """A source's listing was cut short (a cap)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One line of the event log (`JobStore.event_log`)."""
+
+    at: datetime
+    account: str
+    kind: EventKind
+    text: str = ""
+    """A source event's sentence, as stored (untrusted: the screen cleans it)."""
+    job_id: str | None = None
+    old_state: JobState | None = None
+    new_state: JobState | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +263,8 @@ class JobStore:
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
+        self._origin_cache: dict[str, float] | None = None
+        """Per account, when this store first listed it (`_origins`)."""
         timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self._busy_timeout = timeout
         with self._errors():
@@ -270,6 +321,7 @@ class JobStore:
                     " CAST(COALESCE((SELECT MAX(seq) FROM transitions), 0) AS TEXT)"
                     " WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'last_opened')"
                 )
+            # 2 -> 3: `events` is new and starts empty (the schema script created it).
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
             self._db.execute("COMMIT")
         except BaseException:
@@ -524,6 +576,99 @@ class JobStore:
             )
         return result
 
+    def add_event(self, account: str, kind: EventKind, text: str, at: datetime | None = None) -> None:
+        """Record a source event (not `EventKind.TRANSITION`: those are `transitions`)."""
+        with self._lock, self._errors():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO events (at, account, kind, text) VALUES (?, ?, ?, ?)",
+                    (format_timestamp(at or self._clock()), account, kind.value, text),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def event_log(self, limit: int = 2000) -> list[LogEntry]:
+        """The newest `limit` events, newest first: source events, the state changes of
+        known jobs, and the jobs first seen failed that failed after their source's first
+        stored refresh (a job that failed between two refreshes; the failures already
+        there when a source was first listed are history, not events)."""
+        with self._lock, self._errors():
+            origins = self._origins()
+            bounds = " UNION ALL ".join("SELECT ?, ?" for _ in origins) or "SELECT NULL, NULL"
+            params: list[object] = [value for pair in origins.items() for value in pair]
+            changes = self._db.execute(
+                f"WITH origin (account, first_at) AS ({bounds})"  # noqa: S608 - only "?" marks
+                " SELECT t.account, t.id, t.old_state, t.new_state, t.status, t.at"
+                " FROM transitions t"
+                " LEFT JOIN jobs j ON j.account = t.account AND j.id = t.id"
+                " LEFT JOIN origin o ON o.account = t.account"
+                " WHERE (t.old_state IS NOT NULL AND t.old_state != t.new_state)"
+                "   OR (t.old_state IS NULL AND t.new_state = 'failed'"
+                "       AND julianday(j.finished_at) > o.first_at)"
+                " ORDER BY t.seq DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+            sources = self._db.execute(
+                "SELECT account, kind, text, at FROM events ORDER BY seq DESC LIMIT ?", (limit,)
+            ).fetchall()
+        entries: list[tuple[datetime, int, LogEntry]] = []
+        for number, (account, job_id, old, new, status, at) in enumerate(changes):
+            moment = parse_timestamp(at)
+            try:
+                old_state, new_state = JobState(old) if old else None, JobState(new)
+            except ValueError:
+                continue
+            if moment is not None:
+                entry = LogEntry(moment, str(account), EventKind.TRANSITION, job_id=str(job_id),
+                                 old_state=old_state, new_state=new_state, status=str(status))
+                entries.append((moment, -number, entry))
+        for number, (account, kind, text, at) in enumerate(sources):
+            moment = parse_timestamp(at)
+            try:
+                event_kind = EventKind(kind)
+            except ValueError:
+                continue
+            if moment is not None:
+                entries.append((moment, -number, LogEntry(moment, str(account), event_kind, str(text))))
+        # Newest first; within one table, the later row first when two share a time.
+        entries.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        return [entry for _, _, entry in entries[:limit]]
+
+    def _origins(self) -> dict[str, float]:
+        """When each account was first listed in this store (the julian day of its oldest
+        transition), found once per account; the caller holds the lock."""
+        cache: dict[str, float] | None = getattr(self, "_origin_cache", None)
+        if cache is None:
+            cache = self._origin_cache = {}
+        accounts = {row[0] for row in self._db.execute("SELECT account FROM sources")}
+        if not cache or not accounts <= cache.keys():
+            cache.clear()
+            cache.update(
+                (str(account), float(first))
+                for account, first in self._db.execute(
+                    "SELECT account, MIN(julianday(at)) FROM transitions GROUP BY account"
+                )
+                if first is not None
+            )
+        return cache
+
+    def clear(self) -> None:
+        """Forget everything: jobs, tracked ids, transitions, events, marks (a fresh store)."""
+        with self._lock, self._errors():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("jobs", "tracked", "transitions", "meta", "sources",
+                              "source_health", "events"):
+                    self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+                self._db.execute("COMMIT")
+                self._origin_cache = None
+            except BaseException:
+                self._rollback()
+                raise
+
     def last_seq(self) -> int:
         """The number of the newest transition recorded (0 if none)."""
         with self._lock, self._errors():
@@ -733,6 +878,14 @@ class JobStore:
                 self._db.execute(
                     "DELETE FROM transitions WHERE seq <= (SELECT MAX(seq) FROM transitions) - ?",
                     (MAX_TRANSITIONS,),
+                )
+                self._db.execute(
+                    "DELETE FROM events WHERE julianday(at) < julianday(?)",
+                    (format_timestamp(now - EVENT_RETENTION),),
+                )
+                self._db.execute(
+                    "DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?",
+                    (MAX_EVENTS,),
                 )
                 self._db.execute("COMMIT")
             except BaseException:

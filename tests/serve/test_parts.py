@@ -25,7 +25,7 @@ from tui.providers.base import ListQuery
 from tui.providers.http import ApiClient, HttpPolicy
 from tui.secret import Secret
 from tui.sim.server import SimServer
-from tui.store import SCHEMA_VERSION, JobStore, StoredHealth
+from tui.store import SCHEMA_VERSION, EventKind, JobStore, StoredHealth
 from tui.sync.events import JobsChanged, RefreshFailed
 from tui.sync.health import Health, SourceHealth
 
@@ -100,7 +100,7 @@ def test_a_version_1_store_gains_the_health_table(tmp_path: Path) -> None:
     )
     old.close()
     store = JobStore(path, clock=FrozenClock(T0))
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert store.poller() is None
     store.save_poller(77, T0, 30.0, [StoredHealth("a", "metafold", "failing", error="down.")])
     state = store.poller()
@@ -123,6 +123,9 @@ def test_read_only_store_never_writes_and_reports_the_pollers_transitions(tmp_pa
     assert reader.save_jobs("a", []) == []
     with pytest.raises(StoreError):
         reader.add_tracked("a", ["x"])
+    writer.add_event("a", EventKind.FAILING, "the poller's sentence")
+    reader.add_event("a", EventKind.FAILING, "the viewer's")  # no write, no error
+    assert [e.text for e in reader.event_log() if e.kind == EventKind.FAILING] == ["the poller's sentence"]
     with pytest.raises(sqlite3.Error):
         reader._db.execute("DELETE FROM jobs")
     assert [j.state for j in writer.load_jobs()] == [JobState.FAILED]

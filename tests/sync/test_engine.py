@@ -312,3 +312,26 @@ async def test_the_since_last_open_summary_counts_first_refreshes_headless() -> 
         await asyncio.gather(task, return_exceptions=True)
         engine.close()
         store.close()
+
+
+async def test_source_problems_are_written_to_the_event_log_once_each() -> None:
+    """Failing (once for a run of failures), rate limited, recovered, and a listing cut
+    short (once while it stays cut) go to the store's event log, with the full sentence."""
+    from tui.errors import RateLimitedError
+    from tui.store import EventKind
+
+    down = UnavailableError("the server answered 503 " + "and said more " * 30, account="zoo")
+    limited = RateLimitedError("slow down", account="zoo", retry_after=5)
+    capped = ListResult(jobs=[], capped=True, note="incomplete: first 2 of 5 jobs (the per-refresh cap)")
+    source = GatedProvider("zoo", [down, down, limited, capped, capped, ListResult(jobs=[])])
+    async with running([source], interval=5) as (engine, ticker, events):
+        for _ in range(5):
+            await ticker.advance(6)
+        assert len(source.queries) == 6
+        log = list(reversed(engine.store.event_log()))
+        assert [entry.kind for entry in log] == [
+            EventKind.FAILING, EventKind.RATE_LIMITED, EventKind.RECOVERED, EventKind.INCOMPLETE,
+        ]
+        assert log[0].text.startswith("Provider unavailable: the server answered 503")
+        assert log[0].text.endswith("and said more"), "the whole sentence, not cut"
+        assert log[3].text == "incomplete: first 2 of 5 jobs (the per-refresh cap)"

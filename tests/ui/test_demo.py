@@ -132,3 +132,35 @@ async def test_demo_hostile_strings_stay_plain_text(sim: SimServer) -> None:
     finally:
         sim.clear_faults()
         store.close()
+
+
+def test_the_demo_store_starts_empty_on_every_run() -> None:
+    """The demo's world starts again on each run: its store must not claim that the jobs of
+    the last run changed since then ("15 known jobs changed since last open")."""
+    from dataclasses import replace
+
+    from tui.dashboard import open_store
+    from tui.models import Job, JobKind, ProviderName
+    from tui.store import EventKind
+
+    demo = demo_settings("http://127.0.0.1:1", refresh=30)
+    first, problem = open_store(demo)
+    assert problem is None and first.path != ":memory:"
+    job = Job("demo-zoo", ProviderName.ZOO, JobKind.JOB, "j1", "n", "running", JobState.RUNNING)
+    first.save_jobs("demo-zoo", [job], refreshed_at=utc_now())
+    first.mark_opened()
+    first.add_event("demo-zoo", EventKind.FAILING, "down")
+    first.close()
+
+    second, problem = open_store(demo)
+    assert problem is None
+    assert second.load_jobs() == [] and second.open_mark() is None and second.event_log() == []
+    second.close()
+
+    real = replace(demo, demo=False)  # a real store keeps what it had
+    kept, _ = open_store(real)
+    kept.save_jobs("demo-zoo", [job])
+    kept.close()
+    again, _ = open_store(real)
+    assert [j.id for j in again.load_jobs()] == ["j1"]
+    again.close()

@@ -26,6 +26,7 @@ from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
 from tui.app import PALETTE_EXCLUDED, JobsApp, PlainSystemCommands
 from tui.screens.help import HelpScreen, key_display
 from tui.screens.job_detail import JobDetailScreen
+from tui.screens.event_log import EventLogScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
 from tui.widgets.job_table import JobTable
@@ -163,6 +164,12 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
         await detail_hits["Raw JSON"]()  # type: ignore[operator]
         assert raw.display
         await detail_hits["Back"]()  # type: ignore[operator]
+        await wait_for(pilot, lambda: app.screen is screen)
+
+        await hits["Event log"]()  # type: ignore[operator]
+        await wait_for(pilot, lambda: isinstance(app.screen, EventLogScreen))
+        log_hits = await assert_palette_complete(app.screen, seen)
+        await log_hits["Back"]()  # type: ignore[operator]
         await wait_for(pilot, lambda: app.screen is screen)
 
     screens = {c for c in classes_with_bindings() if issubclass(c, Screen)}

@@ -147,6 +147,7 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
     app = make_app([source], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, [source])
+        await pilot.press("n", "n")  # notify of every job that ends, successes too
         assert screen.index.get(running.key).state == JobState.RUNNING
         # with failed-only on: the running job succeeds, and a newer job fails
         await pilot.press("f")
@@ -264,6 +265,7 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> 
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, [source])
+        await pilot.press("n", "n")  # notify of every job that ends, successes too
 
         def broken(*_: object, **__: object) -> list:
             raise sqlite3.OperationalError("disk I/O error")

@@ -129,11 +129,11 @@ async def test_changes_seen_while_open_are_not_summarised_again(file_store, cloc
         assert summaries(app)[0].message.startswith("1 known job changed")
         screen = screen_of(app)
         await wait_for(pilot, lambda: screen._marking)
-        # while open: a job succeeds, notified at once (not kept for the next summary)
+        # while open: a job fails, notified at once (not kept for the next summary)
         clock.advance(60)
-        zoo.jobs = [ended(jobs[0], JobState.FAILED), ended(jobs[1], JobState.SUCCEEDED), jobs[2]]
+        zoo.jobs = [ended(jobs[0], JobState.FAILED), ended(jobs[1], JobState.FAILED), jobs[2]]
         await pilot.press("r")
-        await wait_for(pilot, lambda: any("job succeeded" in n.title for n in app._notifications))
+        await wait_for(pilot, lambda: any("job failed" in n.title for n in app._notifications))
         await pilot.pause(0.05)
         saved = file_store.open_mark()
         assert saved is not None and saved.at == clock()  # renewed by the save: a crash keeps it

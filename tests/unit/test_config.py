@@ -241,3 +241,26 @@ def test_log_file_and_level(tmp_path: Path) -> None:
         load_settings(str(write(tmp_path, "log_file = 3\n" + GOOD)), environ={})
     with pytest.raises(ConfigError, match="JOBTOP_LOG must be one of debug, info, warning"):
         load_settings(str(write(tmp_path, GOOD)), environ={"JOBTOP_LOG": "verbose"})
+
+
+def test_notification_rules_default_to_failures_and_can_opt_in(tmp_path: Path) -> None:
+    assert load_settings(str(write(tmp_path, GOOD)), environ={}).notify == frozenset({"failed"})
+    path = write(tmp_path, GOOD + '\n[notifications]\njobs = ["failed", "canceled"]\n')
+    assert load_settings(str(path), environ={}).notify == frozenset({"failed", "canceled"})
+    path = write(tmp_path, GOOD + "\n[notifications]\njobs = []\n")
+    assert load_settings(str(path), environ={}).notify == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ('jobs = ["failed", "exploded"]', "notifications.jobs 'exploded' is not one of failed, succeeded, canceled"),
+        ('jobs = "failed"', "notifications.jobs must be a list of job endings"),
+        ("sound = true", "notifications.sound is not a known setting (known: jobs)"),
+    ],
+)
+def test_bad_notification_rules_are_one_sentence(tmp_path: Path, table: str, problem: str) -> None:
+    path = write(tmp_path, GOOD + f"\n[notifications]\n{table}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(path), environ={})
+    assert problem in str(caught.value) and "\n" not in str(caught.value)

@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from time import monotonic
 from typing import ClassVar, TypeVar
@@ -79,8 +79,26 @@ APPLY_SLICE = 2_000
 """Jobs of a large update the index takes per turn of the UI loop (tens of milliseconds
 each with every sort key prepared)."""
 
-NOTIFY_EACH_UP_TO = 3
-"""More transitions than this in one refresh are summed up in one notification."""
+NOTIFY_RULES: tuple[tuple[str, frozenset[JobState]], ...] = (
+    ("failures only", frozenset({JobState.FAILED})),
+    ("failures and cancellations", frozenset({JobState.FAILED, JobState.CANCELED})),
+    ("every job that ends", frozenset({JobState.FAILED, JobState.CANCELED, JobState.SUCCEEDED})),
+    ("none", frozenset()),
+)
+"""What `n` cycles through: which job endings raise a notification (and ring the bell)."""
+
+NAMES_PER_NOTIFICATION = 3
+"""A notification summing up several jobs names this many of each state at most."""
+
+TIME_WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
+    ("all", None),
+    ("15 min", timedelta(minutes=15)),
+    ("1 h", timedelta(hours=1)),
+    ("6 h", timedelta(hours=6)),
+    ("24 h", timedelta(hours=24)),
+    ("7 d", timedelta(days=7)),
+)
+"""The time windows `w` steps through, on when each job last changed (`Job.changed_since`)."""
 
 SERVER_QUERY_SETTLE = 0.6
 """Seconds of quiet in the search box (or the state multi-select) before a server that
@@ -123,6 +141,13 @@ class JobsScreen(Screen[None]):
                 id="jobs.previous_view", tooltip="Show the previous source"),
         Binding("escape", "back", "Back", show=False, id="jobs.back",
                 tooltip="Close search or clear the filters"),
+        Binding("n", "next_notify_rule", "Notifications", show=False, id="jobs.notify_rule",
+                tooltip="Which job endings notify: failures only, and cancellations, every"
+                " ending, or none"),
+        Binding("w", "next_window", "Window", show=False, id="jobs.window",
+                tooltip="Show only jobs that changed in the last 15 min, 1 h, 6 h, 24 h, 7 d, or all"),
+        Binding("e", "event_log", "Event log", show=False, id="jobs.event_log",
+                tooltip="Event log: every job's change and source problem, newest first"),
     ]
 
     def __init__(
@@ -181,6 +206,19 @@ class JobsScreen(Screen[None]):
         }
         self._store_tracked: dict[str, frozenset[str]] = {}
         """Per source, the ids tracked in the store (`t` adds, `u` removes)."""
+        self._window = 0
+        """The time window in force: an index into `TIME_WINDOWS` (0: all)."""
+        self.notify_states: frozenset[JobState] = frozenset(
+            JobState(state) for state in settings.notify
+        )
+        """Which job endings raise a notification (config `[notifications]`, then `n`)."""
+        self._toasts_ordered: set[str] = set()
+        """The toasts `place_toasts` has put newest first already (by id)."""
+        self._ended: list[Transition] = []
+        """Job endings waiting to be told, in one notification per screen refresh."""
+        self._opened_at = clock()
+        """When this screen started watching: a job first seen failed notifies only if it
+        failed after this."""
 
     def view_bindings(self) -> list[Binding]:
         """`1` for All, then one digit per source (up to `9`), each named after its view;
@@ -223,6 +261,8 @@ class JobsScreen(Screen[None]):
         self._update_sources()
         self._update_status_line()
         self.set_interval(age_tick(self.settings.low_bandwidth), self._tick)
+        # Scrolling (the wheel) moves the cursor's row on screen without moving the cursor.
+        self.watch(self.table, "scroll_y", self._scrolled, init=False)
         self.load_and_start()
 
     @work(group="startup", exit_on_error=False)
@@ -486,33 +526,130 @@ class JobsScreen(Screen[None]):
         self._refresh_view(flash=())
 
     def _notify_transitions(self, account: str, transitions: Sequence[Transition]) -> None:
-        ended = [
-            t for t in transitions
-            if t.old_state is not None and t.new_state.is_terminal and t.old_state != t.new_state
-        ]
+        """Queue the job endings the rules ask for; every source's endings that arrive
+        before the next screen refresh are told in one notification."""
+        wanted = self.notify_states
+        ended = [t for t in transitions if t.new_state in wanted and self._ended_now(t)]
         if not ended:
             return
-        failed = [t for t in ended if t.new_state == JobState.FAILED]
-        if len(ended) <= NOTIFY_EACH_UP_TO:
-            for transition in ended:
-                job = self.index.get((transition.account, transition.job_id))
-                name = one_line(clean(job.name if job else transition.job_id, 120))
-                job_id = one_line(clean(transition.job_id, 120))
-                self.notify(
-                    f"{name} ({job_id}): {one_line(clean(transition.status, 80))}",
-                    title=f"{_label(account)}: job {transition.new_state.value}",
-                    severity="error" if transition.new_state == JobState.FAILED else "information",
-                    markup=False,
-                )
-        else:
+        if not self._ended:
+            self.call_after_refresh(self._tell_ended)
+        self._ended.extend(ended)
+
+    def _ended_now(self, transition: Transition) -> bool:
+        """True for a known job that ended, or a job first seen failed that failed while
+        jobtop was open (between two refreshes); not an old failure a listing brings."""
+        if transition.old_state is not None:
+            return transition.new_state.is_terminal and transition.old_state != transition.new_state
+        if transition.new_state != JobState.FAILED:
+            return False
+        job = self.index.get((transition.account, transition.job_id))
+        finished = job.finished_at if job is not None else None
+        return finished is not None and finished >= self._opened_at
+
+    def _tell_ended(self) -> None:
+        """One notification for the endings queued: one job by name, or "12 jobs
+        succeeded" (per state, failures first, a few named); the bell follows."""
+        ended, self._ended = self._ended, []
+        if not ended:
+            return
+        failed = any(t.new_state == JobState.FAILED for t in ended)
+        accounts = list(dict.fromkeys(t.account for t in ended))
+        where = _label(accounts[0]) if len(accounts) == 1 else f"{len(accounts)} sources"
+        if len(ended) == 1:
+            transition = ended[0]
             self.notify(
-                f"{len(ended)} jobs ended, {len(failed)} failed",
-                title=_label(account),
+                f"{self._job_label(transition)}: {one_line(clean(transition.status, 80))}",
+                title=f"{where}: job {transition.new_state.value}",
                 severity="error" if failed else "information",
                 markup=False,
             )
+        else:
+            by_state: dict[JobState, list[Transition]] = {}
+            for transition in ended:
+                by_state.setdefault(transition.new_state, []).append(transition)
+            counts = {state: len(items) for state, items in by_state.items()}
+            if len(by_state) == 1:
+                title = f"{where}: {len(ended):,} jobs {ended[0].new_state.value}"
+            else:
+                title = f"{where}: {len(ended):,} jobs ended ({_state_counts(counts)})"
+            lines = []
+            for state in sorted(by_state, key=lambda s: STATE_ORDER.get(s, 9)):
+                items = by_state[state]
+                names = [self._job_label(t) for t in items[:NAMES_PER_NOTIFICATION]]
+                more = len(items) - len(names)
+                rest = f" and {more:,} more" if more > 0 else ""
+                lines.append(f"{len(items):,} {state.value}: " + ", ".join(names) + rest)
+            self.notify(
+                "\n".join(lines), title=title,
+                severity="error" if failed else "information", markup=False,
+            )
         if self.settings.bell:
             self.app.bell()
+
+    def _job_label(self, transition: Transition) -> str:
+        """`name (id)` of a job in a notification, plain and on one line."""
+        job = self.index.get((transition.account, transition.job_id))
+        job_id = one_line(clean(transition.job_id, 120))
+        if job is None or not job.name:
+            return job_id
+        return f"{one_line(clean(job.name, 120))} ({job_id})"
+
+    def action_next_notify_rule(self) -> None:
+        """Notify of the next set of job endings (failures only, ..., none)."""
+        names = [states for _, states in NOTIFY_RULES]
+        position = names.index(self.notify_states) if self.notify_states in names else -1
+        label, self.notify_states = NOTIFY_RULES[(position + 1) % len(NOTIFY_RULES)]
+        bell = " (and the bell)" if self.settings.bell else ""
+        self.notify(f"Notify of: {label}{bell}", title="Notifications", timeout=3, markup=False)
+
+    # --- where toasts go ------------------------------------------------------------
+
+    def place_toasts(self) -> None:
+        """Keep toasts off the row under the cursor: they stack on the side of the table
+        with more room (below the cursor, or above it from the table's top), never taller
+        than that room; the newest show when they do not all fit."""
+        racks = self.query("#textual-toastrack")
+        if not racks:
+            return
+        rack = racks.first()
+        # Newest first: a stack taller than its room is cut at its far end, where the
+        # oldest toasts are (new ones are mounted last, so each moves to the front once).
+        holders = list(rack.children)
+        for holder in holders:
+            if holder.id is not None and holder.id not in self._toasts_ordered:
+                rack.move_child(holder, before=0)
+        self._toasts_ordered = {holder.id for holder in holders if holder.id is not None}
+        table = self.table
+        body = table.scrollable_content_region
+        cursor_y = body.y + 1 + table.cursor_row - int(table.scroll_y)
+        height = self.size.height
+        if table.cursor_job is None or not body.y < cursor_y < body.bottom:
+            rack.styles.dock = "bottom"
+            rack.styles.margin = (0, 0, 1, 0)
+            rack.styles.max_height = None
+            return
+        below = height - 1 - (cursor_y + 1)  # down to the line above the footer
+        above = cursor_y - body.y  # from the table's header down to the cursor
+        if below >= above:
+            rack.styles.dock = "bottom"
+            rack.styles.margin = (0, 0, 1, 0)
+            rack.styles.max_height = max(0, below)
+        else:
+            rack.styles.dock = "top"
+            rack.styles.margin = (body.y, 0, 0, 0)
+            rack.styles.max_height = max(0, above)
+
+    def on_resize(self) -> None:
+        """Place the toasts again for the new size."""
+        self.call_after_refresh(self.place_toasts)
+
+    @on(JobTable.JobHighlighted)
+    def _on_job_highlighted(self) -> None:
+        self.place_toasts()
+
+    def _scrolled(self) -> None:
+        self.place_toasts()
 
     @on(JobTable.JobSelected)
     def _on_job_selected(self, event: JobTable.JobSelected) -> None:
@@ -582,11 +719,17 @@ class JobsScreen(Screen[None]):
         accounts = frozenset(self._accounts_in_view()) if self.current_view else frozenset()
         search = parse_search(self._search_text) if self._search_text.strip() else None
         self.index.set_filter(
-            JobFilter(accounts=accounts, states=self._states, status=self._status, search=search)
+            JobFilter(accounts=accounts, states=self._states, status=self._status, search=search,
+                      changed_since=self._window_start())
         )
         self._refresh_view(flash=(), refiltered=True)
         if tell_servers:
             self._tell_servers()
+
+    def _window_start(self) -> datetime | None:
+        """Where the time window starts now (None: no window)."""
+        span = TIME_WINDOWS[self._window][1]
+        return None if span is None else self.clock() - span
 
     def _tell_servers(self) -> None:
         """Refresh the sources whose server-side filters changed (`SyncEngine.filters_changed`)."""
@@ -637,6 +780,7 @@ class JobsScreen(Screen[None]):
             # The rows on screen are found; the count and the scrollbar follow, after the
             # frame that shows them.
             self.call_after_refresh(self._finish_listing)
+        self.call_after_refresh(self.place_toasts)  # the cursor's row may have moved
 
     @work(group="finish-listing", exclusive=True, exit_on_error=False)
     async def _finish_listing(self) -> None:
@@ -687,6 +831,8 @@ class JobsScreen(Screen[None]):
             parts.append((f": {search_count(*index.progress())}", "$accent"))
             if search.error:
                 parts.append((f" · {search.error}", "$error"))
+        if self._window:
+            parts.append((f" · changed in the last {TIME_WINDOWS[self._window][0]}", "$warning"))
         parts.append(f" · every {fmt_interval(self.interval)}")
         if self.paused:
             parts.append((" · PAUSED (p resumes)", "bold $warning"))
@@ -696,6 +842,8 @@ class JobsScreen(Screen[None]):
             self.query_one("#status-line", Static).update(content, layout=False)
 
     def _tick(self) -> None:
+        if self._window:
+            self._apply_filter(tell_servers=False)  # the window moves on with the clock
         self.table.tick()
         self._update_sources()
 
@@ -744,12 +892,13 @@ class JobsScreen(Screen[None]):
             search.display = False
             self.table.focus()
             return
-        if self._search_text or self._states or self._status is not None:
+        if self._search_text or self._states or self._status is not None or self._window:
             self._search_text = ""
             search.value = ""
             search.display = False
             self._states = frozenset()
             self._status = None
+            self._window = 0
             self._apply_filter()
 
     def action_failed_only(self) -> None:
@@ -757,6 +906,11 @@ class JobsScreen(Screen[None]):
         failed = frozenset({JobState.FAILED})
         self._states = frozenset() if self._states == failed else failed
         self._apply_filter()
+
+    def action_next_window(self) -> None:
+        """Show only the jobs that changed in the next time window (15 min ... 7 d, all)."""
+        self._window = (self._window + 1) % len(TIME_WINDOWS)
+        self._apply_filter(tell_servers=False)  # no server filters on this
 
     def action_filters(self) -> None:
         """Open the state and status filters."""
@@ -952,6 +1106,23 @@ class JobsScreen(Screen[None]):
     def action_previous_view(self) -> None:
         """Show the previous view."""
         self.action_view((self.current_view - 1) % (len(self.providers) + 1))
+
+    def action_event_log(self) -> None:
+        """Open the event log (read from the store)."""
+        from tui.screens.event_log import EventLogScreen
+
+        def name(account: str, job_id: str) -> str | None:
+            job = self.index.get((account, job_id))
+            return job.name if job is not None and job.name else None
+
+        self.app.push_screen(EventLogScreen(self.store, self.open_job, name))
+
+    def open_job(self, account: str, job_id: str) -> bool:
+        """Open a job's detail by key; False if the job is not known (any more)."""
+        if self.index.get((account, job_id)) is None:
+            return False
+        self._on_open_job(OpenJobRequested(account, job_id))
+        return True
 
     def source_health(self, account: str) -> SourceHealth:
         """One source's health (for tests and the palette)."""

@@ -27,11 +27,11 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from tui.errors import BadResponseError, ProviderError, StoreError
+from tui.errors import BadResponseError, ProviderError, RateLimitedError, StoreError
 from tui.job_index import JobIndex, PendingUpdate
 from tui.models import Job, JobState, Transition
 from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
-from tui.store import JobStore, OpenMark
+from tui.store import EventKind, JobStore, OpenMark
 from tui.sync.events import JobsChanged, RefreshFailed, RefreshStarted, SummaryReady, SyncEvent
 from tui.sync.health import (
     Health,
@@ -393,6 +393,7 @@ class SyncEngine:
                 note = wait_note(error, delay)
                 sentence = failure_sentence(error, note)
                 source.health = health_after_failure(source.health, sentence, next_at)
+                await self._log_failure(source, error, sentence, now)
                 self.emit(RefreshFailed(account, error, now, next_at, source.health, note))
                 if self.summary.first_refresh_done(account, None, failed=True):
                     await self._summarise()
@@ -402,10 +403,41 @@ class SyncEngine:
                     health_after_success(source.health, last.fetched_at, next_at),
                     note=last.note, server_counts=None,
                 )
+                await self._log_success(source, last)
                 summarised = account in self.summary.awaiting
                 self.emit(replace(last, health=source.health, summarised=summarised))
                 if self.summary.first_refresh_done(account, last.saved_seq, failed=False):
                     await self._summarise()
+
+    async def _log_failure(
+        self, source: SourceSync, error: ProviderError, sentence: str, at: datetime
+    ) -> None:
+        """Write a source's problem to the event log once per run of failures (again if it
+        turns from failing to rate limited or back)."""
+        kind = EventKind.RATE_LIMITED if isinstance(error, RateLimitedError) else EventKind.FAILING
+        if source.logged_problem == kind:
+            return
+        source.logged_problem = kind
+        await self._log_event(source.account, kind, sentence, at)
+
+    async def _log_success(self, source: SourceSync, last: JobsChanged) -> None:
+        """Write a recovery, or a listing newly cut short, to the event log."""
+        if source.logged_problem is not None:
+            source.logged_problem = None
+            await self._log_event(
+                source.account, EventKind.RECOVERED, "refreshed successfully again", last.fetched_at
+            )
+        capped = bool(source.last_result is not None and source.last_result.capped)
+        if capped and not source.logged_incomplete:
+            text = last.note or "the listing was cut short"
+            await self._log_event(source.account, EventKind.INCOMPLETE, text, last.fetched_at)
+        source.logged_incomplete = capped
+
+    async def _log_event(self, account: str, kind: EventKind, text: str, at: datetime) -> None:
+        try:
+            await self._off_loop(partial(self.store.add_event, account, kind, text, at))
+        except Exception as exc:  # noqa: BLE001 - the log is not worth stopping a refresh
+            log.warning("store event failed: %s", type(exc).__name__)
 
     def _show_refreshing(self, source: SourceSync) -> None:
         if source.schedule.running:

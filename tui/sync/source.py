@@ -89,6 +89,11 @@ class SourceSync:
     """Set while a listing in several batches is loading."""
     config_tracked: tuple[str, ...] = ()
     """Ids the config file tracks on this account."""
+    logged_problem: str | None = None
+    """The problem last written to the event log ("failing", "rate limited"), until the
+    source recovers: a run of failures is one event, not one per try."""
+    logged_incomplete: bool = False
+    """The event log already says this source's listing is cut short."""
 
     @property
     def account(self) -> str:
