@@ -104,10 +104,10 @@ def test_keys_sent_in_one_burst_after_enter_and_escape_leave_the_search(
     (Escape and `q` in one burst are the bytes of Alt+Q to any terminal program; the Pilot
     tests send that pair as keys.)"""
     demo.send("/demo", "Enter", "jj")
-    demo.wait_for("search demo (")
+    demo.wait_for('search "demo": ')
     time.sleep(0.5)
     assert "demojj" not in demo.screen()
-    assert "search demo (" in status_line(demo)
+    assert 'search "demo": ' in status_line(demo)
     pid = demo.pane_pid()
     demo.send("/x", "Enter", "q")
     assert wait_ended(demo, pid, 10) == 0
