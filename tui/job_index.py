@@ -437,6 +437,8 @@ class JobFilter:
     search: SearchQuery | None = None
     changed_since: datetime | None = None
     """Only jobs that last changed at or after this time (`Job.changed_since`)."""
+    keys: frozenset[JobKey] | None = None
+    """Only these jobs (the stuck ones, say); None: no such limit."""
 
     @property
     def is_empty(self) -> bool:
@@ -447,7 +449,18 @@ class JobFilter:
             and self.status is None
             and (self.search is None or self.search.is_empty)
             and self.changed_since is None
+            and self.keys is None
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyIn:
+    """A value test (`ValueTests`) on the jobs themselves: one of `keys`."""
+
+    keys: frozenset[JobKey]
+
+    def __contains__(self, job: object) -> bool:
+        return isinstance(job, Job) and (job.account, job.id) in self.keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -923,6 +936,8 @@ class JobIndex:
         ]
         if job_filter.changed_since is not None:
             tests.append((self._jobs, _ChangedSince(job_filter.changed_since)))
+        if job_filter.keys is not None:
+            tests.append((self._jobs, _KeyIn(job_filter.keys)))
         search = job_filter.search
         if search is None or search.is_empty:
             return _Listing(rows, None, partial(_keep_values, tests))
@@ -971,6 +986,8 @@ class JobIndex:
         ):
             return False
         if job_filter.changed_since is not None and not job.changed_since(job_filter.changed_since):
+            return False
+        if job_filter.keys is not None and (job.account, job.id) not in job_filter.keys:
             return False
         search = job_filter.search
         if search is None or search.is_empty:

@@ -50,6 +50,7 @@ from tui.sync.engine import SyncEngine
 from tui.sync.health import Health, SourceHealth, health_after_failure, health_after_success
 from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
+from tui.sync.typical import TypicalDurations, stuck_note
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import COLUMNS, TRACKED_MARK, JobTable, column_label
@@ -148,6 +149,8 @@ class JobsScreen(Screen[None]):
                 tooltip="Show only jobs that changed in the last 15 min, 1 h, 6 h, 24 h, 7 d, or all"),
         Binding("e", "event_log", "Event log", show=False, id="jobs.event_log",
                 tooltip="Event log: every job's change and source problem, newest first"),
+        Binding("x", "stuck_only", "Stuck only", show=False, id="jobs.stuck_only",
+                tooltip="Show only running jobs past their kind's typical run time (again: all)"),
     ]
 
     def __init__(
@@ -219,6 +222,13 @@ class JobsScreen(Screen[None]):
         self._opened_at = clock()
         """When this screen started watching: a job first seen failed notifies only if it
         failed after this."""
+        self.typical = TypicalDurations()
+        """Run times of the jobs seen succeed, per provider and kind (the stuck marks)."""
+        self._stuck: dict[str, frozenset[tuple[str, str]]] = {}
+        """Per source, its running jobs past their kind's typical run time."""
+        self._stuck_told: set[tuple[str, str]] = set()
+        """Stuck jobs already named in a notification (each is named once)."""
+        self._stuck_only = False
 
     def view_bindings(self) -> list[Binding]:
         """`1` for All, then one digit per source (up to `9`), each named after its view;
@@ -450,6 +460,15 @@ class JobsScreen(Screen[None]):
         self.engine.mark_closed()
         self.engine.close()
 
+    def _became_stuck_after_open(self, job: Job) -> bool:
+        typical = self.typical.of(job.provider, job.kind)
+        if typical is None or job.started_at is None:
+            return False
+        return job.started_at + timedelta(seconds=typical.p95) >= self._opened_at
+
+    def _accounts_all(self) -> list[str]:
+        return [provider.account for provider in self.providers]
+
     def _accounts_in_view(self) -> list[str]:
         if self.current_view == 0:
             return [provider.account for provider in self.providers]
@@ -482,6 +501,10 @@ class JobsScreen(Screen[None]):
             await asyncio.sleep(0)
         if len(message.update.upserts) >= LARGE_UPDATE:
             self._after_large_update()
+        if message.update.upserts:
+            upserts = message.update.upserts
+            self.typical.add(await self._in_worker_thread(partial(self.typical.runs_of, upserts)))
+        self._update_stuck([message.account])
         next_at = message.next_try_at or message.fetched_at
         self._health[message.account] = replace(
             health_after_success(health, message.fetched_at, next_at),
@@ -720,7 +743,8 @@ class JobsScreen(Screen[None]):
         search = parse_search(self._search_text) if self._search_text.strip() else None
         self.index.set_filter(
             JobFilter(accounts=accounts, states=self._states, status=self._status, search=search,
-                      changed_since=self._window_start())
+                      changed_since=self._window_start(),
+                      keys=frozenset().union(*self._stuck.values()) if self._stuck_only else None)
         )
         self._refresh_view(flash=(), refiltered=True)
         if tell_servers:
@@ -796,7 +820,8 @@ class JobsScreen(Screen[None]):
         sources = [self._health[provider.account] for provider in self.providers]
         counts = [self._source_counts(health.account) for health in sources]
         self.query_one(SourceBar).show(
-            sources, counts, sum(counts, Counter()), self.current_view, self.clock(), self.paused
+            sources, counts, sum(counts, Counter()), self.current_view, self.clock(), self.paused,
+            stuck=[len(self._stuck.get(health.account, ())) for health in sources],
         )
 
     def _source_counts(self, account: str) -> Counter[JobState]:
@@ -833,6 +858,8 @@ class JobsScreen(Screen[None]):
                 parts.append((f" · {search.error}", "$error"))
         if self._window:
             parts.append((f" · changed in the last {TIME_WINDOWS[self._window][0]}", "$warning"))
+        if self._stuck_only:
+            parts.append((" · ⧗ stuck only", "$warning"))
         parts.append(f" · every {fmt_interval(self.interval)}")
         if self.paused:
             parts.append((" · PAUSED (p resumes)", "bold $warning"))
@@ -844,8 +871,46 @@ class JobsScreen(Screen[None]):
     def _tick(self) -> None:
         if self._window:
             self._apply_filter(tell_servers=False)  # the window moves on with the clock
+        self._update_stuck()  # running jobs become stuck as the clock moves on
         self.table.tick()
         self._update_sources()
+
+    def _update_stuck(self, accounts: Sequence[str] | None = None) -> None:
+        """Find the running jobs past their kind's typical run time (of `accounts`, or all);
+        mark them in the list and the source bar, and name the newly stuck ones in one
+        notification."""
+        now = self.clock()
+        stuck = dict(self._stuck)
+        for account in accounts if accounts is not None else self._accounts_all():
+            stuck[account] = frozenset(
+                (job.account, job.id) for job in self.index.jobs(account)
+                if job.state == JobState.RUNNING and self.typical.is_stuck(job, now)
+            )
+        if stuck == self._stuck:
+            return
+        self._stuck = stuck
+        every = frozenset().union(*stuck.values())
+        self.table.stuck = every
+        self.table.refresh()
+        if self._stuck_only:
+            self._apply_filter(tell_servers=False)
+        self._update_sources()
+        new = [key for key in sorted(every) if key not in self._stuck_told]
+        self._stuck_told.update(new)
+        # Told only when it became stuck while the screen watched: those already past
+        # their kind's run times at start are marked and counted, not announced.
+        jobs = [
+            job for job in map(self.index.get, new)
+            if job is not None and self._became_stuck_after_open(job)
+        ]
+        if jobs:
+            names = ", ".join(f"{one_line(clean(job.name, 40))} ({job.account})" for job in jobs[:3])
+            more = f" and {len(jobs) - 3} more" if len(jobs) > 3 else ""
+            self.notify(
+                f"⧗ {len(jobs)} running {'job' if len(jobs) == 1 else 'jobs'} past the typical "
+                f"run time: {names}{more}. {stuck_note(jobs[0])}.",
+                title="Stuck", severity="warning", markup=False,
+            )
 
     def _set_sort(self, column: Column, descending: bool) -> None:
         """Sort, and show the top of the new order with the cursor on its first row."""
@@ -892,13 +957,17 @@ class JobsScreen(Screen[None]):
             search.display = False
             self.table.focus()
             return
-        if self._search_text or self._states or self._status is not None or self._window:
+        if (
+            self._search_text or self._states or self._status is not None or self._window
+            or self._stuck_only
+        ):
             self._search_text = ""
             search.value = ""
             search.display = False
             self._states = frozenset()
             self._status = None
             self._window = 0
+            self._stuck_only = False
             self._apply_filter()
 
     def action_failed_only(self) -> None:
@@ -906,6 +975,11 @@ class JobsScreen(Screen[None]):
         failed = frozenset({JobState.FAILED})
         self._states = frozenset() if self._states == failed else failed
         self._apply_filter()
+
+    def action_stuck_only(self) -> None:
+        """Toggle showing only running jobs past their kind's typical run time."""
+        self._stuck_only = not self._stuck_only
+        self._apply_filter(tell_servers=False)  # no server knows this
 
     def action_next_window(self) -> None:
         """Show only the jobs that changed in the next time window (15 min ... 7 d, all)."""

@@ -59,17 +59,29 @@ class TypicalDurations:
 
     def learn(self, jobs: Iterable[Job]) -> int:
         """Add the run time of each succeeded job not learnt before; how many were added."""
-        added = 0
+        return self.add(self.runs_of(jobs))
+
+    def runs_of(self, jobs: Iterable[Job]) -> list[tuple[Kind, tuple[str, str], float]]:
+        """The new run times among `jobs`, changing nothing (safe in a worker thread)."""
+        found = []
         for job in jobs:
             if job.state != JobState.SUCCEEDED or job.finished_at is None:
                 continue
             seconds = job.duration_seconds(job.finished_at)
-            if seconds is None or seconds < 0 or (job.account, job.id) in self._seen:
+            key = (job.account, job.id)
+            if seconds is None or seconds < 0 or key in self._seen:
                 continue
-            self._seen.add((job.account, job.id))
-            kind = (job.provider, job.kind)
-            runs = self._runs.setdefault(kind, deque(maxlen=self.keep))
-            runs.append(seconds)
+            found.append(((job.provider, job.kind), key, seconds))
+        return found
+
+    def add(self, runs: Iterable[tuple[Kind, tuple[str, str], float]]) -> int:
+        """Take run times found by `runs_of`; how many were new."""
+        added = 0
+        for kind, key, seconds in runs:
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            self._runs.setdefault(kind, deque(maxlen=self.keep)).append(seconds)
             self._cache.pop(kind, None)
             added += 1
         return added

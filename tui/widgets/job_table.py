@@ -82,6 +82,8 @@ STALE_MARK = " ◔"
 source bar shows the same glyph for a stale source."""
 TRACKED_MARK = "⌖"
 """Before the name of a tracked job (`t` tracks, `u` untracks); one cell wide everywhere."""
+STUCK_LABEL = "⧗ stuck"
+"""The state of a running job past its kind's typical run time: a glyph and a word."""
 CREATED_LABEL = "Created"
 """The Age column's header while it shows absolute times."""
 SORT_ARROW_CELLS = 2
@@ -246,6 +248,8 @@ class JobTable(ScrollView, can_focus=True):
         """Sources whose rows are old data (drawn dimmed)."""
         self.tracked: frozenset[JobKey] = frozenset()
         """Jobs tracked by id (marked before their name); see `set_tracked`."""
+        self.stuck: frozenset[JobKey] = frozenset()
+        """Running jobs past their kind's typical run time (their state reads `⧗ stuck`)."""
         self._cursor_key: JobKey | None = None
         self._placed = False
         """The user moved the cursor (keys or a click) or opened its job: from then on it
@@ -653,9 +657,10 @@ class JobTable(ScrollView, can_focus=True):
         flash = key in self._flash
         cursor = row == self.cursor_row and self._cursor_key == key
         tracked = key in self.tracked
+        stuck = key in self.stuck
         cache_key = (
-            id(job), job, stale, flash, cursor, tracked, width, self.show_account, self._widths,
-            self.absolute_times,
+            id(job), job, stale, flash, cursor, tracked, stuck, width, self.show_account,
+            self._widths, self.absolute_times,
         )
         strip = self._strips.get(cache_key)
         if strip is not None:
@@ -675,6 +680,8 @@ class JobTable(ScrollView, can_focus=True):
             if position:
                 run.append(" ")
             text = self._cell_text(job, spec.column, col_width)
+            if stuck and spec.column == Column.STATE:
+                text = STUCK_LABEL
             if tracked and spec.column == Column.NAME:
                 text = f"{TRACKED_MARK} {text}"
             if stale and spec.column == Column.STATE and col_width > len(STALE_MARK):

@@ -101,6 +101,11 @@ def count_widths(lines: Sequence[Counter[JobState]]) -> dict[JobState, int]:
     return widths
 
 
+def _stuck_text(count: int) -> Content:
+    """`  ⧗ 3 stuck` after the counts, or nothing."""
+    return Content.styled(f"  ⧗ {count:,} stuck", "$warning") if count else Content("")
+
+
 def counts_text(counts: Counter[JobState], widths: dict[JobState, int] | None = None) -> Content:
     """`✖ 2  ▶ 5  ◌ 1 …`, each count in its state's colour, two spaces apart.
 
@@ -154,6 +159,7 @@ class SourceBar(Static):
         current_view: int,
         now: datetime,
         paused: bool,
+        stuck: Sequence[int] = (),
     ) -> None:
         """Redraw every line.
 
@@ -164,6 +170,8 @@ class SourceBar(Static):
             current_view: 0 for All, n for the n-th source.
             now: The time ages are measured against.
             paused: Refresh is paused.
+            stuck: Each source's running jobs past their kind's typical run time, same
+                order (empty: none known).
         """
         width = max((len(source.account) for source in sources), default=3)
         width = min(max(width, len(self.ALL_LABEL)), 24)
@@ -177,9 +185,11 @@ class SourceBar(Static):
             Content.assemble(
                 (f"{marker}1 {self.ALL_LABEL.ljust(width)}  ", "bold" if current_view == 0 else ""),
                 counts_text(total, widths),
+                _stuck_text(sum(stuck)),
                 (f"   {summary}", "$text-muted"),
             )
         )
+        stuck = list(stuck) or [0] * len(sources)
         for position, (source, source_counts) in enumerate(zip(sources, counts, strict=True), 1):
             selected = position == current_view
             key = str(position + 1) if position < 9 else " "
@@ -191,6 +201,7 @@ class SourceBar(Static):
                     (name, "bold" if selected else ""),
                     "  ",
                     counts_text(source_counts, widths),
+                    _stuck_text(stuck[position - 1]),
                     "   ",
                     health_text(source, now, paused),
                 )

@@ -1,0 +1,65 @@
+"""Stuck jobs: a running job past its kind's 95th percentile, from a history whose run
+times are known, is marked in the list (a glyph and a word), counted in the source bar,
+offered as a filter (`x`) and named once in a notification when it becomes stuck while
+the dashboard watches (those stuck already at start are marked, not announced)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from tests.ui.fakes import NOW, FakeProvider, make_job
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, table_text, wait_for
+from tui.models import JobState
+
+
+def history() -> list:
+    """40 succeeded conversions that ran 60..99 s (p95: 97 s), a running one 10 min in
+    (stuck), one 30 s in (not), and a queued one created an hour ago (queued is not run)."""
+    done = [
+        replace(make_job("zoo-prod", n), id=f"done-{n:02d}", started_at=NOW - timedelta(hours=2),
+                finished_at=NOW - timedelta(hours=2) + timedelta(seconds=60 + n))
+        for n in range(40)
+    ]
+    stuck = replace(make_job("zoo-prod", 1, JobState.RUNNING), id="slow-one", name="slow.step",
+                    started_at=NOW - timedelta(minutes=10))
+    fine = replace(make_job("zoo-prod", 2, JobState.RUNNING), id="fine-one", name="fine.step",
+                   started_at=NOW - timedelta(seconds=30))
+    queued = replace(make_job("zoo-prod", 3, JobState.QUEUED), id="waiting", name="waiting.step",
+                     created_at=NOW - timedelta(hours=1))
+    return [*done, stuck, fine, queued]
+
+
+async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once(store, clock) -> None:
+    source = FakeProvider("zoo-prod", history())
+    app = make_app([source], store, clock)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await loaded(pilot, [source])
+        await wait_for(pilot, lambda: screen.table.stuck == frozenset({("zoo-prod", "slow-one")}))
+        await pilot.pause()
+        rows = table_text(app)
+        assert any("⧗ stuck" in row and "slow.step" in row for row in rows)
+        assert not any("⧗ stuck" in row and "fine.step" in row for row in rows)
+        assert "⧗ 1 stuck" in str(screen.query_one("#sources").content)
+        assert not [n for n in app._notifications if n.title == "Stuck"]  # stuck before we looked
+
+        await pilot.press("x")
+        await pilot.pause()
+        assert [job.id for job in screen.jobs_in_view()] == ["slow-one"]
+        assert "stuck only" in status_line(app)
+
+        # The clock moves on: the fine one passes the p95 too; the first is not told again.
+        clock.advance(120)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: ("zoo-prod", "fine-one") in screen.table.stuck, tries=400)
+        assert {job.id for job in screen.jobs_in_view()} == {"slow-one", "fine-one"}
+        told = [n for n in app._notifications if n.title == "Stuck"]
+        assert len(told) == 1 and "fine.step" in told[0].message and "slow.step" not in told[0].message
+        assert "Zoo retries a conversion it assumes dropped" in told[0].message
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert len([n for n in app._notifications if n.title == "Stuck"]) == 1  # once
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(screen.jobs_in_view()) == 43
