@@ -29,6 +29,7 @@ from textual.widgets import Input
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import StoreError
+from tui.exit_codes import EXIT_HANGUP, EXIT_OK, EXIT_TERMINATED
 from tui.paths import STYLES_DIR
 from tui.providers.base import JobProvider
 from tui.sanitize import LONG_LIMIT, clean, one_line
@@ -54,8 +55,6 @@ from tui.widgets.search_input import JsonSearchInput, SearchInput
 WATCHDOG_SECONDS = 5.0
 """How often the app checks that its terminal and parent are still there."""
 
-EXIT_HANGUP = 129
-EXIT_TERMINATED = 143
 
 
 def _css_paths() -> list[str]:
@@ -443,4 +442,4 @@ def run_app(
     app.run()
     if app.store is not store:
         app.store.close()
-    return app.return_code or 0
+    return app.return_code or EXIT_OK

@@ -32,13 +32,18 @@ from tui.arguments import (  # noqa: F401  (re-exported: the argument values of 
 )
 from tui.config import AccountConfig, Settings
 from tui.errors import ConfigError, NotFoundError, ProviderError, StoreError
+from tui.exit_codes import (
+    EXIT_CONFIG,
+    EXIT_INCOMPLETE,
+    EXIT_JOB_CANCELED,
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_STORE,
+    exit_code_for,
+)
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, format_timestamp
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 
-EXIT_OK = 0
-EXIT_INCOMPLETE = 3
-"""`list`: a source's listing stopped at a cap (stderr says which and how much is left out);
-the same as `tui.cli.EXIT_INCOMPLETE`."""
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
 TSV_COLUMNS = (
@@ -166,8 +171,6 @@ class CommandStore:
     def exit_code(self, code: int) -> int:
         """`code`, or the store's exit code when the command otherwise succeeded."""
         if code == EXIT_OK and self.failed is not None:
-            from tui.cli import EXIT_STORE
-
             return EXIT_STORE
         return code
 
@@ -296,8 +299,7 @@ async def refresh_once(
     errors: list[ProviderError] = []
     for account, result in zip(accounts, results, strict=True):
         if isinstance(result, ProviderError):
-            result.account = result.account or account.name
-            errors.append(result)
+            errors.append(result.reworded(account=account.name))
         elif isinstance(result, BaseException):
             raise result
         else:
@@ -314,14 +316,9 @@ async def refresh_once(
             if last is not None and last.capped and incomplete is not None:
                 incomplete.append(f"{account.name}: {last.note or 'the listing is incomplete'}")
             for job_id, error in progress.tracked_errors.items():
-                error.account = error.account or account.name
-                errors.append(_with_id(error, job_id))
+                message = f"tracked id {one_line(job_id)}: {error.message}"
+                errors.append(error.reworded(message, account=account.name))
     return jobs, errors
-
-
-def _with_id(error: ProviderError, job_id: str) -> ProviderError:
-    error.message = f"tracked id {one_line(job_id)}: {error.message}"
-    return error
 
 
 def filter_jobs(
@@ -395,8 +392,6 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     for note in incomplete:
         print(f"jobtop: {one_line(note)}", file=sys.stderr)
     if errors:
-        from tui.cli import exit_code_for
-
         return exit_code_for(errors[0])
     return store.exit_code(EXIT_INCOMPLETE if incomplete else EXIT_OK)
 
@@ -522,26 +517,27 @@ async def _find_everywhere(
     Raises:
         ProviderError: No account has it: the first error other than "not found", else
             a NotFoundError naming the id.
+        ConfigError: No account has it, and the first failure was an unusable account
+            (no token).
     """
     results = await asyncio.gather(
         *(fetch_detail(a, job_id, _known_parent(store, a.name, job_id)) for a in accounts),
         return_exceptions=True,
     )
     found = []
-    errors: list[ProviderError] = []
+    errors: list[tuple[str, ProviderError | ConfigError]] = []
     for account, result in zip(accounts, results, strict=True):
         if isinstance(result, JobDetail):
             found.append((account, result))
-        elif isinstance(result, ProviderError):
-            result.account = result.account or account.name
-            errors.append(result)
+        elif isinstance(result, ProviderError | ConfigError):
+            errors.append((account.name, result))
         elif isinstance(result, BaseException):
             raise result
     if found:
         return found
-    for error in errors:
+    for name, error in errors:
         if not isinstance(error, NotFoundError):
-            raise error
+            raise error.reworded(account=name) from error
     raise NotFoundError(f"no configured account has a job {one_line(job_id)!r}")
 
 
@@ -713,7 +709,12 @@ def watch_command(
         store.close()
     if not exit_status:
         return store.exit_code(EXIT_OK)
-    return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(final.state, 1)
+    outcomes = {
+        JobState.SUCCEEDED: EXIT_OK,
+        JobState.FAILED: EXIT_JOB_FAILED,
+        JobState.CANCELED: EXIT_JOB_CANCELED,
+    }
+    return outcomes.get(final.state, EXIT_JOB_FAILED)
 
 
 async def _watch(
@@ -888,8 +889,8 @@ async def _check_ids(account: AccountConfig, ids: Iterable[str]) -> None:
             try:
                 await provider.get_job(job_id, None)
             except ProviderError as error:
-                error.message = f"{one_line(job_id)} was not added: {error.message}"
-                raise
+                message = f"{one_line(job_id)} was not added: {error.message}"
+                raise error.reworded(message) from error
     finally:
         await provider.aclose()
 
@@ -926,8 +927,6 @@ def config_command(config_path: str | None, action: str) -> int:
         hint = f"${account.token_env} is not set" if account.token_env else "it has no token_env"
         print(f"jobtop: account {account.name!r} has no token ({hint})", file=sys.stderr)
     if missing:
-        from tui.cli import EXIT_CONFIG
-
         return EXIT_CONFIG
     names = ", ".join(a.name for a in settings.accounts) or "none"
     print(f"{path}: valid; {len(settings.accounts)} accounts ({names})")

@@ -16,8 +16,8 @@ import pytest
 
 from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tests.conftest import REPO
-from tui.commands import TSV_COLUMNS
 from tui.clock import FrozenClock
+from tui.commands import TSV_COLUMNS
 from tui.models import JSON_KEYS, JobState, parse_timestamp
 from tui.sim.server import SimServer
 from tui.sim.world import SimState
@@ -91,6 +91,16 @@ def test_show_text_and_json(config: Path) -> None:
     assert tuple(document)[: len(JSON_KEYS)] == JSON_KEYS and "raw" in document
     assert document["name"] == "sample-mesh"
     assert document["raw"]["inputs"]["assets"]["mesh"]["filename"] == "part.stl"
+
+
+def test_show_without_account_finds_the_job_when_another_account_has_no_token(
+    config: Path,
+) -> None:
+    """An account that cannot be used (no token: a configuration error, not a source's)
+    does not stop the search of the others."""
+    result = run_jobtop("show", HDR_SEED, config=config, env={"ZOO_TOKEN": ""})
+    assert result.returncode == 0, result.stderr
+    assert "test_1200q80.jpg" in result.stdout
 
 
 def test_errors_have_distinct_codes(config: Path, sim: SimServer) -> None:
@@ -270,6 +280,7 @@ def test_list_says_when_a_cap_cut_a_listing(
     import dataclasses
 
     from tui import cli, commands
+    from tui.exit_codes import EXIT_INCOMPLETE
     from tui.providers import build_provider
     from tui.providers.http import DEFAULT_POLICY
 
@@ -282,7 +293,7 @@ def test_list_says_when_a_cap_cut_a_listing(
     monkeypatch.setenv("JOBTOP_STATE_DIR", str(tmp_path / "state"))
     code = cli.run(["list", "--account", "zoo", "--json", "--config", str(config)])
     out, err = capsys.readouterr()
-    assert code == commands.EXIT_INCOMPLETE == 3
+    assert code == EXIT_INCOMPLETE == 3
     assert len(json.loads(out)) == 5
     assert "jobtop: zoo: incomplete: first 5 of " in err
     assert err.rstrip().endswith("jobs (the per-refresh cap)")

@@ -23,7 +23,8 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
-from tui.app import EXIT_HANGUP, JobsApp
+from tui.app import JobsApp
+from tui.exit_codes import EXIT_HANGUP
 from tui.clock import FrozenClock
 from tui.config import demo_settings
 from tui.details import (
