@@ -20,7 +20,7 @@ from tui.clock import FrozenClock
 from tui.commands import TSV_COLUMNS
 from tui.models import JSON_KEYS, JobState, parse_timestamp
 from tui.sim.server import SimServer
-from tui.sim.world import SimState
+from tui.sim.state import SimState
 from tui.store import JobStore
 
 HDR_SEED = "88667411-3fb9-4c92-8488-8e277aed3021"

@@ -23,7 +23,7 @@ import pytest
 
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
 from tests.ui.test_e2e_dashboard import wait_ended
-from tui.sim.world import SimState
+from tui.sim.state import SimState
 
 pytestmark = [pytest.mark.e2e, requires_tmux]
 

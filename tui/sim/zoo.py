@@ -12,18 +12,29 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.models import ZOO_DATASET_SEED_STATUSES, ZOO_DATASET_STATUSES, ZOO_PHASES, ZOO_SEED_PHASES
 from tui.sim.images import VARIANTS, snapshot_png
 from tui.sim.seeds import ZOO_SEED_ASYNC_ID, seed
 from tui.sim.world import (
-    KEY_BITS, KEY_MASK, TIME_BIAS_MS, ListIndex, Timeline, decode_token, encode_token, frac, h64,
-    make_uuid, pick, select, spacing_for, uuid_index, zoo_time,
+    KEY_BITS,
+    KEY_MASK,
+    TIME_BIAS_MS,
+    ListIndex,
+    Timeline,
+    WorldState,
+    decode_token,
+    encode_token,
+    frac,
+    h64,
+    make_uuid,
+    pick,
+    select,
+    spacing_for,
+    uuid_index,
+    zoo_time,
 )
-
-if TYPE_CHECKING:
-    from tui.sim.world import SimState
 
 ASYNC_SALT = 0x5A41
 DATASET_SALT = 0x5A44
@@ -97,7 +108,7 @@ def _limit(raw: str | None) -> int:
 class ZooWorld:
     """Generates Zoo async operations, datasets and dataset conversions."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: WorldState) -> None:
         self.state = state
         n = state.jobs
         self.seed_enums = state.zoo_enums == "seed"
