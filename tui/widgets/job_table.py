@@ -182,19 +182,6 @@ class JobTable(ScrollView, can_focus=True):
             """The table."""
             return self.table
 
-    class JobHighlighted(Message):
-        """The cursor moved onto a job."""
-
-        def __init__(self, table: JobTable, job: Job | None) -> None:
-            super().__init__()
-            self.table = table
-            self.job = job
-
-        @property
-        def control(self) -> JobTable:
-            """The table."""
-            return self.table
-
     class HeaderClicked(Message):
         """A column header was clicked (the screen decides how to sort)."""
 
@@ -429,13 +416,10 @@ class JobTable(ScrollView, can_focus=True):
     def _set_cursor(self, row: int, scroll: bool = True) -> None:
         count = self.index.rows_upto(max(0, row) + 1)
         row = max(0, min(row, count - 1)) if count else 0
-        old_key = self._cursor_key
         self._cursor_key = self.index.key_at(row) if count else None
         self.cursor_row = row
         if scroll:
             self._scroll_cursor_into_view()
-        if old_key != self._cursor_key:
-            self.post_message(self.JobHighlighted(self, self.cursor_job))
 
     def move_cursor(self, row: int) -> None:
         """Put the cursor on a visible row."""
