@@ -10,9 +10,9 @@ import asyncio
 import os
 import random
 import signal
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from pathlib import Path, PurePath
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -23,6 +23,7 @@ from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.system_commands import SystemCommandsProvider
 from textual.widgets import Input
 
@@ -57,7 +58,7 @@ WATCHDOG_SECONDS = 5.0
 
 
 
-def _css_paths() -> list[str]:
+def _css_paths() -> list[str | PurePath]:
     names = ["app.tcss", "jobs.tcss", "job_detail.tcss"]
     return [str(STYLES_DIR / name) for name in names if (STYLES_DIR / name).is_file()]
 
@@ -107,7 +108,7 @@ class JobsApp(App[int]):
     """jobtop: watch conversion jobs on every configured source."""
 
     TITLE = "jobtop"
-    CSS_PATH: ClassVar[list[str]] = _css_paths()  # type: ignore[misc]
+    CSS_PATH = _css_paths()
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         PlainSystemCommands
     }
@@ -163,7 +164,7 @@ class JobsApp(App[int]):
             """`LinuxDriver` whose output can never freeze the app (see `guard_output_thread`)."""
 
             def start_application_mode(self) -> None:
-                super().start_application_mode()
+                super().start_application_mode()  # type: ignore[no-untyped-call]  # unannotated in Textual
                 guard_output_thread(self._writer_thread)
 
         return GuardedLinuxDriver
@@ -308,13 +309,15 @@ class JobsApp(App[int]):
 
     def key_sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key, grouped by where it applies: each context's classes' own `BINDINGS`."""
-        contexts = [("Everywhere", (JobsApp,)), *KEY_CONTEXTS]
+        contexts: list[tuple[str, tuple[type[DOMNode], ...]]] = [
+            ("Everywhere", (JobsApp,)), *KEY_CONTEXTS
+        ]
         return [
             (title, [binding for node in classes for binding in own_bindings(node)])
             for title, classes in contexts
         ]
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette: every action of this screen by its key's name, then Textual's.
 
         Each binding of the screen, of the widgets it offers (`palette_bindings`) and of
@@ -349,9 +352,9 @@ class JobsApp(App[int]):
                 continue
             yield command
 
-    def palette_bindings(self, screen: Screen[object]) -> list[tuple[DOMNode, Binding]]:
+    def palette_bindings(self, screen: Screen[Any]) -> list[tuple[Widget | App[Any], Binding]]:
         """The bindings the palette offers on `screen`, each with the node that runs it."""
-        targets: list[tuple[DOMNode, type[DOMNode]]] = [(screen, type(screen))]
+        targets: list[tuple[Widget | App[Any], type[DOMNode]]] = [(screen, type(screen))]
         if isinstance(screen, JobsScreen):
             targets.append((screen.table, JobTable))
         targets.append((self, JobsApp))
@@ -399,7 +402,7 @@ PALETTE_EXCLUDED: dict[str, str] = {
 search boxes inside a screen are not offered either: they act on what has the focus."""
 
 
-def _runner(target: DOMNode, action: str):  # type: ignore[no-untyped-def]
+def _runner(target: Widget | App[Any], action: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await target.run_action(action)
 

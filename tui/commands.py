@@ -15,9 +15,9 @@ import json
 import math
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui.arguments import (  # noqa: F401  (re-exported: the argument values of `list`/`show`)
     ALL_FIELDS,
@@ -41,8 +41,12 @@ from tui.exit_codes import (
     EXIT_STORE,
     exit_code_for,
 )
-from tui.models import JSON_KEYS, Job, JobDetail, JobState, format_timestamp
+from tui.models import JSON_KEYS, Job, JobDetail, JobState, Transition, format_timestamp
 from tui.sanitize import JSON_ESCAPES, clean, one_line
+from tui.store import ChangeSummary, JobStore
+
+if TYPE_CHECKING:
+    from tui.providers.base import JobProvider
 
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
@@ -83,9 +87,7 @@ def dump_json(document: Any, out: TextIO, *, indent: int | None = 2) -> None:
     out.write("\n")
 
 
-def _store(settings: Settings | None = None) -> Any:
-    from tui.store import JobStore
-
+def _store(settings: Settings | None = None) -> JobStore:
     if settings is not None and settings.demo:
         from tui.paths import user_state_dir
 
@@ -104,7 +106,7 @@ class CommandStore:
     def __init__(self, settings: Settings | None = None) -> None:
         self.failed: StoreError | None = None
         """The first store failure, if any."""
-        self._store: Any = None
+        self._store: JobStore | None = None
         try:
             self._store = _store(settings)
         except StoreError as error:
@@ -140,28 +142,54 @@ class CommandStore:
             return []
         return jobs
 
-    def save_jobs(self, account: str, jobs: Sequence[Job], **when: Any) -> list[Any]:
-        """Remember fetched jobs (`when`: `JobStore.save_jobs`'s refresh and open times);
-        a failure is reported once and otherwise ignored. Returns the transitions saved."""
+    def save_jobs(
+        self,
+        account: str,
+        jobs: Sequence[Job],
+        *,
+        refreshed_at: datetime | None = None,
+        opened_at: datetime | None = None,
+    ) -> list[Transition]:
+        """Remember fetched jobs (`JobStore.save_jobs`); a failure is reported once and
+        otherwise ignored. Returns the transitions saved."""
         if self._store is None:
             return []
         try:
-            transitions: list[Any] = self._store.save_jobs(account, jobs, **when)
+            return self._store.save_jobs(
+                account, jobs, refreshed_at=refreshed_at, opened_at=opened_at
+            )
         except StoreError as error:
             self._failed(error)
             return []
-        return transitions
 
     def last_seq(self) -> int:
         """The store's newest transition number (0 when the store failed)."""
         if self._store is None:
             return 0
         try:
-            seq: int = self._store.last_seq()
+            return self._store.last_seq()
         except StoreError as error:
             self._failed(error)
             return 0
-        return seq
+
+    def changes_since(self, after_seq: int, upto: Mapping[str, int]) -> ChangeSummary:
+        """`JobStore.changes_since` (nothing changed when the store failed)."""
+        if self._store is None:
+            return ChangeSummary()
+        try:
+            return self._store.changes_since(after_seq, upto)
+        except StoreError as error:
+            self._failed(error)
+            return ChangeSummary()
+
+    def mark_opened(self, at: datetime | None = None) -> None:
+        """`JobStore.mark_opened` (nothing when the store failed)."""
+        if self._store is None:
+            return
+        try:
+            self._store.mark_opened(at)
+        except StoreError as error:
+            self._failed(error)
 
     def close(self) -> None:
         """Close the store, if it opened."""
@@ -175,7 +203,7 @@ class CommandStore:
         return code
 
 
-def _provider(account: AccountConfig) -> Any:
+def _provider(account: AccountConfig) -> JobProvider:
     if account.token is None:
         hint = f"set ${account.token_env}" if account.token_env else "add token_env to the account"
         raise ConfigError(f"account {account.name!r} has no token ({hint})")
@@ -261,7 +289,7 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
 
 async def refresh_once(
     accounts: Sequence[AccountConfig],
-    store: Any,
+    store: CommandStore,
     *,
     status: str | None = None,
     states: frozenset[JobState] = frozenset(),
@@ -492,7 +520,7 @@ def _crop(text: str, limit: int) -> str:
 # --- show --------------------------------------------------------------------------------
 
 
-def _known_parent(store: Any, account: str, job_id: str) -> str | None:
+def _known_parent(store: CommandStore, account: str, job_id: str) -> str | None:
     for job in store.load_jobs([account]):
         if job.id == job_id:
             return job.parent_id
@@ -510,7 +538,7 @@ async def fetch_detail(account: AccountConfig, job_id: str, parent_id: str | Non
 
 
 async def _find_everywhere(
-    accounts: Sequence[AccountConfig], job_id: str, store: Any
+    accounts: Sequence[AccountConfig], job_id: str, store: CommandStore
 ) -> list[tuple[AccountConfig, JobDetail]]:
     """Ask every account for the id at once; the accounts that have it, with its detail.
 
@@ -542,7 +570,7 @@ async def _find_everywhere(
 
 
 def resolve_job(
-    settings: Settings, account_name: str | None, job_id: str, store: Any
+    settings: Settings, account_name: str | None, job_id: str, store: CommandStore
 ) -> tuple[AccountConfig, JobDetail]:
     """The account and detail of a job: from the named account, or found among all.
 
@@ -721,7 +749,7 @@ async def _watch(
     account: AccountConfig,
     job_id: str,
     interval: float,
-    store: Any,
+    store: CommandStore,
     out: TextIO,
     *,
     err: TextIO | None = None,
@@ -837,7 +865,7 @@ def track_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.track_command == "list":
             accounts = [settings.account(args.account)] if args.account else list(settings.accounts)
-            rows = []
+            rows: list[list[str]] = []
             for account in accounts:
                 rows.extend([account.name, job_id, "config"] for job_id in account.track)
                 rows.extend(

@@ -287,3 +287,40 @@ async def test_the_since_last_open_summary_counts_first_refreshes_headless() -> 
         await asyncio.gather(task, return_exceptions=True)
         engine.close()
         store.close()
+
+
+# --- store failures ---------------------------------------------------------------------
+
+
+class _MarkFails(JobStore):
+    """A store whose open mark cannot be written, with `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(":memory:", clock=FrozenClock(NOW))
+        self.error = error
+
+    def mark_opened(self, at: Any = None) -> None:
+        raise self.error
+
+
+def test_a_store_failure_is_logged_and_anything_else_is_not_swallowed() -> None:
+    """Leaving the open mark tolerates the store failing (`StoreError`), and only that: a
+    bug elsewhere is not hidden as if the store had failed."""
+    from tui.errors import StoreError
+
+    for error, raised in ((StoreError("disk full", problem="full"), False), (TypeError("bug"), True)):
+        store = _MarkFails(error)
+        engine = SyncEngine(
+            [], store, JobIndex(now=FrozenClock(NOW)), lambda _event: None, FrozenClock(NOW),
+            interval=60, ticker=FakeTicker(), blocking=inline,
+        )
+        engine.summary.marking = True
+        try:
+            if raised:
+                with pytest.raises(TypeError):
+                    engine.mark_closed()
+            else:
+                engine.mark_closed()
+        finally:
+            engine.close()
+            store.close()

@@ -89,7 +89,8 @@ class HdrjpgWorld:
         number = 1000 + index
         source = pick(r, 8, SOURCES).format(n=number)
         blur, average = photo_preview(index % VARIANTS)
-        status, step = "Pending", "Pending"
+        status = "Pending"
+        step: str | None = "Pending"
         progress, eta, elapsed = 0.0, int((queue + run) / 1000), 0.0
         dates: dict[str, int | None] = dict.fromkeys(
             ("started", "failed", "completed", "delivered", "expires")

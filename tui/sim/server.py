@@ -19,7 +19,7 @@ def _protocol_class() -> type:
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class TransportH11Protocol(H11Protocol):
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             sock = transport.get_extra_info("socket")
             if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):

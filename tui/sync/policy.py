@@ -157,7 +157,7 @@ def backoff(
 ) -> float:
     """Exponential backoff with jitter: `base * 2**(failures-1)`, capped, plus up to `jitter`."""
     exponent = min(max(failures - 1, 0), 20)
-    delay = min(cap, base * (2**exponent))
+    delay = min(cap, base * 2.0**exponent)
     spread = (rng or random).random() * jitter * delay
     return min(cap * (1 + jitter), delay + spread)
 
