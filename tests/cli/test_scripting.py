@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def _since_cases(config: Path) -> None:
     now = datetime.now(UTC)
     moments = sorted({m for j in jobs if (m := _last_changed(j)) is not None})
     # The widest gap between jobs older than two minutes: the cut falls far from any job.
-    gaps = [(b - a, a, b) for a, b in zip(moments, moments[1:]) if b < now - timedelta(minutes=2)]
+    gaps = [(b - a, a, b) for a, b in pairwise(moments) if b < now - timedelta(minutes=2)]
     width, before, after = max(gaps)
     assert width > timedelta(seconds=30)
     cut = before + width / 2

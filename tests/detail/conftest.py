@@ -255,7 +255,8 @@ def zoo_conversion_payload(
         "raw_kcl_similarity_score": 0.974,
         "salon_kcl_similarity_score": None,
         "output": None,
-        "raw_kcl_output": "// raw KCL\nsketch001 = startSketchOn(XY)\n  |> startProfile(at = [0, 0])\n"
+        "raw_kcl_output": "// raw KCL\nsketch001 = startSketchOn(XY)\n"
+        "  |> startProfile(at = [0, 0])\n"
         "  |> line(end = [10, 0])\n  |> line(end = [0, 5])\n  |> close()\n"
         "bracket = extrude(sketch001, length = 3)\n",
         "salon_kcl_output": None,

@@ -155,7 +155,10 @@ class FaultServer:
         elif route == "reset":
             return
         elif route == "big":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
             chunk = b"[" + b"0," * 32767 + b"0]"
             sent = 0
             while sent < TEN_MB:

@@ -25,12 +25,12 @@ from tui.errors import UnavailableError
 from tui.messages import OpenJobRequested, RefreshFailed
 from tui.models import Job, JobKind, JobState, Transition
 from tui.providers import build_provider
-from tui.sync.health import Health
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.faults import HOSTILE_STRINGS
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -168,7 +168,7 @@ async def test_every_detail_kind_shows_hostile_text_literally(hostile_sim: SimSe
                 detail = app.screen
                 assert isinstance(detail, JobDetailScreen)
                 await wait_for(
-                    pilot, lambda: detail.detail is not None or detail.error is not None,
+                    pilot, lambda d=detail: d.detail is not None or d.error is not None,
                     f"{kind} detail to load",
                 )
                 assert detail.error is None, (kind, detail.error)

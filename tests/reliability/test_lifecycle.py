@@ -1,4 +1,4 @@
-"""Life-cycle of the real `jobtop` command: hang-up, closed terminal, quitting, worker errors, sizes.
+"""Life cycle of the real `jobtop` command: hang-up, closed terminal, quit, worker errors, sizes.
 
 The terminal tests drive the installed console script in tmux or in a pty (docs/design.md
 §4): SIGHUP and a closed terminal must end the process within 2 s with its cleanup
@@ -24,7 +24,6 @@ from textual.pilot import Pilot
 
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
 from tui.app import JobsApp
-from tui.exit_codes import EXIT_HANGUP
 from tui.clock import FrozenClock
 from tui.config import demo_settings
 from tui.details import (
@@ -34,14 +33,15 @@ from tui.details import (
     ZooAsyncDetail,
     ZooConversionDetail,
 )
+from tui.exit_codes import EXIT_HANGUP
 from tui.models import Job, JobDetail, JobKind, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery, ListResult
-from tui.sync.health import Health
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 DEMO_ARGS = ("--demo", "--demo-jobs", "40", "--demo-seed", "5")
 EXIT_DEADLINE = 2.0

@@ -67,7 +67,7 @@ def test_sigterm_and_sigint_stop_cleanly_and_free_the_store(
         running.wait_ready()
         sim.set_fault("metafold", "hang")
         asked = sim.requests().get("metafold", 0)
-        wait_for(lambda: sim.requests().get("metafold", 0) > asked)  # one hangs now
+        wait_for(lambda asked=asked: sim.requests().get("metafold", 0) > asked)  # one hangs now
         assert running.stop(sig) == 0
         sim.clear_faults()
         assert "Traceback" not in running.stderr() and "stopped" in running.stderr()

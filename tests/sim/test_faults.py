@@ -164,7 +164,9 @@ def test_100k_jobs_start_and_page_time() -> None:
             async_ms = (time.perf_counter() - t) * 1000
             assert len(ops.json()["items"]) == 100
     print(
-        f"\n100k jobs/source: start {started * 1000:.0f} ms; first conversions page {first_ms:.0f} ms "
-        f"(includes index build if not yet warm); later pages {min(timings):.0f}-{max(timings):.0f} ms; "
+        f"\n100k jobs/source: start {started * 1000:.0f} ms; "
+        f"first conversions page {first_ms:.0f} ms "
+        "(includes index build if not yet warm); "
+        f"later pages {min(timings):.0f}-{max(timings):.0f} ms; "
         f"async ops page {async_ms:.0f} ms"
     )

@@ -206,7 +206,8 @@ def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  
     expected = {
         key for key, job in model.items()
         if search.is_empty or search.matches(
-            f"{job.id}\t{job.name}\t{job.status}\t{job.account}\t{(job.error or '')[:200]}".casefold()
+            f"{job.id}\t{job.name}\t{job.status}\t{job.account}\t"
+            f"{(job.error or '')[:200]}".casefold()
         )
     }
     assert {job.key for job in shown} == expected

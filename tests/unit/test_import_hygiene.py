@@ -68,7 +68,8 @@ def test_version_does_not_import_heavy_modules() -> None:
         "import sys\n"
         "from tui.cli import run\n"
         "try:\n    run(['--version'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('textual', 'httpx', 'starlette', 'uvicorn', 'PIL', 'humanize') if m in sys.modules]\n"
+        "heavy = [m for m in ('textual', 'httpx', 'starlette', 'uvicorn', 'PIL', 'humanize')\n"
+        "         if m in sys.modules]\n"
         "print(','.join(heavy), file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)

@@ -11,8 +11,9 @@ the first page (so later pages do not shift when new jobs arrive).
 from __future__ import annotations
 
 import base64
+from bisect import bisect_left
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from tui.models import ZOO_DATASET_SEED_STATUSES, ZOO_DATASET_STATUSES, ZOO_PHASES, ZOO_SEED_PHASES
 from tui.sim.images import VARIANTS, snapshot_png
@@ -481,11 +482,11 @@ class ZooWorld:
         status_rank = {s: k for k, s in enumerate(self.statuses)}
 
         def prim(group: Hashable) -> int:
-            status, phase = group  # type: ignore[misc]
+            status, phase = cast(tuple[str, int], group)
             return phase if by_phase else status_rank.get(status, 99)
 
         def ok(group: Hashable) -> bool:
-            status, phase = group  # type: ignore[misc]
+            status, phase = cast(tuple[str, int], group)
             return want_status in (None, status) and want_phase in (None, phase)
 
         def key(i: int, status: str, phase: int, updated: int) -> int:
@@ -527,9 +528,8 @@ class ZooWorld:
         now = self.state.now_ms()
         by_status = dict.fromkeys(self.statuses, 0)
         bound = tl.static_bound(now)
-        for (status, _), members in lindex.groups().items():
-            from bisect import bisect_left
-
+        for group, members in lindex.groups().items():
+            status, _ = cast(tuple[str, int], group)
             by_status[status] = by_status.get(status, 0) + bisect_left(members, bound)
         for i in range(bound, tl.visible(now)):
             status = self._conv_now(self._conv_plan(d, i), now)[0]
@@ -568,7 +568,8 @@ def _kcl(index: int, source: str, *, salon: bool = False) -> str:
         return (
             f"// {source}: polished by salon\n"
             f"plateWidth = {width}\nplateDepth = {depth}\nholeDiameter = 4.2\n\n"
-            "plate = startSketchOn(XY)\n  |> rectangle(center = [0, 0], width = plateWidth, height = plateDepth)\n"
+            "plate = startSketchOn(XY)\n"
+            "  |> rectangle(center = [0, 0], width = plateWidth, height = plateDepth)\n"
             "  |> subtract2d(tool = circle(center = [0, 0], diameter = holeDiameter))\n"
             "  |> extrude(length = 5)\n"
         )
@@ -576,5 +577,6 @@ def _kcl(index: int, source: str, *, salon: bool = False) -> str:
         f"// raw KCL converted from {source}\n"
         "sketch001 = startSketchOn(XY)\n  |> startProfile(at = [0, 0])\n"
         f"  |> line(end = [{width}, 0])\n  |> line(end = [0, {depth}])\n"
-        f"  |> line(end = [-{width}, 0])\n  |> close()\nextrude001 = extrude(sketch001, length = 5)\n"
+        f"  |> line(end = [-{width}, 0])\n  |> close()\n"
+        "extrude001 = extrude(sketch001, length = 5)\n"
     )
