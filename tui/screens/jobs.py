@@ -14,7 +14,6 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
 from time import monotonic
 from typing import ClassVar, TypeVar
 
@@ -175,7 +174,6 @@ class JobsScreen(Screen[None]):
         self._typed_at = 0.0
         self._settle: Timer | None = None
         self._store_warned = False
-        self._loaded_from_store = False
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
         self._status: str | None = None
@@ -243,7 +241,6 @@ class JobsScreen(Screen[None]):
                     self._health[account], health=Health.STALE, stored_at=refreshed.get(account)
                 )
                 self.engine.mark_stored(account, refreshed.get(account))
-        self._loaded_from_store = True
         self._refresh_view(flash=())
         # No mark (first use, or no store): nothing to summarise, the open mark starts now.
         self.engine.begin_summary(mark, start_seq)
@@ -866,11 +863,6 @@ class JobsScreen(Screen[None]):
     def jobs_in_view(self) -> list[Job]:
         """The visible jobs, in order (for tests)."""
         return [self.index[row] for row in range(self.index.row_count())]
-
-    @property
-    def now(self) -> datetime:
-        """The screen's clock reading."""
-        return self.clock()
 
     def view_names(self) -> list[str]:
         """The views' names: All, then each source."""
