@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
+from rich.cells import cell_len, set_cell_size
+
 from tui.arguments import (  # noqa: F401  (re-exported: the argument values of `list`/`show`)
     ALL_FIELDS,
     SHOW_FIELDS,
@@ -30,7 +32,8 @@ from tui.arguments import (  # noqa: F401  (re-exported: the argument values of 
     since_arg,
     sort_arg,
 )
-from tui.config import AccountConfig, Settings
+from tui.clock import utc_now
+from tui.config import AccountConfig, Settings, find_config_file, load_settings
 from tui.errors import ConfigError, NotFoundError, ProviderError, StoreError
 from tui.exit_codes import (
     EXIT_CONFIG,
@@ -41,12 +44,15 @@ from tui.exit_codes import (
     EXIT_STORE,
     exit_code_for,
 )
+from tui.formatting import STATE_ORDER, fmt_age, fmt_duration, fmt_percent, fmt_size
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, Transition, format_timestamp
+from tui.paths import user_state_dir
 from tui.sanitize import JSON_ESCAPES, clean, one_line
 from tui.store import ChangeSummary, JobStore
 
 if TYPE_CHECKING:
     from tui.providers.base import JobProvider
+    from tui.sync.engine import SyncStore
 
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
@@ -89,8 +95,6 @@ def dump_json(document: Any, out: TextIO, *, indent: int | None = 2) -> None:
 
 def _store(settings: Settings | None = None) -> JobStore:
     if settings is not None and settings.demo:
-        from tui.paths import user_state_dir
-
         return JobStore(user_state_dir() / "demo.sqlite3")
     return JobStore.open_default()
 
@@ -207,6 +211,8 @@ def _provider(account: AccountConfig) -> JobProvider:
     if account.token is None:
         hint = f"set ${account.token_env}" if account.token_env else "add token_env to the account"
         raise ConfigError(f"account {account.name!r} has no token ({hint})")
+    # Imported here, as the sync modules below: the HTTP clients load only for commands
+    # that fetch (not for `config` or `track list`).
     from tui.providers import build_provider
 
     return build_provider(account)
@@ -243,8 +249,6 @@ def emit_json(document: Any, fields: tuple[str, ...] | None, program: Any, out: 
 def _sort_value(job: Job, key: str, now: datetime) -> Any:
     """The value `--sort KEY` orders by; the dashboard's column order where it has one."""
     if key == "state":
-        from tui.formatting import STATE_ORDER
-
         return STATE_ORDER.get(job.state, 9)
     if key == "age":
         return job.age_seconds(now)
@@ -259,8 +263,6 @@ def sort_jobs(
 ) -> list[Job]:
     """Jobs sorted by one key; missing values always last."""
     if now is None:
-        from tui.clock import utc_now
-
         now = utc_now()
     keyed = [(_sort_value(job, key, now), job) for job in jobs]
     present = [pair for pair in keyed if pair[0] is not None]
@@ -272,8 +274,6 @@ def sort_jobs(
 def select_accounts(settings: Settings, names: Sequence[str], providers: Sequence[str]) -> list[AccountConfig]:
     """The accounts chosen by `--account` and `--provider` (all when neither is given)."""
     if not settings.accounts:
-        from tui.config import find_config_file
-
         path, _ = find_config_file(None, os.environ)
         raise ConfigError(
             f"no accounts configured (no config file at {path}); "
@@ -289,7 +289,7 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
 
 async def refresh_once(
     accounts: Sequence[AccountConfig],
-    store: CommandStore,
+    store: SyncStore,
     *,
     status: str | None = None,
     states: frozenset[JobState] = frozenset(),
@@ -302,8 +302,7 @@ async def refresh_once(
     in parts, and the same save as the dashboard's. A listing that stops at a cap adds
     "<account>: <what was left out>" to `incomplete`.
     """
-    from tui.clock import utc_now
-    from tui.job_index import JobIndex
+    from tui.job_index import JobIndex  # here for start-up: see `_provider`
     from tui.sync.engine import SyncEngine
     from tui.sync.source import ViewQuery
 
@@ -398,8 +397,6 @@ def print_jobs(jobs: Sequence[Job], args: argparse.Namespace, now: datetime) -> 
 
 def list_command(settings: Settings, args: argparse.Namespace) -> int:
     """`jobtop list`: one refresh, printed as a table (tty), TSV (pipe) or JSON."""
-    from tui.clock import utc_now
-
     states = frozenset(JobState(s) for s in args.state)
     accounts = select_accounts(settings, args.account, args.provider)
     store = CommandStore(settings)
@@ -427,8 +424,6 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
 def table_row(job: Job, now: datetime) -> list[str]:
     """The cells of one job on a terminal (see `TABLE_COLUMNS`), as the dashboard shows them:
     a failed job's reason follows its name."""
-    from tui.formatting import fmt_age, fmt_duration, fmt_percent
-
     name = one_line(job.name)
     if job.state == JobState.FAILED and job.error:
         name = f"{name} — {one_line(job.error[:300])}"
@@ -466,8 +461,6 @@ def print_tsv(
     jobs: Sequence[Job], out: TextIO, *, header: bool, now: datetime | None = None
 ) -> None:
     """Tab-separated lines, one per job; a header line only when asked."""
-    from tui.clock import utc_now
-
     now = now or utc_now()
     if header:
         out.write("\t".join(c.upper() for c in TSV_COLUMNS) + "\n")
@@ -481,8 +474,6 @@ _TABLE_LIMITS = (9, 20, 36, 60, 24, 14, 10, 8)
 
 def print_table(jobs: Sequence[Job], out: TextIO, *, now: datetime | None = None) -> None:
     """An aligned table with a header, padded by display width (CJK, emoji)."""
-    from tui.clock import utc_now
-
     now = now or utc_now()
     rows = [[c.upper() for c in TABLE_COLUMNS]] + [table_row(j, now) for j in jobs]
     out.write("".join(line + "\n" for line in align(rows, _TABLE_LIMITS)))
@@ -491,8 +482,6 @@ def print_table(jobs: Sequence[Job], out: TextIO, *, now: datetime | None = None
 def align(rows: Sequence[Sequence[str]], limits: Sequence[int]) -> list[str]:
     """Rows as lines of columns two spaces apart, cropped to `limits` and padded by the
     cells a terminal draws (Rich's measure), not by code points."""
-    from rich.cells import cell_len
-
     cropped = [
         [_crop(cell, limit) for cell, limit in zip(row, limits, strict=True)] for row in rows
     ]
@@ -504,14 +493,10 @@ def align(rows: Sequence[Sequence[str]], limits: Sequence[int]) -> list[str]:
 
 
 def _pad(text: str, width: int) -> str:
-    from rich.cells import cell_len
-
     return text + " " * max(0, width - cell_len(text))
 
 
 def _crop(text: str, limit: int) -> str:
-    from rich.cells import cell_len, set_cell_size
-
     if cell_len(text) <= limit:
         return text
     return set_cell_size(text, limit - 1).rstrip() + "…"
@@ -520,7 +505,7 @@ def _crop(text: str, limit: int) -> str:
 # --- show --------------------------------------------------------------------------------
 
 
-def _known_parent(store: CommandStore, account: str, job_id: str) -> str | None:
+def _known_parent(store: CommandStore | JobStore, account: str, job_id: str) -> str | None:
     for job in store.load_jobs([account]):
         if job.id == job_id:
             return job.parent_id
@@ -538,7 +523,7 @@ async def fetch_detail(account: AccountConfig, job_id: str, parent_id: str | Non
 
 
 async def _find_everywhere(
-    accounts: Sequence[AccountConfig], job_id: str, store: CommandStore
+    accounts: Sequence[AccountConfig], job_id: str, store: CommandStore | JobStore
 ) -> list[tuple[AccountConfig, JobDetail]]:
     """Ask every account for the id at once; the accounts that have it, with its detail.
 
@@ -570,7 +555,7 @@ async def _find_everywhere(
 
 
 def resolve_job(
-    settings: Settings, account_name: str | None, job_id: str, store: CommandStore
+    settings: Settings, account_name: str | None, job_id: str, store: CommandStore | JobStore
 ) -> tuple[AccountConfig, JobDetail]:
     """The account and detail of a job: from the named account, or found among all.
 
@@ -640,8 +625,6 @@ def detail_lines(detail: JobDetail) -> list[str]:
 
 def _block(pairs: Sequence[tuple[str, Any]], indent: int) -> list[str]:
     """Key/value lines with the values of simple keys aligned one column after the longest."""
-    from rich.cells import cell_len
-
     pad = "  " * indent
     width = max((cell_len(one_line(str(key))) for key, _ in pairs), default=0) + 1
     lines: list[str] = []
@@ -680,9 +663,6 @@ def _nested(value: Any) -> list[tuple[str, Any]] | None:
 
 
 def _duration_text(job: Job) -> str:
-    from tui.clock import utc_now
-    from tui.formatting import fmt_duration
-
     return fmt_duration(job.duration_seconds(utc_now()))
 
 
@@ -692,8 +672,6 @@ def _is_scalar(value: Any) -> bool:
 
 def _plain(value: Any, *, key: str = "") -> str:
     """One value as text: `—` for none, yes/no, sizes humanized, times ISO 8601 UTC."""
-    from tui.formatting import fmt_size
-
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -749,7 +727,7 @@ async def _watch(
     account: AccountConfig,
     job_id: str,
     interval: float,
-    store: CommandStore,
+    store: CommandStore | JobStore,
     out: TextIO,
     *,
     err: TextIO | None = None,
@@ -758,10 +736,7 @@ async def _watch(
     """Poll one job by the dashboard's policy until it ends; a failed poll is said on
     `err` and tried again after the policy's wait (Retry-After on any status, several
     intervals after a refused token); a job that does not exist ends the watch."""
-    from tui.clock import utc_now
-    from tui.errors import NotFoundError
-    from tui.formatting import fmt_duration
-    from tui.sync.policy import RefreshPolicy, wait_note
+    from tui.sync.policy import RefreshPolicy, wait_note  # here for start-up: see `_provider`
 
     provider = _provider(account)
     policy = RefreshPolicy.for_source(interval, provider.capabilities)
@@ -813,8 +788,6 @@ def _phase(detail: JobDetail) -> str | None:
 
 def watch_key(detail: JobDetail) -> tuple[object, ...]:
     """What a watch line shows: a new line is printed when any of it changes."""
-    from tui.formatting import fmt_percent
-
     job = detail.job
     return (job.state, job.status, fmt_percent(job.progress), _phase(detail))
 
@@ -824,8 +797,6 @@ _WATCH_STATUS_WIDTH = 16
 
 def watch_line(detail: JobDetail, now: datetime, *, waiting: bool = False) -> str:
     """One aligned line: time, state, provider status, progress, phase or step."""
-    from tui.formatting import fmt_percent
-
     job = detail.job
     stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
     percent = fmt_percent(job.progress) if job.progress is not None else ""
@@ -845,8 +816,6 @@ def watch_line(detail: JobDetail, now: datetime, *, waiting: bool = False) -> st
 
 def final_line(job: Job, now: datetime) -> str:
     """The last line of `watch`: the final state and how long the job ran."""
-    from tui.formatting import fmt_duration
-
     stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
     seconds = job.duration_seconds(now)
     ran = f" after {fmt_duration(seconds)}" if seconds is not None else ""
@@ -928,9 +897,6 @@ async def _check_ids(account: AccountConfig, ids: Iterable[str]) -> None:
 
 def config_command(config_path: str | None, action: str) -> int:
     """`jobtop config path|check|accounts`: where things are, and whether the config is good."""
-    from tui.config import find_config_file, load_settings
-    from tui.paths import user_state_dir
-
     path, explicit = find_config_file(config_path, os.environ)
     if action == "path":
         source = "--config" if config_path else ("$JOBTOP_CONFIG" if explicit else "default")
