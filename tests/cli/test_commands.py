@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -185,11 +186,11 @@ def test_kill_9_during_refresh_loses_no_tracked_id(config: Path, sim: SimServer)
 
 
 @pytest.fixture
-def frozen_sim() -> tuple[SimServer, FrozenClock]:
+def frozen_sim() -> Iterator[tuple[SimServer, FrozenClock]]:
     clock = FrozenClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     server = SimServer(jobs=60, seed=15, clock=clock)
     server.start()
-    yield server, clock  # type: ignore[misc]
+    yield server, clock
     server.stop()
 
 
@@ -208,8 +209,10 @@ def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple
     future_clock = FrozenClock(clock())
     future = SimState(seed=15, jobs=60, clock=future_clock)
     future_clock.advance(3 * 86_400)
-    outcome = {job_id: future.metafold.lookup(pid, job_id)["state"] for pid, job_id in active}
-    chosen = {}
+    outcome = {
+        job_id: (future.metafold.lookup(pid, job_id) or {})["state"] for pid, job_id in active
+    }
+    chosen: dict[str, str] = {}
     for job_id, final in outcome.items():
         chosen.setdefault(final, job_id)
     assert {"success", "failure", "canceled"} <= set(chosen), outcome

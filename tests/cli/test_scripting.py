@@ -18,8 +18,9 @@ import pytest
 
 from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tests.conftest import REPO
+from tui.arguments import SORT_KEYS
 from tui.clock import FrozenClock
-from tui.commands import SORT_KEYS, TSV_COLUMNS
+from tui.commands import TSV_COLUMNS
 from tui.formatting import STATE_ORDER
 from tui.models import JSON_KEYS, JobState, parse_timestamp
 from tui.sim.server import SimServer

@@ -522,7 +522,8 @@ def test_metafold_job_get(server: CannedServer, profile: str) -> None:
         async def scenario() -> MetafoldDetail:
             source = build_provider(account(server, ProviderName.METAFOLD), policy=POLICY)
             try:
-                detail: MetafoldDetail = await source.get_job("job", "project")
+                detail = await source.get_job("job", "project")
+                assert isinstance(detail, MetafoldDetail)
                 return detail
             finally:
                 await source.aclose()

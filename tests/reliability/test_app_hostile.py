@@ -112,7 +112,10 @@ async def test_list_views_show_hostile_text_literally_and_clicks_do_nothing(host
     quits: list[str] = []
     try:
         async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-            app.action_quit = lambda: quits.append("quit")  # type: ignore[method-assign]
+            async def quit_asked() -> None:
+                quits.append("quit")
+
+            app.action_quit = quit_asked  # type: ignore[method-assign]
             screen = await loaded(pilot, app)
             clicked = 0
             seen_markup: set[str] = set()
@@ -155,7 +158,10 @@ async def test_every_detail_kind_shows_hostile_text_literally(hostile_sim: SimSe
     quits: list[str] = []
     try:
         async with app.run_test(size=(140, 80), notifications=True, tooltips=True) as pilot:
-            app.action_quit = lambda: quits.append("quit")  # type: ignore[method-assign]
+            async def quit_asked() -> None:
+                quits.append("quit")
+
+            app.action_quit = quit_asked  # type: ignore[method-assign]
             screen = await loaded(pilot, app)
             targets = _detail_targets(screen)
             kinds = {kind.split(":")[1] for kind in targets}

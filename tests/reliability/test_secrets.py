@@ -94,8 +94,8 @@ async def test_app_use_and_every_fault_show_no_token(
     captures: list[str] = []
     try:
         async with app.run_test(size=(140, 50), notifications=True, tooltips=True) as pilot:
-            screen = app.screen
-            assert isinstance(screen, JobsScreen)
+            assert isinstance(app.screen, JobsScreen)
+            screen: JobsScreen = app.screen
             accounts = [p.account for p in screen.providers]
             await wait_for(
                 pilot, lambda: all(screen.source_health(a).health == Health.OK for a in accounts),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -250,7 +251,8 @@ def test_metafold_sort_and_q(client: httpx.Client) -> None:
     def q(expr: str) -> list[dict[str, Any]]:
         r = get(client, "metafold", "/projects/200/jobs", q=expr)
         assert r.status_code == 200, r.text
-        return r.json()
+        listed: list[dict[str, Any]] = r.json()
+        return listed
 
     assert {j["id"] for j in q("state:success")} == {j["id"] for j in jobs if j["state"] == "success"}
     assert {j["id"] for j in q("!state:success")} == {j["id"] for j in jobs if j["state"] != "success"}
@@ -277,7 +279,9 @@ SUMMARY = {
 }
 
 
-def walk_pages(client: httpx.Client, path: str, **params: object) -> list[dict[str, Any]]:
+def walk_pages(
+    client: httpx.Client, path: str, **params: str | int | float | bool | None
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     page = get(client, "zoo", path, **params).json()
     for _ in range(100):
@@ -304,7 +308,7 @@ def test_zoo_async_operations(sim: SimServer, client: httpx.Client) -> None:
     for status in ("completed", "failed", "in_progress"):
         only = walk_pages(client, "/async/operations", status=status)
         assert {i["id"] for i in only} == {i["id"] for i in items if i["status"] == status}
-    per_type = {
+    per_type: dict[str, dict[str, tuple[type, ...]]] = {
         "file_conversion": {"src_format": (S,), "output_format": (S,), "outputs": (D,)},
         "file_volume": {"src_format": (S,), "output_unit": (S,), "volume": (*F, N)},
         "file_center_of_mass": {"src_format": (S,), "output_unit": (S,), "center_of_mass": (D, N)},
@@ -365,7 +369,7 @@ def test_zoo_conversions_fields_and_every_sort(client: httpx.Client) -> None:
         if c["status"] == "success":
             assert c["phase"] == "completed" and c["completed_at"]
     rank = {s: k for k, s in enumerate(ZOO_DATASET_STATUSES)}
-    keys = {
+    keys: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
         "created_at": lambda c: (c["created_at"],),
         "updated_at": lambda c: (c["updated_at"],),
         "status": lambda c: (rank[c["status"]],),
