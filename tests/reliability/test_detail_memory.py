@@ -9,6 +9,7 @@ or made outside its context, or every closed screen stays alive for up to 30 s.
 from __future__ import annotations
 
 import gc
+from functools import partial
 
 from tests.ui.test_demo import demo_app
 from tests.ui.test_jobs_screen import SIZE, wait_for
@@ -21,6 +22,10 @@ from tui.store import JobStore
 def _live_detail_screens() -> int:
     gc.collect()
     return sum(1 for obj in gc.get_objects() if isinstance(obj, JobDetailScreen))
+
+
+def _fetched(screen: JobDetailScreen) -> bool:
+    return screen.fetches > 0
 
 
 async def test_closed_detail_screens_are_freed_within_seconds() -> None:
@@ -38,11 +43,7 @@ async def test_closed_detail_screens_are_freed_within_seconds() -> None:
                     await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
                     detail = app.screen
                     assert isinstance(detail, JobDetailScreen)
-
-                    def fetched(shown: JobDetailScreen = detail) -> bool:
-                        return shown.fetches > 0
-
-                    await wait_for(pilot, fetched, tries=500)
+                    await wait_for(pilot, partial(_fetched, detail), tries=500)
                     opened += 1
                     await pilot.pause(0.2)
                     await pilot.press("escape")
