@@ -58,7 +58,7 @@ def make_jobs(count: int, seed: int = 1) -> list[Job]:
                 provider=ProviderName.ZOO,
                 kind=JobKind.DATASET_CONVERSION,
                 id=f"{rng.getrandbits(128):032x}",
-                name=f"assembly-{rng.randrange(10**6):06d}-{rng.choice(['bracket', 'gear', 'hinge', 'mount'])}.step",
+                name=f"assembly-{rng.randrange(10**6):06d}-" f"{rng.choice(['bracket', 'gear', 'hinge', 'mount'])}.step",
                 status=STATUSES[state],
                 state=state,
                 created_at=created,
@@ -508,7 +508,7 @@ def main() -> int:
             capped = " (DataTable capped: ratio is a lower bound)" if r["datatable_capped"] else ""
             rows.append((
                 f"{n} jobs to first paint",
-                f"JobTable {fmt(r['jobtable_s'] * 1000, 0, ' ms')}; DataTable {fmt(r['datatable_s'], 1, ' s')}{capped}",
+                f"JobTable {fmt(r['jobtable_s'] * 1000, 0, ' ms')}; " f"DataTable {fmt(r['datatable_s'], 1, ' s')}{capped}",
                 "≥ 100× faster than DataTable",
                 f"{'✅' if ratio >= 100 else '❌'} {ratio:,.0f}×",
             ))
@@ -518,14 +518,14 @@ def main() -> int:
             rows.append((f"filter/sort keystroke at {n}", "error", "p95 < 50 ms", r["error"]))
         else:
             detail = ", ".join(
-                f"{k} p95 {fmt(r[f'{k}_p95_ms'], 0)} ms (median {fmt(r[f'{k}_median_ms'], 0)}, n={r[f'{k}_n']})"
+                f"{k} p95 {fmt(r[f'{k}_p95_ms'], 0)} ms " f"(median {fmt(r[f'{k}_median_ms'], 0)}, n={r[f'{k}_n']})"
                 for k in ("sort", "filter", "search")
             )
             ok = r["all_p95_ms"] < 50
             rows.append((f"filter/sort keystroke to repaint at {n} (keys {KEY_GAP * 1000:.0f} ms apart)",
                          f"p95 {fmt(r['all_p95_ms'], 0)} ms; {detail}", "p95 < 50 ms", "✅" if ok else "❌"))
             rows.append(("the same keys, until the match count and scrollbar are final too",
-                         f"p95 {fmt(r['counted_p95_ms'], 0)} ms (median {fmt(r['counted_median_ms'], 0)})",
+                         f"p95 {fmt(r['counted_p95_ms'], 0)} ms " f"(median {fmt(r['counted_median_ms'], 0)})",
                          "(for reference)", ""))
     if "keystrokes_b2b" in results:
         r = results["keystrokes_b2b"]
@@ -540,7 +540,7 @@ def main() -> int:
         else:
             ok = r["max_blocked_ms"] < 50
             rows.append((f"refresh changing {r['changed']:,} of {n}",
-                         f"UI loop blocked at most {fmt(r['max_blocked_ms'], 0)} ms (p99 {fmt(r['p99_blocked_ms'], 0)} ms); whole refresh {fmt(r['refresh_total_s'], 2)} s",
+                         f"UI loop blocked at most {fmt(r['max_blocked_ms'], 0)} ms " f"(p99 {fmt(r['p99_blocked_ms'], 0)} ms); " f"whole refresh {fmt(r['refresh_total_s'], 2)} s",
                          "blocked < 50 ms", "✅" if ok else "❌"))
     if "idle" in results:
         r = results["idle"]
@@ -549,7 +549,7 @@ def main() -> int:
         else:
             ok = r["cpu_percent"] < 3
             rows.append(("idle: 10,000 jobs, 2 s refresh, nothing changing",
-                         f"{fmt(r['cpu_percent'], 2)} % of one core over {fmt(r['seconds'], 0)} s ({r['refreshes']} refreshes)",
+                         f"{fmt(r['cpu_percent'], 2)} % of one core over {fmt(r['seconds'], 0)} s " f"({r['refreshes']} refreshes)",
                          "< 3 % of one core", "✅" if ok else "❌"))
     if "rss" in results:
         r = results["rss"]
@@ -570,7 +570,7 @@ def main() -> int:
                          "< 1.5 s", "✅" if ok else "❌"))
             rows.append(("`jobtop --version`", f"{fmt(r['version_s'], 2, ' s')}", "< 0.2 s",
                          "✅" if r["version_s"] < 0.2 else "❌"))
-    print(f"\nBenchmark, {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
+    print(f"\nBenchmark, {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, " f"Python {sys.version.split()[0]}\n")
     print("| what | measured | budget | result |")
     print("|---|---|---|---|")
     for row in rows:

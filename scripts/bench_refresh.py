@@ -122,7 +122,7 @@ async def measure(sim: Simulator, repeat: int) -> int:
     settings = demo_settings(sim.url)
     slowest = max(LATENCIES.values())
     worst_ratio = 0.0
-    print(f"{'refresh':<8} {'wall':>8} {'slowest latency':>16} {'ratio':>6}   per source (requests, jobs)")
+    print(f"{'refresh':<8} {'wall':>8} {'slowest latency':>16} {'ratio':>6}" "   per source (requests, jobs)")
     for attempt in range(repeat):
         sources = {a.provider: build_provider(a) for a in settings.accounts}
         try:
@@ -142,7 +142,7 @@ async def measure(sim: Simulator, repeat: int) -> int:
                     f"{p.value} {LATENCIES[p] * 1000:.0f}ms ({r.requests}, {len(r.jobs)})"
                     for p, r in res.items()
                 )
-                print(f"{label:<8} {seconds * 1000:>6.0f}ms {slowest * 1000:>14.0f}ms {ratio:>5.2f}x   {detail}")
+                print(f"{label:<8} {seconds * 1000:>6.0f}ms {slowest * 1000:>14.0f}ms " f"{ratio:>5.2f}x   {detail}")
             if attempt == 0:
                 await asyncio.sleep(2.05)
                 plan = queries(tracked, known, since)
@@ -153,7 +153,7 @@ async def measure(sim: Simulator, repeat: int) -> int:
             for source in sources.values():
                 await source.aclose()
     verdict = "within" if worst_ratio < BUDGET else "OVER"
-    print(f"steady refresh: worst {worst_ratio:.2f}x the slowest latency ({verdict} the {BUDGET}x budget)")
+    print(f"steady refresh: worst {worst_ratio:.2f}x the slowest latency " f"({verdict} the {BUDGET}x budget)")
     return 0 if worst_ratio < BUDGET else 1
 
 

@@ -345,7 +345,7 @@ async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int]
                 outcome.recovery = round(recovered - heal_started, 2)
                 if outcome.recovery > outcome.bound:
                     outcome.problems.append(
-                        f"recovered in {outcome.recovery:.1f} s, over the {outcome.bound:.1f} s bound"
+                        f"recovered in {outcome.recovery:.1f} s, " f"over the {outcome.bound:.1f} s bound"
                     )
             except CaseError as exc:
                 outcome.problems.append(f"no recovery: {exc}")

@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  t={sample.t:6.0f}s RSS {sample.rss_mb:6.1f} MB traced {sample.traced_mb:6.2f} MB "
               f"workers {sample.values['workers']} index {sample.values['index']}", flush=True)
 
-    print(f"soak: {args.minutes:g} minutes, refresh 1 s, faults every 20 s, sample every {sample_every:g} s")
+    print(f"soak: {args.minutes:g} minutes, refresh 1 s, faults every 20 s, " f"sample every {sample_every:g} s")
     report = asyncio.run(soak(seconds, sample_every=sample_every, jobs=args.jobs, on_sample=show))
     print(report.table())
     print(report.summary())

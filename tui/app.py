@@ -10,9 +10,9 @@ import asyncio
 import os
 import random
 import signal
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from pathlib import Path, PurePath
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -23,12 +23,14 @@ from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.system_commands import SystemCommandsProvider
 from textual.widgets import Input
 
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import StoreError
+from tui.exit_codes import EXIT_HANGUP, EXIT_OK, EXIT_TERMINATED
 from tui.paths import STYLES_DIR
 from tui.providers.base import JobProvider
 from tui.sanitize import LONG_LIMIT, clean, one_line
@@ -55,11 +57,9 @@ from tui.widgets.search_input import JsonSearchInput, SearchInput
 WATCHDOG_SECONDS = 5.0
 """How often the app checks that its terminal and parent are still there."""
 
-EXIT_HANGUP = 129
-EXIT_TERMINATED = 143
 
 
-def _css_paths() -> list[str]:
+def _css_paths() -> list[str | PurePath]:
     names = ["app.tcss", "jobs.tcss", "job_detail.tcss"]
     return [str(STYLES_DIR / name) for name in names if (STYLES_DIR / name).is_file()]
 
@@ -109,7 +109,7 @@ class JobsApp(App[int]):
     """jobtop: watch conversion jobs on every configured source."""
 
     TITLE = "jobtop"
-    CSS_PATH: ClassVar[list[str]] = _css_paths()  # type: ignore[misc]
+    CSS_PATH = _css_paths()
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         PlainSystemCommands
     }
@@ -165,7 +165,7 @@ class JobsApp(App[int]):
             """`LinuxDriver` whose output can never freeze the app (see `guard_output_thread`)."""
 
             def start_application_mode(self) -> None:
-                super().start_application_mode()
+                super().start_application_mode()  # type: ignore[no-untyped-call]  # unannotated in Textual
                 guard_output_thread(self._writer_thread)
 
         return GuardedLinuxDriver
@@ -327,7 +327,9 @@ class JobsApp(App[int]):
     def key_sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key, grouped by where it applies: each context's classes' own `BINDINGS`,
         and in the job list the view keys of the sources configured (`view_bindings`)."""
-        contexts = [("Everywhere", (JobsApp,)), *KEY_CONTEXTS]
+        contexts: list[tuple[str, tuple[type[DOMNode], ...]]] = [
+            ("Everywhere", (JobsApp,)), *KEY_CONTEXTS
+        ]
         screen = self._jobs_screen()
         views = screen.view_bindings() if screen is not None else []
         return [
@@ -339,7 +341,7 @@ class JobsApp(App[int]):
             for title, classes in contexts
         ]
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette: every action of this screen by its key's name, then Textual's.
 
         Each binding of the screen, of the widgets it offers (`palette_bindings`) and of
@@ -374,9 +376,9 @@ class JobsApp(App[int]):
                 continue
             yield command
 
-    def palette_bindings(self, screen: Screen[object]) -> list[tuple[DOMNode, Binding]]:
+    def palette_bindings(self, screen: Screen[Any]) -> list[tuple[Widget | App[Any], Binding]]:
         """The bindings the palette offers on `screen`, each with the node that runs it."""
-        targets: list[tuple[DOMNode, type[DOMNode]]] = [(screen, type(screen))]
+        targets: list[tuple[Widget | App[Any], type[DOMNode]]] = [(screen, type(screen))]
         if isinstance(screen, JobsScreen):
             targets.append((screen.table, JobTable))
         targets.append((self, JobsApp))
@@ -421,7 +423,7 @@ PALETTE_EXCLUDED: dict[str, str] = {
 search boxes inside a screen are not offered either: they act on what has the focus."""
 
 
-def _runner(target: DOMNode, action: str):  # type: ignore[no-untyped-def]
+def _runner(target: Widget | App[Any], action: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await target.run_action(action)
 
@@ -464,4 +466,4 @@ def run_app(
     app.run()
     if app.store is not store:
         app.store.close()
-    return app.return_code or 0
+    return app.return_code or EXIT_OK

@@ -90,7 +90,7 @@ def fields_arg(known: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
 
 def jq_arg(expression: str) -> Any:
     """A compiled jq program (libjq, through the `jq` binding)."""
-    import jq
+    import jq  # type: ignore[import-not-found]  # a compiled module with no stubs
 
     try:
         return jq.compile(expression)

@@ -8,6 +8,7 @@ fails. The dashboard, `list`, `show` and `watch` run on them with `--attach`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -19,7 +20,8 @@ from typing import Any
 from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
 from tui.errors import NotFoundError, StoreError, UnavailableError
-from tui.models import Job, JobDetail, Transition
+from tui.formatting import fmt_duration
+from tui.models import Job, JobDetail, JobState, Transition, parse_timestamp
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.store import EventKind, JobStore, PollerState
 
@@ -66,8 +68,6 @@ def poller_problem(
         now: The current time.
         refreshed: The newest successful refresh stored, to say how old the data is.
     """
-    from tui.formatting import fmt_duration
-
     def age(moment: datetime | None) -> str:
         if moment is None:
             return "it holds no refreshed data"
@@ -101,10 +101,11 @@ class ReadOnlyStore(JobStore):
         self._busy_timeout = 5.0
         if not path.is_file():
             raise NoPollerError(f"there is no job store at {path}; start jobtop serve first")
-        self._db = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
-            isolation_level=None, timeout=5.0,
-        )
+        with self._errors():
+            self._db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                isolation_level=None, timeout=5.0,
+            )
         self._seen_seq: dict[str, int] = {}
         self._start_seq = self.last_seq()
 
@@ -112,7 +113,7 @@ class ReadOnlyStore(JobStore):
         """The poller's state; None also for a store from before `source_health` existed."""
         try:
             return super().poller()
-        except (StoreError, sqlite3.Error):
+        except StoreError:
             return None
 
     def check_poller(self) -> None:
@@ -126,7 +127,7 @@ class ReadOnlyStore(JobStore):
     def load_changed(self, account: str, since: str | None) -> tuple[list[Job], str | None]:
         """Jobs of `account` stored at or after `since` (all when None), and the newest
         stored time among them (where the next read starts)."""
-        with self._lock:
+        with self._lock, self._errors():
             if since is None:
                 rows = self._db.execute(
                     "SELECT data, parent_id, seen_at FROM jobs WHERE account = ?", (account,)
@@ -148,7 +149,7 @@ class ReadOnlyStore(JobStore):
 
     def load_job(self, account: str, job_id: str) -> Job | None:
         """One stored job, or None."""
-        with self._lock:
+        with self._lock, self._errors():
             row = self._db.execute(
                 "SELECT data, parent_id FROM jobs WHERE account = ? AND id = ?", (account, job_id)
             ).fetchone()
@@ -176,9 +177,7 @@ class ReadOnlyStore(JobStore):
 
     def transitions_after(self, account: str, after_seq: int) -> list[tuple[int, Transition]]:
         """The stored transitions of `account` numbered after `after_seq`, oldest first."""
-        from tui.models import JobState, parse_timestamp
-
-        with self._lock:
+        with self._lock, self._errors():
             rows = self._db.execute(
                 "SELECT seq, id, old_state, new_state, status, at FROM transitions"
                 " WHERE account = ? AND seq > ? ORDER BY seq",
@@ -236,8 +235,6 @@ class StoreProvider:
 
     async def list_jobs(self, query: ListQuery) -> ListResult:
         """What the poller stored since the last read; fails as the poller's source fails."""
-        import asyncio
-
         return await asyncio.to_thread(self._read)
 
     def _read(self) -> ListResult:
@@ -267,8 +264,6 @@ class StoreProvider:
 
     async def get_job(self, job_id: str, parent_id: str | None = None) -> JobDetail:
         """The stored job, with a note that the provider's particulars need a live fetch."""
-        import asyncio
-
         return await asyncio.to_thread(self._detail, job_id)
 
     def _detail(self, job_id: str) -> JobDetail:

@@ -17,6 +17,7 @@ from tui.attach import ATTACH_READ_EVERY, LIVE_FETCH_NOTE, ReadOnlyStore, poller
 from tui.clock import utc_now
 from tui.config import AccountConfig, Settings
 from tui.errors import NotFoundError
+from tui.exit_codes import EXIT_INCOMPLETE, EXIT_OK
 from tui.models import Job, JobDetail, JobState, ProviderName
 from tui.sanitize import one_line
 
@@ -94,9 +95,7 @@ def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) ->
         error=args.error, now=now,
     )
     print_jobs(jobs, args, now)
-    from tui.commands import EXIT_INCOMPLETE
-
-    return EXIT_INCOMPLETE if _say_failing(store, names) else 0
+    return EXIT_INCOMPLETE if _say_failing(store, names) else EXIT_OK
 
 
 def _find(settings: Settings, store: ReadOnlyStore, account: str | None, job_id: str) -> Job:

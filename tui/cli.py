@@ -13,62 +13,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from tui import __version__
-from tui.errors import (
-    AuthError,
-    BadResponseError,
-    ConfigError,
-    NotFoundError,
-    ProviderError,
-    RateLimitedError,
-    StoreError,
-    UnavailableError,
+from tui.errors import ConfigError, JobtopError
+from tui.exit_codes import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_NO_POLLER,
+    EXIT_OK,
+    EXIT_USAGE,
+    exit_code_for,
 )
 
 if TYPE_CHECKING:
     from tui.config import Settings
     from tui.image_protocol import ImageProtocol
-
-EXIT_OK = 0
-EXIT_JOB_FAILED = 1
-EXIT_JOB_CANCELED = 2
-EXIT_INCOMPLETE = 3
-EXIT_USAGE = 64
-EXIT_NOT_FOUND = 66
-EXIT_UNAVAILABLE = 69
-EXIT_LISTEN = 71
-EXIT_STORE_OWNED = 73
-EXIT_STORE = 74
-EXIT_RATE_LIMITED = 75
-EXIT_BAD_RESPONSE = 76
-EXIT_AUTH = 77
-EXIT_CONFIG = 78
-EXIT_NO_POLLER = 79
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0   success
-  1   watch --exit-status: the job failed
-  2   watch --exit-status: the job was canceled
-  3   list: a source's listing stopped at a cap (incomplete: first N of M … on
-      stderr; the jobs printed are that first part)
-  64  the command line is wrong
-  66  no such job (the provider answered 404)
-  69  the provider is unavailable (5xx, timeout, connection refused or reset)
-  71  serve: the --listen address cannot be bound
-  73  serve: another jobtop serve already writes the job store (its pid is said)
-  74  the local job store cannot be used (corrupt, locked, disk full, unwritable);
-      list, show and watch still print what they fetched (watch --exit-status
-      still exits with the job's outcome)
-  75  the provider is rate limiting us (429)
-  76  the provider sent a response jobtop cannot use
-  77  the provider refused the token (401/403)
-  78  the configuration is wrong (bad file, unknown account, missing token)
-  79  --attach: no jobtop serve writes the job store (how old its data is is said)
-  130 interrupted (Ctrl-C)
-  141 the output pipe was closed early (`jobtop list | head`): output stops quietly
-"""
 
 CONFIG_HELP = """\
 configuration:
@@ -343,12 +301,9 @@ def _run(argv: list[str]) -> int:
     except UsageError as error:
         print(f"jobtop: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except ProviderError as error:
+    except JobtopError as error:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
         return exit_code_for(error)
-    except StoreError as error:
-        print(f"jobtop: {error.sentence}", file=sys.stderr)
-        return EXIT_STORE
     except Exception as error:
         from tui.attach import NoPollerError
         from tui.serve import ServeError
@@ -360,21 +315,6 @@ def _run(argv: list[str]) -> int:
             print(f"jobtop: {error}.", file=sys.stderr)
             return EXIT_NO_POLLER
         raise
-
-
-def exit_code_for(error: ProviderError) -> int:
-    """The documented exit code for an error."""
-    for error_type, code in (
-        (ConfigError, EXIT_CONFIG),
-        (AuthError, EXIT_AUTH),
-        (NotFoundError, EXIT_NOT_FOUND),
-        (RateLimitedError, EXIT_RATE_LIMITED),
-        (UnavailableError, EXIT_UNAVAILABLE),
-        (BadResponseError, EXIT_BAD_RESPONSE),
-    ):
-        if isinstance(error, error_type):
-            return code
-    return EXIT_UNAVAILABLE
 
 
 def _image_protocol(value: str | None) -> ImageProtocol | None:

@@ -15,9 +15,11 @@ import json
 import math
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+from rich.cells import cell_len, set_cell_size
 
 from tui.arguments import (  # noqa: F401  (re-exported: the argument values of `list`/`show`)
     ALL_FIELDS,
@@ -30,15 +32,28 @@ from tui.arguments import (  # noqa: F401  (re-exported: the argument values of 
     since_arg,
     sort_arg,
 )
-from tui.config import AccountConfig, Settings
+from tui.clock import utc_now
+from tui.config import AccountConfig, Settings, find_config_file, load_settings
 from tui.errors import ConfigError, NotFoundError, ProviderError, StoreError
-from tui.models import JSON_KEYS, Job, JobDetail, JobState, format_timestamp
+from tui.exit_codes import (
+    EXIT_CONFIG,
+    EXIT_INCOMPLETE,
+    EXIT_JOB_CANCELED,
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_STORE,
+    exit_code_for,
+)
+from tui.formatting import STATE_ORDER, fmt_age, fmt_duration, fmt_percent, fmt_size
+from tui.models import JSON_KEYS, Job, JobDetail, JobState, Transition, format_timestamp
+from tui.paths import user_state_dir
 from tui.sanitize import JSON_ESCAPES, clean, one_line
+from tui.store import ChangeSummary, JobStore
 
-EXIT_OK = 0
-EXIT_INCOMPLETE = 3
-"""`list`: a source's listing stopped at a cap (stderr says which and how much is left out);
-the same as `tui.cli.EXIT_INCOMPLETE`."""
+if TYPE_CHECKING:
+    from tui.providers.base import JobProvider
+    from tui.sync.engine import SyncStore
+
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
 TSV_COLUMNS = (
@@ -78,12 +93,8 @@ def dump_json(document: Any, out: TextIO, *, indent: int | None = 2) -> None:
     out.write("\n")
 
 
-def _store(settings: Settings | None = None) -> Any:
-    from tui.store import JobStore
-
+def _store(settings: Settings | None = None) -> JobStore:
     if settings is not None and settings.demo:
-        from tui.paths import user_state_dir
-
         return JobStore(user_state_dir() / "demo.sqlite3")
     return JobStore.open_default()
 
@@ -99,7 +110,7 @@ class CommandStore:
     def __init__(self, settings: Settings | None = None) -> None:
         self.failed: StoreError | None = None
         """The first store failure, if any."""
-        self._store: Any = None
+        self._store: JobStore | None = None
         try:
             self._store = _store(settings)
         except StoreError as error:
@@ -135,28 +146,54 @@ class CommandStore:
             return []
         return jobs
 
-    def save_jobs(self, account: str, jobs: Sequence[Job], **when: Any) -> list[Any]:
-        """Remember fetched jobs (`when`: `JobStore.save_jobs`'s refresh and open times);
-        a failure is reported once and otherwise ignored. Returns the transitions saved."""
+    def save_jobs(
+        self,
+        account: str,
+        jobs: Sequence[Job],
+        *,
+        refreshed_at: datetime | None = None,
+        opened_at: datetime | None = None,
+    ) -> list[Transition]:
+        """Remember fetched jobs (`JobStore.save_jobs`); a failure is reported once and
+        otherwise ignored. Returns the transitions saved."""
         if self._store is None:
             return []
         try:
-            transitions: list[Any] = self._store.save_jobs(account, jobs, **when)
+            return self._store.save_jobs(
+                account, jobs, refreshed_at=refreshed_at, opened_at=opened_at
+            )
         except StoreError as error:
             self._failed(error)
             return []
-        return transitions
 
     def last_seq(self) -> int:
         """The store's newest transition number (0 when the store failed)."""
         if self._store is None:
             return 0
         try:
-            seq: int = self._store.last_seq()
+            return self._store.last_seq()
         except StoreError as error:
             self._failed(error)
             return 0
-        return seq
+
+    def changes_since(self, after_seq: int, upto: Mapping[str, int]) -> ChangeSummary:
+        """`JobStore.changes_since` (nothing changed when the store failed)."""
+        if self._store is None:
+            return ChangeSummary()
+        try:
+            return self._store.changes_since(after_seq, upto)
+        except StoreError as error:
+            self._failed(error)
+            return ChangeSummary()
+
+    def mark_opened(self, at: datetime | None = None) -> None:
+        """`JobStore.mark_opened` (nothing when the store failed)."""
+        if self._store is None:
+            return
+        try:
+            self._store.mark_opened(at)
+        except StoreError as error:
+            self._failed(error)
 
     def close(self) -> None:
         """Close the store, if it opened."""
@@ -166,16 +203,16 @@ class CommandStore:
     def exit_code(self, code: int) -> int:
         """`code`, or the store's exit code when the command otherwise succeeded."""
         if code == EXIT_OK and self.failed is not None:
-            from tui.cli import EXIT_STORE
-
             return EXIT_STORE
         return code
 
 
-def _provider(account: AccountConfig) -> Any:
+def _provider(account: AccountConfig) -> JobProvider:
     if account.token is None:
         hint = f"set ${account.token_env}" if account.token_env else "add token_env to the account"
         raise ConfigError(f"account {account.name!r} has no token ({hint})")
+    # Imported here, as the sync modules below: the HTTP clients load only for commands
+    # that fetch (not for `config` or `track list`).
     from tui.providers import build_provider
 
     return build_provider(account)
@@ -212,8 +249,6 @@ def emit_json(document: Any, fields: tuple[str, ...] | None, program: Any, out: 
 def _sort_value(job: Job, key: str, now: datetime) -> Any:
     """The value `--sort KEY` orders by; the dashboard's column order where it has one."""
     if key == "state":
-        from tui.formatting import STATE_ORDER
-
         return STATE_ORDER.get(job.state, 9)
     if key == "age":
         return job.age_seconds(now)
@@ -228,8 +263,6 @@ def sort_jobs(
 ) -> list[Job]:
     """Jobs sorted by one key; missing values always last."""
     if now is None:
-        from tui.clock import utc_now
-
         now = utc_now()
     keyed = [(_sort_value(job, key, now), job) for job in jobs]
     present = [pair for pair in keyed if pair[0] is not None]
@@ -241,8 +274,6 @@ def sort_jobs(
 def select_accounts(settings: Settings, names: Sequence[str], providers: Sequence[str]) -> list[AccountConfig]:
     """The accounts chosen by `--account` and `--provider` (all when neither is given)."""
     if not settings.accounts:
-        from tui.config import find_config_file
-
         path, _ = find_config_file(None, os.environ)
         raise ConfigError(
             f"no accounts configured (no config file at {path}); "
@@ -258,7 +289,7 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
 
 async def refresh_once(
     accounts: Sequence[AccountConfig],
-    store: Any,
+    store: SyncStore,
     *,
     status: str | None = None,
     states: frozenset[JobState] = frozenset(),
@@ -271,8 +302,7 @@ async def refresh_once(
     in parts, and the same save as the dashboard's. A listing that stops at a cap adds
     "<account>: <what was left out>" to `incomplete`.
     """
-    from tui.clock import utc_now
-    from tui.job_index import JobIndex
+    from tui.job_index import JobIndex  # here for start-up: see `_provider`
     from tui.sync.engine import SyncEngine
     from tui.sync.source import ViewQuery
 
@@ -296,8 +326,7 @@ async def refresh_once(
     errors: list[ProviderError] = []
     for account, result in zip(accounts, results, strict=True):
         if isinstance(result, ProviderError):
-            result.account = result.account or account.name
-            errors.append(result)
+            errors.append(result.reworded(account=account.name))
         elif isinstance(result, BaseException):
             raise result
         else:
@@ -314,14 +343,9 @@ async def refresh_once(
             if last is not None and last.capped and incomplete is not None:
                 incomplete.append(f"{account.name}: {last.note or 'the listing is incomplete'}")
             for job_id, error in progress.tracked_errors.items():
-                error.account = error.account or account.name
-                errors.append(_with_id(error, job_id))
+                message = f"tracked id {one_line(job_id)}: {error.message}"
+                errors.append(error.reworded(message, account=account.name))
     return jobs, errors
-
-
-def _with_id(error: ProviderError, job_id: str) -> ProviderError:
-    error.message = f"tracked id {one_line(job_id)}: {error.message}"
-    return error
 
 
 def filter_jobs(
@@ -371,8 +395,6 @@ def print_jobs(jobs: Sequence[Job], args: argparse.Namespace, now: datetime) -> 
 
 def list_command(settings: Settings, args: argparse.Namespace) -> int:
     """`jobtop list`: one refresh, printed as a table (tty), TSV (pipe) or JSON."""
-    from tui.clock import utc_now
-
     states = frozenset(JobState(s) for s in args.state)
     accounts = select_accounts(settings, args.account, args.provider)
     store = CommandStore(settings)
@@ -393,8 +415,6 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
     for note in incomplete:
         print(f"jobtop: {one_line(note)}", file=sys.stderr)
     if errors:
-        from tui.cli import exit_code_for
-
         return exit_code_for(errors[0])
     return store.exit_code(EXIT_INCOMPLETE if incomplete else EXIT_OK)
 
@@ -402,8 +422,6 @@ def list_command(settings: Settings, args: argparse.Namespace) -> int:
 def table_row(job: Job, now: datetime) -> list[str]:
     """The cells of one job on a terminal (see `TABLE_COLUMNS`), as the dashboard shows them:
     a failed job's reason follows its name."""
-    from tui.formatting import fmt_age, fmt_duration, fmt_percent
-
     name = one_line(job.name)
     if job.state == JobState.FAILED and job.error:
         name = f"{name} — {one_line(job.error[:300])}"
@@ -441,8 +459,6 @@ def print_tsv(
     jobs: Sequence[Job], out: TextIO, *, header: bool, now: datetime | None = None
 ) -> None:
     """Tab-separated lines, one per job; a header line only when asked."""
-    from tui.clock import utc_now
-
     now = now or utc_now()
     if header:
         out.write("\t".join(c.upper() for c in TSV_COLUMNS) + "\n")
@@ -456,8 +472,6 @@ _TABLE_LIMITS = (9, 20, 36, 60, 24, 14, 10, 8)
 
 def print_table(jobs: Sequence[Job], out: TextIO, *, now: datetime | None = None) -> None:
     """An aligned table with a header, padded by display width (CJK, emoji)."""
-    from tui.clock import utc_now
-
     now = now or utc_now()
     rows = [[c.upper() for c in TABLE_COLUMNS]] + [table_row(j, now) for j in jobs]
     out.write("".join(line + "\n" for line in align(rows, _TABLE_LIMITS)))
@@ -466,8 +480,6 @@ def print_table(jobs: Sequence[Job], out: TextIO, *, now: datetime | None = None
 def align(rows: Sequence[Sequence[str]], limits: Sequence[int]) -> list[str]:
     """Rows as lines of columns two spaces apart, cropped to `limits` and padded by the
     cells a terminal draws (Rich's measure), not by code points."""
-    from rich.cells import cell_len
-
     cropped = [
         [_crop(cell, limit) for cell, limit in zip(row, limits, strict=True)] for row in rows
     ]
@@ -479,14 +491,10 @@ def align(rows: Sequence[Sequence[str]], limits: Sequence[int]) -> list[str]:
 
 
 def _pad(text: str, width: int) -> str:
-    from rich.cells import cell_len
-
     return text + " " * max(0, width - cell_len(text))
 
 
 def _crop(text: str, limit: int) -> str:
-    from rich.cells import cell_len, set_cell_size
-
     if cell_len(text) <= limit:
         return text
     return set_cell_size(text, limit - 1).rstrip() + "…"
@@ -495,7 +503,7 @@ def _crop(text: str, limit: int) -> str:
 # --- show --------------------------------------------------------------------------------
 
 
-def _known_parent(store: Any, account: str, job_id: str) -> str | None:
+def _known_parent(store: CommandStore | JobStore, account: str, job_id: str) -> str | None:
     for job in store.load_jobs([account]):
         if job.id == job_id:
             return job.parent_id
@@ -513,38 +521,39 @@ async def fetch_detail(account: AccountConfig, job_id: str, parent_id: str | Non
 
 
 async def _find_everywhere(
-    accounts: Sequence[AccountConfig], job_id: str, store: Any
+    accounts: Sequence[AccountConfig], job_id: str, store: CommandStore | JobStore
 ) -> list[tuple[AccountConfig, JobDetail]]:
     """Ask every account for the id at once; the accounts that have it, with its detail.
 
     Raises:
         ProviderError: No account has it: the first error other than "not found", else
             a NotFoundError naming the id.
+        ConfigError: No account has it, and the first failure was an unusable account
+            (no token).
     """
     results = await asyncio.gather(
         *(fetch_detail(a, job_id, _known_parent(store, a.name, job_id)) for a in accounts),
         return_exceptions=True,
     )
     found = []
-    errors: list[ProviderError] = []
+    errors: list[tuple[str, ProviderError | ConfigError]] = []
     for account, result in zip(accounts, results, strict=True):
         if isinstance(result, JobDetail):
             found.append((account, result))
-        elif isinstance(result, ProviderError):
-            result.account = result.account or account.name
-            errors.append(result)
+        elif isinstance(result, ProviderError | ConfigError):
+            errors.append((account.name, result))
         elif isinstance(result, BaseException):
             raise result
     if found:
         return found
-    for error in errors:
+    for name, error in errors:
         if not isinstance(error, NotFoundError):
-            raise error
+            raise error.reworded(account=name) from error
     raise NotFoundError(f"no configured account has a job {one_line(job_id)!r}")
 
 
 def resolve_job(
-    settings: Settings, account_name: str | None, job_id: str, store: Any
+    settings: Settings, account_name: str | None, job_id: str, store: CommandStore | JobStore
 ) -> tuple[AccountConfig, JobDetail]:
     """The account and detail of a job: from the named account, or found among all.
 
@@ -614,8 +623,6 @@ def detail_lines(detail: JobDetail) -> list[str]:
 
 def _block(pairs: Sequence[tuple[str, Any]], indent: int) -> list[str]:
     """Key/value lines with the values of simple keys aligned one column after the longest."""
-    from rich.cells import cell_len
-
     pad = "  " * indent
     width = max((cell_len(one_line(str(key))) for key, _ in pairs), default=0) + 1
     lines: list[str] = []
@@ -654,9 +661,6 @@ def _nested(value: Any) -> list[tuple[str, Any]] | None:
 
 
 def _duration_text(job: Job) -> str:
-    from tui.clock import utc_now
-    from tui.formatting import fmt_duration
-
     return fmt_duration(job.duration_seconds(utc_now()))
 
 
@@ -666,8 +670,6 @@ def _is_scalar(value: Any) -> bool:
 
 def _plain(value: Any, *, key: str = "") -> str:
     """One value as text: `—` for none, yes/no, sizes humanized, times ISO 8601 UTC."""
-    from tui.formatting import fmt_size
-
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -711,14 +713,19 @@ def watch_command(
         store.close()
     if not exit_status:
         return store.exit_code(EXIT_OK)
-    return {JobState.SUCCEEDED: 0, JobState.FAILED: 1, JobState.CANCELED: 2}.get(final.state, 1)
+    outcomes = {
+        JobState.SUCCEEDED: EXIT_OK,
+        JobState.FAILED: EXIT_JOB_FAILED,
+        JobState.CANCELED: EXIT_JOB_CANCELED,
+    }
+    return outcomes.get(final.state, EXIT_JOB_FAILED)
 
 
 async def _watch(
     account: AccountConfig,
     job_id: str,
     interval: float,
-    store: Any,
+    store: CommandStore | JobStore,
     out: TextIO,
     *,
     err: TextIO | None = None,
@@ -727,10 +734,7 @@ async def _watch(
     """Poll one job by the dashboard's policy until it ends; a failed poll is said on
     `err` and tried again after the policy's wait (Retry-After on any status, several
     intervals after a refused token); a job that does not exist ends the watch."""
-    from tui.clock import utc_now
-    from tui.errors import NotFoundError
-    from tui.formatting import fmt_duration
-    from tui.sync.policy import RefreshPolicy, wait_note
+    from tui.sync.policy import RefreshPolicy, wait_note  # here for start-up: see `_provider`
 
     provider = _provider(account)
     policy = RefreshPolicy.for_source(interval, provider.capabilities)
@@ -782,8 +786,6 @@ def _phase(detail: JobDetail) -> str | None:
 
 def watch_key(detail: JobDetail) -> tuple[object, ...]:
     """What a watch line shows: a new line is printed when any of it changes."""
-    from tui.formatting import fmt_percent
-
     job = detail.job
     return (job.state, job.status, fmt_percent(job.progress), _phase(detail))
 
@@ -793,8 +795,6 @@ _WATCH_STATUS_WIDTH = 16
 
 def watch_line(detail: JobDetail, now: datetime, *, waiting: bool = False) -> str:
     """One aligned line: time, state, provider status, progress, phase or step."""
-    from tui.formatting import fmt_percent
-
     job = detail.job
     stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
     percent = fmt_percent(job.progress) if job.progress is not None else ""
@@ -814,8 +814,6 @@ def watch_line(detail: JobDetail, now: datetime, *, waiting: bool = False) -> st
 
 def final_line(job: Job, now: datetime) -> str:
     """The last line of `watch`: the final state and how long the job ran."""
-    from tui.formatting import fmt_duration
-
     stamp = now.strftime("%Y-%m-%d %H:%M:%S UTC")
     seconds = job.duration_seconds(now)
     ran = f" after {fmt_duration(seconds)}" if seconds is not None else ""
@@ -834,7 +832,7 @@ def track_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.track_command == "list":
             accounts = [settings.account(args.account)] if args.account else list(settings.accounts)
-            rows = []
+            rows: list[list[str]] = []
             for account in accounts:
                 rows.extend([account.name, job_id, "config"] for job_id in account.track)
                 rows.extend(
@@ -886,8 +884,8 @@ async def _check_ids(account: AccountConfig, ids: Iterable[str]) -> None:
             try:
                 await provider.get_job(job_id, None)
             except ProviderError as error:
-                error.message = f"{one_line(job_id)} was not added: {error.message}"
-                raise
+                message = f"{one_line(job_id)} was not added: {error.message}"
+                raise error.reworded(message) from error
     finally:
         await provider.aclose()
 
@@ -897,9 +895,6 @@ async def _check_ids(account: AccountConfig, ids: Iterable[str]) -> None:
 
 def config_command(config_path: str | None, action: str) -> int:
     """`jobtop config path|check|accounts`: where things are, and whether the config is good."""
-    from tui.config import find_config_file, load_settings
-    from tui.paths import user_state_dir
-
     path, explicit = find_config_file(config_path, os.environ)
     if action == "path":
         source = "--config" if config_path else ("$JOBTOP_CONFIG" if explicit else "default")
@@ -924,8 +919,6 @@ def config_command(config_path: str | None, action: str) -> int:
         hint = f"${account.token_env} is not set" if account.token_env else "it has no token_env"
         print(f"jobtop: account {account.name!r} has no token ({hint})", file=sys.stderr)
     if missing:
-        from tui.cli import EXIT_CONFIG
-
         return EXIT_CONFIG
     names = ", ".join(a.name for a in settings.accounts) or "none"
     print(f"{path}: valid; {len(settings.accounts)} accounts ({names})")

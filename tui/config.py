@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from tui.errors import ConfigError
 from tui.image_protocol import ImageProtocol, parse_image_protocol
+from tui.logfile import parse_level
 from tui.models import ProviderName
 from tui.secret import Secret
 
@@ -166,7 +167,9 @@ def env_overrides(environ: Mapping[str, str]) -> Overrides:
         try:
             refresh = float(raw_refresh)
         except ValueError:
-            raise ConfigError(f"JOBTOP_REFRESH must be a number of seconds, not {raw_refresh!r}")
+            raise ConfigError(
+                f"JOBTOP_REFRESH must be a number of seconds, not {raw_refresh!r}"
+            ) from None
     return Overrides(
         refresh=refresh,
         bell=_env_flag(environ, "JOBTOP_BELL"),
@@ -193,8 +196,6 @@ def env_log_level(environ: Mapping[str, str]) -> str | None:
     Raises:
         ConfigError: The value names no level.
     """
-    from tui.logfile import parse_level
-
     raw = environ.get("JOBTOP_LOG")
     return parse_level(raw, "JOBTOP_LOG") if raw else None
 
@@ -405,6 +406,8 @@ def _parse_account(
         raise fail(f"{prefix}.{sorted(unknown)[0]}", f"is not a known account setting (known: {known})")
     provider_raw = raw.get("provider")
     try:
+        if not isinstance(provider_raw, str):
+            raise ValueError(provider_raw)
         provider = ProviderName(provider_raw)
     except ValueError:
         known = ", ".join(p.value for p in ProviderName)

@@ -295,7 +295,7 @@ def _first_pass(png: _Png) -> Image.Image:
 
 def _reduce_in_strips(
     png: _Png,
-    image: Image.Image,
+    image: ImageFile.ImageFile,
     box: tuple[int, int],
     background: Pixel,
     cancel: threading.Event | None,

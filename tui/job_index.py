@@ -36,6 +36,7 @@ from enum import StrEnum
 from functools import partial
 from itertools import compress, filterfalse, repeat
 from operator import attrgetter, contains, is_, not_
+from typing import Any
 
 from tui.formatting import STATE_ORDER
 from tui.models import Job, JobState, ProviderName
@@ -64,7 +65,8 @@ def _duration_key(job: Job, now: datetime) -> float:
     return -1.0 if seconds is None else seconds
 
 
-_SORT_KEYS: dict[Column, Callable[[Job, datetime], object]] = {
+# Sort keys are compared only with keys of the same column (ints, floats, strings, tuples).
+_SORT_KEYS: dict[Column, Callable[[Job, datetime], Any]] = {
     Column.STATE: lambda job, now: STATE_ORDER.get(job.state, 9),
     Column.ACCOUNT: lambda job, now: job.account,
     Column.ID: lambda job, now: job.id.rjust(24) if job.id.isdigit() else job.id,
@@ -548,11 +550,11 @@ class JobIndex:
         self._filter = JobFilter()
         self._reset([])
 
-    def _reset(self, jobs: list[Job]) -> None:
+    def _reset(self, jobs: list[Job | None]) -> None:
         self._jobs: list[Job | None] = jobs
         self._slots_cache: dict[JobKey, int] | None = None
         self._dead = 0
-        self._keys: dict[Column, list[object]] = {}
+        self._keys: dict[Column, list[Any]] = {}
         self._values: dict[str, list[object]] = {}
         self._hay: list[str] | None = None
         self._orders: dict[Column, list[int]] = {}
@@ -602,7 +604,7 @@ class JobIndex:
         changes = IndexChanges()
         slots = self._slots
         store = self._jobs
-        changed_slots: list[tuple[int, Job | None]] = []
+        changed_slots: list[tuple[int, Job | None, Job]] = []  # slot, old job, new job
         new_jobs: list[Job] = []
         for job in jobs:
             key = (job.account, job.id)
@@ -617,7 +619,7 @@ class JobIndex:
                 continue
             changes.changed.add(key)
             store[slot] = job
-            changed_slots.append((slot, old))
+            changed_slots.append((slot, old, job))
         if not changes:
             return changes
         first_new = len(store)
@@ -626,27 +628,25 @@ class JobIndex:
         moved: set[Column] = set()
         for column, values in self._keys.items():
             compute = _SORT_KEYS[column]
-            for slot, _old in changed_slots:
-                key = compute(store[slot], now)  # type: ignore[arg-type]
-                if key != values[slot]:
-                    values[slot] = key
+            for slot, _old, new in changed_slots:
+                sort_key = compute(new, now)
+                if sort_key != values[slot]:
+                    values[slot] = sort_key
                     moved.add(column)
             values.extend(compute(job, now) for job in new_jobs)
         for name, values in self._values.items():
             getter = _ATTRS[name]
-            for slot, _old in changed_slots:
-                values[slot] = getter(store[slot])  # type: ignore[arg-type]
+            for slot, _old, new in changed_slots:
+                values[slot] = getter(new)
             values.extend(map(getter, new_jobs))
         if self._hay is not None:
-            for slot, _old in changed_slots:
-                self._hay[slot] = search_text(store[slot])  # type: ignore[arg-type]
+            for slot, _old, new in changed_slots:
+                self._hay[slot] = search_text(new)
             self._hay.extend(map(search_text, new_jobs))
         if self._counts is not None:
-            for slot, old in changed_slots:
+            for _slot, old, new in changed_slots:
                 if old is not None:
                     self._counts[(old.account, old.state)] -= 1
-                new = store[slot]
-                assert new is not None
                 self._counts[(new.account, new.state)] += 1
             self._counts.update(map(attrgetter("account", "state"), new_jobs))
         new_slots = range(first_new, len(store))
@@ -658,11 +658,11 @@ class JobIndex:
                 # A few new jobs go straight to their place; the rest did not move.
                 key_of = self._keys[column].__getitem__
                 for slot in new_slots:
-                    insort(order, slot, key=key_of)  # type: ignore[arg-type]
+                    insort(order, slot, key=key_of)
         self._changed(data=True)
         return changes
 
-    def _load(self, jobs: list[Job]) -> IndexChanges:
+    def _load(self, jobs: list[Job | None]) -> IndexChanges:
         """The first load: no per-job Python work beyond what the first paint needs."""
         self._reset(jobs)
         self._changed(data=True)
@@ -782,25 +782,6 @@ class JobIndex:
     def _account_ids(self, account: str) -> list[str]:
         return [key[1] for key in list(self._slots) if key[0] == account]
 
-    def replace_account(
-        self, account: str, jobs: Iterable[Job], keep_ids: Iterable[str] = ()
-    ) -> IndexChanges:
-        """Make `jobs` the full set of one source's jobs; others of that source go.
-
-        Args:
-            account: The source.
-            jobs: Its complete current listing.
-            keep_ids: Ids not fetched on purpose (finished tracked jobs): kept as they are.
-        """
-        jobs = list(jobs)
-        changes = self.upsert(jobs)
-        present = {job.id for job in jobs}
-        present.update(keep_ids)
-        gone = [key for key in self._slots if key[0] == account and key[1] not in present]
-        if gone:
-            changes.removed |= self.remove(gone).removed
-        return changes
-
     def remove(self, keys: Iterable[JobKey]) -> IndexChanges:
         """Forget jobs by key."""
         changes = IndexChanges()
@@ -823,7 +804,7 @@ class JobIndex:
         return changes
 
     def _compact(self) -> None:
-        live = [job for job in self._jobs if job is not None]
+        live: list[Job | None] = [job for job in self._jobs if job is not None]
         self._reset(live)
 
     def _changed(self, data: bool = False) -> None:
@@ -922,7 +903,7 @@ class JobIndex:
         are tested one by one on the per-slot search texts.
         """
         job_filter = self._filter
-        tests = [
+        tests: ValueTests = [
             (self._column(name), wanted)
             for name, wanted in (
                 ("account", job_filter.accounts),

@@ -14,16 +14,14 @@ import contextlib
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from tui import __version__
 from tui.errors import ConfigError
 from tui.sanitize import clean, one_line
-
-if TYPE_CHECKING:
-    from tui.config import Settings
+from tui.secret import Secret
 
 LOG_LEVELS = ("debug", "info", "warning")
 """What `JOBTOP_LOG` and `--log-level` accept, most detailed first."""
@@ -140,8 +138,30 @@ def log_target(log_file: Path | None, log_level: str | None) -> tuple[Path, str]
     return log_file, log_level or DEFAULT_LEVEL
 
 
+class _Source(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def token(self) -> Secret | None: ...
+
+
+class LogSettings(Protocol):
+    """What `logging_to` reads of the settings (`tui.config.Settings`, which imports this
+    module for the level names)."""
+
+    @property
+    def log_file(self) -> Path | None: ...
+
+    @property
+    def log_level(self) -> str | None: ...
+
+    @property
+    def accounts(self) -> Sequence[_Source]: ...
+
+
 @contextlib.contextmanager
-def logging_to(settings: Settings) -> Iterator[Path | None]:
+def logging_to(settings: LogSettings) -> Iterator[Path | None]:
     """Log to the file the settings ask for (if any) while the block runs.
 
     Yields:

@@ -72,14 +72,6 @@ class SummaryReady(Message):
 
 
 @dataclass
-class RefreshScheduled(Message):
-    """A source will refresh next at `at`."""
-
-    account: str
-    at: datetime
-
-
-@dataclass
 class OpenJobRequested(Message):
     """The user asked to open a job's detail."""
 

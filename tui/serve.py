@@ -32,6 +32,7 @@ from tui.attach import heartbeat_every
 from tui.clock import utc_now
 from tui.config import Settings
 from tui.errors import ConfigError, RateLimitedError, StoreError
+from tui.exit_codes import EXIT_LISTEN, EXIT_STORE, EXIT_STORE_OWNED
 from tui.job_index import JobIndex
 from tui.metrics import ServeMetrics
 from tui.sanitize import clean, one_line
@@ -51,13 +52,6 @@ class ServeError(Exception):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.code = code
-
-
-def exit_codes() -> tuple[int, int, int]:
-    """(cannot bind, store not writable, store owned by another serve)."""
-    from tui.cli import EXIT_LISTEN, EXIT_STORE, EXIT_STORE_OWNED
-
-    return EXIT_LISTEN, EXIT_STORE, EXIT_STORE_OWNED
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -91,7 +85,6 @@ class StoreLock:
         Raises:
             ServeError: Another serve holds it (its pid said), or the file cannot be made.
         """
-        _, store_code, owned_code = exit_codes()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -99,7 +92,7 @@ class StoreLock:
             raise ServeError(
                 f"the job store's directory {self.path.parent} cannot be written "
                 f"({exc.strerror or type(exc).__name__})",
-                store_code,
+                EXIT_STORE,
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -110,7 +103,7 @@ class StoreLock:
             raise ServeError(
                 f"the job store {self.store} is already "
                 f"written by another jobtop serve ({who})",
-                owned_code,
+                EXIT_STORE_OWNED,
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -154,13 +147,12 @@ def bind_http(
     Raises:
         ServeError: The address cannot be bound (in use, not local, not allowed).
     """
-    listen_code, _, _ = exit_codes()
     server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
     try:
         return make_server(host, port, app, server_class=server_class, handler_class=_QuietHandler)
     except (OSError, UnicodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise ServeError(f"cannot listen on {host}:{port} ({reason})", listen_code) from None
+        raise ServeError(f"cannot listen on {host}:{port} ({reason})", EXIT_LISTEN) from None
 
 
 def make_app(
@@ -388,21 +380,16 @@ def open_store(path: Path) -> JobStore:
     Raises:
         ServeError: It cannot be opened or written.
     """
-    _, store_code, _ = exit_codes()
     try:
         store = JobStore(path)
     except StoreError as exc:
-        raise ServeError(str(exc).rstrip("."), store_code) from None
-    except Exception as exc:  # noqa: BLE001 - every failure is one sentence
-        raise ServeError(
-            f"the job store {path} cannot be opened ({_reason(exc)})", store_code
-        ) from None
+        raise ServeError(str(exc).rstrip("."), EXIT_STORE) from None
     try:
         store.save_poller(os.getpid(), utc_now(), 0.0, [])
-    except Exception as exc:  # noqa: BLE001 - every failure is one sentence
+    except StoreError as exc:
         store.close()
         raise ServeError(
-            f"the job store {path} cannot be written ({_reason(exc)})", store_code
+            f"the job store {path} cannot be written ({_reason(exc)})", EXIT_STORE
         ) from None
     return store
 
@@ -436,7 +423,8 @@ def run_serve(settings: Settings, listen: str, *, err: TextIO | None = None) -> 
     """
     from prometheus_client import disable_created_metrics
 
-    disable_created_metrics()  # no `_created` twin of every counter: half the scrape
+    # No `_created` twin of every counter: half the scrape.
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # unannotated in prometheus-client
     log = _Log(err or sys.stderr)
     host, port = parse_listen(listen)
     if not settings.accounts:

@@ -545,7 +545,8 @@ class JobStore:
         limit: int = 1000,
     ) -> list[Transition]:
         """Recorded transitions, oldest first (the last `limit` of them)."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[str | None] = []
         if account is not None:
             clauses.append("account = ?")
             params.append(account)

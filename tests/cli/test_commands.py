@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,11 +17,11 @@ import pytest
 
 from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tests.conftest import REPO
-from tui.commands import TSV_COLUMNS
 from tui.clock import FrozenClock
+from tui.commands import TSV_COLUMNS
 from tui.models import JSON_KEYS, JobState, parse_timestamp
 from tui.sim.server import SimServer
-from tui.sim.world import SimState
+from tui.sim.state import SimState
 from tui.store import JobStore
 
 HDR_SEED = "88667411-3fb9-4c92-8488-8e277aed3021"
@@ -91,6 +92,16 @@ def test_show_text_and_json(config: Path) -> None:
     assert tuple(document)[: len(JSON_KEYS)] == JSON_KEYS and "raw" in document
     assert document["name"] == "sample-mesh"
     assert document["raw"]["inputs"]["assets"]["mesh"]["filename"] == "part.stl"
+
+
+def test_show_without_account_finds_the_job_when_another_account_has_no_token(
+    config: Path,
+) -> None:
+    """An account that cannot be used (no token: a configuration error, not a source's)
+    does not stop the search of the others."""
+    result = run_jobtop("show", HDR_SEED, config=config, env={"ZOO_TOKEN": ""})
+    assert result.returncode == 0, result.stderr
+    assert "test_1200q80.jpg" in result.stdout
 
 
 def test_errors_have_distinct_codes(config: Path, sim: SimServer) -> None:
@@ -175,11 +186,11 @@ def test_kill_9_during_refresh_loses_no_tracked_id(config: Path, sim: SimServer)
 
 
 @pytest.fixture
-def frozen_sim() -> tuple[SimServer, FrozenClock]:
+def frozen_sim() -> Iterator[tuple[SimServer, FrozenClock]]:
     clock = FrozenClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     server = SimServer(jobs=60, seed=15, clock=clock)
     server.start()
-    yield server, clock  # type: ignore[misc]
+    yield server, clock
     server.stop()
 
 
@@ -198,8 +209,10 @@ def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple
     future_clock = FrozenClock(clock())
     future = SimState(seed=15, jobs=60, clock=future_clock)
     future_clock.advance(3 * 86_400)
-    outcome = {job_id: future.metafold.lookup(pid, job_id)["state"] for pid, job_id in active}
-    chosen = {}
+    outcome = {
+        job_id: (future.metafold.lookup(pid, job_id) or {})["state"] for pid, job_id in active
+    }
+    chosen: dict[str, str] = {}
     for job_id, final in outcome.items():
         chosen.setdefault(final, job_id)
     assert {"success", "failure", "canceled"} <= set(chosen), outcome
@@ -270,6 +283,7 @@ def test_list_says_when_a_cap_cut_a_listing(
     import dataclasses
 
     from tui import cli, commands
+    from tui.exit_codes import EXIT_INCOMPLETE
     from tui.providers import build_provider
     from tui.providers.http import DEFAULT_POLICY
 
@@ -282,7 +296,7 @@ def test_list_says_when_a_cap_cut_a_listing(
     monkeypatch.setenv("JOBTOP_STATE_DIR", str(tmp_path / "state"))
     code = cli.run(["list", "--account", "zoo", "--json", "--config", str(config)])
     out, err = capsys.readouterr()
-    assert code == commands.EXIT_INCOMPLETE == 3
+    assert code == EXIT_INCOMPLETE == 3
     assert len(json.loads(out)) == 5
     assert "jobtop: zoo: incomplete: first 5 of " in err
     assert err.rstrip().endswith("jobs (the per-refresh cap)")

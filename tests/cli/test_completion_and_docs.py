@@ -14,7 +14,8 @@ import pytest
 
 from tests.cli.conftest import run_jobtop
 from tests.conftest import REPO
-from tui.cli import EXIT_CODES_HELP
+from tui import exit_codes
+from tui.exit_codes import EXIT_CODES_HELP
 from tui.models import JobState
 
 BIN = Path(sys.executable).parent
@@ -121,6 +122,12 @@ def test_readme_exit_code_table_matches_the_program() -> None:
     assert set(table) == set(program)
     for code, meaning in program.items():
         assert table[code].replace("`", "").replace("\\|", "|") == meaning.replace("`", ""), code
+    # The help and the table list exactly the codes the program defines.
+    defined = {
+        value for name, value in vars(exit_codes).items()
+        if name.startswith("EXIT_") and isinstance(value, int)
+    }
+    assert set(program) == defined
 
 
 def _python310() -> str | None:

@@ -12,9 +12,10 @@ import pty
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -45,7 +46,7 @@ JOBS = [
 ]
 
 
-def _body(job: dict[str, object]) -> bytes:
+def _body(job: Mapping[str, object]) -> bytes:
     """The job as JSON with a `1e999` number, which Python decodes as infinity."""
     text = json.dumps(job)
     return (text[:-1] + ', "progress": 1e999, "score": 1e999}').encode()
@@ -167,7 +168,7 @@ def test_track_and_errors_keep_the_id_on_one_line(config: Path) -> None:
 
 
 def test_json_is_valid_and_exact(config: Path) -> None:
-    def strict(text: str) -> object:
+    def strict(text: str) -> Any:
         def refuse(constant: str) -> object:
             raise AssertionError(f"{constant} is not JSON")
 
@@ -175,7 +176,7 @@ def test_json_is_valid_and_exact(config: Path) -> None:
 
     listed = run_jobtop("list", "--json", config=config)
     jobs = strict(listed.stdout)
-    assert {j["id"] for j in jobs} == {FORGED_ID, TAB_ID, "plain"}  # type: ignore[index, union-attr]
+    assert {j["id"] for j in jobs} == {FORGED_ID, TAB_ID, "plain"}
     shown = run_jobtop("show", "mf", FORGED_ID, "--json", config=config)
     assert shown.returncode == 0, shown.stderr
     document = strict(shown.stdout)

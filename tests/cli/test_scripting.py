@@ -11,14 +11,16 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tests.conftest import REPO
+from tui.arguments import SORT_KEYS
 from tui.clock import FrozenClock
-from tui.commands import SORT_KEYS, TSV_COLUMNS
+from tui.commands import TSV_COLUMNS
 from tui.formatting import STATE_ORDER
 from tui.models import JSON_KEYS, JobState, parse_timestamp
 from tui.sim.server import SimServer
@@ -112,7 +114,7 @@ def _since_cases(config: Path) -> None:
     now = datetime.now(UTC)
     moments = sorted({m for j in jobs if (m := _last_changed(j)) is not None})
     # The widest gap between jobs older than two minutes: the cut falls far from any job.
-    gaps = [(b - a, a, b) for a, b in zip(moments, moments[1:]) if b < now - timedelta(minutes=2)]
+    gaps = [(b - a, a, b) for a, b in pairwise(moments) if b < now - timedelta(minutes=2)]
     width, before, after = max(gaps)
     assert width > timedelta(seconds=30)
     cut = before + width / 2

@@ -6,7 +6,7 @@ import base64
 import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any, ClassVar
 
 import pytest
@@ -14,10 +14,10 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tui.clock import FrozenClock
-from tui.details import HdrjpgDetail, JobDetail
+from tui.details import HdrjpgDetail
 from tui.errors import NotFoundError, ProviderError
 from tui.image_protocol import ImageProtocol
-from tui.models import Job, ProviderName
+from tui.models import Job, JobDetail, ProviderName
 from tui.paths import STYLES_DIR
 from tui.providers import hdrjpg, lettrlabs, metafold, zoo
 from tui.providers.base import Capabilities, ListQuery, ListResult
@@ -33,7 +33,7 @@ HDRJPG_SEED_UUID = "88667411-3fb9-4c92-8488-8e277aed3021"
 ZOO_SEED_ASYNC_ID = "0ca1531a-ac9b-4e55-bff6-2ec246d5cc1d"
 
 
-def css_paths() -> list[Path]:
+def css_paths() -> list[str | PurePath]:
     """`app.tcss` when it exists, and this screen's stylesheet."""
     paths = [STYLES_DIR / "app.tcss", STYLES_DIR / "job_detail.tcss"]
     return [path for path in paths if path.exists()]
@@ -80,7 +80,7 @@ class ScriptedProvider:
 class DetailApp(App[None]):
     """Hosts one `JobDetailScreen` over a blank default screen."""
 
-    CSS_PATH: ClassVar[list[Path]] = css_paths()  # type: ignore[misc]
+    CSS_PATH = css_paths()
 
     def __init__(
         self,
@@ -258,7 +258,8 @@ def zoo_conversion_payload(
         "raw_kcl_similarity_score": 0.974,
         "salon_kcl_similarity_score": None,
         "output": None,
-        "raw_kcl_output": "// raw KCL\nsketch001 = startSketchOn(XY)\n  |> startProfile(at = [0, 0])\n"
+        "raw_kcl_output": "// raw KCL\nsketch001 = startSketchOn(XY)\n"
+        "  |> startProfile(at = [0, 0])\n"
         "  |> line(end = [10, 0])\n  |> line(end = [0, 5])\n  |> close()\n"
         "bracket = extrude(sketch001, length = 3)\n",
         "salon_kcl_output": None,
@@ -271,7 +272,7 @@ def zoo_conversion_payload(
 
 def zoo_conversion_detail(**kwargs: Any) -> JobDetail:
     data = zoo_conversion_payload(**kwargs)
-    detail = zoo.parse_conversion_detail(data, "zoo", data["dataset_id"])  # type: ignore[call-arg]
+    detail = zoo.parse_conversion_detail(data, "zoo", data["dataset_id"])
     assert detail is not None
     return detail
 

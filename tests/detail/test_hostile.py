@@ -138,7 +138,7 @@ OSC_52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
 def with_hostile_ids(detail: JobDetail, **fields: str) -> JobDetail:
     """`detail` with its job's id (and the given id fields) set to `HOSTILE_ID`."""
     job = dataclasses.replace(detail.job, id=HOSTILE_ID)
-    return dataclasses.replace(detail, job=job, **fields)  # type: ignore[arg-type]
+    return dataclasses.replace(detail, job=job, **fields)
 
 
 async def test_a_hostile_id_is_copied_and_shown_on_one_line_without_its_escapes() -> None:

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from rich.color import Color
 
+from tui.image_decode import ImageDecodeError
 from tui.widgets.image_view import (
     UPPER_HALF,
-    ImageDecodeError,
     blurhash_pixels,
     decode_png,
     halfblock_lines,

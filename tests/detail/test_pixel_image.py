@@ -22,11 +22,12 @@ from tests.detail.conftest import (
 )
 from tui.dashboard import resolve_image_protocol
 from tui.details import ZooConversionDetail
+from tui.image_decode import ImageDecodeError
 from tui.image_protocol import ImageProtocol, choose_image_protocol, parse_image_protocol
 from tui.providers import zoo
 from tui.sim.images import snapshot_png
 from tui.widgets.detail_zoo import PICTURE_COLUMNS, PICTURE_ROWS, ZooConversionDetailView
-from tui.widgets.image_view import ImageDecodeError, ImageView, decode_picture, decode_png
+from tui.widgets.image_view import ImageView, decode_picture, decode_png
 from tui.widgets.pixel_image_view import PixelImageView, cells_for, prepare_terminal
 
 AUTO, KITTY, SIXEL, HALFBLOCK = (

@@ -99,7 +99,7 @@ async def test_error_is_one_sentence_then_recovers() -> None:
 )
 async def test_the_poll_backs_off_by_the_one_policy(error: ProviderError, wait: float) -> None:
     if error.status_code == 503:
-        error.retry_after = wait  # type: ignore[attr-defined]  # as the HTTP layer sets it
+        error.retry_after = wait  # as the HTTP layer sets it
     detail = metafold_seed_detail()
     provider = ScriptedProvider({detail.job.id: [error, detail]})
     app = DetailApp(detail.job, provider, refresh_interval=1.0)

@@ -8,7 +8,7 @@ depends only on the data.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from tests.detail.conftest import (
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
 from tui.details import HdrjpgDetail, MetafoldDetail
+from tui.errors import ProviderError
 from tui.models import JobDetail, JobKind, JobState, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery
@@ -49,7 +50,7 @@ SURFACES = (
 
 
 def app_for(detail: JobDetail, clock: FrozenClock | None = None, **extra: Any) -> DetailApp:
-    script: dict[str, list[Any]] = {detail.job.id: [detail]}
+    script: dict[str, Sequence[JobDetail | ProviderError]] = {detail.job.id: [detail]}
     if isinstance(detail, MetafoldDetail):
         for job in detail.upstream:
             script[job.id] = [metafold_upstream_detail(job)]

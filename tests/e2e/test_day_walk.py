@@ -23,7 +23,7 @@ import pytest
 
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
 from tests.ui.test_e2e_dashboard import wait_ended
-from tui.sim.world import SimState
+from tui.sim.state import SimState
 
 pytestmark = [pytest.mark.e2e, requires_tmux]
 
@@ -81,7 +81,10 @@ def _wait_row(session: TmuxSession, name: str, words: tuple[str, ...], timeout: 
         if row is not None and any(word in row for word in words):
             return row
         time.sleep(0.2)
-    pytest.fail(f"the row of {name} never showed {words} in {timeout}s; last row: {row!r}\n{session.screen()}")
+    pytest.fail(
+        f"the row of {name} never showed {words} in {timeout}s; "
+        f"last row: {row!r}\n{session.screen()}"
+    )
 
 
 def _search(session: TmuxSession, text: str) -> None:
@@ -196,6 +199,9 @@ def test_a_users_day(tmp_path: Path) -> None:
         while process_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not process_alive(pid)
-        print(f"day walk: {time.monotonic() - started:.1f}s, tracked {newcomer.uuid} -> {newcomer.status}")
+        print(
+            f"day walk: {time.monotonic() - started:.1f}s, "
+            f"tracked {newcomer.uuid} -> {newcomer.status}"
+        )
     finally:
         session.close()

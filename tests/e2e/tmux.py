@@ -53,7 +53,8 @@ class TmuxSession:
         # `-u COLUMNS -u LINES`: under pytest they arrive as 80 and 24, and Textual takes
         # them over the pane's real size (shutil.get_terminal_size reads them first)
         shell_command = (
-            f"cd {shlex.quote(str(workdir))} && exec env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
+            f"cd {shlex.quote(str(workdir))} && "
+            f"exec env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
         )
         self._tmux(
             "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,7 +161,10 @@ async def test_non_json_bodies() -> None:
         "deep": httpx.Response(200, text="[" * 100_000),
     }
     for name, response in bodies.items():
-        client = api(lambda r, response=response: response)
+        def answer(_: httpx.Request, response: httpx.Response = response) -> httpx.Response:
+            return response
+
+        client = api(answer)
         try:
             with pytest.raises(BadResponseError) as caught:
                 await client.get_json("x")
@@ -411,7 +414,7 @@ class Pieces(httpx.AsyncByteStream):
     def __init__(self, data: bytes, size: int = 1000) -> None:
         self.data, self.size = data, size
 
-    async def __aiter__(self):  # type: ignore[override]
+    async def __aiter__(self) -> AsyncIterator[bytes]:
         for start in range(0, len(self.data), self.size):
             yield self.data[start : start + self.size]
 

@@ -25,8 +25,11 @@ def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
 def test_zoo_async_operation_seed() -> None:

@@ -184,9 +184,8 @@ def expected_time(value: Any) -> datetime | None:
             assert parts is not None, value
             year, month, day, hour, minute, second = parts[:6]
             micro, offset = 0, parts[9] or 0
-        moment = datetime(year, month, day, hour, minute, min(second, 59), micro)
-        moment += timedelta(seconds=1 if second == 60 else 0) - timedelta(seconds=offset)
-        return moment.replace(tzinfo=UTC)
+        moment = datetime(year, month, day, hour, minute, min(second, 59), micro, tzinfo=UTC)
+        return moment + timedelta(seconds=1 if second == 60 else 0) - timedelta(seconds=offset)
     except OverflowError:
         return None
 
@@ -523,7 +522,8 @@ def test_metafold_job_get(server: CannedServer, profile: str) -> None:
         async def scenario() -> MetafoldDetail:
             source = build_provider(account(server, ProviderName.METAFOLD), policy=POLICY)
             try:
-                detail: MetafoldDetail = await source.get_job("job", "project")
+                detail = await source.get_job("job", "project")
+                assert isinstance(detail, MetafoldDetail)
                 return detail
             finally:
                 await source.aclose()

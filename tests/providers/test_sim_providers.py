@@ -11,7 +11,13 @@ import pytest
 
 from tests.providers.conftest import RecordingTransport
 from tui.clock import FrozenClock, utc_now
-from tui.details import HdrjpgDetail, LettrLabsDetail, MetafoldDetail, ZooAsyncDetail, ZooConversionDetail
+from tui.details import (
+    HdrjpgDetail,
+    LettrLabsDetail,
+    MetafoldDetail,
+    ZooAsyncDetail,
+    ZooConversionDetail,
+)
 from tui.models import ZOO_PHASES, JobKind, JobState, ProviderName
 from tui.providers.base import JobProvider, ListQuery
 from tui.providers.hdrjpg import parse_conversion
@@ -148,7 +154,7 @@ async def test_metafold_server_side_filters_and_sorts(make: Any) -> None:
     assert result.jobs
     assert all(j.state is JobState.SUCCEEDED and "mesh" in j.name for j in result.jobs)
     created = [j.created_at for j in result.jobs if j.parent_id == result.jobs[0].parent_id]
-    assert created == sorted(created, reverse=True)  # type: ignore[type-var]
+    assert created == sorted(created, reverse=True)
 
 
 async def test_zoo_incremental_refresh_reads_only_the_pages_it_needs(sim: SimServer, make: Any) -> None:

@@ -144,8 +144,8 @@ async def test_metafold_steady_state_asks_only_for_what_can_change(big_sim: SimS
         metafold._active[gone + "0"] = metafold._active[gone]
         transport.requests.clear()
         await metafold.list_jobs(ListQuery())
-        singles = [r.url.path for r in transport.requests if "/jobs/" in r.url.path]
-        assert singles == [f"/metafold/projects/{metafold._active[gone]}/jobs/{gone}0"]
+        paths = [r.url.path for r in transport.requests if "/jobs/" in r.url.path]
+        assert paths == [f"/metafold/projects/{metafold._active[gone]}/jobs/{gone}0"]
 
         # Past full_listing_minutes: the whole account again, once.
         transport.requests.clear()
@@ -255,9 +255,10 @@ async def test_a_list_over_8_mb_is_read_under_its_own_cap_off_the_loop(
     """LettrLabs' list padded past 11 MB (the `oversized` fault) is read whole, under the
     list cap, and decoded in a worker thread; the 8 MB body cap still refuses it."""
     import tui.providers.lettrlabs as lettrlabs_module
+    import tui.providers.listing as listing_module
 
     threads: list[int] = []
-    real = lettrlabs_module.stream_items
+    real = listing_module.stream_items
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.get_ident())

@@ -40,8 +40,8 @@ def main() -> int:
     from tui.sim.server import SimServer
     from tui.store import JobStore
 
-    metafold.parse_job = _broken("metafold")  # type: ignore[assignment]
-    hdrjpg.parse_conversion = _broken("hdrjpg")  # type: ignore[assignment]
+    metafold.parse_job = _broken("metafold")
+    hdrjpg.parse_conversion = _broken("hdrjpg")
     with SimServer(jobs=30, seed=2) as sim:
         tracked = sim.tracked_ids()
         accounts = tuple(

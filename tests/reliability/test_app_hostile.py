@@ -25,12 +25,12 @@ from tui.errors import UnavailableError
 from tui.messages import OpenJobRequested, RefreshFailed
 from tui.models import Job, JobKind, JobState, Transition
 from tui.providers import build_provider
-from tui.sync.health import Health
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.faults import HOSTILE_STRINGS
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -112,7 +112,10 @@ async def test_list_views_show_hostile_text_literally_and_clicks_do_nothing(host
     quits: list[str] = []
     try:
         async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-            app.action_quit = lambda: quits.append("quit")  # type: ignore[method-assign]
+            async def quit_asked() -> None:
+                quits.append("quit")
+
+            app.action_quit = quit_asked  # type: ignore[method-assign]
             screen = await loaded(pilot, app)
             clicked = 0
             seen_markup: set[str] = set()
@@ -155,7 +158,10 @@ async def test_every_detail_kind_shows_hostile_text_literally(hostile_sim: SimSe
     quits: list[str] = []
     try:
         async with app.run_test(size=(140, 80), notifications=True, tooltips=True) as pilot:
-            app.action_quit = lambda: quits.append("quit")  # type: ignore[method-assign]
+            async def quit_asked() -> None:
+                quits.append("quit")
+
+            app.action_quit = quit_asked  # type: ignore[method-assign]
             screen = await loaded(pilot, app)
             targets = _detail_targets(screen)
             kinds = {kind.split(":")[1] for kind in targets}
@@ -168,7 +174,7 @@ async def test_every_detail_kind_shows_hostile_text_literally(hostile_sim: SimSe
                 detail = app.screen
                 assert isinstance(detail, JobDetailScreen)
                 await wait_for(
-                    pilot, lambda: detail.detail is not None or detail.error is not None,
+                    pilot, lambda d=detail: d.detail is not None or d.error is not None,
                     f"{kind} detail to load",
                 )
                 assert detail.error is None, (kind, detail.error)

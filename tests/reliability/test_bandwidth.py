@@ -4,7 +4,8 @@ The real `jobtop` command runs in tmux with every byte it writes recorded (`pipe
 against a simulator on a frozen clock, so every refresh returns identical data. Two runs
 counted over the same steady-state window, after the first paint and first refreshes have
 settled: refreshing every second, and an idle screen (one refresh at start, then none:
-`--interval 3600`). The refreshing run must write under 1.2x the idle one. `--low-bandwidth` is measured the same way and must write no more than normal mode.
+`--interval 3600`). The refreshing run must write under 1.2x the idle one. `--low-bandwidth` is
+measured the same way and must write no more than normal mode.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def test_refreshes_that_change_nothing_write_about_what_an_idle_screen_writes(
                    for label, args in runs.items()}
         idle, refreshing, low_bandwidth = (futures[label].result() for label in runs)
     print(
-        f"\nbytes over {WINDOW:.0f} s of steady state at 120x40: idle {idle:,}; refresh every 1 s {refreshing:,}"
+        f"\nbytes over {WINDOW:.0f} s of steady state at 120x40: idle {idle:,}; "
+        f"refresh every 1 s {refreshing:,}"
         f" ({refreshing / idle:.2f}x idle); --low-bandwidth {low_bandwidth:,}"
         f" ({low_bandwidth / idle:.2f}x idle)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,10 @@ ESCAPES = re.compile(
 
 
 @pytest.fixture(scope="module")
-def hostile_sim() -> SimServer:
+def hostile_sim() -> Iterator[SimServer]:
     server = SimServer(jobs=20, seed=4, faults=["all:hostile_strings"])
     server.start()
-    yield server  # type: ignore[misc]
+    yield server
     server.stop()
 
 

@@ -9,10 +9,12 @@ or made outside its context, or every closed screen stays alive for up to 30 s.
 from __future__ import annotations
 
 import gc
+from functools import partial
 
 from tests.ui.test_demo import demo_app
 from tests.ui.test_jobs_screen import SIZE, wait_for
 from tui.screens.job_detail import JobDetailScreen
+from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
 
@@ -22,13 +24,18 @@ def _live_detail_screens() -> int:
     return sum(1 for obj in gc.get_objects() if isinstance(obj, JobDetailScreen))
 
 
+def _fetched(screen: JobDetailScreen) -> bool:
+    return screen.fetches > 0
+
+
 async def test_closed_detail_screens_are_freed_within_seconds() -> None:
     with SimServer(jobs=60, seed=3) as sim:
         store = JobStore(":memory:")
         app = demo_app(sim, store)
         try:
             async with app.run_test(size=SIZE) as pilot:
-                screen = app.screen
+                assert isinstance(app.screen, JobsScreen)
+                screen: JobsScreen = app.screen
                 await wait_for(pilot, lambda: screen.index.row_count() > 50, tries=750)
                 opened = 0
                 for _ in range(8):
@@ -36,13 +43,13 @@ async def test_closed_detail_screens_are_freed_within_seconds() -> None:
                     await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
                     detail = app.screen
                     assert isinstance(detail, JobDetailScreen)
-                    await wait_for(pilot, lambda shown=detail: shown.fetches > 0, tries=500)
+                    await wait_for(pilot, partial(_fetched, detail), tries=500)
                     opened += 1
                     await pilot.pause(0.2)
                     await pilot.press("escape")
                     await wait_for(pilot, lambda: app.screen is screen)
                     await pilot.press("down")
-                detail = None
+                del detail
                 assert opened == 8
                 # Freed within seconds, not kept until a 30 s timer is due; a loaded machine
                 # may need a few of those seconds.

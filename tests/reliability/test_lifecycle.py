@@ -1,4 +1,4 @@
-"""Life-cycle of the real `jobtop` command: hang-up, closed terminal, quitting, worker errors, sizes.
+"""Life cycle of the real `jobtop` command: hang-up, closed terminal, quit, worker errors, sizes.
 
 The terminal tests drive the installed console script in tmux or in a pty (docs/design.md
 §4): SIGHUP and a closed terminal must end the process within 2 s with its cleanup
@@ -23,7 +23,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
-from tui.app import EXIT_HANGUP, JobsApp
+from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import demo_settings
 from tui.details import (
@@ -33,14 +33,15 @@ from tui.details import (
     ZooAsyncDetail,
     ZooConversionDetail,
 )
+from tui.exit_codes import EXIT_HANGUP
 from tui.models import Job, JobDetail, JobKind, ProviderName
 from tui.providers import build_provider
-from tui.providers.base import ListQuery, ListResult
-from tui.sync.health import Health
+from tui.providers.base import JobProvider, ListQuery, ListResult
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 DEMO_ARGS = ("--demo", "--demo-jobs", "40", "--demo-seed", "5")
 EXIT_DEADLINE = 2.0
@@ -310,7 +311,7 @@ def test_ctrl_c_quits_and_leaves_the_terminal_sane(tmp_path: Path, state_dir: Pa
 class ExplodingProvider:
     """Wraps a real provider; `list_jobs` and `get_job` raise an unexpected error on demand."""
 
-    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, inner: JobProvider) -> None:
         self.inner = inner
         self.account = inner.account
         self.provider = inner.provider
@@ -342,7 +343,7 @@ def _app(sim: SimServer, *, wrap: bool = False) -> tuple[JobsApp, JobStore]:
     settings = demo_settings(sim.url, refresh=30, track=tracked)
     providers = [build_provider(account) for account in settings.accounts]
     if wrap:
-        providers = [ExplodingProvider(provider) for provider in providers]  # type: ignore[misc]
+        providers = [ExplodingProvider(provider) for provider in providers]
     store = JobStore(":memory:")
     return JobsApp(settings, providers, store, FrozenClock(sim.state.clock())), store
 
@@ -364,8 +365,8 @@ async def test_a_worker_error_leaves_the_app_up(sim: SimServer) -> None:
     app, store = _app(sim, wrap=True)
     try:
         async with app.run_test(size=(120, 36), notifications=True, tooltips=True) as pilot:
-            screen = app.screen
-            assert isinstance(screen, JobsScreen)
+            assert isinstance(app.screen, JobsScreen)
+            screen: JobsScreen = app.screen
             await _until(pilot, lambda: _all_ok(screen))
             job = next(j for j in screen.index.jobs() if j.provider == ProviderName.ZOO)
             for provider in screen.providers:
@@ -385,7 +386,7 @@ async def test_a_worker_error_leaves_the_app_up(sim: SimServer) -> None:
             detail = app.screen
             assert isinstance(detail, JobDetailScreen)
             await _until(pilot, lambda: detail.error is not None)
-            assert "ZeroDivisionError" in detail.error
+            assert "ZeroDivisionError" in (detail.error or "")
             assert app.is_running
             await pilot.press("escape")
             await _until(pilot, lambda: isinstance(app.screen, JobsScreen))
@@ -435,8 +436,8 @@ async def test_terminal_sizes_from_1x1_to_300x100_raise_nothing(sim: SimServer) 
     app, store = _app(sim)
     try:
         async with app.run_test(size=(120, 36), notifications=True, tooltips=True) as pilot:
-            screen = app.screen
-            assert isinstance(screen, JobsScreen)
+            assert isinstance(app.screen, JobsScreen)
+            screen: JobsScreen = app.screen
             await _until(pilot, lambda: _all_ok(screen))
             await _resize_storm(pilot, _sizes(20, seed=1))
             await pilot.press("f")

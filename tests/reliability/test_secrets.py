@@ -26,12 +26,12 @@ from tui.config import AccountConfig, Settings
 from tui.messages import OpenJobRequested
 from tui.models import ProviderName
 from tui.providers import build_provider
-from tui.sync.health import Health
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.secret import Secret
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -94,8 +94,8 @@ async def test_app_use_and_every_fault_show_no_token(
     captures: list[str] = []
     try:
         async with app.run_test(size=(140, 50), notifications=True, tooltips=True) as pilot:
-            screen = app.screen
-            assert isinstance(screen, JobsScreen)
+            assert isinstance(app.screen, JobsScreen)
+            screen: JobsScreen = app.screen
             accounts = [p.account for p in screen.providers]
             await wait_for(
                 pilot, lambda: all(screen.source_health(a).health == Health.OK for a in accounts),
@@ -111,7 +111,7 @@ async def test_app_use_and_every_fault_show_no_token(
                 screen.post_message(OpenJobRequested(job.account, job.id))
                 await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen), "detail")
                 detail = app.screen
-                await wait_for(pilot, lambda: detail.detail is not None or detail.error is not None, "load")
+                await wait_for(pilot, lambda d=detail: d.detail is not None or d.error is not None, "load")
                 captures.append(app.export_screenshot())
                 await pilot.press("y")
                 await pilot.pause(0.1)
@@ -126,7 +126,7 @@ async def test_app_use_and_every_fault_show_no_token(
                 started = app.clock()
                 await wait_for(
                     pilot,
-                    lambda: all(
+                    lambda started=started: all(
                         screen.source_health(a).health == Health.FAILING
                         or (screen.source_health(a).last_ok_at or started) > started
                         for a in accounts

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.conftest import REPO
 SOAK_SECONDS = 75.0
 
 
-def _load_soak():  # type: ignore[no-untyped-def]
+def _load_soak() -> ModuleType:
     spec = importlib.util.spec_from_file_location("jobtop_soak", Path(REPO) / "scripts" / "soak.py")
     assert spec is not None and spec.loader is not None
     module = sys.modules.get(spec.name)

@@ -244,3 +244,23 @@ async def test_healthz_answers_503_and_the_log_names_the_source_when_its_loop_di
                 await provider.aclose()
             poller.engine.close()
             store.close()
+
+
+def test_read_only_store_reports_a_broken_store_as_a_store_error(tmp_path: Path) -> None:
+    """A read of the poller's store that SQLite refuses is a `StoreError` (one sentence, the
+    store's exit code), not a bare sqlite3 error."""
+    path = tmp_path / "s.db"
+    writer = JobStore(path, clock=FrozenClock(T0))
+    writer.save_jobs("a", [job("1", JobState.RUNNING)])
+    reader = ReadOnlyStore(path, clock=FrozenClock(T0))
+    with sqlite3.connect(path) as db:  # the poller's file changes under the reader
+        db.execute("DROP TABLE jobs")
+        db.execute("DROP TABLE transitions")
+    with pytest.raises(StoreError):
+        reader.load_changed("a", None)
+    with pytest.raises(StoreError):
+        reader.load_job("a", "1")
+    with pytest.raises(StoreError):
+        reader.transitions_after("a", 0)
+    reader.close()
+    writer.close()

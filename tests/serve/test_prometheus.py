@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.serve.conftest import Serve, free_port, wait_for
+from tui.clock import FrozenClock
 from tui.sim.server import SimServer
 
 DEPLOY = REPO / "deploy" / "prometheus"
@@ -111,7 +112,9 @@ def test_series_exist_and_move_through_prometheus(
     def moved() -> bool:
         if (prometheus.value(failed) or 0) > 0:
             return True
-        sim.state.clock.advance(600)
+        clock = sim.state.clock
+        assert isinstance(clock, FrozenClock)
+        clock.advance(600)
         return False
 
     wait_for(moved, timeout=50, every=2.5)

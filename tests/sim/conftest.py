@@ -34,6 +34,8 @@ def client(sim: SimServer) -> Iterator[httpx.Client]:
         yield c
 
 
-def get(client: httpx.Client, provider: str, path: str, **params: object) -> httpx.Response:
+def get(
+    client: httpx.Client, provider: str, path: str, **params: str | int | float | bool | None
+) -> httpx.Response:
     """GET `/{provider}{path}` with the provider's own auth header."""
     return client.get(f"/{provider}{path}", params=params, headers=HEADERS[provider])

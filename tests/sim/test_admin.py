@@ -23,7 +23,7 @@ def fresh() -> Iterator[SimServer]:
         yield server
 
 
-def faults_on(sim: SimServer) -> dict[str, dict[str, object]]:
+def faults_on(sim: SimServer) -> dict[str, dict[str, dict[str, object]]]:
     return {p: f for p, f in sim.state.faults.snapshot().items() if f}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -12,11 +13,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tui.models import (
-    HDRJPG_STATUSES, HDRJPG_STEPS, HDRJPG_VARIANT_STATUSES, METAFOLD_STATES, ZOO_ASYNC_STATUSES,
-    ZOO_DATASET_STATUSES, ZOO_PHASES,
-)
 from tests.conftest import SEEDS_DIR
+from tui.models import (
+    HDRJPG_STATUSES,
+    HDRJPG_STEPS,
+    HDRJPG_VARIANT_STATUSES,
+    METAFOLD_STATES,
+    ZOO_ASYNC_STATUSES,
+    ZOO_DATASET_STATUSES,
+    ZOO_PHASES,
+)
 from tui.sim.server import SimServer
 
 from .conftest import HEADERS, get
@@ -37,7 +43,7 @@ def check_fields(obj: dict[str, Any], spec: dict[str, tuple[type, ...]]) -> None
             raise AssertionError(f"{name} is a bool")
 
 
-S, I, F, B, N, L, D = str, int, (int, float), bool, type(None), list, dict
+S, INT, F, B, N, L, D = str, int, (int, float), bool, type(None), list, dict
 
 
 def time_or_none(value: object, pattern: re.Pattern[str]) -> None:
@@ -151,7 +157,7 @@ def test_hdrjpg_conversion_fields(sim: SimServer, client: httpx.Client) -> None:
             "uuid": (S,), "status": (S,), "step": (S, N), "createdDate": (S,), "startedDate": (S, N),
             "failedDate": (S, N), "failDescriptions": (L, N), "completedDate": (S, N),
             "deliveredDate": (S, N), "deliveryExpirationDate": (S, N), "sourceImageFileName": (S,),
-            "progressPercentage": F, "conversionTime": F, "estimatedRemainingTime": (I,),
+            "progressPercentage": F, "conversionTime": F, "estimatedRemainingTime": (INT,),
             "blurHash": (S, N), "averageColor": (S, N), "variants": (L,),
         })
         assert c["uuid"] == ident and UUID.match(ident)
@@ -172,16 +178,16 @@ def test_hdrjpg_conversion_fields(sim: SimServer, client: httpx.Client) -> None:
                 "uuid": (S,), "status": (S,), "createdDate": (S,), "failedDate": (S, N),
                 "failDescriptions": (L, N), "warningDescriptions": (L, N), "completedDate": (S, N),
                 "conversionTime": (*F, N), "fileName": (S, N), "format": (S,),
-                "outputImageFileName": (S, N), "outputImageFileSize": (I, N), "outputImageWidth": (I, N),
-                "outputImageHeight": (I, N), "outputImageMegapixels": (*F, N),
+                "outputImageFileName": (S, N), "outputImageFileSize": (INT, N), "outputImageWidth": (INT, N),
+                "outputImageHeight": (INT, N), "outputImageMegapixels": (*F, N),
                 "outputImageAspectRatio": (*F, N), "outputImageCompressionRatio": (*F, N),
                 "conversionParameters": (D,),
             })
             assert v["status"] in HDRJPG_VARIANT_STATUSES
             assert v["format"] in ("jpeg-xt", "jpeg-xl", "avif", "mp4", "jpeg")
             check_fields(v["conversionParameters"], {
-                "width": (I,), "height": (I,), "extrapolate": (B,), "baseQuality": (I,),
-                "gainmapQuality": (I,), "onSdr": (S,),
+                "width": (INT,), "height": (INT,), "extrapolate": (B,), "baseQuality": (INT,),
+                "gainmapQuality": (INT,), "onSdr": (S,),
             })
             assert v["conversionParameters"]["onSdr"] in ("fail", "skip", "continue")
             if v["status"] == "Completed":
@@ -245,7 +251,8 @@ def test_metafold_sort_and_q(client: httpx.Client) -> None:
     def q(expr: str) -> list[dict[str, Any]]:
         r = get(client, "metafold", "/projects/200/jobs", q=expr)
         assert r.status_code == 200, r.text
-        return r.json()
+        listed: list[dict[str, Any]] = r.json()
+        return listed
 
     assert {j["id"] for j in q("state:success")} == {j["id"] for j in jobs if j["state"] == "success"}
     assert {j["id"] for j in q("!state:success")} == {j["id"] for j in jobs if j["state"] != "success"}
@@ -264,7 +271,7 @@ ASYNC_COMMON = {
     "started_at": (S, N), "completed_at": (S, N), "error": (S, N),
 }
 SUMMARY = {
-    "id": (S,), "dataset_id": (S,), "file_path": (S,), "file_etag": (S,), "file_size": (I,),
+    "id": (S,), "dataset_id": (S,), "file_path": (S,), "file_etag": (S,), "file_size": (INT,),
     "phase": (S,), "status": (S,), "status_message": (S, N), "created_at": (S,), "updated_at": (S,),
     "started_at": (S, N), "completed_at": (S, N), "importer_version": (S, N), "metadata": (D, N),
     "manual_kcl_override_active": (B,), "manual_kcl_override_updated_at": (S, N),
@@ -272,7 +279,9 @@ SUMMARY = {
 }
 
 
-def walk_pages(client: httpx.Client, path: str, **params: object) -> list[dict[str, Any]]:
+def walk_pages(
+    client: httpx.Client, path: str, **params: str | int | float | bool | None
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     page = get(client, "zoo", path, **params).json()
     for _ in range(100):
@@ -292,14 +301,14 @@ def test_zoo_async_operations(sim: SimServer, client: httpx.Client) -> None:
     asc = walk_pages(client, "/async/operations", limit=50, sort_by="created_at_ascending")
     assert [i["id"] for i in asc] == [i["id"] for i in reversed(items)]
     for item in items:
-        check_fields(item, {**ASYNC_COMMON, "input": (D, S, N), "worker": (S,), "attempts": (I,)})
+        check_fields(item, {**ASYNC_COMMON, "input": (D, S, N), "worker": (S,), "attempts": (INT,)})
         assert item["status"] in ZOO_ASYNC_STATUSES and ZOO_TIME.match(item["created_at"])
         assert ("output" in item) == (item["type"] != "file_conversion")
         assert (item["error"] is not None) == (item["status"] == "failed")
     for status in ("completed", "failed", "in_progress"):
         only = walk_pages(client, "/async/operations", status=status)
         assert {i["id"] for i in only} == {i["id"] for i in items if i["status"] == status}
-    per_type = {
+    per_type: dict[str, dict[str, tuple[type, ...]]] = {
         "file_conversion": {"src_format": (S,), "output_format": (S,), "outputs": (D,)},
         "file_volume": {"src_format": (S,), "output_unit": (S,), "volume": (*F, N)},
         "file_center_of_mass": {"src_format": (S,), "output_unit": (S,), "center_of_mass": (D, N)},
@@ -340,7 +349,7 @@ def test_zoo_datasets_and_stats(client: httpx.Client) -> None:
         assert ds["status"] in ("active", "paused", "deleting", "errored")
         assert get(client, "zoo", f"/org/datasets/{ds['id']}").json() == ds
         stats = get(client, "zoo", f"/org/datasets/{ds['id']}/stats").json()
-        check_fields(stats, {"dataset_id": (S,), "total": (I,), "successes": (I,), "failures": (I,), "by_status": (D,)})
+        check_fields(stats, {"dataset_id": (S,), "total": (INT,), "successes": (INT,), "failures": (INT,), "by_status": (D,)})
         conversions = walk_pages(client, f"/org/datasets/{ds['id']}/conversions")
         assert stats["total"] == len(conversions) == sum(stats["by_status"].values())
         assert stats["successes"] == sum(c["status"] == "success" for c in conversions)
@@ -360,7 +369,7 @@ def test_zoo_conversions_fields_and_every_sort(client: httpx.Client) -> None:
         if c["status"] == "success":
             assert c["phase"] == "completed" and c["completed_at"]
     rank = {s: k for k, s in enumerate(ZOO_DATASET_STATUSES)}
-    keys = {
+    keys: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
         "created_at": lambda c: (c["created_at"],),
         "updated_at": lambda c: (c["updated_at"],),
         "status": lambda c: (rank[c["status"]],),
@@ -411,11 +420,11 @@ def test_lettrlabs_list_and_status(client: httpx.Client) -> None:
     body = get(client, "lettrlabs", "/v1/conversions").json()
     check_fields(body, {"profile": (D,), "payload": (L,), "errors": (L,), "hasErrors": (B,),
                         "warnings": (L,), "hasWarnings": (B,), "metadata": (D,)})
-    check_fields(body["profile"], {"id": (I,), "aadId": (S,), "email": (S,), "firstName": (S,), "lastName": (S,),
+    check_fields(body["profile"], {"id": (INT,), "aadId": (S,), "email": (S,), "firstName": (S,), "lastName": (S,),
                                    "company": (S,), "created": (S,), "shouldProcessQrCodes": (B,)})
     assert len(body["payload"]) == 200
     for item in body["payload"][:40]:
-        check_fields(item, {"id": (I,), "fileName": (S,), "dataSourceType": (S,), "status": (S,), "uploadDate": (S,)})
+        check_fields(item, {"id": (INT,), "fileName": (S,), "dataSourceType": (S,), "status": (S,), "uploadDate": (S,)})
         datetime.fromisoformat(item["uploadDate"])
         one = get(client, "lettrlabs", f"/v1/conversions/{item['id']}/status").json()
         assert one["payload"] == item

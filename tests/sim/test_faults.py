@@ -116,19 +116,19 @@ def test_repeating_token_cycles(sim: SimServer, client: httpx.Client) -> None:
 
 
 def test_faults_from_the_admin_endpoint_and_all(sim: SimServer, client: httpx.Client) -> None:
-    admin = {"headers": sim.admin_headers()}
-    r = client.post("/_admin/faults", json={"provider": "all", "fault": "http_503"}, **admin)
+    admin = sim.admin_headers()
+    r = client.post("/_admin/faults", json={"provider": "all", "fault": "http_503"}, headers=admin)
     assert r.status_code == 200 and all("http_503" in f for f in r.json().values())
     for provider in ("zoo", "metafold", "lettrlabs", "hdrjpg"):
         assert _fetch(client, sim, provider).status_code == 503
-    assert client.delete("/_admin/faults", params={"provider": "zoo"}, **admin).status_code == 200
+    assert client.delete("/_admin/faults", params={"provider": "zoo"}, headers=admin).status_code == 200
     assert _fetch(client, sim, "zoo").status_code == 200
     assert _fetch(client, sim, "metafold").status_code == 503
-    assert client.get("/_admin/faults", **admin).json()["metafold"] == {"http_503": {}}
-    client.delete("/_admin/faults", **admin)
+    assert client.get("/_admin/faults", headers=admin).json()["metafold"] == {"http_503": {}}
+    client.delete("/_admin/faults", headers=admin)
     assert _fetch(client, sim, "metafold").status_code == 200
     explode = {"provider": "zoo", "fault": "explode"}
-    assert client.post("/_admin/faults", json=explode, **admin).status_code == 400
+    assert client.post("/_admin/faults", json=explode, headers=admin).status_code == 400
 
 
 def test_fault_specs_parse_like_the_cli() -> None:
@@ -164,7 +164,9 @@ def test_100k_jobs_start_and_page_time() -> None:
             async_ms = (time.perf_counter() - t) * 1000
             assert len(ops.json()["items"]) == 100
     print(
-        f"\n100k jobs/source: start {started * 1000:.0f} ms; first conversions page {first_ms:.0f} ms "
-        f"(includes index build if not yet warm); later pages {min(timings):.0f}-{max(timings):.0f} ms; "
+        f"\n100k jobs/source: start {started * 1000:.0f} ms; "
+        f"first conversions page {first_ms:.0f} ms "
+        "(includes index build if not yet warm); "
+        f"later pages {min(timings):.0f}-{max(timings):.0f} ms; "
         f"async ops page {async_ms:.0f} ms"
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import blurhash
+import blurhash  # type: ignore[import-untyped]  # no stubs or py.typed
 import httpx
 import pytest
 from PIL import ImageStat

@@ -135,7 +135,7 @@ async def test_pause_holds_the_schedule_but_r_still_runs_once() -> None:
 
 async def test_retry_after_is_honoured_on_any_status() -> None:
     unavailable = UnavailableError("the server answered 503", account="zoo", status_code=503)
-    unavailable.retry_after = 30  # type: ignore[attr-defined]
+    unavailable.retry_after = 30
     source = GatedProvider("zoo", [unavailable, ListResult(jobs=[])])
     async with running([source], interval=5) as (engine, ticker, events):
         failed = of(RefreshFailed, events)
@@ -238,7 +238,9 @@ async def test_refresh_over_the_simulator_lists_saves_and_reports_failures() -> 
                 await until(lambda: {e.account for e in of(JobsChanged, events)} == accounts)
                 assert not of(RefreshFailed, events)
                 assert {job.account for job in engine.index.jobs()} == accounts
-                assert len(engine.store.load_jobs()) == len(engine.index)
+                store = engine.store
+                assert isinstance(store, JobStore)
+                assert len(store.load_jobs()) == len(engine.index)
                 assert all(s.health.health == Health.OK for s in engine.sources.values())
                 first = providers[0].account
                 sim.set_fault("all", "http_503")
@@ -247,7 +249,7 @@ async def test_refresh_over_the_simulator_lists_saves_and_reports_failures() -> 
                 failure = of(RefreshFailed, events)[0]
                 assert failure.account == first and "503" in str(failure.error)
                 assert engine.sources[first].health.health == Health.FAILING
-                assert len(engine.index) == len(engine.store.load_jobs())  # rows stay
+                assert len(engine.index) == len(store.load_jobs())  # rows stay
         finally:
             await asyncio.gather(*(p.aclose() for p in providers))
 
@@ -335,3 +337,40 @@ async def test_source_problems_are_written_to_the_event_log_once_each() -> None:
         assert log[0].text.startswith("Provider unavailable: the server answered 503")
         assert log[0].text.endswith("and said more"), "the whole sentence, not cut"
         assert log[3].text == "incomplete: first 2 of 5 jobs (the per-refresh cap)"
+
+
+# --- store failures ---------------------------------------------------------------------
+
+
+class _MarkFails(JobStore):
+    """A store whose open mark cannot be written, with `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(":memory:", clock=FrozenClock(NOW))
+        self.error = error
+
+    def mark_opened(self, at: Any = None) -> None:
+        raise self.error
+
+
+def test_a_store_failure_is_logged_and_anything_else_is_not_swallowed() -> None:
+    """Leaving the open mark tolerates the store failing (`StoreError`), and only that: a
+    bug elsewhere is not hidden as if the store had failed."""
+    from tui.errors import StoreError
+
+    for error, raised in ((StoreError("disk full", problem="full"), False), (TypeError("bug"), True)):
+        store = _MarkFails(error)
+        engine = SyncEngine(
+            [], store, JobIndex(now=FrozenClock(NOW)), lambda _event: None, FrozenClock(NOW),
+            interval=60, ticker=FakeTicker(), blocking=inline,
+        )
+        engine.summary.marking = True
+        try:
+            if raised:
+                with pytest.raises(TypeError):
+                    engine.mark_closed()
+            else:
+                engine.mark_closed()
+        finally:
+            engine.close()
+            store.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tui.cli import EXIT_CONFIG, EXIT_USAGE
+from tui.exit_codes import EXIT_CONFIG, EXIT_USAGE
 
 
 def jobtop(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tui.commands import dump_json, emit_json, filter_jobs, since_arg, sort_arg, sort_jobs
+from tui.arguments import since_arg, sort_arg
+from tui.commands import dump_json, emit_json, filter_jobs, sort_jobs
 from tui.job_index import _SORT_KEYS, Column
 from tui.models import Job, JobKind, JobState, ProviderName
 
@@ -85,7 +86,7 @@ def test_json_strings_stay_exact() -> None:
 
 
 def test_jq_strings_print_on_one_line() -> None:
-    import jq
+    import jq  # type: ignore[import-not-found]  # a compiled module with no stubs
 
     out = io.StringIO()
     emit_json([{"id": "a\nb", "n": 1}], None, jq.compile(".[] | .id, .n"), out)

@@ -68,9 +68,21 @@ def test_version_does_not_import_heavy_modules() -> None:
         "import sys\n"
         "from tui.cli import run\n"
         "try:\n    run(['--version'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('textual', 'httpx', 'starlette', 'uvicorn', 'PIL', 'humanize') if m in sys.modules]\n"
+        "heavy = [m for m in ('textual', 'httpx', 'starlette', 'uvicorn', 'PIL', 'humanize')\n"
+        "         if m in sys.modules]\n"
         "print(','.join(heavy), file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.stdout.strip().startswith("jobtop ")
     assert result.stderr.strip() == ""
+
+
+def test_import_linter_contracts_are_kept() -> None:
+    """The contracts in pyproject.toml hold: the layers (models and errors at the bottom,
+    the entry points at the top), no Textual below the UI, and no import cycles."""
+    lint = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+    assert "Contracts: 3 kept, 0 broken." in result.stdout

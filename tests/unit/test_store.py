@@ -211,8 +211,8 @@ from tui.models import Job, JobKind, JobState, ProviderName
 store = JobStore(__import__("pathlib").Path(sys.argv[1]))
 batch = 0
 while True:
-    jobs = [Job("a", ProviderName.ZOO, JobKind.DATASET_CONVERSION, f"{batch}-{i}", "n", "queued", JobState.QUEUED)
-            for i in range(500)]
+    jobs = [Job("a", ProviderName.ZOO, JobKind.DATASET_CONVERSION, f"{batch}-{i}", "n",
+                "queued", JobState.QUEUED) for i in range(500)]
     store.save_jobs("a", jobs)
     store.add_tracked("a", [f"t{batch}"])
     print(batch, flush=True)

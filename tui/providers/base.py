@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from tui.errors import ProviderError
 from tui.models import Job, JobDetail, JobState, ProviderName
@@ -109,7 +109,12 @@ class Capabilities:
 class JobProvider(Protocol):
     """One configured account of one provider surface (or of all a provider's surfaces)."""
 
-    provider: ClassVar[ProviderName]
+    @property
+    def provider(self) -> ProviderName:
+        """Which provider it talks to (a class attribute of each client; an attached
+        viewer's store-backed source sets it per account)."""
+        ...
+
     account: str
     """The configured account name; every returned job carries it."""
     capabilities: Capabilities

@@ -63,6 +63,9 @@ logging.getLogger("stamina").addHandler(logging.NullHandler())
 
 T = TypeVar("T")
 E = TypeVar("E", bound=ProviderError)
+QueryValue = str | int | float | bool | None
+Query = Mapping[str, QueryValue]
+"""Query parameters of a GET (a None value leaves the parameter out)."""
 D = TypeVar("D")
 
 PROVIDER_TITLES: dict[ProviderName, str] = {
@@ -402,7 +405,7 @@ class ApiClient:
     async def get_json(
         self,
         url: str,
-        params: Mapping[str, object] | None = None,
+        params: Query | None = None,
         *,
         max_bytes: int | None = None,
         decode: Callable[[bytes], Any] | None = None,
@@ -430,7 +433,7 @@ class ApiClient:
     async def _get_with_retries(
         self,
         url: str,
-        params: Mapping[str, object] | None,
+        params: Query | None,
         max_bytes: int | None = None,
         decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
@@ -477,7 +480,7 @@ class ApiClient:
     async def _get_once(
         self,
         url: str,
-        query: Mapping[str, object],
+        query: Query,
         max_bytes: int | None = None,
         decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
@@ -736,7 +739,7 @@ class ApiClient:
     async def paginate(
         self,
         url: str,
-        params: Mapping[str, object] | None = None,
+        params: Query | None = None,
         *,
         items_key: str = "items",
         token_param: str = "page_token",

@@ -164,7 +164,7 @@ class LettrLabsProvider(HttpProvider):
             except StreamShapeError:
                 return None
 
-        streamed = await self._http.get_json(
+        streamed: Streamed[Job] | None = await self._http.get_json(
             "v1/conversions", max_bytes=self._http.policy.max_list_bytes, decode=decode
         )
         if streamed is None:

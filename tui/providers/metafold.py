@@ -180,7 +180,7 @@ class MetafoldProvider(HttpProvider):
             except StreamShapeError:
                 return None
 
-        streamed = await self._http.get_json(
+        streamed: Streamed[Job] | None = await self._http.get_json(
             path("projects", pid, "jobs"),
             params,
             max_bytes=self._http.policy.max_list_bytes,

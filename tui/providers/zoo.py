@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
-
 from tui.config import AccountConfig
 from tui.details import (
     SnapshotImage,
@@ -45,6 +44,7 @@ from tui.models import (
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.http import (
     HttpProvider,
+    QueryValue,
     boolean,
     finite_tree,
     gather_limited,
@@ -65,7 +65,7 @@ from tui.providers.http import (
     tree,
 )
 from tui.providers.listing import cap_note, parse_off_loop, progress_note
-from tui.sanitize import clean, one_line
+from tui.sanitize import clean
 
 PAGE_SIZE = 100
 """Items asked for per page."""
@@ -249,7 +249,8 @@ class ZooProvider(HttpProvider):
                     raise
                 raise AuthError(
                     f"Zoo does not let this token list async operations (HTTP {exc.status_code}); "
-                    'set async_operations = "tracked" for this account to poll tracked ids instead.',
+                    'set async_operations = "tracked" for this account '
+                    "to poll tracked ids instead.",
                     account=self.account,
                     status_code=exc.status_code,
                 ) from exc
@@ -291,8 +292,8 @@ class ZooProvider(HttpProvider):
                 cursor.others[job.state] += 1
         return jobs
 
-    def _async_params(self, query: ListQuery) -> tuple[dict[str, object], frozenset[str]]:
-        params: dict[str, object] = {
+    def _async_params(self, query: ListQuery) -> tuple[dict[str, QueryValue], frozenset[str]]:
+        params: dict[str, QueryValue] = {
             "limit": min(query.limit or PAGE_SIZE, PAGE_SIZE),
             "sort_by": "created_at_ascending"
             if (query.sort_key == "created_at" and not query.descending)
@@ -305,8 +306,8 @@ class ZooProvider(HttpProvider):
             applied.add(which)
         return params, frozenset(applied)
 
-    def _conversion_params(self, query: ListQuery) -> tuple[dict[str, object], frozenset[str], bool]:
-        params: dict[str, object] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
+    def _conversion_params(self, query: ListQuery) -> tuple[dict[str, QueryValue], frozenset[str], bool]:
+        params: dict[str, QueryValue] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
         applied: set[str] = set()
         incremental = query.updated_since is not None
         if incremental:
@@ -405,7 +406,7 @@ class _Scan:
         "by_status", "cut", "done", "key", "loaded", "page_size", "params", "token", "total", "url",
     )
 
-    def __init__(self, key: str, url: str, params: dict[str, object]) -> None:
+    def __init__(self, key: str, url: str, params: dict[str, QueryValue]) -> None:
         self.key = key
         self.url = url
         self.params = params

@@ -66,7 +66,12 @@ sleep outlives the closed screen until it was due and holds the screen's context
 screen itself): a short tick lets a closed screen go within a second, not 30."""
 
 
-VIEWS: dict[type[JobDetail], type[Widget]] = {
+DetailView = (
+    HdrjpgDetailView | ZooConversionDetailView | ZooAsyncDetailView | MetafoldDetailView
+    | LettrLabsDetailView | JobFieldsView
+)
+"""The widget that shows one kind of detail (each takes the clock and an id)."""
+VIEWS: dict[type[JobDetail], type[DetailView]] = {
     HdrjpgDetail: HdrjpgDetailView,
     ZooConversionDetail: ZooConversionDetailView,
     ZooAsyncDetail: ZooAsyncDetailView,
@@ -319,7 +324,7 @@ class JobDetailScreen(Screen[None]):
                     self.clock, image_protocol=self.image_protocol, id="detail-view"
                 )
             else:
-                self._view = view_type(self.clock, id="detail-view")  # type: ignore[call-arg]
+                self._view = view_type(self.clock, id="detail-view")
             await body.mount(self._view)
         if self._leaving:
             return
@@ -505,4 +510,4 @@ class JobDetailScreen(Screen[None]):
 
     def _show_match(self, raw: JsonView) -> None:
         search = self.query_one("#detail-search", Input)
-        search.border_subtitle = Content(raw.match_summary)  # type: ignore[assignment]
+        search.border_subtitle = Content(raw.match_summary)

@@ -199,7 +199,6 @@ class JobsScreen(Screen[None]):
         self._typed_at = 0.0
         self._settle: Timer | None = None
         self._store_warned = False
-        self._loaded_from_store = False
         self._search_text = ""
         self._states: frozenset[JobState] = frozenset()
         self._status: StatusChoice | None = None
@@ -308,7 +307,6 @@ class JobsScreen(Screen[None]):
                     self._health[account], health=Health.STALE, stored_at=refreshed.get(account)
                 )
                 self.engine.mark_stored(account, refreshed.get(account))
-        self._loaded_from_store = True
         self._store_tracked = {account: frozenset(ids) for account, ids in tracked.items()}
         self._show_tracked()
         self._refresh_view(flash=())
@@ -1205,11 +1203,6 @@ class JobsScreen(Screen[None]):
     def jobs_in_view(self) -> list[Job]:
         """The visible jobs, in order (for tests)."""
         return [self.index[row] for row in range(self.index.row_count())]
-
-    @property
-    def now(self) -> datetime:
-        """The screen's clock reading."""
-        return self.clock()
 
     def view_names(self) -> list[str]:
         """The views' names: All, then each source."""

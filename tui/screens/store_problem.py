@@ -10,6 +10,8 @@ rename a corrupt store to `<name>.corrupt-<UTC time>` and start a fresh one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -43,7 +45,7 @@ def store_notice_text(sentence: str) -> str:
     return one_line(clean(f"⚠ {sentence}. Jobs are shown live but not saved.", 400))
 
 
-def show_store_problem(screen: Screen[object], sentence: str) -> None:
+def show_store_problem(screen: Screen[Any], sentence: str) -> None:
     """Show (or update) the store warning line on `screen`."""
     text = store_notice_text(sentence)
     found = screen.query(StoreNotice)
@@ -55,7 +57,7 @@ def show_store_problem(screen: Screen[object], sentence: str) -> None:
     screen.mount(notice)
 
 
-def clear_store_problem(screen: Screen[object]) -> None:
+def clear_store_problem(screen: Screen[Any]) -> None:
     """Remove the store warning line from `screen`, if it is there."""
     screen.query(StoreNotice).remove()
 

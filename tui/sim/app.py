@@ -33,8 +33,10 @@ from starlette.routing import Route
 
 from tui.clock import FrozenClock
 from tui.sim import faults as fx
+from tui.sim.api import ApiError, Endpoint, Handler
 from tui.sim.metafold import QueryError
-from tui.sim.world import SimState
+from tui.sim.routes import provider_routes
+from tui.sim.state import SimState
 
 REASONS = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -54,23 +56,12 @@ HTML_PAGE = (
     "<center><h1>502 Bad Gateway</h1></center>\n<hr><center>cloudflare</center>\n</body></html>\n"
 )
 
-Handler = Callable[[Request], Any]
 AdminHandler = Callable[[Request], Awaitable[Response]]
 
 ADMIN_SECRET_HEADER = "X-Jobtop-Admin-Secret"
 """The header that carries the run's admin secret (or the `secret` query parameter)."""
 MAX_CLOCK_STEP = 10 * 366 * 86_400.0
 """The furthest `POST /_admin/clock` moves the frozen clock at once, either way (seconds)."""
-
-
-class ApiError(Exception):
-    """An error answer, rendered in the provider's own shape."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 def error_body(provider: str, status: int, message: str) -> Any:
@@ -106,12 +97,12 @@ class SimApp:
         """Set by the server on shutdown, so hung requests let go."""
         self.requests: dict[str, int] = {}
         """Provider requests received, per provider (tests count what a client sends)."""
-        from tui.sim import routes
-
-        self.app = Starlette(routes=[*routes.provider_routes(self), *self._admin_routes()])
+        self.app = Starlette(
+            routes=[*provider_routes(self.state, self.endpoint), *self._admin_routes()]
+        )
 
     # -- the wrapper every provider endpoint goes through ------------------------------
-    def endpoint(self, provider: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def endpoint(self, provider: str, handler: Handler) -> Endpoint:
         """Wrap a handler with faults, auth and error shapes."""
 
         async def run(request: Request) -> Response:

@@ -16,7 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The `jobtop sim` argument parser."""
     parser = argparse.ArgumentParser(
         prog="jobtop sim",
-        description="Serve simulated Zoo, Metafold, LettrLabs and hdrjpg APIs on one loopback port.",
+        description=(
+            "Serve simulated Zoo, Metafold, LettrLabs and hdrjpg APIs on one loopback port."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to bind; 0 picks a free one (default 8765)")

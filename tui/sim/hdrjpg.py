@@ -7,14 +7,21 @@ Failed, Skipped) while the conversion converts them one after another.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.sim.images import VARIANTS, photo_preview
 from tui.sim.seeds import HDRJPG_SEED_UUID, seed
-from tui.sim.world import Timeline, frac, h64, iso_time, make_uuid, pick, spacing_for, uuid_index
-
-if TYPE_CHECKING:
-    from tui.sim.world import SimState
+from tui.sim.world import (
+    Timeline,
+    WorldState,
+    frac,
+    h64,
+    iso_time,
+    make_uuid,
+    pick,
+    spacing_for,
+    uuid_index,
+)
 
 SALT = 0x4844
 VARIANT_SALT = 0x4856
@@ -36,7 +43,7 @@ SKIP_WARNING = "The source image is not HDR; this variant was skipped (onSdr=ski
 class HdrjpgWorld:
     """Generates hdrjpg conversions by index, as a pure function of the clock."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: WorldState) -> None:
         self.state = state
         n = state.jobs
         self.timeline = Timeline(
@@ -82,7 +89,8 @@ class HdrjpgWorld:
         number = 1000 + index
         source = pick(r, 8, SOURCES).format(n=number)
         blur, average = photo_preview(index % VARIANTS)
-        status, step = "Pending", "Pending"
+        status = "Pending"
+        step: str | None = "Pending"
         progress, eta, elapsed = 0.0, int((queue + run) / 1000), 0.0
         dates: dict[str, int | None] = dict.fromkeys(
             ("started", "failed", "completed", "delivered", "expires")
@@ -213,5 +221,5 @@ class HdrjpgWorld:
         }
 
 
-def _date(state: SimState, rel: int | None) -> str | None:
+def _date(state: WorldState, rel: int | None) -> str | None:
     return None if rel is None else iso_time(state.at(rel))

@@ -9,7 +9,7 @@ import io
 import math
 from functools import lru_cache
 
-import blurhash
+import blurhash  # type: ignore[import-untyped]  # no stubs or py.typed
 from PIL import Image, ImageDraw, ImageStat
 
 SNAPSHOT_SIZE = (96, 72)

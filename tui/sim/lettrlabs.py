@@ -8,13 +8,10 @@ envelope with `payload` = every status object, newest first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.sim.seeds import LETTRLABS_SEED_ID, seed
-from tui.sim.world import Timeline, frac, h64, lettr_time, pick, spacing_for
-
-if TYPE_CHECKING:
-    from tui.sim.world import SimState
+from tui.sim.world import Timeline, WorldState, frac, h64, lettr_time, pick, spacing_for
 
 SALT = 0x4C4C
 SOURCES = ("Shopify", "CSV Upload", "API", "Salesforce", "HubSpot")
@@ -34,7 +31,7 @@ WARNINGS = (
 class LettrWorld:
     """Generates LettrLabs conversion uploads by index."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: WorldState) -> None:
         self.state = state
         n = state.jobs
         self.timeline = Timeline(

@@ -12,13 +12,10 @@ import hashlib
 import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.sim.seeds import METAFOLD_SEED_JOB, METAFOLD_SEED_PROJECT, seed
-from tui.sim.world import Timeline, frac, h64, pick, rfc1123_time, spacing_for
-
-if TYPE_CHECKING:
-    from tui.sim.world import SimState
+from tui.sim.world import Timeline, WorldState, frac, h64, pick, rfc1123_time, spacing_for
 
 SALT = 0x4D46
 JOBS_PER_WORKFLOW = 4
@@ -55,7 +52,7 @@ class QueryError(ValueError):
 class MetafoldWorld:
     """Generates Metafold projects and jobs by index, as a pure function of the clock."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: WorldState) -> None:
         self.state = state
         n = state.jobs
         self.workflows = max(1, -(-n // JOBS_PER_WORKFLOW))

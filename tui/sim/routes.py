@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import Route
 
+from tui.sim.api import ApiError, Endpoint, Handler
+from tui.sim.state import SimState
 from tui.sim.zoo import ZooQueryError
 
-if TYPE_CHECKING:
-    from tui.sim.app import SimApp
 
-
-def provider_routes(sim: SimApp) -> list[Route]:
-    """Every provider route, each wrapped by `SimApp.endpoint`."""
-    from tui.sim.app import ApiError
-
-    st = sim.state
+def provider_routes(st: SimState, endpoint: Callable[[str, Handler], Endpoint]) -> list[Route]:
+    """Every provider route over the world `st`, each handler wrapped by `endpoint`
+    (`SimApp.endpoint`: faults, auth and error shapes)."""
 
     def found(value: Any, what: str) -> Any:
         if value is None:
@@ -131,6 +129,6 @@ def provider_routes(sim: SimApp) -> list[Route]:
     routes: list[Route] = []
     for provider, entries in table.items():
         for path, handler in entries:
-            routes.append(Route(f"/{provider}{path}", sim.endpoint(provider, handler), methods=["GET"]))
-        routes.append(Route(f"/{provider}/{{rest:path}}", sim.endpoint(provider, missing)))
+            routes.append(Route(f"/{provider}{path}", endpoint(provider, handler), methods=["GET"]))
+        routes.append(Route(f"/{provider}/{{rest:path}}", endpoint(provider, missing)))
     return routes

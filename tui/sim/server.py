@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from tui.clock import Clock
-from tui.sim.world import SimState
+from tui.sim.state import SimState
 
 
 def _protocol_class() -> type:
@@ -19,7 +19,7 @@ def _protocol_class() -> type:
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class TransportH11Protocol(H11Protocol):
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             sock = transport.get_extra_info("socket")
             if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -68,6 +68,8 @@ class SimServer:
         """Bind (port 0 = a free port) and return once the server accepts connections."""
         if self._thread is not None:
             return
+        # Imported here so that importing the server (the demo, the tests) does not load
+        # Starlette and uvicorn until one starts.
         import uvicorn
 
         from tui.sim.app import SimApp
@@ -136,7 +138,7 @@ class SimServer:
 
     def admin_headers(self) -> dict[str, str]:
         """The header that lets a request through to `/_admin/*`."""
-        from tui.sim.app import ADMIN_SECRET_HEADER
+        from tui.sim.app import ADMIN_SECRET_HEADER  # here: Starlette loads on start only
 
         return {ADMIN_SECRET_HEADER: self.admin_secret}
 

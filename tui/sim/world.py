@@ -17,11 +17,11 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Protocol
 
-from tui.clock import Clock, utc_now
+from tui.sim.faults import FaultBoard
 
 MASK64 = (1 << 64) - 1
 KEY_BITS = 24
@@ -294,50 +294,19 @@ def decode_token(token: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("o"), int) else None
 
 
-class SimState:
-    """The in-process world: seed, clock, epoch, size, and each provider's generator.
+class WorldState(Protocol):
+    """What a provider's world reads of the whole simulated world (`tui.sim.state.SimState`):
+    the seed, the size, the clock and the active faults."""
 
-    Attributes:
-        seed: The world's seed.
-        clock: Where "now" comes from (injectable; a FrozenClock makes it stand still).
-        epoch: The clock's time when the world was made; job times are relative to it.
-        jobs: Initial jobs per source.
-        zoo_enums: "current" (12 phases, 10 statuses) or "seed" (11 phases, 7 statuses).
-    """
-
-    def __init__(
-        self, *, seed: int = 1, jobs: int = 200, clock: Clock | None = None,
-        zoo_enums: str = "current",
-    ) -> None:
-        if zoo_enums not in ("current", "seed"):
-            raise ValueError(f"zoo_enums must be 'current' or 'seed', not {zoo_enums!r}")
-        if jobs < 0 or jobs >= 1 << KEY_BITS - 1:
-            raise ValueError(f"jobs out of range: {jobs}")
-        self.seed = seed
-        self.clock: Clock = clock or utc_now
-        self.epoch = self.clock()
-        self.jobs = jobs
-        self.zoo_enums = zoo_enums
-        from tui.sim.faults import FaultBoard
-        from tui.sim.hdrjpg import HdrjpgWorld
-        from tui.sim.lettrlabs import LettrWorld
-        from tui.sim.metafold import MetafoldWorld
-        from tui.sim.zoo import ZooWorld
-
-        self.faults = FaultBoard()
-        self.hdrjpg = HdrjpgWorld(self)
-        self.metafold = MetafoldWorld(self)
-        self.zoo = ZooWorld(self)
-        self.lettrlabs = LettrWorld(self)
+    seed: int
+    jobs: int
+    zoo_enums: str
+    faults: FaultBoard
 
     def now_ms(self) -> int:
         """Milliseconds since the epoch, by the world's clock."""
-        return int((self.clock() - self.epoch) / timedelta(milliseconds=1))
+        ...
 
     def at(self, rel_ms: int) -> datetime:
         """The absolute moment of a time relative to the epoch."""
-        return self.epoch + timedelta(milliseconds=rel_ms)
-
-    def tracked_ids(self) -> dict[str, list[str]]:
-        """Ids a client must track by hand (no list endpoint), for the demo."""
-        return {"hdrjpg": self.hdrjpg.tracked_ids(), "zoo": self.zoo.tracked_async_ids()}
+        ...

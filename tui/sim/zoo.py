@@ -11,19 +11,31 @@ the first page (so later pages do not shift when new jobs arrive).
 from __future__ import annotations
 
 import base64
+from bisect import bisect_left
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from tui.models import ZOO_DATASET_SEED_STATUSES, ZOO_DATASET_STATUSES, ZOO_PHASES, ZOO_SEED_PHASES
 from tui.sim.images import VARIANTS, snapshot_png
 from tui.sim.seeds import ZOO_SEED_ASYNC_ID, seed
 from tui.sim.world import (
-    KEY_BITS, KEY_MASK, TIME_BIAS_MS, ListIndex, Timeline, decode_token, encode_token, frac, h64,
-    make_uuid, pick, select, spacing_for, uuid_index, zoo_time,
+    KEY_BITS,
+    KEY_MASK,
+    TIME_BIAS_MS,
+    ListIndex,
+    Timeline,
+    WorldState,
+    decode_token,
+    encode_token,
+    frac,
+    h64,
+    make_uuid,
+    pick,
+    select,
+    spacing_for,
+    uuid_index,
+    zoo_time,
 )
-
-if TYPE_CHECKING:
-    from tui.sim.world import SimState
 
 ASYNC_SALT = 0x5A41
 DATASET_SALT = 0x5A44
@@ -97,7 +109,7 @@ def _limit(raw: str | None) -> int:
 class ZooWorld:
     """Generates Zoo async operations, datasets and dataset conversions."""
 
-    def __init__(self, state: SimState) -> None:
+    def __init__(self, state: WorldState) -> None:
         self.state = state
         n = state.jobs
         self.seed_enums = state.zoo_enums == "seed"
@@ -470,11 +482,11 @@ class ZooWorld:
         status_rank = {s: k for k, s in enumerate(self.statuses)}
 
         def prim(group: Hashable) -> int:
-            status, phase = group  # type: ignore[misc]
+            status, phase = cast(tuple[str, int], group)
             return phase if by_phase else status_rank.get(status, 99)
 
         def ok(group: Hashable) -> bool:
-            status, phase = group  # type: ignore[misc]
+            status, phase = cast(tuple[str, int], group)
             return want_status in (None, status) and want_phase in (None, phase)
 
         def key(i: int, status: str, phase: int, updated: int) -> int:
@@ -516,9 +528,8 @@ class ZooWorld:
         now = self.state.now_ms()
         by_status = dict.fromkeys(self.statuses, 0)
         bound = tl.static_bound(now)
-        for (status, _), members in lindex.groups().items():
-            from bisect import bisect_left
-
+        for group, members in lindex.groups().items():
+            status, _ = cast(tuple[str, int], group)
             by_status[status] = by_status.get(status, 0) + bisect_left(members, bound)
         for i in range(bound, tl.visible(now)):
             status = self._conv_now(self._conv_plan(d, i), now)[0]
@@ -557,7 +568,8 @@ def _kcl(index: int, source: str, *, salon: bool = False) -> str:
         return (
             f"// {source}: polished by salon\n"
             f"plateWidth = {width}\nplateDepth = {depth}\nholeDiameter = 4.2\n\n"
-            "plate = startSketchOn(XY)\n  |> rectangle(center = [0, 0], width = plateWidth, height = plateDepth)\n"
+            "plate = startSketchOn(XY)\n"
+            "  |> rectangle(center = [0, 0], width = plateWidth, height = plateDepth)\n"
             "  |> subtract2d(tool = circle(center = [0, 0], diameter = holeDiameter))\n"
             "  |> extrude(length = 5)\n"
         )
@@ -565,5 +577,6 @@ def _kcl(index: int, source: str, *, salon: bool = False) -> str:
         f"// raw KCL converted from {source}\n"
         "sketch001 = startSketchOn(XY)\n  |> startProfile(at = [0, 0])\n"
         f"  |> line(end = [{width}, 0])\n  |> line(end = [0, {depth}])\n"
-        f"  |> line(end = [-{width}, 0])\n  |> close()\nextrude001 = extrude(sketch001, length = 5)\n"
+        f"  |> line(end = [-{width}, 0])\n  |> close()\n"
+        "extrude001 = extrude(sketch001, length = 5)\n"
     )

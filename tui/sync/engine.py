@@ -25,13 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tui.errors import BadResponseError, ProviderError, RateLimitedError, StoreError
 from tui.job_index import JobIndex, PendingUpdate
 from tui.models import Job, JobState, Transition
 from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
-from tui.store import EventKind, JobStore, OpenMark
+from tui.store import ChangeSummary, EventKind, OpenMark
 from tui.sync.events import JobsChanged, RefreshFailed, RefreshStarted, SummaryReady, SyncEvent
 from tui.sync.health import (
     Health,
@@ -158,6 +158,38 @@ class SinceLastOpen:
         return True
 
 
+class SyncStore(Protocol):
+    """What the engine reads and writes in the job store: `tui.store.JobStore`, or the
+    command line's wrapper of it that reports a failure once and goes on."""
+
+    def tracked_ids(self, account: str) -> list[str]:
+        """The ids tracked by hand on an account."""
+        ...
+
+    def save_jobs(
+        self,
+        account: str,
+        jobs: Sequence[Job],
+        *,
+        refreshed_at: datetime | None = None,
+        opened_at: datetime | None = None,
+    ) -> list[Transition]:
+        """Save one refresh's jobs; the state changes it recorded."""
+        ...
+
+    def last_seq(self) -> int:
+        """The newest transition's number."""
+        ...
+
+    def changes_since(self, after_seq: int, upto: Mapping[str, int]) -> ChangeSummary:
+        """What changed after a transition number (the summary since the last open)."""
+        ...
+
+    def mark_opened(self, at: datetime | None = None) -> None:
+        """Record that the dashboard is open and has seen every transition."""
+        ...
+
+
 class SyncEngine:
     """Every source's sync, runnable with or without a UI.
 
@@ -190,7 +222,7 @@ class SyncEngine:
     def __init__(
         self,
         providers: Sequence[JobProvider],
-        store: JobStore,
+        store: SyncStore,
         index: JobIndex,
         emit: Callable[[SyncEvent], None],
         clock: Callable[[], datetime],
@@ -471,8 +503,8 @@ class SyncEngine:
         try:
             # Off the event loop: the store's lock may be held by another source's save.
             tracked.extend(await self._off_loop(partial(self.store.tracked_ids, account)))
-        except Exception as exc:  # noqa: BLE001 - a broken store must not stop refresh
-            log.warning("store tracked ids failed: %s", type(exc).__name__)
+        except StoreError as exc:  # a broken store must not stop refresh
+            log.warning("store tracked ids failed: %s", exc.problem)
         tracked = list(dict.fromkeys(tracked))
         known = (self.index.get((account, job_id)) for job_id in tracked)
         skip = finished_tracked_ids(tracked, (job for job in known if job is not None))
@@ -612,15 +644,15 @@ class SyncEngine:
                 counted = await self._off_loop(
                     partial(self.store.changes_since, mark.seq, dict(summary.upto))
                 )
-            except Exception as exc:  # noqa: BLE001 - a summary is not worth a crash
-                log.warning("store summary failed: %s", type(exc).__name__)
+            except StoreError as exc:  # a summary is not worth a crash
+                log.warning("store summary failed: %s", exc.problem)
             else:
                 self.emit(SummaryReady(counted, mark, dict(summary.unchecked)))
         summary.marking = True
         try:
             await self._off_loop(partial(self.store.mark_opened, self.clock()))
-        except Exception as exc:  # noqa: BLE001 - the next save tries again
-            log.warning("store open mark failed: %s", type(exc).__name__)
+        except StoreError as exc:  # the next save tries again
+            log.warning("store open mark failed: %s", exc.problem)
 
     def mark_closed(self) -> None:
         """Leave the open mark at the exit time (once the summary was shown)."""
@@ -628,5 +660,5 @@ class SyncEngine:
             return
         try:
             self.store.mark_opened(self.clock())
-        except Exception as exc:  # noqa: BLE001 - the last save's mark stays
-            log.warning("store open mark failed: %s", type(exc).__name__)
+        except StoreError as exc:  # the last save's mark stays
+            log.warning("store open mark failed: %s", exc.problem)

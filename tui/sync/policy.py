@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from tui.errors import AuthError, ConfigError, ProviderError
+from tui.errors import AuthError, ProviderError
 from tui.formatting import fmt_duration
 from tui.providers.base import Capabilities
 
@@ -122,8 +122,8 @@ class RefreshPolicy:
 
 
 def refused(error: ProviderError | None) -> bool:
-    """True for a credential refused (401/403) or an account that cannot be used."""
-    return isinstance(error, AuthError | ConfigError)
+    """True for a credential refused (401/403) or missing."""
+    return isinstance(error, AuthError)
 
 
 def wait_note(error: ProviderError | None, delay: float) -> str | None:
@@ -157,7 +157,7 @@ def backoff(
 ) -> float:
     """Exponential backoff with jitter: `base * 2**(failures-1)`, capped, plus up to `jitter`."""
     exponent = min(max(failures - 1, 0), 20)
-    delay = min(cap, base * (2**exponent))
+    delay = min(cap, base * 2.0**exponent)
     spread = (rng or random).random() * jitter * delay
     return min(cap * (1 + jitter), delay + spread)
 

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Label
 from tui.clock import Clock
 from tui.details import HdrjpgDetail, HdrjpgVariant
 from tui.formatting import MISSING, fmt_duration, fmt_size, fmt_timestamp
+from tui.image_decode import ImageDecodeError
 from tui.models import JobDetail
 from tui.sanitize import one_line
 from tui.widgets.detail_common import (
@@ -32,7 +33,6 @@ from tui.widgets.detail_common import (
     time_rows,
 )
 from tui.widgets.image_view import (
-    ImageDecodeError,
     ImageView,
     blurhash_pixels,
     parse_hex_colour,

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from tui.clock import Clock
 from tui.details import SnapshotImage, ZooAsyncDetail, ZooConversionDetail
 from tui.formatting import fmt_size
-from tui.image_decode import DecodeCancelled, decode_off_loop
+from tui.image_decode import DecodeCancelled, ImageDecodeError, decode_off_loop
 from tui.image_protocol import ImageProtocol
 from tui.models import JobDetail
 from tui.sanitize import one_line
@@ -34,7 +34,6 @@ from tui.widgets.detail_common import (
     time_rows,
 )
 from tui.widgets.image_view import (
-    ImageDecodeError,
     ImageView,
     PixelGrid,
     decode_picture,

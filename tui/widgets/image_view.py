@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-import blurhash
+import blurhash  # type: ignore[import-untyped]  # no stubs or py.typed
 from PIL import Image
 from rich.color import Color
 from rich.segment import Segment

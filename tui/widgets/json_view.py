@@ -155,8 +155,9 @@ class JsonView(ScrollView, can_focus=True):
         return self._lines
 
     @property
-    def query(self) -> str:
-        """The current search text ("" when not searching)."""
+    def search_text(self) -> str:
+        """The current search text ("" when not searching); not `query`, which would hide
+        Textual's DOM query method."""
         return self._query
 
     @property
