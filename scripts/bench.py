@@ -58,7 +58,8 @@ def make_jobs(count: int, seed: int = 1) -> list[Job]:
                 provider=ProviderName.ZOO,
                 kind=JobKind.DATASET_CONVERSION,
                 id=f"{rng.getrandbits(128):032x}",
-                name=f"assembly-{rng.randrange(10**6):06d}-" f"{rng.choice(['bracket', 'gear', 'hinge', 'mount'])}.step",
+                name=f"assembly-{rng.randrange(10**6):06d}-"
+                f"{rng.choice(['bracket', 'gear', 'hinge', 'mount'])}.step",
                 status=STATUSES[state],
                 state=state,
                 created_at=created,
@@ -226,7 +227,9 @@ async def scenario_first_paint(jobs: int, datatable_cap: float) -> dict[str, Any
     timed_out = False
     async with theirs.run_test(size=SIZE) as pilot:
         table_widget = theirs.query_one(DataTable)
-        table_widget.add_columns("State", "Source", "ID", "Name", "Status", "Age", "Duration", "Progress")
+        table_widget.add_columns(
+            "State", "Source", "ID", "Name", "Status", "Age", "Duration", "Progress"
+        )
         await pilot.pause()
         start = time.perf_counter()
         table_widget.add_rows(rows)
@@ -315,8 +318,9 @@ async def scenario_refresh(jobs: int) -> dict[str, Any]:
             picks = rng.sample(range(len(provider.jobs)), 250)
             jobs_copy = list(provider.jobs)
             for i in picks:
-                jobs_copy[i] = replace(jobs_copy[i], status="error_internal", state=JobState.FAILED,
-                                       updated_at=NOW)
+                jobs_copy[i] = replace(
+                    jobs_copy[i], status="error_internal", state=JobState.FAILED, updated_at=NOW
+                )
             provider.jobs = jobs_copy
             changed_total += len(picks)
         lags: list[float] = []
@@ -442,8 +446,18 @@ def version_time() -> float:
 
 
 def run_child(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", name, "--jobs", str(args.jobs),
-               "--idle-seconds", str(args.idle_seconds), "--datatable-cap", str(args.datatable_cap)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        name,
+        "--jobs",
+        str(args.jobs),
+        "--idle-seconds",
+        str(args.idle_seconds),
+        "--datatable-cap",
+        str(args.datatable_cap),
+    ]
     print(f"running {name}…", file=sys.stderr, flush=True)
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=900)
     if done.returncode != 0:
@@ -487,15 +501,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--idle-seconds", type=float, default=20.0)
-    parser.add_argument("--datatable-cap", type=float, default=120.0,
-                        help="stop waiting for DataTable after this many seconds")
+    parser.add_argument(
+        "--datatable-cap",
+        type=float,
+        default=120.0,
+        help="stop waiting for DataTable after this many seconds",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", default=None, help="run only these scenarios")
     args = parser.parse_args()
     if args.child:
         child(args.child, args)
         return 0
-    names = args.only or ["first_paint", "keystrokes", "keystrokes_b2b", "refresh", "idle", "rss", "demo"]
+    names = args.only or [
+        "first_paint",
+        "keystrokes",
+        "keystrokes_b2b",
+        "refresh",
+        "idle",
+        "rss",
+        "demo",
+    ]
     results = {name: run_child(name, args) for name in names}
     n = f"{args.jobs:,}"
     rows: list[tuple[str, str, str, str]] = []
@@ -506,58 +532,99 @@ def main() -> int:
         else:
             ratio = r["datatable_s"] / r["jobtable_s"]
             capped = " (DataTable capped: ratio is a lower bound)" if r["datatable_capped"] else ""
-            rows.append((
-                f"{n} jobs to first paint",
-                f"JobTable {fmt(r['jobtable_s'] * 1000, 0, ' ms')}; " f"DataTable {fmt(r['datatable_s'], 1, ' s')}{capped}",
-                "≥ 100× faster than DataTable",
-                f"{'✅' if ratio >= 100 else '❌'} {ratio:,.0f}×",
-            ))
+            rows.append(
+                (
+                    f"{n} jobs to first paint",
+                    f"JobTable {fmt(r['jobtable_s'] * 1000, 0, ' ms')}; "
+                    f"DataTable {fmt(r['datatable_s'], 1, ' s')}{capped}",
+                    "≥ 100× faster than DataTable",
+                    f"{'✅' if ratio >= 100 else '❌'} {ratio:,.0f}×",
+                )
+            )
     if "keystrokes" in results:
         r = results["keystrokes"]
         if "error" in r:
             rows.append((f"filter/sort keystroke at {n}", "error", "p95 < 50 ms", r["error"]))
         else:
             detail = ", ".join(
-                f"{k} p95 {fmt(r[f'{k}_p95_ms'], 0)} ms " f"(median {fmt(r[f'{k}_median_ms'], 0)}, n={r[f'{k}_n']})"
+                f"{k} p95 {fmt(r[f'{k}_p95_ms'], 0)} ms "
+                f"(median {fmt(r[f'{k}_median_ms'], 0)}, n={r[f'{k}_n']})"
                 for k in ("sort", "filter", "search")
             )
             ok = r["all_p95_ms"] < 50
-            rows.append((f"filter/sort keystroke to repaint at {n} (keys {KEY_GAP * 1000:.0f} ms apart)",
-                         f"p95 {fmt(r['all_p95_ms'], 0)} ms; {detail}", "p95 < 50 ms", "✅" if ok else "❌"))
-            rows.append(("the same keys, until the match count and scrollbar are final too",
-                         f"p95 {fmt(r['counted_p95_ms'], 0)} ms " f"(median {fmt(r['counted_median_ms'], 0)})",
-                         "(for reference)", ""))
+            rows.append(
+                (
+                    f"filter/sort keystroke to repaint at {n} (keys {KEY_GAP * 1000:.0f} ms apart)",
+                    f"p95 {fmt(r['all_p95_ms'], 0)} ms; {detail}",
+                    "p95 < 50 ms",
+                    "✅" if ok else "❌",
+                )
+            )
+            rows.append(
+                (
+                    "the same keys, until the match count and scrollbar are final too",
+                    f"p95 {fmt(r['counted_p95_ms'], 0)} ms "
+                    f"(median {fmt(r['counted_median_ms'], 0)})",
+                    "(for reference)",
+                    "",
+                )
+            )
     if "keystrokes_b2b" in results:
         r = results["keystrokes_b2b"]
         if "error" not in r:
-            rows.append(("the same keys back to back (each waits for the next 60 fps frame)",
-                         f"p95 {fmt(r['all_p95_ms'], 0)} ms (median {fmt(r['all_median_ms'], 0)})",
-                         "(for reference)", ""))
+            rows.append(
+                (
+                    "the same keys back to back (each waits for the next 60 fps frame)",
+                    f"p95 {fmt(r['all_p95_ms'], 0)} ms (median {fmt(r['all_median_ms'], 0)})",
+                    "(for reference)",
+                    "",
+                )
+            )
     if "refresh" in results:
         r = results["refresh"]
         if "error" in r:
             rows.append(("refresh changing 1,000", "error", "< 50 ms", r["error"]))
         else:
             ok = r["max_blocked_ms"] < 50
-            rows.append((f"refresh changing {r['changed']:,} of {n}",
-                         f"UI loop blocked at most {fmt(r['max_blocked_ms'], 0)} ms " f"(p99 {fmt(r['p99_blocked_ms'], 0)} ms); " f"whole refresh {fmt(r['refresh_total_s'], 2)} s",
-                         "blocked < 50 ms", "✅" if ok else "❌"))
+            rows.append(
+                (
+                    f"refresh changing {r['changed']:,} of {n}",
+                    f"UI loop blocked at most {fmt(r['max_blocked_ms'], 0)} ms "
+                    f"(p99 {fmt(r['p99_blocked_ms'], 0)} ms); "
+                    f"whole refresh {fmt(r['refresh_total_s'], 2)} s",
+                    "blocked < 50 ms",
+                    "✅" if ok else "❌",
+                )
+            )
     if "idle" in results:
         r = results["idle"]
         if "error" in r:
             rows.append(("idle CPU", "error", "< 3 %", r["error"]))
         else:
             ok = r["cpu_percent"] < 3
-            rows.append(("idle: 10,000 jobs, 2 s refresh, nothing changing",
-                         f"{fmt(r['cpu_percent'], 2)} % of one core over {fmt(r['seconds'], 0)} s " f"({r['refreshes']} refreshes)",
-                         "< 3 % of one core", "✅" if ok else "❌"))
+            rows.append(
+                (
+                    "idle: 10,000 jobs, 2 s refresh, nothing changing",
+                    f"{fmt(r['cpu_percent'], 2)} % of one core over {fmt(r['seconds'], 0)} s "
+                    f"({r['refreshes']} refreshes)",
+                    "< 3 % of one core",
+                    "✅" if ok else "❌",
+                )
+            )
     if "rss" in results:
         r = results["rss"]
         if "error" in r:
             rows.append(("RSS", "error", "< 250 MB", r["error"]))
         else:
             ok = r["rss_mb"] < 250
-            rows.append((f"memory at {n} jobs", f"{fmt(r['rss_mb'], 0)} MB RSS", "< 250 MB", "✅" if ok else "❌"))
+            rows.append(
+                (
+                    f"memory at {n} jobs",
+                    f"{fmt(r['rss_mb'], 0)} MB RSS",
+                    "< 250 MB",
+                    "✅" if ok else "❌",
+                )
+            )
     if "demo" in results:
         r = results["demo"]
         if "error" in r:
@@ -565,12 +632,26 @@ def main() -> int:
         else:
             first = r.get("first_frame_s")
             ok = first is not None and first < 1.5
-            rows.append(("start to first frame, `jobtop --demo`",
-                         f"{fmt(first, 2, ' s')} (exit code after q: {r.get('exit_code')})",
-                         "< 1.5 s", "✅" if ok else "❌"))
-            rows.append(("`jobtop --version`", f"{fmt(r['version_s'], 2, ' s')}", "< 0.2 s",
-                         "✅" if r["version_s"] < 0.2 else "❌"))
-    print(f"\nBenchmark, {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, " f"Python {sys.version.split()[0]}\n")
+            rows.append(
+                (
+                    "start to first frame, `jobtop --demo`",
+                    f"{fmt(first, 2, ' s')} (exit code after q: {r.get('exit_code')})",
+                    "< 1.5 s",
+                    "✅" if ok else "❌",
+                )
+            )
+            rows.append(
+                (
+                    "`jobtop --version`",
+                    f"{fmt(r['version_s'], 2, ' s')}",
+                    "< 0.2 s",
+                    "✅" if r["version_s"] < 0.2 else "❌",
+                )
+            )
+    print(
+        f"\nBenchmark, {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}\n"
+    )
     print("| what | measured | budget | result |")
     print("|---|---|---|---|")
     for row in rows:

@@ -67,9 +67,20 @@ class Simulator:
 
     def __init__(self, jobs: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "sim", "--port", "0", "--jobs", str(jobs),
-             "--frozen-clock"],
-            stdout=subprocess.PIPE, text=True, cwd=REPO,
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "sim",
+                "--port",
+                "0",
+                "--jobs",
+                str(jobs),
+                "--frozen-clock",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -92,7 +103,9 @@ def run_child(role: str, url: str, options: dict[str, Any]) -> dict[str, Any]:
     """Run this script as `--child ROLE` and read the JSON it prints last."""
     process = subprocess.run(
         [sys.executable, __file__, "--child", role, "--url", url, "--options", json.dumps(options)],
-        capture_output=True, text=True, cwd=REPO,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     lines = [line for line in process.stdout.splitlines() if line.startswith("{")]
     if process.returncode != 0 or not lines:
@@ -108,14 +121,17 @@ async def floor(url: str, tracked: dict[str, list[str]]) -> dict[str, Any]:
     import httpx
 
     headers = {
-        "Authorization": "Bearer demo-token", "X-API-KEY": "demo-token", "api-key": "demo-token",
+        "Authorization": "Bearer demo-token",
+        "X-API-KEY": "demo-token",
+        "api-key": "demo-token",
     }
     first_page: list[float] = []
     counts: dict[str, int] = {}
     nbytes: dict[str, int] = {}
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120,
-                                 limits=httpx.Limits(max_connections=32)) as client:
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, timeout=120, limits=httpx.Limits(max_connections=32)
+    ) as client:
 
         async def get(source: str, path: str, params: dict[str, Any] | None = None) -> Any:
             response = await client.get(path, params=params)
@@ -141,14 +157,22 @@ async def floor(url: str, tracked: dict[str, list[str]]) -> dict[str, Any]:
             ids = [d["id"] for d in datasets]
             stats = [get("zoo", f"/zoo/org/datasets/{i}/stats") for i in ids]
             lists = [
-                pages("zoo", f"/zoo/org/datasets/{i}/conversions",
-                      {"limit": PAGE, "sort_by": "updated_at_descending"})
+                pages(
+                    "zoo",
+                    f"/zoo/org/datasets/{i}/conversions",
+                    {"limit": PAGE, "sort_by": "updated_at_descending"},
+                )
                 for i in ids
             ]
-            lists.append(pages("zoo", "/zoo/async/operations",
-                               {"limit": PAGE, "sort_by": "created_at_descending"}))
+            lists.append(
+                pages(
+                    "zoo",
+                    "/zoo/async/operations",
+                    {"limit": PAGE, "sort_by": "created_at_descending"},
+                )
+            )
             found = await asyncio.gather(*stats, *lists)
-            counts["zoo"] = sum(found[len(ids):])
+            counts["zoo"] = sum(found[len(ids) :])
 
         async def metafold() -> None:
             projects = await get("metafold", "/metafold/projects")
@@ -248,9 +272,17 @@ async def dashboard(url: str, options: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-async def measure(app: Any, pilot: Any, providers: list[Any], calls: dict[str, int],
-                  counter: ByteCounter, expected: int, interval: float,
-                  options: dict[str, Any], result: dict[str, Any]) -> None:
+async def measure(
+    app: Any,
+    pilot: Any,
+    providers: list[Any],
+    calls: dict[str, int],
+    counter: ByteCounter,
+    expected: int,
+    interval: float,
+    options: dict[str, Any],
+    result: dict[str, Any],
+) -> None:
     """The dashboard's figures, into `result`."""
     from bench import key_to_frame, next_frame
 
@@ -290,9 +322,14 @@ async def measure(app: Any, pilot: Any, providers: list[Any], calls: dict[str, i
         await asyncio.sleep(0.01)
         if time.perf_counter() - said > 5:
             said = time.perf_counter()
-            say(f"{len(screen.index)} of {expected}: " + ", ".join(
-                f"{p.account} {screen.source_health(p.account).health.value}"
-                f" {screen.source_health(p.account).note or ''}" for p in providers))
+            say(
+                f"{len(screen.index)} of {expected}: "
+                + ", ".join(
+                    f"{p.account} {screen.source_health(p.account).health.value}"
+                    f" {screen.source_health(p.account).note or ''}"
+                    for p in providers
+                )
+            )
         if time.perf_counter() - started > options["timeout"]:
             raise TimeoutError(f"loaded {len(screen.index)} of {expected} jobs")
     await next_frame(app)
@@ -310,8 +347,22 @@ async def measure(app: Any, pilot: Any, providers: list[Any], calls: dict[str, i
             provider._last_full = None
     await pilot.press("r")
     refresh_started = time.perf_counter()
-    keys = ["s", "s", "S", "S", "f", "f", "2", "1", "/", "1", "2", "backspace", "backspace",
-            "escape"]
+    keys = [
+        "s",
+        "s",
+        "S",
+        "S",
+        "f",
+        "f",
+        "2",
+        "1",
+        "/",
+        "1",
+        "2",
+        "backspace",
+        "backspace",
+        "escape",
+    ]
     while time.perf_counter() - refresh_started < 30:
         for key in keys:
             await asyncio.sleep(0.08)
@@ -321,9 +372,11 @@ async def measure(app: Any, pilot: Any, providers: list[Any], calls: dict[str, i
                 continue
             shown, _ = await key_to_frame(app, screen, key)
             timings.append(shown)
-        if all(calls[p.account] >= 2 for p in providers) and not any(
-            screen.source_health(p.account).refreshing for p in providers
-        ) and len(timings) >= 40:
+        if (
+            all(calls[p.account] >= 2 for p in providers)
+            and not any(screen.source_health(p.account).refreshing for p in providers)
+            and len(timings) >= 40
+        ):
             break
     ordered = sorted(timings)
     result["keys_p95_ms"] = ordered[int(0.95 * (len(ordered) - 1))] * 1000
@@ -369,14 +422,20 @@ def list_run(url: str, tracked: dict[str, list[str]]) -> dict[str, Any]:
                 f'base_url = "{url}/{provider}"\ntoken_env = "BENCH_TOKEN"\ntrack = [{ids}]\n'
             )
         config.write_text("\n".join(lines))
-        env = {**os.environ, "BENCH_TOKEN": "demo-token",
-               "JOBTOP_STATE_DIR": str(Path(tmp) / "state")}
+        env = {
+            **os.environ,
+            "BENCH_TOKEN": "demo-token",
+            "JOBTOP_STATE_DIR": str(Path(tmp) / "state"),
+        }
         out_path, err_path = Path(tmp) / "out.json", Path(tmp) / "err.txt"
         with out_path.open("wb") as out, err_path.open("wb") as err:
             started = time.perf_counter()
             process = subprocess.Popen(
                 [sys.executable, "-m", "tui", "list", "--json", "--config", str(config)],
-                stdout=out, stderr=err, env=env, cwd=REPO,
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=REPO,
             )
             # wait4, not wait: the child's own peak RSS comes with its exit status.
             _, status, usage = os.wait4(process.pid, 0)
@@ -387,8 +446,13 @@ def list_run(url: str, tracked: dict[str, list[str]]) -> dict[str, Any]:
         if code not in (0, 3):
             raise RuntimeError(f"jobtop list failed ({code}): {stderr[-2000:]}")
         jobs = len(json.loads(out_path.read_bytes()))
-    return {"wall_s": wall, "jobs": jobs, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "exit": code, "stderr": stderr}
+    return {
+        "wall_s": wall,
+        "jobs": jobs,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "exit": code,
+        "stderr": stderr,
+    }
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -398,8 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=100_000, help="simulated jobs per source")
     parser.add_argument("--interval", type=float, default=5.0, help="refresh interval (s)")
-    parser.add_argument("--steady-seconds", type=float, default=60.0,
-                        help="steady-state window (s)")
+    parser.add_argument(
+        "--steady-seconds", type=float, default=60.0, help="steady-state window (s)"
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="give up loading after (s)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
@@ -427,10 +492,17 @@ def main(argv: list[str] | None = None) -> int:
         tracked = httpx.get(f"{sim.url}/_admin/tracked").json()
         base = run_child("floor", sim.url, {"tracked": tracked})
         expected = sum(base["counts"].values())
-        board = run_child("dashboard", sim.url, {
-            "tracked": tracked, "expected": expected, "interval": args.interval,
-            "steady_seconds": args.steady_seconds, "timeout": args.timeout,
-        })
+        board = run_child(
+            "dashboard",
+            sim.url,
+            {
+                "tracked": tracked,
+                "expected": expected,
+                "interval": args.interval,
+                "steady_seconds": args.steady_seconds,
+                "timeout": args.timeout,
+            },
+        )
         listed = list_run(sim.url, tracked)
         again = run_child("floor", sim.url, {"tracked": tracked})
     finally:
@@ -439,8 +511,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(args: argparse.Namespace, base: dict[str, Any], again: dict[str, Any],
-           board: dict[str, Any], listed: dict[str, Any], expected: int) -> None:
+def report(
+    args: argparse.Namespace,
+    base: dict[str, Any],
+    again: dict[str, Any],
+    board: dict[str, Any],
+    listed: dict[str, Any],
+    expected: int,
+) -> None:
     """The markdown table: each figure beside its floor or budget from this run."""
     floor_all = min(base["all_s"], again["all_s"])
     floor_first = min(base["first_page_s"], again["first_page_s"])
@@ -458,36 +536,68 @@ def report(args: argparse.Namespace, base: dict[str, Any], again: dict[str, Any]
         full = board["load_bytes"].get(account) or 0
         shown = f"{per:,.0f}" if per is not None else "no refresh"
         steady.append(f"{provider} {shown} B vs {full:,} B full")
-    print(f"`scripts/bench_e2e.py --jobs {args.jobs:,}`: {expected:,} jobs over four sources "
-          f"(sim --frozen-clock), interval {args.interval:g} s.\n")
+    print(
+        f"`scripts/bench_e2e.py --jobs {args.jobs:,}`: {expected:,} jobs over four sources "
+        f"(sim --frozen-clock), interval {args.interval:g} s.\n"
+    )
     print("| what | measured | floor / budget | result |")
     print("|---|---|---|---|")
     first, loaded = board["first_rows_s"], board["all_loaded_s"]
-    row("first rows on screen", f"{first * 1000:,.0f} ms",
-        f"first page {floor_first * 1000:,.0f} ms + 300 ms", first <= floor_first + 0.3)
-    row(f"every job loaded ({board['jobs']:,})", f"{loaded:.1f} s",
-        f"floor {floor_all:.1f} s × 1.3 = {floor_all * 1.3:.1f} s", loaded <= floor_all * 1.3,
-        f" {loaded / floor_all:.2f}×")
+    row(
+        "first rows on screen",
+        f"{first * 1000:,.0f} ms",
+        f"first page {floor_first * 1000:,.0f} ms + 300 ms",
+        first <= floor_first + 0.3,
+    )
+    row(
+        f"every job loaded ({board['jobs']:,})",
+        f"{loaded:.1f} s",
+        f"floor {floor_all:.1f} s × 1.3 = {floor_all * 1.3:.1f} s",
+        loaded <= floor_all * 1.3,
+        f" {loaded / floor_all:.2f}×",
+    )
     block = board["loop_block_max_ms"]
-    row("UI loop blocked, worst, load and refreshes",
+    row(
+        "UI loop blocked, worst, load and refreshes",
         f"{block:.0f} ms (p99 {board['loop_block_p99_ms']:.0f} ms; start-up "
-        f"{board['startup_block_max_ms']:.0f} ms)", "< 50 ms", block < 50)
+        f"{board['startup_block_max_ms']:.0f} ms)",
+        "< 50 ms",
+        block < 50,
+    )
     keys = board["keys_p95_ms"]
-    row(f"keystroke p95 during full refreshes ({board['keys_n']} keys)",
-        f"{keys:.0f} ms (median {board['keys_median_ms']:.0f})", "< 50 ms", keys < 50)
-    row("RSS at full volume above the empty app",
+    row(
+        f"keystroke p95 during full refreshes ({board['keys_n']} keys)",
+        f"{keys:.0f} ms (median {board['keys_median_ms']:.0f})",
+        "< 50 ms",
+        keys < 50,
+    )
+    row(
+        "RSS at full volume above the empty app",
         f"{above:.0f} MB ({per_job_kb:.2f} KB/job; empty {board['empty_rss_mb']:.0f} MB)",
-        "≤ 1.5 KB/job", per_job_kb <= 1.5)
+        "≤ 1.5 KB/job",
+        per_job_kb <= 1.5,
+    )
     cpu = board["steady_cpu_pct"]
-    row(f"steady state, {args.steady_seconds:g} s, nothing changing: CPU",
-        f"{cpu:.1f} % of a core", "< 3 %", cpu < 3)
-    row("steady state: bytes per refresh per source", "; ".join(steady),
-        "beside a full listing", None)
+    row(
+        f"steady state, {args.steady_seconds:g} s, nothing changing: CPU",
+        f"{cpu:.1f} % of a core",
+        "< 3 %",
+        cpu < 3,
+    )
+    row(
+        "steady state: bytes per refresh per source",
+        "; ".join(steady),
+        "beside a full listing",
+        None,
+    )
     wall = listed["wall_s"]
-    row(f"`jobtop list --json` ({listed['jobs']:,} jobs, exit {listed['exit']})",
+    row(
+        f"`jobtop list --json` ({listed['jobs']:,} jobs, exit {listed['exit']})",
         f"{wall:.1f} s, peak RSS {listed['peak_rss_mb']:.0f} MB",
-        f"floor {floor_all:.1f} s × 1.5 = {floor_all * 1.5:.1f} s", wall <= floor_all * 1.5,
-        f" {wall / floor_all:.2f}×")
+        f"floor {floor_all:.1f} s × 1.5 = {floor_all * 1.5:.1f} s",
+        wall <= floor_all * 1.5,
+        f" {wall / floor_all:.2f}×",
+    )
     if listed["stderr"]:
         print(f"\n`jobtop list` said: {listed['stderr']}")
 

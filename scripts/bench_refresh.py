@@ -39,8 +39,9 @@ LATENCIES = {
 BUDGET = 1.2
 
 
-def queries(tracked: dict[str, list[str]], known: dict[ProviderName, list[Job]],
-            since: datetime | None) -> dict[ProviderName, ListQuery]:
+def queries(
+    tracked: dict[str, list[str]], known: dict[ProviderName, list[Job]], since: datetime | None
+) -> dict[ProviderName, ListQuery]:
     """The query per source: tracked ids, minus the ones known to have ended."""
     result = {}
     for provider in ProviderName:
@@ -53,8 +54,9 @@ def queries(tracked: dict[str, list[str]], known: dict[ProviderName, list[Job]],
     return result
 
 
-async def refresh(sources: dict[ProviderName, JobProvider],
-                  plan: dict[ProviderName, ListQuery]) -> tuple[float, dict[ProviderName, ListResult]]:
+async def refresh(
+    sources: dict[ProviderName, JobProvider], plan: dict[ProviderName, ListQuery]
+) -> tuple[float, dict[ProviderName, ListResult]]:
     """All sources at once; returns the wall time and each source's result."""
     started = time.perf_counter()
     results = await asyncio.gather(*(sources[p].list_jobs(plan[p]) for p in sources))
@@ -75,7 +77,9 @@ class Simulator:
         code = "import sys; from tui.sim.cli import main; raise SystemExit(main(sys.argv[1:]))"
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, "--port", "0", "--jobs", str(jobs), *faults],
-            stdout=subprocess.PIPE, text=True, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -122,7 +126,10 @@ async def measure(sim: Simulator, repeat: int) -> int:
     settings = demo_settings(sim.url)
     slowest = max(LATENCIES.values())
     worst_ratio = 0.0
-    print(f"{'refresh':<8} {'wall':>8} {'slowest latency':>16} {'ratio':>6}" "   per source (requests, jobs)")
+    print(
+        f"{'refresh':<8} {'wall':>8} {'slowest latency':>16} {'ratio':>6}"
+        "   per source (requests, jobs)"
+    )
     for attempt in range(repeat):
         sources = {a.provider: build_provider(a) for a in settings.accounts}
         try:
@@ -142,18 +149,27 @@ async def measure(sim: Simulator, repeat: int) -> int:
                     f"{p.value} {LATENCIES[p] * 1000:.0f}ms ({r.requests}, {len(r.jobs)})"
                     for p, r in res.items()
                 )
-                print(f"{label:<8} {seconds * 1000:>6.0f}ms {slowest * 1000:>14.0f}ms " f"{ratio:>5.2f}x   {detail}")
+                print(
+                    f"{label:<8} {seconds * 1000:>6.0f}ms {slowest * 1000:>14.0f}ms "
+                    f"{ratio:>5.2f}x   {detail}"
+                )
             if attempt == 0:
                 await asyncio.sleep(2.05)
                 plan = queries(tracked, known, since)
                 alone = {p: await solo(s, plan[p]) for p, s in sources.items()}
-                print("alone:   " + ", ".join(f"{p.value} {t * 1000:.0f}ms" for p, t in alone.items())
-                      + f"; sum {sum(alone.values()) * 1000:.0f}ms (a serial refresh)")
+                print(
+                    "alone:   "
+                    + ", ".join(f"{p.value} {t * 1000:.0f}ms" for p, t in alone.items())
+                    + f"; sum {sum(alone.values()) * 1000:.0f}ms (a serial refresh)"
+                )
         finally:
             for source in sources.values():
                 await source.aclose()
     verdict = "within" if worst_ratio < BUDGET else "OVER"
-    print(f"steady refresh: worst {worst_ratio:.2f}x the slowest latency " f"({verdict} the {BUDGET}x budget)")
+    print(
+        f"steady refresh: worst {worst_ratio:.2f}x the slowest latency "
+        f"({verdict} the {BUDGET}x budget)"
+    )
     return 0 if worst_ratio < BUDGET else 1
 
 

@@ -90,7 +90,10 @@ def main() -> int:
             started = time.monotonic()
             proc = subprocess.Popen(
                 [str(jobtop), "serve", "--config", str(config), "--listen", f"127.0.0.1:{port}"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             try:
                 while not all_up(url):
@@ -123,14 +126,18 @@ def main() -> int:
     scrapes.sort()
     p95 = scrapes[min(len(scrapes) - 1, int(len(scrapes) * 0.95))]
     total = args.jobs * 4
-    print(f"jobtop serve, {args.jobs:,} jobs per source ({total:,} in all), "
-          f"interval {args.interval:g} s")
+    print(
+        f"jobtop serve, {args.jobs:,} jobs per source ({total:,} in all), "
+        f"interval {args.interval:g} s"
+    )
     print(f"  first refresh of every source:  {first:.1f} s")
     print(f"  RSS after it:                   {rss:.0f} MB")
     print(f"  idle CPU, nothing changing:     {idle:.2f} % of one core over {args.idle:g} s")
-    print(f"  /metrics scrape ({size:,} bytes): median {statistics.median(scrapes):.1f} ms, "
-          f"p95 {p95:.1f} ms (budget < {SCRAPE_BUDGET_MS:g} ms: "
-          f"{'ok' if p95 < SCRAPE_BUDGET_MS else 'over'})")
+    print(
+        f"  /metrics scrape ({size:,} bytes): median {statistics.median(scrapes):.1f} ms, "
+        f"p95 {p95:.1f} ms (budget < {SCRAPE_BUDGET_MS:g} ms: "
+        f"{'ok' if p95 < SCRAPE_BUDGET_MS else 'over'})"
+    )
     return 0
 
 

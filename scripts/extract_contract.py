@@ -46,7 +46,7 @@ def referenced(value: Any) -> set[str]:
         if isinstance(item, dict):
             ref = item.get("$ref")
             if isinstance(ref, str) and ref.startswith(COMPONENTS):
-                names.add(ref[len(COMPONENTS):])
+                names.add(ref[len(COMPONENTS) :])
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -78,7 +78,7 @@ def converted(value: Any) -> Any:
     out = {}
     for key, item in value.items():
         if key == "$ref" and isinstance(item, str) and item.startswith(COMPONENTS):
-            out[key] = DEFINITIONS + item[len(COMPONENTS):]
+            out[key] = DEFINITIONS + item[len(COMPONENTS) :]
         elif key == "nullable":
             continue
         else:

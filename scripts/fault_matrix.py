@@ -174,7 +174,9 @@ class CaseError(AssertionError):
     """A wait of the case ran out of time."""
 
 
-async def _until(pilot: Any, condition: Callable[[], bool], what: str, timeout: float = STEP_TIMEOUT) -> float:
+async def _until(
+    pilot: Any, condition: Callable[[], bool], what: str, timeout: float = STEP_TIMEOUT
+) -> float:
     """Let the app run until `condition` holds; return the monotonic time it did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -184,7 +186,9 @@ async def _until(pilot: Any, condition: Callable[[], bool], what: str, timeout: 
     raise CaseError(f"timed out after {timeout:g} s waiting for {what}")
 
 
-def build_app(sim: Any, store: Any, *, interval: float = INTERVAL, policy: HttpPolicy = POLICY) -> Any:
+def build_app(
+    sim: Any, store: Any, *, interval: float = INTERVAL, policy: HttpPolicy = POLICY
+) -> Any:
     """The real dashboard on the demo's four accounts against `sim`."""
     from tui.app import JobsApp
     from tui.clock import utc_now
@@ -244,11 +248,13 @@ def _stale_marked(app: Any, account: str) -> bool:
     return marked > 0 and unmarked <= 1
 
 
-async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int] = (140, 40)) -> Outcome:
+async def run_case(
+    sim: Any, fault: Fault, source: str, *, size: tuple[int, int] = (140, 40)
+) -> Outcome:
     """Run one fault × source case against the real app and report what it showed."""
-    from tui.sync.health import Health
     from tui.screens.jobs import JobsScreen
     from tui.store import JobStore
+    from tui.sync.health import Health
 
     account = f"demo-{source}"
     fails = fault.fails_on(source)
@@ -269,7 +275,9 @@ async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int]
                 return screen.source_health(name)
 
             await _until(
-                pilot, lambda: all(health(n).health == Health.OK for n in accounts), "every source ok"
+                pilot,
+                lambda: all(health(n).health == Health.OK for n in accounts),
+                "every source ok",
             )
             rows_before = screen.index.counts(account).total()
             if rows_before == 0:
@@ -303,8 +311,10 @@ async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int]
             else:
                 await _until(
                     pilot,
-                    lambda: (health(account).last_ok_at or fault_at) > fault_at
-                    or health(account).health == Health.FAILING,
+                    lambda: (
+                        (health(account).last_ok_at or fault_at) > fault_at
+                        or health(account).health == Health.FAILING
+                    ),
                     "a refresh under the fault",
                 )
                 outcome.health = health(account).health.value
@@ -329,7 +339,9 @@ async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int]
             outcome.announced_wait = round(announced, 2)
             refreshing = screen.engine.in_flight(account)
             in_flight = POLICY.deadline if refreshing else 0.0
-            interval = max(INTERVAL, screen.providers[accounts.index(account)].capabilities.min_poll_interval)
+            interval = max(
+                INTERVAL, screen.providers[accounts.index(account)].capabilities.min_poll_interval
+            )
             outcome.bound = round(max(announced, interval) + in_flight + SLACK, 2)
             healed_at = app.clock()
             heal_started = time.monotonic()
@@ -337,15 +349,18 @@ async def run_case(sim: Any, fault: Fault, source: str, *, size: tuple[int, int]
             try:
                 recovered = await _until(
                     pilot,
-                    lambda: health(account).health == Health.OK
-                    and (health(account).last_ok_at or healed_at) > healed_at,
+                    lambda: (
+                        health(account).health == Health.OK
+                        and (health(account).last_ok_at or healed_at) > healed_at
+                    ),
                     "recovery after heal",
                     timeout=max(STEP_TIMEOUT, outcome.bound + 5),
                 )
                 outcome.recovery = round(recovered - heal_started, 2)
                 if outcome.recovery > outcome.bound:
                     outcome.problems.append(
-                        f"recovered in {outcome.recovery:.1f} s, " f"over the {outcome.bound:.1f} s bound"
+                        f"recovered in {outcome.recovery:.1f} s, "
+                        f"over the {outcome.bound:.1f} s bound"
                     )
             except CaseError as exc:
                 outcome.problems.append(f"no recovery: {exc}")
@@ -411,8 +426,11 @@ def markdown_table(outcomes: Iterable[Outcome]) -> str:
     lines.append(
         f"{passed} of {len(ran)} cases passed. Refresh interval {INTERVAL:g} s (hdrjpg 2 s), "
         f"poll deadline {POLICY.deadline:g} s; recovery after heal: "
-        + (f"median {sorted(recoveries)[len(recoveries) // 2]:.1f} s, max {max(recoveries):.1f} s."
-           if recoveries else "not measured.")
+        + (
+            f"median {sorted(recoveries)[len(recoveries) // 2]:.1f} s, max {max(recoveries):.1f} s."
+            if recoveries
+            else "not measured."
+        )
     )
     sentences: dict[str, str] = {}
     for fault in faults:
@@ -427,7 +445,9 @@ def markdown_table(outcomes: Iterable[Outcome]) -> str:
         lines.extend(f"Note: {note}." for note in notes)
     if sentences:
         lines.append("")
-        lines.append("What the source line says (Metafold's wording; the others name their provider):")
+        lines.append(
+            "What the source line says (Metafold's wording; the others name their provider):"
+        )
         lines.append("")
         for title, sentence in sentences.items():
             lines.append(f"- {title}: {sentence}")
@@ -496,7 +516,9 @@ async def run_all(faults: Iterable[Fault], sources: Iterable[str]) -> list[Outco
 def main(argv: list[str] | None = None) -> int:
     """Run the matrix (or read a pytest run's results), print it, optionally update README."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--from", dest="source_dir", type=Path, help="read outcomes from this directory")
+    parser.add_argument(
+        "--from", dest="source_dir", type=Path, help="read outcomes from this directory"
+    )
     parser.add_argument("--write-readme", action="store_true", help="replace the README section")
     parser.add_argument("--fault", action="append", help="run only these faults")
     parser.add_argument("--source", action="append", help="run only these sources")

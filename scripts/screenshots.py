@@ -58,11 +58,16 @@ SHOTS: tuple[Shot, ...] = (
     Shot("main", "Every source in one list (the All view)"),
     Shot("failed", "The All view filtered to failed jobs (f), with each failure's reason"),
     Shot("detail-hdrjpg", "hdrjpg conversion: steps, dates and every variant"),
-    Shot("detail-zoo-conversion", "Zoo dataset conversion: phases, KCL outputs and snapshot images"),
+    Shot(
+        "detail-zoo-conversion", "Zoo dataset conversion: phases, KCL outputs and snapshot images"
+    ),
     Shot("detail-zoo-async", "Zoo async operation: type, worker, timings and results"),
     Shot("detail-metafold", "Metafold job: inputs, outputs and the jobs it needs"),
     Shot("detail-lettrlabs", "LettrLabs conversion: file, data source, errors and profile"),
-    Shot("failing-source", "A failing source (HTTP 503 on Metafold): its health says why, its rows stay, marked stale"),
+    Shot(
+        "failing-source",
+        "A failing source (HTTP 503 on Metafold): its health says why, its rows stay, marked stale",
+    ),
 )
 
 
@@ -70,7 +75,9 @@ class ShotError(Exception):
     """A step of the script did not happen in time."""
 
 
-async def _until(pilot: Any, condition: Callable[[], bool], what: str, timeout: float = STEP_TIMEOUT) -> None:
+async def _until(
+    pilot: Any, condition: Callable[[], bool], what: str, timeout: float = STEP_TIMEOUT
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -158,10 +165,10 @@ async def take(out: Path) -> list[Path]:
     from tui.clock import FrozenClock
     from tui.config import demo_settings
     from tui.providers import build_provider
-    from tui.sync.health import Health
     from tui.screens.jobs import JobsScreen
     from tui.sim.server import SimServer
     from tui.store import JobStore
+    from tui.sync.health import Health
 
     out.mkdir(parents=True, exist_ok=True)
     shots = {shot.name: shot for shot in SHOTS}
@@ -195,7 +202,10 @@ async def take(out: Path) -> list[Path]:
 
                 details = (
                     ("detail-hdrjpg", _job(screen, "demo-hdrjpg", HDRJPG_SEED)),
-                    ("detail-zoo-conversion", await _zoo_conversion_with_images(screen, by_account["demo-zoo"])),
+                    (
+                        "detail-zoo-conversion",
+                        await _zoo_conversion_with_images(screen, by_account["demo-zoo"]),
+                    ),
                     ("detail-zoo-async", _job(screen, "demo-zoo", ZOO_ASYNC_SEED)),
                     ("detail-metafold", _job(screen, "demo-metafold", METAFOLD_SEED)),
                     ("detail-lettrlabs", _newest_failed(screen, "demo-lettrlabs")),
@@ -281,7 +291,9 @@ def write_readme(path: Path = README) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="directory for the SVG files")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "screenshots", help="directory for the SVG files"
+    )
     parser.add_argument("--write-readme", action="store_true", help="update the README's gallery")
     args = parser.parse_args(argv)
     try:

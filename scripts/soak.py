@@ -102,7 +102,12 @@ class SoakReport:
         names = list(self.samples[0].values) if self.samples else []
         header = ["t(s)", "RSS MB", "traced MB", *names]
         rows = [
-            [f"{s.t:.0f}", f"{s.rss_mb:.1f}", f"{s.traced_mb:.2f}", *(str(s.values[n]) for n in names)]
+            [
+                f"{s.t:.0f}",
+                f"{s.rss_mb:.1f}",
+                f"{s.traced_mb:.2f}",
+                *(str(s.values[n]) for n in names),
+            ]
             for s in self.samples
         ]
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
@@ -137,8 +142,18 @@ class SimProcess:
         self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> SimProcess:
-        command = [sys.executable, "-m", "tui", "sim", "--port", "0", "--jobs", str(self.jobs),
-                   "--seed", str(self.seed)]
+        command = [
+            sys.executable,
+            "-m",
+            "tui",
+            "sim",
+            "--port",
+            "0",
+            "--jobs",
+            str(self.jobs),
+            "--seed",
+            str(self.seed),
+        ]
         self._process = subprocess.Popen(
             command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -182,7 +197,9 @@ class SimProcess:
         return self._admin("GET", "/_admin/tracked")  # type: ignore[return-value]
 
     def set_fault(self, provider: str, fault: str, **params: object) -> None:
-        self._admin("POST", "/_admin/faults", {"provider": provider, "fault": fault, "params": params})
+        self._admin(
+            "POST", "/_admin/faults", {"provider": provider, "fault": fault, "params": params}
+        )
 
     def clear_faults(self) -> None:
         self._admin("DELETE", "/_admin/faults")
@@ -233,7 +250,9 @@ def judge(samples: list[Sample], *, warmup: int) -> list[str]:
     rss_end = mean([s.rss_mb for s in late])
     rss_allowance = max(30.0, 0.25 * rss_base)
     if rss_end - rss_base > rss_allowance:
-        problems.append(f"RSS grew {rss_end - rss_base:.1f} MB after warm-up (allowed {rss_allowance:.1f} MB)")
+        problems.append(
+            f"RSS grew {rss_end - rss_base:.1f} MB after warm-up (allowed {rss_allowance:.1f} MB)"
+        )
     for name in BOUNDED:
         first = max(s.values[name] for s in early)
         last = mean([float(s.values[name]) for s in late])
@@ -250,7 +269,9 @@ def judge(samples: list[Sample], *, warmup: int) -> list[str]:
         problems.append(f"table row cache past its limit of {STRIP_CACHE_LIMIT:,}")
     for s in samples:
         if s.values["slots"] > 2 * s.values["index"] + 1_100:
-            problems.append(f"job index slots not compacted: {s.values['slots']} for {s.values['index']} jobs")
+            problems.append(
+                f"job index slots not compacted: {s.values['slots']} for {s.values['index']} jobs"
+            )
             break
     return problems
 
@@ -282,7 +303,10 @@ async def soak(
     samples: list[Sample] = []
     top_growth: list[str] = []
     faults_set = details_opened = 0
-    with tempfile.TemporaryDirectory(prefix="jobtop-soak-") as tmp, SimProcess(jobs=jobs, seed=seed) as sim:
+    with (
+        tempfile.TemporaryDirectory(prefix="jobtop-soak-") as tmp,
+        SimProcess(jobs=jobs, seed=seed) as sim,
+    ):
         db_path = Path(tmp) / "soak.sqlite3"
         store = JobStore(db_path)
         tracked = {name: tuple(ids) for name, ids in sim.tracked_ids().items()}
@@ -304,7 +328,11 @@ async def soak(
 
                 screen.post_message = counting_post  # type: ignore[method-assign]
                 tracemalloc.start(8)
-                warm_at = (warmup_samples or 0) + 1 if warmup_samples else max(2, int(seconds / sample_every) // 4)
+                warm_at = (
+                    (warmup_samples or 0) + 1
+                    if warmup_samples
+                    else max(2, int(seconds / sample_every) // 4)
+                )
                 warm_snapshot = None
                 start = time.monotonic()
                 next_sample = start
@@ -319,7 +347,11 @@ async def soak(
                     if fault_clear_at is not None and now >= fault_clear_at:
                         await asyncio.to_thread(sim.clear_faults)
                         fault_clear_at = None
-                    if fault_clear_at is None and now >= next_fault and elapsed < seconds - fault_on:
+                    if (
+                        fault_clear_at is None
+                        and now >= next_fault
+                        and elapsed < seconds - fault_on
+                    ):
                         provider, fault, params = FAULT_SCHEDULE[fault_index % len(FAULT_SCHEDULE)]
                         fault_index += 1
                         await asyncio.to_thread(sim.set_fault, provider, fault, **params)
@@ -359,7 +391,8 @@ async def soak(
                                 "tasks": len(asyncio.all_tasks()),
                                 "notifications": len(app._notifications),
                                 "dom_nodes": sum(
-                                    len(list(s.walk_children(with_self=True))) for s in app.screen_stack
+                                    len(list(s.walk_children(with_self=True)))
+                                    for s in app.screen_stack
                                 ),
                                 "screens": len(app.screen_stack),
                                 "strip_cache": len(table._strips),
@@ -388,12 +421,22 @@ async def soak(
                     stats = tracemalloc.take_snapshot().compare_to(warm_snapshot, "traceback")
                     for stat in stats[:6]:
                         frames = [
-                            f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback
+                            f"{Path(f.filename).name}:{f.lineno}"
+                            for f in stat.traceback
                             if "site-packages/textual/_" not in f.filename
                         ][:4]
-                        top_growth.append(f"{stat.size_diff / 1024:+.0f} KiB ({stat.count_diff:+d}) " + " <- ".join(frames))
+                        top_growth.append(
+                            f"{stat.size_diff / 1024:+.0f} KiB ({stat.count_diff:+d}) "
+                            + " <- ".join(frames)
+                        )
                 if not app.is_running:
-                    return SoakReport(samples, ["the app stopped during the soak"], faults_set, details_opened, refreshes)
+                    return SoakReport(
+                        samples,
+                        ["the app stopped during the soak"],
+                        faults_set,
+                        details_opened,
+                        refreshes,
+                    )
         finally:
             tracemalloc.stop()
             store.close()
@@ -406,7 +449,9 @@ async def soak(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the soak; exit 0 if nothing grew without bound, 1 otherwise."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to run (default 30)")
     parser.add_argument("--sample-every", type=float, default=None, help="seconds between samples")
     parser.add_argument("--jobs", type=int, default=200, help="initial jobs per simulated source")
@@ -416,10 +461,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
     def show(sample: Sample) -> None:
-        print(f"  t={sample.t:6.0f}s RSS {sample.rss_mb:6.1f} MB traced {sample.traced_mb:6.2f} MB "
-              f"workers {sample.values['workers']} index {sample.values['index']}", flush=True)
+        print(
+            f"  t={sample.t:6.0f}s RSS {sample.rss_mb:6.1f} MB traced {sample.traced_mb:6.2f} MB "
+            f"workers {sample.values['workers']} index {sample.values['index']}",
+            flush=True,
+        )
 
-    print(f"soak: {args.minutes:g} minutes, refresh 1 s, faults every 20 s, " f"sample every {sample_every:g} s")
+    print(
+        f"soak: {args.minutes:g} minutes, refresh 1 s, faults every 20 s, "
+        f"sample every {sample_every:g} s"
+    )
     report = asyncio.run(soak(seconds, sample_every=sample_every, jobs=args.jobs, on_sample=show))
     print(report.table())
     print(report.summary())

@@ -15,7 +15,9 @@ them must parse and display."""
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Point config and state at fresh temporary directories and drop JOBTOP_* variables."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):

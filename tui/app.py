@@ -23,8 +23,8 @@ from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.system_commands import SystemCommandsProvider
+from textual.widget import Widget
 from textual.widgets import Input
 
 from tui.clock import Clock
@@ -58,7 +58,6 @@ WATCHDOG_SECONDS = 5.0
 """How often the app checks that its terminal and parent are still there."""
 
 
-
 def _css_paths() -> list[str | PurePath]:
     names = ["app.tcss", "jobs.tcss", "job_detail.tcss"]
     return [str(STYLES_DIR / name) for name in names if (STYLES_DIR / name).is_file()]
@@ -84,7 +83,10 @@ class PlainSystemCommands(SystemCommandsProvider):
         for title, help_text, callback, *_ in self.app.get_system_commands(self.screen):
             if (score := matcher.match(title)) > 0:
                 yield Hit(
-                    score, _highlight(matcher, title), callback, text=title,
+                    score,
+                    _highlight(matcher, title),
+                    callback,
+                    text=title,
                     help=_plain(help_text),
                 )
 
@@ -110,16 +112,27 @@ class JobsApp(App[int]):
 
     TITLE = "jobtop"
     CSS_PATH = _css_paths()
-    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
-        PlainSystemCommands
-    }
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {PlainSystemCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit jobtop"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt",
-                tooltip="Quit jobtop (as in htop and k9s)"),
+        Binding(
+            "ctrl+c",
+            "quit",
+            "Quit",
+            show=False,
+            priority=True,
+            id="app.interrupt",
+            tooltip="Quit jobtop (as in htop and k9s)",
+        ),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette",
-                tooltip="Search every action"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            id="app.palette",
+            tooltip="Search every action",
+        ),
     ]
 
     def __init__(
@@ -245,7 +258,8 @@ class JobsApp(App[int]):
             clear_store_problem(screen)
         self.notify(
             f"The corrupt store was moved to {moved.name}; a fresh one is in use.",
-            title="Store", markup=False,
+            title="Store",
+            markup=False,
         )
 
     def _replace_store(self, old: JobStore, path: Path) -> tuple[JobStore, Path]:
@@ -328,7 +342,8 @@ class JobsApp(App[int]):
         """Every key, grouped by where it applies: each context's classes' own `BINDINGS`,
         and in the job list the view keys of the sources configured (`view_bindings`)."""
         contexts: list[tuple[str, tuple[type[DOMNode], ...]]] = [
-            ("Everywhere", (JobsApp,)), *KEY_CONTEXTS
+            ("Everywhere", (JobsApp,)),
+            *KEY_CONTEXTS,
         ]
         screen = self._jobs_screen()
         views = screen.view_bindings() if screen is not None else []
@@ -368,7 +383,8 @@ class JobsApp(App[int]):
                 )
             for key, name in screen.sort_columns():
                 yield SystemCommand(
-                    f"Sort by {name}", f"Sort the list by {name}",
+                    f"Sort by {name}",
+                    f"Sort the list by {name}",
                     _runner(screen, f"sort_by('{key}')"),
                 )
         for command in super().get_system_commands(screen):

@@ -15,8 +15,19 @@ from typing import Any
 # The names below are those of `tui.models` (JSON_KEYS, JobState, ProviderName), written out
 # so that building the parser imports nothing heavy; a unit test keeps them equal.
 JOB_FIELDS = (
-    "account", "provider", "kind", "id", "name", "status", "state", "created_at", "started_at",
-    "finished_at", "updated_at", "progress", "error",
+    "account",
+    "provider",
+    "kind",
+    "id",
+    "name",
+    "status",
+    "state",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "updated_at",
+    "progress",
+    "error",
 )
 """The keys `list --json` can print."""
 SHOW_FIELDS = (*JOB_FIELDS, "raw")
@@ -25,8 +36,21 @@ STATES = ("queued", "running", "succeeded", "failed", "canceled", "unknown")
 PROVIDERS = ("zoo", "metafold", "lettrlabs", "hdrjpg")
 
 SORT_KEYS = (
-    "state", "account", "id", "name", "status", "age", "duration", "progress",
-    "provider", "kind", "created_at", "started_at", "finished_at", "updated_at", "error",
+    "state",
+    "account",
+    "id",
+    "name",
+    "status",
+    "age",
+    "duration",
+    "progress",
+    "provider",
+    "kind",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "updated_at",
+    "error",
 )
 """`--sort` keys: every column the dashboard sorts by, then the other JSON keys."""
 

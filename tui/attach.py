@@ -68,6 +68,7 @@ def poller_problem(
         now: The current time.
         refreshed: The newest successful refresh stored, to say how old the data is.
     """
+
     def age(moment: datetime | None) -> str:
         if moment is None:
             return "it holds no refreshed data"
@@ -103,8 +104,11 @@ class ReadOnlyStore(JobStore):
             raise NoPollerError(f"there is no job store at {path}; start jobtop serve first")
         with self._errors():
             self._db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
-                isolation_level=None, timeout=5.0,
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=5.0,
             )
         self._seen_seq: dict[str, int] = {}
         self._start_seq = self.last_seq()
@@ -147,19 +151,6 @@ class ReadOnlyStore(JobStore):
                 continue
         return jobs, newest
 
-    def load_job(self, account: str, job_id: str) -> Job | None:
-        """One stored job, or None."""
-        with self._lock, self._errors():
-            row = self._db.execute(
-                "SELECT data, parent_id FROM jobs WHERE account = ? AND id = ?", (account, job_id)
-            ).fetchone()
-        if row is None:
-            return None
-        try:
-            return Job.from_json(json.loads(row[0]), parent_id=row[1])
-        except (ValueError, KeyError, TypeError):
-            return None
-
     def save_jobs(
         self,
         account: str,
@@ -197,7 +188,9 @@ class ReadOnlyStore(JobStore):
     def mark_opened(self, at: datetime | None = None) -> None:
         """No write: the open mark is the poller's store's, not this viewer's."""
 
-    def add_event(self, account: str, kind: EventKind, text: str, at: datetime | None = None) -> None:
+    def add_event(
+        self, account: str, kind: EventKind, text: str, at: datetime | None = None
+    ) -> None:
         """No write: the poller logs its sources' events; the viewer reads them."""
 
     def prune(self, now: datetime | None = None) -> int:
@@ -208,14 +201,16 @@ class ReadOnlyStore(JobStore):
         """Refused: the store is the poller's."""
         raise StoreError(
             "the job store belongs to jobtop serve while attached; track ids there",
-            problem="unwritable", path=str(self.path),
+            problem="unwritable",
+            path=str(self.path),
         )
 
     def remove_tracked(self, account: str, ids: Iterable[str]) -> list[str]:
         """Refused: the store is the poller's."""
         raise StoreError(
             "the job store belongs to jobtop serve while attached; track ids there",
-            problem="unwritable", path=str(self.path),
+            problem="unwritable",
+            path=str(self.path),
         )
 
 
@@ -258,7 +253,10 @@ class StoreProvider:
         jobs, newest = self._store.load_changed(self.account, None if full else self._since)
         self._since = newest or self._since
         return ListResult(
-            jobs, complete=not health.incomplete, incremental=not full, note=health.note,
+            jobs,
+            complete=not health.incomplete,
+            incremental=not full,
+            note=health.note,
             capped=health.incomplete,
         )
 
@@ -267,7 +265,8 @@ class StoreProvider:
         return await asyncio.to_thread(self._detail, job_id)
 
     def _detail(self, job_id: str) -> JobDetail:
-        job = self._store.load_job(self.account, job_id)
+        stored = self._store.load_job(self.account, job_id)
+        job = stored[0] if stored is not None else None
         if job is None:
             raise NotFoundError(f"the store has no job {job_id}", account=self.account)
         raw: dict[str, Any] = {"stored": job.to_json(), "note": LIVE_FETCH_NOTE}
@@ -275,4 +274,3 @@ class StoreProvider:
 
     async def aclose(self) -> None:
         """Nothing to close (the store is the viewer's)."""
-

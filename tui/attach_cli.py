@@ -43,7 +43,7 @@ def attached_settings(settings: Settings, store: ReadOnlyStore) -> Settings:
     """`settings` with the poller's sources as the accounts (no token, no URL needed)."""
     state = store.poller()
     accounts = []
-    for health in (state.sources.values() if state else ()):
+    for health in state.sources.values() if state else ():
         try:
             provider = ProviderName(health.provider)
         except ValueError:
@@ -71,7 +71,7 @@ def _say_failing(store: ReadOnlyStore, accounts: set[str]) -> bool:
     True if a listing is incomplete (`list`'s exit 3, as when it polls itself)."""
     state = store.poller()
     incomplete = False
-    for health in (state.sources.values() if state else ()):
+    for health in state.sources.values() if state else ():
         if health.account in accounts and health.health == "failing":
             error = one_line(health.error or "failing")
             print(f"jobtop: {health.account}: jobtop serve says: {error}", file=sys.stderr)
@@ -91,8 +91,12 @@ def _list(settings: Settings, store: ReadOnlyStore, args: argparse.Namespace) ->
     names = {a.name for a in accounts}
     now = utc_now()
     jobs = filter_jobs(
-        store.load_jobs(names), states=states, status=args.status, since=args.since,
-        error=args.error, now=now,
+        store.load_jobs(names),
+        states=states,
+        status=args.status,
+        since=args.since,
+        error=args.error,
+        now=now,
     )
     print_jobs(jobs, args, now)
     return EXIT_INCOMPLETE if _say_failing(store, names) else EXIT_OK
@@ -103,7 +107,7 @@ def _find(settings: Settings, store: ReadOnlyStore, account: str | None, job_id:
     from tui.commands import UsageError
 
     names = [settings.account(account).name] if account else [a.name for a in settings.accounts]
-    found = [job for name in names if (job := store.load_job(name, job_id)) is not None]
+    found = [stored[0] for name in names if (stored := store.load_job(name, job_id)) is not None]
     if not found:
         where = names[0] if account else None
         raise NotFoundError(f"the store jobtop serve writes has no job {job_id}", account=where)
@@ -116,7 +120,10 @@ def _find(settings: Settings, store: ReadOnlyStore, account: str | None, job_id:
 
 
 def _show(
-    settings: Settings, store: ReadOnlyStore, account: str | None, job_id: str,
+    settings: Settings,
+    store: ReadOnlyStore,
+    account: str | None,
+    job_id: str,
     args: argparse.Namespace,
 ) -> int:
     """`show --attach`: the stored job (the provider's particulars need a live fetch)."""
@@ -133,8 +140,12 @@ def _show(
 
 
 def _watch(
-    settings: Settings, store: ReadOnlyStore, account: str | None, job_id: str,
-    exit_status: bool, out: TextIO,
+    settings: Settings,
+    store: ReadOnlyStore,
+    account: str | None,
+    job_id: str,
+    exit_status: bool,
+    out: TextIO,
 ) -> int:
     """`watch --attach`: a line for each change the poller stores, until the job ends."""
     from tui.commands import final_line, watch_key, watch_line

@@ -42,6 +42,7 @@ configuration:
   list, show, watch and track on the built-in simulator too.
 """
 
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -71,43 +72,74 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jobtop {__version__}")
     _add_common(parser)
-    parser.add_argument("--demo", action="store_true", help="run on the built-in simulator (no account needed)")
-    parser.add_argument("--bell", action="store_true", default=None, help="ring the terminal bell on failures and finishes")
-    parser.add_argument("--low-bandwidth", action="store_true", default=None, help="fewer frames, no animations, slower age updates (for slow SSH)")
     parser.add_argument(
-        "--image-protocol", choices=("auto", "kitty", "sixel", "halfblock"), default=None,
+        "--demo", action="store_true", help="run on the built-in simulator (no account needed)"
+    )
+    parser.add_argument(
+        "--bell",
+        action="store_true",
+        default=None,
+        help="ring the terminal bell on failures and finishes",
+    )
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        default=None,
+        help="fewer frames, no animations, slower age updates (for slow SSH)",
+    )
+    parser.add_argument(
+        "--image-protocol",
+        choices=("auto", "kitty", "sixel", "halfblock"),
+        default=None,
         help="how snapshot images are drawn (default auto: Kitty or Sixel where the terminal "
         "is known to support them, half blocks elsewhere)",
     )
-    parser.add_argument("--theme", choices=("dark", "light"), default=None,
-                        help="colours for a dark or a light terminal (default dark)")
+    parser.add_argument(
+        "--theme",
+        choices=("dark", "light"),
+        default=None,
+        help="colours for a dark or a light terminal (default dark)",
+    )
     parser.add_argument("--demo-jobs", type=int, default=300, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--demo-seed", type=int, default=7, metavar="S", help=argparse.SUPPRESS)
-    parser.add_argument("--demo-fault", action="append", default=[], metavar="SPEC", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--demo-fault", action="append", default=[], metavar="SPEC", help=argparse.SUPPRESS
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     list_parser = commands.add_parser(
-        "list", help="one refresh, printed as a table (terminal), TSV (pipe) or JSON",
+        "list",
+        help="one refresh, printed as a table (terminal), TSV (pipe) or JSON",
         description="One refresh of the configured sources. On a terminal: an aligned table. "
         "Piped: tab-separated lines (times ISO 8601 UTC, duration in seconds, empty fields "
         "for missing values), a header line only with --header. --json prints a JSON array.",
     )
     _add_common(list_parser)
     _add_demo(list_parser)
-    _accounts(list_parser.add_argument(
-        "--account", action="append", default=[], help="only this account (repeatable)"
-    ))
+    _accounts(
+        list_parser.add_argument(
+            "--account", action="append", default=[], help="only this account (repeatable)"
+        )
+    )
     list_parser.add_argument(
-        "--provider", action="append", default=[], choices=PROVIDERS,
+        "--provider",
+        action="append",
+        default=[],
+        choices=PROVIDERS,
         help="only this provider (repeatable)",
     )
     list_parser.add_argument(
-        "--state", action="append", default=[], choices=STATES,
+        "--state",
+        action="append",
+        default=[],
+        choices=STATES,
         help="only this normalized state (repeatable)",
     )
     list_parser.add_argument("--status", help="only this raw provider status")
     list_parser.add_argument(
-        "--since", type=since_arg, metavar="SPAN",
+        "--since",
+        type=since_arg,
+        metavar="SPAN",
         help="only jobs that changed (finished, else updated, else created) within SPAN: "
         "30m, 1h, 2d",
     )
@@ -115,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--error", metavar="TEXT", help="only jobs whose error contains TEXT (any case)"
     )
     list_parser.add_argument(
-        "--sort", type=sort_arg, default=sort_arg("created_at:desc"), metavar="KEY[:asc|:desc]",
+        "--sort",
+        type=sort_arg,
+        default=sort_arg("created_at:desc"),
+        metavar="KEY[:asc|:desc]",
         help="sort key: state, account, id, name, status, age, duration, progress (the "
         "dashboard's columns) or a JSON key (default created_at:desc)",
     )
@@ -126,39 +161,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     show_parser = commands.add_parser(
-        "show", help="one job's detail",
+        "show",
+        help="one job's detail",
         description="One job's detail. Without ACCOUNT the job is looked for on every "
         "configured account (if several have it, they are listed and the exit code is 64).",
     )
     _add_common(show_parser)
     _add_demo(show_parser)
-    _accounts(show_parser.add_argument(
-        "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
-    ))
+    _accounts(
+        show_parser.add_argument(
+            "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
+        )
+    )
     show_parser.add_argument("id", metavar="ID")
     _add_json(show_parser, SHOW_FIELDS, fields_arg, jq_arg, "the normalized job plus a `raw` key")
 
     watch_parser = commands.add_parser(
-        "watch", help="print each change until the job ends",
+        "watch",
+        help="print each change until the job ends",
         description="Print a line whenever the job's state, status, progress or phase "
         "changes, then its final state and how long it ran.",
     )
     _add_common(watch_parser)
     _add_demo(watch_parser)
-    _accounts(watch_parser.add_argument(
-        "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
-    ))
+    _accounts(
+        watch_parser.add_argument(
+            "account", nargs="?", metavar="ACCOUNT", help="the account (default: find it)"
+        )
+    )
     watch_parser.add_argument("id", metavar="ID")
-    watch_parser.add_argument("--exit-status", action="store_true", help="exit 0 on success, 1 on failure, 2 on cancel")
+    watch_parser.add_argument(
+        "--exit-status", action="store_true", help="exit 0 on success, 1 on failure, 2 on cancel"
+    )
 
     track_parser = commands.add_parser("track", help="manage tracked ids")
     _add_common(track_parser)
     _add_demo(track_parser)
-    track_commands = track_parser.add_subparsers(dest="track_command", metavar="ACTION", required=True, parser_class=_Parser)
+    track_commands = track_parser.add_subparsers(
+        dest="track_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
     track_add = track_commands.add_parser("add", help="track ids (checked with the provider)")
     _accounts(track_add.add_argument("account", metavar="ACCOUNT"))
     track_add.add_argument("ids", nargs="+", metavar="ID")
-    track_add.add_argument("--no-check", action="store_true", help="do not ask the provider whether the ids exist")
+    track_add.add_argument(
+        "--no-check", action="store_true", help="do not ask the provider whether the ids exist"
+    )
     track_remove = track_commands.add_parser("remove", help="stop tracking ids")
     _accounts(track_remove.add_argument("account", metavar="ACCOUNT"))
     track_remove.add_argument("ids", nargs="+", metavar="ID")
@@ -184,25 +231,32 @@ def build_parser() -> argparse.ArgumentParser:
         _add_common(config_action)
 
     completion = commands.add_parser(
-        "completion", help="print a shell completion script",
+        "completion",
+        help="print a shell completion script",
         description="Print a completion script for bash, zsh or fish (see the README for "
         "where to put it). Completes commands, flags, states, providers and account names.",
     )
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     serve_parser = commands.add_parser(
-        "serve", help="one headless poller for a team: the store, /metrics and /healthz",
+        "serve",
+        help="one headless poller for a team: the store, /metrics and /healthz",
         description="Poll every configured source, write the job store for viewers started "
         "with --attach, and serve Prometheus metrics (/metrics) and a health check (/healthz).",
     )
     _add_common(serve_parser)
     serve_parser.add_argument(
-        "--listen", default="127.0.0.1:9464", metavar="HOST:PORT", type=_listen_arg,
+        "--listen",
+        default="127.0.0.1:9464",
+        metavar="HOST:PORT",
+        type=_listen_arg,
         help="where /metrics and /healthz are served (default 127.0.0.1:9464, loopback only)",
     )
     for attachable in (parser, list_parser, show_parser, watch_parser):
         attachable.add_argument(
-            "--attach", action="store_true", default=argparse.SUPPRESS,
+            "--attach",
+            action="store_true",
+            default=argparse.SUPPRESS,
             help="read the store a `jobtop serve` writes; make no provider request",
         )
 
@@ -222,14 +276,32 @@ def _listen_arg(text: str) -> str:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file (also $JOBTOP_CONFIG)")
-    parser.add_argument("--interval", type=float, metavar="SECONDS", default=argparse.SUPPRESS, help="seconds between refreshes")
-    parser.add_argument("--log-file", metavar="PATH", default=argparse.SUPPRESS,
-                        help="append a log to PATH (created 0600; tokens never written)")
-    parser.add_argument("--log-level", choices=("debug", "info", "warning"),
-                        default=argparse.SUPPRESS,
-                        help="log from this level (also $JOBTOP_LOG); alone, logs to jobtop.log "
-                        "in the state directory")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (also $JOBTOP_CONFIG)",
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        metavar="SECONDS",
+        default=argparse.SUPPRESS,
+        help="seconds between refreshes",
+    )
+    parser.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="append a log to PATH (created 0600; tokens never written)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning"),
+        default=argparse.SUPPRESS,
+        help="log from this level (also $JOBTOP_LOG); alone, logs to jobtop.log "
+        "in the state directory",
+    )
 
 
 def _add_demo(parser: argparse.ArgumentParser) -> None:
@@ -242,11 +314,17 @@ def _add_json(
     parser: argparse.ArgumentParser, fields: Sequence[str], fields_arg: Any, jq_arg: Any, what: str
 ) -> None:
     parser.add_argument(
-        "--json", nargs="?", const=(), type=fields_arg(fields), metavar="FIELD,…",
+        "--json",
+        nargs="?",
+        const=(),
+        type=fields_arg(fields),
+        metavar="FIELD,…",
         help=f"print {what}; only the given fields if any ({', '.join(fields)})",
     )
     parser.add_argument(
-        "--jq", type=jq_arg, metavar="EXPR",
+        "--jq",
+        type=jq_arg,
+        metavar="EXPR",
         help="filter the JSON with a jq expression (implies --json)",
     )
 
@@ -345,14 +423,23 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         if args.demo and not attach:
             return run_dashboard(
-                None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed,
+                None,
+                overrides,
+                demo_jobs=args.demo_jobs,
+                demo_seed=args.demo_seed,
                 demo_faults=args.demo_fault,
             )
         settings = load_settings(getattr(args, "config", None), cli=overrides)
         if not settings.accounts and not attach:
-            print("jobtop: no accounts configured; starting the demo on the built-in simulator.", file=sys.stderr)
+            print(
+                "jobtop: no accounts configured; starting the demo on the built-in simulator.",
+                file=sys.stderr,
+            )
             return run_dashboard(
-                None, overrides, demo_jobs=args.demo_jobs, demo_seed=args.demo_seed,
+                None,
+                overrides,
+                demo_jobs=args.demo_jobs,
+                demo_seed=args.demo_seed,
                 demo_faults=args.demo_fault,
             )
         return run_dashboard(settings, overrides, attach=attach)
@@ -413,7 +500,11 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
         )
     if args.command == "watch":
         return commands.watch_command(
-            settings, args.account, args.id, exit_status=args.exit_status, interval=getattr(args, "interval", None)
+            settings,
+            args.account,
+            args.id,
+            exit_status=args.exit_status,
+            interval=getattr(args, "interval", None),
         )
     if args.command == "track":
         return commands.track_command(settings, args)

@@ -48,7 +48,7 @@ from tui.formatting import STATE_ORDER, fmt_age, fmt_duration, fmt_percent, fmt_
 from tui.models import JSON_KEYS, Job, JobDetail, JobState, Transition, format_timestamp
 from tui.paths import user_state_dir
 from tui.sanitize import JSON_ESCAPES, clean, one_line
-from tui.store import ChangeSummary, JobStore
+from tui.store import ChangeSummary, EventKind, JobStore
 
 if TYPE_CHECKING:
     from tui.providers.base import JobProvider
@@ -57,8 +57,17 @@ if TYPE_CHECKING:
 TABLE_COLUMNS = ("state", "account", "id", "name", "status", "age", "duration", "progress")
 """The columns of the table printed on a terminal (the dashboard's)."""
 TSV_COLUMNS = (
-    "state", "account", "id", "name", "status", "created_at", "updated_at", "finished_at",
-    "duration", "progress", "error",
+    "state",
+    "account",
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "finished_at",
+    "duration",
+    "progress",
+    "error",
 )
 """The columns of piped `list` output: times in ISO 8601 UTC, duration in seconds."""
 
@@ -186,6 +195,17 @@ class CommandStore:
             self._failed(error)
             return ChangeSummary()
 
+    def add_event(
+        self, account: str, kind: EventKind, text: str, at: datetime | None = None
+    ) -> None:
+        """`JobStore.add_event` (nothing when the store failed)."""
+        if self._store is None:
+            return
+        try:
+            self._store.add_event(account, kind, text, at)
+        except StoreError as error:
+            self._failed(error)
+
     def mark_opened(self, at: datetime | None = None) -> None:
         """`JobStore.mark_opened` (nothing when the store failed)."""
         if self._store is None:
@@ -271,7 +291,9 @@ def sort_jobs(
     return [job for _, job in present] + missing
 
 
-def select_accounts(settings: Settings, names: Sequence[str], providers: Sequence[str]) -> list[AccountConfig]:
+def select_accounts(
+    settings: Settings, names: Sequence[str], providers: Sequence[str]
+) -> list[AccountConfig]:
     """The accounts chosen by `--account` and `--provider` (all when neither is given)."""
     if not settings.accounts:
         path, _ = find_config_file(None, os.environ)
@@ -283,7 +305,9 @@ def select_accounts(settings: Settings, names: Sequence[str], providers: Sequenc
     if providers:
         chosen = [a for a in chosen if a.provider.value in providers]
     if not chosen:
-        raise ConfigError("no configured account matches (see --account, --provider and the config file)")
+        raise ConfigError(
+            "no configured account matches (see --account, --provider and the config file)"
+        )
     return chosen
 
 
@@ -308,7 +332,11 @@ async def refresh_once(
 
     providers = [_provider(a) for a in accounts]
     engine = SyncEngine(
-        providers, store, JobIndex(now=utc_now), lambda _event: None, utc_now,
+        providers,
+        store,
+        JobIndex(now=utc_now),
+        lambda _event: None,
+        utc_now,
         interval=0.0,  # one run each (`refresh_now`): no schedule
         tracked={a.name: tuple(a.track) for a in accounts},
         view=lambda: ViewQuery(states=states, status=status),

@@ -49,11 +49,29 @@ _ACCOUNT_KEYS = {
 }
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 """An environment variable name as shells accept it."""
-_SECRET_PREFIXES = ("sk_", "pk_", "rk_", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "xox",
-                    "eyJ")
+_SECRET_PREFIXES = (
+    "sk_",
+    "pk_",
+    "rk_",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "github_pat_",
+    "xox",
+    "eyJ",
+)
 """How common API tokens start (case matters): such a value is never a variable's name."""
-_TOP_KEYS = {"refresh", "bell", "low_bandwidth", "image_protocol", "theme", "log_file",
-             "notifications", "account"}
+_TOP_KEYS = {
+    "refresh",
+    "bell",
+    "low_bandwidth",
+    "image_protocol",
+    "theme",
+    "log_file",
+    "notifications",
+    "account",
+}
 _NOTIFICATION_KEYS = {"jobs"}
 NOTIFY_STATES = ("failed", "succeeded", "canceled")
 """The endings a notification rule can name (`[notifications] jobs`)."""
@@ -317,7 +335,9 @@ def parse_config(
 
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise fail(sorted(unknown)[0], f"is not a known setting (known: {', '.join(sorted(_TOP_KEYS))})")
+        raise fail(
+            sorted(unknown)[0], f"is not a known setting (known: {', '.join(sorted(_TOP_KEYS))})"
+        )
     refresh = data.get("refresh", DEFAULT_REFRESH)
     if isinstance(refresh, bool) or not isinstance(refresh, int | float):
         raise fail("refresh", "must be a number of seconds")
@@ -375,7 +395,9 @@ def _parse_notifications(raw: object, fail: Any) -> frozenset[str]:
     unknown = set(raw) - _NOTIFICATION_KEYS
     if unknown:
         known = ", ".join(sorted(_NOTIFICATION_KEYS))
-        raise fail(f"notifications.{sorted(unknown)[0]}", f"is not a known setting (known: {known})")
+        raise fail(
+            f"notifications.{sorted(unknown)[0]}", f"is not a known setting (known: {known})"
+        )
     jobs = raw.get("jobs", sorted(DEFAULT_NOTIFY))
     choices = ", ".join(NOTIFY_STATES)
     if not isinstance(jobs, list) or not all(isinstance(state, str) for state in jobs):
@@ -403,7 +425,9 @@ def _parse_account(
     unknown = set(raw) - _ACCOUNT_KEYS
     if unknown:
         known = ", ".join(sorted(_ACCOUNT_KEYS))
-        raise fail(f"{prefix}.{sorted(unknown)[0]}", f"is not a known account setting (known: {known})")
+        raise fail(
+            f"{prefix}.{sorted(unknown)[0]}", f"is not a known account setting (known: {known})"
+        )
     provider_raw = raw.get("provider")
     try:
         if not isinstance(provider_raw, str):
@@ -411,7 +435,9 @@ def _parse_account(
         provider = ProviderName(provider_raw)
     except ValueError:
         known = ", ".join(p.value for p in ProviderName)
-        raise fail(f"{prefix}.provider", f"{provider_raw!r} is not a provider (one of: {known})") from None
+        raise fail(
+            f"{prefix}.provider", f"{provider_raw!r} is not a provider (one of: {known})"
+        ) from None
     base_url = raw.get("base_url", DEFAULT_BASE_URLS[provider])
     if not isinstance(base_url, str):
         raise fail(f"{prefix}.base_url", "must be a string")
@@ -553,7 +579,9 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def demo_settings(sim_url: str, *, refresh: float = 2.0, track: Mapping[str, tuple[str, ...]] | None = None) -> Settings:
+def demo_settings(
+    sim_url: str, *, refresh: float = 2.0, track: Mapping[str, tuple[str, ...]] | None = None
+) -> Settings:
     """Settings for `--demo`: one account per provider surface against the simulator."""
     track = track or {}
     accounts = tuple(

@@ -73,7 +73,8 @@ def run_dashboard(
             tracked = {name: tuple(ids) for name, ids in server.tracked_ids().items()}
             demo = demo_settings(server.url, refresh=DEMO_REFRESH, track=tracked)
             demo = replace(
-                demo, image_protocol=env_image_protocol(os.environ) or demo.image_protocol,
+                demo,
+                image_protocol=env_image_protocol(os.environ) or demo.image_protocol,
                 theme=env_theme(os.environ) or demo.theme,
                 log_level=env_log_level(os.environ),
             )

@@ -107,9 +107,7 @@ class RateLimitedError(ProviderError):
         account: str | None = None,
         status_code: int | None = 429,
     ) -> None:
-        super().__init__(
-            message, account=account, status_code=status_code, retry_after=retry_after
-        )
+        super().__init__(message, account=account, status_code=status_code, retry_after=retry_after)
 
 
 class UnavailableError(ProviderError):

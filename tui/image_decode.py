@@ -239,13 +239,17 @@ def _read_png(data: bytes) -> _Png:
     if header is None or header[3] not in _CHANNELS:
         raise ImageDecodeError("the image could not be decoded")
     width, height, depth, colour_type, _, _, interlace = header
-    return _Png(view, width, height, depth, colour_type, interlace == 1, palette, transparency,
-                position)
+    return _Png(
+        view, width, height, depth, colour_type, interlace == 1, palette, transparency, position
+    )
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(
-        ">I", zlib.crc32(body, zlib.crc32(kind))
+    return (
+        struct.pack(">I", len(body))
+        + kind
+        + body
+        + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
     )
 
 
@@ -277,12 +281,18 @@ class _Inflater:
         return bytes(out)
 
 
-def _png_bytes(width: int, height: int, depth: int, colour_type: int, ancillary: bytes,
-               scanlines: bytes) -> bytes:
+def _png_bytes(
+    width: int, height: int, depth: int, colour_type: int, ancillary: bytes, scanlines: bytes
+) -> bytes:
     """A PNG of the given filtered scanlines, stored uncompressed."""
     header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
-    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + ancillary
-            + _chunk(b"IDAT", zlib.compress(scanlines, 0)) + _chunk(b"IEND", b""))
+    return (
+        PNG_SIGNATURE
+        + _chunk(b"IHDR", header)
+        + ancillary
+        + _chunk(b"IDAT", zlib.compress(scanlines, 0))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def _first_pass(png: _Png) -> Image.Image:
@@ -322,8 +332,9 @@ def _reduce_in_strips(
         # A carrier image of 8-bit samples with the same bytes per pixel unfilters the
         # bytes exactly as the real colour type would, whatever its depth.
         scanlines = filtered if above is None else b"\x00" + above + filtered
-        carried = _png_bytes(row_bytes // stride, count + (above is not None), 8, carrier,
-                             b"", scanlines)
+        carried = _png_bytes(
+            row_bytes // stride, count + (above is not None), 8, carrier, b"", scanlines
+        )
         with Image.open(io.BytesIO(carried), formats=["PNG"]) as unfiltered:
             raw = unfiltered.tobytes()
         del scanlines, carried, filtered
@@ -346,8 +357,8 @@ def _rgba_palette(png: _Png) -> bytes:
     alphas = png.transparency or b""
     entries = len(png.palette) // 3
     return b"".join(
-        png.palette[3 * index : 3 * index + 3] + bytes([alphas[index] if index < len(alphas)
-                                                        else 255])
+        png.palette[3 * index : 3 * index + 3]
+        + bytes([alphas[index] if index < len(alphas) else 255])
         for index in range(entries)
     )
 

@@ -53,11 +53,7 @@ def parse_image_protocol(value: str) -> ImageProtocol:
 def in_multiplexer(environ: Mapping[str, str]) -> bool:
     """True inside tmux or GNU screen (their variables, or a `TERM` they set)."""
     term = environ.get("TERM", "").lower()
-    return bool(
-        environ.get("TMUX")
-        or environ.get("STY")
-        or term.startswith(("tmux", "screen"))
-    )
+    return bool(environ.get("TMUX") or environ.get("STY") or term.startswith(("tmux", "screen")))
 
 
 def terminal_graphics(environ: Mapping[str, str]) -> ImageProtocol:

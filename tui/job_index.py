@@ -26,7 +26,7 @@ Design, for speed at 100,000 jobs:
 from __future__ import annotations
 
 import re
-import re._parser as re_parser  # noqa: PLC2701 - to tell which regexes can span two fields
+import re._parser as re_parser  # type: ignore[import-not-found]  # noqa: PLC2701 - which regexes span fields
 from bisect import insort
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Container, Generator, Iterable, Iterator, Sequence
@@ -142,10 +142,10 @@ class SearchTerm:
         if self.field is None and not self.by_field:
             return list(compress(places, self._hits(rows)))
         if self.located is not None:
-            found = map(self.located.match, rows)
+            matches = map(self.located.match, rows)
             if self.negate:
-                return list(compress(places, map(is_, found, repeat(None))))
-            return list(compress(places, found))
+                return list(compress(places, map(is_, matches, repeat(None))))
+            return list(compress(places, matches))
         rough = self.block_test()
         candidates = places if rough is None else compress(places, map(rough, rows))
         found = [place for place in candidates if self._in_fields(texts[place])]
@@ -336,13 +336,20 @@ def _can_match_line_break(pattern: re.Pattern[str]) -> bool:
 
 
 _LINE_BREAK_CATEGORIES = frozenset(
-    {"CATEGORY_SPACE", "CATEGORY_NOT_WORD", "CATEGORY_NOT_DIGIT", "CATEGORY_LINEBREAK",
-     "CATEGORY_UNI_SPACE", "CATEGORY_UNI_NOT_WORD", "CATEGORY_UNI_NOT_DIGIT",
-     "CATEGORY_UNI_LINEBREAK"}
+    {
+        "CATEGORY_SPACE",
+        "CATEGORY_NOT_WORD",
+        "CATEGORY_NOT_DIGIT",
+        "CATEGORY_LINEBREAK",
+        "CATEGORY_UNI_SPACE",
+        "CATEGORY_UNI_NOT_WORD",
+        "CATEGORY_UNI_NOT_DIGIT",
+        "CATEGORY_UNI_LINEBREAK",
+    }
 )
 
 
-def _parsed_can_match_line_break(items: Iterable[tuple[object, object]], dotall: bool) -> bool:
+def _parsed_can_match_line_break(items: Iterable[tuple[Any, Any]], dotall: bool) -> bool:
     newline = 10
     for op, arg in items:
         name = str(op)
@@ -358,28 +365,28 @@ def _parsed_can_match_line_break(items: Iterable[tuple[object, object]], dotall:
         elif name == "AT":
             continue
         elif name == "IN":
-            if _set_can_match_line_break(arg):  # type: ignore[arg-type]
+            if _set_can_match_line_break(arg):
                 return True
         elif name == "SUBPATTERN":
-            _group, add, remove, sub = arg  # type: ignore[misc]
+            _group, add, remove, sub = arg
             inner = (dotall or bool(add & re.DOTALL)) and not remove & re.DOTALL
             if _parsed_can_match_line_break(sub, inner):
                 return True
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            if _parsed_can_match_line_break(arg[2], dotall):  # type: ignore[index]
+            if _parsed_can_match_line_break(arg[2], dotall):
                 return True
         elif name == "ATOMIC_GROUP":
-            if _parsed_can_match_line_break(arg, dotall):  # type: ignore[arg-type]
+            if _parsed_can_match_line_break(arg, dotall):
                 return True
         elif name == "BRANCH":
-            if any(_parsed_can_match_line_break(sub, dotall) for sub in arg[1]):  # type: ignore[index]
+            if any(_parsed_can_match_line_break(sub, dotall) for sub in arg[1]):
                 return True
         else:
             return True  # back-references, lookarounds, anything new: unsure
     return False
 
 
-def _set_can_match_line_break(items: Iterable[tuple[object, object]]) -> bool:
+def _set_can_match_line_break(items: Iterable[tuple[Any, Any]]) -> bool:
     negated = False
     found = False
     for op, arg in items:
@@ -389,7 +396,7 @@ def _set_can_match_line_break(items: Iterable[tuple[object, object]]) -> bool:
         elif name == "LITERAL":
             found = found or arg == 10
         elif name == "RANGE":
-            low, high = arg  # type: ignore[misc]
+            low, high = arg
             found = found or low <= 10 <= high
         elif name == "CATEGORY":
             found = found or str(arg) in _LINE_BREAK_CATEGORIES
@@ -575,9 +582,11 @@ class JobIndex:
     def _slots(self) -> dict[JobKey, int]:
         if self._slots_cache is None:
             keys = map(attrgetter("account", "id"), self._jobs)
-            self._slots_cache = {
-                key: slot for slot, key in enumerate(keys) if self._jobs[slot] is not None
-            } if self._dead else dict(zip(keys, range(len(self._jobs)), strict=True))
+            self._slots_cache = (
+                {key: slot for slot, key in enumerate(keys) if self._jobs[slot] is not None}
+                if self._dead
+                else dict(zip(keys, range(len(self._jobs)), strict=True))
+            )
         return self._slots_cache
 
     def __len__(self) -> int:
@@ -908,10 +917,18 @@ class JobIndex:
             for name, wanted in (
                 ("account", job_filter.accounts),
                 ("state", frozenset(state.value for state in job_filter.states)),
-                ("status", frozenset({job_filter.status.status})
-                 if job_filter.status is not None else frozenset()),
-                ("provider", frozenset({job_filter.status.provider.value})
-                 if job_filter.status is not None else frozenset()),
+                (
+                    "status",
+                    frozenset({job_filter.status.status})
+                    if job_filter.status is not None
+                    else frozenset(),
+                ),
+                (
+                    "provider",
+                    frozenset({job_filter.status.provider.value})
+                    if job_filter.status is not None
+                    else frozenset(),
+                ),
             )
             if wanted
         ]
@@ -1215,9 +1232,7 @@ class JobIndex:
         by the word (the same word of two providers side by side)."""
         wanted = frozenset(accounts)
         pairs = {
-            (job.provider, job.status)
-            for job in self.jobs()
-            if not wanted or job.account in wanted
+            (job.provider, job.status) for job in self.jobs() if not wanted or job.account in wanted
         }
         return [
             StatusChoice(provider, status)
@@ -1283,8 +1298,17 @@ class _Listing:
     of a search being typed on; `keep` says which rows of a slice of it stay.
     """
 
-    __slots__ = ("_keep", "_next", "_source", "_source_positions", "key", "kept", "positions",
-                 "rows", "texts")
+    __slots__ = (
+        "_keep",
+        "_next",
+        "_source",
+        "_source_positions",
+        "key",
+        "kept",
+        "positions",
+        "rows",
+        "texts",
+    )
 
     def __init__(
         self,
@@ -1456,9 +1480,9 @@ class _SearchTexts:
         else:
             size = SEARCH_BLOCK
             found = []
-            number = start // size
-            blocks = self.blocks[number : (end + size - 1) // size]
-            for number, block_hit in enumerate(map(block_test, blocks), number):
+            first_block = start // size
+            blocks = self.blocks[first_block : (end + size - 1) // size]
+            for number, block_hit in enumerate(map(block_test, blocks), first_block):
                 low = number * size
                 high = min(low + size, end)
                 if block_hit:

@@ -180,7 +180,9 @@ def logging_to(settings: LogSettings) -> Iterator[Path | None]:
     log = logging.getLogger(ROOT_LOGGER)
     try:
         log.info(
-            "jobtop %s started: %d source(s): %s", __version__, len(settings.accounts),
+            "jobtop %s started: %d source(s): %s",
+            __version__,
+            len(settings.accounts),
             ", ".join(account.name for account in settings.accounts) or "none",
         )
         yield path

@@ -31,58 +31,82 @@ class ServeMetrics:
         r = self.registry
         source = ["account", "provider"]
         self.jobs = Gauge(
-            "jobtop_jobs", "Jobs known, by account, provider, kind and normalized state.",
-            [*source, "kind", "state"], registry=r,
+            "jobtop_jobs",
+            "Jobs known, by account, provider, kind and normalized state.",
+            [*source, "kind", "state"],
+            registry=r,
         )
         self.transitions = Counter(
-            "jobtop_transitions", "Changes of a job's normalized state seen by the poller.",
-            [*source, "to_state"], registry=r,
+            "jobtop_transitions",
+            "Changes of a job's normalized state seen by the poller.",
+            [*source, "to_state"],
+            registry=r,
         )
         self.up = Gauge(
-            "jobtop_source_up", "1 if the source's last refresh succeeded, else 0.", source,
+            "jobtop_source_up",
+            "1 if the source's last refresh succeeded, else 0.",
+            source,
             registry=r,
         )
         self.health = Gauge(
-            "jobtop_source_health", "1 for the source's current health, 0 for the others.",
-            [*source, "health"], registry=r,
+            "jobtop_source_health",
+            "1 for the source's current health, 0 for the others.",
+            [*source, "health"],
+            registry=r,
         )
         self.last_success = Gauge(
             "jobtop_source_last_success_timestamp_seconds",
-            "When the source was last refreshed successfully (Unix time).", source, registry=r,
+            "When the source was last refreshed successfully (Unix time).",
+            source,
+            registry=r,
         )
         self.down_since = Gauge(
             "jobtop_source_down_since_timestamp_seconds",
             "When the source's current run of failures began (Unix time; 0 while up).",
-            source, registry=r,
+            source,
+            registry=r,
         )
         self.interval = Gauge(
-            "jobtop_source_interval_seconds", "Seconds between the source's refreshes.",
-            source, registry=r,
+            "jobtop_source_interval_seconds",
+            "Seconds between the source's refreshes.",
+            source,
+            registry=r,
         )
         self.failures = Gauge(
-            "jobtop_source_consecutive_failures", "Refreshes failed in a row.", source,
+            "jobtop_source_consecutive_failures",
+            "Refreshes failed in a row.",
+            source,
             registry=r,
         )
         self.duration = Histogram(
             "jobtop_source_refresh_duration_seconds",
-            "How long one refresh took (every part of a listing in parts).", source,
-            buckets=REFRESH_BUCKETS, registry=r,
+            "How long one refresh took (every part of a listing in parts).",
+            source,
+            buckets=REFRESH_BUCKETS,
+            registry=r,
         )
         self.requests = Counter(
-            "jobtop_source_requests", "HTTP answers from the provider, by status class.",
-            [*source, "status_class"], registry=r,
+            "jobtop_source_requests",
+            "HTTP answers from the provider, by status class.",
+            [*source, "status_class"],
+            registry=r,
         )
         self.rate_limited = Counter(
-            "jobtop_source_rate_limited", "HTTP 429 answers from the provider.", source,
+            "jobtop_source_rate_limited",
+            "HTTP 429 answers from the provider.",
+            source,
             registry=r,
         )
         self.retry_after = Counter(
             "jobtop_source_retry_after_wait_seconds",
-            "Seconds waited because the provider asked to (Retry-After).", source, registry=r,
+            "Seconds waited because the provider asked to (Retry-After).",
+            source,
+            registry=r,
         )
         self.incomplete = Gauge(
             "jobtop_source_listing_incomplete",
-            "1 if the source's last listing stopped short of every job (a cap).", source,
+            "1 if the source's last listing stopped short of every job (a cap).",
+            source,
             registry=r,
         )
         self._providers: dict[str, str] = {}

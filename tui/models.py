@@ -148,9 +148,7 @@ class Job:
         }
         shown = {key: _shown(key, value) for key, value in texts.items()}
         differing = {
-            key: value
-            for key, value in texts.items()
-            if value is not None and shown[key] != value
+            key: value for key, value in texts.items() if value is not None and shown[key] != value
         }
         return cls(
             name=shown["name"] or "",
@@ -244,7 +242,10 @@ class Job:
         """
         try:
             account, job_id, name, status = (
-                data["account"], data["id"], data["name"], data["status"]
+                data["account"],
+                data["id"],
+                data["name"],
+                data["status"],
             )
             provider = ProviderName(data["provider"])
             kind = JobKind(data["kind"])

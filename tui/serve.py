@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any, TextIO
@@ -101,8 +102,7 @@ class StoreLock:
             os.close(fd)
             who = f"pid {owner}" if owner.isdigit() else "another process"
             raise ServeError(
-                f"the job store {self.store} is already "
-                f"written by another jobtop serve ({who})",
+                f"the job store {self.store} is already written by another jobtop serve ({who})",
                 EXIT_STORE_OWNED,
             ) from None
         os.ftruncate(fd, 0)
@@ -139,9 +139,7 @@ class _QuietHandler(WSGIRequestHandler):
         """No access log: stderr has one line per event only."""
 
 
-def bind_http(
-    host: str, port: int, app: Callable[..., Any]
-) -> WSGIServer:
+def bind_http(host: str, port: int, app: Callable[..., Any]) -> WSGIServer:
     """The HTTP server bound to `host:port` (not serving yet).
 
     Raises:
@@ -225,11 +223,17 @@ class Poller:
         self.metrics = ServeMetrics()
         self.index = JobIndex(now=utc_now)
         self.engine = _TimedEngine(
-            providers, store, self.index, self._event, utc_now,
-            interval=settings.refresh, default_interval=settings.refresh,
+            providers,
+            store,
+            self.index,
+            self._event,
+            utc_now,
+            interval=settings.refresh,
+            default_interval=settings.refresh,
             account_intervals={a.name: a.refresh for a in settings.accounts},
             tracked={a.name: tuple(a.track) for a in settings.accounts},
-            apply_updates=True, tracked_only_fails=True,
+            apply_updates=True,
+            tracked_only_fails=True,
         )
         self.engine.on_run = self.metrics.observe_refresh
         self.tasks: dict[str, asyncio.Task[None]] = {}
@@ -307,10 +311,14 @@ class Poller:
             last = source.last_result
             rows.append(
                 StoredHealth(
-                    account=h.account, provider=h.provider,
+                    account=h.account,
+                    provider=h.provider,
                     health=h.health.value,
-                    error=h.error, last_ok_at=h.last_ok_at, next_try_at=h.next_try_at,
-                    failures=h.failures, note=h.note,
+                    error=h.error,
+                    last_ok_at=h.last_ok_at,
+                    next_try_at=h.next_try_at,
+                    failures=h.failures,
+                    note=h.note,
                     incomplete=bool(last is not None and last.capped),
                 )
             )
@@ -319,7 +327,9 @@ class Poller:
     def write_health(self, pid: int | None = None) -> None:
         """The heartbeat and every source's health, into the store."""
         self.store.save_poller(
-            os.getpid() if pid is None else pid, utc_now(), self.settings.refresh,
+            os.getpid() if pid is None else pid,
+            utc_now(),
+            self.settings.refresh,
             self.health_rows(),
         )
 
@@ -327,7 +337,7 @@ class Poller:
         """One poll loop per source; a loop that ends before `stopping` is logged."""
         for account in self.engine.sources:
             task = asyncio.create_task(self.engine.run_source(account), name=f"poll-{account}")
-            task.add_done_callback(lambda done, name=account: self._loop_ended(name, done))
+            task.add_done_callback(partial(self._loop_ended, account))
             self.tasks[account] = task
 
     def _loop_ended(self, account: str, task: asyncio.Task[None]) -> None:
@@ -402,7 +412,9 @@ def _reason(exc: BaseException) -> str:
 @contextlib.contextmanager
 def _serving(server: WSGIServer) -> Iterator[None]:
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="jobtop-serve-http",
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name="jobtop-serve-http",
         daemon=True,
     )
     thread.start()
@@ -446,8 +458,13 @@ def run_serve(settings: Settings, listen: str, *, err: TextIO | None = None) -> 
 
 
 def _run(
-    settings: Settings, providers: list[Any], store: JobStore, host: str, port: int,
-    path: Path, log: _Log,
+    settings: Settings,
+    providers: list[Any],
+    store: JobStore,
+    host: str,
+    port: int,
+    path: Path,
+    log: _Log,
 ) -> int:
     poller = Poller(settings, providers, store, log)
     try:
@@ -499,4 +516,3 @@ async def _main(poller: Poller, providers: list[Any]) -> str:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.to_thread(poller.write_health, 0), STOP_WITHIN / 4)
     return reason[0]
-

@@ -577,7 +577,9 @@ class JobStore:
             )
         return result
 
-    def add_event(self, account: str, kind: EventKind, text: str, at: datetime | None = None) -> None:
+    def add_event(
+        self, account: str, kind: EventKind, text: str, at: datetime | None = None
+    ) -> None:
         """Record a source event (not `EventKind.TRANSITION`: those are `transitions`)."""
         with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
@@ -623,8 +625,15 @@ class JobStore:
             except ValueError:
                 continue
             if moment is not None:
-                entry = LogEntry(moment, str(account), EventKind.TRANSITION, job_id=str(job_id),
-                                 old_state=old_state, new_state=new_state, status=str(status))
+                entry = LogEntry(
+                    moment,
+                    str(account),
+                    EventKind.TRANSITION,
+                    job_id=str(job_id),
+                    old_state=old_state,
+                    new_state=new_state,
+                    status=str(status),
+                )
                 entries.append((moment, -number, entry))
         for number, (account, kind, text, at) in enumerate(sources):
             moment = parse_timestamp(at)
@@ -633,7 +642,9 @@ class JobStore:
             except ValueError:
                 continue
             if moment is not None:
-                entries.append((moment, -number, LogEntry(moment, str(account), event_kind, str(text))))
+                entries.append(
+                    (moment, -number, LogEntry(moment, str(account), event_kind, str(text)))
+                )
         # Newest first; within one table, the later row first when two share a time.
         entries.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [entry for _, _, entry in entries[:limit]]
@@ -661,8 +672,15 @@ class JobStore:
         with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("jobs", "tracked", "transitions", "meta", "sources",
-                              "source_health", "events"):
+                for table in (
+                    "jobs",
+                    "tracked",
+                    "transitions",
+                    "meta",
+                    "sources",
+                    "source_health",
+                    "events",
+                ):
                     self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
                 self._db.execute("COMMIT")
                 self._origin_cache = None
@@ -741,13 +759,24 @@ class JobStore:
         at_text = format_timestamp(at)
         rows = [
             (
-                h.account, h.provider, h.health, h.error, format_timestamp(h.last_ok_at),
-                format_timestamp(h.next_try_at), h.failures, h.note, int(h.incomplete), at_text,
+                h.account,
+                h.provider,
+                h.health,
+                h.error,
+                format_timestamp(h.last_ok_at),
+                format_timestamp(h.next_try_at),
+                h.failures,
+                h.note,
+                int(h.incomplete),
+                at_text,
             )
             for h in sources
         ]
-        meta = [("poller_pid", str(pid)), ("poller_heartbeat", at_text),
-                ("poller_interval", repr(float(interval)))]
+        meta = [
+            ("poller_pid", str(pid)),
+            ("poller_heartbeat", at_text),
+            ("poller_interval", repr(float(interval))),
+        ]
         with self._lock, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -757,9 +786,7 @@ class JobStore:
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta
-                )
+                self._db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._rollback()
@@ -788,10 +815,14 @@ class JobStore:
             pid, interval = 0, 0.0
         sources = {
             row[0]: StoredHealth(
-                account=str(row[0]), provider=str(row[1]), health=str(row[2]),
+                account=str(row[0]),
+                provider=str(row[1]),
+                health=str(row[2]),
                 error=None if row[3] is None else str(row[3]),
-                last_ok_at=parse_timestamp(row[4]), next_try_at=parse_timestamp(row[5]),
-                failures=int(row[6] or 0), note=None if row[7] is None else str(row[7]),
+                last_ok_at=parse_timestamp(row[4]),
+                next_try_at=parse_timestamp(row[5]),
+                failures=int(row[6] or 0),
+                note=None if row[7] is None else str(row[7]),
                 incomplete=bool(row[8]),
             )
             for row in rows
@@ -915,13 +946,15 @@ def store_error(
             return StoreError(
                 f"{where} is damaged or is not a jobtop store ({detail}); move it aside to"
                 " start a fresh one",
-                problem="corrupt", path=where,
+                problem="corrupt",
+                path=where,
             )
         if primary in _LOCKED:
             return StoreError(
                 f"{where} is locked by another program (a write waited more than"
                 f" {busy_timeout:g} s); try again once it is done",
-                problem="locked", path=where,
+                problem="locked",
+                path=where,
             )
         if primary == sqlite3.SQLITE_FULL:
             return StoreError(
@@ -931,7 +964,8 @@ def store_error(
             return StoreError(
                 f"{where} could not be read or written ({detail}): the disk may be full or"
                 " failing, or the file too large",
-                problem="unwritable", path=where,
+                problem="unwritable",
+                path=where,
             )
         if primary in _UNWRITABLE:
             return StoreError(
@@ -965,7 +999,8 @@ def _check_directory(directory: Path) -> None:
     if not stat.S_ISDIR(info.st_mode):
         raise StoreError(
             f"the state directory {directory} is not a directory",
-            problem="unwritable", path=str(directory),
+            problem="unwritable",
+            path=str(directory),
         )
     if not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return
@@ -1004,8 +1039,7 @@ def _prepare_file(path: Path) -> None:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise _unsafe(
-                f"{path} is a symbolic link, which jobtop does not follow for its store;"
-                " remove it",
+                f"{path} is a symbolic link, which jobtop does not follow for its store; remove it",
                 path,
             ) from None
         if exc.errno == errno.EISDIR:
@@ -1015,9 +1049,7 @@ def _prepare_file(path: Path) -> None:
         raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise StoreError(
-                f"{path} is not a regular file", problem="unwritable", path=str(path)
-            )
+            raise StoreError(f"{path} is not a regular file", problem="unwritable", path=str(path))
     finally:
         os.close(fd)
 

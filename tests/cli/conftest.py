@@ -36,25 +36,25 @@ refresh = 1
 [[account]]
 name = "zoo"
 provider = "zoo"
-base_url = "{sim.base_url('zoo')}"
+base_url = "{sim.base_url("zoo")}"
 token_env = "ZOO_TOKEN"
 
 [[account]]
 name = "mf"
 provider = "metafold"
-base_url = "{sim.base_url('metafold')}"
+base_url = "{sim.base_url("metafold")}"
 token_env = "METAFOLD_TOKEN"
 
 [[account]]
 name = "ll"
 provider = "lettrlabs"
-base_url = "{sim.base_url('lettrlabs')}"
+base_url = "{sim.base_url("lettrlabs")}"
 token_env = "LETTR_TOKEN"
 
 [[account]]
 name = "hdr"
 provider = "hdrjpg"
-base_url = "{sim.base_url('hdrjpg')}"
+base_url = "{sim.base_url("hdrjpg")}"
 token_env = "HDR_TOKEN"
 track = [{tracked}]
 """
@@ -68,7 +68,9 @@ def config(tmp_path: Path, sim: SimServer) -> Path:
     return write_config(tmp_path / "config.toml", sim, hdr_track=hdr)
 
 
-def run_jobtop(*args: str, config: Path | None = None, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_jobtop(
+    *args: str, config: Path | None = None, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real `jobtop` console script of this venv."""
     script = Path(sys.executable).parent / "jobtop"
     argv = [str(script), *args]

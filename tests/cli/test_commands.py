@@ -43,7 +43,9 @@ def test_json_shape(config: Path) -> None:
         assert job["state"] in {s.value for s in JobState}
         for key in ("created_at", "started_at", "finished_at", "updated_at"):
             value = job[key]
-            assert value is None or (isinstance(value, str) and value.endswith("Z") and parse_timestamp(value))
+            assert value is None or (
+                isinstance(value, str) and value.endswith("Z") and parse_timestamp(value)
+            )
         assert job["progress"] is None or 0 <= job["progress"] <= 1  # type: ignore[operator]
     assert any(j["id"] == HDR_SEED for j in jobs)
 
@@ -60,7 +62,10 @@ def test_filters_and_sorts(config: Path) -> None:
     ascending = list_json(config, "--sort", "created_at:asc", "--provider", "zoo")
     stamps = [j["created_at"] for j in ascending if j["created_at"]]
     assert stamps == sorted(stamps)  # type: ignore[type-var]
-    names = [str(j["name"]).casefold() for j in list_json(config, "--sort", "name:desc", "--account", "mf")]
+    names = [
+        str(j["name"]).casefold()
+        for j in list_json(config, "--sort", "name:desc", "--account", "mf")
+    ]
     assert names == sorted(names, reverse=True)
     assert len(list_json(config, "--limit", "5")) == 5
 
@@ -144,10 +149,14 @@ def test_tracking_across_restarts(config: Path, sim: SimServer) -> None:
     extra = [i for i in ids if i != HDR_SEED][-2:]
     added = run_jobtop("track", "add", "hdr", *extra, config=config)
     assert added.returncode == 0, added.stderr
-    refused = run_jobtop("track", "add", "hdr", "00000000-0000-4000-8000-000000000000", config=config)
+    refused = run_jobtop(
+        "track", "add", "hdr", "00000000-0000-4000-8000-000000000000", config=config
+    )
     assert refused.returncode == 66 and "was not added" in refused.stderr
     listed = run_jobtop("track", "list", "hdr", config=config)
-    store_lines = [line.split("\t")[1] for line in listed.stdout.splitlines() if line.endswith("\tstore")]
+    store_lines = [
+        line.split("\t")[1] for line in listed.stdout.splitlines() if line.endswith("\tstore")
+    ]
     assert store_lines == extra
     jobs = list_json(config, "--account", "hdr")
     assert set(extra) <= {j["id"] for j in jobs}
@@ -194,7 +203,9 @@ def frozen_sim() -> Iterator[tuple[SimServer, FrozenClock]]:
     server.stop()
 
 
-def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple[SimServer, FrozenClock]) -> None:
+def test_watch_exit_status_matches_the_outcome(
+    tmp_path: Path, frozen_sim: tuple[SimServer, FrozenClock]
+) -> None:
     """One job that will succeed, one that will fail and one that will be canceled."""
     sim, clock = frozen_sim
     config = write_config(tmp_path / "c.toml", sim, hdr_track=[])
@@ -219,7 +230,17 @@ def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple
     script = Path(sys.executable).parent / "jobtop"
     watchers = {
         final: subprocess.Popen(
-            [str(script), "watch", "mf", chosen[final], "--interval", "0.5", "--exit-status", "--config", str(config)],
+            [
+                str(script),
+                "watch",
+                "mf",
+                chosen[final],
+                "--interval",
+                "0.5",
+                "--exit-status",
+                "--config",
+                str(config),
+            ],
             env={**os.environ, **TOKENS},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -258,12 +279,18 @@ def test_watch_exit_status_matches_the_outcome(tmp_path: Path, frozen_sim: tuple
 
 
 def test_watch_ctrl_c_exits_cleanly(config: Path, sim: SimServer) -> None:
-    active = [j for j in list_json(config, "--account", "zoo") if j["state"] in ("queued", "running")]
+    active = [
+        j for j in list_json(config, "--account", "zoo") if j["state"] in ("queued", "running")
+    ]
     job_id = str(active[0]["id"]) if active else "0ca1531a-ac9b-4e55-bff6-2ec246d5cc1d"
     script = Path(sys.executable).parent / "jobtop"
     process = subprocess.Popen(
         [str(script), "watch", "zoo", job_id, "--interval", "5", "--config", str(config)],
-        env={**os.environ, **TOKENS}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, **TOKENS},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
     time.sleep(2.5)
     process.send_signal(signal.SIGINT)
@@ -275,7 +302,10 @@ def test_watch_ctrl_c_exits_cleanly(config: Path, sim: SimServer) -> None:
 
 
 def test_list_says_when_a_cap_cut_a_listing(
-    config: Path, sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    config: Path,
+    sim: SimServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A listing stopped by the per-refresh item cap prints that first part, says on

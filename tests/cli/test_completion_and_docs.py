@@ -36,8 +36,14 @@ printf '%s\\n' "${{COMPREPLY[@]}}"
 """
     result = subprocess.run(
         ["bash", "--norc", "--noprofile", "-c", program],
-        capture_output=True, text=True, timeout=60,
-        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "JOBTOP_CONFIG": str(config)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            "JOBTOP_CONFIG": str(config),
+        },
     )
     assert result.returncode == 0, result.stderr
     return [word for word in result.stdout.splitlines() if word]
@@ -56,17 +62,30 @@ def bash_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_bash_completion_registers_and_completes(bash_script: Path, config: Path) -> None:
     registered = subprocess.run(
         ["bash", "--norc", "--noprofile", "-c", f"source {bash_script}; complete -p jobtop"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert registered.stdout.strip() == "complete -o bashdefault -F _shtab_jobtop jobtop"
     assert set(complete(bash_script, config, "jobtop", "")) >= {
-        "list", "show", "watch", "track", "config", "completion", "sim",
+        "list",
+        "show",
+        "watch",
+        "track",
+        "config",
+        "completion",
+        "sim",
     }
     assert complete(bash_script, config, "jobtop", "wa") == ["watch"]
     assert set(complete(bash_script, config, "jobtop", "list", "--s")) == {
-        "--state", "--status", "--since", "--sort",
+        "--state",
+        "--status",
+        "--since",
+        "--sort",
     }
-    assert complete(bash_script, config, "jobtop", "list", "--state", "") == [s.value for s in JobState]
+    assert complete(bash_script, config, "jobtop", "list", "--state", "") == [
+        s.value for s in JobState
+    ]
     assert complete(bash_script, config, "jobtop", "list", "--provider", "h") == ["hdrjpg"]
     accounts = ["zoo", "mf", "ll", "hdr"]
     assert complete(bash_script, config, "jobtop", "list", "--account", "") == accounts
@@ -80,11 +99,20 @@ def test_zsh_and_fish_scripts_cover_the_commands(shell: str) -> None:
     result = run_jobtop("completion", shell)
     assert result.returncode == 0
     flag = "-l " if shell == "fish" else "--"
-    for word in ("list", "watch", f"{flag}exit-status", f"{flag}since", "succeeded", "jobtop config accounts"):
+    for word in (
+        "list",
+        "watch",
+        f"{flag}exit-status",
+        f"{flag}since",
+        "succeeded",
+        "jobtop config accounts",
+    ):
         assert word in result.stdout
     interpreter = shutil.which(shell)
     if interpreter is not None:  # check the syntax where the shell exists
-        check = subprocess.run([interpreter, "-n"], input=result.stdout, capture_output=True, text=True, timeout=60)
+        check = subprocess.run(
+            [interpreter, "-n"], input=result.stdout, capture_output=True, text=True, timeout=60
+        )
         assert check.returncode == 0, check.stderr
 
 
@@ -95,7 +123,9 @@ def test_unknown_shell_is_a_usage_error() -> None:
 def test_man_page_matches_the_parser() -> None:
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "manpage.py"), "--check"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     page = (REPO / "docs" / "jobtop.1").read_text()
@@ -124,7 +154,8 @@ def test_readme_exit_code_table_matches_the_program() -> None:
         assert table[code].replace("`", "").replace("\\|", "|") == meaning.replace("`", ""), code
     # The help and the table list exactly the codes the program defines.
     defined = {
-        value for name, value in vars(exit_codes).items()
+        value
+        for name, value in vars(exit_codes).items()
         if name.startswith("EXIT_") and isinstance(value, int)
     }
     assert set(program) == defined
@@ -132,7 +163,9 @@ def test_readme_exit_code_table_matches_the_program() -> None:
 
 def _python310() -> str | None:
     """A Python 3.10 interpreter that really runs (a pyenv shim may have none selected)."""
-    candidates = [str(p) for p in Path(os.path.expanduser("~/.pyenv/versions")).glob("3.10*/bin/python3.10")]
+    candidates = [
+        str(p) for p in Path(os.path.expanduser("~/.pyenv/versions")).glob("3.10*/bin/python3.10")
+    ]
     candidates += [c for c in [shutil.which("python3.10")] if c]
     for candidate in candidates:
         probe = subprocess.run([candidate, "--version"], capture_output=True, text=True, timeout=30)
@@ -148,7 +181,10 @@ def _older_pythons() -> list[str]:
     """Every Python 3 older than 3.11 found under pyenv, plus the 3.10 found above."""
     found = {PY310} if PY310 else set()
     for version in ("3.6", "3.7", "3.8", "3.9"):
-        found.update(str(p) for p in Path(os.path.expanduser("~/.pyenv/versions")).glob(f"{version}*/bin/python3"))
+        found.update(
+            str(p)
+            for p in Path(os.path.expanduser("~/.pyenv/versions")).glob(f"{version}*/bin/python3")
+        )
     return sorted(found)
 
 
@@ -157,7 +193,11 @@ def _older_pythons() -> list[str]:
 def test_first_command_on_an_older_python_says_so_plainly(tmp_path: Path, python: str) -> None:
     """`python3 dev.py demo` (the README's first command) stops with one sentence."""
     result = subprocess.run(
-        [python, str(REPO / "dev.py"), "demo"], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        [python, str(REPO / "dev.py"), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert result.returncode == 1
     assert result.stderr.strip().startswith("jobtop needs Python 3.11 or newer; this is 3.")
@@ -171,7 +211,9 @@ def test_pip_install_on_python_310_says_so_plainly() -> None:
     assert PY310 is not None
     result = subprocess.run(
         [PY310, "-m", "pip", "install", "--dry-run", "--disable-pip-version-check", str(REPO)],
-        capture_output=True, text=True, timeout=110,
+        capture_output=True,
+        text=True,
+        timeout=110,
     )
     output = result.stdout + result.stderr
     if "satisfies the requirement hatchling" in output:

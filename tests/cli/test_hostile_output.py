@@ -29,18 +29,31 @@ FORGED_ID = "echo hi;\ntouch /tmp/x"
 TAB_ID = "tab\tid"
 JOBS = [
     {
-        "id": FORGED_ID, "name": "中文名字的作业", "state": "failure", "type": "t",
-        "created": "2026-11-20T10:00:00Z", "started": "2026-11-20T10:00:05Z",
-        "finished": "2026-11-20T10:01:05Z", "error": "boom\tbad\nsecond line",
+        "id": FORGED_ID,
+        "name": "中文名字的作业",
+        "state": "failure",
+        "type": "t",
+        "created": "2026-11-20T10:00:00Z",
+        "started": "2026-11-20T10:00:05Z",
+        "finished": "2026-11-20T10:01:05Z",
+        "error": "boom\tbad\nsecond line",
     },
     {
-        "id": TAB_ID, "name": "🚀 rocket launch", "state": "success", "type": "t",
-        "created": "2026-11-20T09:00:00Z", "started": "2026-11-20T09:00:00Z",
+        "id": TAB_ID,
+        "name": "🚀 rocket launch",
+        "state": "success",
+        "type": "t",
+        "created": "2026-11-20T09:00:00Z",
+        "started": "2026-11-20T09:00:00Z",
         "finished": "2026-11-20T09:00:30Z",
     },
     {
-        "id": "plain", "name": "plain ascii name", "state": "success", "type": "t",
-        "created": "2026-11-20T08:00:00Z", "started": "2026-11-20T08:00:00Z",
+        "id": "plain",
+        "name": "plain ascii name",
+        "state": "success",
+        "type": "t",
+        "created": "2026-11-20T08:00:00Z",
+        "started": "2026-11-20T08:00:00Z",
         "finished": "2026-11-20T08:00:10Z",
     },
 ]
@@ -102,8 +115,11 @@ def in_pty(*args: str, config: Path) -> str:
     master, slave = pty.openpty()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "jobtop"), *args, "--config", str(config)],
-        stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE,
-        env={**os.environ, **TOKENS}, cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **TOKENS},
+        cwd=REPO,
     )
     os.close(slave)
     chunks = []

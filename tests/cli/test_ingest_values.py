@@ -143,13 +143,23 @@ def test_a_time_outside_years_1_to_9999_does_not_stop_any_listing(
     fine = "2026-01-02T03:04:05Z"
     server.answer = routes(
         operations=[
-            {"id": "op1", "status": "completed", "type": "file_mass", "created_at": moment,
-             "updated_at": fine},
+            {
+                "id": "op1",
+                "status": "completed",
+                "type": "file_mass",
+                "created_at": moment,
+                "updated_at": fine,
+            },
             {"id": "op2", "status": "queued", "type": "file_mass", "created_at": fine},
         ],
         conversions=[
-            {"id": "cv1", "status": "success", "file_path": "a.step", "created_at": moment,
-             "updated_at": fine},
+            {
+                "id": "cv1",
+                "status": "success",
+                "file_path": "a.step",
+                "created_at": moment,
+                "updated_at": fine,
+            },
             {"id": "cv2", "status": "queued", "file_path": "b.step", "created_at": fine},
         ],
         metafold=[
@@ -165,8 +175,15 @@ def test_a_time_outside_years_1_to_9999_does_not_stop_any_listing(
     jobs, _ = list_json(config_for(tmp_path, server))
     found = by_id(jobs)
     assert set(found) == {
-        ("zoo", "op1"), ("zoo", "op2"), ("zoo", "cv1"), ("zoo", "cv2"), ("mf", "m1"),
-        ("mf", "m2"), ("ll", "1"), ("ll", "2"), ("hdr", HDR),
+        ("zoo", "op1"),
+        ("zoo", "op2"),
+        ("zoo", "cv1"),
+        ("zoo", "cv2"),
+        ("mf", "m1"),
+        ("mf", "m2"),
+        ("ll", "1"),
+        ("ll", "2"),
+        ("hdr", HDR),
     }
     for key in (("zoo", "op1"), ("zoo", "cv1"), ("mf", "m1"), ("ll", "1"), ("hdr", HDR)):
         assert found[key]["created_at"] is None
@@ -181,14 +198,26 @@ def test_leap_seconds_are_read(tmp_path: Path, server: CannedServer) -> None:
     """Item 13: `23:59:60` is the second after `23:59:59`, in every timestamp field."""
     after = "1999-01-01T00:00:00Z"
     server.answer = routes(
-        operations=[{"id": "op", "status": "completed", "type": "file_mass", "created_at": LEAP,
-                     "started_at": LEAP, "completed_at": LEAP, "updated_at": LEAP}],
-        conversions=[{"id": "cv", "status": "success", "created_at": LEAP,
-                      "completed_at": LEAP}],
+        operations=[
+            {
+                "id": "op",
+                "status": "completed",
+                "type": "file_mass",
+                "created_at": LEAP,
+                "started_at": LEAP,
+                "completed_at": LEAP,
+                "updated_at": LEAP,
+            }
+        ],
+        conversions=[{"id": "cv", "status": "success", "created_at": LEAP, "completed_at": LEAP}],
         metafold=[{"id": "m", "state": "success", "created": "Thu, 31 Dec 1998 23:59:60 GMT"}],
         lettrlabs=[{"id": 3, "status": "done", "uploadDate": LEAP}],
-        hdrjpg={"status": "Failed", "createdDate": LEAP, "completedDate": LEAP,
-                "failedDate": "2001-01-01T00:00:00Z"},
+        hdrjpg={
+            "status": "Failed",
+            "createdDate": LEAP,
+            "completedDate": LEAP,
+            "failedDate": "2001-01-01T00:00:00Z",
+        },
     )
     found = by_id(list_json(config_for(tmp_path, server))[0])
     operation = found[("zoo", "op")]
@@ -205,8 +234,10 @@ def test_leap_seconds_are_read(tmp_path: Path, server: CannedServer) -> None:
 def test_odd_ids_are_kept_exact(tmp_path: Path, server: CannedServer) -> None:
     """Item 14: empty, blank, newline-ended and long ids are distinct jobs with exact ids,
     and `show` finds each of them."""
-    conversions = [{"id": job_id, "status": "queued", "file_path": f"file {n}"}
-                   for n, job_id in enumerate(ODD_IDS)]
+    conversions = [
+        {"id": job_id, "status": "queued", "file_path": f"file {n}"}
+        for n, job_id in enumerate(ODD_IDS)
+    ]
     server.answer = routes(
         conversions=conversions,
         metafold=[{"id": "123\n", "state": "success"}, {"id": "123", "state": "failure"}],
@@ -233,8 +264,7 @@ def test_a_lone_surrogate_is_the_only_change_to_an_exact_string(
     it becomes U+FFFD in the id and the exact texts, and the listing and store go on."""
     answer = routes()
     body = (
-        b'{"items": [{"id": "a\\ud800", "status": "queued\\udfff",'
-        b' "file_path": "\\ud83d.step"}]}'
+        b'{"items": [{"id": "a\\ud800", "status": "queued\\udfff", "file_path": "\\ud83d.step"}]}'
     )
     server.answer = lambda path, query: (
         body if path == "/zoo/org/datasets/ds1/conversions" else answer(path, query)
@@ -251,8 +281,12 @@ def test_a_lone_surrogate_is_the_only_change_to_an_exact_string(
 def test_json_carries_the_servers_exact_strings(tmp_path: Path, server: CannedServer) -> None:
     """Item 16: `--json` has the status exactly as sent (JSON escapes ESC); the table does
     not carry the escape character."""
-    conversion = {"id": "cv", "status": HOSTILE_STATUS, "file_path": "part\x1b[2J.step",
-                  "status_message": "bad\x07 file"}
+    conversion = {
+        "id": "cv",
+        "status": HOSTILE_STATUS,
+        "file_path": "part\x1b[2J.step",
+        "status_message": "bad\x07 file",
+    }
     server.answer = routes(
         conversions=[conversion], details={("zoo", "cv"): {**conversion, "dataset_id": "ds1"}}
     )
@@ -272,15 +306,27 @@ def test_json_carries_the_servers_exact_strings(tmp_path: Path, server: CannedSe
 def test_blank_labels_fall_back_to_the_next_candidate(tmp_path: Path, server: CannedServer) -> None:
     """Item 17: a label of spaces (or only control characters) counts as absent."""
     server.answer = routes(
-        operations=[{"id": "op", "status": "failed", "type": "text_to_cad", "prompt": " ",
-                     "error": " \x1b "}],
-        conversions=[{"id": "cv", "status": "error_user", "file_path": "  ",
-                      "status_message": " "}],
-        metafold=[{"id": "m", "state": "failure", "name": " ", "type": "mesh/convert",
-                   "error": "\t"}],
+        operations=[
+            {
+                "id": "op",
+                "status": "failed",
+                "type": "text_to_cad",
+                "prompt": " ",
+                "error": " \x1b ",
+            }
+        ],
+        conversions=[
+            {"id": "cv", "status": "error_user", "file_path": "  ", "status_message": " "}
+        ],
+        metafold=[
+            {"id": "m", "state": "failure", "name": " ", "type": "mesh/convert", "error": "\t"}
+        ],
         lettrlabs=[{"id": 4, "status": "done", "fileName": " "}],
-        hdrjpg={"status": "Failed", "sourceImageFileName": " ",
-                "failDescriptions": [" ", "too dark"]},
+        hdrjpg={
+            "status": "Failed",
+            "sourceImageFileName": " ",
+            "failDescriptions": [" ", "too dark"],
+        },
     )
     found = by_id(list_json(config_for(tmp_path, server))[0])
     assert found[("zoo", "op")]["name"] == "text_to_cad"
@@ -296,8 +342,12 @@ def test_blank_labels_fall_back_to_the_next_candidate(tmp_path: Path, server: Ca
 
 def test_no_infinity_in_json_output(tmp_path: Path, server: CannedServer) -> None:
     """Item 8: `1e999` decodes as infinity; no job, detail or raw value keeps it."""
-    conversion = {"id": "cv", "status": "success", "raw_kcl_similarity_score": 1e999,
-                  "metadata": {"weight": -1e999}}
+    conversion = {
+        "id": "cv",
+        "status": "success",
+        "raw_kcl_similarity_score": 1e999,
+        "metadata": {"weight": -1e999},
+    }
     server.answer = routes(
         conversions=[conversion],
         details={("zoo", "cv"): {**conversion, "dataset_id": "ds1"}},
@@ -319,8 +369,11 @@ def test_an_unreadable_item_is_counted_and_the_rest_listed(
 ) -> None:
     """Item 12's rule: an item without a usable id is left out and counted, in one sentence."""
     server.answer = routes(
-        conversions=[{"id": {"nested": 1}, "status": "queued"}, "not an object",
-                     {"id": "ok", "status": "queued"}],
+        conversions=[
+            {"id": {"nested": 1}, "status": "queued"},
+            "not an object",
+            {"id": "ok", "status": "queued"},
+        ],
     )
     jobs, stderr = list_json(config_for(tmp_path, server))
     assert ("zoo", "ok") in by_id(jobs)

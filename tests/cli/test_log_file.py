@@ -48,9 +48,14 @@ def jobtop(  # type: ignore[no-untyped-def]
     *args: str, config: Path, state: Path, env: dict[str, str] | None = None
 ):
     return run_jobtop(
-        *args, config=config,
-        env={"JOBTOP_TEST_TOKEN": TOKEN, "JOBTOP_STATE_DIR": str(state), "JOBTOP_LOG": "",
-             **(env or {})},
+        *args,
+        config=config,
+        env={
+            "JOBTOP_TEST_TOKEN": TOKEN,
+            "JOBTOP_STATE_DIR": str(state),
+            "JOBTOP_LOG": "",
+            **(env or {}),
+        },
     )
 
 
@@ -86,8 +91,14 @@ def test_warning_level_keeps_only_warnings(tmp_path: Path, config: Path) -> None
     log.write_text("")
     log.chmod(0o644)
     result = jobtop(
-        "list", "--log-file", str(log), "--log-level", "warning", config=config,
-        state=tmp_path / "state", env={"JOBTOP_LOG": "debug"},
+        "list",
+        "--log-file",
+        str(log),
+        "--log-level",
+        "warning",
+        config=config,
+        state=tmp_path / "state",
+        env={"JOBTOP_LOG": "debug"},
     )
     assert result.returncode == 0, result.stderr
     text = log.read_text()

@@ -58,7 +58,9 @@ async def test_list_and_dashboard_print_the_same_duration(
     printed = cli_durations(config)
     names = {"zoo": "demo-zoo", "mf": "demo-metafold", "ll": "demo-lettrlabs", "hdr": "demo-hdrjpg"}
 
-    settings = demo_settings(server.url, refresh=600, track={k: tuple(v) for k, v in tracked.items()})
+    settings = demo_settings(
+        server.url, refresh=600, track={k: tuple(v) for k, v in tracked.items()}
+    )
     policy = HttpPolicy(attempts=1, wait_initial=0.05, wait_max=0.1, deadline=10)
     providers = [build_provider(account, policy=policy) for account in settings.accounts]
     store = JobStore(":memory:")
@@ -69,7 +71,9 @@ async def test_list_and_dashboard_print_the_same_duration(
             assert isinstance(screen, JobsScreen)
             await wait_for(
                 pilot,
-                lambda: all(screen.source_health(p.account).health == Health.OK for p in screen.providers),
+                lambda: all(
+                    screen.source_health(p.account).health == Health.OK for p in screen.providers
+                ),
                 tries=750,
             )
             table = screen.query_one(JobTable)

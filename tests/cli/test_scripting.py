@@ -70,7 +70,14 @@ def test_jq_filters_like_gh(config: Path) -> None:
     ids = ok("list", "--jq", ".[].id", config=config).splitlines()
     assert sorted(ids) == sorted(str(j["id"]) for j in jobs)  # strings print bare, one a line
     failed = sum(1 for j in jobs if j["state"] == "failed")
-    count = ok("list", "--json", "state", "--jq", '[.[] | select(.state == "failed")] | length', config=config)
+    count = ok(
+        "list",
+        "--json",
+        "state",
+        "--jq",
+        '[.[] | select(.state == "failed")] | length',
+        config=config,
+    )
     assert json.loads(count) == failed
     pairs = ok("list", "--jq", ".[] | {id, state}", "--limit", "3", config=config).splitlines()
     assert len(pairs) == 3 and all(set(json.loads(line)) == {"id", "state"} for line in pairs)
@@ -120,16 +127,30 @@ def _since_cases(config: Path) -> None:
     cut = before + width / 2
     span = int((now - cut).total_seconds())
     expected = {j["id"] for j in jobs if (m := _last_changed(j)) is not None and m >= after}
-    listed = {j["id"] for j in json.loads(ok("list", "--json", "id", "--since", f"{span}s", config=config))}
+    listed = {
+        j["id"]
+        for j in json.loads(ok("list", "--json", "id", "--since", f"{span}s", config=config))
+    }
     assert listed == expected and 0 < len(listed) < len(jobs)
-    minutes = {j["id"] for j in json.loads(ok("list", "--json", "id", "--since", f"{span // 60 + 1}m", config=config))}
+    minutes = {
+        j["id"]
+        for j in json.loads(
+            ok("list", "--json", "id", "--since", f"{span // 60 + 1}m", config=config)
+        )
+    }
     assert expected <= minutes
 
 
 def test_error_filter_is_a_case_insensitive_substring(config: Path) -> None:
     jobs = all_jobs(config)
-    word = next(str(j["error"]).split()[0] for j in jobs if j["error"] and len(str(j["error"]).split()[0]) > 3)
-    expected = {j["id"] for j in jobs if j["error"] and word.casefold() in str(j["error"]).casefold()}
+    word = next(
+        str(j["error"]).split()[0]
+        for j in jobs
+        if j["error"] and len(str(j["error"]).split()[0]) > 3
+    )
+    expected = {
+        j["id"] for j in jobs if j["error"] and word.casefold() in str(j["error"]).casefold()
+    }
     listed = json.loads(ok("list", "--json", "id,error", "--error", word.upper(), config=config))
     assert {j["id"] for j in listed} == expected and expected
 
@@ -141,7 +162,7 @@ def test_every_sort_key_works(config: Path, key: str) -> None:
     if key == "duration":
         values = [int(r["duration"]) for r in rows if r["duration"]]
         assert values == sorted(values, reverse=True)
-        assert all(r["duration"] == "" for r in rows[len(values):])  # missing last
+        assert all(r["duration"] == "" for r in rows[len(values) :])  # missing last
     if key == "state":
         ranks = [STATE_ORDER[JobState(r["state"])] for r in rows]
         assert ranks == sorted(ranks, reverse=True)
@@ -227,8 +248,12 @@ def test_closed_pipe_ends_quietly(config: Path) -> None:
     try:
         result = subprocess.run(
             [str(script), "list", "--config", str(config)],
-            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=REPO,
-            env={**os.environ, **TOKENS}, timeout=60,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, **TOKENS},
+            timeout=60,
         )
     finally:
         os.close(write_end)
@@ -240,8 +265,15 @@ def test_head_in_a_shell_pipeline() -> None:
     """`jobtop list | head -3` with far more output than a pipe holds."""
     script = Path(sys.executable).parent / "jobtop"
     result = subprocess.run(
-        ["bash", "-c", f"'{script}' --demo --demo-jobs 1500 list | head -3; echo \"${{PIPESTATUS[0]}}\" >&2"],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        [
+            "bash",
+            "-c",
+            f"'{script}' --demo --demo-jobs 1500 list | head -3; echo \"${{PIPESTATUS[0]}}\" >&2",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
     assert len(result.stdout.splitlines()) == 3
     assert result.stderr.splitlines() == ["141"]  # no traceback, no "Exception ignored"
@@ -257,13 +289,28 @@ def test_show_text_is_readable(config: Path) -> None:
     assert "True" not in text and "False" not in text
     assert any(line.split() == ["extrapolate:", "no"] for line in lines)
     top = [line for line in lines if line and not line.startswith(" ") and not line.endswith(":")]
-    columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in top if line.split(":", 1)[1].strip()}
+    columns = {
+        len(line) - len(line.split(":", 1)[1].lstrip())
+        for line in top
+        if line.split(":", 1)[1].strip()
+    }
     assert len(columns) == 1, top  # every top-level value starts in the same column
     assert lines[0].startswith("account:")
 
 
 def test_show_failed_job_starts_with_its_error_and_reason(config: Path) -> None:
-    failed = json.loads(ok("list", "--json", "account,id,kind,error", "--state", "failed", "--provider", "zoo", config=config))
+    failed = json.loads(
+        ok(
+            "list",
+            "--json",
+            "account,id,kind,error",
+            "--state",
+            "failed",
+            "--provider",
+            "zoo",
+            config=config,
+        )
+    )
     job = next(j for j in failed if j["error"] and j["kind"] == "dataset_conversion")
     lines = ok("show", str(job["account"]), str(job["id"]), config=config).splitlines()
     assert lines[0].startswith("error:") and str(job["error"])[:40] in lines[0]
@@ -282,7 +329,7 @@ def test_show_without_account_lists_several_matches(config: Path) -> None:
     twice = config.with_name("twice.toml")
     text = config.read_text()
     start = text.index('[[account]]\nname = "mf"')
-    block = text[start: text.index("[[account]]", start + 5)]
+    block = text[start : text.index("[[account]]", start + 5)]
     twice.write_text(text + "\n" + block.replace('name = "mf"', 'name = "mf-copy"'))
     result = run_jobtop("show", "123", config=twice)
     assert result.returncode == 64
@@ -295,7 +342,11 @@ def test_show_without_account_lists_several_matches(config: Path) -> None:
 
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_demo_list_runs_on_the_simulator(where: str) -> None:
-    args = ("--demo", "list", "--json", "account,provider") if where == "before" else ("list", "--demo", "--json", "account,provider")
+    args = (
+        ("--demo", "list", "--json", "account,provider")
+        if where == "before"
+        else ("list", "--demo", "--json", "account,provider")
+    )
     jobs = json.loads(ok(*args))
     assert {j["provider"] for j in jobs} == {"zoo", "metafold", "lettrlabs", "hdrjpg"}
     assert all(str(j["account"]).startswith("demo-") for j in jobs)
@@ -304,7 +355,9 @@ def test_demo_list_runs_on_the_simulator(where: str) -> None:
 def test_demo_show_and_watch() -> None:
     text = ok("--demo", "show", "demo-hdrjpg", HDR_SEED)
     assert HDR_SEED in text and "test.heic" in text
-    succeeded = json.loads(ok("--demo", "list", "--json", "account,id", "--state", "succeeded", "--limit", "1"))[0]
+    succeeded = json.loads(
+        ok("--demo", "list", "--json", "account,id", "--state", "succeeded", "--limit", "1")
+    )[0]
     out = ok("--demo", "watch", str(succeeded["id"]))  # found without its account
     assert out.splitlines()[-1].split()[3:5] == [str(succeeded["id"]), "succeeded"]
 
@@ -328,15 +381,24 @@ def test_config_path_and_check(tmp_path: Path, config: Path) -> None:
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[0].split()[:2] == ["config:", str(config)] and "exists" in lines[0]
-    assert lines[1].split()[:2] == ["store:", str(state / "jobs.sqlite3")] and "$JOBTOP_STATE_DIR" in lines[1]
+    assert (
+        lines[1].split()[:2] == ["store:", str(state / "jobs.sqlite3")]
+        and "$JOBTOP_STATE_DIR" in lines[1]
+    )
     check = run_jobtop("config", "check", config=config)
     assert check.returncode == 0 and "4 accounts" in check.stdout
     no_token = subprocess.run(
         [str(Path(sys.executable).parent / "jobtop"), "config", "check", "--config", str(config)],
-        capture_output=True, text=True, cwd=REPO,
-        env={k: v for k, v in {**os.environ, **TOKENS}.items() if k != "LETTR_TOKEN"}, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={k: v for k, v in {**os.environ, **TOKENS}.items() if k != "LETTR_TOKEN"},
+        timeout=60,
     )
-    assert no_token.returncode == 78 and "'ll' has no token ($LETTR_TOKEN is not set)" in no_token.stderr
+    assert (
+        no_token.returncode == 78
+        and "'ll' has no token ($LETTR_TOKEN is not set)" in no_token.stderr
+    )
     bad = tmp_path / "bad.toml"
     bad.write_text('[[account]]\nname = "x"\nprovider = "nope"\n')
     refused = run_jobtop("config", "check", config=bad)

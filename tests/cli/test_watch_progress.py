@@ -35,7 +35,10 @@ def watch(config: Path, clock: FrozenClock, step: float, *args: str) -> tuple[li
     """Run `jobtop watch ARGS` while the clock moves `step` seconds every quarter second."""
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "jobtop"), "watch", *args, "--config", str(config)],
-        env={**os.environ, **TOKENS}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **TOKENS},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         cwd=REPO,
     )
     assert process.stdout is not None
@@ -61,11 +64,17 @@ def _running_span(server: SimServer, index: int) -> float:
     """Seconds an hdrjpg conversion stays Running (from the simulator's own timeline)."""
     conversions = server.state.hdrjpg
     created = conversions.timeline.created_ms(index)
-    running = [t for t in range(0, 120) if conversions.conversion(index, created + t * 1000)["status"] == "Running"]
+    running = [
+        t
+        for t in range(0, 120)
+        if conversions.conversion(index, created + t * 1000)["status"] == "Running"
+    ]
     return float(len(running))
 
 
-def test_hdrjpg_percentages_and_the_end(tmp_path: Path, frozen: tuple[SimServer, FrozenClock]) -> None:
+def test_hdrjpg_percentages_and_the_end(
+    tmp_path: Path, frozen: tuple[SimServer, FrozenClock]
+) -> None:
     server, clock = frozen
     conversions = server.state.hdrjpg
     first = conversions.timeline.first_at_or_after(1)
@@ -79,7 +88,9 @@ def test_hdrjpg_percentages_and_the_end(tmp_path: Path, frozen: tuple[SimServer,
     percents = [int(line.split("%")[0].split()[-1]) for line in running]
     assert len(set(percents)) >= 2 and percents == sorted(percents), lines
     assert len({line.index("%") for line in running}) == 1, lines  # one column for the percentage
-    assert any(step in " ".join(running) for step in ("Priming", "Preparing", "Converting", "Finalizing"))
+    assert any(
+        step in " ".join(running) for step in ("Priming", "Preparing", "Converting", "Finalizing")
+    )
     final = lines[-1].split()
     assert final[3] == job_id and final[4] in ("succeeded", "failed")
     assert final[5] == "after" and final[6].rstrip(":").endswith("s")
@@ -91,9 +102,23 @@ def test_zoo_phases(tmp_path: Path, frozen: tuple[SimServer, FrozenClock]) -> No
     world = server.state.zoo
     config = write_config(tmp_path / "c.toml", server, hdr_track=[])
     listed = subprocess.run(
-        [str(Path(sys.executable).parent / "jobtop"), "list", "--account", "zoo", "--state", "running",
-         "--jq", '.[] | select(.kind == "dataset_conversion") | .id', "--config", str(config)],
-        capture_output=True, text=True, env={**os.environ, **TOKENS}, cwd=REPO, timeout=60,
+        [
+            str(Path(sys.executable).parent / "jobtop"),
+            "list",
+            "--account",
+            "zoo",
+            "--state",
+            "running",
+            "--jq",
+            '.[] | select(.kind == "dataset_conversion") | .id',
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **TOKENS},
+        cwd=REPO,
+        timeout=60,
     )
     assert listed.returncode == 0, listed.stderr
     job_id = listed.stdout.split()[0]

@@ -105,7 +105,10 @@ class DetailApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(
             JobDetailScreen(
-                self.job, self.provider, self.clock, refresh_interval=self.refresh_interval,
+                self.job,
+                self.provider,
+                self.clock,
+                refresh_interval=self.refresh_interval,
                 image_protocol=self.image_protocol,
                 **({"stored": self.stored} if self.stored is not None else {}),
             )
@@ -146,12 +149,20 @@ def variants_with_notes(detail: HdrjpgDetail) -> HdrjpgDetail:
     first = detail.variants[0]
     params = dataclasses.replace(first.parameters, quality=85, width=4096, height=3072)
     warned = dataclasses.replace(
-        first, uuid="warned", format="jpeg-xt", status="Ready", parameters=params,
+        first,
+        uuid="warned",
+        format="jpeg-xt",
+        status="Ready",
+        parameters=params,
         output_file_name="portrait_with_a_rather_long_output_name_4096.jpg",
         warning_descriptions=("Gain map downscaled to fit the output size",),
     )
     failed = dataclasses.replace(
-        first, uuid="failed", format="avif", status="Failed", parameters=params,
+        first,
+        uuid="failed",
+        format="avif",
+        status="Failed",
+        parameters=params,
         output_file_name="portrait_with_a_rather_long_output_name_4096.avif",
         fail_descriptions=("Source is not HDR: no gain map to keep " * 4,),
     )
@@ -163,7 +174,10 @@ def metafold_seed_detail() -> JobDetail:
     detail = metafold.parse_detail(data, "metafold", "123")
     assert detail is not None
     upstream = []
-    for need, state, kind in (("1", "success", "mesh/preprocess"), ("2", "started", "mesh/compute-bvh")):
+    for need, state, kind in (
+        ("1", "success", "mesh/preprocess"),
+        ("2", "started", "mesh/compute-bvh"),
+    ):
         job = metafold.parse_job(
             {
                 "id": need,

@@ -29,8 +29,11 @@ def huge_png(side: int = SIDE) -> bytes:
     """An RGB gradient PNG of `side`×`side`, compressed a row at a time (never held whole)."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(body, zlib.crc32(kind))
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
         )
 
     packer = zlib.compressobj(9)
@@ -41,8 +44,9 @@ def huge_png(side: int = SIDE) -> bytes:
         idat += packer.compress(same)
     idat += packer.flush()
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 def memory() -> dict[str, int]:
@@ -114,12 +118,20 @@ async def run(count: int, downs: int) -> dict[str, Any]:
     body = json.dumps(payload).encode()
     del payload, image
     with serve(body) as url:
-        account = AccountConfig(name="zoo-test", provider=ProviderName.ZOO, base_url=url,
-                                token=Secret("test-token"))
+        account = AccountConfig(
+            name="zoo-test", provider=ProviderName.ZOO, base_url=url, token=Secret("test-token")
+        )
         provider = build_provider(account)
-        job = Job(account="zoo-test", provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION,
-                  id=small.job.id, name=small.job.id, status="", state=JobState.UNKNOWN,
-                  parent_id=small.job.parent_id)
+        job = Job(
+            account="zoo-test",
+            provider=ProviderName.ZOO,
+            kind=JobKind.DATASET_CONVERSION,
+            id=small.job.id,
+            name=small.job.id,
+            status="",
+            state=JobState.UNKNOWN,
+            parent_id=small.job.parent_id,
+        )
         app = DetailApp(job, provider)
         before = memory()
         reset_peak()
@@ -132,8 +144,10 @@ async def run(count: int, downs: int) -> dict[str, Any]:
             for _ in range(2400):  # a minute at most
                 await pilot.pause(0.025)
                 caption = str(screen.query_one("#zoo-image-caption").render())
-                busy = any(worker.group == "snapshot-image" and not worker.is_finished
-                           for worker in app.workers)
+                busy = any(
+                    worker.group == "snapshot-image" and not worker.is_finished
+                    for worker in app.workers
+                )
                 if not busy and "decoding" not in caption:
                     break
             after = memory()

@@ -33,8 +33,19 @@ CLOSE = "[/x]"
 ESCAPES = "\x1b]52;c;cHduZWQ=\x07\x1b[2J\x1b]8;;https://evil.example\x1b\\\x9b31m\u202eevil"
 INVISIBLE = "sep\u2028line\u2029para\x85nel soft\u00adhy\u3164 ✔\ufe0f 👍\U0001f3fd tag\U000e0041"
 """Zero cells to Rich, but drawn (or a line break) by some terminals."""
-UNSAFE_ON_SCREEN = ("\x1b", "\x9b", "\u202e", "\u2028", "\u2029", "\x85", "\u00ad", "\u3164",
-                    "\ufe0f", "\U0001f3fd", "\U000e0041")
+UNSAFE_ON_SCREEN = (
+    "\x1b",
+    "\x9b",
+    "\u202e",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\u00ad",
+    "\u3164",
+    "\ufe0f",
+    "\U0001f3fd",
+    "\U000e0041",
+)
 LONG = "W" * 5000 + "\n" + "second line [bold red]not bold[/bold red]"
 
 
@@ -47,8 +58,7 @@ def hostile_details() -> dict[str, JobDetail]:
         averageColor="[red]",
         blurHash=CLOSE,
     )
-    h["variants"][0].update(outputImageFileName=CLICK, format=ESCAPES,
-                            warningDescriptions=[CLOSE])
+    h["variants"][0].update(outputImageFileName=CLICK, format=ESCAPES, warningDescriptions=[CLOSE])
     m = seed("metafold_job")
     m.update(name=CLICK, type=CLOSE, error=ESCAPES + INVISIBLE, state="[b]weird[/b]")
     m["inputs"]["assets"]["mesh"]["filename"] = CLICK
@@ -62,8 +72,12 @@ def hostile_details() -> dict[str, JobDetail]:
     lettr["profile"].update(company=CLICK, email=CLOSE)
     conversion = zoo_conversion_payload()
     conversion.update(
-        file_path=CLICK, status="error_[/x]", phase=CLOSE, status_message=ESCAPES + INVISIBLE,
-        metadata={CLICK: LONG}, raw_kcl_output="x = 1 // " + CLICK + ESCAPES,
+        file_path=CLICK,
+        status="error_[/x]",
+        phase=CLOSE,
+        status_message=ESCAPES + INVISIBLE,
+        metadata={CLICK: LONG},
+        raw_kcl_output="x = 1 // " + CLICK + ESCAPES,
     )
     conversion["original_snapshot_images"][0]["mime_type"] = CLICK
     conversion["original_snapshot_images"][1]["data_base64"] = "bm90IGEgcG5n"  # "not a png"
@@ -166,9 +180,7 @@ async def test_a_hostile_id_is_copied_and_shown_on_one_line_without_its_escapes(
                 break
             await pilot.pause(0.02)
         payloads = [
-            base64.b64decode(found).decode()
-            for data in written
-            for found in OSC_52.findall(data)
+            base64.b64decode(found).decode() for data in written for found in OSC_52.findall(data)
         ]
         assert payloads == [SHOWN_ID]  # what a paste gives: one line, no escape
         assert app.clipboard == SHOWN_ID
@@ -178,8 +190,11 @@ async def test_a_hostile_id_is_copied_and_shown_on_one_line_without_its_escapes(
 @pytest.mark.parametrize(
     ("detail", "fields", "rows"),
     [
-        (metafold_seed_detail, {"project_id": HOSTILE_ID, "workflow_id": HOSTILE_ID},
-         ("#metafold-summary", ("project", "workflow"))),
+        (
+            metafold_seed_detail,
+            {"project_id": HOSTILE_ID, "workflow_id": HOSTILE_ID},
+            ("#metafold-summary", ("project", "workflow")),
+        ),
         (zoo_async_seed_detail, {"user_id": HOSTILE_ID}, ("#zoo-async-summary", ("user",))),
     ],
     ids=["metafold", "zoo_async"],

@@ -44,8 +44,11 @@ EPS = (
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(
-        ">I", zlib.crc32(body, zlib.crc32(kind))
+    return (
+        struct.pack(">I", len(body))
+        + kind
+        + body
+        + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
     )
 
 
@@ -118,13 +121,25 @@ def make_png(
 
     if interlaced:
         data = b""
-        passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4),
-                  (1, 0, 2, 2), (0, 1, 1, 2)]
+        passes = [
+            (0, 0, 8, 8),
+            (4, 0, 8, 8),
+            (0, 4, 4, 8),
+            (2, 0, 4, 4),
+            (0, 2, 2, 4),
+            (1, 0, 2, 2),
+            (0, 1, 1, 2),
+        ]
         channels = CHANNELS[colour_type]
         for x0, y0, dx, dy in passes:
             rows = [
-                pack([grid[y][x * channels + c] for x in range(x0, width, dx)
-                      for c in range(channels)])
+                pack(
+                    [
+                        grid[y][x * channels + c]
+                        for x in range(x0, width, dx)
+                        for c in range(channels)
+                    ]
+                )
                 for y in range(y0, height, dy)
             ]
             if rows and rows[0]:
@@ -242,10 +257,21 @@ def test_an_exception_inside_pillow_is_a_decode_error(monkeypatch: pytest.Monkey
 # --- reduced while decoding ---------------------------------------------------------------
 
 STRIP_CASES = [
-    (1, 0, None), (2, 0, None), (4, 0, None), (8, 0, None), (16, 0, None),
-    (8, 0, b"\x00\x07"), (8, 2, None), (8, 2, b"\x00\x01\x00\x02\x00\x03"),
-    (1, 3, b"\x80"), (2, 3, b"\x00\x40"), (4, 3, bytes(range(0, 160, 20))), (8, 3, b"\x10" * 9),
-    (8, 4, None), (16, 4, None), (8, 6, None),
+    (1, 0, None),
+    (2, 0, None),
+    (4, 0, None),
+    (8, 0, None),
+    (16, 0, None),
+    (8, 0, b"\x00\x07"),
+    (8, 2, None),
+    (8, 2, b"\x00\x01\x00\x02\x00\x03"),
+    (1, 3, b"\x80"),
+    (2, 3, b"\x00\x40"),
+    (4, 3, bytes(range(0, 160, 20))),
+    (8, 3, b"\x10" * 9),
+    (8, 4, None),
+    (16, 4, None),
+    (8, 6, None),
 ]
 
 
@@ -329,8 +355,12 @@ def test_zlib_bomb_in_a_large_png_stops_at_the_image_size(
         bomb += packer.compress(bytes(1 << 20))
     bomb += packer.flush()
     header = struct.pack(">IIBBBBB", 20, 40, 8, 2, 0, 0, 0)
-    data = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", bomb)
-            + _chunk(b"IEND", b""))
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", bomb)
+        + _chunk(b"IEND", b"")
+    )
     monkeypatch.setattr(image_decode, "FULL_DECODE_PIXELS", 0)
     monkeypatch.setattr(image_decode, "STRIP_BYTES", 20 * 4 * 4)
     reduced, _ = open_flat(data, (4, 8), (0, 0, 0))
@@ -422,7 +452,11 @@ def test_32_huge_snapshots_walked_with_down_stay_within_200_mb() -> None:
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, "-m", "tests.detail.image_memory_probe", "32", "12"],
-        cwd=root, capture_output=True, text=True, timeout=280, check=False,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])

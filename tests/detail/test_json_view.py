@@ -42,8 +42,17 @@ def test_long_lines_are_cut_with_a_count() -> None:
 
 def test_token_kinds() -> None:
     kinds = [kind for _, _, kind in token_spans('  "key": "value", 1.5e3, true, null')]
-    assert kinds == ["key", "punct", "string", "punct", "number", "punct", "literal", "punct",
-                     "literal"]
+    assert kinds == [
+        "key",
+        "punct",
+        "string",
+        "punct",
+        "number",
+        "punct",
+        "literal",
+        "punct",
+        "literal",
+    ]
 
 
 def test_find_matches_is_case_insensitive_and_ordered() -> None:

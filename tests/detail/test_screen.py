@@ -91,8 +91,10 @@ async def test_error_is_one_sentence_then_recovers() -> None:
 @pytest.mark.parametrize(
     ("error", "wait"),
     [
-        (AuthError("the token was refused (HTTP 401)", account="metafold", status_code=401),
-         AUTH_MIN_WAIT),
+        (
+            AuthError("the token was refused (HTTP 401)", account="metafold", status_code=401),
+            AUTH_MIN_WAIT,
+        ),
         (UnavailableError("the server answered 503", account="metafold", status_code=503), 7.0),
     ],
     ids=["401 backs off", "503 Retry-After"],

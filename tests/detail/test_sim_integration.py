@@ -54,8 +54,16 @@ async def provider_for(sim: SimServer) -> AsyncIterator[Any]:
 
 def placeholder(provider: ProviderName, kind: JobKind, job_id: str, parent: str | None) -> Job:
     """The job as the list would hand it over before any detail was fetched."""
-    return Job(account=f"sim-{provider.value}", provider=provider, kind=kind, id=job_id,
-               name=job_id, status="", state=JobState.UNKNOWN, parent_id=parent)
+    return Job(
+        account=f"sim-{provider.value}",
+        provider=provider,
+        kind=kind,
+        id=job_id,
+        name=job_id,
+        status="",
+        state=JobState.UNKNOWN,
+        parent_id=parent,
+    )
 
 
 async def test_metafold_seed_job_needs_navigation_over_http(provider_for: Any) -> None:
@@ -85,8 +93,11 @@ async def test_metafold_seed_job_needs_navigation_over_http(provider_for: Any) -
 async def test_hdrjpg_seed_conversion_over_http(provider_for: Any) -> None:
     provider = provider_for(ProviderName.HDRJPG)
     uuid = "88667411-3fb9-4c92-8488-8e277aed3021"
-    app = DetailApp(placeholder(ProviderName.HDRJPG, JobKind.CONVERSION, uuid, None), provider,
-                    FrozenClock(START))
+    app = DetailApp(
+        placeholder(ProviderName.HDRJPG, JobKind.CONVERSION, uuid, None),
+        provider,
+        FrozenClock(START),
+    )
     async with app.run_test(size=(120, 60), notifications=True, tooltips=True) as pilot:
         screen = await wait_for_detail(pilot)
         assert isinstance(screen.detail, HdrjpgDetail)
@@ -99,8 +110,11 @@ async def test_hdrjpg_seed_conversion_over_http(provider_for: Any) -> None:
 async def test_zoo_async_seed_operation_over_http(provider_for: Any) -> None:
     provider = provider_for(ProviderName.ZOO)
     op = "0ca1531a-ac9b-4e55-bff6-2ec246d5cc1d"
-    app = DetailApp(placeholder(ProviderName.ZOO, JobKind.ASYNC_OPERATION, op, None), provider,
-                    FrozenClock(START))
+    app = DetailApp(
+        placeholder(ProviderName.ZOO, JobKind.ASYNC_OPERATION, op, None),
+        provider,
+        FrozenClock(START),
+    )
     async with app.run_test(size=(120, 60), notifications=True, tooltips=True) as pilot:
         screen = await wait_for_detail(pilot)
         assert isinstance(screen.detail, ZooAsyncDetail)
@@ -155,11 +169,14 @@ async def test_with_the_provider_down_the_stored_job_shows_marked_stale(
     store = JobStore(":memory:", clock=FrozenClock(seen))
     store.save_jobs(stored.account, [stored])
     account = AccountConfig(
-        name=stored.account, provider=ProviderName.LETTRLABS,
-        base_url=sim.base_url("lettrlabs"), token=Secret("sim-token"),
+        name=stored.account,
+        provider=ProviderName.LETTRLABS,
+        base_url=sim.base_url("lettrlabs"),
+        token=Secret("sim-token"),
     )
     provider = build_provider(
-        account, clock=FrozenClock(START),
+        account,
+        clock=FrozenClock(START),
         policy=HttpPolicy(attempts=1, wait_initial=0.05, wait_max=0.1, deadline=10),
     )
     # The row as the list knew it before any refresh: the id only.
@@ -169,8 +186,12 @@ async def test_with_the_provider_down_the_stored_job_shows_marked_stale(
     )
     sim.set_fault("lettrlabs", "http_503")
     try:
-        app = DetailApp(row, provider, FrozenClock(START),
-                        stored=lambda: store.load_job(stored.account, stored.id))
+        app = DetailApp(
+            row,
+            provider,
+            FrozenClock(START),
+            stored=lambda: store.load_job(stored.account, stored.id),
+        )
         async with app.run_test(size=(120, 40), notifications=True, tooltips=True) as pilot:
             screen = await wait_for_detail(pilot)
             assert screen.detail is None and screen.error and "503" in screen.error

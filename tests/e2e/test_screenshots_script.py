@@ -28,9 +28,22 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "failed": ("states: failed", "✖ failed", "Could not decode the source image"),
     "detail-hdrjpg": ("88667411-3fb9-4c92-8488-8e277aed3021", "test_1200q80.jpg", "jpeg-xt"),
     "detail-zoo-conversion": ("dataset_conversion", "Snapshot images", "original #1", "raw_kcl #1"),
-    "detail-zoo-async": ("0ca1531a-ac9b-4e55-bff6-2ec246d5cc1d", "file_center_of_mass", "WPVfuf6GvdhG6a7oMb"),
-    "detail-metafold": ("metafold · job · demo-metafold", "part.stl", "18ac5faec0625a35.bin", "sample-preprocess"),
-    "detail-lettrlabs": ("lettrlabs · conversion · demo-lettrlabs", "Errors and warnings", "Acme Mailers"),
+    "detail-zoo-async": (
+        "0ca1531a-ac9b-4e55-bff6-2ec246d5cc1d",
+        "file_center_of_mass",
+        "WPVfuf6GvdhG6a7oMb",
+    ),
+    "detail-metafold": (
+        "metafold · job · demo-metafold",
+        "part.stl",
+        "18ac5faec0625a35.bin",
+        "sample-preprocess",
+    ),
+    "detail-lettrlabs": (
+        "lettrlabs · conversion · demo-lettrlabs",
+        "Errors and warnings",
+        "Acme Mailers",
+    ),
     "failing-source": ("✖ failing", "Provider unavailable", "data 5 minutes old"),
 }
 
@@ -48,7 +61,9 @@ def svg_text(svg: str) -> str:
     """The terminal text of a Rich SVG export: its `<text>` runs, one line per row."""
     rows: dict[str, list[str]] = {}
     for match in re.finditer(r'<text[^>]*y="([\d.]+)"[^>]*>(.*?)</text>', svg):
-        rows.setdefault(match.group(1), []).append(html.unescape(match.group(2)).replace("\xa0", " "))
+        rows.setdefault(match.group(1), []).append(
+            html.unescape(match.group(2)).replace("\xa0", " ")
+        )
     return "\n".join("".join(parts) for parts in rows.values())
 
 
@@ -56,7 +71,10 @@ def test_script_writes_every_screenshot(tmp_path: Path) -> None:
     out = tmp_path / "shots"
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--out", str(out)],
-        capture_output=True, text=True, timeout=110, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert TOKEN not in result.stdout + result.stderr

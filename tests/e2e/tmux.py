@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 TMUX = shutil.which("tmux")
-requires_tmux = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
+requires_tmux = pytest.mark.skipif(
+    TMUX is None, reason="tmux is not installed (.ci/run installs it)"
+)
 
 
 class TmuxSession:
@@ -57,8 +59,19 @@ class TmuxSession:
             f"exec env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
         )
         self._tmux(
-            "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-            "bash", "--norc", "--noprofile", "-c", shell_command,
+            "new-session",
+            "-d",
+            "-s",
+            self.name,
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            "bash",
+            "--norc",
+            "--noprofile",
+            "-c",
+            shell_command,
         )
         self._tmux("set-option", "-t", self.name, "remain-on-exit", "on")
         if record is not None:
@@ -66,7 +79,9 @@ class TmuxSession:
 
     def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         assert TMUX is not None
-        return subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, check=check)
+        return subprocess.run(
+            [TMUX, "-L", self.socket, *args], capture_output=True, text=True, check=check
+        )
 
     def send(self, *keys: str, literal: bool = False) -> None:
         """Type keys (tmux key names such as `Enter`, `Escape`, `C-c`, or text with literal)."""
@@ -103,11 +118,20 @@ class TmuxSession:
 
     def pane_pid(self) -> int:
         """The pid of the program in the pane."""
-        return int(self._tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").stdout.strip())
+        return int(
+            self._tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").stdout.strip()
+        )
 
     def exit_status(self) -> int | None:
         """The program's exit status once it ended, else None."""
-        result = self._tmux("display-message", "-p", "-t", self.name, "#{pane_dead} #{pane_dead_status}", check=False)
+        result = self._tmux(
+            "display-message",
+            "-p",
+            "-t",
+            self.name,
+            "#{pane_dead} #{pane_dead_status}",
+            check=False,
+        )
         parts = result.stdout.split()
         if len(parts) == 2 and parts[0] == "1":
             return int(parts[1])

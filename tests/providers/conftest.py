@@ -92,8 +92,13 @@ async def make(sim: SimServer) -> AsyncIterator[Any]:
     """`await make(provider, **account_overrides, transport=..., clock=..., policy=...)`."""
     built: list[JobProvider] = []
 
-    def factory(provider: ProviderName, *, transport: httpx.AsyncBaseTransport | None = None,
-                policy: HttpPolicy = TEST_POLICY, **kwargs: Any) -> Any:
+    def factory(
+        provider: ProviderName,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        policy: HttpPolicy = TEST_POLICY,
+        **kwargs: Any,
+    ) -> Any:
         build_kwargs: dict[str, Any] = {"transport": transport, "policy": policy}
         if "clock" in kwargs:
             build_kwargs["clock"] = kwargs.pop("clock")

@@ -145,7 +145,9 @@ class FaultServer:
         if await self._hostile(route, headers, writer):
             return
         if route == "slow_drip":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n")
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+            )
             for _ in range(40):
                 await asyncio.sleep(self.drip)
                 writer.write(b" ")
@@ -167,7 +169,10 @@ class FaultServer:
                 sent += len(chunk)
             writer.write(b"0\r\n\r\n")
         elif route == "big_declared":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % TEN_MB)
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                % TEN_MB
+            )
             writer.write(b" " * 65536)
         elif route == "redirect":
             to = parse_qs(parts.query).get("to", ["http://localhost:9/"])[0]
@@ -176,7 +181,10 @@ class FaultServer:
             )
         else:
             body = b'{"ok": true}'
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(body), body)
+            )
         await writer.drain()
 
     async def _hostile(
@@ -199,8 +207,10 @@ class FaultServer:
             if route == "straddle":  # the cut falls 9 characters into the token
                 message = "x" * (CUT - 10) + token + " was refused"
             else:
-                message = (f"key {' '.join(token)} or {chr(0x2003).join(token)} or "
-                           f"{'  '.join(token)} or {chr(10).join(token)} is revoked")
+                message = (
+                    f"key {' '.join(token)} or {chr(0x2003).join(token)} or "
+                    f"{'  '.join(token)} or {chr(10).join(token)} is revoked"
+                )
             body = json.dumps({"message": message}).encode()
             writer.write(
                 b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"

@@ -17,9 +17,18 @@ TOKEN = "sock-TOKEN-9f8e7d6c5b4a"
 pytestmark = pytest.mark.timeout(30)
 
 
-def client_for(url: str, provider: ProviderName = ProviderName.LETTRLABS, **policy: float) -> ApiClient:
-    settings = {"attempts": 2, "wait_initial": 0.01, "wait_max": 0.02, "wait_jitter": 0.0,
-                "read_timeout": 1.0, "deadline": 1.5, **policy}
+def client_for(
+    url: str, provider: ProviderName = ProviderName.LETTRLABS, **policy: float
+) -> ApiClient:
+    settings = {
+        "attempts": 2,
+        "wait_initial": 0.01,
+        "wait_max": 0.02,
+        "wait_jitter": 0.0,
+        "read_timeout": 1.0,
+        "deadline": 1.5,
+        **policy,
+    }
     account = AccountConfig(name="src", provider=provider, base_url=url, token=Secret(TOKEN))
     return ApiClient(account, policy=HttpPolicy(**settings))  # type: ignore[arg-type]
 
@@ -87,5 +96,5 @@ async def test_cross_origin_redirect_never_carries_the_token(provider: ProviderN
             await client.aclose()
     assert "redirect" in str(caught.value) and TOKEN not in str(caught.value)
     assert foreign.requests == []
-    (path, headers), = origin.requests
+    ((path, headers),) = origin.requests
     assert TOKEN in " ".join(headers.values())  # it did reach its own origin

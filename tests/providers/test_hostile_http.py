@@ -47,7 +47,9 @@ def sim() -> Iterator[SimServer]:
 def provider_for(server: FaultServer, provider: ProviderName, **policy: Any) -> Any:
     """The real provider class, its base URL on the hostile server (same path as the sim's)."""
     account = AccountConfig(
-        name="src", provider=provider, base_url=f"{server.url}/{provider.value}",
+        name="src",
+        provider=provider,
+        base_url=f"{server.url}/{provider.value}",
         token=Secret(TOKEN),
     )
     return build_provider(account, policy=dataclasses.replace(TEST_POLICY, **policy))
@@ -114,8 +116,10 @@ asyncio.run(main())
 @pytest.mark.parametrize(
     ("route", "says"),
     [
-        ("bomb_stacked",
-         "LettrLabs sent a response compressed more than once (gzip, gzip), which was refused."),
+        (
+            "bomb_stacked",
+            "LettrLabs sent a response compressed more than once (gzip, gzip), which was refused.",
+        ),
         ("bomb", "LettrLabs sent a response larger than 8 MB, which was refused."),
         ("bomb_deflate", "LettrLabs sent a response larger than 8 MB, which was refused."),
     ],
@@ -123,8 +127,13 @@ asyncio.run(main())
 async def test_decompression_bomb_is_refused_while_inflating(route: str, says: str) -> None:
     async with FaultServer(fault=route) as server:
         probe = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", MEMORY_PROBE, f"{server.url}/lettrlabs",
-            cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-c",
+            MEMORY_PROBE,
+            f"{server.url}/lettrlabs",
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(probe.communicate(), 90)
     assert probe.returncode == 0, err.decode()
@@ -221,8 +230,9 @@ async def test_a_503_error_carries_its_retry_after() -> None:
 async def test_cli_show_waits_out_a_503_retry_after(tmp_path: Path, sim: SimServer) -> None:
     job_id = sim.tracked_ids()["zoo"][0]
     async with FaultServer(fault="unavailable", times=1, upstream=sim.url, retry_after=2) as server:
-        code, out, err = await jobtop("show", "src", job_id, "--json",
-                                      config=config_for(tmp_path, server, ProviderName.ZOO))
+        code, out, err = await jobtop(
+            "show", "src", job_id, "--json", config=config_for(tmp_path, server, ProviderName.ZOO)
+        )
     assert code == 0, err
     assert json.loads(out)["id"] == job_id
     assert server.arrivals[1] - server.arrivals[0] >= 2.0

@@ -45,10 +45,17 @@ def account(provider: ProviderName = ProviderName.ZOO, token: str | None = TOKEN
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def api(handler: Handler, provider: ProviderName = ProviderName.ZOO,
-        policy: HttpPolicy = FAST, **kwargs: object) -> ApiClient:
-    return ApiClient(account(provider, **kwargs), transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
-                     policy=policy)
+def api(
+    handler: Handler,
+    provider: ProviderName = ProviderName.ZOO,
+    policy: HttpPolicy = FAST,
+    **kwargs: object,
+) -> ApiClient:
+    return ApiClient(
+        account(provider, **kwargs),
+        transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
+        policy=policy,
+    )
 
 
 @pytest.mark.parametrize(
@@ -60,7 +67,9 @@ def api(handler: Handler, provider: ProviderName = ProviderName.ZOO,
         (ProviderName.HDRJPG, "api-key", TOKEN),
     ],
 )
-async def test_each_provider_sends_its_own_auth_header(provider: ProviderName, header: str, value: str) -> None:
+async def test_each_provider_sends_its_own_auth_header(
+    provider: ProviderName, header: str, value: str
+) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -94,23 +103,54 @@ def test_make_client_refuses_redirects_and_has_timeouts() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "error", "words"),
     [
-        (401, {"message": "token expired"}, AuthError, "Zoo refused the token (HTTP 401 Unauthorized): token expired."),
-        (403, {"message": "nope"}, AuthError, "Zoo says the token lacks permission (HTTP 403 Forbidden): nope."),
-        (404, {"message": "missing"}, NotFoundError, "Zoo has no such resource (HTTP 404 Not Found): missing."),
-        (400, {"message": "bad q"}, ProviderError, "Zoo refused the request (HTTP 400 Bad Request): bad q."),
-        (500, {"message": "boom"}, UnavailableError, "Zoo failed on its side (HTTP 500 Internal Server Error): boom."),
+        (
+            401,
+            {"message": "token expired"},
+            AuthError,
+            "Zoo refused the token (HTTP 401 Unauthorized): token expired.",
+        ),
+        (
+            403,
+            {"message": "nope"},
+            AuthError,
+            "Zoo says the token lacks permission (HTTP 403 Forbidden): nope.",
+        ),
+        (
+            404,
+            {"message": "missing"},
+            NotFoundError,
+            "Zoo has no such resource (HTTP 404 Not Found): missing.",
+        ),
+        (
+            400,
+            {"message": "bad q"},
+            ProviderError,
+            "Zoo refused the request (HTTP 400 Bad Request): bad q.",
+        ),
+        (
+            500,
+            {"message": "boom"},
+            UnavailableError,
+            "Zoo failed on its side (HTTP 500 Internal Server Error): boom.",
+        ),
         (503, None, UnavailableError, "Zoo failed on its side (HTTP 503 Service Unavailable)."),
         (302, None, BadResponseError, "Zoo answered with a redirect (HTTP 302"),
     ],
 )
-async def test_status_translation(status: int, body: object, error: type[ProviderError], words: str) -> None:
+async def test_status_translation(
+    status: int, body: object, error: type[ProviderError], words: str
+) -> None:
     calls = 0
 
     def handler(request: httpx.Request) -> httpx.Response:
         nonlocal calls
         calls += 1
         headers = {"location": "https://elsewhere.example/x"} if status == 302 else {}
-        return httpx.Response(status, json=body, headers=headers) if body else httpx.Response(status, headers=headers)
+        return (
+            httpx.Response(status, json=body, headers=headers)
+            if body
+            else httpx.Response(status, headers=headers)
+        )
 
     client = api(handler)
     try:
@@ -127,13 +167,27 @@ async def test_status_translation(status: int, body: object, error: type[Provide
 @pytest.mark.parametrize(
     ("provider", "body", "said"),
     [
-        (ProviderName.METAFOLD, {"code": 401, "name": "Unauthorzed", "description": "Token has expired"}, "Token has expired"),
+        (
+            ProviderName.METAFOLD,
+            {"code": 401, "name": "Unauthorzed", "description": "Token has expired"},
+            "Token has expired",
+        ),
         (ProviderName.HDRJPG, {"errorDescription": "Invalid API key"}, "Invalid API key"),
-        (ProviderName.LETTRLABS, {"payload": None, "errors": ["Key revoked"], "hasErrors": True}, "Key revoked"),
-        (ProviderName.ZOO, {"message": "bad\x1b[31m token\u202e [bold]x", "request_id": "r"}, "bad token [bold]x"),
+        (
+            ProviderName.LETTRLABS,
+            {"payload": None, "errors": ["Key revoked"], "hasErrors": True},
+            "Key revoked",
+        ),
+        (
+            ProviderName.ZOO,
+            {"message": "bad\x1b[31m token\u202e [bold]x", "request_id": "r"},
+            "bad token [bold]x",
+        ),
     ],
 )
-async def test_error_text_comes_from_cleaned_provider_body(provider: ProviderName, body: object, said: str) -> None:
+async def test_error_text_comes_from_cleaned_provider_body(
+    provider: ProviderName, body: object, said: str
+) -> None:
     client = api(lambda r: httpx.Response(401, json=body), provider)
     try:
         with pytest.raises(AuthError) as caught:
@@ -155,12 +209,15 @@ async def test_echoed_token_is_scrubbed_from_error_text() -> None:
 
 async def test_non_json_bodies() -> None:
     bodies = {
-        "html": httpx.Response(200, text="<!DOCTYPE html><html>oops</html>", headers={"content-type": "text/html"}),
+        "html": httpx.Response(
+            200, text="<!DOCTYPE html><html>oops</html>", headers={"content-type": "text/html"}
+        ),
         "truncated": httpx.Response(200, text='{"items": [{"id": "a"'),
         "empty": httpx.Response(200, text=""),
         "deep": httpx.Response(200, text="[" * 100_000),
     }
     for name, response in bodies.items():
+
         def answer(_: httpx.Request, response: httpx.Response = response) -> httpx.Response:
             return response
 
@@ -268,7 +325,10 @@ async def test_retry_after_capped_and_beyond_deadline_raises_rate_limited() -> N
     assert time.monotonic() - started < 1.0  # did not sleep past the deadline
     assert calls == 1
     assert caught.value.retry_after == 60
-    assert str(caught.value) == "Zoo is rate limiting requests (HTTP 429 Too Many Requests); it asks to wait 60 s."
+    assert (
+        str(caught.value)
+        == "Zoo is rate limiting requests (HTTP 429 Too Many Requests); it asks to wait 60 s."
+    )
 
 
 async def test_retry_after_http_date_uses_injected_clock() -> None:
@@ -306,7 +366,9 @@ async def test_no_token_is_an_auth_error_without_a_request() -> None:
     assert calls == 0
 
 
-def paged(pages: dict[str | None, tuple[list[object], str | None]]) -> Callable[[httpx.Request], httpx.Response]:
+def paged(
+    pages: dict[str | None, tuple[list[object], str | None]],
+) -> Callable[[httpx.Request], httpx.Response]:
     def handler(request: httpx.Request) -> httpx.Response:
         token = request.url.params.get("page_token")
         items, next_page = pages[token]
@@ -331,7 +393,9 @@ async def test_paging_to_the_end() -> None:
         {None: ([1], "A"), "A": ([2], "A")},  # the same token forever
     ],
 )
-async def test_repeating_token_stops(pages: dict[str | None, tuple[list[object], str | None]]) -> None:
+async def test_repeating_token_stops(
+    pages: dict[str | None, tuple[list[object], str | None]],
+) -> None:
     client = api(paged(pages))
     try:
         page = await client.paginate("list")
@@ -363,18 +427,23 @@ async def test_empty_token_ends_and_page_cap_stops() -> None:
 
 async def test_token_absent_from_errors_and_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    responses = iter([
-        httpx.Response(500, json={"message": "x"}),
-        httpx.Response(401, json={"message": f"bad key {TOKEN}"}),
-        httpx.Response(429, headers={"retry-after": "999"}),
-        httpx.Response(200, text="not json"),
-        httpx.Response(301, headers={"location": f"https://evil.example/?k={TOKEN}"}),
-    ])
+    responses = iter(
+        [
+            httpx.Response(500, json={"message": "x"}),
+            httpx.Response(401, json={"message": f"bad key {TOKEN}"}),
+            httpx.Response(429, headers={"retry-after": "999"}),
+            httpx.Response(200, text="not json"),
+            httpx.Response(301, headers={"location": f"https://evil.example/?k={TOKEN}"}),
+        ]
+    )
     for provider in ProviderName:
         errors: list[str] = []
         for _ in range(4):
-            client = api(lambda r: next(responses, httpx.Response(404)), provider,
-                         policy=HttpPolicy(attempts=1, deadline=1))
+            client = api(
+                lambda r: next(responses, httpx.Response(404)),
+                provider,
+                policy=HttpPolicy(attempts=1, deadline=1),
+            )
             try:
                 await client.get_json("x")
             except ProviderError as exc:
@@ -398,8 +467,10 @@ async def test_stop_callback_ends_paging_early() -> None:
 
 
 async def test_server_sentence_ending_in_a_full_stop_gets_no_second_one() -> None:
-    client = api(lambda r: httpx.Response(503, json={"message": "Down for maintenance."}),
-                 policy=HttpPolicy(attempts=1))
+    client = api(
+        lambda r: httpx.Response(503, json={"message": "Down for maintenance."}),
+        policy=HttpPolicy(attempts=1),
+    )
     try:
         with pytest.raises(UnavailableError) as caught:
             await client.get_json("x")
@@ -457,10 +528,16 @@ async def test_encoded_bodies_are_inflated_as_they_stream(
     ("coding", "body", "words"),
     [
         ("br", b"\x1b\x03", "Zoo sent a response in an encoding jobtop does not read (br)."),
-        ("gzip", b"\x1f\x8b\x08\x00 not gzip at all",
-         "Zoo sent a compressed response that could not be decompressed."),
-        ("gzip,\x1b[31mdeflate", zlib.compress(b"{}", wbits=31),
-         "Zoo sent a response compressed more than once (gzip, deflate), which was refused."),
+        (
+            "gzip",
+            b"\x1f\x8b\x08\x00 not gzip at all",
+            "Zoo sent a compressed response that could not be decompressed.",
+        ),
+        (
+            "gzip,\x1b[31mdeflate",
+            zlib.compress(b"{}", wbits=31),
+            "Zoo sent a response compressed more than once (gzip, deflate), which was refused.",
+        ),
     ],
     ids=["unknown", "corrupt", "stacked"],
 )

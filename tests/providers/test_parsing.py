@@ -26,7 +26,12 @@ def load(name: str) -> Any:
 
 
 def utc(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
     microsecond: int = 0,
 ) -> datetime:
     return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
@@ -86,33 +91,60 @@ def test_zoo_async_per_type_fields() -> None:
     assert [(f.name, f.size) for f in conversion.outputs] == [("out/part.stl", 5), ("b.stl", 11)]
     assert conversion.output_format_options == {"type": "stl", "units": "mm"}
     com = parse_async_detail(
-        {**base, "type": "file_center_of_mass", "src_format": "obj", "output_unit": "mm",
-         "center_of_mass": {"x": 1.5, "y": -2, "z": 0}},
+        {
+            **base,
+            "type": "file_center_of_mass",
+            "src_format": "obj",
+            "output_unit": "mm",
+            "center_of_mass": {"x": 1.5, "y": -2, "z": 0},
+        },
         "z",
     )
     assert com is not None and com.center_of_mass == (1.5, -2.0, 0.0) and com.output_unit == "mm"
     mass = parse_async_detail(
-        {**base, "type": "file_mass", "src_format": "stl", "output_unit": "kg",
-         "material_density": 7.8, "material_density_unit": "kg:m3", "mass": 12.25},
+        {
+            **base,
+            "type": "file_mass",
+            "src_format": "stl",
+            "output_unit": "kg",
+            "material_density": 7.8,
+            "material_density_unit": "kg:m3",
+            "mass": 12.25,
+        },
         "z",
     )
     assert mass is not None
     assert (mass.mass, mass.material_density, mass.material_density_unit) == (12.25, 7.8, "kg:m3")
-    for kind, key in (("file_volume", "volume"), ("file_surface_area", "surface_area"),
-                      ("file_density", "density")):
+    for kind, key in (
+        ("file_volume", "volume"),
+        ("file_surface_area", "surface_area"),
+        ("file_density", "density"),
+    ):
         detail = parse_async_detail({**base, "type": kind, "src_format": "stl", key: 3.25}, "z")
         assert detail is not None and getattr(detail, key) == 3.25
     t2c = parse_async_detail(
-        {**base, "type": "text_to_cad", "prompt": "a gear\nwith 12 teeth", "model": "kcl",
-         "model_version": "v2", "code": "gear()", "output_format": "step",
-         "conversation_id": "c-1", "feedback": "thumbs_up"},
+        {
+            **base,
+            "type": "text_to_cad",
+            "prompt": "a gear\nwith 12 teeth",
+            "model": "kcl",
+            "model_version": "v2",
+            "code": "gear()",
+            "output_format": "step",
+            "conversation_id": "c-1",
+            "feedback": "thumbs_up",
+        },
         "z",
     )
     assert t2c is not None
     # the prompt as it is, cleaned; every display flattens it onto one line
     assert t2c.job.name == "a gear\nwith 12 teeth"
     assert (t2c.prompt, t2c.model, t2c.code, t2c.feedback) == (
-        "a gear\nwith 12 teeth", "kcl", "gear()", "thumbs_up")
+        "a gear\nwith 12 teeth",
+        "kcl",
+        "gear()",
+        "thumbs_up",
+    )
     multi = parse_async_detail(
         {**base, "type": "text_to_cad_multi_file_iteration", "outputs": {"main.kcl": "abc"}}, "z"
     )
@@ -162,8 +194,11 @@ def test_zoo_dataset_conversion_current_enums() -> None:
 
 
 def test_zoo_unknown_values_are_unknown_not_errors() -> None:
-    data = dict(load("zoo_dataset_conversion_current_enums.json"), status="paused_by_admin",
-                phase="quantum_phase")
+    data = dict(
+        load("zoo_dataset_conversion_current_enums.json"),
+        status="paused_by_admin",
+        phase="quantum_phase",
+    )
     detail = parse_conversion_detail(data, "z")
     assert detail is not None
     assert detail.job.state is JobState.UNKNOWN and detail.job.status == "paused_by_admin"
@@ -183,7 +218,12 @@ def test_metafold_seed_job() -> None:
     data = load("metafold_job.json")
     job = parse_job(data, "mf")
     assert job is not None
-    assert (job.id, job.name, job.status, job.state) == ("123", "sample-mesh", "success", JobState.SUCCEEDED)
+    assert (job.id, job.name, job.status, job.state) == (
+        "123",
+        "sample-mesh",
+        "success",
+        JobState.SUCCEEDED,
+    )
     assert job.kind is JobKind.JOB and job.provider is ProviderName.METAFOLD
     assert job.created_at == utc(2006, 1, 2, 22, 4, 5)
     assert job.started_at == utc(2006, 1, 2, 22, 4, 10)
@@ -197,22 +237,33 @@ def test_metafold_seed_job() -> None:
     assert detail.needs == ("1", "2")
     mesh = detail.inputs.assets[0]
     assert (mesh.name, mesh.id, mesh.filename, mesh.size) == ("mesh", "1", "part.stl", 262144)
-    assert mesh.checksum == "sha256:2d063a84b13e5b23730a509cbb6ba42534acde451249a0b7409172a4f8814ef0"
+    assert (
+        mesh.checksum == "sha256:2d063a84b13e5b23730a509cbb6ba42534acde451249a0b7409172a4f8814ef0"
+    )
     assert mesh.created_at == utc(2006, 1, 2, 22, 4, 5) and mesh.modified_at == mesh.created_at
     assert detail.outputs.assets[0].filename == "18ac5faec0625a35.bin"
     (resolution,) = detail.inputs.params
     assert (resolution.name, resolution.text, resolution.decoded_json) == ("resolution", "256", 256)
     params = {p.name: p for p in detail.outputs.params}
     assert params["patch"].decoded_json == {
-        "size": [2.0, 2.0, 2.0], "offset": [-1.0, -1.0, -1.0], "resolution": [256, 256, 256]}
+        "size": [2.0, 2.0, 2.0],
+        "offset": [-1.0, -1.0, -1.0],
+        "resolution": [256, 256, 256],
+    }
     assert params["bounds"].decoded_json == {"min": [-1.0, -1.0, -1.0], "max": [1.0, 1.0, 1.0]}
     assert params["face_count"].decoded_json == 1000
     assert params["patch"].text.startswith('{"size"')
 
 
 def test_metafold_rfc1123_and_text_params() -> None:
-    data = dict(load("metafold_job.json"), created="Mon, 01 Jan 2024 00:00:00 GMT",
-                started=None, finished=None, state="started", name=None)
+    data = dict(
+        load("metafold_job.json"),
+        created="Mon, 01 Jan 2024 00:00:00 GMT",
+        started=None,
+        finished=None,
+        state="started",
+        name=None,
+    )
     data["inputs"] = {"assets": None, "params": {"mode": "fast and {loose", "flag": True}}
     detail = parse_detail(data, "mf")
     assert detail is not None
@@ -286,9 +337,15 @@ def test_hdrjpg_seed_conversion() -> None:
 
 
 def test_hdrjpg_failed_with_step_and_delivery() -> None:
-    data = dict(load("hdrjpg_conversion.json"), status="Failed", step="Priming",
-                failedDate="2024-10-12T07:20:00+00:00", failDescriptions=["source is not HDR"],
-                progressPercentage=250, averageColor="red; [bold]")
+    data = dict(
+        load("hdrjpg_conversion.json"),
+        status="Failed",
+        step="Priming",
+        failedDate="2024-10-12T07:20:00+00:00",
+        failDescriptions=["source is not HDR"],
+        progressPercentage=250,
+        averageColor="red; [bold]",
+    )
     detail = parse_conversion(data, "hj")
     assert detail is not None
     assert detail.job.state is JobState.FAILED and detail.job.error == "source is not HDR"
@@ -299,8 +356,11 @@ def test_hdrjpg_failed_with_step_and_delivery() -> None:
 
 def test_strings_are_cleaned_at_ingest_raw_kept() -> None:
     hostile = "evil\x1b]52;c;aGk=\x07name\u202e[bold red]x\x9b"
-    data = dict(load("hdrjpg_conversion.json"), sourceImageFileName=hostile,
-                failDescriptions=["a\x00b" * 5000])
+    data = dict(
+        load("hdrjpg_conversion.json"),
+        sourceImageFileName=hostile,
+        failDescriptions=["a\x00b" * 5000],
+    )
     detail = parse_conversion(data, "hj")
     assert detail is not None
     assert detail.job.name == "evilname[bold red]x"
@@ -312,8 +372,9 @@ def test_strings_are_cleaned_at_ingest_raw_kept() -> None:
 def test_separators_invisibles_and_lone_surrogates_are_cleaned_at_ingest() -> None:
     """Zero-width to Rich, drawn or a line break to a terminal; JSON `\\ud800` escapes."""
     hostile = json.loads(r'"a\u2028b\u2029c\u0085d\u00ade\u3164f\ufe0fg\udb40\udc41h\ud800"')
-    data = dict(load("hdrjpg_conversion.json"), sourceImageFileName=hostile,
-                failDescriptions=[hostile])
+    data = dict(
+        load("hdrjpg_conversion.json"), sourceImageFileName=hostile, failDescriptions=[hostile]
+    )
     detail = parse_conversion(data, "hj")
     assert detail is not None
     assert detail.job.name == "a\nb\ncdefgh\ufffd"
@@ -322,8 +383,12 @@ def test_separators_invisibles_and_lone_surrogates_are_cleaned_at_ingest() -> No
 
 
 def test_wrong_types_do_not_crash() -> None:
-    job = parse_job({"id": "7", "name": ["x"], "state": "mystery", "created": 12, "needs": "1"}, "mf")
-    assert job is not None and job.id == "7" and job.name == "job 7" and job.state is JobState.UNKNOWN
+    job = parse_job(
+        {"id": "7", "name": ["x"], "state": "mystery", "created": 12, "needs": "1"}, "mf"
+    )
+    assert (
+        job is not None and job.id == "7" and job.name == "job 7" and job.state is JobState.UNKNOWN
+    )
     assert job.created_at is None
     # an id or status of the wrong type makes the item unusable (the list reports it)
     assert parse_job({"id": 7, "state": "success"}, "mf") is None

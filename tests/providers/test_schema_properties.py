@@ -56,10 +56,20 @@ PROFILES = {
     "fast": settings(max_examples=25, deadline=None, suppress_health_check=SUPPRESSED),
     "long": settings(max_examples=300, deadline=None, suppress_health_check=SUPPRESSED),
 }
-ID_FIELDS = frozenset({
-    "id", "uuid", "user_id", "conversation_id", "workflow_id", "project_id", "job_id",
-    "dataset_id", "needs", "parent_id",
-})
+ID_FIELDS = frozenset(
+    {
+        "id",
+        "uuid",
+        "user_id",
+        "conversation_id",
+        "workflow_id",
+        "project_id",
+        "job_id",
+        "dataset_id",
+        "needs",
+        "parent_id",
+    }
+)
 """Detail fields that hold exact server ids (keys, escaped by every display), not texts."""
 
 
@@ -123,11 +133,17 @@ def rfc3339(draw: st.DrawFn) -> str:
     hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
     second = draw(st.one_of(st.integers(0, 60), st.just(60)))
     fraction = draw(st.one_of(st.just(""), st.from_regex(r"\.[0-9]{1,9}", fullmatch=True)))
-    offset = draw(st.one_of(
-        st.sampled_from(["Z", "z"]),
-        st.builds("{}{:02d}:{:02d}".format, st.sampled_from("+-"), st.integers(0, 23),
-                  st.integers(0, 59)),
-    ))
+    offset = draw(
+        st.one_of(
+            st.sampled_from(["Z", "z"]),
+            st.builds(
+                "{}{:02d}:{:02d}".format,
+                st.sampled_from("+-"),
+                st.integers(0, 23),
+                st.integers(0, 59),
+            ),
+        )
+    )
     separator = draw(st.sampled_from("Tt"))
     return f"{day.isoformat()}{separator}{hour:02d}:{minute:02d}:{second:02d}{fraction}{offset}"
 
@@ -140,14 +156,22 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def rfc1123(draw: st.DrawFn) -> str:
     """An RFC 1123 date (Metafold sends these too), leap second and numeric zones included."""
     day = draw(st.dates(min_value=date(1900, 1, 1)))
-    hour, minute, second = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(
-        st.integers(0, 60)
+    hour, minute, second = (
+        draw(st.integers(0, 23)),
+        draw(st.integers(0, 59)),
+        draw(st.integers(0, 60)),
     )
-    zone = draw(st.one_of(
-        st.just("GMT"),
-        st.builds("{}{:02d}{:02d}".format, st.sampled_from("+-"), st.integers(0, 23),
-                  st.integers(0, 59)),
-    ))
+    zone = draw(
+        st.one_of(
+            st.just("GMT"),
+            st.builds(
+                "{}{:02d}{:02d}".format,
+                st.sampled_from("+-"),
+                st.integers(0, 23),
+                st.integers(0, 59),
+            ),
+        )
+    )
     return (
         f"{_DAYS[day.weekday()]}, {day.day:02d} {_MONTHS[day.month - 1]} {day.year} "
         f"{hour:02d}:{minute:02d}:{second:02d} {zone}"
@@ -249,7 +273,9 @@ def check_job(job: Job, item: dict[str, Any], *, status: str, times: dict[str, A
 
 
 def check_listing(
-    result: ListResult, items: list[Any], id_of: Callable[[dict[str, Any]], str],
+    result: ListResult,
+    items: list[Any],
+    id_of: Callable[[dict[str, Any]], str],
     check: Callable[[Job, dict[str, Any]], None],
 ) -> None:
     """Every listed item is a job (the first of each id), and none was left out."""
@@ -324,26 +350,44 @@ def _check_zoo_conversion(job: Job, item: dict[str, Any]) -> None:
 
 def _check_metafold(job: Job, item: dict[str, Any]) -> None:
     assert job.state is not JobState.UNKNOWN and job.parent_id == item["project_id"]
-    check_job(job, item, status="state", times={
-        "created_at": item.get("created"), "started_at": item.get("started"),
-        "finished_at": item.get("finished"),
-    })
+    check_job(
+        job,
+        item,
+        status="state",
+        times={
+            "created_at": item.get("created"),
+            "started_at": item.get("started"),
+            "finished_at": item.get("finished"),
+        },
+    )
 
 
 def _check_lettrlabs(job: Job, item: dict[str, Any]) -> None:
-    check_job(job, item, status="status", times={
-        "created_at": item.get("uploadDate"), "updated_at": item.get("uploadDate"),
-    })
+    check_job(
+        job,
+        item,
+        status="status",
+        times={
+            "created_at": item.get("uploadDate"),
+            "updated_at": item.get("uploadDate"),
+        },
+    )
 
 
 def _check_hdrjpg(job: Job, item: dict[str, Any]) -> None:
     assert job.state is not JobState.UNKNOWN
     completed = expected_time(item.get("completedDate"))
     finished = item.get("completedDate") if completed is not None else item.get("failedDate")
-    check_job(job, item, status="status", times={
-        "created_at": item.get("createdDate"), "started_at": item.get("startedDate"),
-        "finished_at": finished,
-    })
+    check_job(
+        job,
+        item,
+        status="status",
+        times={
+            "created_at": item.get("createdDate"),
+            "started_at": item.get("startedDate"),
+            "finished_at": finished,
+        },
+    )
 
 
 # --- Zoo -----------------------------------------------------------------------------------
@@ -443,9 +487,11 @@ def test_zoo_dataset_conversion_list(server: CannedServer, profile: str) -> None
 def test_zoo_dataset_conversion_get(server: CannedServer, profile: str) -> None:
     narrow = profile == "fast"
     bodies = st.tuples(
-        strategy(openapi_body(
-            ZOO_NOW, "GET /org/datasets/{id}/conversions/{conversion_id}", narrow=narrow
-        )),
+        strategy(
+            openapi_body(
+                ZOO_NOW, "GET /org/datasets/{id}/conversions/{conversion_id}", narrow=narrow
+            )
+        ),
         strategy(openapi_body(ZOO_NOW, "GET /org/datasets/{id}/stats", narrow=narrow)),
     )
 
@@ -564,7 +610,9 @@ def test_lettrlabs_status_get(server: CannedServer, profile: str) -> None:
         payload = envelope["payload"]
         assert detail.job.id == str(payload["id"])
         assert detail.job.state is map_state(
-            ProviderName.LETTRLABS, JobKind.CONVERSION, payload["status"],
+            ProviderName.LETTRLABS,
+            JobKind.CONVERSION,
+            payload["status"],
             has_errors=envelope["hasErrors"],
         )
         _check_lettrlabs(detail.job, payload)
@@ -580,11 +628,12 @@ def test_lettrlabs_conversion_list(server: CannedServer, profile: str) -> None:
     listed_payload = {"type": "array", "items": {"$ref": "#/$defs/statusPayload"}}
     envelope = _load(LETTRLABS)["$defs"]["statusEnvelope"]
     list_envelope = {
-        **envelope, "properties": {**envelope["properties"], "payload": listed_payload}
+        **envelope,
+        "properties": {**envelope["properties"], "payload": listed_payload},
     }
-    bodies = strategy(defs_body(
-        LETTRLABS, "listEnvelope", narrow=profile == "fast", listEnvelope=list_envelope
-    ))
+    bodies = strategy(
+        defs_body(LETTRLABS, "listEnvelope", narrow=profile == "fast", listEnvelope=list_envelope)
+    )
 
     def test(body: dict[str, Any]) -> None:
         def answer(path: str, query: dict[str, str]) -> Any:

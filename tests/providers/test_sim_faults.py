@@ -40,10 +40,20 @@ ERROR_FAULTS: list[tuple[str, dict[str, Any], type[ProviderError], str]] = [
     ("http_401", {}, AuthError, "{t} refused the token (HTTP 401 Unauthorized)"),
     ("http_403", {}, AuthError, "{t} says the token lacks permission (HTTP 403 Forbidden)"),
     ("http_404", {}, NotFoundError, "{t} has no such resource (HTTP 404 Not Found)"),
-    ("http_429", {"retry_after": 30}, RateLimitedError, "{t} is rate limiting requests (HTTP 429 Too Many Requests); it asks to wait 30 s"),
+    (
+        "http_429",
+        {"retry_after": 30},
+        RateLimitedError,
+        "{t} is rate limiting requests (HTTP 429 Too Many Requests); it asks to wait 30 s",
+    ),
     ("http_500", {}, UnavailableError, "{t} failed on its side (HTTP 500 Internal Server Error)"),
     ("http_503", {}, UnavailableError, "{t} failed on its side (HTTP 503 Service Unavailable)"),
-    ("html", {}, UnavailableError, "{t} failed on its side (HTTP 502 Bad Gateway): the answer was an HTML page, not JSON."),
+    (
+        "html",
+        {},
+        UnavailableError,
+        "{t} failed on its side (HTTP 502 Bad Gateway): the answer was an HTML page, not JSON.",
+    ),
     ("truncated_json", {}, BadResponseError, "{t} sent a response that is not valid JSON."),
     ("malformed_json", {}, BadResponseError, "{t} sent a response that is not valid JSON."),
     ("wrong_types", {}, BadResponseError, "{t} sent a response of an unexpected shape"),
@@ -64,10 +74,18 @@ def tracked(sim: SimServer, provider: ProviderName) -> list[str]:
 
 
 @pytest.mark.parametrize("provider", list(ProviderName))
-@pytest.mark.parametrize(("fault", "params", "error", "sentence"), ERROR_FAULTS, ids=[f[0] for f in ERROR_FAULTS])
+@pytest.mark.parametrize(
+    ("fault", "params", "error", "sentence"), ERROR_FAULTS, ids=[f[0] for f in ERROR_FAULTS]
+)
 async def test_fault_maps_to_error(
-    sim: SimServer, make: Any, caplog: pytest.LogCaptureFixture, provider: ProviderName,
-    fault: str, params: dict[str, Any], error: type[ProviderError], sentence: str,
+    sim: SimServer,
+    make: Any,
+    caplog: pytest.LogCaptureFixture,
+    provider: ProviderName,
+    fault: str,
+    params: dict[str, Any],
+    error: type[ProviderError],
+    sentence: str,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sim.set_fault(provider.value, fault, **params)
@@ -92,7 +110,8 @@ async def test_fault_maps_to_error(
         assert type(exc) is error, (exc, type(exc))
         message = str(exc)
         assert message.startswith(expected) or (
-            provider is ProviderName.ZOO and fault in ("http_403", "http_404")
+            provider is ProviderName.ZOO
+            and fault in ("http_403", "http_404")
             and message.startswith("Zoo does not let this token list async operations")
         ), message
         assert message.endswith(".") and "\n" not in message and is_clean(message)
@@ -104,7 +123,9 @@ async def test_fault_maps_to_error(
 
 
 @pytest.mark.parametrize("provider", list(ProviderName))
-async def test_body_faults_that_still_parse(sim: SimServer, make: Any, provider: ProviderName) -> None:
+async def test_body_faults_that_still_parse(
+    sim: SimServer, make: Any, provider: ProviderName
+) -> None:
     # a fresh source per fault: hdrjpg would answer a repeat within 2 s from its cache
     source = make(provider)
     sim.set_fault(provider.value, "unknown_enums")
@@ -173,7 +194,11 @@ async def test_retry_after_honoured_over_http(sim: SimServer, make: Any) -> None
         heal.cancel()
     elapsed = time.monotonic() - started
     assert result.jobs
-    assert elapsed >= 1.0, (elapsed, result.requests, len(result.jobs))  # waited what Retry-After asked
+    assert elapsed >= 1.0, (
+        elapsed,
+        result.requests,
+        len(result.jobs),
+    )  # waited what Retry-After asked
     # the list twice (429, then the answer), then one status per failure's reason
     assert result.requests == 2 + sum(1 for job in result.jobs if job.error)
 
@@ -209,7 +234,9 @@ async def test_tracked_ids_polled_concurrently_with_a_bound(sim: SimServer, make
     hdrjpg = make(ProviderName.HDRJPG)
     started = time.monotonic()
     result = await hdrjpg.list_jobs(ListQuery(tracked_ids=ids))
-    assert len(result.jobs) == len(ids) and time.monotonic() - started < 1.2  # one round, not n x 0.3 s
+    assert (
+        len(result.jobs) == len(ids) and time.monotonic() - started < 1.2
+    )  # one round, not n x 0.3 s
     hdrjpg = make(ProviderName.HDRJPG, policy=dataclasses.replace(TEST_POLICY, concurrency=8))
     started = time.monotonic()
     result = await hdrjpg.list_jobs(ListQuery(tracked_ids=ids[:17]))

@@ -55,7 +55,9 @@ async def test_seed_examples_served_by_the_sim_parse_like_the_seeds(make: Any) -
     zoo = make(ProviderName.ZOO)
     async_detail = await zoo.get_job(ZOO_SEED)
     assert isinstance(async_detail, ZooAsyncDetail)
-    expected_async = parse_async_detail(fixture("zoo_async_operations_page.json")["items"][0], "test-zoo")
+    expected_async = parse_async_detail(
+        fixture("zoo_async_operations_page.json")["items"][0], "test-zoo"
+    )
     assert expected_async is not None and async_detail.job == expected_async.job
     assert async_detail.worker == "WPVfuf6GvdhG6a7oMb"
 
@@ -76,7 +78,10 @@ async def test_seed_examples_served_by_the_sim_parse_like_the_seeds(make: Any) -
     expected_status = parse_status_envelope(fixture("lettrlabs_status.json"), "test-lettrlabs")
     assert expected_status is not None
     assert status.job.id == "0"
-    assert (status.file_name, status.data_source_type) == (expected_status.file_name, expected_status.data_source_type)
+    assert (status.file_name, status.data_source_type) == (
+        expected_status.file_name,
+        expected_status.data_source_type,
+    )
     assert status.profile is not None
 
 
@@ -93,7 +98,9 @@ async def test_each_provider_lists_from_the_sim(sim: SimServer, make: Any) -> No
         result = await source.list_jobs(ListQuery(tracked_ids=tracked.get(provider.value, [])))
         assert result.jobs, provider
         assert not result.tracked_errors, provider
-        assert all(j.provider is provider and j.account == f"test-{provider.value}" for j in result.jobs)
+        assert all(
+            j.provider is provider and j.account == f"test-{provider.value}" for j in result.jobs
+        )
         assert len({j.id for j in result.jobs}) == len(result.jobs)
         assert result.requests >= 1
         if provider is ProviderName.HDRJPG:
@@ -109,7 +116,9 @@ async def test_zoo_pages_to_the_end_of_each_dataset(make: Any) -> None:
     datasets = {j.parent_id for j in conversions}
     assert len(datasets) >= 2
     for dataset_id in datasets:
-        detail = await zoo.get_job(next(j.id for j in conversions if j.parent_id == dataset_id), dataset_id)
+        detail = await zoo.get_job(
+            next(j.id for j in conversions if j.parent_id == dataset_id), dataset_id
+        )
         assert isinstance(detail, ZooConversionDetail) and detail.stats is not None
         listed = sum(1 for j in conversions if j.parent_id == dataset_id)
         assert listed == detail.stats.total
@@ -145,7 +154,12 @@ async def test_metafold_server_side_filters_and_sorts(make: Any) -> None:
     transport = RecordingTransport()
     metafold = make(ProviderName.METAFOLD, transport=transport)
     result = await metafold.list_jobs(
-        ListQuery(states=frozenset({JobState.SUCCEEDED}), sort_key="created_at", descending=True, text="mesh")
+        ListQuery(
+            states=frozenset({JobState.SUCCEEDED}),
+            sort_key="created_at",
+            descending=True,
+            text="mesh",
+        )
     )
     listed = transport.params("/jobs")
     assert listed
@@ -157,7 +171,9 @@ async def test_metafold_server_side_filters_and_sorts(make: Any) -> None:
     assert created == sorted(created, reverse=True)
 
 
-async def test_zoo_incremental_refresh_reads_only_the_pages_it_needs(sim: SimServer, make: Any) -> None:
+async def test_zoo_incremental_refresh_reads_only_the_pages_it_needs(
+    sim: SimServer, make: Any
+) -> None:
     transport = RecordingTransport()
     zoo = make(ProviderName.ZOO, async_operations="tracked", transport=transport)
     full = await list_all(zoo, ListQuery())
@@ -179,12 +195,16 @@ async def test_zoo_seed_enums_parse(make: Any) -> None:
         from tests.providers.conftest import TEST_POLICY, account_for
         from tui.providers import build_provider
 
-        zoo = build_provider(account_for(seed_sim, ProviderName.ZOO, async_operations="tracked"), policy=TEST_POLICY)
+        zoo = build_provider(
+            account_for(seed_sim, ProviderName.ZOO, async_operations="tracked"), policy=TEST_POLICY
+        )
         try:
             result = await zoo.list_jobs(ListQuery())
             conversions = [j for j in result.jobs if j.kind is JobKind.DATASET_CONVERSION]
             assert conversions and all(j.state is not JobState.UNKNOWN for j in conversions)
-            running = next((j for j in conversions if j.state is not JobState.QUEUED), conversions[0])
+            running = next(
+                (j for j in conversions if j.state is not JobState.QUEUED), conversions[0]
+            )
             detail = await zoo.get_job(running.id, running.parent_id)
             assert isinstance(detail, ZooConversionDetail)
             assert len(detail.phases) == 11 and "manual_kcl_override" not in detail.phases
@@ -200,14 +220,20 @@ async def test_zoo_current_enums_detail(make: Any) -> None:
     job = next(j for j in result.jobs if j.kind is JobKind.DATASET_CONVERSION)
     detail = await zoo.get_job(job.id, job.parent_id)
     assert isinstance(detail, ZooConversionDetail)
-    assert detail.phases == ZOO_PHASES and detail.phase == "completed" and detail.job.progress == 1.0
+    assert (
+        detail.phases == ZOO_PHASES and detail.phase == "completed" and detail.job.progress == 1.0
+    )
     assert detail.status_meaning == "Conversion finished successfully."
     for images in (detail.original_images, detail.raw_kcl_images, detail.salon_kcl_images):
-        assert images and images[0].mime_type == "image/png" and images[0].data.startswith(b"\x89PNG")
+        assert (
+            images and images[0].mime_type == "image/png" and images[0].data.startswith(b"\x89PNG")
+        )
     assert detail.raw_kcl_output and detail.stats is not None and detail.stats.total
 
 
-async def test_hdrjpg_never_polls_one_conversion_faster_than_every_2_s(sim: SimServer, make: Any) -> None:
+async def test_hdrjpg_never_polls_one_conversion_faster_than_every_2_s(
+    sim: SimServer, make: Any
+) -> None:
     clock = FrozenClock(utc_now())
     transport = RecordingTransport()
     hdrjpg = make(ProviderName.HDRJPG, clock=clock, transport=transport)

@@ -47,11 +47,21 @@ def big_sim(clock: FrozenClock) -> Iterator[SimServer]:
         server.stop()
 
 
-def build(sim: SimServer, provider: ProviderName, *, policy: HttpPolicy = POLICY,
-          transport: Any = None, clock: Any = None, **overrides: Any) -> Any:
+def build(
+    sim: SimServer,
+    provider: ProviderName,
+    *,
+    policy: HttpPolicy = POLICY,
+    transport: Any = None,
+    clock: Any = None,
+    **overrides: Any,
+) -> Any:
     account = AccountConfig(
-        name=f"vol-{provider.value}", provider=provider, base_url=sim.base_url(provider.value),
-        token=Secret(SIM_TOKEN), **overrides,
+        name=f"vol-{provider.value}",
+        provider=provider,
+        base_url=sim.base_url(provider.value),
+        token=Secret(SIM_TOKEN),
+        **overrides,
     )
     options: dict[str, Any] = {"transport": transport, "policy": policy}
     if clock is not None:
@@ -103,7 +113,9 @@ async def test_zoo_async_list_without_stats_says_loaded_and_more(big_sim: SimSer
 
 async def test_zoo_item_cap_is_said_not_silent(big_sim: SimServer) -> None:
     zoo = build(
-        big_sim, ProviderName.ZOO, async_operations="tracked",
+        big_sim,
+        ProviderName.ZOO,
+        async_operations="tracked",
         policy=dataclasses.replace(POLICY, max_items=1_500),
     )
     try:
@@ -118,8 +130,9 @@ async def test_zoo_item_cap_is_said_not_silent(big_sim: SimServer) -> None:
 async def test_metafold_steady_state_asks_only_for_what_can_change(big_sim: SimServer) -> None:
     transport = RecordingTransport()
     clock = FrozenClock(START)
-    metafold = build(big_sim, ProviderName.METAFOLD, transport=transport, clock=clock,
-                     full_listing_minutes=10)
+    metafold = build(
+        big_sim, ProviderName.METAFOLD, transport=transport, clock=clock, full_listing_minutes=10
+    )
     try:
         full = await metafold.list_jobs(ListQuery())
         lists = transport.params("/jobs")
@@ -267,8 +280,11 @@ async def test_a_list_over_8_mb_is_read_under_its_own_cap_off_the_loop(
     monkeypatch.setattr(lettrlabs_module, "stream_items", spy)
     big_sim.set_fault("lettrlabs", "oversized")
     lettr = build(big_sim, ProviderName.LETTRLABS)
-    small = build(big_sim, ProviderName.LETTRLABS,
-                  policy=dataclasses.replace(POLICY, max_list_bytes=8 * 1024 * 1024))
+    small = build(
+        big_sim,
+        ProviderName.LETTRLABS,
+        policy=dataclasses.replace(POLICY, max_list_bytes=8 * 1024 * 1024),
+    )
     try:
         result = await lettr.list_jobs(ListQuery())
         with pytest.raises(BadResponseError, match="larger than 8 MB"):

@@ -17,7 +17,12 @@ from typing import Any
 
 from tui.terminal import configure_environment
 
-TOKEN_ENVS = {"zoo": "ZOO_TOKEN", "metafold": "METAFOLD_TOKEN", "lettrlabs": "LETTR_TOKEN", "hdrjpg": "HDR_TOKEN"}
+TOKEN_ENVS = {
+    "zoo": "ZOO_TOKEN",
+    "metafold": "METAFOLD_TOKEN",
+    "lettrlabs": "LETTR_TOKEN",
+    "hdrjpg": "HDR_TOKEN",
+}
 
 
 def _broken(provider: str) -> Any:

@@ -52,13 +52,21 @@ class PtyProgram:
     """A program in a pty of a fixed size; read its output while sending keys."""
 
     def __init__(
-        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-        width: int = 120, height: int = 40,
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        width: int = 120,
+        height: int = 40,
     ) -> None:
         self.run = PtyRun()
         environment = {
-            **os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor",
-            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", **(env or {}),
+            **os.environ,
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            **(env or {}),
         }
         pid, fd = pty.fork()
         if pid == 0:  # the child: never returns

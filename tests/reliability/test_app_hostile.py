@@ -35,19 +35,55 @@ from tui.sync.health import Health
 pytestmark = pytest.mark.timeout(120)
 
 SIZE = (140, 50)
-MARKUP = ("[bold red]pwned[/bold red]", "[@click=app.quit]click me[/]", "unbalanced [/x] closing", "[link=https://evil.example/]")
+MARKUP = (
+    "[bold red]pwned[/bold red]",
+    "[@click=app.quit]click me[/]",
+    "unbalanced [/x] closing",
+    "[link=https://evil.example/]",
+)
 """Markup payloads that must appear literally when their field is on screen."""
 FORBIDDEN = (
-    "\x1b", "\x9b", "\x9d", "\x9c", "\x00", "\u202e", "\u2066", "\u200b", "\ufeff",
-    "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\u00ad", "\u3164", "\ufe0f", "\U000e0041",
+    "\x1b",
+    "\x9b",
+    "\x9d",
+    "\x9c",
+    "\x00",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\ufeff",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\x0b",
+    "\x0c",
+    "\u00ad",
+    "\u3164",
+    "\ufe0f",
+    "\U000e0041",
     "\U0001f3fd",
 )
 PAYLOAD_SEQUENCES = (
-    b"\x1b[2J\x1b[31mANSI", b"\x1b[31mANSI", b"\x1b]8;;https://evil.example/", b"\x1b]52;c;",
-    b"\x1b]0;new window title", b"\x07clipboard write", b"\x07title", b"\xc2\x9b31m", b"\xc2\x9d0;t",
-    b"\xe2\x80\xae", b"\xe2\x81\xa6", b"\x00byte",
-    b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xc2\x85", b"\xc2\xad", b"\xe3\x85\xa4", b"\xef\xb8\x8f",
-    b"\xf3\xa0\x81\x81", b"\xf0\x9f\x8f\xbd",
+    b"\x1b[2J\x1b[31mANSI",
+    b"\x1b[31mANSI",
+    b"\x1b]8;;https://evil.example/",
+    b"\x1b]52;c;",
+    b"\x1b]0;new window title",
+    b"\x07clipboard write",
+    b"\x07title",
+    b"\xc2\x9b31m",
+    b"\xc2\x9d0;t",
+    b"\xe2\x80\xae",
+    b"\xe2\x81\xa6",
+    b"\x00byte",
+    b"\xe2\x80\xa8",
+    b"\xe2\x80\xa9",
+    b"\xc2\x85",
+    b"\xc2\xad",
+    b"\xe3\x85\xa4",
+    b"\xef\xb8\x8f",
+    b"\xf3\xa0\x81\x81",
+    b"\xf0\x9f\x8f\xbd",
 )
 """The payloads' own escape sequences (and C1/bidi as UTF-8), as they would reach a terminal."""
 
@@ -106,12 +142,15 @@ async def loaded(pilot: Pilot[Any], app: JobsApp) -> JobsScreen:
     return screen
 
 
-async def test_list_views_show_hostile_text_literally_and_clicks_do_nothing(hostile_sim: SimServer) -> None:
+async def test_list_views_show_hostile_text_literally_and_clicks_do_nothing(
+    hostile_sim: SimServer,
+) -> None:
     store = JobStore(":memory:")
     app = hostile_app(hostile_sim, store)
     quits: list[str] = []
     try:
         async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
+
             async def quit_asked() -> None:
                 quits.append("quit")
 
@@ -158,6 +197,7 @@ async def test_every_detail_kind_shows_hostile_text_literally(hostile_sim: SimSe
     quits: list[str] = []
     try:
         async with app.run_test(size=(140, 80), notifications=True, tooltips=True) as pilot:
+
             async def quit_asked() -> None:
                 quits.append("quit")
 
@@ -165,23 +205,33 @@ async def test_every_detail_kind_shows_hostile_text_literally(hostile_sim: SimSe
             screen = await loaded(pilot, app)
             targets = _detail_targets(screen)
             kinds = {kind.split(":")[1] for kind in targets}
-            assert {JobKind.ASYNC_OPERATION, JobKind.DATASET_CONVERSION, JobKind.JOB,
-                    JobKind.CONVERSION} <= kinds, targets.keys()
+            assert {
+                JobKind.ASYNC_OPERATION,
+                JobKind.DATASET_CONVERSION,
+                JobKind.JOB,
+                JobKind.CONVERSION,
+            } <= kinds, targets.keys()
             assert len(targets) == 5, targets.keys()  # Zoo has two kinds
             for kind, job in sorted(targets.items()):
                 screen.post_message(OpenJobRequested(job.account, job.id))
-                await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen), f"{kind} opens")
+                await wait_for(
+                    pilot, lambda: isinstance(app.screen, JobDetailScreen), f"{kind} opens"
+                )
                 detail = app.screen
                 assert isinstance(detail, JobDetailScreen)
                 await wait_for(
-                    pilot, lambda d=detail: d.detail is not None or d.error is not None,
+                    pilot,
+                    lambda d=detail: d.detail is not None or d.error is not None,
                     f"{kind} detail to load",
                 )
                 assert detail.error is None, (kind, detail.error)
                 await pilot.pause(0.1)
                 text = screen_text(app)
                 assert_clean(text)
-                assert any(m[:14] in text for m in MARKUP) or "AAAAAAAAAA" in text, (kind, text[:2000])
+                assert any(m[:14] in text for m in MARKUP) or "AAAAAAAAAA" in text, (
+                    kind,
+                    text[:2000],
+                )
                 await click_payloads(pilot, app)
                 assert app.is_running and app.screen is detail, kind
                 await pilot.press("y")  # the raw JSON view
@@ -211,8 +261,14 @@ async def test_notifications_of_hostile_failures_are_plain(hostile_sim: SimServe
             assert jobs, "no job with a markup name"
             now = utc_now()
             transitions = [
-                Transition(job.account, job.id, JobState.RUNNING, JobState.FAILED,
-                           HOSTILE_STRINGS[1] + HOSTILE_STRINGS[4], now)
+                Transition(
+                    job.account,
+                    job.id,
+                    JobState.RUNNING,
+                    JobState.FAILED,
+                    HOSTILE_STRINGS[1] + HOSTILE_STRINGS[4],
+                    now,
+                )
                 for job in jobs
             ]
             screen._notify_transitions(jobs[0].account, transitions)
@@ -231,7 +287,9 @@ async def test_notifications_of_hostile_failures_are_plain(hostile_sim: SimServe
             assert app.is_running
             health = screen.source_health(account)
             assert health.health == Health.FAILING and "[bold red]pwned" in (health.error or "")
-            assert "\n" not in (health.error or "") and all(ch not in (health.error or "") for ch in FORBIDDEN)
+            assert "\n" not in (health.error or "") and all(
+                ch not in (health.error or "") for ch in FORBIDDEN
+            )
     finally:
         store.close()
 
@@ -241,7 +299,8 @@ def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path) -> None:  # 
     program = PtyProgram(
         [str(JOBTOP), "--demo", "--demo-jobs", "40", "--demo-fault", "all:hostile_strings"],
         env={"JOBTOP_STATE_DIR": str(tmp_path / "state")},
-        width=140, height=45,
+        width=140,
+        height=45,
     )
     try:
         # A hostile name on screen, literally (its column may cut it: match the start).

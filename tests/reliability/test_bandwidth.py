@@ -32,18 +32,26 @@ TOKENS = {"ZOO_T": "bw-zoo", "MF_T": "bw-mf", "LL_T": "bw-ll", "HDR_T": "bw-hdr"
 def frozen_sim() -> Iterator[SimServer]:
     from datetime import UTC, datetime
 
-    with SimServer(jobs=60, seed=9, clock=FrozenClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))) as server:
+    with SimServer(
+        jobs=60, seed=9, clock=FrozenClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    ) as server:
         yield server
 
 
 def _config(path: Path, sim: SimServer) -> Path:
     hdr = ", ".join(f'"{i}"' for i in sim.tracked_ids()["hdrjpg"][:3])
-    accounts = [("zoo", "zoo", "ZOO_T", ""), ("mf", "metafold", "MF_T", ""),
-                ("ll", "lettrlabs", "LL_T", ""), ("hdr", "hdrjpg", "HDR_T", f"track = [{hdr}]")]
+    accounts = [
+        ("zoo", "zoo", "ZOO_T", ""),
+        ("mf", "metafold", "MF_T", ""),
+        ("ll", "lettrlabs", "LL_T", ""),
+        ("hdr", "hdrjpg", "HDR_T", f"track = [{hdr}]"),
+    ]
     text = "refresh = 1\n"
     for name, provider, env, extra in accounts:
-        text += (f'\n[[account]]\nname = "{name}"\nprovider = "{provider}"\n'
-                 f'base_url = "{sim.base_url(provider)}"\ntoken_env = "{env}"\n{extra}\n')
+        text += (
+            f'\n[[account]]\nname = "{name}"\nprovider = "{provider}"\n'
+            f'base_url = "{sim.base_url(provider)}"\ntoken_env = "{env}"\n{extra}\n'
+        )
     path.write_text(text)
     return path
 
@@ -79,11 +87,16 @@ def test_refreshes_that_change_nothing_write_about_what_an_idle_screen_writes(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    runs = {"idle": ("--interval", "3600"), "refresh": ("--interval", "1"),
-            "low": ("--interval", "1", "--low-bandwidth")}
+    runs = {
+        "idle": ("--interval", "3600"),
+        "refresh": ("--interval", "1"),
+        "low": ("--interval", "1", "--low-bandwidth"),
+    }
     with ThreadPoolExecutor(len(runs)) as pool:  # three terminals side by side, same window
-        futures = {label: pool.submit(_measure, tmp_path, frozen_sim, label, *args)
-                   for label, args in runs.items()}
+        futures = {
+            label: pool.submit(_measure, tmp_path, frozen_sim, label, *args)
+            for label, args in runs.items()
+        }
         idle, refreshing, low_bandwidth = (futures[label].result() for label in runs)
     print(
         f"\nbytes over {WINDOW:.0f} s of steady state at 120x40: idle {idle:,}; "

@@ -28,7 +28,9 @@ def hostile_sim() -> Iterator[SimServer]:
 
 @pytest.fixture
 def hostile_config(tmp_path: Path, hostile_sim: SimServer) -> Path:
-    return write_config(tmp_path / "c.toml", hostile_sim, hdr_track=hostile_sim.tracked_ids()["hdrjpg"][:3])
+    return write_config(
+        tmp_path / "c.toml", hostile_sim, hdr_track=hostile_sim.tracked_ids()["hdrjpg"][:3]
+    )
 
 
 def assert_plain(text: str) -> None:
@@ -51,14 +53,18 @@ def test_list_output_is_plain(hostile_config: Path, fmt: tuple[str, ...]) -> Non
 
 
 @pytest.mark.parametrize("fmt", [(), ("--json",)], ids=["text", "json"])
-def test_show_output_is_plain_for_every_provider(hostile_config: Path, fmt: tuple[str, ...]) -> None:
+def test_show_output_is_plain_for_every_provider(
+    hostile_config: Path, fmt: tuple[str, ...]
+) -> None:
     jobs = json.loads(run_jobtop("list", "--json", config=hostile_config).stdout)
     seen = set()
     for job in jobs:
         if job["account"] in seen:
             continue
         seen.add(job["account"])
-        result = run_jobtop("show", str(job["account"]), str(job["id"]), *fmt, config=hostile_config)
+        result = run_jobtop(
+            "show", str(job["account"]), str(job["id"]), *fmt, config=hostile_config
+        )
         assert result.returncode == 0, result.stderr
         assert_plain(result.stdout)
         if fmt:  # the raw response is shown too, its unsafe characters as JSON escapes

@@ -117,7 +117,9 @@ def _start_demo(tmp_path: Path, state_dir: Path, *, record: bool = False) -> Tmu
 
 
 @requires_tmux
-def test_sighup_ends_the_process_within_two_seconds_with_cleanup(tmp_path: Path, state_dir: Path) -> None:
+def test_sighup_ends_the_process_within_two_seconds_with_cleanup(
+    tmp_path: Path, state_dir: Path
+) -> None:
     session = _start_demo(tmp_path, state_dir)
     try:
         pid = session.pane_pid()
@@ -129,7 +131,9 @@ def test_sighup_ends_the_process_within_two_seconds_with_cleanup(tmp_path: Path,
         # reaped; the pty tests below check the exact status every time
         time.sleep(0.2)
         status = session.exit_status()
-        assert status in (None, EXIT_HANGUP), f"exit status {status}: the SIGHUP handler did not run"
+        assert status in (None, EXIT_HANGUP), (
+            f"exit status {status}: the SIGHUP handler did not run"
+        )
         # the store was closed: SQLite removes the WAL file when the last connection closes
         assert not (state_dir / "demo.sqlite3-wal").exists(), "the store was not closed"
         print(f"SIGHUP -> exit {status} in {took:.2f}s")
@@ -210,7 +214,9 @@ def test_closing_the_pty_master_ends_jobtop_without_spinning(state_dir: Path) ->
             cpu = _cpu_seconds(pid) - cpu_before
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            pytest.fail(f"jobtop still running {EXIT_DEADLINE}s after the pty closed ({cpu:.2f} CPU-s)")
+            pytest.fail(
+                f"jobtop still running {EXIT_DEADLINE}s after the pty closed ({cpu:.2f} CPU-s)"
+            )
         took = time.monotonic() - start
         assert status is not None
         code = os.waitstatus_to_exitcode(status)
@@ -374,7 +380,10 @@ async def test_a_worker_error_leaves_the_app_up(sim: SimServer) -> None:
             await pilot.press("r")
             await _until(
                 pilot,
-                lambda: all(screen.source_health(p.account).health == Health.FAILING for p in screen.providers),
+                lambda: all(
+                    screen.source_health(p.account).health == Health.FAILING
+                    for p in screen.providers
+                ),
             )
             assert app.is_running
             assert len(screen.jobs_in_view()) > 0, "last good rows stay visible"

@@ -66,8 +66,10 @@ def secret_app(sim: SimServer, store: JobStore) -> JobsApp:
     tracked = sim.tracked_ids()
     accounts = tuple(
         AccountConfig(
-            name=f"acct-{provider}", provider=ProviderName(provider),
-            base_url=sim.base_url(provider), token=Secret(token),
+            name=f"acct-{provider}",
+            provider=ProviderName(provider),
+            base_url=sim.base_url(provider),
+            token=Secret(token),
             track=tuple(tracked.get(provider, [])[:4]),
         )
         for provider, token in APP_TOKENS.items()
@@ -98,7 +100,8 @@ async def test_app_use_and_every_fault_show_no_token(
             screen: JobsScreen = app.screen
             accounts = [p.account for p in screen.providers]
             await wait_for(
-                pilot, lambda: all(screen.source_health(a).health == Health.OK for a in accounts),
+                pilot,
+                lambda: all(screen.source_health(a).health == Health.OK for a in accounts),
                 "every source ok",
             )
             captures.append(app.export_screenshot())
@@ -111,7 +114,9 @@ async def test_app_use_and_every_fault_show_no_token(
                 screen.post_message(OpenJobRequested(job.account, job.id))
                 await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen), "detail")
                 detail = app.screen
-                await wait_for(pilot, lambda d=detail: d.detail is not None or d.error is not None, "load")
+                await wait_for(
+                    pilot, lambda d=detail: d.detail is not None or d.error is not None, "load"
+                )
                 captures.append(app.export_screenshot())
                 await pilot.press("y")
                 await pilot.pause(0.1)
@@ -205,9 +210,12 @@ def run_jobtop_state_dir() -> str:
 def test_forced_worker_error_keeps_the_app_up_and_prints_no_token(tmp_path: Path) -> None:
     """A parse step raising TypeError (token in its locals), the real app in a pty."""
     env = {
-        "ZOO_TOKEN": APP_TOKENS["zoo"], "METAFOLD_TOKEN": APP_TOKENS["metafold"],
-        "LETTR_TOKEN": APP_TOKENS["lettrlabs"], "HDR_TOKEN": APP_TOKENS["hdrjpg"],
-        "JOBTOP_STATE_DIR": str(tmp_path / "state"), "PYTHONPATH": str(REPO),
+        "ZOO_TOKEN": APP_TOKENS["zoo"],
+        "METAFOLD_TOKEN": APP_TOKENS["metafold"],
+        "LETTR_TOKEN": APP_TOKENS["lettrlabs"],
+        "HDR_TOKEN": APP_TOKENS["hdrjpg"],
+        "JOBTOP_STATE_DIR": str(tmp_path / "state"),
+        "PYTHONPATH": str(REPO),
     }
     program = PtyProgram([sys.executable, "-m", "tests.reliability.crash_runner"], env=env)
     try:

@@ -56,9 +56,19 @@ class Serve:
         self.log = tmp / f"serve-{self.port}.log"
         self._err = self.log.open("w")
         self.proc = subprocess.Popen(
-            [str(JOBTOP), "serve", "--config", str(config), "--listen", f"127.0.0.1:{self.port}",
-             *extra],
-            stdout=subprocess.DEVNULL, stderr=self._err, cwd=REPO, env=env(),
+            [
+                str(JOBTOP),
+                "serve",
+                "--config",
+                str(config),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self._err,
+            cwd=REPO,
+            env=env(),
         )
 
     def wait_ready(self, timeout: float = 30) -> None:

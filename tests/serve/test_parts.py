@@ -125,7 +125,9 @@ def test_read_only_store_never_writes_and_reports_the_pollers_transitions(tmp_pa
         reader.add_tracked("a", ["x"])
     writer.add_event("a", EventKind.FAILING, "the poller's sentence")
     reader.add_event("a", EventKind.FAILING, "the viewer's")  # no write, no error
-    assert [e.text for e in reader.event_log() if e.kind == EventKind.FAILING] == ["the poller's sentence"]
+    assert [e.text for e in reader.event_log() if e.kind == EventKind.FAILING] == [
+        "the poller's sentence"
+    ]
     with pytest.raises(sqlite3.Error):
         reader._db.execute("DELETE FROM jobs")
     assert [j.state for j in writer.load_jobs()] == [JobState.FAILED]
@@ -232,7 +234,9 @@ async def test_healthz_answers_503_and_the_log_names_the_source_when_its_loop_di
                 body = json.loads(answer.text)
                 assert answer.status_code == 503
                 assert body["status"] == "down" and body["sources"][dying] == "stopped"
-                assert all(state != "stopped" for name, state in body["sources"].items() if name != dying)
+                assert all(
+                    state != "stopped" for name, state in body["sources"].items() if name != dying
+                )
                 logged = lines.getvalue()
                 assert logged.count("its poll loop stopped") == 1 and dying in logged
         finally:

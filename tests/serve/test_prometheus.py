@@ -35,8 +35,13 @@ def test_promtool_checks_and_unit_tests_the_rules() -> None:
             [PROMTOOL, *argv], cwd=DEPLOY, capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, result.stdout + result.stderr
-    result = subprocess.run([PROMTOOL, "check", "config", "prometheus.yml"], cwd=DEPLOY,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [PROMTOOL, "check", "config", "prometheus.yml"],
+        cwd=DEPLOY,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -57,9 +62,16 @@ class Prometheus:
         self.log = (tmp / "prometheus.log").open("w")
         assert PROMETHEUS is not None
         self.proc = subprocess.Popen(
-            [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
-            stdout=self.log, stderr=self.log, cwd=tmp,
+            [
+                PROMETHEUS,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=self.log,
+            stderr=self.log,
+            cwd=tmp,
         )
 
     def query(self, promql: str) -> list[dict]:  # type: ignore[type-arg]
@@ -99,9 +111,13 @@ def test_series_exist_and_move_through_prometheus(
 ) -> None:
     up = 'jobtop_source_up{account="mf"}'
     wait_for(lambda: prometheus.value(up) == 1, timeout=40)
-    for series in ("jobtop_jobs", "jobtop_source_health", "jobtop_source_requests_total",
-                   "jobtop_source_last_success_timestamp_seconds",
-                   "jobtop_source_refresh_duration_seconds_count"):
+    for series in (
+        "jobtop_jobs",
+        "jobtop_source_health",
+        "jobtop_source_requests_total",
+        "jobtop_source_last_success_timestamp_seconds",
+        "jobtop_source_refresh_duration_seconds_count",
+    ):
         assert prometheus.query(series), series
     # Jobs failing: the simulator's world moves on until running jobs end, some failed;
     # the failure transitions go up (and only after the first listing: history is no change).

@@ -28,19 +28,27 @@ def test_metrics_have_every_family_and_bounded_labels(serve: Serve) -> None:
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="hdr") == 1)
     text = serve.metrics()
     for family in (
-        "jobtop_jobs", "jobtop_transitions_total", "jobtop_source_up", "jobtop_source_health",
+        "jobtop_jobs",
+        "jobtop_transitions_total",
+        "jobtop_source_up",
+        "jobtop_source_health",
         "jobtop_source_last_success_timestamp_seconds",
         "jobtop_source_refresh_duration_seconds_bucket",
-        "jobtop_source_requests_total", "jobtop_source_retry_after_wait_seconds_total",
-        "jobtop_source_listing_incomplete", "jobtop_source_interval_seconds",
+        "jobtop_source_requests_total",
+        "jobtop_source_retry_after_wait_seconds_total",
+        "jobtop_source_listing_incomplete",
+        "jobtop_source_interval_seconds",
     ):
         assert f"\n{family}{{" in text, family
-    assert (sample(text, "jobtop_source_requests_total", account="zoo", status_class="2xx") or 0) >= 1
+    assert (
+        sample(text, "jobtop_source_requests_total", account="zoo", status_class="2xx") or 0
+    ) >= 1
     assert sample(text, "jobtop_source_health", account="zoo", health="ok") == 1
     labels = {
         part.split("=")[0]
-        for line in text.splitlines() if "{" in line and not line.startswith("#")
-        for part in line[line.index("{") + 1: line.index("}")].split(",")
+        for line in text.splitlines()
+        if "{" in line and not line.startswith("#")
+        for part in line[line.index("{") + 1 : line.index("}")].split(",")
     }
     allowed = {"account", "provider", "kind", "state", "to_state", "health", "status_class", "le"}
     assert labels <= allowed
@@ -53,7 +61,9 @@ def test_a_failure_counts_and_503_drops_up_then_heals(serve: Serve, sim: SimServ
     sim.set_fault("metafold", "http_503")
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="mf") == 0)
     text = serve.metrics()
-    assert (sample(text, "jobtop_source_requests_total", account="mf", status_class="5xx") or 0) >= 1
+    assert (
+        sample(text, "jobtop_source_requests_total", account="mf", status_class="5xx") or 0
+    ) >= 1
     sim.clear_faults("metafold")
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="mf") == 1)
     log = serve.stderr()
@@ -114,13 +124,15 @@ def test_a_store_that_cannot_be_used(config: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "jobs.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
+
     def directory_instead() -> None:
         path.unlink()
         path.mkdir()
 
     for make_next in (directory_instead, lambda: None):
-        result = run_jobtop("serve", "--listen", f"127.0.0.1:{free_port()}", config=config,
-                            timeout=30)
+        result = run_jobtop(
+            "serve", "--listen", f"127.0.0.1:{free_port()}", config=config, timeout=30
+        )
         assert result.returncode == 74, result.stderr
         assert str(path) in result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
@@ -136,8 +148,9 @@ def test_attach_to_a_store_no_poller_writes_says_how_old_its_data_is(config: Pat
     from tui.clock import utc_now
 
     store.save_jobs("zoo", [], refreshed_at=utc_now() - timedelta(hours=2))
-    store.save_poller(4242, utc_now() - timedelta(hours=2), 30.0,
-                      [StoredHealth("zoo", "zoo", "ok")])
+    store.save_poller(
+        4242, utc_now() - timedelta(hours=2), 30.0, [StoredHealth("zoo", "zoo", "ok")]
+    )
     store.close()
     for argv in (("list", "--attach"), ("show", "--attach", "zoo", "x"), ("--attach",)):
         result = run_jobtop(*argv, config=config, timeout=30)
@@ -159,8 +172,11 @@ def test_ten_attached_viewers_make_no_provider_request(
     stored.close()
     jobtop = str(Path(sys.executable).parent / "jobtop")
     watchers = [
-        subprocess.Popen([jobtop, "watch", "--attach", "ll", job.id],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [jobtop, "watch", "--attach", "ll", job.id],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(5)
     ]
     dashboards = [PtyProgram([jobtop, "--attach"]) for _ in range(5)]
@@ -200,8 +216,15 @@ def test_attached_dashboard_shows_the_pollers_failure(serve: Serve, sim: SimServ
     assert first_ids
     # tmux renders the screen, so a line is read whole however the program painted it.
     dashboard = TmuxSession(
-        jobtop_command("--attach"), workdir=Path.cwd(), width=160, height=40,
-        env={k: v for k, v in env().items() if k.startswith(("XDG_", "JOBTOP_")) or k.endswith("_TOKEN")},
+        jobtop_command("--attach"),
+        workdir=Path.cwd(),
+        width=160,
+        height=40,
+        env={
+            k: v
+            for k, v in env().items()
+            if k.startswith(("XDG_", "JOBTOP_")) or k.endswith("_TOKEN")
+        },
     )
     try:
         dashboard.wait_for("jobtop serve", timeout=40)
@@ -222,8 +245,12 @@ def test_watch_attach_prints_the_change_the_poller_stored(serve: Serve, sim: Sim
     job = next(j for j in stored.load_jobs(["ll"]) if not j.state.is_terminal)
     stored.close()
     jobtop = str(Path(sys.executable).parent / "jobtop")
-    watcher = subprocess.Popen([jobtop, "watch", "--attach", "ll", job.id, "--exit-status"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = subprocess.Popen(
+        [jobtop, "watch", "--attach", "ll", job.id, "--exit-status"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = watcher.stdout.readline() if watcher.stdout else ""
 
@@ -257,10 +284,15 @@ def test_list_attach_says_what_the_poller_reports_and_exits_3_if_incomplete(
     path = state_dir() / "jobs.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
     store = JobStore(path)
-    store.save_poller(os.getpid(), utc_now(), 30.0, [
-        StoredHealth("zoo", "zoo", "ok", incomplete=True, note="incomplete: first 10 of 90"),
-        StoredHealth("mf", "metafold", "failing", error="Metafold failed on its side."),
-    ])
+    store.save_poller(
+        os.getpid(),
+        utc_now(),
+        30.0,
+        [
+            StoredHealth("zoo", "zoo", "ok", incomplete=True, note="incomplete: first 10 of 90"),
+            StoredHealth("mf", "metafold", "failing", error="Metafold failed on its side."),
+        ],
+    )
     store.close()
     result = run_jobtop("list", "--attach", config=config, timeout=30)
     assert result.returncode == 3, result.stderr

@@ -61,7 +61,8 @@ def test_a_cross_origin_request_is_refused_even_with_the_secret(
 ) -> None:
     with httpx.Client(base_url=fresh.url, timeout=10) as client:
         response = client.post(
-            "/_admin/faults", json={"provider": "all", "fault": "hang"},
+            "/_admin/faults",
+            json={"provider": "all", "fault": "hang"},
             headers={**fresh.admin_headers(), **headers},
         )
     assert response.status_code == 403 and faults_on(fresh) == {}
@@ -115,7 +116,8 @@ def test_fault_parameters_must_be_finite_and_bounded(
     raw = raw.replace(b"Infinity", b"1e999")  # what a hostile client sends: JSON has no inf
     with httpx.Client(base_url=fresh.url, timeout=10) as client:
         response = client.post(
-            "/_admin/faults", content=raw,
+            "/_admin/faults",
+            content=raw,
             headers={**fresh.admin_headers(), "Content-Type": "application/json"},
         )
     assert response.status_code == 400 and faults_on(fresh) == {}
@@ -130,7 +132,10 @@ def test_an_infinite_latency_from_the_command_line_is_refused() -> None:
             parse_fault_spec(spec)
     result = subprocess.run(
         [sys.executable, "-m", "tui", "sim", "--port", "0", "--fault", "all:latency:seconds=inf"],
-        capture_output=True, text=True, cwd=REPO, timeout=30,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=30,
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1 and "latency" in result.stderr
@@ -142,11 +147,17 @@ def test_the_clock_step_must_be_finite(fresh: SimServer) -> None:
     from tui.clock import FrozenClock
 
     clock = FrozenClock(datetime(2026, 9, 1, tzinfo=UTC))
-    with SimServer(jobs=2, clock=clock) as sim, httpx.Client(
-        base_url=sim.url, timeout=10, headers=sim.admin_headers()
-    ) as client:
-        for raw in (b'{"advance": 1e999}', b'{"advance": -1e999}', b'{"advance": 1e12}',
-                    b'{"advance": true}', b'{"advance": NaN}'):
+    with (
+        SimServer(jobs=2, clock=clock) as sim,
+        httpx.Client(base_url=sim.url, timeout=10, headers=sim.admin_headers()) as client,
+    ):
+        for raw in (
+            b'{"advance": 1e999}',
+            b'{"advance": -1e999}',
+            b'{"advance": 1e12}',
+            b'{"advance": true}',
+            b'{"advance": NaN}',
+        ):
             response = client.post(
                 "/_admin/clock", content=raw, headers={"Content-Type": "application/json"}
             )
@@ -157,7 +168,10 @@ def test_the_clock_step_must_be_finite(fresh: SimServer) -> None:
 def test_jobtop_sim_prints_the_secret_that_opens_the_admin_endpoint() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "tui", "sim", "--port", "0", "--jobs", "3"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -168,7 +182,8 @@ def test_jobtop_sim_prints_the_secret_that_opens_the_admin_endpoint() -> None:
         with httpx.Client(base_url=url, timeout=10) as client:
             assert client.get("/_admin/tracked").status_code == 401
             set_ok = client.post(
-                "/_admin/faults", json={"provider": "zoo", "fault": "http_503"},
+                "/_admin/faults",
+                json={"provider": "zoo", "fault": "http_503"},
                 headers={ADMIN_SECRET_HEADER: secret},
             )
             assert set_ok.status_code == 200

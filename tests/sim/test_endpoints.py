@@ -30,7 +30,9 @@ from .conftest import HEADERS, get
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ZOO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 HDR_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
-RFC1123 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$")
+RFC1123 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$"
+)
 SEEDS = SEEDS_DIR
 
 
@@ -56,7 +58,11 @@ def time_or_none(value: object, pattern: re.Pattern[str]) -> None:
     [
         ("zoo", "/async/operations", {"message", "request_id"}),
         ("metafold", "/projects", {"code", "name", "description"}),
-        ("lettrlabs", "/v1/conversions", {"profile", "payload", "errors", "hasErrors", "warnings", "hasWarnings", "metadata"}),
+        (
+            "lettrlabs",
+            "/v1/conversions",
+            {"profile", "payload", "errors", "hasErrors", "warnings", "hasWarnings", "metadata"},
+        ),
         ("hdrjpg", "/status?conversionUuid=x", {"errorDescription"}),
     ],
 )
@@ -80,9 +86,16 @@ def test_missing_credential_is_401_in_the_providers_shape(
 
 def test_token_restricts_every_provider() -> None:
     with SimServer(jobs=10, token="s3cret") as sim, httpx.Client(base_url=sim.url) as c:
-        assert c.get("/zoo/org/datasets", headers={"Authorization": "Bearer nope"}).status_code == 401
-        assert c.get("/zoo/org/datasets", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-        assert c.get("/lettrlabs/v1/conversions", headers={"X-API-KEY": "s3cret"}).status_code == 200
+        assert (
+            c.get("/zoo/org/datasets", headers={"Authorization": "Bearer nope"}).status_code == 401
+        )
+        assert (
+            c.get("/zoo/org/datasets", headers={"Authorization": "Bearer s3cret"}).status_code
+            == 200
+        )
+        assert (
+            c.get("/lettrlabs/v1/conversions", headers={"X-API-KEY": "s3cret"}).status_code == 200
+        )
         r = c.get("/hdrjpg/status", params={"conversionUuid": "x"}, headers={"api-key": "bad"})
         assert r.status_code == 401 and "errorDescription" in r.json()
 
@@ -99,7 +112,12 @@ def test_token_restricts_every_provider() -> None:
         ("lettrlabs", "/v1/conversions/99999999/status", 404, "errors"),
         ("lettrlabs", "/v1/conversions/abc/status", 400, "errors"),
         ("hdrjpg", "/status", 400, "errorDescription"),
-        ("hdrjpg", "/status?conversionUuid=00000000-0000-4000-8000-000000000000", 404, "errorDescription"),
+        (
+            "hdrjpg",
+            "/status?conversionUuid=00000000-0000-4000-8000-000000000000",
+            404,
+            "errorDescription",
+        ),
         ("hdrjpg", "/nowhere", 404, "errorDescription"),
     ],
 )
@@ -121,14 +139,27 @@ def _seed_json(name_part: str, start: str, end_marker: str | None = None) -> Any
 
 
 def test_seed_examples_served_verbatim(client: httpx.Client) -> None:
-    hdr = get(client, "hdrjpg", "/status", conversionUuid="88667411-3fb9-4c92-8488-8e277aed3021").json()
+    hdr = get(
+        client, "hdrjpg", "/status", conversionUuid="88667411-3fb9-4c92-8488-8e277aed3021"
+    ).json()
     conv = hdr["conversions"][0]
     text = next(p for p in SEEDS.glob("*.txt") if "88667411" in p.read_text()).read_text()
     assert isinstance(conv["variants"], list) and len(conv["variants"]) == 1
-    for key in ("uuid", "status", "createdDate", "startedDate", "sourceImageFileName", "blurHash", "averageColor"):
-        assert f'"{key}": {json.dumps(conv[key])}' in text or f'"{key}": {json.dumps(conv[key])} ,' in text
+    for key in (
+        "uuid",
+        "status",
+        "createdDate",
+        "startedDate",
+        "sourceImageFileName",
+        "blurHash",
+        "averageColor",
+    ):
+        assert (
+            f'"{key}": {json.dumps(conv[key])}' in text
+            or f'"{key}": {json.dumps(conv[key])} ,' in text
+        )
     variant = conv["variants"][0]
-    seed_variant = json.JSONDecoder().raw_decode(text[text.index('{\n"uuid": "83b58e48'):])[0]
+    seed_variant = json.JSONDecoder().raw_decode(text[text.index('{\n"uuid": "83b58e48') :])[0]
     assert variant == seed_variant
 
     mf = get(client, "metafold", "/projects/123/jobs/123").json()
@@ -153,18 +184,40 @@ def test_hdrjpg_conversion_fields(sim: SimServer, client: httpx.Client) -> None:
         body = r.json()
         assert list(body) == ["conversions"] and len(body["conversions"]) == 1
         c = body["conversions"][0]
-        check_fields(c, {
-            "uuid": (S,), "status": (S,), "step": (S, N), "createdDate": (S,), "startedDate": (S, N),
-            "failedDate": (S, N), "failDescriptions": (L, N), "completedDate": (S, N),
-            "deliveredDate": (S, N), "deliveryExpirationDate": (S, N), "sourceImageFileName": (S,),
-            "progressPercentage": F, "conversionTime": F, "estimatedRemainingTime": (INT,),
-            "blurHash": (S, N), "averageColor": (S, N), "variants": (L,),
-        })
+        check_fields(
+            c,
+            {
+                "uuid": (S,),
+                "status": (S,),
+                "step": (S, N),
+                "createdDate": (S,),
+                "startedDate": (S, N),
+                "failedDate": (S, N),
+                "failDescriptions": (L, N),
+                "completedDate": (S, N),
+                "deliveredDate": (S, N),
+                "deliveryExpirationDate": (S, N),
+                "sourceImageFileName": (S,),
+                "progressPercentage": F,
+                "conversionTime": F,
+                "estimatedRemainingTime": (INT,),
+                "blurHash": (S, N),
+                "averageColor": (S, N),
+                "variants": (L,),
+            },
+        )
         assert c["uuid"] == ident and UUID.match(ident)
         assert c["status"] in HDRJPG_STATUSES
         assert c["step"] is None or c["step"] in HDRJPG_STEPS
         assert (c["step"] is not None) == (c["status"] in ("Pending", "Running"))
-        for key in ("createdDate", "startedDate", "failedDate", "completedDate", "deliveredDate", "deliveryExpirationDate"):
+        for key in (
+            "createdDate",
+            "startedDate",
+            "failedDate",
+            "completedDate",
+            "deliveredDate",
+            "deliveryExpirationDate",
+        ):
             time_or_none(c[key], HDR_TIME)
         assert 0 <= c["progressPercentage"] <= 100
         assert re.match(r"^#[0-9A-F]{6}$", c["averageColor"])
@@ -174,21 +227,42 @@ def test_hdrjpg_conversion_fields(sim: SimServer, client: httpx.Client) -> None:
             assert c["deliveryExpirationDate"] and c["completedDate"]
         seen_status.add(c["status"])
         for v in c["variants"]:
-            check_fields(v, {
-                "uuid": (S,), "status": (S,), "createdDate": (S,), "failedDate": (S, N),
-                "failDescriptions": (L, N), "warningDescriptions": (L, N), "completedDate": (S, N),
-                "conversionTime": (*F, N), "fileName": (S, N), "format": (S,),
-                "outputImageFileName": (S, N), "outputImageFileSize": (INT, N), "outputImageWidth": (INT, N),
-                "outputImageHeight": (INT, N), "outputImageMegapixels": (*F, N),
-                "outputImageAspectRatio": (*F, N), "outputImageCompressionRatio": (*F, N),
-                "conversionParameters": (D,),
-            })
+            check_fields(
+                v,
+                {
+                    "uuid": (S,),
+                    "status": (S,),
+                    "createdDate": (S,),
+                    "failedDate": (S, N),
+                    "failDescriptions": (L, N),
+                    "warningDescriptions": (L, N),
+                    "completedDate": (S, N),
+                    "conversionTime": (*F, N),
+                    "fileName": (S, N),
+                    "format": (S,),
+                    "outputImageFileName": (S, N),
+                    "outputImageFileSize": (INT, N),
+                    "outputImageWidth": (INT, N),
+                    "outputImageHeight": (INT, N),
+                    "outputImageMegapixels": (*F, N),
+                    "outputImageAspectRatio": (*F, N),
+                    "outputImageCompressionRatio": (*F, N),
+                    "conversionParameters": (D,),
+                },
+            )
             assert v["status"] in HDRJPG_VARIANT_STATUSES
             assert v["format"] in ("jpeg-xt", "jpeg-xl", "avif", "mp4", "jpeg")
-            check_fields(v["conversionParameters"], {
-                "width": (INT,), "height": (INT,), "extrapolate": (B,), "baseQuality": (INT,),
-                "gainmapQuality": (INT,), "onSdr": (S,),
-            })
+            check_fields(
+                v["conversionParameters"],
+                {
+                    "width": (INT,),
+                    "height": (INT,),
+                    "extrapolate": (B,),
+                    "baseQuality": (INT,),
+                    "gainmapQuality": (INT,),
+                    "onSdr": (S,),
+                },
+            )
             assert v["conversionParameters"]["onSdr"] in ("fail", "skip", "continue")
             if v["status"] == "Completed":
                 assert v["outputImageFileSize"] > 0 and v["completedDate"]
@@ -197,9 +271,21 @@ def test_hdrjpg_conversion_fields(sim: SimServer, client: httpx.Client) -> None:
 
 # -- Metafold -----------------------------------------------------------------------------------
 JOB_FIELDS = {
-    "id": (S,), "name": (S, N), "type": (S,), "state": (S,), "created": (S,), "started": (S, N),
-    "finished": (S, N), "error": (S, N), "inputs": (D,), "outputs": (D,), "needs": (L,),
-    "project_id": (S,), "workflow_id": (S, N), "parameters": (D,), "meta": (D, N),
+    "id": (S,),
+    "name": (S, N),
+    "type": (S,),
+    "state": (S,),
+    "created": (S,),
+    "started": (S, N),
+    "finished": (S, N),
+    "error": (S, N),
+    "inputs": (D,),
+    "outputs": (D,),
+    "needs": (L,),
+    "project_id": (S,),
+    "workflow_id": (S, N),
+    "parameters": (D,),
+    "meta": (D, N),
 }
 
 
@@ -209,7 +295,17 @@ def test_metafold_projects_and_jobs(client: httpx.Client) -> None:
     ids = [p["id"] for p in projects]
     assert ids == sorted(ids, key=int, reverse=True)  # default: descending by id
     for p in projects:
-        check_fields(p, {"id": (S,), "user": (S,), "name": (S,), "access": (S,), "created": (S,), "modified": (S,)})
+        check_fields(
+            p,
+            {
+                "id": (S,),
+                "user": (S,),
+                "name": (S,),
+                "access": (S,),
+                "created": (S,),
+                "modified": (S,),
+            },
+        )
         assert p["access"] in ("private", "public", "org")
     all_ids: set[str] = set()
     for pid in ids:
@@ -219,11 +315,21 @@ def test_metafold_projects_and_jobs(client: httpx.Client) -> None:
         for j in jobs:
             if pid == "123" and j["id"] == "123":
                 # the seed example, verbatim: it omits error, parameters and meta
-                check_fields(j, {k: v for k, v in JOB_FIELDS.items() if k not in ("error", "parameters", "meta")})
+                check_fields(
+                    j,
+                    {
+                        k: v
+                        for k, v in JOB_FIELDS.items()
+                        if k not in ("error", "parameters", "meta")
+                    },
+                )
                 continue
             check_fields(j, JOB_FIELDS)
             assert j["state"] in METAFOLD_STATES and j["project_id"] == pid
-            assert set(j["inputs"]) == {"assets", "params"} and set(j["outputs"]) == {"assets", "params"}
+            assert set(j["inputs"]) == {"assets", "params"} and set(j["outputs"]) == {
+                "assets",
+                "params",
+            }
             assert all(isinstance(n, str) for n in j["needs"])
             if pid != "123":
                 assert RFC1123.match(j["created"])
@@ -236,7 +342,10 @@ def test_metafold_projects_and_jobs(client: httpx.Client) -> None:
         assert one == jobs[-1]
     other = next(p for p in ids if p not in ("123", projects[0]["id"]))
     job_elsewhere = get(client, "metafold", f"/projects/{other}/jobs").json()[0]["id"]
-    assert get(client, "metafold", f"/projects/{projects[0]['id']}/jobs/{job_elsewhere}").status_code == 404
+    assert (
+        get(client, "metafold", f"/projects/{projects[0]['id']}/jobs/{job_elsewhere}").status_code
+        == 404
+    )
 
 
 def test_metafold_sort_and_q(client: httpx.Client) -> None:
@@ -254,28 +363,61 @@ def test_metafold_sort_and_q(client: httpx.Client) -> None:
         listed: list[dict[str, Any]] = r.json()
         return listed
 
-    assert {j["id"] for j in q("state:success")} == {j["id"] for j in jobs if j["state"] == "success"}
-    assert {j["id"] for j in q("!state:success")} == {j["id"] for j in jobs if j["state"] != "success"}
+    assert {j["id"] for j in q("state:success")} == {
+        j["id"] for j in jobs if j["state"] == "success"
+    }
+    assert {j["id"] for j in q("!state:success")} == {
+        j["id"] for j in jobs if j["state"] != "success"
+    }
     wild = q("type:mesh/*")
-    assert wild and {j["id"] for j in wild} == {j["id"] for j in jobs if j["type"].startswith("mesh/")}
+    assert wild and {j["id"] for j in wild} == {
+        j["id"] for j in jobs if j["type"].startswith("mesh/")
+    }
     both = q('type:"mesh/*" AND state:success')
-    assert {j["id"] for j in both} == {j["id"] for j in jobs if j["type"].startswith("mesh/") and j["state"] == "success"}
+    assert {j["id"] for j in both} == {
+        j["id"] for j in jobs if j["type"].startswith("mesh/") and j["state"] == "success"
+    }
     first = jobs[0]
     assert [j["id"] for j in q(f"id:{first['id']}")] == [first["id"]]
-    assert get(client, "metafold", "/projects/200/jobs", q="state:success OR state:failure").status_code == 400
+    assert (
+        get(
+            client, "metafold", "/projects/200/jobs", q="state:success OR state:failure"
+        ).status_code
+        == 400
+    )
 
 
 # -- Zoo ------------------------------------------------------------------------------------------
 ASYNC_COMMON = {
-    "id": (S,), "type": (S,), "status": (S,), "user_id": (S,), "created_at": (S,), "updated_at": (S,),
-    "started_at": (S, N), "completed_at": (S, N), "error": (S, N),
+    "id": (S,),
+    "type": (S,),
+    "status": (S,),
+    "user_id": (S,),
+    "created_at": (S,),
+    "updated_at": (S,),
+    "started_at": (S, N),
+    "completed_at": (S, N),
+    "error": (S, N),
 }
 SUMMARY = {
-    "id": (S,), "dataset_id": (S,), "file_path": (S,), "file_etag": (S,), "file_size": (INT,),
-    "phase": (S,), "status": (S,), "status_message": (S, N), "created_at": (S,), "updated_at": (S,),
-    "started_at": (S, N), "completed_at": (S, N), "importer_version": (S, N), "metadata": (D, N),
-    "manual_kcl_override_active": (B,), "manual_kcl_override_updated_at": (S, N),
-    "raw_kcl_similarity_score": (*F, N), "salon_kcl_similarity_score": (*F, N),
+    "id": (S,),
+    "dataset_id": (S,),
+    "file_path": (S,),
+    "file_etag": (S,),
+    "file_size": (INT,),
+    "phase": (S,),
+    "status": (S,),
+    "status_message": (S, N),
+    "created_at": (S,),
+    "updated_at": (S,),
+    "started_at": (S, N),
+    "completed_at": (S, N),
+    "importer_version": (S, N),
+    "metadata": (D, N),
+    "manual_kcl_override_active": (B,),
+    "manual_kcl_override_updated_at": (S, N),
+    "raw_kcl_similarity_score": (*F, N),
+    "salon_kcl_similarity_score": (*F, N),
 }
 
 
@@ -289,7 +431,9 @@ def walk_pages(
         items.extend(page["items"])
         if page["next_page"] is None:
             return items
-        page = get(client, "zoo", path, page_token=page["next_page"], limit=params.get("limit", 100)).json()
+        page = get(
+            client, "zoo", path, page_token=page["next_page"], limit=params.get("limit", 100)
+        ).json()
     raise AssertionError("pages never ended")
 
 
@@ -312,12 +456,42 @@ def test_zoo_async_operations(sim: SimServer, client: httpx.Client) -> None:
         "file_conversion": {"src_format": (S,), "output_format": (S,), "outputs": (D,)},
         "file_volume": {"src_format": (S,), "output_unit": (S,), "volume": (*F, N)},
         "file_center_of_mass": {"src_format": (S,), "output_unit": (S,), "center_of_mass": (D, N)},
-        "file_mass": {"src_format": (S,), "output_unit": (S,), "material_density_unit": (S,), "material_density": F, "mass": (*F, N)},
-        "file_density": {"src_format": (S,), "output_unit": (S,), "material_mass_unit": (S,), "material_mass": F, "density": (*F, N)},
+        "file_mass": {
+            "src_format": (S,),
+            "output_unit": (S,),
+            "material_density_unit": (S,),
+            "material_density": F,
+            "mass": (*F, N),
+        },
+        "file_density": {
+            "src_format": (S,),
+            "output_unit": (S,),
+            "material_mass_unit": (S,),
+            "material_mass": F,
+            "density": (*F, N),
+        },
         "file_surface_area": {"src_format": (S,), "output_unit": (S,), "surface_area": (*F, N)},
-        "text_to_cad": {"conversation_id": (S,), "model": (S,), "model_version": (S,), "output_format": (S,), "prompt": (S,), "code": (S, N)},
-        "text_to_cad_iteration": {"code": (S,), "conversation_id": (S,), "model": (S,), "original_source_code": (S,), "source_ranges": (L,)},
-        "text_to_cad_multi_file_iteration": {"conversation_id": (S,), "model": (S,), "source_ranges": (L,), "outputs": (D,)},
+        "text_to_cad": {
+            "conversation_id": (S,),
+            "model": (S,),
+            "model_version": (S,),
+            "output_format": (S,),
+            "prompt": (S,),
+            "code": (S, N),
+        },
+        "text_to_cad_iteration": {
+            "code": (S,),
+            "conversation_id": (S,),
+            "model": (S,),
+            "original_source_code": (S,),
+            "source_ranges": (L,),
+        },
+        "text_to_cad_multi_file_iteration": {
+            "conversation_id": (S,),
+            "model": (S,),
+            "source_ranges": (L,),
+            "outputs": (D,),
+        },
     }
     seen = set()
     for item in items:
@@ -339,17 +513,39 @@ def test_zoo_datasets_and_stats(client: httpx.Client) -> None:
     datasets = _datasets(client)
     assert len(datasets) == 3
     for ds in datasets:
-        check_fields(ds, {
-            "id": (S,), "org_id": (S,), "name": (S,), "description": (S, N), "source_uri": (S,),
-            "storage_provider": (S,), "access_role_arn": (S,), "status": (S,), "lookup_enabled": (B,),
-            "require_raw_kcl_similarity_score_for_success": (B,), "last_sync_error": (S, N),
-            "last_sync_error_at": (S, N), "created_at": (S,), "updated_at": (S,),
-        })
+        check_fields(
+            ds,
+            {
+                "id": (S,),
+                "org_id": (S,),
+                "name": (S,),
+                "description": (S, N),
+                "source_uri": (S,),
+                "storage_provider": (S,),
+                "access_role_arn": (S,),
+                "status": (S,),
+                "lookup_enabled": (B,),
+                "require_raw_kcl_similarity_score_for_success": (B,),
+                "last_sync_error": (S, N),
+                "last_sync_error_at": (S, N),
+                "created_at": (S,),
+                "updated_at": (S,),
+            },
+        )
         assert ds["storage_provider"] in ("s3", "zoo_managed")
         assert ds["status"] in ("active", "paused", "deleting", "errored")
         assert get(client, "zoo", f"/org/datasets/{ds['id']}").json() == ds
         stats = get(client, "zoo", f"/org/datasets/{ds['id']}/stats").json()
-        check_fields(stats, {"dataset_id": (S,), "total": (INT,), "successes": (INT,), "failures": (INT,), "by_status": (D,)})
+        check_fields(
+            stats,
+            {
+                "dataset_id": (S,),
+                "total": (INT,),
+                "successes": (INT,),
+                "failures": (INT,),
+                "by_status": (D,),
+            },
+        )
         conversions = walk_pages(client, f"/org/datasets/{ds['id']}/conversions")
         assert stats["total"] == len(conversions) == sum(stats["by_status"].values())
         assert stats["successes"] == sum(c["status"] == "success" for c in conversions)
@@ -401,11 +597,19 @@ def test_zoo_conversion_details_with_real_pngs(client: httpx.Client) -> None:
     ds = _datasets(client)[0]["id"]
     items = walk_pages(client, f"/org/datasets/{ds}/conversions", filter="status:success", limit=3)
     one = get(client, "zoo", f"/org/datasets/{ds}/conversions/{items[0]['id']}").json()
-    check_fields(one, {
-        **SUMMARY, "output": (S, N), "raw_kcl_output": (S, N), "salon_kcl_output": (S, N),
-        "manual_kcl_override": (S, N), "original_snapshot_images": (L,),
-        "raw_kcl_snapshot_images": (L,), "salon_kcl_snapshot_images": (L,),
-    })
+    check_fields(
+        one,
+        {
+            **SUMMARY,
+            "output": (S, N),
+            "raw_kcl_output": (S, N),
+            "salon_kcl_output": (S, N),
+            "manual_kcl_override": (S, N),
+            "original_snapshot_images": (L,),
+            "raw_kcl_snapshot_images": (L,),
+            "salon_kcl_snapshot_images": (L,),
+        },
+    )
     assert {k: one[k] for k in SUMMARY} == items[0]
     assert one["raw_kcl_output"] and one["salon_kcl_output"]
     for key in ("original_snapshot_images", "raw_kcl_snapshot_images", "salon_kcl_snapshot_images"):
@@ -418,13 +622,43 @@ def test_zoo_conversion_details_with_real_pngs(client: httpx.Client) -> None:
 
 def test_lettrlabs_list_and_status(client: httpx.Client) -> None:
     body = get(client, "lettrlabs", "/v1/conversions").json()
-    check_fields(body, {"profile": (D,), "payload": (L,), "errors": (L,), "hasErrors": (B,),
-                        "warnings": (L,), "hasWarnings": (B,), "metadata": (D,)})
-    check_fields(body["profile"], {"id": (INT,), "aadId": (S,), "email": (S,), "firstName": (S,), "lastName": (S,),
-                                   "company": (S,), "created": (S,), "shouldProcessQrCodes": (B,)})
+    check_fields(
+        body,
+        {
+            "profile": (D,),
+            "payload": (L,),
+            "errors": (L,),
+            "hasErrors": (B,),
+            "warnings": (L,),
+            "hasWarnings": (B,),
+            "metadata": (D,),
+        },
+    )
+    check_fields(
+        body["profile"],
+        {
+            "id": (INT,),
+            "aadId": (S,),
+            "email": (S,),
+            "firstName": (S,),
+            "lastName": (S,),
+            "company": (S,),
+            "created": (S,),
+            "shouldProcessQrCodes": (B,),
+        },
+    )
     assert len(body["payload"]) == 200
     for item in body["payload"][:40]:
-        check_fields(item, {"id": (INT,), "fileName": (S,), "dataSourceType": (S,), "status": (S,), "uploadDate": (S,)})
+        check_fields(
+            item,
+            {
+                "id": (INT,),
+                "fileName": (S,),
+                "dataSourceType": (S,),
+                "status": (S,),
+                "uploadDate": (S,),
+            },
+        )
         datetime.fromisoformat(item["uploadDate"])
         one = get(client, "lettrlabs", f"/v1/conversions/{item['id']}/status").json()
         assert one["payload"] == item

@@ -19,7 +19,12 @@ PATHS = {
     "lettrlabs": "/lettrlabs/v1/conversions/1/status",
     "hdrjpg": None,  # filled from tracked ids
 }
-ERROR_KEY = {"zoo": "message", "metafold": "description", "lettrlabs": "errors", "hdrjpg": "errorDescription"}
+ERROR_KEY = {
+    "zoo": "message",
+    "metafold": "description",
+    "lettrlabs": "errors",
+    "hdrjpg": "errorDescription",
+}
 
 
 def _path(sim: SimServer, provider: str) -> str:
@@ -36,18 +41,30 @@ def _fetch(client: httpx.Client, sim: SimServer, provider: str) -> httpx.Respons
 def test_every_fault_then_heal(sim: SimServer, client: httpx.Client, provider: str) -> None:
     healthy = _fetch(client, sim, provider)
     assert healthy.status_code == 200
-    for name, status in (("http_401", 401), ("http_403", 403), ("http_404", 404), ("http_500", 500), ("http_503", 503)):
+    for name, status in (
+        ("http_401", 401),
+        ("http_403", 403),
+        ("http_404", 404),
+        ("http_500", 500),
+        ("http_503", 503),
+    ):
         sim.set_fault(provider, name)
         r = _fetch(client, sim, provider)
         assert r.status_code == status and ERROR_KEY[provider] in r.json()
         sim.clear_faults(provider)
     sim.set_fault(provider, "http_429", retry_after=5)
     r = _fetch(client, sim, provider)
-    assert r.status_code == 429 and r.headers["Retry-After"] == "5" and ERROR_KEY[provider] in r.json()
+    assert (
+        r.status_code == 429 and r.headers["Retry-After"] == "5" and ERROR_KEY[provider] in r.json()
+    )
     sim.clear_faults(provider)
     sim.set_fault(provider, "html")
     r = _fetch(client, sim, provider)
-    assert r.status_code == 502 and r.headers["content-type"].startswith("text/html") and "<html>" in r.text
+    assert (
+        r.status_code == 502
+        and r.headers["content-type"].startswith("text/html")
+        and "<html>" in r.text
+    )
     sim.clear_faults(provider)
 
     for name in ("truncated_json", "malformed_json"):
@@ -112,7 +129,12 @@ def test_repeating_token_cycles(sim: SimServer, client: httpx.Client) -> None:
         tokens.append(token)
     assert tokens == ["A", "B", "A", "B"]
     sim.clear_faults()
-    assert client.get("/zoo/async/operations", params={"page_token": "A"}, headers=HEADERS["zoo"]).status_code == 400
+    assert (
+        client.get(
+            "/zoo/async/operations", params={"page_token": "A"}, headers=HEADERS["zoo"]
+        ).status_code
+        == 400
+    )
 
 
 def test_faults_from_the_admin_endpoint_and_all(sim: SimServer, client: httpx.Client) -> None:
@@ -121,7 +143,10 @@ def test_faults_from_the_admin_endpoint_and_all(sim: SimServer, client: httpx.Cl
     assert r.status_code == 200 and all("http_503" in f for f in r.json().values())
     for provider in ("zoo", "metafold", "lettrlabs", "hdrjpg"):
         assert _fetch(client, sim, provider).status_code == 503
-    assert client.delete("/_admin/faults", params={"provider": "zoo"}, headers=admin).status_code == 200
+    assert (
+        client.delete("/_admin/faults", params={"provider": "zoo"}, headers=admin).status_code
+        == 200
+    )
     assert _fetch(client, sim, "zoo").status_code == 200
     assert _fetch(client, sim, "metafold").status_code == 503
     assert client.get("/_admin/faults", headers=admin).json()["metafold"] == {"http_503": {}}
@@ -133,7 +158,11 @@ def test_faults_from_the_admin_endpoint_and_all(sim: SimServer, client: httpx.Cl
 
 def test_fault_specs_parse_like_the_cli() -> None:
     assert parse_fault_spec("all:latency:seconds=0.2") == ("all", "latency", {"seconds": 0.2})
-    assert parse_fault_spec("hdrjpg:http_429:retry_after=5") == ("hdrjpg", "http_429", {"retry_after": 5})
+    assert parse_fault_spec("hdrjpg:http_429:retry_after=5") == (
+        "hdrjpg",
+        "http_429",
+        {"retry_after": 5},
+    )
     for bad in ("zoo", "nobody:http_500", "zoo:explode", "zoo:latency:seconds"):
         with pytest.raises(FaultError):
             parse_fault_spec(bad)
@@ -153,9 +182,16 @@ def test_100k_jobs_start_and_page_time() -> None:
             first_ms = (time.perf_counter() - t) * 1000
             assert first.status_code == 200 and len(first.json()["items"]) == 100
             timings = []
-            for sort in ("created_at_descending", "status_ascending", "phase_descending", "updated_at_ascending"):
+            for sort in (
+                "created_at_descending",
+                "status_ascending",
+                "phase_descending",
+                "updated_at_ascending",
+            ):
                 t = time.perf_counter()
-                page = c.get(path, params={"limit": 100, "sort_by": sort, "filter": "status:success"})
+                page = c.get(
+                    path, params={"limit": 100, "sort_by": sort, "filter": "status:success"}
+                )
                 nxt = c.get(path, params={"page_token": page.json()["next_page"], "limit": 100})
                 timings.append((time.perf_counter() - t) * 500)
                 assert nxt.status_code == 200 and len(nxt.json()["items"]) == 100

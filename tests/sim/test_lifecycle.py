@@ -22,7 +22,10 @@ from .conftest import START, get
 @pytest.fixture
 def moving() -> Iterator[tuple[SimServer, FrozenClock, httpx.Client]]:
     clock = FrozenClock(START)
-    with SimServer(jobs=60, seed=3, clock=clock) as sim, httpx.Client(base_url=sim.url, timeout=10) as c:
+    with (
+        SimServer(jobs=60, seed=3, clock=clock) as sim,
+        httpx.Client(base_url=sim.url, timeout=10) as c,
+    ):
         yield sim, clock, c
 
 
@@ -30,7 +33,9 @@ def _ranked(seq: list[str], order: tuple[str, ...]) -> list[int]:
     return [order.index(x) for x in seq]
 
 
-def test_zoo_conversions_walk_the_phases_in_order(moving: tuple[SimServer, FrozenClock, httpx.Client]) -> None:
+def test_zoo_conversions_walk_the_phases_in_order(
+    moving: tuple[SimServer, FrozenClock, httpx.Client],
+) -> None:
     sim, clock, c = moving
     ds = get(c, "zoo", "/org/datasets").json()["items"][0]["id"]
     history: dict[str, list[tuple[str, str]]] = {}
@@ -45,7 +50,7 @@ def test_zoo_conversions_walk_the_phases_in_order(moving: tuple[SimServer, Froze
         statuses = [s for s, _ in steps]
         terminal = [k for k, s in enumerate(statuses) if s not in ("queued", "in_progress")]
         if terminal:  # once terminal, it stays put
-            assert len(set(steps[terminal[0]:])) == 1
+            assert len(set(steps[terminal[0] :])) == 1
         if "queued" in statuses and "success" in statuses:
             walked += 1
             assert steps[-1] == ("success", "completed")
@@ -59,20 +64,37 @@ def test_zoo_seed_enums_serve_the_older_sets() -> None:
     with SimServer(jobs=300, seed=5, zoo_enums="seed") as sim, httpx.Client(base_url=sim.url) as c:
         ds = get(c, "zoo", "/org/datasets").json()["items"][0]["id"]
         items = get(c, "zoo", f"/org/datasets/{ds}/conversions", limit=500).json()["items"]
-        seed_statuses = {"queued", "canceled", "in_progress", "success", "error_user", "error_unsupported", "error_internal"}
+        seed_statuses = {
+            "queued",
+            "canceled",
+            "in_progress",
+            "success",
+            "error_user",
+            "error_unsupported",
+            "error_internal",
+        }
         assert {i["status"] for i in items} <= seed_statuses
         assert {i["phase"] for i in items} <= set(ZOO_SEED_PHASES)
         assert "manual_kcl_override_active" not in items[0]
-        assert get(c, "zoo", f"/org/datasets/{ds}/conversions", phase="manual_kcl_override").status_code == 400
+        assert (
+            get(
+                c, "zoo", f"/org/datasets/{ds}/conversions", phase="manual_kcl_override"
+            ).status_code
+            == 400
+        )
 
 
-def test_hdrjpg_pending_running_ready_or_failed(moving: tuple[SimServer, FrozenClock, httpx.Client]) -> None:
+def test_hdrjpg_pending_running_ready_or_failed(
+    moving: tuple[SimServer, FrozenClock, httpx.Client],
+) -> None:
     sim, clock, c = moving
     ids = sim.tracked_ids()["hdrjpg"][1:]
     seen: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     for _ in range(70):
         for ident in ids:
-            seen[ident].append(get(c, "hdrjpg", "/status", conversionUuid=ident).json()["conversions"][0])
+            seen[ident].append(
+                get(c, "hdrjpg", "/status", conversionUuid=ident).json()["conversions"][0]
+            )
         clock.advance(5)
         new = [i for i in sim.tracked_ids()["hdrjpg"][1:] if i not in seen]
         for i in new:
@@ -83,7 +105,9 @@ def test_hdrjpg_pending_running_ready_or_failed(moving: tuple[SimServer, FrozenC
     for history in seen.values():
         statuses = [h["status"] for h in history]
         if "Failed" in statuses:
-            assert statuses[statuses.index("Failed"):] == ["Failed"] * (len(statuses) - statuses.index("Failed"))
+            assert statuses[statuses.index("Failed") :] == ["Failed"] * (
+                len(statuses) - statuses.index("Failed")
+            )
             assert history[-1]["failDescriptions"]
             assert any(v["status"] in ("Failed", "Skipped") for v in history[-1]["variants"])
             continue
@@ -103,7 +127,11 @@ def test_hdrjpg_pending_running_ready_or_failed(moving: tuple[SimServer, FrozenC
             assert all(v["status"] in ("Completed", "Skipped") for v in done["variants"])
             vorder = ("Pending", "Prepared", "Running", "Completed")
             for k in range(len(done["variants"])):
-                vs = [h["variants"][k]["status"] for h in history if h["variants"][k]["status"] in vorder]
+                vs = [
+                    h["variants"][k]["status"]
+                    for h in history
+                    if h["variants"][k]["status"] in vorder
+                ]
                 assert _ranked(vs, vorder) == sorted(_ranked(vs, vorder))
     assert went_through >= 1
 
@@ -136,11 +164,23 @@ def test_same_seed_and_clock_give_identical_answers() -> None:
         with httpx.Client(base_url=sim.url) as c:
             ds = get(c, "zoo", "/org/datasets").json()["items"]
             out.append(ds)
-            out.append(get(c, "zoo", f"/org/datasets/{ds[0]['id']}/conversions", sort_by="updated_at_descending").json()["items"])
+            out.append(
+                get(
+                    c,
+                    "zoo",
+                    f"/org/datasets/{ds[0]['id']}/conversions",
+                    sort_by="updated_at_descending",
+                ).json()["items"]
+            )
             out.append(get(c, "zoo", "/async/operations").json()["items"])
             out.append(get(c, "metafold", "/projects/201/jobs").json())
             out.append(get(c, "lettrlabs", "/v1/conversions").json())
-            out.append([get(c, "hdrjpg", "/status", conversionUuid=i).json() for i in sim.tracked_ids()["hdrjpg"]])
+            out.append(
+                [
+                    get(c, "hdrjpg", "/status", conversionUuid=i).json()
+                    for i in sim.tracked_ids()["hdrjpg"]
+                ]
+            )
         return out
 
     results = []
@@ -169,9 +209,10 @@ def test_blurhash_and_average_colour_are_of_a_real_image() -> None:
 
 def test_admin_clock_and_tracked() -> None:
     clock = FrozenClock(START)
-    with SimServer(jobs=20, clock=clock) as sim, httpx.Client(
-        base_url=sim.url, headers=sim.admin_headers()
-    ) as c:
+    with (
+        SimServer(jobs=20, clock=clock) as sim,
+        httpx.Client(base_url=sim.url, headers=sim.admin_headers()) as c,
+    ):
         assert c.get("/_admin/tracked").json() == sim.tracked_ids()
         r = c.post("/_admin/clock", json={"advance": 60})
         assert r.status_code == 200 and clock() == START.replace(minute=1)

@@ -33,9 +33,18 @@ async def running(
     events: list[SyncEvent] = []
     store = JobStore(":memory:", clock=FrozenClock(NOW))
     engine = SyncEngine(
-        providers, store, JobIndex(now=FrozenClock(NOW)), events.append, FrozenClock(NOW),
-        interval=interval, apply_updates=True, rng=random.Random(1), ticker=ticker,
-        show_refreshing_after=0, blocking=inline, **kwargs,
+        providers,
+        store,
+        JobIndex(now=FrozenClock(NOW)),
+        events.append,
+        FrozenClock(NOW),
+        interval=interval,
+        apply_updates=True,
+        rng=random.Random(1),
+        ticker=ticker,
+        show_refreshing_after=0,
+        blocking=inline,
+        **kwargs,
     )
     task = asyncio.ensure_future(engine.run())
     try:
@@ -203,11 +212,18 @@ async def test_a_listing_in_batches_continues_at_once_and_reports_progress() -> 
         await settle()
         changed = of(JobsChanged, events)
         assert [(e.loaded, e.total, e.more) for e in changed] == [
-            (2, 6, True), (4, 6, True), (6, 6, False)
+            (2, 6, True),
+            (4, 6, True),
+            (6, 6, False),
         ]
         # the earlier batches' jobs stay, the one gone upstream leaves
         assert sorted(job.id[:4] for job in engine.index.jobs()) == [
-            "0001", "0002", "0003", "0004", "0005", "0006"
+            "0001",
+            "0002",
+            "0003",
+            "0004",
+            "0005",
+            "0006",
         ]
         assert engine.sources["zoo"].health.note is None
         assert len(source.queries) == 4  # then the asked-for run, once, after the chain
@@ -231,7 +247,8 @@ async def test_refresh_over_the_simulator_lists_saves_and_reports_failures() -> 
         providers = [build_provider(account, policy=policy) for account in settings.accounts]
         try:
             async with running(
-                providers, interval=30,
+                providers,
+                interval=30,
                 tracked={a.name: a.track for a in settings.accounts},
             ) as (engine, ticker, events):
                 accounts = {p.account for p in providers}
@@ -296,8 +313,15 @@ async def test_the_since_last_open_summary_counts_first_refreshes_headless() -> 
     down = GatedProvider("hdr", [UnavailableError("down", account="hdr")])
     events: list[SyncEvent] = []
     engine = SyncEngine(
-        [ok, down], store, JobIndex(now=FrozenClock(NOW)), events.append, FrozenClock(NOW),
-        interval=60, apply_updates=True, ticker=FakeTicker(), blocking=inline,
+        [ok, down],
+        store,
+        JobIndex(now=FrozenClock(NOW)),
+        events.append,
+        FrozenClock(NOW),
+        interval=60,
+        apply_updates=True,
+        ticker=FakeTicker(),
+        blocking=inline,
     )
     engine.begin_summary(store.open_mark(), store.last_seq())
     task = asyncio.ensure_future(engine.run())
@@ -324,7 +348,9 @@ async def test_source_problems_are_written_to_the_event_log_once_each() -> None:
 
     down = UnavailableError("the server answered 503 " + "and said more " * 30, account="zoo")
     limited = RateLimitedError("slow down", account="zoo", retry_after=5)
-    capped = ListResult(jobs=[], capped=True, note="incomplete: first 2 of 5 jobs (the per-refresh cap)")
+    capped = ListResult(
+        jobs=[], capped=True, note="incomplete: first 2 of 5 jobs (the per-refresh cap)"
+    )
     source = GatedProvider("zoo", [down, down, limited, capped, capped, ListResult(jobs=[])])
     async with running([source], interval=5) as (engine, ticker, events):
         for _ in range(5):
@@ -332,7 +358,10 @@ async def test_source_problems_are_written_to_the_event_log_once_each() -> None:
         assert len(source.queries) == 6
         log = list(reversed(engine.store.event_log()))
         assert [entry.kind for entry in log] == [
-            EventKind.FAILING, EventKind.RATE_LIMITED, EventKind.RECOVERED, EventKind.INCOMPLETE,
+            EventKind.FAILING,
+            EventKind.RATE_LIMITED,
+            EventKind.RECOVERED,
+            EventKind.INCOMPLETE,
         ]
         assert log[0].text.startswith("Provider unavailable: the server answered 503")
         assert log[0].text.endswith("and said more"), "the whole sentence, not cut"
@@ -358,11 +387,20 @@ def test_a_store_failure_is_logged_and_anything_else_is_not_swallowed() -> None:
     bug elsewhere is not hidden as if the store had failed."""
     from tui.errors import StoreError
 
-    for error, raised in ((StoreError("disk full", problem="full"), False), (TypeError("bug"), True)):
+    for error, raised in (
+        (StoreError("disk full", problem="full"), False),
+        (TypeError("bug"), True),
+    ):
         store = _MarkFails(error)
         engine = SyncEngine(
-            [], store, JobIndex(now=FrozenClock(NOW)), lambda _event: None, FrozenClock(NOW),
-            interval=60, ticker=FakeTicker(), blocking=inline,
+            [],
+            store,
+            JobIndex(now=FrozenClock(NOW)),
+            lambda _event: None,
+            FrozenClock(NOW),
+            interval=60,
+            ticker=FakeTicker(),
+            blocking=inline,
         )
         engine.summary.marking = True
         try:

@@ -11,20 +11,44 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=1)
 
 
-def run(job_id: str, seconds: float | None, *, state: JobState = JobState.SUCCEEDED,
-        provider: ProviderName = ProviderName.METAFOLD, kind: JobKind = JobKind.JOB,
-        started: datetime | None = T0) -> Job:
+def run(
+    job_id: str,
+    seconds: float | None,
+    *,
+    state: JobState = JobState.SUCCEEDED,
+    provider: ProviderName = ProviderName.METAFOLD,
+    kind: JobKind = JobKind.JOB,
+    started: datetime | None = T0,
+) -> Job:
     finished = None if seconds is None or started is None else started + timedelta(seconds=seconds)
     if state == JobState.SUCCEEDED and finished is None:
         finished = T0 + timedelta(hours=1)
-    return Job("a", provider, kind, job_id, job_id, state.value, state,
-               created_at=T0, started_at=started, finished_at=finished)
+    return Job(
+        "a",
+        provider,
+        kind,
+        job_id,
+        job_id,
+        state.value,
+        state,
+        created_at=T0,
+        started_at=started,
+        finished_at=finished,
+    )
 
 
 def running(job_id: str, for_seconds: float, **kw: object) -> Job:
-    return Job("a", kw.get("provider", ProviderName.METAFOLD), kw.get("kind", JobKind.JOB),  # type: ignore[arg-type]
-               job_id, job_id, "running", JobState.RUNNING, created_at=T0,
-               started_at=NOW - timedelta(seconds=for_seconds))
+    return Job(
+        "a",
+        kw.get("provider", ProviderName.METAFOLD),
+        kw.get("kind", JobKind.JOB),  # type: ignore[arg-type]
+        job_id,
+        job_id,
+        "running",
+        JobState.RUNNING,
+        created_at=T0,
+        started_at=NOW - timedelta(seconds=for_seconds),
+    )
 
 
 def history(n: int = 100) -> list[Job]:
@@ -58,8 +82,10 @@ def test_too_few_runs_say_nothing() -> None:
 
 
 def test_kinds_are_kept_apart() -> None:
-    zoo = [run(f"z{i}", 1000.0 + i, provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION)
-           for i in range(40)]
+    zoo = [
+        run(f"z{i}", 1000.0 + i, provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION)
+        for i in range(40)
+    ]
     typical = TypicalDurations.from_jobs(history(100) + zoo)
     assert not typical.is_stuck(
         running("z", 500, provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION), NOW
@@ -72,8 +98,16 @@ def test_stuck_is_past_the_95th_percentile_of_running_jobs_only() -> None:
     assert not typical.is_stuck(running("r", 90), NOW)
     assert not typical.is_stuck(running("r", 95), NOW)
     assert typical.is_stuck(running("r", 96), NOW)
-    queued = Job("a", ProviderName.METAFOLD, JobKind.JOB, "q", "q", "pending", JobState.QUEUED,
-                 created_at=T0 - timedelta(days=3))
+    queued = Job(
+        "a",
+        ProviderName.METAFOLD,
+        JobKind.JOB,
+        "q",
+        "q",
+        "pending",
+        JobState.QUEUED,
+        created_at=T0 - timedelta(days=3),
+    )
     assert not typical.is_stuck(queued, NOW)  # queued time is not run time
 
 

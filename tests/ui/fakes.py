@@ -90,7 +90,8 @@ def make_job(
         kind=JobKind.DATASET_CONVERSION,
         id=f"{number:04d}-{account}-0000-0000-000000000000",
         name=name or f"part-{number:03d}.step",
-        status=status or {
+        status=status
+        or {
             JobState.QUEUED: "queued",
             JobState.RUNNING: "in_progress",
             JobState.SUCCEEDED: "success",
@@ -103,7 +104,9 @@ def make_job(
         started_at=started,
         finished_at=finished,
         updated_at=finished or started or created,
-        progress=progress if progress is not None else (1.0 if state == JobState.SUCCEEDED else None),
+        progress=progress
+        if progress is not None
+        else (1.0 if state == JobState.SUCCEEDED else None),
         error=error or ("Geometry could not be parsed" if state == JobState.FAILED else None),
     )
 

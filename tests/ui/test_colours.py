@@ -119,8 +119,18 @@ async def test_painted_colours_stay_apart_when_downgraded(
 def test_theme_colours_are_xterm_256_entries(theme: Any) -> None:
     """Each theme colour is in the xterm 256-colour palette, so 256 colours look as designed."""
     palette = {tuple(EIGHT_BIT_PALETTE[number]) for number in range(16, 256)}
-    fields = ("primary", "secondary", "accent", "warning", "error", "success",
-              "foreground", "background", "surface", "panel")
+    fields = (
+        "primary",
+        "secondary",
+        "accent",
+        "warning",
+        "error",
+        "success",
+        "foreground",
+        "background",
+        "surface",
+        "panel",
+    )
     values = [getattr(theme, name) for name in fields] + list(theme.variables.values())
     for value in values:
         assert tuple(Color.parse(value).get_truecolor()) in palette, f"{theme.name}: {value}"

@@ -13,10 +13,10 @@ from tui.clock import utc_now
 from tui.config import demo_settings
 from tui.models import JobState
 from tui.providers import HttpPolicy, build_provider
-from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 
 @pytest.fixture(scope="module")

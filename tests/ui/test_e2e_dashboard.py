@@ -114,7 +114,9 @@ def test_keys_sent_in_one_burst_after_enter_and_escape_leave_the_search(
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143)])
-def test_demo_exits_cleanly_on_hangup_and_terminate(demo: TmuxSession, signum: int, code: int) -> None:
+def test_demo_exits_cleanly_on_hangup_and_terminate(
+    demo: TmuxSession, signum: int, code: int
+) -> None:
     pid = demo.pane_pid()
     os.kill(pid, signum)
     assert wait_ended(demo, pid, 5) == code
@@ -154,7 +156,7 @@ def test_80x24_ages_key_a_light_theme_and_log_file(tmp_path: Path) -> None:
         rows = screen.split("\n")
         start = next(i for i, line in enumerate(rows) if line.startswith("State"))
         local_time = re.compile(r" (\d\d:\d\d:\d\d|\w{3} \d\d \d\d:\d\d) ")
-        assert any(local_time.search(row) for row in rows[start + 1:])
+        assert any(local_time.search(row) for row in rows[start + 1 :])
         session.send("a")
         session.wait_gone("Created")
         session.send("q")

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.ui.fakes import NOW
+from tests.ui.fakes import NOW, make_job
+from tui.errors import AuthError, RateLimitedError, UnavailableError
 from tui.formatting import (
     MISSING,
     fmt_age,
@@ -21,11 +22,9 @@ from tui.formatting import (
     fmt_timestamp,
     short_id,
 )
+from tui.models import JobState
 from tui.sync.policy import RefreshPolicy, backoff, faster, slower
 from tui.sync.source import finished_tracked_ids
-from tui.errors import AuthError, RateLimitedError, UnavailableError
-from tests.ui.fakes import make_job
-from tui.models import JobState
 
 HOSTILE = [None, math.nan, math.inf, -math.inf, -5, 10**20, 10**400, "12", True, object(), 1e308]
 
@@ -59,7 +58,9 @@ def test_age_handles_future_naive_missing_and_old() -> None:
     assert fmt_timestamp(NOW) == "2026-11-22 12:00:00Z"
 
 
-@given(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.text()))
+@given(
+    st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.text())
+)
 def test_progress_is_always_exactly_its_width(value: object) -> None:
     for width in (0, 1, 3, 5, 10, 20):
         assert len(fmt_progress(value, width)) == width
@@ -106,9 +107,19 @@ def test_compact_age_units_and_bounds() -> None:
     from tui.formatting import compact_age
 
     cases = {
-        0: "0s", 45: "45s", 59.9: "59s", 60: "1m", 119: "1m", 3_599: "59m", 3_600: "1h",
-        86_399: "23h", 86_400: "1d", 4 * 86_400: "4d", 364 * 86_400: "364d",
-        365 * 86_400: "1y", -5: "0s",
+        0: "0s",
+        45: "45s",
+        59.9: "59s",
+        60: "1m",
+        119: "1m",
+        3_599: "59m",
+        3_600: "1h",
+        86_399: "23h",
+        86_400: "1d",
+        4 * 86_400: "4d",
+        364 * 86_400: "364d",
+        365 * 86_400: "1y",
+        -5: "0s",
     }
     for seconds, text in cases.items():
         assert compact_age(seconds) == text, seconds

@@ -24,9 +24,9 @@ from textual.widgets import Input, Static
 import tui
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
 from tui.app import PALETTE_EXCLUDED, JobsApp, PlainSystemCommands
+from tui.screens.event_log import EventLogScreen
 from tui.screens.help import HelpScreen, key_display
 from tui.screens.job_detail import JobDetailScreen
-from tui.screens.event_log import EventLogScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
 from tui.widgets.job_table import JobTable
@@ -61,9 +61,21 @@ def declared(node_class: type[DOMNode]) -> list[Binding]:
 def test_the_walk_finds_the_known_contexts() -> None:
     names = {node_class.__name__ for node_class in classes_with_bindings()}
     assert {
-        "JobsApp", "JobsScreen", "JobTable", "SearchInput", "FilterPanel", "StateList",
-        "StatusList", "TrackScreen", "TrackIdInput", "JobDetailScreen", "JsonSearchInput",
-        "UpstreamList", "VariantTable", "ImageList", "HelpScreen",
+        "JobsApp",
+        "JobsScreen",
+        "JobTable",
+        "SearchInput",
+        "FilterPanel",
+        "StateList",
+        "StatusList",
+        "TrackScreen",
+        "TrackIdInput",
+        "JobDetailScreen",
+        "JsonSearchInput",
+        "UpstreamList",
+        "VariantTable",
+        "ImageList",
+        "HelpScreen",
     } <= names
 
 
@@ -91,8 +103,16 @@ async def test_help_screen_shows_every_binding_of_every_class(two_sources, store
         # the keys read as a user types them, and each context has its heading
         for shown in ("Esc", "Enter", "Space", "PgUp", "Shift+Tab", "?"):
             assert shown in text
-        for heading in ("Everywhere", "Job list", "Search box", "Filter panel", "Job detail",
-                        "Searching the raw JSON", "Lists in a detail", "Tracking an id"):
+        for heading in (
+            "Everywhere",
+            "Job list",
+            "Search box",
+            "Filter panel",
+            "Job detail",
+            "Searching the raw JSON",
+            "Lists in a detail",
+            "Tracking an id",
+        ):
             assert any(line.startswith(heading) for line in lines), heading
         # the search's query language: qualifiers, negation, globs, anchors per field
         assert any(line.startswith("Search (/)") for line in lines)

@@ -46,7 +46,9 @@ class RecordingProvider:
         await self.inner.aclose()
 
 
-async def test_zoo_is_refreshed_incrementally(sim: SimServer, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_zoo_is_refreshed_incrementally(
+    sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sync_source, "FULL_REFRESH_EVERY", 4)
     store = JobStore(":memory:")
     app = demo_app(sim, store)
@@ -63,7 +65,7 @@ async def test_zoo_is_refreshed_incrementally(sim: SimServer, monkeypatch: pytes
             newest = max(j.updated_at for j in screen.index.jobs("demo-zoo") if j.updated_at)
             incremental = [q for q in queries[1:] if q.updated_since is not None]
             assert incremental and all(q.updated_since <= newest for q in incremental)
-            assert any(q.updated_since is None for q in queries[1:4 + 1])  # a full one every 4th
+            assert any(q.updated_since is None for q in queries[1 : 4 + 1])  # a full one every 4th
             full_requests = zoo.calls[0][1].requests
             assert all(
                 result.requests <= full_requests

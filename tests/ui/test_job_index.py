@@ -67,7 +67,9 @@ def test_resort_after_changes_keeps_order_correct() -> None:
     jobs = list(index.jobs())
     index.upsert([replace(jobs[3], progress=0.99), replace(jobs[10], progress=0.01)])
     index.upsert([make_job("a", 100, JobState.RUNNING, progress=0.5)])
-    values = [(-1 if index[r].progress is None else index[r].progress) for r in range(index.row_count())]
+    values = [
+        (-1 if index[r].progress is None else index[r].progress) for r in range(index.row_count())
+    ]
     assert values == sorted(values)
 
 
@@ -82,7 +84,10 @@ def test_filters_by_account_state_status_and_search() -> None:
     index.set_filter(JobFilter(status=StatusChoice(ProviderName.ZOO, "ERROR_USER")))
     assert index.row_count() == 0  # exact: another word
     index.set_filter(JobFilter(search=parse_search("PART-01")))
-    assert sorted({index[r].name for r in range(index.row_count())}) == ["part-010.step", "part-011.step"]
+    assert sorted({index[r].name for r in range(index.row_count())}) == [
+        "part-010.step",
+        "part-011.step",
+    ]
     index.set_filter(JobFilter(search=parse_search("!part-00")))
     assert {index[r].name for r in range(index.row_count())} == {"part-010.step", "part-011.step"}
     index.set_filter(JobFilter(search=parse_search("re:^0001-")))
@@ -141,8 +146,11 @@ def test_search_fields_qualifiers_and_anchors_per_field() -> None:
     jobs = [
         *sample_jobs("zoo-prod", 12),
         *sample_jobs("metafold", 12),
-        replace(make_job("zoo-prod", 40, JobState.FAILED), name="enclosures/box.obj",
-                error="mesh is not watertight"),
+        replace(
+            make_job("zoo-prod", 40, JobState.FAILED),
+            name="enclosures/box.obj",
+            error="mesh is not watertight",
+        ),
         replace(make_job("metafold", 41), name="enclosures/lid.obj.bak"),
     ]
     index = JobIndex(now=lambda: NOW)
@@ -263,26 +271,66 @@ def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  
     search = parse_search(needle)
     index.set_filter(JobFilter(search=search))
     shown = [index[r] for r in range(index.row_count())]
-    expected = {
-        key for key, job in model.items()
-        if search.is_empty or search.matches(job)
-    }
+    expected = {key for key, job in model.items() if search.is_empty or search.matches(job)}
     assert {job.key for job in shown} == expected
     assert index.counts().total() == len(model)
 
 
 BLOCK_NEEDLES = [
-    "part-1", "!part-1", "part-12", "!part-12", "zzz", "!zzz", "\t", "step\tsucc",
-    "re:^0[0-4]", "!re:^0[0-4]", "re:step$", "re:ed$", "re:\\Apart", "re:\\A0012",
-    "re:(?<=\\t)part-2", "re:(?<!\\t)part-2", "!re:(?<!\\S)part", "re:part(?=-1)",
-    "re:failed\\Z", "re:0\\d\\b", "re:[^x]+$", "!re:.", "re:(?m)^part",
+    "part-1",
+    "!part-1",
+    "part-12",
+    "!part-12",
+    "zzz",
+    "!zzz",
+    "\t",
+    "step\tsucc",
+    "re:^0[0-4]",
+    "!re:^0[0-4]",
+    "re:step$",
+    "re:ed$",
+    "re:\\Apart",
+    "re:\\A0012",
+    "re:(?<=\\t)part-2",
+    "re:(?<!\\t)part-2",
+    "!re:(?<!\\S)part",
+    "re:part(?=-1)",
+    "re:failed\\Z",
+    "re:0\\d\\b",
+    "re:[^x]+$",
+    "!re:.",
+    "re:(?m)^part",
     # Per-field anchors, qualifiers, globs, several words, patterns that could span fields.
-    "re:^part-1.*\\.step$", "re:step\\sa$", "re:p\\Wa", "re:(?s)step.a", "!re:^a$",
-    "name:part-1", "!name:part-1", "name:re:^part", "id:re:-a-", "source:re:^a$",
-    "state:failed", "!state:succeeded", "state:fail part-1", "part-1 !state:running",
-    "status:error_*", "status:*ess", "status:?ueued", "error:geometry", "!error:geometry",
-    "re:two$", 'name:"line one"', "line two", "id:re:\\A0012", "name:re:(?<=-)1",
-    "id:0012", "!source:a", "State:FAILED", "name:*step", "!error:*", "status:?rror_user",
+    "re:^part-1.*\\.step$",
+    "re:step\\sa$",
+    "re:p\\Wa",
+    "re:(?s)step.a",
+    "!re:^a$",
+    "name:part-1",
+    "!name:part-1",
+    "name:re:^part",
+    "id:re:-a-",
+    "source:re:^a$",
+    "state:failed",
+    "!state:succeeded",
+    "state:fail part-1",
+    "part-1 !state:running",
+    "status:error_*",
+    "status:*ess",
+    "status:?ueued",
+    "error:geometry",
+    "!error:geometry",
+    "re:two$",
+    'name:"line one"',
+    "line two",
+    "id:re:\\A0012",
+    "name:re:(?<=-)1",
+    "id:0012",
+    "!source:a",
+    "State:FAILED",
+    "name:*step",
+    "!error:*",
+    "status:?rror_user",
 ]
 
 
@@ -305,7 +353,8 @@ def test_block_search_matches_a_row_by_row_search(count, needle, column, descend
     search = parse_search(needle)
     index.set_filter(JobFilter(search=search))
     expected = [
-        job_id for job_id in order
+        job_id
+        for job_id in order
         if search.matches(index.get(("a", job_id)))  # type: ignore[arg-type]
     ]
     assert visible(index) == expected
@@ -328,10 +377,19 @@ def test_recent_views_are_reused_until_the_data_changes() -> None:
 
 @given(
     count=st.integers(1, 300),
-    word=st.sampled_from([
-        "part-12", "step", "0012-a", "succeeded", "re:part-1[0-4]", "!part-1",
-        "state:failed part-1", "name:part !state:succ", "status:error_* part",
-    ]),
+    word=st.sampled_from(
+        [
+            "part-12",
+            "step",
+            "0012-a",
+            "succeeded",
+            "re:part-1[0-4]",
+            "!part-1",
+            "state:failed part-1",
+            "name:part !state:succ",
+            "status:error_* part",
+        ]
+    ),
     descending=st.booleans(),
     prepared=st.booleans(),
 )
@@ -505,7 +563,11 @@ def test_apply_in_steps_gives_what_apply_gives_a_slice_at_a_time() -> None:
             break
         slices += 1
     assert slices == 3  # 2,600 jobs in slices of 1,000
-    assert (got.added, got.changed, got.removed) == (expected.added, expected.changed, expected.removed)
+    assert (got.added, got.changed, got.removed) == (
+        expected.added,
+        expected.changed,
+        expected.removed,
+    )
     assert [sliced[row] for row in range(sliced.row_count())] == [
         whole[row] for row in range(whole.row_count())
     ]

@@ -16,9 +16,9 @@ from tui.clock import FrozenClock
 from tui.errors import RateLimitedError, UnavailableError
 from tui.job_index import Column, JobFilter, parse_search
 from tui.models import JobState
-from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
+from tui.sync.health import Health
 from tui.widgets.job_table import JobTable
 
 SIZE = (120, 32)
@@ -36,7 +36,9 @@ async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], tries: int 
 def make_app(
     providers: list[FakeProvider], store: JobStore, clock: FrozenClock, refresh: float = 60.0
 ) -> JobsApp:
-    return JobsApp(settings_for(*(p.account for p in providers), refresh=refresh), providers, store, clock)
+    return JobsApp(
+        settings_for(*(p.account for p in providers), refresh=refresh), providers, store, clock
+    )
 
 
 def screen_of(app: JobsApp) -> JobsScreen:
@@ -111,7 +113,10 @@ async def test_search_substring_negation_regex_and_count(two_sources, store, clo
         assert {job.account for job in screen.jobs_in_view()} == {"zoo-prod"}
         search.value = "re:part-01[01]"
         await pilot.pause()
-        assert sorted({job.name for job in screen.jobs_in_view()}) == ["part-010.step", "part-011.step"]
+        assert sorted({job.name for job in screen.jobs_in_view()}) == [
+            "part-010.step",
+            "part-011.step",
+        ]
         search.value = "/part-0(0[0-3])/"
         await pilot.pause()
         assert {job.name for job in screen.jobs_in_view()} <= {f"part-00{n}.step" for n in range(4)}
@@ -198,7 +203,8 @@ async def test_cursor_stays_on_its_job_across_refresh_and_resort(two_sources, st
         zoo = two_sources[0]
         zoo.jobs = [make_job("zoo-prod", -n - 1, JobState.QUEUED) for n in range(5)] + [
             changed(job, status="in_progress", state=JobState.RUNNING, finished_at=None)
-            if job.key == chosen.key else job
+            if job.key == chosen.key
+            else job
             for job in zoo.jobs
         ]
         calls = len(zoo.queries)
@@ -218,14 +224,18 @@ async def test_failing_source_keeps_stale_rows_and_says_why(two_sources, store, 
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
         zoo = two_sources[0]
-        zoo.error = UnavailableError("the server answered 503 [/x] [@click=app.quit]", account="zoo-prod")
+        zoo.error = UnavailableError(
+            "the server answered 503 [/x] [@click=app.quit]", account="zoo-prod"
+        )
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.FAILING)
         assert screen.index.row_count() == 20
         health = screen.source_health("zoo-prod")
         assert "503 [/x] [@click=app.quit]" in (health.error or "")
         sources = str(screen.query_one("#sources", Static).content)
-        assert "✖ failing" in sources and "next try in" in sources and "[@click=app.quit]" in sources
+        assert (
+            "✖ failing" in sources and "next try in" in sources and "[@click=app.quit]" in sources
+        )
         assert "zoo-prod" in "".join(n.title for n in app._notifications)
         assert "zoo-prod" in screen.query_one(JobTable).stale_accounts
         zoo.error = None
@@ -341,7 +351,8 @@ async def test_summary_of_changes_since_last_open(clock) -> None:
         app = make_app([source], store, clock)
         async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
             await wait_for(
-                pilot, lambda: any(n.title == "Since you were last here" for n in app._notifications)
+                pilot,
+                lambda: any(n.title == "Since you were last here" for n in app._notifications),
             )
             note = next(n for n in app._notifications if n.title == "Since you were last here")
             assert note.message.startswith("1 known job changed since jobtop was last open")
@@ -349,7 +360,9 @@ async def test_summary_of_changes_since_last_open(clock) -> None:
             screen = screen_of(app)
             assert screen.index.get(job.key) is not None
             assert screen.source_health("zoo-prod").health == Health.FAILING
-            assert "stored data from 2 minutes ago" in str(screen.query_one("#sources", Static).content)
+            assert "stored data from 2 minutes ago" in str(
+                screen.query_one("#sources", Static).content
+            )
     finally:
         store.close()
 
@@ -364,7 +377,10 @@ async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock)
         "[$accent]styled[/] [B]bold[/B] x [/",
         "sep\u2028line\u2029para\x85nel soft\u00adhy\u3164 ✔\ufe0f 👍\U0001f3fd tag\U000e0041",
     ]
-    jobs = [make_job("evil", n, JobState.FAILED, name=name, error=name) for n, name in enumerate(hostile)]
+    jobs = [
+        make_job("evil", n, JobState.FAILED, name=name, error=name)
+        for n, name in enumerate(hostile)
+    ]
     source = FakeProvider("evil", jobs)
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -392,7 +408,9 @@ async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> 
     seen: list[OpenJobRequested] = []
     app = make_app(two_sources, store, clock)
     async with app.run_test(
-        size=SIZE, notifications=True, tooltips=True,
+        size=SIZE,
+        notifications=True,
+        tooltips=True,
         message_hook=lambda m: seen.append(m) if isinstance(m, OpenJobRequested) else None,
     ) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -469,7 +487,8 @@ async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clo
 
     jobs = sample_jobs("zoo-prod", 12)
     source = FakeProvider(
-        "zoo-prod", jobs,
+        "zoo-prod",
+        jobs,
         capabilities=Capabilities(lists=True, server_filters=frozenset({"states", "text"})),
     )
     app = make_app([source], store, clock)
@@ -489,8 +508,9 @@ async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clo
         assert screen.index.row_count() == 12  # nothing was removed by the filtered listings
 
 
-
-async def test_table_repaints_exactly_when_the_rows_on_screen_change(two_sources, store, clock) -> None:
+async def test_table_repaints_exactly_when_the_rows_on_screen_change(
+    two_sources, store, clock
+) -> None:
     """A filter that leaves the same jobs on screen needs no repaint; any visible change does."""
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:

@@ -91,10 +91,14 @@ async def test_tracked_jobs_are_marked_and_u_untracks_them(store, clock) -> None
     store.add_tracked("hdr", [jobs[1].id])
     settings = settings_for("hdr")
     settings = type(settings)(
-        accounts=(AccountConfig(
-            name="hdr", provider=settings.accounts[0].provider,
-            base_url=settings.accounts[0].base_url, track=(jobs[2].id,),
-        ),),
+        accounts=(
+            AccountConfig(
+                name="hdr",
+                provider=settings.accounts[0].provider,
+                base_url=settings.accounts[0].base_url,
+                track=(jobs[2].id,),
+            ),
+        ),
         refresh=60.0,
     )
     app = JobsApp(settings, [source], store, clock)

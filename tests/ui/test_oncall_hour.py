@@ -22,12 +22,16 @@ def log_lines(app) -> list[str]:
     return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
 
 
-async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(store, clock) -> None:
+async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
+    store, clock
+) -> None:
     running = make_job("zoo-prod", 1, JobState.RUNNING, name="bracket [b]x[/b].step")
     zoo = FakeProvider("zoo-prod", [running])
     meta = FakeProvider("meta-lab", [make_job("meta-lab", 2, JobState.RUNNING)])
     app = make_app([zoo, meta], store, clock)
-    long_reason = "the server answered 503: " + "the upstream queue is full, " * 12 + "[red]end[/red]"
+    long_reason = (
+        "the server answered 503: " + "the upstream queue is full, " * 12 + "[red]end[/red]"
+    )
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await loaded(pilot, [zoo, meta])
         clock.advance(60)
@@ -85,11 +89,18 @@ async def test_w_cycles_a_time_window_on_when_each_job_last_changed(store, clock
         copy(make_job("zoo-prod", 2, JobState.FAILED), finished_at=NOW - timedelta(minutes=10)),
         copy(make_job("zoo-prod", 3, JobState.SUCCEEDED), finished_at=NOW - timedelta(minutes=40)),
         copy(make_job("zoo-prod", 4, JobState.FAILED), finished_at=NOW - timedelta(hours=3)),
-        copy(make_job("zoo-prod", 5, JobState.QUEUED), updated_at=None,
-             created_at=NOW - timedelta(hours=20)),
+        copy(
+            make_job("zoo-prod", 5, JobState.QUEUED),
+            updated_at=None,
+            created_at=NOW - timedelta(hours=20),
+        ),
         copy(make_job("zoo-prod", 6, JobState.FAILED), finished_at=NOW - timedelta(days=3)),
-        copy(make_job("zoo-prod", 7, JobState.UNKNOWN), created_at=None, updated_at=None,
-             started_at=None),
+        copy(
+            make_job("zoo-prod", 7, JobState.UNKNOWN),
+            created_at=None,
+            updated_at=None,
+            started_at=None,
+        ),
     ]
     source = FakeProvider("zoo-prod", jobs)
     app = make_app([source], store, clock)
@@ -101,8 +112,11 @@ async def test_w_cycles_a_time_window_on_when_each_job_last_changed(store, clock
 
         assert shown() == {1, 2, 3, 4, 5, 6, 7}
         expected = {
-            "15 min": {1, 2}, "1 h": {1, 2, 3}, "6 h": {1, 2, 3, 4},
-            "24 h": {1, 2, 3, 4, 5}, "7 d": {1, 2, 3, 4, 5, 6},
+            "15 min": {1, 2},
+            "1 h": {1, 2, 3},
+            "6 h": {1, 2, 3, 4},
+            "24 h": {1, 2, 3, 4, 5},
+            "7 d": {1, 2, 3, 4, 5, 6},
         }
         for label, ids in expected.items():
             await pilot.press("w")
@@ -123,7 +137,9 @@ async def test_w_cycles_a_time_window_on_when_each_job_last_changed(store, clock
 
 @pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "unprepared"])
 @pytest.mark.parametrize("search", [None, "part-1", "!part-1"])
-def test_the_window_in_the_index_is_the_plain_filter_at_scale(prepared: bool, search: str | None) -> None:
+def test_the_window_in_the_index_is_the_plain_filter_at_scale(
+    prepared: bool, search: str | None
+) -> None:
     """The index's window (alone and with a search, on prepared search texts or not) keeps
     exactly the jobs a plain test keeps, found in slices or whole."""
     from tests.ui.fakes import NOW
@@ -140,7 +156,8 @@ def test_the_window_in_the_index_is_the_plain_filter_at_scale(prepared: bool, se
     query = parse_search(search) if search else None
     job_filter = JobFilter(search=query, changed_since=since)
     expected = [
-        job for job in everything
+        job
+        for job in everything
         if job.last_changed_at is not None and job.last_changed_at >= since
     ]
     if query is not None:
@@ -174,7 +191,9 @@ async def test_notification_rules_coalescing_and_the_bell(store, clock) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await loaded(pilot, [source])
         # Default: failures only. Twelve jobs succeeding say nothing and ring nothing.
-        source.jobs = [changed(job, state=JobState.SUCCEEDED) for job in running[:12]] + running[12:]
+        source.jobs = [changed(job, state=JobState.SUCCEEDED) for job in running[:12]] + running[
+            12:
+        ]
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.index.counts("zoo-prod")[JobState.SUCCEEDED] == 12)
         await pilot.pause(0.1)
@@ -195,7 +214,10 @@ async def test_notification_rules_coalescing_and_the_bell(store, clock) -> None:
         source.jobs = [*source.jobs, *again]
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.index.get(again[0].key) is not None)
-        source.jobs = [*source.jobs[:14], *(changed(job, state=JobState.SUCCEEDED) for job in again)]
+        source.jobs = [
+            *source.jobs[:14],
+            *(changed(job, state=JobState.SUCCEEDED) for job in again),
+        ]
         await pilot.press("r")
         await wait_for(pilot, lambda: len(job_notes(app)) == 1)
         await pilot.pause(0.1)
@@ -294,8 +316,15 @@ def test_an_event_log_entry_is_one_clean_line_of_plain_text() -> None:
     hostile = "line one\nline two \x1b[31mred\x1b[0m [@click=app.quit]x[/] \x9b2J\u202eevil"
     source = entry_content(LogEntry(NOW, "acct\x1b]52;c;eA==\x07", EventKind.FAILING, hostile))
     change = entry_content(
-        LogEntry(NOW, "a", EventKind.TRANSITION, job_id="id\n\x1b[2J", old_state=JobState.RUNNING,
-                 new_state=JobState.FAILED, status="error\r\nx"),
+        LogEntry(
+            NOW,
+            "a",
+            EventKind.TRANSITION,
+            job_id="id\n\x1b[2J",
+            old_state=JobState.RUNNING,
+            new_state=JobState.FAILED,
+            status="error\r\nx",
+        ),
         name="name\x1b[1m[b]bold[/b]",
     )
     for content in (source, change):
@@ -318,10 +347,15 @@ async def test_a_job_that_failed_between_two_refreshes_notifies_but_an_old_failu
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await loaded(pilot, [source])
         clock.advance(60)
-        quick = copy(make_job("zoo-prod", 2, JobState.FAILED, name="quick.step"),
-                     created_at=NOW + timedelta(seconds=20), finished_at=NOW + timedelta(seconds=40))
-        old = copy(make_job("zoo-prod", 3, JobState.FAILED, name="old.step"),
-                   finished_at=NOW - timedelta(days=1))
+        quick = copy(
+            make_job("zoo-prod", 2, JobState.FAILED, name="quick.step"),
+            created_at=NOW + timedelta(seconds=20),
+            finished_at=NOW + timedelta(seconds=40),
+        )
+        old = copy(
+            make_job("zoo-prod", 3, JobState.FAILED, name="old.step"),
+            finished_at=NOW - timedelta(days=1),
+        )
         source.jobs = [*source.jobs, quick, old]
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.index.get(old.key) is not None)

@@ -23,11 +23,11 @@ from tui.clock import FrozenClock
 from tui.config import Settings
 from tui.errors import UnavailableError
 from tui.models import JobState
-from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
-from tui.widgets.job_table import JobTable
+from tui.sync.health import Health
 from tui.widgets import source_bar
+from tui.widgets.job_table import JobTable
 from tui.widgets.source_bar import SourceBar
 
 WIDE = (140, 30)
@@ -71,7 +71,7 @@ def lines(app: JobsApp) -> list[str]:
 def column(header: str, rows: list[str], label: str) -> tuple[int, int]:
     """(start, end) of a column in the header: from its label to the next label."""
     start = header.index(label)
-    rest = header[start + len(label):]
+    rest = header[start + len(label) :]
     gap = len(rest) - len(rest.lstrip(" "))
     return start, start + len(label) + gap
 
@@ -168,8 +168,11 @@ async def test_failed_is_not_dimmer_than_succeeded_under_no_color(
     store, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    jobs = [make_job("z", 1, JobState.FAILED), make_job("z", 2, JobState.SUCCEEDED),
-            make_job("z", 3, JobState.QUEUED)]
+    jobs = [
+        make_job("z", 1, JobState.FAILED),
+        make_job("z", 2, JobState.SUCCEEDED),
+        make_job("z", 3, JobState.QUEUED),
+    ]
     providers = [FakeProvider("z", jobs)]
     app = make_app(providers, store, clock)
     async with app.run_test(size=WIDE) as pilot:
@@ -195,8 +198,9 @@ async def test_failed_is_not_dimmer_than_succeeded_under_no_color(
 
 
 def test_counts_line_up_and_stay_two_spaces_apart() -> None:
-    total = Counter({JobState.FAILED: 112, JobState.RUNNING: 6, JobState.QUEUED: 10,
-                     JobState.CANCELED: 2})
+    total = Counter(
+        {JobState.FAILED: 112, JobState.RUNNING: 6, JobState.QUEUED: 10, JobState.CANCELED: 2}
+    )
     one = Counter({JobState.FAILED: 3, JobState.QUEUED: 1})
     widths = source_bar.count_widths([total, one])
     counts_text = source_bar.counts_text

@@ -23,21 +23,35 @@ def app_with_history() -> JobsApp:
     zoo = sample_jobs("zoo-prod", 10)
     store.save_jobs("zoo-prod", [make_job("zoo-prod", 2, JobState.RUNNING)])
     clock.advance(-40 * 60)
-    store.add_event("meta-lab", EventKind.FAILING,
-                    "Provider unavailable: the server answered 503 Service Unavailable; the"
-                    " upstream queue is full and the next try is in 30s [b]not bold[/b]")
+    store.add_event(
+        "meta-lab",
+        EventKind.FAILING,
+        "Provider unavailable: the server answered 503 Service Unavailable; the"
+        " upstream queue is full and the next try is in 30s [b]not bold[/b]",
+    )
     clock.advance(10 * 60)
     store.add_event("meta-lab", EventKind.RECOVERED, "refreshed successfully again")
     clock.advance(10 * 60)
     store.add_event("zoo-prod", EventKind.RATE_LIMITED, "Rate limited: slow down")
     clock.advance(10 * 60)
-    store.add_event("zoo-prod", EventKind.INCOMPLETE,
-                    "incomplete: first 200,000 of 250,000 jobs (the per-refresh cap)")
+    store.add_event(
+        "zoo-prod",
+        EventKind.INCOMPLETE,
+        "incomplete: first 200,000 of 250,000 jobs (the per-refresh cap)",
+    )
     clock.advance(10 * 60)
     store.save_jobs("zoo-prod", [zoo[2]])  # running -> failed, now
-    providers = [FakeProvider("zoo-prod", zoo), FakeProvider("meta-lab", sample_jobs("meta-lab", 6, offset=20))]
-    return JobsApp(settings_for("zoo-prod", "meta-lab", refresh=60), providers, store, clock,
-                   rng=random.Random(7))
+    providers = [
+        FakeProvider("zoo-prod", zoo),
+        FakeProvider("meta-lab", sample_jobs("meta-lab", 6, offset=20)),
+    ]
+    return JobsApp(
+        settings_for("zoo-prod", "meta-lab", refresh=60),
+        providers,
+        store,
+        clock,
+        rng=random.Random(7),
+    )
 
 
 class TestOnCallSnapshots:

@@ -79,7 +79,9 @@ async def test_r_during_a_refresh_runs_another_right_after_it(store, clock) -> N
 async def test_r_during_a_refresh_still_waits_for_the_providers_floor(store, clock) -> None:
     floor = 1.0
     source = FakeProvider(
-        "hdr", sample_jobs("hdr", 3), latency=0.8,
+        "hdr",
+        sample_jobs("hdr", 3),
+        latency=0.8,
         capabilities=Capabilities(lists=True, min_poll_interval=floor),
     )
     app = make_app([source], store, clock, refresh=60)
@@ -152,8 +154,11 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
         # with failed-only on: the running job succeeds, and a newer job fails
         await pilot.press("f")
         succeeded = changed(
-            running, state=JobState.SUCCEEDED, status="success",
-            finished_at=NOW - minutes(10), updated_at=NOW - minutes(10),
+            running,
+            state=JobState.SUCCEEDED,
+            status="success",
+            finished_at=NOW - minutes(10),
+            updated_at=NOW - minutes(10),
         )
         newer = changed(make_job("zoo-prod", 3, JobState.FAILED), updated_at=NOW - minutes(2))
         source.jobs = [succeeded, failed, newer]

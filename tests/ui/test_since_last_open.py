@@ -20,8 +20,8 @@ from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import Job, JobState
-from tui.sync.health import Health
 from tui.store import JobStore
+from tui.sync.health import Health
 
 TITLE = "Since you were last here"
 HOURS = 3600.0
@@ -62,7 +62,9 @@ def running(account: str, count: int, first: int = 1) -> list[Job]:
 
 def ended(job: Job, state: JobState) -> Job:
     status = {
-        JobState.FAILED: "error_user", JobState.SUCCEEDED: "success", JobState.CANCELED: "canceled"
+        JobState.FAILED: "error_user",
+        JobState.SUCCEEDED: "success",
+        JobState.CANCELED: "canceled",
     }
     return changed(job, state=state, status=status[state])
 
@@ -264,7 +266,11 @@ def test_health_text_gives_stored_data_its_age() -> None:
     unknown = SourceHealth("zoo-prod", "zoo", health=Health.STALE)
     assert str(health_text(unknown, NOW, False)) == "◔ stale  · stored data, not refreshed yet"
     failing = SourceHealth(
-        "zoo-prod", "zoo", health=Health.FAILING, stored_at=stored, error="503",
+        "zoo-prod",
+        "zoo",
+        health=Health.FAILING,
+        stored_at=stored,
+        error="503",
         next_try_at=NOW + timedelta(seconds=12),
     )
     assert str(health_text(failing, NOW, False)) == (
@@ -272,7 +278,11 @@ def test_health_text_gives_stored_data_its_age() -> None:
     )
     # once refreshed in this run, the run's own data age wins
     refreshed = SourceHealth(
-        "zoo-prod", "zoo", health=Health.FAILING, stored_at=stored, error="503",
+        "zoo-prod",
+        "zoo",
+        health=Health.FAILING,
+        stored_at=stored,
+        error="503",
         last_ok_at=NOW - timedelta(minutes=10),
     )
     assert "data 10 minutes old" in str(health_text(refreshed, NOW, False))

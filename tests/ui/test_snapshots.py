@@ -17,9 +17,9 @@ from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import JobState
-from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
+from tui.sync.health import Health
 
 SIZE = (120, 30)
 
@@ -38,8 +38,13 @@ def build(providers: list[FakeProvider], theme: str = "dark") -> JobsApp:
 
 def populated_sources() -> list[FakeProvider]:
     zoo = sample_jobs("zoo-prod", 14)
-    zoo[4] = make_job("zoo-prod", 4, JobState.FAILED, name="a very long file name " * 6,
-                      error="line one\nline two [/x] [@click=app.quit]")
+    zoo[4] = make_job(
+        "zoo-prod",
+        4,
+        JobState.FAILED,
+        name="a very long file name " * 6,
+        error="line one\nline two [/x] [@click=app.quit]",
+    )
     return [
         FakeProvider("zoo-prod", zoo),
         # Distinct creation times across sources: rows with equal sort keys would be
@@ -53,8 +58,12 @@ async def settle(pilot: Pilot[int], healthy: int) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, JobsScreen)
     for _ in range(200):
-        done = [p for p in screen.providers if screen.source_health(p.account).health != Health.LOADING
-                and not screen.source_health(p.account).refreshing]
+        done = [
+            p
+            for p in screen.providers
+            if screen.source_health(p.account).health != Health.LOADING
+            and not screen.source_health(p.account).refreshing
+        ]
         if len(done) >= healthy:
             break
         await pilot.pause(0.02)
@@ -148,6 +157,7 @@ class TestJobsScreenSnapshots:
 
     def test_light_theme(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
         """`theme = "light"` in the config."""
+
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 3)
 

@@ -22,8 +22,14 @@ async def test_s_steps_through_the_columns_in_their_order(two_sources, store, cl
             await pilot.press("s")
             seen.append(screen.index.sort_column)
         assert seen == [
-            Column.DURATION, Column.PROGRESS, Column.STATE, Column.ACCOUNT, Column.ID,
-            Column.NAME, Column.STATUS, Column.AGE,
+            Column.DURATION,
+            Column.PROGRESS,
+            Column.STATE,
+            Column.ACCOUNT,
+            Column.ID,
+            Column.NAME,
+            Column.STATUS,
+            Column.AGE,
         ]
         await pilot.press("2")  # one source: no Source column, and none in the cycle
         seen = []

@@ -50,7 +50,9 @@ async def test_picking_one_providers_status_shows_only_its_jobs(store, clock) ->
         labels = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
         assert labels[0] == "(any status)"
         assert [label.split() for label in labels[1:]] == [
-            ["Failed", "hdrjpg"], ["Failed", "lettrlabs"], ["failed", "zoo"],
+            ["Failed", "hdrjpg"],
+            ["Failed", "lettrlabs"],
+            ["failed", "zoo"],
         ]
         options.highlighted = 2  # LettrLabs' Failed
         await pilot.press("enter")

@@ -148,7 +148,9 @@ def test_the_real_demo_starts_on_a_corrupt_store_in_a_terminal(tmp_path: Path) -
     (state / "demo.sqlite3").write_bytes(GARBAGE)
     program = PtyProgram(
         [str(JOBTOP), "--demo", "--demo-jobs", "20"],
-        env={"JOBTOP_STATE_DIR": str(state)}, width=140, height=40,
+        env={"JOBTOP_STATE_DIR": str(state)},
+        width=140,
+        height=40,
     )
     try:
         assert program.wait_for(b"The job store is corrupt", 30), "no offer to move it aside"
@@ -185,6 +187,7 @@ async def test_tracking_an_id_when_the_store_is_locked_says_so(
             assert isinstance(app.screen, TrackScreen)
             app.screen.query_one("#track-id", Input).value = wanted
             await pilot.press("enter")
+
             def said() -> list[str]:
                 texts = [str(n.message) for n in app._notifications]
                 return [text for text in texts if "could not be tracked" in text]

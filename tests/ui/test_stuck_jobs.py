@@ -17,20 +17,38 @@ def history() -> list:
     """40 succeeded conversions that ran 60..99 s (p95: 97 s), a running one 10 min in
     (stuck), one 30 s in (not), and a queued one created an hour ago (queued is not run)."""
     done = [
-        replace(make_job("zoo-prod", n), id=f"done-{n:02d}", started_at=NOW - timedelta(hours=2),
-                finished_at=NOW - timedelta(hours=2) + timedelta(seconds=60 + n))
+        replace(
+            make_job("zoo-prod", n),
+            id=f"done-{n:02d}",
+            started_at=NOW - timedelta(hours=2),
+            finished_at=NOW - timedelta(hours=2) + timedelta(seconds=60 + n),
+        )
         for n in range(40)
     ]
-    stuck = replace(make_job("zoo-prod", 1, JobState.RUNNING), id="slow-one", name="slow.step",
-                    started_at=NOW - timedelta(minutes=10))
-    fine = replace(make_job("zoo-prod", 2, JobState.RUNNING), id="fine-one", name="fine.step",
-                   started_at=NOW - timedelta(seconds=30))
-    queued = replace(make_job("zoo-prod", 3, JobState.QUEUED), id="waiting", name="waiting.step",
-                     created_at=NOW - timedelta(hours=1))
+    stuck = replace(
+        make_job("zoo-prod", 1, JobState.RUNNING),
+        id="slow-one",
+        name="slow.step",
+        started_at=NOW - timedelta(minutes=10),
+    )
+    fine = replace(
+        make_job("zoo-prod", 2, JobState.RUNNING),
+        id="fine-one",
+        name="fine.step",
+        started_at=NOW - timedelta(seconds=30),
+    )
+    queued = replace(
+        make_job("zoo-prod", 3, JobState.QUEUED),
+        id="waiting",
+        name="waiting.step",
+        created_at=NOW - timedelta(hours=1),
+    )
     return [*done, stuck, fine, queued]
 
 
-async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once(store, clock) -> None:
+async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once(
+    store, clock
+) -> None:
     source = FakeProvider("zoo-prod", history())
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -54,7 +72,9 @@ async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once
         await wait_for(pilot, lambda: ("zoo-prod", "fine-one") in screen.table.stuck, tries=400)
         assert {job.id for job in screen.jobs_in_view()} == {"slow-one", "fine-one"}
         told = [n for n in app._notifications if n.title == "Stuck"]
-        assert len(told) == 1 and "fine.step" in told[0].message and "slow.step" not in told[0].message
+        assert (
+            len(told) == 1 and "fine.step" in told[0].message and "slow.step" not in told[0].message
+        )
         assert "Zoo retries a conversion it assumes dropped" in told[0].message
         await pilot.press("r")
         await pilot.pause(0.3)

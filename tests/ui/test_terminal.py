@@ -29,7 +29,10 @@ def test_low_bandwidth_reaches_textual_when_configured_before_import() -> None:
         "import textual.constants as c; print(c.MAX_FPS, c.TEXTUAL_ANIMATIONS)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
         env={"PATH": "/usr/bin:/bin"},
     ).stdout.split()
     assert out == ["10", "none"]

@@ -10,11 +10,11 @@ from textual.widgets import Input, Static
 
 from tests.ui.test_demo import demo_app
 from tests.ui.test_jobs_screen import SIZE, wait_for
-from tui.sync.health import Health
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
+from tui.sync.health import Health
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,10 @@ async def test_track_key_adds_a_known_id_and_refuses_an_unknown_one(sim: SimServ
             assert isinstance(app.screen, TrackScreen)
             modal = app.screen
             await pilot.press(*"00000000-0000-4000-8000-000000000000", "enter")
-            await wait_for(pilot, lambda: "was not added" in str(modal.query_one("#track-message", Static).content))
+            await wait_for(
+                pilot,
+                lambda: "was not added" in str(modal.query_one("#track-message", Static).content),
+            )
             message = str(modal.query_one("#track-message", Static).content)
             assert "not found" in message.lower()
             assert store.tracked_ids("demo-hdrjpg") == []

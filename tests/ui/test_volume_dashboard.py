@@ -32,14 +32,19 @@ def sim() -> Iterator[SimServer]:
 
 async def test_dashboard_loads_every_conversion_and_shows_progress(sim: SimServer) -> None:
     account = AccountConfig(
-        name="zoo-big", provider=ProviderName.ZOO, base_url=sim.base_url("zoo"),
-        token=Secret("sim-token"), async_operations="tracked",
+        name="zoo-big",
+        provider=ProviderName.ZOO,
+        base_url=sim.base_url("zoo"),
+        token=Secret("sim-token"),
+        async_operations="tracked",
     )
     policy = HttpPolicy(attempts=1, deadline=30, max_pages=3)
     store = JobStore(":memory:")
     app = JobsApp(
-        Settings(accounts=(account,), refresh=60), [build_provider(account, policy=policy)],
-        store, FrozenClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
+        Settings(accounts=(account,), refresh=60),
+        [build_provider(account, policy=policy)],
+        store,
+        FrozenClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
     )
     notes: list[str] = []
     bars: list[str] = []

@@ -76,4 +76,7 @@ def test_unknown_account(tmp_path: Path) -> None:
     path.write_text('[[account]]\nname = "z"\nprovider = "zoo"\n')
     result = jobtop("show", "nobody", "123", "--config", str(path))
     assert result.returncode == EXIT_CONFIG
-    assert result.stderr.strip() == "jobtop: configuration error: no account named 'nobody' (configured: z)"
+    assert (
+        result.stderr.strip()
+        == "jobtop: configuration error: no account named 'nobody' (configured: z)"
+    )

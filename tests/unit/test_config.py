@@ -58,12 +58,14 @@ def test_precedence_cli_over_env_over_file_over_default(tmp_path: Path) -> None:
     assert load_settings(str(empty), environ={}).refresh == 5
 
 
-def test_file_found_through_env_then_user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_found_through_env_then_user_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write(tmp_path, GOOD)
     assert load_settings(None, environ={"JOBTOP_CONFIG": str(path)}).config_path == path
     user_file = Path(os.environ["XDG_CONFIG_HOME"]) / "jobtop" / "config.toml"
     user_file.parent.mkdir(parents=True)
-    user_file.write_text('refresh = 11\n')
+    user_file.write_text("refresh = 11\n")
     assert load_settings(None, environ={}).refresh == 11
     assert load_settings(None, environ={}).config_path == user_file
 
@@ -72,7 +74,9 @@ def test_no_file_at_all_gives_no_accounts() -> None:
     assert load_settings(None, environ={}).accounts == ()
 
 
-def refusal(tmp_path: Path, text: str, mode: int = 0o600, environ: dict[str, str] | None = None) -> str:
+def refusal(
+    tmp_path: Path, text: str, mode: int = 0o600, environ: dict[str, str] | None = None
+) -> str:
     path = write(tmp_path, text, mode)
     with pytest.raises(ConfigError) as caught:
         load_settings(str(path), environ=environ or {})
@@ -96,7 +100,9 @@ def test_unknown_provider(tmp_path: Path) -> None:
 
 
 def test_unknown_key(tmp_path: Path) -> None:
-    assert "account 'x'.tokn_env" in refusal(tmp_path, '[[account]]\nname = "x"\nprovider = "zoo"\ntokn_env = "A"\n')
+    assert "account 'x'.tokn_env" in refusal(
+        tmp_path, '[[account]]\nname = "x"\nprovider = "zoo"\ntokn_env = "A"\n'
+    )
 
 
 def test_world_readable_literal_token(tmp_path: Path) -> None:
@@ -109,7 +115,9 @@ def test_world_readable_literal_token(tmp_path: Path) -> None:
 
 
 def test_http_to_a_remote_host(tmp_path: Path) -> None:
-    message = refusal(tmp_path, '[[account]]\nname = "x"\nprovider = "zoo"\nbase_url = "http://api.zoo.dev"\n')
+    message = refusal(
+        tmp_path, '[[account]]\nname = "x"\nprovider = "zoo"\nbase_url = "http://api.zoo.dev"\n'
+    )
     assert "account 'x'.base_url" in message and "not loopback" in message
 
 
@@ -141,7 +149,14 @@ def test_duplicate_names_and_bad_refresh(tmp_path: Path) -> None:
 
 def test_secret_never_prints() -> None:
     secret = Secret("tok-abcdef")
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", repr([secret]), repr({"t": secret})):
+    for text in (
+        repr(secret),
+        str(secret),
+        f"{secret}",
+        f"{secret!r}",
+        repr([secret]),
+        repr({"t": secret}),
+    ):
         assert "tok-abcdef" not in text
     assert secret.reveal() == "tok-abcdef"
     with pytest.raises(TypeError):
@@ -254,7 +269,10 @@ def test_notification_rules_default_to_failures_and_can_opt_in(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("table", "problem"),
     [
-        ('jobs = ["failed", "exploded"]', "notifications.jobs 'exploded' is not one of failed, succeeded, canceled"),
+        (
+            'jobs = ["failed", "exploded"]',
+            "notifications.jobs 'exploded' is not one of failed, succeeded, canceled",
+        ),
         ('jobs = "failed"', "notifications.jobs must be a list of job endings"),
         ("sound = true", "notifications.sound is not a known setting (known: jobs)"),
     ],

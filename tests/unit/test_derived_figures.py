@@ -21,15 +21,24 @@ T0 = NOW - timedelta(hours=1)
 
 def job(state: JobState, **fields: object) -> Job:
     base = Job(
-        account="a", provider=ProviderName.METAFOLD, kind=JobKind.JOB, id="1", name="n",
-        status=state.value, state=state,
+        account="a",
+        provider=ProviderName.METAFOLD,
+        kind=JobKind.JOB,
+        id="1",
+        name="n",
+        status=state.value,
+        state=state,
     )
     return replace(base, **fields)  # type: ignore[arg-type]
 
 
 def test_duration_is_run_time() -> None:
-    finished = job(JobState.SUCCEEDED, created_at=T0, started_at=T0 + timedelta(minutes=5),
-                   finished_at=T0 + timedelta(minutes=8))
+    finished = job(
+        JobState.SUCCEEDED,
+        created_at=T0,
+        started_at=T0 + timedelta(minutes=5),
+        finished_at=T0 + timedelta(minutes=8),
+    )
     assert finished.duration_seconds(NOW) == 180
     running = job(JobState.RUNNING, created_at=T0, started_at=T0 + timedelta(minutes=30))
     assert running.duration_seconds(NOW) == 1800
@@ -44,8 +53,13 @@ def test_queued_time_is_not_run_time() -> None:
 
 def test_ended_without_a_start_or_an_end_has_no_duration() -> None:
     """LettrLabs reports no start time: an ended conversion has no duration, not 0s."""
-    lettrlabs = job(JobState.SUCCEEDED, provider=ProviderName.LETTRLABS, kind=JobKind.CONVERSION,
-                    created_at=T0, updated_at=T0 + timedelta(minutes=2))
+    lettrlabs = job(
+        JobState.SUCCEEDED,
+        provider=ProviderName.LETTRLABS,
+        kind=JobKind.CONVERSION,
+        created_at=T0,
+        updated_at=T0 + timedelta(minutes=2),
+    )
     assert lettrlabs.duration_seconds(NOW) is None
     canceled = job(JobState.CANCELED, created_at=T0, started_at=T0, updated_at=NOW)
     assert canceled.duration_seconds(NOW) is None
@@ -58,12 +72,17 @@ def test_age_and_last_change() -> None:
     assert updated.last_changed_at == T0 + timedelta(minutes=1)
     finished = replace(updated, finished_at=T0 + timedelta(minutes=2), state=JobState.SUCCEEDED)
     assert finished.last_changed_at == T0 + timedelta(minutes=2) and finished.is_finished
-    assert job(JobState.UNKNOWN).last_changed_at is None and job(JobState.UNKNOWN).age_seconds(NOW) is None
+    assert (
+        job(JobState.UNKNOWN).last_changed_at is None
+        and job(JobState.UNKNOWN).age_seconds(NOW) is None
+    )
 
 
 def test_dashboard_duration_sort_uses_the_same_figure() -> None:
     lettrlabs = job(JobState.SUCCEEDED, created_at=T0, updated_at=NOW)
-    assert _SORT_KEYS[Column.DURATION](lettrlabs, NOW) == -1.0  # missing, not the created-to-updated span
+    assert (
+        _SORT_KEYS[Column.DURATION](lettrlabs, NOW) == -1.0
+    )  # missing, not the created-to-updated span
     ran = job(JobState.SUCCEEDED, started_at=T0, finished_at=T0 + timedelta(seconds=42))
     assert _SORT_KEYS[Column.DURATION](ran, NOW) == 42
 
@@ -74,7 +93,10 @@ def test_json_never_has_infinity_or_nan(value: float) -> None:
     dump_json({"progress": value, "raw": {"list": [1.5, value], "nested": {"x": value}}}, out)
     text = out.getvalue()
     assert "Infinity" not in text and "NaN" not in text
-    assert json.loads(text) == {"progress": None, "raw": {"list": [1.5, None], "nested": {"x": None}}}
+    assert json.loads(text) == {
+        "progress": None,
+        "raw": {"list": [1.5, None], "nested": {"x": None}},
+    }
 
 
 def test_json_strings_stay_exact() -> None:
@@ -93,7 +115,9 @@ def test_jq_strings_print_on_one_line() -> None:
     assert out.getvalue() == "a ⏎ b\n1\n"
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("1h", 3600), ("2d", 172800), ("1h30m", 5400), ("90s", 90)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30m", 1800), ("1h", 3600), ("2d", 172800), ("1h30m", 5400), ("90s", 90)]
+)
 def test_since_spans(text: str, seconds: int) -> None:
     assert since_arg(text) == timedelta(seconds=seconds)
 
@@ -106,11 +130,24 @@ def test_bad_spans(text: str) -> None:
 
 def test_sort_and_filters() -> None:
     old = job(JobState.FAILED, id="old", created_at=T0, error="Disk FULL")
-    new = job(JobState.SUCCEEDED, id="new", created_at=NOW - timedelta(minutes=5),
-              started_at=NOW - timedelta(minutes=3), finished_at=NOW - timedelta(minutes=2, seconds=55))
+    new = job(
+        JobState.SUCCEEDED,
+        id="new",
+        created_at=NOW - timedelta(minutes=5),
+        started_at=NOW - timedelta(minutes=3),
+        finished_at=NOW - timedelta(minutes=2, seconds=55),
+    )
     bare = job(JobState.UNKNOWN, id="bare")
-    assert [j.id for j in sort_jobs([old, new, bare], *sort_arg("age:asc"), NOW)] == ["new", "old", "bare"]
-    assert [j.id for j in sort_jobs([old, new, bare], *sort_arg("duration"), NOW)] == ["new", "old", "bare"]
+    assert [j.id for j in sort_jobs([old, new, bare], *sort_arg("age:asc"), NOW)] == [
+        "new",
+        "old",
+        "bare",
+    ]
+    assert [j.id for j in sort_jobs([old, new, bare], *sort_arg("duration"), NOW)] == [
+        "new",
+        "old",
+        "bare",
+    ]
     # The dashboard's state order (failed first) is the ascending one.
     assert [j.id for j in sort_jobs([new, old], *sort_arg("state:asc"), NOW)] == ["old", "new"]
     kept = filter_jobs([old, new, bare], since=timedelta(minutes=30), now=NOW)

@@ -12,7 +12,7 @@ import dev
 
 def _tool(bin_dir: Path, name: str, code: int, log: Path) -> None:
     path = bin_dir / name
-    path.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {log}\nexit {code}\n")
+    path.write_text(f'#!/bin/sh\necho {name} "$@" >> {log}\nexit {code}\n')
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 

@@ -62,7 +62,10 @@ def test_reworded_is_a_new_error_of_the_same_kind_and_leaves_the_caught_one_alon
     new = caught.reworded("job 9 was not added: slow down", account="zoo")
     assert type(new) is RateLimitedError and new is not caught
     assert (new.message, new.account, new.retry_after, new.status_code) == (
-        "job 9 was not added: slow down", "zoo", 7.0, 429,
+        "job 9 was not added: slow down",
+        "zoo",
+        7.0,
+        429,
     )
     assert (caught.message, caught.account) == ("slow down", None)
     named = AuthError("refused", account="mf").reworded(account="zoo")

@@ -19,8 +19,18 @@ LOWER_MODULES = [
     "tui.providers.base",
 ]
 LOWER_PACKAGES = ["providers", "sim", "sync"]
-LOWER_FILES = ["models.py", "errors.py", "sanitize.py", "store.py", "config.py", "details.py",
-               "formatting.py", "job_index.py", "commands.py", "terminal.py"]
+LOWER_FILES = [
+    "models.py",
+    "errors.py",
+    "sanitize.py",
+    "store.py",
+    "config.py",
+    "details.py",
+    "formatting.py",
+    "job_index.py",
+    "commands.py",
+    "terminal.py",
+]
 
 
 def _importable_lower_modules() -> list[str]:
@@ -44,7 +54,9 @@ def test_lower_layers_do_not_import_textual() -> None:
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
     assert result.stdout.strip() == "", f"textual imported by a lower layer: {result.stdout}"
 
 

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import SEEDS_DIR
-from tui.sanitize import clean, is_clean
 from tui.models import (
     HDRJPG_STATUSES,
     JSON_KEYS,
@@ -29,6 +28,7 @@ from tui.models import (
     map_state,
     parse_timestamp,
 )
+from tui.sanitize import clean, is_clean
 
 Q, R, S, F, C, U = (
     JobState.QUEUED,
@@ -41,7 +41,11 @@ Q, R, S, F, C, U = (
 
 EXPECTED = [
     # Zoo async operations (ApiCallStatus)
-    ("zoo", "async_operation", {"queued": Q, "uploaded": Q, "in_progress": R, "completed": S, "failed": F}),
+    (
+        "zoo",
+        "async_operation",
+        {"queued": Q, "uploaded": Q, "in_progress": R, "completed": S, "failed": F},
+    ),
     # Zoo dataset conversions: current 10 values, the seed's 7 are a subset
     (
         "zoo",
@@ -63,7 +67,15 @@ EXPECTED = [
     (
         "hdrjpg",
         "conversion",
-        {"Pending": Q, "Running": R, "Ready": S, "Delivered": S, "Failed": F, "Cancelled": C, "Deleted": C},
+        {
+            "Pending": Q,
+            "Running": R,
+            "Ready": S,
+            "Delivered": S,
+            "Failed": F,
+            "Cancelled": C,
+            "Deleted": C,
+        },
     ),
 ]
 
@@ -72,7 +84,9 @@ EXPECTED = [
     ("provider", "kind", "status", "state"),
     [(p, k, status, state) for p, k, table in EXPECTED for status, state in table.items()],
 )
-def test_every_documented_status_maps(provider: str, kind: str, status: str, state: JobState) -> None:
+def test_every_documented_status_maps(
+    provider: str, kind: str, status: str, state: JobState
+) -> None:
     assert map_state(ProviderName(provider), JobKind(kind), status) is state
 
 
@@ -132,7 +146,9 @@ def test_timestamps_parse_to_aware_utc(text: str, expected: datetime) -> None:
     assert parsed is not None and parsed.utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("junk", ["", "yesterday", "2024-13-45T00:00:00Z", "Mon, 99 Foo", 17, None, [], "9" * 5000])
+@pytest.mark.parametrize(
+    "junk", ["", "yesterday", "2024-13-45T00:00:00Z", "Mon, 99 Foo", 17, None, [], "9" * 5000]
+)
 def test_unparsable_timestamps_give_none(junk: object) -> None:
     assert parse_timestamp(junk) is None
 
@@ -225,8 +241,13 @@ def test_integers_too_large_for_a_float_are_not_numbers() -> None:
 def _job(**texts: str | None) -> Job:
     fields: dict[str, object] = {"name": "part.step", "status": "queued", "error": None, **texts}
     return Job.from_server(
-        account="a", provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION, id="\x1b[1m 7\n",
-        state=JobState.QUEUED, parent_id="", **fields,  # type: ignore[arg-type]
+        account="a",
+        provider=ProviderName.ZOO,
+        kind=JobKind.DATASET_CONVERSION,
+        id="\x1b[1m 7\n",
+        state=JobState.QUEUED,
+        parent_id="",
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -238,11 +259,16 @@ def test_display_texts_are_clean_and_json_carries_the_exact_ones() -> None:
     assert "\x1b" not in job.name + job.status
     assert job.error is not None and len(job.error) == 10_000
     assert dict(job.exact or {}) == {
-        "name": "a\x1b[31mb", "status": "\x1b[31merror_x", "error": "e" * 20_000,
+        "name": "a\x1b[31mb",
+        "status": "\x1b[31merror_x",
+        "error": "e" * 20_000,
     }
     data = job.to_json()
     assert (data["id"], data["name"], data["status"], data["error"]) == (
-        "\x1b[1m 7\n", "a\x1b[31mb", "\x1b[31merror_x", "e" * 20_000,
+        "\x1b[1m 7\n",
+        "a\x1b[31mb",
+        "\x1b[31merror_x",
+        "e" * 20_000,
     )
     assert Job.from_json(data, parent_id="") == job
     assert hash(job) == hash(_job(name="a\x1b[31mb", status="\x1b[31merror_x", error="e" * 20_000))
@@ -258,7 +284,9 @@ def test_a_tampered_store_object_is_read_like_server_input() -> None:
     }
     job = Job.from_json(data)
     assert (job.name, job.status, job.error) == (
-        clean(data["name"]), clean(data["status"]), clean(data["error"], 10_000)
+        clean(data["name"]),
+        clean(data["status"]),
+        clean(data["error"], 10_000),
     )
     assert is_clean(job.name + job.status + (job.error or ""))
     assert job.created_at is None and job.progress is None
@@ -271,6 +299,14 @@ def test_a_tampered_store_object_is_read_like_server_input() -> None:
 
 
 def test_json_progress_is_always_finite() -> None:
-    job = Job("a", ProviderName.HDRJPG, JobKind.CONVERSION, "u", "n", "Running", JobState.RUNNING,
-              progress=float("inf"))
+    job = Job(
+        "a",
+        ProviderName.HDRJPG,
+        JobKind.CONVERSION,
+        "u",
+        "n",
+        "Running",
+        JobState.RUNNING,
+        progress=float("inf"),
+    )
     assert job.to_json()["progress"] is None

@@ -14,13 +14,19 @@ from tui.sync.source import raise_if_nothing_fetched
 
 def test_every_tracked_id_failing_is_a_source_failure() -> None:
     query = ListQuery(tracked_ids=("a", "b", "c"), skip_ids=frozenset({"c"}))
-    result = ListResult(jobs=[], tracked_errors={
-        "a": NotFoundError("hdrjpg has no conversion a.", account="hdr", status_code=404),
-        "b": NotFoundError("hdrjpg has no conversion b.", account="hdr", status_code=404),
-    })
+    result = ListResult(
+        jobs=[],
+        tracked_errors={
+            "a": NotFoundError("hdrjpg has no conversion a.", account="hdr", status_code=404),
+            "b": NotFoundError("hdrjpg has no conversion b.", account="hdr", status_code=404),
+        },
+    )
     with pytest.raises(NotFoundError) as caught:
         raise_if_nothing_fetched(query, result)
-    assert str(caught.value) == "all 2 tracked ids failed; the first answer was: hdrjpg has no conversion a."
+    assert (
+        str(caught.value)
+        == "all 2 tracked ids failed; the first answer was: hdrjpg has no conversion a."
+    )
     assert caught.value.account == "hdr"
 
 
@@ -37,7 +43,9 @@ def test_nothing_tracked_and_nothing_listed_is_fine() -> None:
 def test_rate_limit_keeps_its_retry_after() -> None:
     limited = RateLimitedError("slow down", retry_after=7)
     with pytest.raises(RateLimitedError) as caught:
-        raise_if_nothing_fetched(ListQuery(tracked_ids=("a",)), ListResult(jobs=[], tracked_errors={"a": limited}))
+        raise_if_nothing_fetched(
+            ListQuery(tracked_ids=("a",)), ListResult(jobs=[], tracked_errors={"a": limited})
+        )
     assert caught.value.retry_after == 7
 
 

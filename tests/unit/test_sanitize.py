@@ -18,19 +18,45 @@ from tui.sanitize import JSON_ESCAPES, NEWLINE_MARK, UNSAFE, clean, is_clean, on
 
 SEPARATORS = {"\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
 INVISIBLE = {
-    "\x0b": "VT", "\x0c": "FF", "\r": "CR", "\x85": "NEL", "\x1b": "ESC", "\x00": "NUL",
-    "\x7f": "DEL", "\x9b": "CSI", "\u00ad": "SOFT HYPHEN", "\u034f": "COMBINING GRAPHEME JOINER",
-    "\u061c": "ARABIC LETTER MARK", "\u0600": "ARABIC NUMBER SIGN",
-    "\u115f": "HANGUL CHOSEONG FILLER", "\u1160": "HANGUL JUNGSEONG FILLER",
+    "\x0b": "VT",
+    "\x0c": "FF",
+    "\r": "CR",
+    "\x85": "NEL",
+    "\x1b": "ESC",
+    "\x00": "NUL",
+    "\x7f": "DEL",
+    "\x9b": "CSI",
+    "\u00ad": "SOFT HYPHEN",
+    "\u034f": "COMBINING GRAPHEME JOINER",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u0600": "ARABIC NUMBER SIGN",
+    "\u115f": "HANGUL CHOSEONG FILLER",
+    "\u1160": "HANGUL JUNGSEONG FILLER",
     "\u180e": "MONGOLIAN VOWEL SEPARATOR",
-    "\u180b": "MONGOLIAN FREE VARIATION SELECTOR ONE", "\u200b": "ZERO WIDTH SPACE",
-    "\u200c": "ZWNJ", "\u200d": "ZWJ", "\u200e": "LRM", "\u200f": "RLM", "\u202a": "LRE",
-    "\u202e": "RLO", "\u2060": "WORD JOINER", "\u2061": "FUNCTION APPLICATION",
-    "\u2066": "LRI", "\u2069": "PDI", "\u206f": "NOMINAL DIGIT SHAPES", "\u3164": "HANGUL FILLER",
-    "\ufe0e": "VS15", "\ufe0f": "VS16", "\ufeff": "BOM", "\uffa0": "HALFWIDTH HANGUL FILLER",
-    "\ufff9": "INTERLINEAR ANNOTATION ANCHOR", "\U000110bd": "KAITHI NUMBER SIGN",
-    "\U0001d173": "MUSICAL SYMBOL BEGIN BEAM", "\U0001f3fd": "SKIN TONE MODIFIER",
-    "\U000e0001": "LANGUAGE TAG", "\U000e0041": "TAG LATIN CAPITAL A",
+    "\u180b": "MONGOLIAN FREE VARIATION SELECTOR ONE",
+    "\u200b": "ZERO WIDTH SPACE",
+    "\u200c": "ZWNJ",
+    "\u200d": "ZWJ",
+    "\u200e": "LRM",
+    "\u200f": "RLM",
+    "\u202a": "LRE",
+    "\u202e": "RLO",
+    "\u2060": "WORD JOINER",
+    "\u2061": "FUNCTION APPLICATION",
+    "\u2066": "LRI",
+    "\u2069": "PDI",
+    "\u206f": "NOMINAL DIGIT SHAPES",
+    "\u3164": "HANGUL FILLER",
+    "\ufe0e": "VS15",
+    "\ufe0f": "VS16",
+    "\ufeff": "BOM",
+    "\uffa0": "HALFWIDTH HANGUL FILLER",
+    "\ufff9": "INTERLINEAR ANNOTATION ANCHOR",
+    "\U000110bd": "KAITHI NUMBER SIGN",
+    "\U0001d173": "MUSICAL SYMBOL BEGIN BEAM",
+    "\U0001f3fd": "SKIN TONE MODIFIER",
+    "\U000e0001": "LANGUAGE TAG",
+    "\U000e0041": "TAG LATIN CAPITAL A",
     "\U000e0100": "VARIATION SELECTOR-17",
 }
 SURROGATES = {chr(0xD800): "HIGH SURROGATE", chr(0xDFFF): "LOW SURROGATE"}
@@ -131,8 +157,18 @@ def test_every_hazard_in_one_hostile_row_keeps_its_width() -> None:
 
 
 def test_ordinary_text_passes_unchanged() -> None:
-    for text in ("part-001.step", "Größe: 10\u00a0MB", "漢字 かな", "café", "cafe\u0301",
-                 "नमस्ते", "한글", "👍 ✔ ⏎", "\ue000 private use", "tab\there"):
+    for text in (
+        "part-001.step",
+        "Größe: 10\u00a0MB",
+        "漢字 かな",
+        "café",
+        "cafe\u0301",
+        "नमस्ते",
+        "한글",
+        "👍 ✔ ⏎",
+        "\ue000 private use",
+        "tab\there",
+    ):
         assert clean(text) == text
         assert one_line(text) == text.replace("\t", " ")
 
@@ -143,7 +179,8 @@ def test_every_control_format_and_separator_character_of_this_unicode_is_covered
         f"U+{code:04X}"
         for code in range(sys.maxunicode + 1)
         if unicodedata.category(chr(code)) in BANNED_CATEGORIES
-        and code not in UNSAFE and code not in (0x09, 0x0A)
+        and code not in UNSAFE
+        and code not in (0x09, 0x0A)
     ]
     assert not missing
 
@@ -217,12 +254,16 @@ _CSI = st.tuples(
 _OSC = st.tuples(
     st.sampled_from(["\x1b]", "\x9d"]), _STRING_BODY, st.sampled_from(["\x07", "\x1b\\", "\x9c"])
 ).map("".join)
-_STRING_INTRO = st.sampled_from(["\x1bP", "\x90", "\x1bX", "\x98", "\x1b^", "\x9e", "\x1b_", "\x9f"])
-_CONTROL_STRING = st.tuples(
-    _STRING_INTRO, _STRING_BODY, st.sampled_from(["\x1b\\", "\x9c"])
-).map("".join)
-_OTHER_ESCAPE = st.tuples(st.just("\x1b"), _INTERMEDIATES, _ESC_FINAL).map("".join).filter(
-    lambda seq: seq[:2] not in ("\x1b[", "\x1b]", "\x1bP", "\x1bX", "\x1b^", "\x1b_")
+_STRING_INTRO = st.sampled_from(
+    ["\x1bP", "\x90", "\x1bX", "\x98", "\x1b^", "\x9e", "\x1b_", "\x9f"]
+)
+_CONTROL_STRING = st.tuples(_STRING_INTRO, _STRING_BODY, st.sampled_from(["\x1b\\", "\x9c"])).map(
+    "".join
+)
+_OTHER_ESCAPE = (
+    st.tuples(st.just("\x1b"), _INTERMEDIATES, _ESC_FINAL)
+    .map("".join)
+    .filter(lambda seq: seq[:2] not in ("\x1b[", "\x1b]", "\x1bP", "\x1bX", "\x1b^", "\x1b_"))
 )
 SEQUENCE = st.one_of(_CSI, _OSC, _CONTROL_STRING, _OTHER_ESCAPE)
 """One complete escape sequence, in its 7-bit or 8-bit form."""

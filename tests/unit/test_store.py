@@ -18,15 +18,28 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def job(job_id: str, state: JobState, finished: datetime | None = None, account: str = "a") -> Job:
-    return Job(account, ProviderName.METAFOLD, JobKind.JOB, job_id, f"job {job_id}", state.value, state,
-               created_at=T0, finished_at=finished, parent_id="p1")
+    return Job(
+        account,
+        ProviderName.METAFOLD,
+        JobKind.JOB,
+        job_id,
+        f"job {job_id}",
+        state.value,
+        state,
+        created_at=T0,
+        finished_at=finished,
+        parent_id="p1",
+    )
 
 
 def test_snapshots_and_transitions(tmp_path: Path) -> None:
     clock = FrozenClock(T0)
     store = JobStore(tmp_path / "s.db", clock=clock)
     first = store.save_jobs("a", [job("1", JobState.QUEUED), job("2", JobState.RUNNING)])
-    assert [(t.job_id, t.old_state, t.new_state) for t in first] == [("1", None, JobState.QUEUED), ("2", None, JobState.RUNNING)]
+    assert [(t.job_id, t.old_state, t.new_state) for t in first] == [
+        ("1", None, JobState.QUEUED),
+        ("2", None, JobState.RUNNING),
+    ]
     clock.advance(60)
     assert store.save_jobs("a", [job("1", JobState.QUEUED)]) == []
     changed = store.save_jobs("a", [job("1", JobState.FAILED, T0)])
@@ -46,11 +59,17 @@ def test_transitions_of_a_large_save_span_every_lookup_chunk(tmp_path: Path) -> 
     ids = [str(n) for n in range(1_234)]
     assert len(store.save_jobs("a", [job(i, JobState.RUNNING) for i in ids])) == 1_234
     store.save_jobs("b", [job(i, JobState.QUEUED, account="b") for i in ids[:10]])
-    again = [job(i, JobState.FAILED if i in {"0", "499", "500", "1233"} else JobState.RUNNING) for i in ids]
+    again = [
+        job(i, JobState.FAILED if i in {"0", "499", "500", "1233"} else JobState.RUNNING)
+        for i in ids
+    ]
     changed = store.save_jobs("a", [*again, job("new", JobState.QUEUED)])
     assert sorted((t.job_id, t.old_state) for t in changed) == [
-        ("0", JobState.RUNNING), ("1233", JobState.RUNNING), ("499", JobState.RUNNING),
-        ("500", JobState.RUNNING), ("new", None),
+        ("0", JobState.RUNNING),
+        ("1233", JobState.RUNNING),
+        ("499", JobState.RUNNING),
+        ("500", JobState.RUNNING),
+        ("new", None),
     ]
     store.close()
 
@@ -99,7 +118,8 @@ def test_changes_since_counts_known_jobs_once_under_their_last_state(tmp_path: P
     store.save_jobs("a", [job("4", JobState.FAILED, T0)])  # after the window: not counted
     summary = store.changes_since(after.seq, {"a": upto, "b": upto})
     assert summary.by_state("a") == {
-        JobState.SUCCEEDED: 2, JobState.CANCELED: 1,  # 0 (via failed, running), 1; 3
+        JobState.SUCCEEDED: 2,
+        JobState.CANCELED: 1,  # 0 (via failed, running), 1; 3
     }
     assert summary.by_state("b") == {JobState.FAILED: 1}
     assert summary.total == 4
@@ -162,11 +182,13 @@ def test_a_store_from_the_first_release_is_migrated(tmp_path: Path) -> None:
     ]
     for account, job_id, seen in rows:
         db.execute(
-            "INSERT INTO jobs VALUES (?, ?, NULL, 'running', NULL, ?, ?)", (account, job_id, seen, data)
+            "INSERT INTO jobs VALUES (?, ?, NULL, 'running', NULL, ?, ?)",
+            (account, job_id, seen, data),
         )
         db.execute(
             "INSERT INTO transitions (account, id, old_state, new_state, status, at)"
-            " VALUES (?, ?, NULL, 'running', 'started', ?)", (account, job_id, seen),
+            " VALUES (?, ?, NULL, 'running', 'started', ?)",
+            (account, job_id, seen),
         )
     db.execute("INSERT INTO meta VALUES ('last_opened', '2026-11-01T09:00:00Z')")
     db.commit()
@@ -190,18 +212,26 @@ def test_ageing_rule_keeps_failures_longer_and_tracked_forever(tmp_path: Path) -
     store = JobStore(tmp_path / "s.db", clock=clock)
     old = T0 - timedelta(days=10)
     ancient = T0 - timedelta(days=40)
-    store.save_jobs("a", [
-        job("ok-old", JobState.SUCCEEDED, old),
-        job("fail-old", JobState.FAILED, old),
-        job("fail-ancient", JobState.FAILED, ancient),
-        job("tracked-ancient", JobState.SUCCEEDED, ancient),
-        job("running", JobState.RUNNING),
-        job("ok-new", JobState.SUCCEEDED, T0 - timedelta(days=1)),
-    ])
+    store.save_jobs(
+        "a",
+        [
+            job("ok-old", JobState.SUCCEEDED, old),
+            job("fail-old", JobState.FAILED, old),
+            job("fail-ancient", JobState.FAILED, ancient),
+            job("tracked-ancient", JobState.SUCCEEDED, ancient),
+            job("running", JobState.RUNNING),
+            job("ok-new", JobState.SUCCEEDED, T0 - timedelta(days=1)),
+        ],
+    )
     store.add_tracked("a", ["tracked-ancient"])
     assert store.prune() == 2
     assert {j.id for j in store.load_jobs()} == {"fail-old", "tracked-ancient", "running", "ok-new"}
-    assert {t.job_id for t in store.transitions()} == {"fail-old", "tracked-ancient", "running", "ok-new"}
+    assert {t.job_id for t in store.transitions()} == {
+        "fail-old",
+        "tracked-ancient",
+        "running",
+        "ok-new",
+    }
 
 
 WRITER = """
@@ -222,7 +252,9 @@ while True:
 
 def test_kill_9_during_writes_loses_nothing_committed(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    process = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
     committed = -1
     assert process.stdout is not None
     deadline = time.monotonic() + 30

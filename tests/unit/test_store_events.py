@@ -15,8 +15,16 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def job(job_id: str, state: JobState, account: str = "a") -> Job:
-    return Job(account, ProviderName.ZOO, JobKind.JOB, job_id, f"job {job_id}", state.value, state,
-               created_at=T0)
+    return Job(
+        account,
+        ProviderName.ZOO,
+        JobKind.JOB,
+        job_id,
+        f"job {job_id}",
+        state.value,
+        state,
+        created_at=T0,
+    )
 
 
 def test_the_log_holds_source_events_and_changes_of_known_jobs_newest_first(tmp_path: Path) -> None:
@@ -34,11 +42,17 @@ def test_the_log_holds_source_events_and_changes_of_known_jobs_newest_first(tmp_
     again = JobStore(tmp_path / "s.db", clock=clock)  # it survives a restart
     log = again.event_log()
     assert [(e.kind, e.account) for e in log] == [
-        (EventKind.RECOVERED, "b"), (EventKind.TRANSITION, "a"), (EventKind.FAILING, "b"),
+        (EventKind.RECOVERED, "b"),
+        (EventKind.TRANSITION, "a"),
+        (EventKind.FAILING, "b"),
     ]
     assert [e.at for e in log] == [T0 + timedelta(minutes=m) for m in (3, 2, 1)]
     change = log[1]
-    assert (change.job_id, change.old_state, change.new_state) == ("1", JobState.RUNNING, JobState.FAILED)
+    assert (change.job_id, change.old_state, change.new_state) == (
+        "1",
+        JobState.RUNNING,
+        JobState.FAILED,
+    )
     assert log[2].text.endswith("x" * 400), "the whole sentence is kept"
     assert len(again.event_log(limit=2)) == 2
     again.close()
@@ -50,7 +64,8 @@ CREATE TABLE jobs (account TEXT NOT NULL, id TEXT NOT NULL, parent_id TEXT, stat
 CREATE TABLE tracked (account TEXT NOT NULL, id TEXT NOT NULL, added_at TEXT NOT NULL,
     PRIMARY KEY (account, id));
 CREATE TABLE transitions (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL,
-    id TEXT NOT NULL, old_state TEXT, new_state TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL);
+    id TEXT NOT NULL, old_state TEXT, new_state TEXT NOT NULL, status TEXT NOT NULL,
+    at TEXT NOT NULL);
 CREATE INDEX transitions_at ON transitions (at);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sources (account TEXT PRIMARY KEY, refreshed_at TEXT NOT NULL);
@@ -130,10 +145,13 @@ def test_a_job_that_failed_between_two_refreshes_is_in_the_log_but_old_failures_
     log = store.event_log()
     assert [(e.job_id, e.old_state, e.new_state) for e in log] == [("quick", None, JobState.FAILED)]
     # A source listed for the first time after the log was read gets the same rule.
-    store.save_jobs("b", [replace(job("b-old", JobState.FAILED, "b"), finished_at=T0)],
-                    refreshed_at=clock())
+    store.save_jobs(
+        "b", [replace(job("b-old", JobState.FAILED, "b"), finished_at=T0)], refreshed_at=clock()
+    )
     clock.advance(60)
-    quick_b = replace(job("b-quick", JobState.FAILED, "b"), finished_at=clock() - timedelta(seconds=5))
+    quick_b = replace(
+        job("b-quick", JobState.FAILED, "b"), finished_at=clock() - timedelta(seconds=5)
+    )
     store.save_jobs("b", [quick_b], refreshed_at=clock())
     assert [e.job_id for e in store.event_log()] == ["b-quick", "quick"]
     store.close()

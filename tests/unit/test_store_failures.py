@@ -36,8 +36,16 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 def jobs(count: int, account: str = "a", size: int = 500) -> list[Job]:
     return [
-        Job(account, ProviderName.METAFOLD, JobKind.JOB, str(n), "x" * size, "running",
-            JobState.RUNNING, created_at=T0)
+        Job(
+            account,
+            ProviderName.METAFOLD,
+            JobKind.JOB,
+            str(n),
+            "x" * size,
+            "running",
+            JobState.RUNNING,
+            created_at=T0,
+        )
         for n in range(count)
     ]
 
@@ -124,7 +132,9 @@ def write_lock_held(path: Path) -> Iterator[None]:
     """Another process holds the store's write lock until the block ends."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
@@ -196,7 +206,10 @@ def test_file_size_limit_is_one_sentence_without_privilege(tmp_path: Path) -> No
     path = tmp_path / "jobs.sqlite3"
     result = subprocess.run(
         [sys.executable, "-c", FILE_SIZE_LIMIT, str(path)],
-        capture_output=True, text=True, cwd=REPO, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
     )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     outcome = json.loads(result.stdout)

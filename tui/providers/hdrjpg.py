@@ -11,7 +11,6 @@ import re
 from datetime import datetime
 from typing import Any, ClassVar
 
-
 from tui.config import AccountConfig
 from tui.details import HdrjpgDetail, HdrjpgParameters, HdrjpgVariant
 from tui.models import Job, JobKind, ProviderName, clamp_progress, map_state
@@ -62,9 +61,7 @@ class HdrjpgProvider(HttpProvider):
         ]
         self._forget_older_than(60.0)
         async with self._http.poll() as poll:
-            details, errors = await gather_limited(
-                ids, self._fetch, self._http.policy.concurrency
-            )
+            details, errors = await gather_limited(ids, self._fetch, self._http.policy.concurrency)
         failure = tracked_failure(errors, len(ids))
         if failure is not None:
             raise failure
@@ -96,7 +93,9 @@ class HdrjpgProvider(HttpProvider):
         if conversion is None:
             raise self._http.bad_shape("no conversion in the 'conversions' wrapper")
         detail = parse_one(
-            self._http, conversion, lambda c: parse_conversion(c, self.account, raw=body),
+            self._http,
+            conversion,
+            lambda c: parse_conversion(c, self.account, raw=body),
             "a conversion",
         )
         self._cache[uuid] = (self._clock(), detail)

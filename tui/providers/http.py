@@ -497,7 +497,9 @@ class ApiClient:
             ) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise _Retryable(
-                self._error(UnavailableError, f"{self.title} could not be reached ({_network_reason(exc)})")
+                self._error(
+                    UnavailableError, f"{self.title} could not be reached ({_network_reason(exc)})"
+                )
             ) from exc
         except httpx.HTTPError as exc:
             raise self._error(
@@ -615,9 +617,7 @@ class ApiClient:
                 f"{self.title} sent an HTML page instead of JSON "
                 f"(HTTP {response.status_code}; a proxy or gateway may be in the way)",
             )
-        raise self._error(
-            BadResponseError, f"{self.title} sent a response that is not valid JSON"
-        )
+        raise self._error(BadResponseError, f"{self.title} sent a response that is not valid JSON")
 
     async def _status_error(self, response: httpx.Response, body: bytes) -> Exception:
         """The error for a non-2xx answer; it carries the answer's `Retry-After`, if any."""
@@ -1011,8 +1011,11 @@ def parse_items(
         raise client.bad_shape(f"none of the {len(items)} {what} has a usable id and status")
     if len(parsed) < len(items):
         logger.warning(
-            "%s: %d of %d %s could not be read and were left out%s", client.account,
-            len(items) - len(parsed), len(items), what,
+            "%s: %d of %d %s could not be read and were left out%s",
+            client.account,
+            len(items) - len(parsed),
+            len(items),
+            what,
             f" ({', '.join(sorted(set(failures)))})" if failures else "",
         )
     return parsed
@@ -1140,9 +1143,7 @@ async def gather_limited(
     return ordered, errors
 
 
-def tracked_failure(
-    errors: Mapping[str, ProviderError], attempted: int
-) -> ProviderError | None:
+def tracked_failure(errors: Mapping[str, ProviderError], attempted: int) -> ProviderError | None:
     """The error to raise when every tracked poll failed for one reason other than 404.
 
     A source that only polls tracked ids is down (not just missing a job) when all of

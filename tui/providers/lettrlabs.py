@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from tui.config import AccountConfig
-
 from tui.details import LettrLabsDetail, LettrLabsProfile
 from tui.errors import NotFoundError
 from tui.models import Job, JobKind, JobState, ProviderName, map_state
@@ -48,7 +47,6 @@ from tui.providers.listing import (
     check_streamed,
     stream_items,
 )
-
 
 MAX_POLLED = 200
 """More active conversions than this: a full listing instead of one status call each."""
@@ -189,9 +187,12 @@ class LettrLabsProvider(HttpProvider):
         if listed is not None:
             self._reasons_pending = sorted(
                 (
-                    job.id for job in listed
-                    if job.state is JobState.FAILED and job.error is None
-                    and job.id not in self._reasons_asked and _INTEGER.fullmatch(job.id)
+                    job.id
+                    for job in listed
+                    if job.state is JobState.FAILED
+                    and job.error is None
+                    and job.id not in self._reasons_asked
+                    and _INTEGER.fullmatch(job.id)
                 ),
                 key=int,
                 reverse=True,
@@ -248,8 +249,9 @@ class LettrLabsProvider(HttpProvider):
         return body
 
 
-def parse_status(data: dict[str, Any], account: str, *, has_errors: bool = False,
-                 error: str | None = None) -> Job | None:
+def parse_status(
+    data: dict[str, Any], account: str, *, has_errors: bool = False, error: str | None = None
+) -> Job | None:
     """One conversion payload as a normalized job (None without an id or status).
 
     Args:

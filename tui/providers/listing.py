@@ -199,7 +199,10 @@ def check_streamed(client: ApiClient, streamed: Streamed[Any], what: str) -> Non
     if streamed.malformed:
         logger.warning(
             "%s: %d of %d %s were malformed and left out",
-            client.account, streamed.malformed, read, what,
+            client.account,
+            streamed.malformed,
+            read,
+            what,
         )
 
 
@@ -210,7 +213,7 @@ def cap_note(shown: int, total: int | None, what: str) -> str:
 
 
 def progress_note(loaded: int, total: int | None, what: str) -> str:
-    """"loading 12,400 of 60,000 <what>", or "12,400 <what> loaded, more…" without a total."""
+    """ "loading 12,400 of 60,000 <what>", or "12,400 <what> loaded, more…" without a total."""
     if total is not None:
         return f"loading {loaded:,} of {max(total, loaded):,} {what}"
     return f"{loaded:,} {what} loaded, more…"

@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
-
 from tui.config import AccountConfig
 from tui.details import Asset, MetafoldDetail, MetafoldIO, Param
 from tui.errors import NotFoundError, ProviderError
@@ -267,7 +266,8 @@ def server_params(query: ListQuery) -> tuple[dict[str, str], frozenset[str]]:
             applied.add("status")
     elif len(query.states) == 1:
         matching = [
-            s for s in METAFOLD_STATES
+            s
+            for s in METAFOLD_STATES
             if map_state(ProviderName.METAFOLD, JobKind.JOB, s) in query.states
         ]
         if len(matching) == 1:
@@ -308,7 +308,9 @@ def parse_job(data: dict[str, Any], account: str, project_id: str | None = None)
     )
 
 
-def parse_detail(data: dict[str, Any], account: str, project_id: str | None = None) -> MetafoldDetail | None:
+def parse_detail(
+    data: dict[str, Any], account: str, project_id: str | None = None
+) -> MetafoldDetail | None:
     """One job as a detail; `upstream` is left empty for the caller to resolve."""
     job = parse_job(data, account, project_id)
     if job is None:
@@ -345,7 +347,9 @@ def _parse_io(data: dict[str, Any] | None) -> MetafoldIO:
         for name, value in list(assets_raw.items())[:500]
         if isinstance(value, dict)
     )
-    params = tuple(_parse_param(clean(name, 200), value) for name, value in list(params_raw.items())[:500])
+    params = tuple(
+        _parse_param(clean(name, 200), value) for name, value in list(params_raw.items())[:500]
+    )
     return MetafoldIO(assets=assets, params=params)
 
 

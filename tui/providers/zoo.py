@@ -306,7 +306,9 @@ class ZooProvider(HttpProvider):
             applied.add(which)
         return params, frozenset(applied)
 
-    def _conversion_params(self, query: ListQuery) -> tuple[dict[str, QueryValue], frozenset[str], bool]:
+    def _conversion_params(
+        self, query: ListQuery
+    ) -> tuple[dict[str, QueryValue], frozenset[str], bool]:
         params: dict[str, QueryValue] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
         applied: set[str] = set()
         incremental = query.updated_since is not None
@@ -403,7 +405,16 @@ class _Scan:
     """One surface's place in a listing: a dataset's conversions or the async list."""
 
     __slots__ = (
-        "by_status", "cut", "done", "key", "loaded", "page_size", "params", "token", "total", "url",
+        "by_status",
+        "cut",
+        "done",
+        "key",
+        "loaded",
+        "page_size",
+        "params",
+        "token",
+        "total",
+        "url",
     )
 
     def __init__(self, key: str, url: str, params: dict[str, QueryValue]) -> None:
@@ -617,7 +628,9 @@ def parse_async_detail(data: dict[str, Any], account: str) -> ZooAsyncDetail | N
         code=long_text(data, "code"),
         kcl_version=text(data, "kcl_version", 100),
         feedback=clean(feedback, 100) if isinstance(feedback, str) else None,
-        outputs=_output_files(data.get("outputs"), base64_values=kind != "text_to_cad_multi_file_iteration"),
+        outputs=_output_files(
+            data.get("outputs"), base64_values=kind != "text_to_cad_multi_file_iteration"
+        ),
         input=tree(data.get("input")),
         output=tree(data.get("output")),
     )
@@ -673,7 +686,9 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def parse_conversion_job(data: dict[str, Any], account: str, dataset_id: str | None = None) -> Job | None:
+def parse_conversion_job(
+    data: dict[str, Any], account: str, dataset_id: str | None = None
+) -> Job | None:
     """A dataset conversion summary (or details) as a normalized job (None without an id
     or status)."""
     data = _flatten(data)

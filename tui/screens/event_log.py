@@ -154,7 +154,11 @@ class EventLogScreen(Screen[None]):
         self.loaded = True
         options = self.query_one("#log-entries", OptionList)
         highlighted = options.highlighted
-        kept = self.entries[highlighted] if highlighted is not None and highlighted < len(self.entries) else None
+        kept = (
+            self.entries[highlighted]
+            if highlighted is not None and highlighted < len(self.entries)
+            else None
+        )
         prompts: list[Option] = [
             Option(entry_content(entry, self._entry_name(entry))) for entry in entries
         ]
@@ -184,5 +188,7 @@ class EventLogScreen(Screen[None]):
         if not self._open_job(entry.account, entry.job_id):
             self.notify(
                 f"{one_line(clean(entry.job_id, 120))} is no longer in the list",
-                severity="warning", timeout=4, markup=False,
+                severity="warning",
+                timeout=4,
+                markup=False,
             )

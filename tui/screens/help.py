@@ -39,10 +39,24 @@ def own_bindings(node_class: type[DOMNode]) -> list[Binding]:
 def key_display(keys: str) -> str:
     """`up,k` shown as `↑ / k`, `ctrl+b` as `Ctrl+B`."""
     names = {
-        "up": "↑", "down": "↓", "left": "←", "right": "→", "slash": "/",
-        "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=",
-        "escape": "Esc", "enter": "Enter", "tab": "Tab", "shift+tab": "Shift+Tab",
-        "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End", "space": "Space",
+        "up": "↑",
+        "down": "↓",
+        "left": "←",
+        "right": "→",
+        "slash": "/",
+        "question_mark": "?",
+        "plus": "+",
+        "minus": "-",
+        "equals_sign": "=",
+        "escape": "Esc",
+        "enter": "Enter",
+        "tab": "Tab",
+        "shift+tab": "Shift+Tab",
+        "pageup": "PgUp",
+        "pagedown": "PgDn",
+        "home": "Home",
+        "end": "End",
+        "space": "Space",
     }
     return " / ".join(_key_name(key.strip(), names) for key in keys.split(","))
 
@@ -82,8 +96,13 @@ class HelpScreen(ModalScreen[None]):
     """Lists every key binding; any of Esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss_help", "Close", id="help.close",
-                tooltip="Close the help"),
+        Binding(
+            "escape,q,question_mark",
+            "dismiss_help",
+            "Close",
+            id="help.close",
+            tooltip="Close the help",
+        ),
     ]
 
     def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:

@@ -67,8 +67,12 @@ screen itself): a short tick lets a closed screen go within a second, not 30."""
 
 
 DetailView = (
-    HdrjpgDetailView | ZooConversionDetailView | ZooAsyncDetailView | MetafoldDetailView
-    | LettrLabsDetailView | JobFieldsView
+    HdrjpgDetailView
+    | ZooConversionDetailView
+    | ZooAsyncDetailView
+    | MetafoldDetailView
+    | LettrLabsDetailView
+    | JobFieldsView
 )
 """The widget that shows one kind of detail (each takes the clock and an id)."""
 VIEWS: dict[type[JobDetail], type[DetailView]] = {
@@ -103,6 +107,7 @@ async def sleep_in_slices(seconds: float) -> None:
     while (left := end - loop.time()) > 0:
         await asyncio.sleep(min(SLEEP_SLICE, left))
 
+
 async def in_empty_context(call: Coroutine[Any, Any, T]) -> T:
     """Await `call` in a task of its own, with an empty `contextvars` context.
 
@@ -120,30 +125,52 @@ class JobDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the job list"),
         Binding(
-            "y", "toggle_raw", "Raw JSON", id="detail.raw",
+            "y",
+            "toggle_raw",
+            "Raw JSON",
+            id="detail.raw",
             tooltip="Show or hide the raw JSON of the last response",
         ),
         Binding(
-            "slash", "search", "Search", id="detail.search",
+            "slash",
+            "search",
+            "Search",
+            id="detail.search",
             tooltip="Search the raw JSON",
         ),
         Binding(
-            "n", "next_match", "Next match", id="detail.next_match", show=False,
+            "n",
+            "next_match",
+            "Next match",
+            id="detail.next_match",
+            show=False,
             tooltip="Next search match",
         ),
         Binding(
-            "N", "previous_match", "Previous match", id="detail.previous_match", show=False,
+            "N",
+            "previous_match",
+            "Previous match",
+            id="detail.previous_match",
+            show=False,
             tooltip="Previous search match",
         ),
         Binding("c", "copy_id", "Copy id", id="detail.copy_id", tooltip="Copy the job id"),
         Binding("r", "refresh", "Refresh", id="detail.refresh", tooltip="Fetch again now"),
         Binding(
-            "tab", "app.focus_next", "Next part", show=False, id="detail.next_part",
+            "tab",
+            "app.focus_next",
+            "Next part",
+            show=False,
+            id="detail.next_part",
             tooltip="Move to the next list or table (upstream jobs, variants, images)",
         ),
         Binding(
-            "shift+tab", "app.focus_previous", "Previous part", show=False,
-            id="detail.previous_part", tooltip="Move to the previous list or table",
+            "shift+tab",
+            "app.focus_previous",
+            "Previous part",
+            show=False,
+            id="detail.previous_part",
+            tooltip="Move to the previous list or table",
         ),
     ]
 
@@ -179,10 +206,10 @@ class JobDetailScreen(Screen[None]):
         stored: Callable[[], tuple[Job, datetime | None] | None] | None = None,
     ) -> None:
         """Args:
-            job: The job as the list knows it: painted at once, before any fetch.
-            stored: Reads the job's stored snapshot and when a refresh last saw it (a
-                blocking call, run in a thread), shown marked stale if a fetch fails
-                before any detail arrived.
+        job: The job as the list knows it: painted at once, before any fetch.
+        stored: Reads the job's stored snapshot and when a refresh last saw it (a
+            blocking call, run in a thread), shown marked stale if a fetch fails
+            before any detail arrived.
         """
         super().__init__()
         self.image_protocol = image_protocol
@@ -434,7 +461,10 @@ class JobDetailScreen(Screen[None]):
     def _open_upstream(self, message: MetafoldDetailView.UpstreamSelected) -> None:
         self.app.push_screen(
             JobDetailScreen(
-                message.job, self.provider, self.clock, refresh_interval=self._refresh_interval,
+                message.job,
+                self.provider,
+                self.clock,
+                refresh_interval=self._refresh_interval,
                 image_protocol=self.image_protocol,
             )
         )

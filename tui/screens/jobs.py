@@ -112,45 +112,143 @@ class JobsScreen(Screen[None]):
     AUTO_FOCUS = "JobTable"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="jobs.search",
-                tooltip="Search: words, field:word, !negation, globs, re:regex (see below)"),
-        Binding("f", "failed_only", "Failed only", id="jobs.failed_only",
-                tooltip="Show only failed jobs, or everything again"),
-        Binding("m", "filters", "States/status", id="jobs.filters",
-                tooltip="Choose states and the provider's status to show"),
-        Binding("s", "next_sort", "Sort", id="jobs.sort",
-                tooltip="Sort by the next column to the right, and show the top"),
-        Binding("S", "reverse_sort", "Reverse", show=False, id="jobs.reverse_sort",
-                tooltip="Reverse the sort order, and show the top"),
-        Binding("r", "refresh", "Refresh", id="jobs.refresh",
-                tooltip="Refresh the sources of this view now"),
-        Binding("p", "pause", "Pause", id="jobs.pause",
-                tooltip="Pause or resume automatic refresh"),
-        Binding("t", "track", "Track id", id="jobs.track",
-                tooltip="Track a job id on a source (checked with the provider first)"),
-        Binding("u", "untrack", "Untrack", show=False, id="jobs.untrack",
-                tooltip=f"Stop tracking the highlighted job (tracked jobs show {TRACKED_MARK})"),
-        Binding("c", "copy_id", "Copy id", show=False, id="jobs.copy_id",
-                tooltip="Copy the highlighted job's id to the clipboard (OSC 52, works over SSH)"),
-        Binding("plus,equals_sign", "faster", "Faster", show=False, id="jobs.faster",
-                tooltip="Refresh more often"),
-        Binding("minus", "slower", "Slower", show=False, id="jobs.slower",
-                tooltip="Refresh less often"),
-        Binding("tab", "next_view", "Next view", show=False, id="jobs.next_view",
-                tooltip="Show the next source"),
-        Binding("shift+tab", "previous_view", "Previous view", show=False,
-                id="jobs.previous_view", tooltip="Show the previous source"),
-        Binding("escape", "back", "Back", show=False, id="jobs.back",
-                tooltip="Close search or clear the filters"),
-        Binding("n", "next_notify_rule", "Notifications", show=False, id="jobs.notify_rule",
-                tooltip="Which job endings notify: failures only, and cancellations, every"
-                " ending, or none"),
-        Binding("w", "next_window", "Window", show=False, id="jobs.window",
-                tooltip="Show only jobs that changed in the last 15 min, 1 h, 6 h, 24 h, 7 d, or all"),
-        Binding("e", "event_log", "Event log", show=False, id="jobs.event_log",
-                tooltip="Event log: every job's change and source problem, newest first"),
-        Binding("x", "stuck_only", "Stuck only", show=False, id="jobs.stuck_only",
-                tooltip="Show only running jobs past their kind's typical run time (again: all)"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="jobs.search",
+            tooltip="Search: words, field:word, !negation, globs, re:regex (see below)",
+        ),
+        Binding(
+            "f",
+            "failed_only",
+            "Failed only",
+            id="jobs.failed_only",
+            tooltip="Show only failed jobs, or everything again",
+        ),
+        Binding(
+            "m",
+            "filters",
+            "States/status",
+            id="jobs.filters",
+            tooltip="Choose states and the provider's status to show",
+        ),
+        Binding(
+            "s",
+            "next_sort",
+            "Sort",
+            id="jobs.sort",
+            tooltip="Sort by the next column to the right, and show the top",
+        ),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            show=False,
+            id="jobs.reverse_sort",
+            tooltip="Reverse the sort order, and show the top",
+        ),
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="jobs.refresh",
+            tooltip="Refresh the sources of this view now",
+        ),
+        Binding(
+            "p", "pause", "Pause", id="jobs.pause", tooltip="Pause or resume automatic refresh"
+        ),
+        Binding(
+            "t",
+            "track",
+            "Track id",
+            id="jobs.track",
+            tooltip="Track a job id on a source (checked with the provider first)",
+        ),
+        Binding(
+            "u",
+            "untrack",
+            "Untrack",
+            show=False,
+            id="jobs.untrack",
+            tooltip=f"Stop tracking the highlighted job (tracked jobs show {TRACKED_MARK})",
+        ),
+        Binding(
+            "c",
+            "copy_id",
+            "Copy id",
+            show=False,
+            id="jobs.copy_id",
+            tooltip="Copy the highlighted job's id to the clipboard (OSC 52, works over SSH)",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "faster",
+            "Faster",
+            show=False,
+            id="jobs.faster",
+            tooltip="Refresh more often",
+        ),
+        Binding(
+            "minus", "slower", "Slower", show=False, id="jobs.slower", tooltip="Refresh less often"
+        ),
+        Binding(
+            "tab",
+            "next_view",
+            "Next view",
+            show=False,
+            id="jobs.next_view",
+            tooltip="Show the next source",
+        ),
+        Binding(
+            "shift+tab",
+            "previous_view",
+            "Previous view",
+            show=False,
+            id="jobs.previous_view",
+            tooltip="Show the previous source",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            show=False,
+            id="jobs.back",
+            tooltip="Close search or clear the filters",
+        ),
+        Binding(
+            "n",
+            "next_notify_rule",
+            "Notifications",
+            show=False,
+            id="jobs.notify_rule",
+            tooltip="Which job endings notify: failures only, and cancellations, every"
+            " ending, or none",
+        ),
+        Binding(
+            "w",
+            "next_window",
+            "Window",
+            show=False,
+            id="jobs.window",
+            tooltip="Show only jobs that changed in the last 15 min, 1 h, 6 h, 24 h, 7 d, or all",
+        ),
+        Binding(
+            "e",
+            "event_log",
+            "Event log",
+            show=False,
+            id="jobs.event_log",
+            tooltip="Event log: every job's change and source problem, newest first",
+        ),
+        Binding(
+            "x",
+            "stuck_only",
+            "Stuck only",
+            show=False,
+            id="jobs.stuck_only",
+            tooltip="Show only running jobs past their kind's typical run time (again: all)",
+        ),
     ]
 
     def __init__(
@@ -237,8 +335,14 @@ class JobsScreen(Screen[None]):
             for p in self.providers
         ]
         return [
-            Binding(str(number), f"view({number - 1})", name, show=False,
-                    id=f"jobs.view_{number}", tooltip=tooltip)
+            Binding(
+                str(number),
+                f"view({number - 1})",
+                name,
+                show=False,
+                id=f"jobs.view_{number}",
+                tooltip=tooltip,
+            )
             for number, (name, tooltip) in enumerate(views[:9], start=1)
         ]
 
@@ -432,10 +536,16 @@ class JobsScreen(Screen[None]):
         elif isinstance(event, events.JobsChanged):
             self.post_message(
                 JobsLoaded(
-                    event.account, event.update, event.fetched_at, event.transitions,
-                    event.tracked_errors, saved_seq=event.saved_seq,
-                    newest_update=event.newest_update, store_error=event.store_error,
-                    note=event.note, counts=event.counts,
+                    event.account,
+                    event.update,
+                    event.fetched_at,
+                    event.transitions,
+                    event.tracked_errors,
+                    saved_seq=event.saved_seq,
+                    newest_update=event.newest_update,
+                    store_error=event.store_error,
+                    note=event.note,
+                    counts=event.counts,
                     next_try_at=None if event.more else event.health.next_try_at,
                     summarised=event.summarised,
                 )
@@ -534,9 +644,7 @@ class JobsScreen(Screen[None]):
             return
         sentence = one_line(clean(failure_sentence(message.error, message.note), 300))
         was_failing = health.health == Health.FAILING
-        self._health[message.account] = health_after_failure(
-            health, sentence, message.next_try_at
-        )
+        self._health[message.account] = health_after_failure(health, sentence, message.next_try_at)
         if not was_failing:
             self.notify(
                 sentence,
@@ -602,8 +710,10 @@ class JobsScreen(Screen[None]):
                 rest = f" and {more:,} more" if more > 0 else ""
                 lines.append(f"{len(items):,} {state.value}: " + ", ".join(names) + rest)
             self.notify(
-                "\n".join(lines), title=title,
-                severity="error" if failed else "information", markup=False,
+                "\n".join(lines),
+                title=title,
+                severity="error" if failed else "information",
+                markup=False,
             )
         if self.settings.bell:
             self.app.bell()
@@ -683,7 +793,10 @@ class JobsScreen(Screen[None]):
         if job is None or provider is None:
             return
         detail = JobDetailScreen(
-            job, provider, self.clock, refresh_interval=self.interval,
+            job,
+            provider,
+            self.clock,
+            refresh_interval=self.interval,
             image_protocol=self.settings.image_protocol,
             stored=partial(self.store.load_job, job.account, job.id),
         )
@@ -740,9 +853,14 @@ class JobsScreen(Screen[None]):
         accounts = frozenset(self._accounts_in_view()) if self.current_view else frozenset()
         search = parse_search(self._search_text) if self._search_text.strip() else None
         self.index.set_filter(
-            JobFilter(accounts=accounts, states=self._states, status=self._status, search=search,
-                      changed_since=self._window_start(),
-                      keys=frozenset().union(*self._stuck.values()) if self._stuck_only else None)
+            JobFilter(
+                accounts=accounts,
+                states=self._states,
+                status=self._status,
+                search=search,
+                changed_since=self._window_start(),
+                keys=frozenset().union(*self._stuck.values()) if self._stuck_only else None,
+            )
         )
         self._refresh_view(flash=(), refiltered=True)
         if tell_servers:
@@ -781,7 +899,8 @@ class JobsScreen(Screen[None]):
         table = self.table
         table.show_account = self.current_view == 0
         table.stale_accounts = frozenset(
-            account for account, health in self._health.items()
+            account
+            for account, health in self._health.items()
             if health.health in (Health.FAILING, Health.STALE)
         )
         waiting = any(
@@ -818,7 +937,12 @@ class JobsScreen(Screen[None]):
         sources = [self._health[provider.account] for provider in self.providers]
         counts = [self._source_counts(health.account) for health in sources]
         self.query_one(SourceBar).show(
-            sources, counts, sum(counts, Counter()), self.current_view, self.clock(), self.paused,
+            sources,
+            counts,
+            sum(counts, Counter()),
+            self.current_view,
+            self.clock(),
+            self.paused,
             stuck=[len(self._stuck.get(health.account, ())) for health in sources],
         )
 
@@ -881,7 +1005,8 @@ class JobsScreen(Screen[None]):
         stuck = dict(self._stuck)
         for account in accounts if accounts is not None else self._accounts_all():
             stuck[account] = frozenset(
-                (job.account, job.id) for job in self.index.jobs(account)
+                (job.account, job.id)
+                for job in self.index.jobs(account)
                 if job.state == JobState.RUNNING and self.typical.is_stuck(job, now)
             )
         if stuck == self._stuck:
@@ -898,16 +1023,21 @@ class JobsScreen(Screen[None]):
         # Told only when it became stuck while the screen watched: those already past
         # their kind's run times at start are marked and counted, not announced.
         jobs = [
-            job for job in map(self.index.get, new)
+            job
+            for job in map(self.index.get, new)
             if job is not None and self._became_stuck_after_open(job)
         ]
         if jobs:
-            names = ", ".join(f"{one_line(clean(job.name, 40))} ({job.account})" for job in jobs[:3])
+            names = ", ".join(
+                f"{one_line(clean(job.name, 40))} ({job.account})" for job in jobs[:3]
+            )
             more = f" and {len(jobs) - 3} more" if len(jobs) > 3 else ""
             self.notify(
                 f"⧗ {len(jobs)} running {'job' if len(jobs) == 1 else 'jobs'} past the typical "
                 f"run time: {names}{more}. {stuck_note(jobs[0])}.",
-                title="Stuck", severity="warning", markup=False,
+                title="Stuck",
+                severity="warning",
+                markup=False,
             )
 
     def _set_sort(self, column: Column, descending: bool) -> None:
@@ -956,7 +1086,10 @@ class JobsScreen(Screen[None]):
             self.table.focus()
             return
         if (
-            self._search_text or self._states or self._status is not None or self._window
+            self._search_text
+            or self._states
+            or self._status is not None
+            or self._window
             or self._stuck_only
         ):
             self._search_text = ""
@@ -998,7 +1131,7 @@ class JobsScreen(Screen[None]):
         shown = set(self.table.shown_columns())
         cycle = [column for column in SORT_CYCLE if column in shown] or list(SORT_CYCLE)
         current = self.index.sort_column
-        after = SORT_CYCLE[SORT_CYCLE.index(current) + 1:] if current in SORT_CYCLE else ()
+        after = SORT_CYCLE[SORT_CYCLE.index(current) + 1 :] if current in SORT_CYCLE else ()
         column = next((c for c in after if c in cycle), cycle[0])
         self._set_sort(column, column in FIRST_DESCENDING)
 
@@ -1067,7 +1200,10 @@ class JobsScreen(Screen[None]):
         except StoreError as error:
             self.notify(
                 f"{job_id} could not be tracked: {error.message}",
-                title="Store", severity="error", timeout=10, markup=False,
+                title="Store",
+                severity="error",
+                timeout=10,
+                markup=False,
             )
             return
         verb = "Tracking" if added else "Already tracking"
@@ -1101,7 +1237,8 @@ class JobsScreen(Screen[None]):
             self.notify(
                 f"{shown} is tracked by the config file ({_label(job.account)}'s track list); "
                 "remove it there",
-                timeout=6, markup=False,
+                timeout=6,
+                markup=False,
             )
         else:
             self.notify(f"{shown} is not tracked", timeout=3, markup=False)
@@ -1113,14 +1250,18 @@ class JobsScreen(Screen[None]):
         except StoreError as error:
             self.notify(
                 f"{one_line(clean(job_id, 200))} could not be untracked: {error.message}",
-                title="Store", severity="error", timeout=10, markup=False,
+                title="Store",
+                severity="error",
+                timeout=10,
+                markup=False,
             )
             return
         self._store_tracked[account] = self._store_tracked.get(account, frozenset()) - {job_id}
         self._show_tracked()
         self.notify(
             f"No longer tracking {one_line(clean(job_id, 200))} on {_label(account)}",
-            timeout=4, markup=False,
+            timeout=4,
+            markup=False,
         )
 
     def action_copy_id(self) -> None:

@@ -24,8 +24,14 @@ class TrackIdInput(Input):
     """The id box; Enter checks the id (listed here for the help screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Check and track", show=False, id="track.submit",
-                tooltip="Ask the provider about the id, then track it"),
+        Binding(
+            "enter",
+            "submit",
+            "Check and track",
+            show=False,
+            id="track.submit",
+            tooltip="Ask the provider about the id, then track it",
+        ),
     ]
 
 
@@ -35,10 +41,22 @@ class TrackScreen(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="track.cancel", tooltip="Close without tracking"),
-        Binding("tab", "app.focus_next", "Next field", show=False, id="track.next_field",
-                tooltip="Move between the source and the id"),
-        Binding("shift+tab", "app.focus_previous", "Previous field", show=False,
-                id="track.previous_field", tooltip="Move between the source and the id"),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next field",
+            show=False,
+            id="track.next_field",
+            tooltip="Move between the source and the id",
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            id="track.previous_field",
+            tooltip="Move between the source and the id",
+        ),
     ]
 
     def __init__(self, accounts: Sequence[str], default_account: str, validate: Validator) -> None:
@@ -59,7 +77,9 @@ class TrackScreen(ModalScreen[tuple[str, str] | None]):
             yield TrackIdInput(
                 placeholder="job id, e.g. 88667411-3fb9-4c92-8488-8e277aed3021", id="track-id"
             )
-            yield Static(Content("Enter checks the id with the provider; Esc cancels."), id="track-message")
+            yield Static(
+                Content("Enter checks the id with the provider; Esc cancels."), id="track-message"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#track-id", Input).focus()

@@ -39,9 +39,15 @@ from tui.sim.routes import provider_routes
 from tui.sim.state import SimState
 
 REASONS = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    406: "Not Acceptable", 429: "Too Many Requests", 500: "Internal Server Error",
-    502: "Bad Gateway", 503: "Service Unavailable",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    406: "Not Acceptable",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
 }
 FAULT_MESSAGES = {
     401: "Unauthorized: the API token is missing, invalid or expired.",
@@ -75,8 +81,13 @@ def error_body(provider: str, status: int, message: str) -> Any:
         return {"code": status, "name": REASONS.get(status, "Error"), "description": message}
     if provider == "lettrlabs":
         return {
-            "profile": None, "payload": None, "errors": [message], "hasErrors": True,
-            "warnings": [], "hasWarnings": False, "metadata": {},
+            "profile": None,
+            "payload": None,
+            "errors": [message],
+            "hasErrors": True,
+            "warnings": [],
+            "hasWarnings": False,
+            "metadata": {},
         }
     return {"errorDescription": message}
 
@@ -116,15 +127,23 @@ class SimApp:
             if "reset" in active:
                 await _reset(request)
                 return Response(b"", status_code=500)
-            for name, status in (("http_401", 401), ("http_403", 403), ("http_404", 404),
-                                 ("http_429", 429), ("http_500", 500), ("http_503", 503)):
+            for name, status in (
+                ("http_401", 401),
+                ("http_403", 403),
+                ("http_404", 404),
+                ("http_429", 429),
+                ("http_500", 500),
+                ("http_503", 503),
+            ):
                 if name in active:
                     headers = {}
                     if status == 429 or "retry_after" in active[name]:
                         headers["Retry-After"] = str(active[name].get("retry_after", 2))
                     return self._error(provider, status, FAULT_MESSAGES[status], headers)
             if "html" in active:
-                return Response(HTML_PAGE, status_code=502, media_type="text/html", headers=self._ids(provider))
+                return Response(
+                    HTML_PAGE, status_code=502, media_type="text/html", headers=self._ids(provider)
+                )
             try:
                 self._check_auth(provider, request)
                 value = handler(request)
@@ -143,15 +162,24 @@ class SimApp:
     def _ids(self, provider: str) -> dict[str, str]:
         return {"X-Api-Call-Id": str(uuid.uuid4())} if provider == "zoo" else {}
 
-    def _error(self, provider: str, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    def _error(
+        self, provider: str, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> Response:
         return Response(
-            _dumps(error_body(provider, status, message)), status_code=status,
-            media_type="application/json", headers={**self._ids(provider), **(headers or {})},
+            _dumps(error_body(provider, status, message)),
+            status_code=status,
+            media_type="application/json",
+            headers={**self._ids(provider), **(headers or {})},
         )
 
-    def _ok(self, provider: str, request: Request, value: Any, active: dict[str, dict[str, object]]) -> Response:
+    def _ok(
+        self, provider: str, request: Request, value: Any, active: dict[str, dict[str, object]]
+    ) -> Response:
         if "repeating_token" in active and isinstance(value, dict) and "next_page" in value:
-            value = {**value, "next_page": "B" if request.query_params.get("page_token") == "A" else "A"}
+            value = {
+                **value,
+                "next_page": "B" if request.query_params.get("page_token") == "A" else "A",
+            }
         if "unknown_enums" in active:
             value = fx.unknown_enums(value, provider)
         if "hostile_strings" in active:
@@ -165,7 +193,9 @@ class SimApp:
             body = body[: max(1, len(body) // 2)]
         if "malformed_json" in active:
             body = body.replace(b":", b" = ", 1).replace(b",", b",,", 1) + b"}"
-        return Response(body, status_code=200, media_type="application/json", headers=self._ids(provider))
+        return Response(
+            body, status_code=200, media_type="application/json", headers=self._ids(provider)
+        )
 
     def _check_auth(self, provider: str, request: Request) -> None:
         if provider in ("zoo", "metafold"):
@@ -179,11 +209,19 @@ class SimApp:
             credential = request.headers.get("api-key", "")
         credential = credential.strip()
         if not credential:
-            raise ApiError(401, "Unauthorized: no API credential was sent." if provider != "metafold"
-                           else "Missing authorization header")
+            raise ApiError(
+                401,
+                "Unauthorized: no API credential was sent."
+                if provider != "metafold"
+                else "Missing authorization header",
+            )
         if self.token is not None and credential != self.token:
-            raise ApiError(401, "Unauthorized: the API credential is invalid." if provider != "metafold"
-                           else "Token has expired")
+            raise ApiError(
+                401,
+                "Unauthorized: the API credential is invalid."
+                if provider != "metafold"
+                else "Token has expired",
+            )
 
     # -- admin ---------------------------------------------------------------------------
     def _admin_refusal(self, request: Request) -> Response | None:
@@ -239,7 +277,9 @@ class SimApp:
         async def clock(request: Request) -> Response:
             frozen = self.state.clock
             if not isinstance(frozen, FrozenClock):
-                return JSONResponse({"error": "the simulator is not on a frozen clock"}, status_code=409)
+                return JSONResponse(
+                    {"error": "the simulator is not on a frozen clock"}, status_code=409
+                )
             try:
                 data = await request.json()
                 step = data["advance"]
@@ -249,7 +289,9 @@ class SimApp:
                     raise ValueError(f"advance must be finite and at most {MAX_CLOCK_STEP:g} s")
                 frozen.advance(float(step))
             except (ValueError, KeyError, TypeError) as exc:
-                return JSONResponse({"error": f"expected {{\"advance\": seconds}}: {exc}"}, status_code=400)
+                return JSONResponse(
+                    {"error": f'expected {{"advance": seconds}}: {exc}'}, status_code=400
+                )
             return JSONResponse({"now": frozen().isoformat()})
 
         return [

@@ -21,18 +21,40 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to bind; 0 picks a free one (default 8765)")
-    parser.add_argument("--jobs", type=int, default=200, help="initial jobs per source (default 200)")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port to bind; 0 picks a free one (default 8765)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=200, help="initial jobs per source (default 200)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="world seed (default 1)")
-    parser.add_argument("--token", default=None, help="accept only this credential (default: any non-empty one)")
-    parser.add_argument("--zoo-enums", choices=("current", "seed"), default="current",
-                        help="Zoo phase/status sets: current (12 phases) or seed (11 phases, 7 statuses)")
-    parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                        help="provider:fault[:key=value,...], e.g. zoo:http_500 or all:latency:seconds=0.2")
-    parser.add_argument("--start", default=None, metavar="ISO",
-                        help="make the world begin at this UTC time (clock keeps running from there)")
-    parser.add_argument("--frozen-clock", action="store_true",
-                        help="stand the clock still (advance it with POST /_admin/clock)")
+    parser.add_argument(
+        "--token", default=None, help="accept only this credential (default: any non-empty one)"
+    )
+    parser.add_argument(
+        "--zoo-enums",
+        choices=("current", "seed"),
+        default="current",
+        help="Zoo phase/status sets: current (12 phases) or seed (11 phases, 7 statuses)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="provider:fault[:key=value,...], e.g. zoo:http_500 or all:latency:seconds=0.2",
+    )
+    parser.add_argument(
+        "--start",
+        default=None,
+        metavar="ISO",
+        help="make the world begin at this UTC time (clock keeps running from there)",
+    )
+    parser.add_argument(
+        "--frozen-clock",
+        action="store_true",
+        help="stand the clock still (advance it with POST /_admin/clock)",
+    )
     parser.epilog = (
         "The admin endpoints (/_admin/faults, /_admin/tracked, /_admin/clock) need the secret"
         " printed at start, in the X-Jobtop-Admin-Secret header; each run has a new one."
@@ -55,7 +77,9 @@ def main(argv: list[str]) -> int:
     clock = None
     if args.start or args.frozen_clock:
         try:
-            start = datetime.fromisoformat(args.start) if args.start else datetime.now().astimezone()
+            start = (
+                datetime.fromisoformat(args.start) if args.start else datetime.now().astimezone()
+            )
         except ValueError:
             print(f"jobtop sim: --start is not an ISO time: {args.start!r}", file=sys.stderr)
             return 2
@@ -63,8 +87,14 @@ def main(argv: list[str]) -> int:
     from tui.sim.server import SimServer
 
     server = SimServer(
-        host=args.host, port=args.port, jobs=args.jobs, seed=args.seed, clock=clock,
-        token=args.token, zoo_enums=args.zoo_enums, faults=args.fault,
+        host=args.host,
+        port=args.port,
+        jobs=args.jobs,
+        seed=args.seed,
+        clock=clock,
+        token=args.token,
+        zoo_enums=args.zoo_enums,
+        faults=args.fault,
     )
     try:
         server.start()

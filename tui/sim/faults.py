@@ -13,9 +13,23 @@ from typing import Any
 
 PROVIDERS = ("zoo", "metafold", "lettrlabs", "hdrjpg")
 FAULTS = (
-    "latency", "hang", "reset", "http_401", "http_403", "http_404", "http_429", "http_500",
-    "http_503", "html", "truncated_json", "malformed_json", "wrong_types", "unknown_enums",
-    "hostile_strings", "repeating_token", "oversized",
+    "latency",
+    "hang",
+    "reset",
+    "http_401",
+    "http_403",
+    "http_404",
+    "http_429",
+    "http_500",
+    "http_503",
+    "html",
+    "truncated_json",
+    "malformed_json",
+    "wrong_types",
+    "unknown_enums",
+    "hostile_strings",
+    "repeating_token",
+    "oversized",
 )
 OVERSIZED_BYTES = 11 * 1024 * 1024
 PARAMS: dict[str, dict[str, tuple[float, float]]] = {
@@ -49,14 +63,38 @@ and characters that Rich and terminals measure differently or that break a line 
 paragraph separators, NEL, soft hyphen, Hangul filler, variation selector, tags, skin-tone
 modifier). Lone surrogates are left out: the simulator's UTF-8 body cannot hold one."""
 
-HOSTILE_KEYS = frozenset({
-    "name", "file_path", "fileName", "sourceImageFileName", "outputImageFileName", "error",
-    "failDescriptions", "warningDescriptions", "status_message", "message", "description",
-    "filename", "prompt", "errors", "warnings", "company", "email", "firstName", "lastName",
-    "worker", "last_sync_error",
-})
+HOSTILE_KEYS = frozenset(
+    {
+        "name",
+        "file_path",
+        "fileName",
+        "sourceImageFileName",
+        "outputImageFileName",
+        "error",
+        "failDescriptions",
+        "warningDescriptions",
+        "status_message",
+        "message",
+        "description",
+        "filename",
+        "prompt",
+        "errors",
+        "warnings",
+        "company",
+        "email",
+        "firstName",
+        "lastName",
+        "worker",
+        "last_sync_error",
+    }
+)
 UNKNOWN_ENUMS = {
-    "status": {"zoo": "on_hold", "metafold": "suspended", "lettrlabs": "Quarantined", "hdrjpg": "Throttled"},
+    "status": {
+        "zoo": "on_hold",
+        "metafold": "suspended",
+        "lettrlabs": "Quarantined",
+        "hdrjpg": "Throttled",
+    },
     "state": {"metafold": "suspended"},
     "phase": {"zoo": "quantum_refinement"},
     "step": {"hdrjpg": "Polishing"},
@@ -117,7 +155,9 @@ def check_params(fault: str, params: dict[str, object]) -> None:
 def check(provider: str, fault: str) -> None:
     """Raise FaultError unless `provider` (or "all") and `fault` are known."""
     if provider != "all" and provider not in PROVIDERS:
-        raise FaultError(f"unknown provider {provider!r}; expected one of {', '.join(PROVIDERS)} or all")
+        raise FaultError(
+            f"unknown provider {provider!r}; expected one of {', '.join(PROVIDERS)} or all"
+        )
     if fault not in FAULTS:
         raise FaultError(f"unknown fault {fault!r}; expected one of {', '.join(FAULTS)}")
 

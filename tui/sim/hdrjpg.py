@@ -29,8 +29,20 @@ DAY_MS = 86_400_000
 STEPS = ("Priming", "Preparing", "Converting", "Finalizing")
 STEP_BOUNDS = (0.08, 0.22, 0.88, 1.0)
 """Fraction of the run at which each step ends."""
-FORMATS = (("jpeg-xt", ".jpg"), ("jpeg-xl", ".jxl"), ("avif", ".avif"), ("mp4", ".mp4"), ("jpeg", ".sdr.jpg"))
-SOURCES = ("IMG_{n:04d}.heic", "sunset_pier_{n}.jpg", "render_{n:04d}.exr", "DSC{n:05d}.heic", "hdr_portrait_{n}.jpg")
+FORMATS = (
+    ("jpeg-xt", ".jpg"),
+    ("jpeg-xl", ".jxl"),
+    ("avif", ".avif"),
+    ("mp4", ".mp4"),
+    ("jpeg", ".sdr.jpg"),
+)
+SOURCES = (
+    "IMG_{n:04d}.heic",
+    "sunset_pier_{n}.jpg",
+    "render_{n:04d}.exr",
+    "DSC{n:05d}.heic",
+    "hdr_portrait_{n}.jpg",
+)
 FAILURES = (
     "The source image does not contain HDR information and onSdr is set to fail.",
     "Could not decode the source image: the HEIC container is corrupt.",
@@ -47,7 +59,11 @@ class HdrjpgWorld:
         self.state = state
         n = state.jobs
         self.timeline = Timeline(
-            seed=state.seed, salt=SALT, n=n, spacing_ms=spacing_for(n), arrival_ms=25_000,
+            seed=state.seed,
+            salt=SALT,
+            n=n,
+            spacing_ms=spacing_for(n),
+            arrival_ms=25_000,
             dmax_ms=200_000,
         )
 
@@ -145,8 +161,19 @@ class HdrjpgWorld:
         }
 
     def _variant(
-        self, index: int, v: int, nvar: int, r: int, created: int, started: int, run: int,
-        now: int, conv_status: str, f: float, failed: bool, fail_at: float,
+        self,
+        index: int,
+        v: int,
+        nvar: int,
+        r: int,
+        created: int,
+        started: int,
+        run: int,
+        now: int,
+        conv_status: str,
+        f: float,
+        failed: bool,
+        fail_at: float,
     ) -> dict[str, Any]:
         st = self.state
         vr = h64(st.seed, VARIANT_SALT, index, v)

@@ -34,7 +34,10 @@ def _render_part(variant: int, stage: int) -> Image.Image:
     angle = (variant * 29) % 360 * math.pi / 180
     cx, cy, r = w / 2, h / 2 + 4, min(w, h) * 0.34
     ring = [
-        (cx + r * math.cos(angle + k * math.pi / 3) * 1.2, cy + r * 0.6 * math.sin(angle + k * math.pi / 3))
+        (
+            cx + r * math.cos(angle + k * math.pi / 3) * 1.2,
+            cy + r * 0.6 * math.sin(angle + k * math.pi / 3),
+        )
         for k in range(6)
     ]
     shadow = tuple(max(0, c - 70) for c in color)
@@ -44,7 +47,9 @@ def _render_part(variant: int, stage: int) -> Image.Image:
     draw.rectangle(boss, fill=tuple(min(255, c + 30) for c in color), outline=(40, 40, 40))
     draw.ellipse((cx - r * 0.2, cy - r * 0.65, cx + r * 0.2, cy - r * 0.35), fill=(20, 20, 20))
     for x, y in ring[::2]:
-        draw.ellipse((x - 3 + (cx - x) * 0.25, y - 2, x + 3 + (cx - x) * 0.25, y + 2), fill=(25, 25, 25))
+        draw.ellipse(
+            (x - 3 + (cx - x) * 0.25, y - 2, x + 3 + (cx - x) * 0.25, y + 2), fill=(25, 25, 25)
+        )
     if stage == 2:
         draw.line((4, h - 6, w - 4, h - 6), fill=(90, 90, 90))
     return img
@@ -66,10 +71,15 @@ def _render_scene(variant: int) -> Image.Image:
     draw = ImageDraw.Draw(img)
     for y in range(h):
         t = y / (h - 1)
-        draw.line((0, y, w, y), fill=tuple(int(a + (b - a) * t) for a, b in zip(top, (255, 255, 255), strict=True)))
+        draw.line(
+            (0, y, w, y),
+            fill=tuple(int(a + (b - a) * t) for a, b in zip(top, (255, 255, 255), strict=True)),
+        )
     sx = 6 + (variant * 7) % 20
     draw.ellipse((sx - 4, 3, sx + 4, 11), fill=sun)
-    draw.polygon([(0, h), (0, 15), (10, 12 + variant % 3), (20, 16), (32, 13), (32, h)], fill=ground)
+    draw.polygon(
+        [(0, h), (0, 15), (10, 12 + variant % 3), (20, 16), (32, 13), (32, h)], fill=ground
+    )
     return img
 
 

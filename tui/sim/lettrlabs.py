@@ -35,24 +35,40 @@ class LettrWorld:
         self.state = state
         n = state.jobs
         self.timeline = Timeline(
-            seed=state.seed, salt=SALT, n=n, spacing_ms=spacing_for(n), arrival_ms=45_000,
+            seed=state.seed,
+            salt=SALT,
+            n=n,
+            spacing_ms=spacing_for(n),
+            arrival_ms=45_000,
             dmax_ms=700_000,
         )
 
     def profile(self) -> dict[str, Any]:
         """The account profile every envelope carries."""
         return {
-            "id": 4711, "aadId": "6b1f2c3d-8e9a-4b5c-9d0e-1f2a3b4c5d6e",
-            "email": "ops@acme-mailers.example", "firstName": "Dana", "lastName": "Reyes",
-            "company": "Acme Mailers", "created": "2023-03-14T09:26:53Z", "shouldProcessQrCodes": True,
+            "id": 4711,
+            "aadId": "6b1f2c3d-8e9a-4b5c-9d0e-1f2a3b4c5d6e",
+            "email": "ops@acme-mailers.example",
+            "firstName": "Dana",
+            "lastName": "Reyes",
+            "company": "Acme Mailers",
+            "created": "2023-03-14T09:26:53Z",
+            "shouldProcessQrCodes": True,
         }
 
-    def envelope(self, payload: Any, errors: list[str] | None = None, warnings: list[str] | None = None) -> dict[str, Any]:
+    def envelope(
+        self, payload: Any, errors: list[str] | None = None, warnings: list[str] | None = None
+    ) -> dict[str, Any]:
         """The documented response envelope around `payload`."""
         errors, warnings = errors or [], warnings or []
         return {
-            "profile": self.profile(), "payload": payload, "errors": errors, "hasErrors": bool(errors),
-            "warnings": warnings, "hasWarnings": bool(warnings), "metadata": {},
+            "profile": self.profile(),
+            "payload": payload,
+            "errors": errors,
+            "hasErrors": bool(errors),
+            "warnings": warnings,
+            "hasWarnings": bool(warnings),
+            "metadata": {},
         }
 
     def _plan(self, index: int) -> dict[str, Any]:
@@ -60,8 +76,14 @@ class LettrWorld:
         created = self.timeline.created_ms(index)
         start = created + 5_000 + int(frac(r, 0) * 55_000)
         end = start + 30_000 + int(frac(r, 16) * 570_000)
-        return {"r": r, "created": created, "start": start, "end": end, "failed": frac(r, 32) < 0.08,
-                "warn": frac(r, 40) < 0.2}
+        return {
+            "r": r,
+            "created": created,
+            "start": start,
+            "end": end,
+            "failed": frac(r, 32) < 0.08,
+            "warn": frac(r, 40) < 0.2,
+        }
 
     def item(self, index: int, now: int) -> tuple[dict[str, Any], list[str], list[str]]:
         """(status payload, errors, warnings) of upload `index` at `now`."""

@@ -27,18 +27,30 @@ PIPELINES = (
     ("implicit/from-mesh", "implicit/metrics", "implicit/evaluate", "mesh/from-volume"),
     ("sample_triangle_mesh", "evaluate_graph", "evaluate_metrics", "export_triangle_mesh"),
     ("mesh/preprocess", "sim/custom", "implicit/metrics", "sim/postprocess/stress-strain"),
-    ("sim/custom", "sim/postprocess/stress-strain", "implicit/metrics", "sim/postprocess/reduce-results"),
+    (
+        "sim/custom",
+        "sim/postprocess/stress-strain",
+        "implicit/metrics",
+        "sim/postprocess/reduce-results",
+    ),
 )
 NEEDS = ((), (0,), (0,), (1, 2))
 ERRORS = (
     "Mesh is not watertight: 14 boundary edges found",
     "Out of GPU memory while evaluating graph at resolution 512",
-    "Invalid parameter \"resolution\": expected a positive integer",
+    'Invalid parameter "resolution": expected a positive integer',
     "Asset not found: mesh",
     "Simulation diverged after 120 iterations (residual 3.2e+04)",
     "Worker lost connection; job exceeded its 3600 s time limit",
 )
-PROJECT_NAMES = ("lattice-bracket", "heat-sink-gyroid", "drone-arm", "shoe-midsole", "hip-implant", "manifold-block")
+PROJECT_NAMES = (
+    "lattice-bracket",
+    "heat-sink-gyroid",
+    "drone-arm",
+    "shoe-midsole",
+    "hip-implant",
+    "manifold-block",
+)
 JOB_SORT = ("id", "name", "created", "started", "finished")
 JOB_Q = ("id", "name", "type", "state")
 PROJECT_SORT = ("id", "user", "name", "created", "modified")
@@ -58,8 +70,12 @@ class MetafoldWorld:
         self.workflows = max(1, -(-n // JOBS_PER_WORKFLOW))
         self.projects = max(3, min(50, n // 2000 + 1))
         self.timeline = Timeline(
-            seed=state.seed, salt=SALT, n=self.workflows,
-            spacing_ms=spacing_for(self.workflows), arrival_ms=60_000, dmax_ms=1_000_000,
+            seed=state.seed,
+            salt=SALT,
+            n=self.workflows,
+            spacing_ms=spacing_for(self.workflows),
+            arrival_ms=60_000,
+            dmax_ms=1_000_000,
         )
 
     # -- projects -------------------------------------------------------------------
@@ -72,9 +88,16 @@ class MetafoldWorld:
         st = self.state
         if pid == METAFOLD_SEED_PROJECT:
             return {
-                "id": "123", "user": USER, "name": "sample-project", "access": "private",
-                "created": "2006-01-02T22:00:00+00:00", "modified": "2006-01-02T22:04:40+00:00",
-                "type": "unspecified", "thumbnail": None, "project": None, "graph": None,
+                "id": "123",
+                "user": USER,
+                "name": "sample-project",
+                "access": "private",
+                "created": "2006-01-02T22:00:00+00:00",
+                "modified": "2006-01-02T22:04:40+00:00",
+                "type": "unspecified",
+                "thumbnail": None,
+                "project": None,
+                "graph": None,
             }
         p = _int(pid)
         if p is None or not PROJECT_BASE <= p < PROJECT_BASE + self.projects:
@@ -83,12 +106,16 @@ class MetafoldWorld:
         r = h64(st.seed, SALT, 0xFACE, p)
         created = self.timeline.created_ms(0) - int((1 + frac(r, 0)) * 86_400_000)
         return {
-            "id": pid, "user": USER,
+            "id": pid,
+            "user": USER,
             "name": f"{pick(r, 16, PROJECT_NAMES)}-{p + 1}",
             "access": pick(r, 32, ("private", "private", "public")),
             "created": rfc1123_time(st.at(created)),
             "modified": rfc1123_time(st.at(created + int(frac(r, 40) * 3_600_000))),
-            "type": "unspecified", "thumbnail": None, "project": None, "graph": None,
+            "type": "unspecified",
+            "thumbnail": None,
+            "project": None,
+            "graph": None,
         }
 
     def list_projects(self, sort: str | None, q: str | None) -> list[dict[str, Any]]:
@@ -150,14 +177,23 @@ class MetafoldWorld:
                 t = max(u["end"] for u in ups if u["state"] in ("failure", "canceled"))
                 plan.append({"start": None, "end": t, "state": "canceled", "error": None})
                 continue
-            start = max([u["end"] for u in ups], default=created + 1_000 + int(frac(jr, 32) * 8_000))
+            start = max(
+                [u["end"] for u in ups], default=created + 1_000 + int(frac(jr, 32) * 8_000)
+            )
             end = start + (duration // 2 if fails else duration)
             if cancel_at is not None and cancel_at < end:
                 begun = start if start <= cancel_at else None
                 plan.append({"start": begun, "end": cancel_at, "state": "canceled", "error": None})
                 continue
             state = "failure" if fails else "success"
-            plan.append({"start": start, "end": end, "state": state, "error": pick(jr, 40, ERRORS) if fails else None})
+            plan.append(
+                {
+                    "start": start,
+                    "end": end,
+                    "state": state,
+                    "error": pick(jr, 40, ERRORS) if fails else None,
+                }
+            )
         return plan
 
     def job(self, index: int, now: int) -> dict[str, Any]:
@@ -186,7 +222,11 @@ class MetafoldWorld:
         outputs: dict[str, Any] = {"assets": None, "params": None}
         if state == "success":
             outputs = {
-                "assets": {"volume": self._asset(f"{w}-{k}", f"{jr & 0xFFFFFFFFFFFFFFFF:016x}.bin", plan["end"])},
+                "assets": {
+                    "volume": self._asset(
+                        f"{w}-{k}", f"{jr & 0xFFFFFFFFFFFFFFFF:016x}.bin", plan["end"]
+                    )
+                },
                 "params": {
                     "bounds": '{"min": [-1.0, -1.0, -1.0], "max": [1.0, 1.0, 1.0]}\n',
                     "face_count": str(1000 + jr % 90_000),
@@ -215,9 +255,12 @@ class MetafoldWorld:
         r = h64(self.state.seed, SALT, hash_text(key))
         when = rfc1123_time(self.state.at(at))
         return {
-            "id": str(900_000 + r % 9_000_000), "filename": filename, "size": 4096 + r % 8_000_000,
+            "id": str(900_000 + r % 9_000_000),
+            "filename": filename,
+            "size": 4096 + r % 8_000_000,
             "checksum": f"sha256:{r:016x}{h64(r, 1):016x}{h64(r, 2):016x}{h64(r, 3):016x}",
-            "created": when, "modified": when,
+            "created": when,
+            "modified": when,
         }
 
     def _seed_upstream(self, jid: str) -> dict[str, Any]:
@@ -225,13 +268,21 @@ class MetafoldWorld:
         kind = "mesh/preprocess" if jid == "1" else "mesh/compute-bvh"
         start, end = ("22:03:05", "22:03:35") if jid == "1" else ("22:03:36", "22:04:04")
         return {
-            "id": jid, "name": f"sample-{kind.split('/')[1]}", "type": kind, "state": "success",
-            "created": "2006-01-02T22:03:00+00:00", "started": f"2006-01-02T{start}+00:00",
-            "finished": f"2006-01-02T{end}+00:00", "error": None,
+            "id": jid,
+            "name": f"sample-{kind.split('/')[1]}",
+            "type": kind,
+            "state": "success",
+            "created": "2006-01-02T22:03:00+00:00",
+            "started": f"2006-01-02T{start}+00:00",
+            "finished": f"2006-01-02T{end}+00:00",
+            "error": None,
             "inputs": {"assets": None, "params": {"resolution": "256"}},
             "outputs": {"assets": None, "params": None},
-            "needs": [] if jid == "1" else ["1"], "project_id": "123", "workflow_id": "123",
-            "parameters": {"resolution": "256"}, "meta": None,
+            "needs": [] if jid == "1" else ["1"],
+            "project_id": "123",
+            "workflow_id": "123",
+            "parameters": {"resolution": "256"},
+            "meta": None,
         }
 
 
@@ -295,15 +346,22 @@ def parse_q(q: str, fields: tuple[str, ...]) -> list[tuple[bool, str, re.Pattern
 
 
 def query(
-    rows: list[dict[str, Any]], sort: str | None, q: str | None,
-    sort_fields: tuple[str, ...], q_fields: tuple[str, ...],
+    rows: list[dict[str, Any]],
+    sort: str | None,
+    q: str | None,
+    sort_fields: tuple[str, ...],
+    q_fields: tuple[str, ...],
 ) -> list[dict[str, Any]]:
     """Filter by `q` and order by `sort` (default: descending by id), as Metafold does."""
     if q:
         terms = parse_q(q, q_fields)
         rows = [
-            row for row in rows
-            if all(neg != bool(pat.match("" if row.get(f) is None else str(row.get(f)))) for neg, f, pat in terms)
+            row
+            for row in rows
+            if all(
+                neg != bool(pat.match("" if row.get(f) is None else str(row.get(f))))
+                for neg, f, pat in terms
+            )
         ]
     field, order = "id", -1
     if sort:

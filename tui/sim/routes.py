@@ -48,11 +48,19 @@ def provider_routes(st: SimState, endpoint: Callable[[str, Handler], Endpoint]) 
         return found(st.zoo.dataset(request.path_params["id"]), "dataset")
 
     def zoo_conversions(request: Request) -> Any:
-        return found(zoo(lambda: st.zoo.list_conversions(request.path_params["id"], params(request))), "dataset")
+        return found(
+            zoo(lambda: st.zoo.list_conversions(request.path_params["id"], params(request))),
+            "dataset",
+        )
 
     def zoo_search(request: Request) -> Any:
         return found(
-            zoo(lambda: st.zoo.list_conversions(request.path_params["id"], params(request), search=True)), "dataset"
+            zoo(
+                lambda: st.zoo.list_conversions(
+                    request.path_params["id"], params(request), search=True
+                )
+            ),
+            "dataset",
         )
 
     def zoo_conversion(request: Request) -> Any:
@@ -72,7 +80,9 @@ def provider_routes(st: SimState, endpoint: Callable[[str, Handler], Endpoint]) 
 
     def mf_jobs(request: Request) -> Any:
         q = request.query_params
-        return found(st.metafold.list_jobs(request.path_params["pid"], q.get("sort"), q.get("q")), "Project")
+        return found(
+            st.metafold.list_jobs(request.path_params["pid"], q.get("sort"), q.get("q")), "Project"
+        )
 
     def mf_job(request: Request) -> Any:
         pp = request.path_params

@@ -48,8 +48,15 @@ class SimServer:
     """
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 0, jobs: int = 200, seed: int = 1,
-        clock: Clock | None = None, token: str | None = None, zoo_enums: str = "current",
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        jobs: int = 200,
+        seed: int = 1,
+        clock: Clock | None = None,
+        token: str | None = None,
+        zoo_enums: str = "current",
         faults: Iterable[str] = (),
     ) -> None:
         self.host = host
@@ -75,14 +82,22 @@ class SimServer:
         from tui.sim.app import SimApp
 
         self._sim_app = SimApp(self.state, token=self.token, admin_secret=self.admin_secret)
-        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock = socket.socket(
+            socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM
+        )
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         sock.listen(128)
         port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self._sim_app.app, http=_protocol_class(), log_level="warning", access_log=False,
-            lifespan="off", timeout_graceful_shutdown=1, timeout_keep_alive=5, ws="none",
+            self._sim_app.app,
+            http=_protocol_class(),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=5,
+            ws="none",
         )
         self._server = uvicorn.Server(config)
 
@@ -132,7 +147,10 @@ class SimServer:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 

@@ -26,7 +26,11 @@ class SimState:
     """
 
     def __init__(
-        self, *, seed: int = 1, jobs: int = 200, clock: Clock | None = None,
+        self,
+        *,
+        seed: int = 1,
+        jobs: int = 200,
+        clock: Clock | None = None,
         zoo_enums: str = "current",
     ) -> None:
         if zoo_enums not in ("current", "seed"):

@@ -75,7 +75,9 @@ def uuid_index(seed: int, salt: int, text: str) -> int | None:
 
 def zoo_time(moment: datetime) -> str:
     """RFC 3339 with milliseconds and `Z`, as Zoo's docs show."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def iso_time(moment: datetime) -> str:
@@ -150,9 +152,7 @@ class ListIndex:
     lazily, on the first list request; a page then costs a few bisections per group.
     """
 
-    def __init__(
-        self, timeline: Timeline, final: Callable[[int], tuple[Hashable, int]]
-    ) -> None:
+    def __init__(self, timeline: Timeline, final: Callable[[int], tuple[Hashable, int]]) -> None:
         self.timeline = timeline
         self._final = final
         self._lock = threading.Lock()
@@ -238,7 +238,10 @@ class ListIndex:
 
 
 def select(
-    runs: Sequence[tuple[Sequence[int], int]], dyn: list[int], offset: int, limit: int,
+    runs: Sequence[tuple[Sequence[int], int]],
+    dyn: list[int],
+    offset: int,
+    limit: int,
     descending: bool,
 ) -> tuple[list[int], int]:
     """Keys at positions [offset, offset+limit) of the merge of sorted runs, and the total.

@@ -43,15 +43,44 @@ CONV_SALT = 0x5A43
 ASYNC_STATUSES = ("queued", "uploaded", "in_progress", "completed", "failed")
 CREATED_SORTS = ("created_at_ascending", "created_at_descending")
 CONVERSION_SORTS = (
-    "created_at_ascending", "created_at_descending", "status_ascending", "status_descending",
-    "phase_ascending", "phase_descending", "updated_at_ascending", "updated_at_descending",
+    "created_at_ascending",
+    "created_at_descending",
+    "status_ascending",
+    "status_descending",
+    "phase_ascending",
+    "phase_descending",
+    "updated_at_ascending",
+    "updated_at_descending",
 )
 ASYNC_TYPES = (
-    "file_conversion", "file_conversion", "file_conversion", "file_volume", "file_center_of_mass",
-    "file_mass", "file_density", "file_surface_area", "text_to_cad", "text_to_cad",
-    "text_to_cad_iteration", "text_to_cad_multi_file_iteration",
+    "file_conversion",
+    "file_conversion",
+    "file_conversion",
+    "file_volume",
+    "file_center_of_mass",
+    "file_mass",
+    "file_density",
+    "file_surface_area",
+    "text_to_cad",
+    "text_to_cad",
+    "text_to_cad_iteration",
+    "text_to_cad_multi_file_iteration",
 )
-IMPORT_FORMATS = ("acis", "catia", "creo", "fbx", "gltf", "inventor", "nx", "obj", "parasolid", "ply", "sldprt", "step", "stl")
+IMPORT_FORMATS = (
+    "acis",
+    "catia",
+    "creo",
+    "fbx",
+    "gltf",
+    "inventor",
+    "nx",
+    "obj",
+    "parasolid",
+    "ply",
+    "sldprt",
+    "step",
+    "stl",
+)
 EXPORT_FORMATS = ("fbx", "glb", "gltf", "obj", "ply", "step", "stl")
 ASYNC_ERRORS = (
     "failed to import the file: the STEP file has no solid bodies",
@@ -76,16 +105,41 @@ EXTS = (".step", ".stp", ".sldprt", ".stl", ".obj", ".x_t", ".iges")
 ERRORS = (
     # (status, phase at which it fails, message)
     ("error_user", "zoo_generated_original_metadata", "The file is empty (0 bytes)."),
-    ("error_user", "snapshot_original", "Could not parse the STEP file: unexpected end of data at line 1042."),
-    ("error_unsupported", "convert_raw_kcl", "No converter handles this file type yet; retry with a newer converter version."),
-    ("error_geometry_mismatch", "snapshot_raw_kcl", "Raw KCL volume differs from the original by 4.2% (threshold 1.0%)."),
-    ("error_execution", "convert_raw_kcl", "Generated KCL failed to execute: fillet radius 3 mm exceeds edge length 2.4 mm."),
-    ("error_execution", "salon", "Salon KCL failed to execute: undefined variable `flangeThickness`."),
+    (
+        "error_user",
+        "snapshot_original",
+        "Could not parse the STEP file: unexpected end of data at line 1042.",
+    ),
+    (
+        "error_unsupported",
+        "convert_raw_kcl",
+        "No converter handles this file type yet; retry with a newer converter version.",
+    ),
+    (
+        "error_geometry_mismatch",
+        "snapshot_raw_kcl",
+        "Raw KCL volume differs from the original by 4.2% (threshold 1.0%).",
+    ),
+    (
+        "error_execution",
+        "convert_raw_kcl",
+        "Generated KCL failed to execute: fillet radius 3 mm exceeds edge length 2.4 mm.",
+    ),
+    (
+        "error_execution",
+        "salon",
+        "Salon KCL failed to execute: undefined variable `flangeThickness`.",
+    ),
     ("error_connection", "snapshot_original", "Timed out connecting to the snapshot renderer."),
-    ("error_internal", "zoo_generated_raw_kcl_metadata", "Worker crashed while generating metadata (exit code 137)."),
+    (
+        "error_internal",
+        "zoo_generated_raw_kcl_metadata",
+        "Worker crashed while generating metadata (exit code 137).",
+    ),
 )
 SEED_ERROR_MAP = {
-    "error_geometry_mismatch": "error_internal", "error_execution": "error_internal",
+    "error_geometry_mismatch": "error_internal",
+    "error_execution": "error_internal",
     "error_connection": "error_internal",
 }
 USER_ID = "8d4c7a2e-53b1-4f6c-9a77-2f1e0c3b9d10"
@@ -116,24 +170,40 @@ class ZooWorld:
         self.phases = ZOO_SEED_PHASES if self.seed_enums else ZOO_PHASES
         self.statuses = ZOO_DATASET_SEED_STATUSES if self.seed_enums else ZOO_DATASET_STATUSES
         self.async_timeline = Timeline(
-            seed=state.seed, salt=ASYNC_SALT, n=n, spacing_ms=spacing_for(n), arrival_ms=30_000,
+            seed=state.seed,
+            salt=ASYNC_SALT,
+            n=n,
+            spacing_ms=spacing_for(n),
+            arrival_ms=30_000,
             dmax_ms=700_000,
         )
         self.async_index = ListIndex(self.async_timeline, self._async_final)
         self.datasets: list[tuple[str, Timeline, ListIndex]] = []
         for d, (_, _, _, share, arrival) in enumerate(DATASETS):
-            size = round(n * share) if d < len(DATASETS) - 1 else n - sum(round(n * s[3]) for s in DATASETS[:-1])
-            tl = Timeline(
-                seed=state.seed, salt=CONV_SALT + d, n=max(0, size), spacing_ms=spacing_for(size),
-                arrival_ms=arrival, dmax_ms=1_200_000,
+            size = (
+                round(n * share)
+                if d < len(DATASETS) - 1
+                else n - sum(round(n * s[3]) for s in DATASETS[:-1])
             )
-            self.datasets.append((make_uuid(state.seed, DATASET_SALT, d), tl, ListIndex(tl, self._conv_final(d))))
+            tl = Timeline(
+                seed=state.seed,
+                salt=CONV_SALT + d,
+                n=max(0, size),
+                spacing_ms=spacing_for(size),
+                arrival_ms=arrival,
+                dmax_ms=1_200_000,
+            )
+            self.datasets.append(
+                (make_uuid(state.seed, DATASET_SALT, d), tl, ListIndex(tl, self._conv_final(d)))
+            )
 
     # -- async operations -------------------------------------------------------------
     def tracked_async_ids(self) -> list[str]:
         """The seed operation plus the 16 newest ones (a client tracks ids it created)."""
         visible = self.async_timeline.visible(self.state.now_ms())
-        return [ZOO_SEED_ASYNC_ID] + [self.async_id(i) for i in range(max(0, visible - 16), visible)]
+        return [ZOO_SEED_ASYNC_ID] + [
+            self.async_id(i) for i in range(max(0, visible - 16), visible)
+        ]
 
     def async_id(self, index: int) -> str:
         """The uuid of async operation `index`."""
@@ -145,12 +215,21 @@ class ZooWorld:
         kind = pick(r, 0, ASYNC_TYPES)
         queued = 1_000 + int(frac(r, 8) * 29_000)
         uploaded = 2_000 + int(frac(r, 24) * 10_000) if kind == "file_conversion" else 0
-        running = 5_000 + int(frac(r, 40) * 480_000 * (0.3 if kind.startswith("file_") and kind != "file_conversion" else 1))
+        running = 5_000 + int(
+            frac(r, 40)
+            * 480_000
+            * (0.3 if kind.startswith("file_") and kind != "file_conversion" else 1)
+        )
         failed = frac(r, 48) < 0.1
         start = created + queued + uploaded
         return {
-            "r": r, "kind": kind, "created": created, "uploaded_at": created + queued,
-            "start": start, "end": start + running, "failed": failed,
+            "r": r,
+            "kind": kind,
+            "created": created,
+            "uploaded_at": created + queued,
+            "start": start,
+            "end": start + running,
+            "failed": failed,
         }
 
     def _async_final(self, index: int) -> tuple[Hashable, int]:
@@ -175,7 +254,11 @@ class ZooWorld:
         done = status in ("completed", "failed")
         ok = status == "completed"
         last = plan["created"]
-        for moment in (plan["uploaded_at"] if kind == "file_conversion" else None, plan["start"], plan["end"]):
+        for moment in (
+            plan["uploaded_at"] if kind == "file_conversion" else None,
+            plan["start"],
+            plan["end"],
+        ):
             if moment is not None and now >= moment:
                 last = moment
         common: dict[str, Any] = {
@@ -191,10 +274,21 @@ class ZooWorld:
         }
         fields = self._async_fields(kind, r, ok, index)
         if listed:
-            inputs = {k: v for k, v in fields.items() if k in ("src_format", "output_format", "output_unit", "prompt")}
-            item = {**common, "input": inputs, "worker": f"worker-{r % 37:02d}.zoo.internal", "attempts": 1 + (r >> 60) % 2}
+            inputs = {
+                k: v
+                for k, v in fields.items()
+                if k in ("src_format", "output_format", "output_unit", "prompt")
+            }
+            item = {
+                **common,
+                "input": inputs,
+                "worker": f"worker-{r % 37:02d}.zoo.internal",
+                "attempts": 1 + (r >> 60) % 2,
+            }
             if kind != "file_conversion":
-                item["output"] = {k: v for k, v in fields.items() if k not in inputs} if ok else None
+                item["output"] = (
+                    {k: v for k, v in fields.items() if k not in inputs} if ok else None
+                )
             return item
         return {**common, **fields}
 
@@ -205,39 +299,77 @@ class ZooWorld:
         conversation = make_uuid(self.state.seed, ASYNC_SALT + 1, index)
         kcl = _kcl(index, "text-to-cad")
         if kind == "file_conversion":
-            payload = base64.b64encode(f"solid part{index}\nendsolid part{index}\n".encode()).decode()
+            payload = base64.b64encode(
+                f"solid part{index}\nendsolid part{index}\n".encode()
+            ).decode()
             return {
-                "src_format": src, "output_format": out, "src_format_options": None,
-                "output_format_options": None, "outputs": {f"part{index}.{out}": payload} if ok else {},
+                "src_format": src,
+                "output_format": out,
+                "src_format_options": None,
+                "output_format_options": None,
+                "outputs": {f"part{index}.{out}": payload} if ok else {},
             }
         if kind == "file_volume":
             return {"src_format": src, "output_unit": "cm3", "volume": value if ok else None}
         if kind == "file_center_of_mass":
-            point = {"x": round(value / 10, 3), "y": round(value / 20, 3), "z": round(value / 40, 3)}
+            point = {
+                "x": round(value / 10, 3),
+                "y": round(value / 20, 3),
+                "z": round(value / 40, 3),
+            }
             return {"src_format": src, "output_unit": "mm", "center_of_mass": point if ok else None}
         if kind == "file_mass":
-            return {"src_format": src, "output_unit": "g", "material_density_unit": "kg:m3",
-                    "material_density": 7850.0, "mass": value if ok else None}
+            return {
+                "src_format": src,
+                "output_unit": "g",
+                "material_density_unit": "kg:m3",
+                "material_density": 7850.0,
+                "mass": value if ok else None,
+            }
         if kind == "file_density":
-            return {"src_format": src, "output_unit": "kg:m3", "material_mass_unit": "g",
-                    "material_mass": 120.0, "density": value if ok else None}
+            return {
+                "src_format": src,
+                "output_unit": "kg:m3",
+                "material_mass_unit": "g",
+                "material_mass": 120.0,
+                "density": value if ok else None,
+            }
         if kind == "file_surface_area":
             return {"src_format": src, "output_unit": "mm2", "surface_area": value if ok else None}
-        model = {"conversation_id": conversation, "model": pick(r, 36, ("cad", "kcl")), "model_version": "2026.07.1"}
+        model = {
+            "conversation_id": conversation,
+            "model": pick(r, 36, ("cad", "kcl")),
+            "model_version": "2026.07.1",
+        }
         if kind == "text_to_cad":
             return {
-                **model, "output_format": out, "prompt": pick(r, 40, PROMPTS),
-                "code": kcl if ok else None, "kcl_version": "0.2.88" if ok else None, "feedback": None,
+                **model,
+                "output_format": out,
+                "prompt": pick(r, 40, PROMPTS),
+                "code": kcl if ok else None,
+                "kcl_version": "0.2.88" if ok else None,
+                "feedback": None,
                 "outputs": {f"source.{out}": base64.b64encode(kcl.encode()).decode()} if ok else {},
             }
         if kind == "text_to_cad_iteration":
             return {
-                **model, "model": "kcl_iteration", "code": kcl if ok else "", "original_source_code": kcl,
-                "source_ranges": [], "prompt": "make the holes 1 mm larger", "feedback": None,
+                **model,
+                "model": "kcl_iteration",
+                "code": kcl if ok else "",
+                "original_source_code": kcl,
+                "source_ranges": [],
+                "prompt": "make the holes 1 mm larger",
+                "feedback": None,
             }
         return {
-            **model, "model": "kcl_iteration", "source_ranges": [], "outputs": {"main.kcl": kcl} if ok else {},
-            "kcl_version": "0.2.88", "project_name": f"project-{index}", "prompt": "add a chamfer", "feedback": None,
+            **model,
+            "model": "kcl_iteration",
+            "source_ranges": [],
+            "outputs": {"main.kcl": kcl} if ok else {},
+            "kcl_version": "0.2.88",
+            "project_name": f"project-{index}",
+            "prompt": "add a chamfer",
+            "feedback": None,
         }
 
     def lookup_async(self, text: str) -> dict[str, Any] | None:
@@ -263,7 +395,9 @@ class ZooWorld:
             raise ZooQueryError(f"invalid value for status: {status!r}")
         tl = self.async_timeline
         visible = tok.get("v", tl.visible(now))
-        runs = self.async_index.static_runs(now, "created", lambda g: 0, lambda g: status in (None, g))
+        runs = self.async_index.static_runs(
+            now, "created", lambda g: 0, lambda g: status in (None, g)
+        )
         dyn = []
         for i in range(tl.static_bound(now), visible):
             if status is None or self._async_status(self._async_plan(i), now) == status:
@@ -281,13 +415,19 @@ class ZooWorld:
                 created = tl.created_ms(0) - 3_600_000 if tl.n else -86_400_000
                 errored = d == 1
                 return {
-                    "id": did, "org_id": ORG_ID, "name": name,
-                    "description": f"{name} ({provider})", "source_uri": uri, "storage_provider": provider,
+                    "id": did,
+                    "org_id": ORG_ID,
+                    "name": name,
+                    "description": f"{name} ({provider})",
+                    "source_uri": uri,
+                    "storage_provider": provider,
                     "access_role_arn": "arn:aws:iam::123456789012:role/zoo-dataset-reader",
                     "status": "errored" if errored else "active",
                     "lookup_enabled": d == 0,
                     "require_raw_kcl_similarity_score_for_success": d == 0,
-                    "last_sync_error": "AccessDenied listing s3://acme-archive/sldprt/2019/" if errored else None,
+                    "last_sync_error": "AccessDenied listing s3://acme-archive/sldprt/2019/"
+                    if errored
+                    else None,
                     "last_sync_error_at": zoo_time(self.state.at(-7_200_000)) if errored else None,
                     "created_at": zoo_time(self.state.at(created)),
                     "updated_at": zoo_time(self.state.at(created + 60_000)),
@@ -355,8 +495,14 @@ class ZooWorld:
         else:
             end, final, phase = starts[-1], "success", len(self.phases) - 1
         return {
-            "r": r, "created": created, "starts": starts, "end": end, "final": final,
-            "final_phase": phase, "error": error, "override": override,
+            "r": r,
+            "created": created,
+            "starts": starts,
+            "end": end,
+            "final": final,
+            "final_phase": phase,
+            "error": error,
+            "override": override,
         }
 
     def _conv_final(self, d: int):  # type: ignore[no-untyped-def]
@@ -394,21 +540,38 @@ class ZooWorld:
             "file_size": 2_048 + r % 48_000_000,
             "phase": phases[phase],
             "status": status,
-            "status_message": (plan["error"][2] if plan["error"] and terminal else
-                               "Canceled: the file was removed from the bucket." if status == "canceled" else None),
+            "status_message": (
+                plan["error"][2]
+                if plan["error"] and terminal
+                else "Canceled: the file was removed from the bucket."
+                if status == "canceled"
+                else None
+            ),
             "created_at": zoo_time(st.at(plan["created"])),
             "updated_at": zoo_time(st.at(updated)),
-            "started_at": zoo_time(st.at(plan["starts"][1])) if now >= plan["starts"][1] and plan["final"] != "canceled" else None,
+            "started_at": zoo_time(st.at(plan["starts"][1]))
+            if now >= plan["starts"][1] and plan["final"] != "canceled"
+            else None,
             "completed_at": zoo_time(st.at(plan["end"])) if terminal else None,
             "importer_version": "kcl-importer 0.9.12" if phase >= 1 or terminal else None,
-            "metadata": {"part_number": f"PN-{index:06d}", "material": pick(r, 48, ("6061-T6", "304 SS", "ABS", "PA12"))}
-            if "zoo_generated_original_metadata" in passed else None,
+            "metadata": {
+                "part_number": f"PN-{index:06d}",
+                "material": pick(r, 48, ("6061-T6", "304 SS", "ABS", "PA12")),
+            }
+            if "zoo_generated_original_metadata" in passed
+            else None,
         }
         if not self.seed_enums:
             out["manual_kcl_override_active"] = plan["override"]
-            out["manual_kcl_override_updated_at"] = zoo_time(st.at(plan["created"] - 86_400_000)) if plan["override"] else None
-            out["raw_kcl_similarity_score"] = round(0.9 + frac(r, 52) * 0.1, 4) if "snapshot_raw_kcl" in passed else None
-            out["salon_kcl_similarity_score"] = round(0.85 + frac(r, 56) * 0.15, 4) if "snapshot_salon_kcl" in passed else None
+            out["manual_kcl_override_updated_at"] = (
+                zoo_time(st.at(plan["created"] - 86_400_000)) if plan["override"] else None
+            )
+            out["raw_kcl_similarity_score"] = (
+                round(0.9 + frac(r, 52) * 0.1, 4) if "snapshot_raw_kcl" in passed else None
+            )
+            out["salon_kcl_similarity_score"] = (
+                round(0.85 + frac(r, 56) * 0.15, 4) if "snapshot_salon_kcl" in passed else None
+            )
         if not details:
             return out
         raw = _kcl(index, path) if "convert_raw_kcl" in passed else None
@@ -418,16 +581,23 @@ class ZooWorld:
         def images(phase_name: str, stage: int) -> list[dict[str, str]]:
             if phase_name not in passed:
                 return []
-            return [{"mime_type": "image/png", "data_base64": base64.b64encode(snapshot_png(variant, stage)).decode()}]
+            return [
+                {
+                    "mime_type": "image/png",
+                    "data_base64": base64.b64encode(snapshot_png(variant, stage)).decode(),
+                }
+            ]
 
-        out.update({
-            "output": salon or raw,
-            "raw_kcl_output": raw,
-            "salon_kcl_output": salon,
-            "original_snapshot_images": images("snapshot_original", 0),
-            "raw_kcl_snapshot_images": images("snapshot_raw_kcl", 1),
-            "salon_kcl_snapshot_images": images("snapshot_salon_kcl", 2),
-        })
+        out.update(
+            {
+                "output": salon or raw,
+                "raw_kcl_output": raw,
+                "salon_kcl_output": salon,
+                "original_snapshot_images": images("snapshot_original", 0),
+                "raw_kcl_snapshot_images": images("snapshot_raw_kcl", 1),
+                "salon_kcl_snapshot_images": images("snapshot_salon_kcl", 2),
+            }
+        )
         if not self.seed_enums:
             out["manual_kcl_override"] = _kcl(index, path, salon=True) if plan["override"] else None
         return out
@@ -448,7 +618,9 @@ class ZooWorld:
             return None
         return self.conversion(d, index, now, details=True)
 
-    def list_conversions(self, dataset_id: str, params: dict[str, str], *, search: bool = False) -> dict[str, Any] | None:
+    def list_conversions(
+        self, dataset_id: str, params: dict[str, str], *, search: bool = False
+    ) -> dict[str, Any] | None:
         """GET /org/datasets/{id}/conversions: limit, page_token, sort_by, filter, q, phase."""
         found = self._find_dataset(dataset_id)
         if found is None:
@@ -477,7 +649,13 @@ class ZooWorld:
             want_phase = self.phases.index(tok["phase"])
         q = (tok.get("q") or "").strip().lower()
         visible = tok.get("v", tl.visible(now))
-        mode = "updated" if sort_by.startswith("updated") else "created" if sort_by.startswith("created") else "group"
+        mode = (
+            "updated"
+            if sort_by.startswith("updated")
+            else "created"
+            if sort_by.startswith("created")
+            else "group"
+        )
         by_phase = sort_by.startswith("phase")
         status_rank = {s: k for k, s in enumerate(self.statuses)}
 
@@ -555,7 +733,9 @@ class ZooWorld:
             return tok
         return {"o": 0, **{n: params[n] for n in names if params.get(n) not in (None, "")}}
 
-    def _page(self, items: list[dict[str, Any]], tok: dict[str, Any], limit: int, total: int, visible: int) -> dict[str, Any]:
+    def _page(
+        self, items: list[dict[str, Any]], tok: dict[str, Any], limit: int, total: int, visible: int
+    ) -> dict[str, Any]:
         offset = tok["o"] + len(items)
         more = bool(items) and offset < total
         nxt = encode_token({**tok, "o": offset, "v": visible}) if more else None

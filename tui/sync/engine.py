@@ -99,7 +99,7 @@ def keep_reasons(jobs: list[Job], known: Callable[[tuple[str, str]], Job | None]
 
 
 def progress_note(progress: Progress) -> str:
-    """"loading 12,400 of 60,000" (or "loading 12,400" when the total is unknown)."""
+    """ "loading 12,400 of 60,000" (or "loading 12,400" when the total is unknown)."""
     if progress.total is None:
         return f"loading {progress.loaded:,}"
     return f"loading {progress.loaded:,} of {progress.total:,}"
@@ -187,6 +187,12 @@ class SyncStore(Protocol):
 
     def mark_opened(self, at: datetime | None = None) -> None:
         """Record that the dashboard is open and has seen every transition."""
+        ...
+
+    def add_event(
+        self, account: str, kind: EventKind, text: str, at: datetime | None = None
+    ) -> None:
+        """Record a source event in the event log."""
         ...
 
 
@@ -433,7 +439,8 @@ class SyncEngine:
                 next_at = last.fetched_at + timedelta(seconds=delay)
                 source.health = replace(
                     health_after_success(source.health, last.fetched_at, next_at),
-                    note=last.note, server_counts=None,
+                    note=last.note,
+                    server_counts=None,
                 )
                 await self._log_success(source, last)
                 summarised = account in self.summary.awaiting
@@ -468,7 +475,7 @@ class SyncEngine:
     async def _log_event(self, account: str, kind: EventKind, text: str, at: datetime) -> None:
         try:
             await self._off_loop(partial(self.store.add_event, account, kind, text, at))
-        except Exception as exc:  # noqa: BLE001 - the log is not worth stopping a refresh
+        except StoreError as exc:  # the log is not worth stopping a refresh
             log.warning("store event failed: %s", type(exc).__name__)
 
     def _show_refreshing(self, source: SourceSync) -> None:
@@ -491,8 +498,12 @@ class SyncEngine:
                 source.health, note=batch.event.note, server_counts=batch.event.counts
             )
             self.emit(
-                replace(batch.event, health=source.health, more=True,
-                        summarised=source.account in self.summary.awaiting)
+                replace(
+                    batch.event,
+                    health=source.health,
+                    more=True,
+                    summarised=source.account in self.summary.awaiting,
+                )
             )
             batch = await self._fetch(source, replace(query, resume=batch.resume), progress, seen)
         return batch.event
@@ -586,10 +597,18 @@ class SyncEngine:
         if self.apply_updates:
             self.index.apply(update)
         event = JobsChanged(
-            account, update, fetched_at, transitions, source.health,
-            tracked_errors=len(result.tracked_errors), saved_seq=saved_seq,
-            newest_update=newest, store_error=store_error,
-            loaded=progress.loaded, total=progress.total, more=not last,
+            account,
+            update,
+            fetched_at,
+            transitions,
+            source.health,
+            tracked_errors=len(result.tracked_errors),
+            saved_seq=saved_seq,
+            newest_update=newest,
+            store_error=store_error,
+            loaded=progress.loaded,
+            total=progress.total,
+            more=not last,
             note=result.note or (None if last else progress_note(progress)),
             counts=None if last else result.counts,
         )

@@ -60,9 +60,7 @@ def health_after_success(current: SourceHealth, at: datetime, next_at: datetime)
     )
 
 
-def health_after_failure(
-    current: SourceHealth, error: str, next_at: datetime
-) -> SourceHealth:
+def health_after_failure(current: SourceHealth, error: str, next_at: datetime) -> SourceHealth:
     """The state after a refresh failed; the rows already shown stay."""
     return replace(
         current,
@@ -72,5 +70,3 @@ def health_after_failure(
         failures=current.failures + 1,
         next_try_at=next_at,
     )
-
-

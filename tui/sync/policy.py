@@ -53,9 +53,7 @@ class RefreshPolicy:
     max_backoff: float = MAX_BACKOFF
 
     @classmethod
-    def for_source(
-        cls, interval: float, capabilities: Capabilities | None = None
-    ) -> RefreshPolicy:
+    def for_source(cls, interval: float, capabilities: Capabilities | None = None) -> RefreshPolicy:
         """The policy every front end uses for one source polled every `interval` seconds.
 
         Its floor is the provider's `Capabilities.min_poll_interval`. A failing source is

@@ -160,7 +160,6 @@ def index_transitions(
     return transitions
 
 
-
 def raise_if_nothing_fetched(query: ListQuery, result: ListResult) -> None:
     """Treat a refresh as failed when every tracked id failed and nothing was listed.
 

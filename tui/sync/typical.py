@@ -122,5 +122,7 @@ class TypicalDurations:
 def stuck_note(job: Job) -> str:
     """What a stuck job's marker says, in words."""
     if job.provider == ProviderName.ZOO and job.kind == JobKind.DATASET_CONVERSION:
-        return "stuck: past 95 % of its kind's run times; Zoo retries a conversion it assumes dropped"
+        return (
+            "stuck: past 95 % of its kind's run times; Zoo retries a conversion it assumes dropped"
+        )
     return "stuck: running longer than 95 % of its kind's run times"

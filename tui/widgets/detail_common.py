@@ -74,9 +74,7 @@ def state_cell(state: JobState, status: str) -> Cell:
     return (text, STATE_ROLES.get(state, "plain"))
 
 
-def time_rows(
-    pairs: Iterable[tuple[str, datetime | None]], now: datetime
-) -> list[list[Cell]]:
+def time_rows(pairs: Iterable[tuple[str, datetime | None]], now: datetime) -> list[list[Cell]]:
     """Rows `label | relative | exact UTC` for every timestamp (missing ones show `—`)."""
     return [
         [label, fmt_relative(moment, now), (fmt_timestamp(moment), "dim")]
@@ -231,9 +229,7 @@ class Fields(Widget):
         return table
 
 
-def sync_table(
-    table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Text]]]
-) -> None:
+def sync_table(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
     """Update a DataTable in place, keyed by row key: remove, update changed cells, add.
 
     The cursor stays on its row when the row survives.

@@ -161,10 +161,22 @@ class VariantTable(DataTable[Any]):
     """The variants; moving the cursor shows a variant in full (listed for the help screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Previous variant", show=False, id="hdrjpg.previous_variant",
-                tooltip="hdrjpg: show the variant above in full"),
-        Binding("down", "cursor_down", "Next variant", show=False, id="hdrjpg.next_variant",
-                tooltip="hdrjpg: show the variant below in full"),
+        Binding(
+            "up",
+            "cursor_up",
+            "Previous variant",
+            show=False,
+            id="hdrjpg.previous_variant",
+            tooltip="hdrjpg: show the variant above in full",
+        ),
+        Binding(
+            "down",
+            "cursor_down",
+            "Next variant",
+            show=False,
+            id="hdrjpg.next_variant",
+            tooltip="hdrjpg: show the variant below in full",
+        ),
     ]
 
 

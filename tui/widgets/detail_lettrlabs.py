@@ -54,16 +54,24 @@ class LettrLabsDetailView(Vertical):
         metadata = detail.metadata or {}
         self.query_one("#lettrlabs-metadata", Fields).show(
             [
-                [str(key), "null" if value is None else
-                 value if isinstance(value, str) else pretty_json(value)]
+                [
+                    str(key),
+                    "null"
+                    if value is None
+                    else value
+                    if isinstance(value, str)
+                    else pretty_json(value),
+                ]
                 for key, value in metadata.items()
             ]
             or [["metadata", "none"]]
         )
         profile = detail.profile
-        name = " ".join(
-            part for part in (profile.first_name, profile.last_name) if part
-        ) if profile else ""
+        name = (
+            " ".join(part for part in (profile.first_name, profile.last_name) if part)
+            if profile
+            else ""
+        )
         self.query_one("#lettrlabs-profile", Fields).show(
             [
                 ["company", profile.company],

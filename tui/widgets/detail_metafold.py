@@ -50,9 +50,11 @@ def io_rows(io: MetafoldIO, now: datetime) -> list[list[Cell]]:
     if io.params:
         rows.append([("params", "accent"), ""])
     for param in io.params:
-        value = pretty_json(param.decoded_json) if param.is_json and not isinstance(
-            param.decoded_json, int | float | bool
-        ) else param.text
+        value = (
+            pretty_json(param.decoded_json)
+            if param.is_json and not isinstance(param.decoded_json, int | float | bool)
+            else param.text
+        )
         rows.append([f"  {param.name}", value.rstrip("\n")])
     return rows
 
@@ -61,8 +63,14 @@ class UpstreamList(SafeOptionList):
     """The upstream jobs (`needs`); Enter opens one (listed here for the help screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Open upstream job", show=False, id="metafold.open_upstream",
-                tooltip="Metafold: open the highlighted job of Needs (Esc comes back)"),
+        Binding(
+            "enter",
+            "select",
+            "Open upstream job",
+            show=False,
+            id="metafold.open_upstream",
+            tooltip="Metafold: open the highlighted job of Needs (Esc comes back)",
+        ),
     ]
 
 
@@ -112,8 +120,11 @@ class MetafoldDetailView(Vertical):
         )
         self.query_one("#metafold-times", Fields).show(
             time_rows(
-                [("created", job.created_at), ("started", job.started_at),
-                 ("finished", job.finished_at)],
+                [
+                    ("created", job.created_at),
+                    ("started", job.started_at),
+                    ("finished", job.finished_at),
+                ],
                 now,
             )
             + [
@@ -142,8 +153,11 @@ class MetafoldDetailView(Vertical):
             job = upstream.get(need)
             if job is None:
                 options.append(
-                    Option(Content(f"{one_line(need)}   (could not be fetched)"), id=need,
-                           disabled=True)
+                    Option(
+                        Content(f"{one_line(need)}   (could not be fetched)"),
+                        id=need,
+                        disabled=True,
+                    )
                 )
                 continue
             options.append(

@@ -106,10 +106,22 @@ class ImageList(SafeOptionList):
     """The snapshot images; moving the cursor draws one (listed for the help screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Previous image", show=False, id="zoo.previous_image",
-                tooltip="Zoo: draw the snapshot image above"),
-        Binding("down", "cursor_down", "Next image", show=False, id="zoo.next_image",
-                tooltip="Zoo: draw the snapshot image below"),
+        Binding(
+            "up",
+            "cursor_up",
+            "Previous image",
+            show=False,
+            id="zoo.previous_image",
+            tooltip="Zoo: draw the snapshot image above",
+        ),
+        Binding(
+            "down",
+            "cursor_down",
+            "Next image",
+            show=False,
+            id="zoo.next_image",
+            tooltip="Zoo: draw the snapshot image below",
+        ),
     ]
 
 
@@ -204,8 +216,10 @@ class ZooConversionDetailView(Vertical):
         )
         metadata = detail.metadata or {}
         self.query_one("#zoo-metadata", Fields).show(
-            [[str(key), value if isinstance(value, str) else pretty_json(value)]
-             for key, value in metadata.items()]
+            [
+                [str(key), value if isinstance(value, str) else pretty_json(value)]
+                for key, value in metadata.items()
+            ]
             or [["metadata", "none"]]
         )
         self.query_one("#zoo-times", Fields).show(
@@ -255,8 +269,11 @@ class ZooConversionDetailView(Vertical):
             found: tuple[SnapshotImage, ...] = getattr(detail, attribute)
             total = sum(image.size for image in found)
             counts.append(
-                [list_name, f"{len(found)} image{'s' if len(found) != 1 else ''}",
-                 fmt_size(total) if found else ""]
+                [
+                    list_name,
+                    f"{len(found)} image{'s' if len(found) != 1 else ''}",
+                    fmt_size(total) if found else "",
+                ]
             )
             for index, image in enumerate(found):
                 images[f"{list_name}-{index}"] = ImageRef(list_name, index, image)
@@ -409,8 +426,11 @@ class ZooAsyncDetailView(Vertical):
             + [
                 ["waited", duration_cell(detail.created_at, detail.started_at), ""],
                 ["ran", run_time_cell(job, now), ""],
-                ["total", duration_cell(
-                    detail.created_at, end or (now if job.state.is_active else None)), ""],
+                [
+                    "total",
+                    duration_cell(detail.created_at, end or (now if job.state.is_active else None)),
+                    "",
+                ],
             ]
         )
         self.query_one("#zoo-async-fields", Fields).show(type_rows(detail))
@@ -451,7 +471,9 @@ def type_rows(detail: ZooAsyncDetail) -> list[list[Cell]]:
             "centre of mass",
             None
             if centre is None
-            else "(" + ", ".join(number_cell(v) or "—" for v in centre) + ")"  # type: ignore[misc]
+            else "("
+            + ", ".join(str(number_cell(v) or "—") for v in centre)
+            + ")"
             + (f" {detail.output_unit}" if detail.output_unit else ""),
         ),
         ("prompt", detail.prompt),

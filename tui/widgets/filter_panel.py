@@ -33,8 +33,14 @@ class StateList(SafeSelectionList[JobState]):
     """The panel's states; Space toggles one (listed here for the help screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "select", "Toggle state", show=False, id="filters.toggle_state",
-                tooltip="Show or hide jobs in the highlighted state"),
+        Binding(
+            "space",
+            "select",
+            "Toggle state",
+            show=False,
+            id="filters.toggle_state",
+            tooltip="Show or hide jobs in the highlighted state",
+        ),
     ]
 
 
@@ -42,8 +48,14 @@ class StatusList(SafeOptionList):
     """The panel's provider statuses; Enter picks one (listed here for the help screen)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Pick status", show=False, id="filters.pick_status",
-                tooltip="Show only the highlighted provider status, and close the panel"),
+        Binding(
+            "enter",
+            "select",
+            "Pick status",
+            show=False,
+            id="filters.pick_status",
+            tooltip="Show only the highlighted provider status, and close the panel",
+        ),
     ]
 
 
@@ -52,10 +64,22 @@ class FilterPanel(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="filters.close", tooltip="Close the filter panel"),
-        Binding("tab", "app.focus_next", "Next list", show=False, id="filters.next",
-                tooltip="Move between the state and status lists"),
-        Binding("shift+tab", "app.focus_previous", "Previous list", show=False,
-                id="filters.previous", tooltip="Move between the state and status lists"),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next list",
+            show=False,
+            id="filters.next",
+            tooltip="Move between the state and status lists",
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous list",
+            show=False,
+            id="filters.previous",
+            tooltip="Move between the state and status lists",
+        ),
     ]
 
     class StatesChanged(Message):

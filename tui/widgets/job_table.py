@@ -119,7 +119,8 @@ def layout_columns(
     widths = widths or {}
     specs = [
         replace(spec, width=max(1, min(_widest(spec), widths[spec.column])))
-        if spec.width and spec.column in widths else spec
+        if spec.width and spec.column in widths
+        else spec
         for spec in COLUMNS
         if show_account or spec.column != Column.ACCOUNT
     ]
@@ -144,20 +145,49 @@ class JobTable(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Up", show=False, id="table.up", tooltip="Move up a row"),
         Binding(
-            "down,j", "cursor_down", "Down", show=False, id="table.down",
+            "down,j",
+            "cursor_down",
+            "Down",
+            show=False,
+            id="table.down",
             tooltip="Move down a row",
         ),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up",
-                tooltip="Move up a page"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down",
-                tooltip="Move down a page"),
-        Binding("home,g", "first", "First row", show=False, id="table.first",
-                tooltip="Go to the first row"),
-        Binding("end,G", "last", "Last row", show=False, id="table.last",
-                tooltip="Go to the last row"),
+        Binding(
+            "pageup,ctrl+b",
+            "page_up",
+            "Page up",
+            show=False,
+            id="table.page_up",
+            tooltip="Move up a page",
+        ),
+        Binding(
+            "pagedown,ctrl+f",
+            "page_down",
+            "Page down",
+            show=False,
+            id="table.page_down",
+            tooltip="Move down a page",
+        ),
+        Binding(
+            "home,g",
+            "first",
+            "First row",
+            show=False,
+            id="table.first",
+            tooltip="Go to the first row",
+        ),
+        Binding(
+            "end,G", "last", "Last row", show=False, id="table.last", tooltip="Go to the last row"
+        ),
         Binding("enter", "select", "Open", id="table.open", tooltip="Open the job's detail"),
-        Binding("a", "toggle_times", "Times", show=False, id="table.times",
-                tooltip="Show ages (3m) or absolute local times (14:03:27)"),
+        Binding(
+            "a",
+            "toggle_times",
+            "Times",
+            show=False,
+            id="table.times",
+            tooltip="Show ages (3m) or absolute local times (14:03:27)",
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -622,7 +652,9 @@ class JobTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), header))
         return Strip(segments, width).crop(0, width)
 
-    def _row_styles(self, state: JobState, stale: bool, flash: bool, cursor: bool) -> tuple[Style, Style]:
+    def _row_styles(
+        self, state: JobState, stale: bool, flash: bool, cursor: bool
+    ) -> tuple[Style, Style]:
         """(row style, state cell style), combined once per flag set and theme."""
         key = (state.value, stale, flash, cursor)
         styles = self._styles.get(key)
@@ -656,8 +688,17 @@ class JobTable(ScrollView, can_focus=True):
         tracked = key in self.tracked
         stuck = key in self.stuck
         cache_key = (
-            id(job), job, stale, flash, cursor, tracked, stuck, width, self.show_account,
-            self._widths, self.absolute_times,
+            id(job),
+            job,
+            stale,
+            flash,
+            cursor,
+            tracked,
+            stuck,
+            width,
+            self.show_account,
+            self._widths,
+            self.absolute_times,
         )
         strip = self._strips.get(cache_key)
         if strip is not None:
@@ -722,7 +763,6 @@ class JobTable(ScrollView, can_focus=True):
         if column == Column.PROGRESS:
             return fmt_progress(job.progress, width)
         return ""
-
 
     def _age_text(self, job: Job) -> str:
         if self.absolute_times:

@@ -199,9 +199,7 @@ class JsonView(ScrollView, can_focus=True):
         self._rematch(keep_position=False)
         if self._matches:
             top = round(self.scroll_y)
-            first = next(
-                (i for i, match in enumerate(self._matches) if match.line >= top), 0
-            )
+            first = next((i for i, match in enumerate(self._matches) if match.line >= top), 0)
             self._move_to(first)
         self.refresh()
 
@@ -268,6 +266,4 @@ class JsonView(ScrollView, can_focus=True):
             text.stylize(self._style(name), match.start, match.end)
         text.stylize_before(base)
         strip = Strip(text.render(self.app.console), cell_len(line))
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(
-            scroll_x, number
-        )
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, number)

@@ -57,7 +57,10 @@ def phase_marks(count: int, current_index: int | None, state: JobState) -> list[
         JobState.CANCELED: PhaseMark.CANCELED,
     }.get(state, PhaseMark.CURRENT)
     return [
-        PhaseMark.DONE if index < current_index else here if index == current_index
+        PhaseMark.DONE
+        if index < current_index
+        else here
+        if index == current_index
         else PhaseMark.PENDING
         for index in range(count)
     ]
@@ -150,6 +153,4 @@ class PhaseStepper(Widget):
         self.refresh(layout=True)
 
     def render(self) -> Content:
-        return stepper_content(
-            self._phases, self._current_index, self._state, self._current_phase
-        )
+        return stepper_content(self._phases, self._current_index, self._state, self._current_phase)

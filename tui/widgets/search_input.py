@@ -32,10 +32,22 @@ class SearchInput(Input):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Done", show=False, id="search.done",
-                tooltip="Keep the search and go back to the list"),
-        Binding("escape", "screen.back", "Clear", show=False, id="search.clear",
-                tooltip="Clear the search and close the box"),
+        Binding(
+            "enter",
+            "submit",
+            "Done",
+            show=False,
+            id="search.done",
+            tooltip="Keep the search and go back to the list",
+        ),
+        Binding(
+            "escape",
+            "screen.back",
+            "Clear",
+            show=False,
+            id="search.clear",
+            tooltip="Clear the search and close the box",
+        ),
     ]
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
@@ -85,8 +97,20 @@ class JsonSearchInput(SearchInput):
     """The detail screen's `/` box over the raw JSON."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Done", show=False, id="json_search.done",
-                tooltip="Keep the matches and go to the raw JSON (n / N move between them)"),
-        Binding("escape", "screen.back", "Close", show=False, id="json_search.close",
-                tooltip="Close the search box; the matches stay marked"),
+        Binding(
+            "enter",
+            "submit",
+            "Done",
+            show=False,
+            id="json_search.done",
+            tooltip="Keep the matches and go to the raw JSON (n / N move between them)",
+        ),
+        Binding(
+            "escape",
+            "screen.back",
+            "Close",
+            show=False,
+            id="json_search.close",
+            tooltip="Close the search box; the matches stay marked",
+        ),
     ]

@@ -19,8 +19,8 @@ from textual.widgets import Static
 
 from tui.formatting import STATE_GLYPHS, fmt_age, fmt_ago, fmt_duration
 from tui.models import JobState
-from tui.sync.health import Health, SourceHealth
 from tui.sanitize import clean, one_line
+from tui.sync.health import Health, SourceHealth
 
 COUNT_ORDER = (
     JobState.FAILED,
@@ -94,8 +94,9 @@ def count_widths(lines: Sequence[Counter[JobState]]) -> dict[JobState, int]:
     widest number any line shows for it; states no line has are left out."""
     widths: dict[JobState, int] = {}
     for state in COUNT_ORDER:
-        widest = max((len(f"{counts.get(state, 0):,}") for counts in lines if counts.get(state)),
-                     default=0)
+        widest = max(
+            (len(f"{counts.get(state, 0):,}") for counts in lines if counts.get(state)), default=0
+        )
         if widest:
             widths[state] = len(STATE_GLYPHS[state]) + 1 + widest
     return widths
