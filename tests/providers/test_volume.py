@@ -20,6 +20,7 @@ from tui.models import JobKind, JobState, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery
 from tui.providers.http import HttpPolicy
+from tui.providers.lettrlabs import MAX_REASONS
 from tui.providers.listing import StreamError, StreamShapeError, list_all, stream_items
 from tui.providers.metafold import ACTIVE_Q
 from tui.secret import Secret
@@ -200,11 +201,19 @@ async def test_lettrlabs_steady_state_polls_active_ids_and_looks_for_new_ones(
         steady = await lettr.list_jobs(ListQuery())
         paths = [r.url.path for r in transport.requests]
         assert "/lettrlabs/v1/conversions" not in paths
-        assert sorted(paths) == sorted(
-            [f"/lettrlabs/v1/conversions/{i}/status" for i in active]
-            + [f"/lettrlabs/v1/conversions/{newest + 1}/status"]
-        )
-        assert steady.incremental and {j.id for j in steady.jobs} == active
+        expected = [f"/lettrlabs/v1/conversions/{i}/status" for i in active] + [
+            f"/lettrlabs/v1/conversions/{newest + 1}/status"
+        ]
+        # Beside them, the next few failed conversions are asked for their reason (the
+        # list carries none): at most MAX_REASONS a refresh, each a failed job of the list.
+        extra = list(paths)
+        for wanted in expected:
+            extra.remove(wanted)
+        failed = {j.id for j in full.jobs if j.state == JobState.FAILED}
+        assert len(extra) <= MAX_REASONS
+        asked = {p.split("/")[-2] for p in extra}
+        assert asked <= failed and all(p.endswith("/status") for p in extra)
+        assert steady.incremental and {j.id for j in steady.jobs} == active | asked
     finally:
         await lettr.aclose()
 

@@ -58,7 +58,7 @@ async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once
         rows = table_text(app)
         assert any("⧗ stuck" in row and "slow.step" in row for row in rows)
         assert not any("⧗ stuck" in row and "fine.step" in row for row in rows)
-        assert "⧗ 1 stuck" in str(screen.query_one("#sources").content)
+        assert "⧗ 1" in str(screen.query_one("#sources").content)
         assert not [n for n in app._notifications if n.title == "Stuck"]  # stuck before we looked
 
         await pilot.press("x")

@@ -222,10 +222,7 @@ def path(*segments: object) -> str:
     httpx (like any URL resolver) would remove or climb such a segment, so `..` as an id
     would ask for the parent resource instead of a job named `..`.
     """
-    texts = [str(segment) for segment in segments]
-    for text in texts:
-        require_id(text)
-    return "/".join(_segment(text) for text in texts)
+    return "/".join(_segment(str(segment)) for segment in segments)
 
 
 def require_id(segment: str) -> None:

@@ -57,6 +57,7 @@ from tui.providers.http import (
     number,
     parse_one,
     path,
+    require_id,
     status_word,
     string_id,
     text,
@@ -352,6 +353,7 @@ class ZooProvider(HttpProvider):
         return (await self._fetch_async(job_id)).job
 
     async def _fetch_async(self, job_id: str) -> ZooAsyncDetail:
+        require_id(job_id)
         body = await self._http.get_json(path("async", "operations", job_id))
         return parse_one(
             self._http, body, lambda b: parse_async_detail(b, self.account), "an async operation"
@@ -368,6 +370,7 @@ class ZooProvider(HttpProvider):
         async with self._http.poll():
             if dataset_id is None:
                 return await self._fetch_async(job_id)
+            require_id(job_id)
             body, stats = await asyncio.gather(
                 self._http.get_json(path("org", "datasets", dataset_id, "conversions", job_id)),
                 self._stats(dataset_id),

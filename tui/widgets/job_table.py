@@ -509,10 +509,13 @@ class JobTable(ScrollView, can_focus=True):
     def _set_cursor(self, row: int, scroll: bool = True) -> None:
         count = self.index.rows_upto(max(0, row) + 1)
         row = max(0, min(row, count - 1)) if count else 0
+        old_key = self._cursor_key
         self._cursor_key = self.index.key_at(row) if count else None
         self.cursor_row = row
         if scroll:
             self._scroll_cursor_into_view()
+        if old_key != self._cursor_key:
+            self.post_message(self.JobHighlighted(self, self.cursor_job))
 
     def move_cursor(self, row: int) -> None:
         """Put the cursor on a visible row (the user's choice: it follows its job from now)."""

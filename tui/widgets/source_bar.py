@@ -103,8 +103,8 @@ def count_widths(lines: Sequence[Counter[JobState]]) -> dict[JobState, int]:
 
 
 def _stuck_text(count: int) -> Content:
-    """`  ⧗ 3 stuck` after the counts, or nothing."""
-    return Content.styled(f"  ⧗ {count:,} stuck", "$warning") if count else Content("")
+    """`⧗ 3` after the counts (stuck jobs; the list says the word), or nothing."""
+    return Content.styled(f" ⧗ {count:,}", "$warning") if count else Content("")
 
 
 def counts_text(counts: Counter[JobState], widths: dict[JobState, int] | None = None) -> Content:
