@@ -221,6 +221,28 @@ def _store_rows(path: Path) -> tuple[int, int]:
     return int(jobs), int(transitions)
 
 
+def _import_everything() -> None:
+    """Import every module of `tui`, Pillow's image plugins and the lexer the KCL view asks
+    Pygments for, as the soak's warm-up: otherwise the first image or detail of a kind
+    imports its modules after warm-up, and tracemalloc counts that one-off load as growth."""
+    import importlib
+    import pkgutil
+
+    from PIL import Image
+    from pygments.lexers import get_lexer_by_name
+
+    import tui
+
+    Image.init()
+
+    from tui.widgets.detail_zoo import KCL_LEXER
+
+    for module in pkgutil.walk_packages(tui.__path__, "tui."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    get_lexer_by_name(KCL_LEXER)
+
+
 def judge(samples: list[Sample], *, warmup: int) -> list[str]:
     """What grew without bound, as sentences (empty if nothing did).
 
@@ -327,6 +349,7 @@ async def soak(
                     return original_post(message)
 
                 screen.post_message = counting_post  # type: ignore[method-assign]
+                _import_everything()  # a module first imported mid-soak is not growth
                 tracemalloc.start(8)
                 warm_at = (
                     (warmup_samples or 0) + 1
