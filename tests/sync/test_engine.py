@@ -15,7 +15,7 @@ from tests.sync.conftest import FakeTicker, GatedProvider, jobs_of, settle
 from tests.ui.fakes import NOW, make_job
 from tui.clock import FrozenClock
 from tui.errors import AuthError, UnavailableError
-from tui.job_index import JobIndex
+from tui.job_index.index import JobIndex
 from tui.providers.base import Capabilities, ListResult
 from tui.store import JobStore
 from tui.sync.engine import SyncEngine
