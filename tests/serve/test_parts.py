@@ -22,7 +22,7 @@ from tui.job_index.index import PendingUpdate
 from tui.metrics import ServeMetrics
 from tui.models import JobState, ProviderName, Transition
 from tui.providers.base import ListQuery
-from tui.providers.http import ApiClient, HttpPolicy
+from tui.providers.client import ApiClient, HttpPolicy
 from tui.secret import Secret
 from tui.sim.server import SimServer
 from tui.store import SCHEMA_VERSION, EventKind, JobStore, StoredHealth
