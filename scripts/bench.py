@@ -185,7 +185,7 @@ async def scenario_first_paint(jobs: int, datatable_cap: float) -> dict[str, Any
     from textual.widgets import DataTable
 
     from tui.formatting import fmt_age, fmt_duration, fmt_progress, short_id
-    from tui.job_index import JobIndex
+    from tui.job_index.index import JobIndex
     from tui.widgets.job_table import JobTable
 
     data = make_jobs(jobs)

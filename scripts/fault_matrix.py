@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tui.models import JobState  # noqa: E402
-from tui.providers.http import HttpPolicy  # noqa: E402
+from tui.providers.client import HttpPolicy  # noqa: E402
 from tui.sanitize import is_clean  # noqa: E402
 
 README = ROOT / "README.md"

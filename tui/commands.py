@@ -326,7 +326,7 @@ async def refresh_once(
     in parts, and the same save as the dashboard's. A listing that stops at a cap adds
     "<account>: <what was left out>" to `incomplete`.
     """
-    from tui.job_index import JobIndex  # here for start-up: see `_provider`
+    from tui.job_index.index import JobIndex  # here for start-up: see `_provider`
     from tui.sync.engine import SyncEngine
     from tui.sync.source import ViewQuery
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from textual.message import Message
 
 from tui.errors import ProviderError
-from tui.job_index import PendingUpdate
+from tui.job_index.index import PendingUpdate
 from tui.models import JobState, Transition
 from tui.store import ChangeSummary, OpenMark
 

@@ -8,7 +8,7 @@ class Secret:
 
     Textual's crash traceback shows locals, and httpx masks only `Authorization`, so a
     token kept as a plain `str` ends up on screen. Call `reveal()` only where the request
-    header is built (`tui.providers.http`).
+    header is built (`tui.providers.transport`).
     """
 
     __slots__ = ("_value",)

@@ -34,7 +34,7 @@ from tui.clock import utc_now
 from tui.config import Settings
 from tui.errors import ConfigError, RateLimitedError, StoreError
 from tui.exit_codes import EXIT_LISTEN, EXIT_STORE, EXIT_STORE_OWNED
-from tui.job_index import JobIndex
+from tui.job_index.index import JobIndex
 from tui.metrics import ServeMetrics
 from tui.sanitize import clean, one_line
 from tui.store import JobStore, StoredHealth

@@ -315,7 +315,7 @@ def test_list_says_when_a_cap_cut_a_listing(
     from tui import cli, commands
     from tui.exit_codes import EXIT_INCOMPLETE
     from tui.providers import build_provider
-    from tui.providers.http import DEFAULT_POLICY
+    from tui.providers.client import DEFAULT_POLICY
 
     policy = dataclasses.replace(DEFAULT_POLICY, max_items=5)
     monkeypatch.setattr(

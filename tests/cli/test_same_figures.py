@@ -19,7 +19,7 @@ from tests.ui.test_jobs_screen import SIZE, wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import demo_settings
-from tui.job_index import Column
+from tui.job_index.index import Column
 from tui.models import ProviderName
 from tui.providers import HttpPolicy, build_provider
 from tui.screens.jobs import JobsScreen

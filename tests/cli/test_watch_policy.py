@@ -19,7 +19,7 @@ from tui import commands
 from tui.config import load_settings
 from tui.models import JobState
 from tui.providers import build_provider
-from tui.providers.http import HttpPolicy
+from tui.providers.client import HttpPolicy
 from tui.sim.server import SimServer
 from tui.store import JobStore
 from tui.sync.policy import AUTH_MIN_WAIT

@@ -161,7 +161,7 @@ async def test_with_the_provider_down_the_stored_job_shows_marked_stale(
 ) -> None:
     """A failing status call before any detail: the job as the store last saw it, with a
     visible stale mark and when it was seen, instead of an empty screen."""
-    from tui.providers.http import HttpPolicy
+    from tui.providers.client import HttpPolicy
     from tui.store import JobStore
 
     stored = await _lettrlabs_failure(provider_for(ProviderName.LETTRLABS))

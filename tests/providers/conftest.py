@@ -12,7 +12,7 @@ from tui.config import AccountConfig
 from tui.models import ProviderName
 from tui.providers import build_provider
 from tui.providers.base import JobProvider
-from tui.providers.http import HttpPolicy
+from tui.providers.client import HttpPolicy
 from tui.secret import Secret
 from tui.sim.server import SimServer
 

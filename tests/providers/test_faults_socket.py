@@ -10,7 +10,7 @@ from tests.providers.fault_server import FaultServer
 from tui.config import AccountConfig
 from tui.errors import BadResponseError, UnavailableError
 from tui.models import ProviderName
-from tui.providers.http import ApiClient, HttpPolicy
+from tui.providers.client import ApiClient, HttpPolicy
 from tui.secret import Secret
 
 TOKEN = "sock-TOKEN-9f8e7d6c5b4a"

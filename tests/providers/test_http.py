@@ -25,8 +25,9 @@ from tui.errors import (
     UnavailableError,
 )
 from tui.models import ProviderName
-from tui.providers import http as http_module
-from tui.providers.http import ApiClient, HttpPolicy, make_client, path
+from tui.providers import transport
+from tui.providers.client import ApiClient, HttpPolicy, make_client
+from tui.providers.fields import path
 from tui.secret import Secret
 
 TOKEN = "tok-SECRET-0123456789abcdef"
@@ -554,13 +555,13 @@ async def test_unreadable_encodings_are_one_sentence(coding: str, body: bytes, w
 
 async def test_large_json_is_decoded_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[bool] = []
-    parse = http_module._parse_json
+    parse = transport._parse_json
 
     def spy(body: bytes) -> Any:
         threads.append(threading.current_thread() is threading.main_thread())
         return parse(body)
 
-    monkeypatch.setattr(http_module, "_parse_json", spy)
+    monkeypatch.setattr(transport, "_parse_json", spy)
     small = {"ok": True}
     bodies = iter([LARGE, small])
     client = api(lambda r: httpx.Response(200, json=next(bodies)))

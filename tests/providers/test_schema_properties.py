@@ -37,7 +37,7 @@ from tui.details import MetafoldDetail
 from tui.models import Job, JobKind, JobState, ProviderName, map_state
 from tui.providers import build_provider
 from tui.providers.base import ListQuery, ListResult
-from tui.providers.http import HttpPolicy
+from tui.providers.client import HttpPolicy
 from tui.sanitize import is_clean
 from tui.secret import Secret
 

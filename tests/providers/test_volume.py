@@ -19,7 +19,7 @@ from tui.errors import BadResponseError
 from tui.models import JobKind, JobState, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery
-from tui.providers.http import HttpPolicy
+from tui.providers.client import HttpPolicy
 from tui.providers.lettrlabs import MAX_REASONS
 from tui.providers.listing import StreamError, StreamShapeError, list_all, stream_items
 from tui.providers.metafold import ACTIVE_Q

@@ -18,11 +18,11 @@ from tui.attach import ReadOnlyStore, StoreProvider, poller_problem
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
 from tui.errors import RateLimitedError, StoreError, UnavailableError
-from tui.job_index import PendingUpdate
+from tui.job_index.index import PendingUpdate
 from tui.metrics import ServeMetrics
 from tui.models import JobState, ProviderName, Transition
 from tui.providers.base import ListQuery
-from tui.providers.http import ApiClient, HttpPolicy
+from tui.providers.client import ApiClient, HttpPolicy
 from tui.secret import Secret
 from tui.sim.server import SimServer
 from tui.store import SCHEMA_VERSION, EventKind, JobStore, StoredHealth

@@ -15,7 +15,7 @@ from tests.sync.conftest import FakeTicker, GatedProvider, jobs_of, settle
 from tests.ui.fakes import NOW, make_job
 from tui.clock import FrozenClock
 from tui.errors import AuthError, UnavailableError
-from tui.job_index import JobIndex
+from tui.job_index.index import JobIndex
 from tui.providers.base import Capabilities, ListResult
 from tui.store import JobStore
 from tui.sync.engine import SyncEngine
@@ -237,7 +237,7 @@ async def test_a_listing_in_batches_continues_at_once_and_reports_progress() -> 
 async def test_refresh_over_the_simulator_lists_saves_and_reports_failures() -> None:
     from tui.config import demo_settings
     from tui.providers import build_provider
-    from tui.providers.http import HttpPolicy
+    from tui.providers.client import HttpPolicy
     from tui.sim.server import SimServer
 
     with SimServer(jobs=40, seed=5) as sim:

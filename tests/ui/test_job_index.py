@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.ui.fakes import NOW, make_job, sample_jobs
-from tui.job_index import _SORT_KEYS, Column, JobFilter, JobIndex, StatusChoice, parse_search
+from tui.job_index.filters import JobFilter, StatusChoice
+from tui.job_index.index import _SORT_KEYS, Column, JobIndex
+from tui.job_index.search import parse_search
 from tui.models import JobState, ProviderName
 
 

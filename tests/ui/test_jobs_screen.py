@@ -14,7 +14,9 @@ from tests.ui.fakes import FakeProvider, changed, make_job, sample_jobs
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError, UnavailableError
-from tui.job_index import Column, JobFilter, parse_search
+from tui.job_index.filters import JobFilter
+from tui.job_index.index import Column
+from tui.job_index.search import parse_search
 from tui.models import JobState
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore

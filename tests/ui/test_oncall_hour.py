@@ -144,7 +144,9 @@ def test_the_window_in_the_index_is_the_plain_filter_at_scale(
     exactly the jobs a plain test keeps, found in slices or whole."""
     from tests.ui.fakes import NOW
     from tests.ui.test_job_index import index_with
-    from tui.job_index import Column, JobFilter, parse_search
+    from tui.job_index.filters import JobFilter
+    from tui.job_index.index import Column
+    from tui.job_index.search import parse_search
 
     index = index_with(("a", 12_000), ("b", 8_000))
     index.set_sort(Column.NAME, True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 
 from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text
-from tui.job_index import Column
+from tui.job_index.index import Column
 from tui.widgets.job_table import COLUMNS, JobTable, layout_columns
 
 SIZE = (140, 32)

@@ -8,7 +8,8 @@ from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, make_job
 from tests.ui.test_jobs_screen import loaded, make_app, status_line
-from tui.job_index import JobIndex, StatusChoice
+from tui.job_index.filters import StatusChoice
+from tui.job_index.index import JobIndex
 from tui.models import JobState, ProviderName
 
 SIZE = (120, 32)

@@ -12,7 +12,7 @@ import pytest
 
 from tui.arguments import since_arg, sort_arg
 from tui.commands import dump_json, emit_json, filter_jobs, sort_jobs
-from tui.job_index import _SORT_KEYS, Column
+from tui.job_index.index import _SORT_KEYS, Column
 from tui.models import Job, JobKind, JobState, ProviderName
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

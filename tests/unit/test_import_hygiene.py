@@ -18,7 +18,7 @@ LOWER_MODULES = [
     "tui.secret",
     "tui.providers.base",
 ]
-LOWER_PACKAGES = ["providers", "sim", "sync"]
+LOWER_PACKAGES = ["job_index", "providers", "sim", "sync"]
 LOWER_FILES = [
     "models.py",
     "errors.py",
@@ -27,7 +27,6 @@ LOWER_FILES = [
     "config.py",
     "details.py",
     "formatting.py",
-    "job_index.py",
     "commands.py",
     "terminal.py",
 ]
@@ -39,7 +38,7 @@ def _importable_lower_modules() -> list[str]:
         for path in sorted((REPO / "tui" / package).glob("*.py")):
             if path.name != "__init__.py":
                 modules.append(f"tui.{package}.{path.stem}")
-    for name in ("details", "formatting", "job_index", "commands", "terminal"):
+    for name in ("details", "formatting", "commands", "terminal"):
         if (REPO / "tui" / f"{name}.py").exists():
             modules.append(f"tui.{name}")
     return sorted(set(modules))

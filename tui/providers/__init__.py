@@ -10,8 +10,8 @@ from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
 from tui.models import ProviderName
 from tui.providers.base import JobProvider
+from tui.providers.client import DEFAULT_POLICY, HttpPolicy
 from tui.providers.hdrjpg import HdrjpgProvider
-from tui.providers.http import DEFAULT_POLICY, HttpPolicy
 from tui.providers.lettrlabs import LettrLabsProvider
 from tui.providers.metafold import MetafoldProvider
 from tui.providers.zoo import ZooProvider

@@ -1,7 +1,7 @@
 """The contract every provider implements, and the query/result types it speaks.
 
 Providers are free of Textual: they take an `httpx.AsyncClient` built by
-`tui.providers.http`, speak one provider's wire format, and return normalized
+`tui.providers.client`, speak one provider's wire format, and return normalized
 `tui.models.Job` objects and typed `tui.details` details. Every failure leaves a
 provider as a `tui.errors.ProviderError`.
 """

@@ -15,11 +15,9 @@ from tui.config import AccountConfig
 from tui.details import HdrjpgDetail, HdrjpgParameters, HdrjpgVariant
 from tui.models import Job, JobKind, ProviderName, clamp_progress, map_state
 from tui.providers.base import Capabilities, ListQuery, ListResult
-from tui.providers.http import (
-    HttpProvider,
+from tui.providers.fields import (
     boolean,
     finite_tree,
-    gather_limited,
     ident,
     integer,
     label,
@@ -32,8 +30,8 @@ from tui.providers.http import (
     text,
     texts,
     timestamp,
-    tracked_failure,
 )
+from tui.providers.http_provider import HttpProvider, gather_limited, tracked_failure
 
 MIN_POLL_INTERVAL = 2.0
 """Seconds between two fetches of one conversion."""

@@ -23,11 +23,9 @@ from tui.details import LettrLabsDetail, LettrLabsProfile
 from tui.errors import NotFoundError
 from tui.models import Job, JobKind, JobState, ProviderName, map_state
 from tui.providers.base import Capabilities, ListQuery, ListResult
-from tui.providers.http import (
-    HttpProvider,
+from tui.providers.fields import (
     boolean,
     finite_tree,
-    gather_limited,
     ident,
     label,
     labels,
@@ -40,6 +38,7 @@ from tui.providers.http import (
     timestamp,
     tree,
 )
+from tui.providers.http_provider import HttpProvider, gather_limited
 from tui.providers.listing import (
     Streamed,
     StreamShapeError,

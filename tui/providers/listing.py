@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from tui.providers.base import JobProvider, ListQuery, ListResult
-from tui.providers.http import ApiClient, logger, parse_items
+from tui.providers.client import ApiClient, logger
+from tui.providers.fields import parse_items
 
 T = TypeVar("T")
 

@@ -19,10 +19,8 @@ from tui.details import Asset, MetafoldDetail, MetafoldIO, Param
 from tui.errors import NotFoundError, ProviderError
 from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state, utf8_text
 from tui.providers.base import Capabilities, ListQuery, ListResult
-from tui.providers.http import (
-    HttpProvider,
+from tui.providers.fields import (
     finite_tree,
-    gather_limited,
     id_or,
     ident,
     integer,
@@ -37,6 +35,7 @@ from tui.providers.http import (
     timestamp,
     tree,
 )
+from tui.providers.http_provider import HttpProvider, gather_limited
 from tui.providers.listing import (
     Streamed,
     StreamShapeError,

@@ -42,12 +42,10 @@ from tui.models import (
     map_state,
 )
 from tui.providers.base import Capabilities, ListQuery, ListResult
-from tui.providers.http import (
-    HttpProvider,
-    QueryValue,
+from tui.providers.client import QueryValue
+from tui.providers.fields import (
     boolean,
     finite_tree,
-    gather_limited,
     id_or,
     ident,
     integer,
@@ -62,9 +60,9 @@ from tui.providers.http import (
     string_id,
     text,
     timestamp,
-    tracked_failure,
     tree,
 )
+from tui.providers.http_provider import HttpProvider, gather_limited, tracked_failure
 from tui.providers.listing import cap_note, parse_off_loop, progress_note
 from tui.sanitize import clean
 

@@ -31,7 +31,9 @@ from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
 from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration, fmt_interval
-from tui.job_index import Column, JobFilter, JobIndex, StatusChoice, parse_search, search_count
+from tui.job_index.filters import JobFilter, StatusChoice
+from tui.job_index.index import Column, JobIndex
+from tui.job_index.search import parse_search, search_count
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,

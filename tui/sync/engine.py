@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from tui.errors import BadResponseError, ProviderError, RateLimitedError, StoreError
-from tui.job_index import JobIndex, PendingUpdate
+from tui.job_index.index import JobIndex, PendingUpdate
 from tui.models import Job, JobState, Transition
 from tui.providers.base import SORT_KEYS, JobProvider, ListQuery, ListResult
 from tui.store import ChangeSummary, EventKind, OpenMark

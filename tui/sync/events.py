@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tui.errors import ProviderError
-from tui.job_index import PendingUpdate
+from tui.job_index.index import PendingUpdate
 from tui.models import JobState, Transition
 from tui.store import ChangeSummary, OpenMark
 from tui.sync.health import SourceHealth

@@ -1,48 +1,39 @@
-"""A sorted, filtered index over every job the dashboard knows, free of Textual.
+"""`JobIndex`: every job the dashboard knows, sorted and filtered, free of Textual.
 
-The table asks this index for "the n-th visible row" and nothing else, so showing
-100,000 jobs costs one sort and one filter pass, never one widget per row.
-
-Design, for speed at 100,000 jobs:
-
-- jobs live in a dict keyed by `Job.key`;
-- one ascending order per sort column is cached as a list of keys, and re-sorted in
-  place after a refresh (Timsort is close to linear on an almost-sorted list);
-  descending is the same list read backwards;
-- sort keys are computed once per job and column and cached until the job changes;
-- the search fields of each job (id, name, status, source, error, state) are folded to
-  lower case once and cached, joined by line breaks: a word on every field is one test
-  per row, a multi-line regex anchors each field, and a word on one field is one regex
-  match that finds its field by its place; for the whole listing the rows are also
-  joined into blocks of `SEARCH_BLOCK` rows, so a keystroke first tests ~1,600 blocks and
-  looks at single rows only inside the blocks that match;
-- a filter's listing is found a slice at a time: a keystroke looks only as far as the
-  rows on screen need, and the rest (the count, the scrollbar) is finished in slices
-  between frames, so no keystroke waits for a pass over all 100,000 rows;
-- the last few complete row lists are kept, so going back (a backspace, failed-only off
-  and on, the previous view) costs nothing.
+Jobs live in numbered slots; one ascending order per sort column is cached and re-sorted
+in place after a refresh (Timsort is close to linear on an almost-sorted list);
+descending is the same list read backwards; sort keys and search texts are computed once
+per job and cached until the job changes. The visible rows come from a `Listing`, the
+last few complete ones kept so going back costs nothing.
 """
 
 from __future__ import annotations
 
-import re
-import re._parser as re_parser  # type: ignore[import-not-found]  # noqa: PLC2701 - which regexes span fields
 from bisect import insort
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Container, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from itertools import compress, filterfalse, repeat
-from operator import attrgetter, contains, is_, not_
+from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 from tui.formatting import STATE_ORDER
-from tui.models import Job, JobState, ProviderName
-
-JobKey = tuple[str, str]
-"""(account, id): the store key of a job."""
+from tui.job_index.filters import (
+    ChangedSince,
+    JobFilter,
+    JobKey,
+    KeyIn,
+    StatusChoice,
+    ValueTests,
+    keep_searched,
+    keep_values,
+)
+from tui.job_index.listing import FINISH_STEP, Listing, Narrowing, SearchTexts
+from tui.job_index.search import search_text, search_texts
+from tui.models import Job, JobState
 
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 
@@ -77,409 +68,6 @@ _SORT_KEYS: dict[Column, Callable[[Job, datetime], Any]] = {
     Column.DURATION: _duration_key,
     Column.PROGRESS: lambda job, now: -1.0 if job.progress is None else job.progress,
 }
-
-
-SEARCH_FIELDS = ("id", "name", "status", "source", "error", "state")
-"""The fields a search looks in, in the order of a job's search texts. `source` is the
-account; a bare word looks in every field."""
-
-_FIELD_PLACE = {name: place for place, name in enumerate(SEARCH_FIELDS)}
-
-_TOKEN = re.compile(r'(?:"[^"]*"?|[^\s"]+)+')
-"""One term: a run of non-blanks, where a double-quoted part may hold blanks."""
-
-_QUALIFIER = re.compile(r"([A-Za-z]+):")
-
-
-@dataclass(frozen=True, slots=True)
-class SearchTerm:
-    """One word of a search: what it looks for, where, and whether it must be absent."""
-
-    field: str | None
-    """One of `SEARCH_FIELDS`, or None for every field."""
-    value: str
-    """The value as typed (quotes and `re:` removed): what a server may search for."""
-    needle: str = ""
-    """The casefolded substring (when not a pattern)."""
-    pattern: re.Pattern[str] | None = None
-    """A regex or glob, applied to each field on its own (`^` and `$` anchor a field)."""
-    negate: bool = False
-    by_field: bool = False
-    """True for a pattern on every field that could match across two fields of a row's
-    joined text (a line break, `\\A`, a lookaround): it is then checked field by field."""
-    located: re.Pattern[str] | None = None
-    """For a substring or glob on one field: the same test on a whole search text, the
-    field found by its place (one C-level match per row)."""
-
-    def implies(self, other: SearchTerm) -> bool:
-        """True if every text this term keeps is kept by `other` (for typing on)."""
-        if (self.field, self.negate, self.pattern) != (other.field, other.negate, other.pattern):
-            return False
-        if self.pattern is not None:
-            return True
-        return self.needle == other.needle or (not self.negate and other.needle in self.needle)
-
-    def hit(self, fields: Sequence[str]) -> bool:
-        """True if a job whose search fields are `fields` passes this term (the plain
-        rule the index's faster paths must agree with)."""
-        values = fields if self.field is None else (fields[_FIELD_PLACE[self.field]],)
-        if self.pattern is not None:
-            found = any(self.pattern.search(value) for value in values)
-        else:
-            found = any(self.needle in value for value in values)
-        return found != self.negate
-
-    def keep(self, places: Sequence[int], texts: list[str]) -> list[int]:
-        """The members of `places` (indexes into `texts`, each a job's `search_text`)
-        whose texts pass this term.
-
-        A word on every field is one C-level test per text, and so is a substring or
-        glob on one field (`located`). A regex on one field, or one on every field that
-        could span two, is first tested on the whole text, which finds every row where it
-        holds and a few more, then checked on the fields of those rows only.
-        """
-        rows = map(texts.__getitem__, places)
-        if self.field is None and not self.by_field:
-            return list(compress(places, self._hits(rows)))
-        if self.located is not None:
-            matches = map(self.located.match, rows)
-            if self.negate:
-                return list(compress(places, map(is_, matches, repeat(None))))
-            return list(compress(places, matches))
-        rough = self.block_test()
-        candidates = places if rough is None else compress(places, map(rough, rows))
-        found = [place for place in candidates if self._in_fields(texts[place])]
-        if self.negate:
-            return list(filterfalse(set(found).__contains__, places))
-        return found
-
-    def _in_fields(self, text: str) -> bool:
-        """True if the word (negation aside) is found in the fields of one search text."""
-        values = text.split("\n")
-        if self.field is not None:
-            values = [values[_FIELD_PLACE[self.field]]]
-        if self.pattern is not None:
-            return any(map(self.pattern.search, values))
-        return any(map(contains, values, repeat(self.needle)))
-
-    def _hits(self, texts: Iterable[str]) -> Iterator[object]:
-        """Per text, something true when it passes (one C-level pass)."""
-        if self.pattern is None:
-            found: Iterator[object] = map(contains, texts, repeat(self.needle))
-            return map(not_, found) if self.negate else found
-        matches = map(self.pattern.search, texts)
-        return map(is_, matches, repeat(None)) if self.negate else matches
-
-    def block_test(self) -> Callable[[str], object] | None:
-        """A test true for every block of joined rows holding a row with a hit, or None
-        when the pattern can see past its row or field (string anchors, lookarounds)."""
-        if self.pattern is None:
-            return partial(_contains_in, self.needle)
-        if _BLOCK_UNSAFE.search(self.pattern.pattern):
-            return None
-        return self.pattern.search
-
-
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    """A parsed `/` search: terms that must all pass (see `parse_search`)."""
-
-    text: str
-    """What the user typed."""
-    terms: tuple[SearchTerm, ...] = ()
-    error: str | None = None
-    """Why a regex did not compile (it is then searched as plain text)."""
-
-    @property
-    def is_empty(self) -> bool:
-        """True when the search matches everything."""
-        return not self.terms
-
-    @property
-    def server_text(self) -> str | None:
-        """The part a server may apply: a lone positive substring on every field only."""
-        if len(self.terms) != 1:
-            return None
-        term = self.terms[0]
-        if term.negate or term.pattern is not None or term.field is not None:
-            return None
-        return term.value
-
-    @property
-    def ordered(self) -> tuple[SearchTerm, ...]:
-        """The terms in the order they are tested: those that must be present first."""
-        return tuple(sorted(self.terms, key=attrgetter("negate")))
-
-    def narrows(self, previous: SearchQuery) -> bool:
-        """True if every job this search keeps, `previous` kept too (typing on)."""
-        if len(self.terms) < len(previous.terms):
-            return False
-        return all(map(SearchTerm.implies, self.terms, previous.terms))
-
-    def matches_fields(self, fields: Sequence[str]) -> bool:
-        """True if a job with these search fields (`search_fields`) passes every term."""
-        return all(term.hit(fields) for term in self.terms)
-
-    def matches(self, job: Job) -> bool:
-        """True if `job` passes every term."""
-        return self.matches_fields(search_fields(job))
-
-    def keep(self, places: Sequence[int], texts: list[str]) -> list[int]:
-        """The members of `places` (indexes into `texts`) that pass every term, in order."""
-        kept: Sequence[int] = places
-        for term in self.ordered:
-            kept = term.keep(kept, texts)
-        return list(kept)
-
-
-def parse_search(text: str) -> SearchQuery:
-    """Parse what was typed after `/`.
-
-    Words separated by blanks must all match (a double-quoted part may hold blanks). A word
-    is a case-insensitive substring of any field; `field:word` looks in one field only
-    (`id`, `name`, `status`, `source`, `error`, `state`); `*` and `?` make it a glob that
-    must match the whole field (`status:error_*`); `re:…` or `/…/` make it a
-    case-insensitive regex, applied to each field on its own so `^` and `$` anchor a
-    field; `!` before a word (or after its `field:`) keeps the jobs it does not match.
-    An invalid regex is searched as plain text and the error is kept for the UI to show.
-    """
-    terms: list[SearchTerm] = []
-    error: str | None = None
-    for token in _TOKEN.findall(text):
-        term, problem = _parse_term(token)
-        error = error or problem
-        if term is not None:
-            terms.append(term)
-    return SearchQuery(text=text, terms=tuple(terms), error=error)
-
-
-def _parse_term(token: str) -> tuple[SearchTerm | None, str | None]:
-    """One word of a search (None when it asks for nothing yet, as `state:` being typed)."""
-    negate = token.startswith("!")
-    body = token[1:] if negate else token
-    field = None
-    qualifier = _QUALIFIER.match(body)
-    if qualifier is not None and qualifier.group(1).lower() in _FIELD_PLACE:
-        field = qualifier.group(1).lower()
-        body = body[qualifier.end() :]
-        if body.startswith("!"):
-            negate, body = not negate, body[1:]
-    regex: str | None = None
-    if body.startswith("re:"):
-        regex = _unquote(body[3:])
-    elif len(body) >= 2 and body.startswith("/") and body.endswith("/"):
-        regex = body[1:-1]
-    value = _unquote(body) if regex is None else regex
-    if not value:
-        return None, None
-    if regex is not None:
-        try:
-            pattern = re.compile(regex, re.IGNORECASE | re.MULTILINE)
-        except re.error as exc:
-            needle = _one_line(regex.casefold())
-            return SearchTerm(field, regex, needle=needle, negate=negate), f"bad regex: {exc}"
-        by_field = field is None and (
-            _BLOCK_UNSAFE.search(regex) is not None or _can_match_line_break(pattern)
-        )
-        return SearchTerm(field, regex, pattern=pattern, negate=negate, by_field=by_field), None
-    if "*" in value or "?" in value:
-        glob = "".join(
-            "[^\n]*" if char == "*" else "[^\n]" if char == "?" else re.escape(char)
-            for char in _one_line(value.casefold())
-        )
-        pattern = re.compile(f"^{glob}$", re.IGNORECASE | re.MULTILINE)
-        located = _located(field, f"{glob}$")
-        return SearchTerm(field, value, pattern=pattern, negate=negate, located=located), None
-    needle = _one_line(value.casefold())
-    located = _located(field, f"[^\n]*?{re.escape(needle)}")
-    return SearchTerm(field, value, needle=needle, negate=negate, located=located), None
-
-
-def _located(field: str | None, regex: str) -> re.Pattern[str] | None:
-    """`regex` (line-bound, on casefolded text) matched at `field`'s place in a search text."""
-    if field is None:
-        return None
-    return re.compile(rf"\A(?:[^\n]*\n){{{_FIELD_PLACE[field]}}}{regex}", re.MULTILINE)
-
-
-def search_count(found: int, looked: int, total: int) -> str:
-    """The match count for the status line; while the listing is still being searched,
-    how far the search got (a count, not a failure)."""
-    noun = "match" if found == 1 else "matches"
-    if looked >= total:
-        return f"{found:,} {noun}"
-    return f"{found:,} {noun} so far (searched {looked:,} of {total:,})"
-
-
-def _unquote(value: str) -> str:
-    """`"a b"` as `a b` (an unclosed quote runs to the end)."""
-    if value.startswith('"'):
-        value = value[1:]
-        if value.endswith('"'):
-            value = value[:-1]
-    return value
-
-
-def _one_line(text: str) -> str:
-    """Line breaks as blanks: they separate fields and rows in the search texts."""
-    return text.replace("\n", " ").replace("\r", " ")
-
-
-def _can_match_line_break(pattern: re.Pattern[str]) -> bool:
-    """True if `pattern` might match a line break (so could span two fields of a row's
-    joined text); True too when unsure."""
-    try:
-        parsed = re_parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - a private parser: unsure means yes
-        return True
-    return _parsed_can_match_line_break(parsed, bool(pattern.flags & re.DOTALL))
-
-
-_LINE_BREAK_CATEGORIES = frozenset(
-    {
-        "CATEGORY_SPACE",
-        "CATEGORY_NOT_WORD",
-        "CATEGORY_NOT_DIGIT",
-        "CATEGORY_LINEBREAK",
-        "CATEGORY_UNI_SPACE",
-        "CATEGORY_UNI_NOT_WORD",
-        "CATEGORY_UNI_NOT_DIGIT",
-        "CATEGORY_UNI_LINEBREAK",
-    }
-)
-
-
-def _parsed_can_match_line_break(items: Iterable[tuple[Any, Any]], dotall: bool) -> bool:
-    newline = 10
-    for op, arg in items:
-        name = str(op)
-        if name == "LITERAL":
-            if arg == newline:
-                return True
-        elif name == "NOT_LITERAL":
-            if arg != newline:
-                return True
-        elif name == "ANY":
-            if dotall:
-                return True
-        elif name == "AT":
-            continue
-        elif name == "IN":
-            if _set_can_match_line_break(arg):
-                return True
-        elif name == "SUBPATTERN":
-            _group, add, remove, sub = arg
-            inner = (dotall or bool(add & re.DOTALL)) and not remove & re.DOTALL
-            if _parsed_can_match_line_break(sub, inner):
-                return True
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            if _parsed_can_match_line_break(arg[2], dotall):
-                return True
-        elif name == "ATOMIC_GROUP":
-            if _parsed_can_match_line_break(arg, dotall):
-                return True
-        elif name == "BRANCH":
-            if any(_parsed_can_match_line_break(sub, dotall) for sub in arg[1]):
-                return True
-        else:
-            return True  # back-references, lookarounds, anything new: unsure
-    return False
-
-
-def _set_can_match_line_break(items: Iterable[tuple[Any, Any]]) -> bool:
-    negated = False
-    found = False
-    for op, arg in items:
-        name = str(op)
-        if name == "NEGATE":
-            negated = True
-        elif name == "LITERAL":
-            found = found or arg == 10
-        elif name == "RANGE":
-            low, high = arg
-            found = found or low <= 10 <= high
-        elif name == "CATEGORY":
-            found = found or str(arg) in _LINE_BREAK_CATEGORIES
-        else:
-            return True
-    return found != negated
-
-
-def search_fields(job: Job) -> list[str]:
-    """A job's search texts, casefolded and one line each, in `SEARCH_FIELDS` order."""
-    return search_text(job).split("\n")
-
-
-def search_text(job: Job) -> str:
-    """A job's search fields joined by line breaks (one join, one casefold for the usual
-    job, whose texts hold no line break)."""
-    error = job.error[:200] if job.error else ""
-    values = (job.id, job.name, job.status, job.account, error, job.state.value)
-    joined = "\n".join(values).casefold()
-    if "\r" in joined:
-        joined = joined.replace("\r", " ")
-    if joined.count("\n") != len(values) - 1:  # a line break inside a field
-        joined = "\n".join(_one_line(value.casefold()) for value in values)
-    return joined
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChoice:
-    """One provider's own status word. Providers share words that mean different things
-    (Zoo's `failed`, LettrLabs' and hdrjpg's `Failed`), so a status filter is the word and
-    the provider, both matched exactly."""
-
-    provider: ProviderName
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class JobFilter:
-    """Which jobs are visible."""
-
-    accounts: frozenset[str] = frozenset()
-    """Only these sources (empty: every source, the All view)."""
-    states: frozenset[JobState] = frozenset()
-    """Only these normalized states (empty: all)."""
-    status: StatusChoice | None = None
-    """Only this provider's jobs with this raw status (both exact)."""
-    search: SearchQuery | None = None
-    changed_since: datetime | None = None
-    """Only jobs that last changed at or after this time (`Job.changed_since`)."""
-    keys: frozenset[JobKey] | None = None
-    """Only these jobs (the stuck ones, say); None: no such limit."""
-
-    @property
-    def is_empty(self) -> bool:
-        """True when nothing is filtered out."""
-        return (
-            not self.accounts
-            and not self.states
-            and self.status is None
-            and (self.search is None or self.search.is_empty)
-            and self.changed_since is None
-            and self.keys is None
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _KeyIn:
-    """A value test (`ValueTests`) on the jobs themselves: one of `keys`."""
-
-    keys: frozenset[JobKey]
-
-    def __contains__(self, job: object) -> bool:
-        return isinstance(job, Job) and (job.account, job.id) in self.keys
-
-
-@dataclass(frozen=True, slots=True)
-class _ChangedSince:
-    """A value test (`ValueTests`) on the jobs themselves: changed at or after `threshold`."""
-
-    threshold: datetime
-
-    def __contains__(self, job: object) -> bool:
-        return isinstance(job, Job) and job.changed_since(self.threshold)
 
 
 @dataclass(slots=True)
@@ -520,15 +108,8 @@ class PreparedIndex:
 FEW_NEW = 200
 """Up to this many new jobs are inserted into a sorted order one by one (no re-sort)."""
 
-SEARCH_BLOCK = 64
-"""Rows per joined search block: ~5 kB of text, one C-level test each."""
-
 RECENT_VIEWS = 16
 """How many visible row lists (per sort and filter) are kept for going back."""
-
-_BLOCK_UNSAFE = re.compile(r"\\[AZz]|\(\?<[=!]|\(\?[=!]")
-"""Regex parts that can match a lone row but not the same row inside a joined block
-(string anchors and lookarounds, which see the neighbouring rows)."""
 
 _ATTRS: dict[str, Callable[[Job], object]] = {
     "account": attrgetter("account"),
@@ -568,10 +149,10 @@ class JobIndex:
         self._unsorted: set[Column] = set()
         self._orders_with_dead: set[Column] = set()
         self._counts: Counter[tuple[str, JobState]] | None = None
-        self._listing: _Listing | None = None
-        self._narrowing: _Narrowing | None = None
-        self._aligned_hay: tuple[tuple[object, ...], _SearchTexts] | None = None
-        self._recent: OrderedDict[tuple[object, ...], _Listing] = OrderedDict()
+        self._listing: Listing | None = None
+        self._narrowing: Narrowing | None = None
+        self._aligned_hay: tuple[tuple[object, ...], SearchTexts] | None = None
+        self._recent: OrderedDict[tuple[object, ...], Listing] = OrderedDict()
         self.version = getattr(self, "version", 0) + 1
         """Bumped on every change of data, sort or filter."""
         self._data_version = getattr(self, "_data_version", 0) + 1
@@ -849,7 +430,7 @@ class JobIndex:
 
     def _haystacks(self) -> list[str]:
         if self._hay is None:
-            self._hay = _search_texts(self._jobs)
+            self._hay = search_texts(self._jobs)
         return self._hay
 
     # --- sort ----------------------------------------------------------------------
@@ -903,7 +484,7 @@ class JobIndex:
         self._filter = job_filter
         self._changed()
 
-    def _filtering(self, rows: list[int]) -> _Listing:
+    def _filtering(self, rows: list[int]) -> Listing:
         """The listing of `rows` (the sorted whole) under the filter, not yet searched.
 
         Three ways, fastest first: typing on narrows the last search's complete result
@@ -933,12 +514,12 @@ class JobIndex:
             if wanted
         ]
         if job_filter.changed_since is not None:
-            tests.append((self._jobs, _ChangedSince(job_filter.changed_since)))
+            tests.append((self._jobs, ChangedSince(job_filter.changed_since)))
         if job_filter.keys is not None:
-            tests.append((self._jobs, _KeyIn(job_filter.keys)))
+            tests.append((self._jobs, KeyIn(job_filter.keys)))
         search = job_filter.search
         if search is None or search.is_empty:
-            return _Listing(rows, None, partial(_keep_values, tests))
+            return Listing(rows, None, partial(keep_values, tests))
         previous = self._narrowing
         if (
             previous is not None
@@ -948,10 +529,10 @@ class JobIndex:
             # Typing on: only the rows that matched so far can match now, and the values
             # were tested already.
             if previous.texts is None:
-                return _Listing(
-                    previous.rows, None, partial(_keep_searched, self._haystacks(), search, [])
+                return Listing(
+                    previous.rows, None, partial(keep_searched, self._haystacks(), search, [])
                 )
-            return _Listing(
+            return Listing(
                 previous.rows,
                 previous.positions,
                 partial(previous.texts.keep_positions, search),
@@ -959,11 +540,11 @@ class JobIndex:
             )
         texts = self._aligned_hay
         if texts is not None and texts[0] == self._rows_key() and len(rows) == len(self):
-            return _Listing(
+            return Listing(
                 rows, range(len(rows)), partial(texts[1].keep_range, search, tests), texts[1]
             )
         hay = self._haystacks()
-        return _Listing(rows, None, partial(_keep_searched, hay, search, tests))
+        return Listing(rows, None, partial(keep_searched, hay, search, tests))
 
     def _base_key(self) -> tuple[object, ...]:
         """What a listing depends on apart from the search."""
@@ -994,7 +575,7 @@ class JobIndex:
             return search.matches_fields(self._hay[slot].split("\n"))
         return search.matches(job)
 
-    def prepare_search(self) -> tuple[tuple[object, ...], _SearchTexts] | None:
+    def prepare_search(self) -> tuple[tuple[object, ...], SearchTexts] | None:
         """The search texts of the whole listing in the current order, for a thread.
 
         Only reads (None when an order is not ready to be read); `install_search` adopts
@@ -1015,9 +596,9 @@ class JobIndex:
         for start in range(0, len(rows), 5_000):
             # In pieces: one C call over 100,000 rows would hold the GIL (and the UI) ~20 ms.
             texts += map(hay.__getitem__, rows[start : start + 5_000])
-        return key, _SearchTexts(texts, rows)
+        return key, SearchTexts(texts, rows)
 
-    def install_search(self, prepared: tuple[tuple[object, ...], _SearchTexts] | None) -> bool:
+    def install_search(self, prepared: tuple[tuple[object, ...], SearchTexts] | None) -> bool:
         """Adopt a `prepare_search` result; False (nothing done) if it is out of date."""
         if prepared is None or prepared[0] != self._rows_key():
             return False
@@ -1054,7 +635,7 @@ class JobIndex:
             order.sort(key=values.__getitem__)  # type: ignore[arg-type]
             keys[column] = values
             orders[column] = order
-        hay = _search_texts(jobs)
+        hay = search_texts(jobs)
         values_by_name = {
             name: [None if job is None else getter(job) for job in jobs]
             for name, getter in _ATTRS.items()
@@ -1086,7 +667,7 @@ class JobIndex:
 
     # --- the visible rows ----------------------------------------------------------
 
-    def _current(self) -> _Listing:
+    def _current(self) -> Listing:
         """The listing of the current sort and filter, perhaps not complete yet."""
         listing = self._listing
         if listing is None:
@@ -1100,7 +681,7 @@ class JobIndex:
                 order = self._order(self._sort)
                 rows = order[::-1] if self._descending else order
                 if self._filter.is_empty:
-                    listing = _Listing.whole(list(order) if rows is order else rows)
+                    listing = Listing.whole(list(order) if rows is order else rows)
                 else:
                     listing = self._filtering(rows)
             listing.key = key
@@ -1108,14 +689,14 @@ class JobIndex:
             self._if_complete(listing)
         return listing
 
-    def _grow(self, listing: _Listing, wanted: int) -> list[int]:
+    def _grow(self, listing: Listing, wanted: int) -> list[int]:
         """The rows of `listing`, found at least up to `wanted` rows (or all there are)."""
         if len(listing.rows) < wanted and not listing.complete:
             listing.reach(wanted)
             self._if_complete(listing)
         return listing.rows
 
-    def _if_complete(self, listing: _Listing) -> None:
+    def _if_complete(self, listing: Listing) -> None:
         """Keep a listing that just became complete, for going back and for typing on."""
         if not listing.complete or listing.kept:
             return
@@ -1125,12 +706,12 @@ class JobIndex:
             self._recent.popitem(last=False)
         self._note_search(listing)
 
-    def _note_search(self, listing: _Listing) -> None:
+    def _note_search(self, listing: Listing) -> None:
         """Remember a complete searched listing as the one the next keystroke narrows."""
         job_filter = listing.key[3]
         assert isinstance(job_filter, JobFilter)
         if job_filter.search is not None and not job_filter.search.is_empty:
-            self._narrowing = _Narrowing(
+            self._narrowing = Narrowing(
                 self._base_key(), job_filter.search, listing.rows, listing.positions, listing.texts
             )
 
@@ -1249,253 +830,3 @@ class _BulkChanges(IndexChanges):
 
     def __bool__(self) -> bool:
         return True
-
-
-ValueTests = list[tuple[Sequence[object], Container[object]]]
-"""Per-slot values (account, state or status, or the jobs themselves) and the values a row
-must have among them."""
-
-Kept = tuple[list[int], list[int] | None]
-"""The rows a slice of a listing keeps, and their places in the listing's search texts."""
-
-
-def _keep_values(tests: ValueTests, rows: Sequence[int], positions: Sequence[int] | None) -> Kept:
-    """The rows (and their positions) whose values pass every test, in order."""
-    kept = list(rows)
-    places = None if positions is None else list(positions)
-    for values, wanted in tests:
-        passed = list(map(wanted.__contains__, map(values.__getitem__, kept)))
-        kept = list(compress(kept, passed))
-        if places is not None:
-            places = list(compress(places, passed))
-    return kept, places
-
-
-def _keep_searched(
-    hay: list[str],
-    search: SearchQuery,
-    tests: ValueTests,
-    rows: Sequence[int],
-    positions: Sequence[int] | None,
-) -> Kept:
-    """The rows that match `search` on the per-slot texts, then pass the value tests."""
-    return _keep_values(tests, search.keep(rows, hay), None)[0], None
-
-
-FIRST_STEP = 2_048
-"""Rows of the listing looked at first for the rows on screen (a multiple of SEARCH_BLOCK)."""
-
-FINISH_STEP = 8_192
-"""Rows of the listing looked at per step while finishing it between frames (~2 ms)."""
-
-
-class _Listing:
-    """The rows one sort and filter show, found a slice at a time.
-
-    A keystroke needs only the rows on screen: `reach` finds those, at the cost of the
-    part of the listing that holds them, and `step` finishes the rest (for the count and
-    the scrollbar) between frames. The source is the sorted whole, or the complete result
-    of a search being typed on; `keep` says which rows of a slice of it stay.
-    """
-
-    __slots__ = (
-        "_keep",
-        "_next",
-        "_source",
-        "_source_positions",
-        "key",
-        "kept",
-        "positions",
-        "rows",
-        "texts",
-    )
-
-    def __init__(
-        self,
-        source: Sequence[int],
-        source_positions: Sequence[int] | None,
-        keep: Callable[[Sequence[int], Sequence[int] | None], Kept] | None,
-        texts: _SearchTexts | None = None,
-    ) -> None:
-        self._source = source
-        self._source_positions = source_positions
-        self._keep = keep if source else None
-        """What stays of a slice of the source; None once the listing is complete."""
-        self._next = 0
-        self.rows: list[int] = []
-        """The rows found so far, in order (only ever extended in place)."""
-        self.positions: list[int] | None = [] if source_positions is not None else None
-        """Their places in `texts`, when the listing was searched there (for typing on)."""
-        self.texts = texts
-        self.key: tuple[object, ...] = ()
-        """(data version, sort, descending, filter): what the listing is of."""
-        self.kept = False
-        """True once the index has kept it (complete) for going back."""
-
-    @classmethod
-    def whole(cls, rows: list[int]) -> _Listing:
-        """A complete listing of `rows`."""
-        listing = cls((), None, None)
-        listing.rows = rows
-        return listing
-
-    @property
-    def complete(self) -> bool:
-        """True when every row of the source has been looked at."""
-        return self._keep is None
-
-    def step(self, size: int) -> None:
-        """Look at the next `size` rows of the source."""
-        assert self._keep is not None
-        start = self._next
-        end = min(start + size, len(self._source))
-        places = self._source_positions
-        rows, positions = self._keep(
-            self._source[start:end], None if places is None else places[start:end]
-        )
-        self.rows += rows
-        if self.positions is not None and positions is not None:
-            self.positions += positions
-        self._next = end
-        if end == len(self._source):
-            # Complete: let go of the source (a kept listing must not hold a copy of the
-            # whole order) and of what the slices were tested with.
-            self._keep = None
-            self._source = ()
-            self._source_positions = None
-
-    def reach(self, wanted: int) -> None:
-        """Look on until `wanted` rows are found or the source ends (slices that grow)."""
-        size = FIRST_STEP
-        while len(self.rows) < wanted and not self.complete:
-            self.step(size)
-            size = min(size * 2, FINISH_STEP)
-
-    def finish(self) -> None:
-        """Look at the rest of the source."""
-        while not self.complete:
-            self.step(FINISH_STEP)
-
-    def progress(self) -> tuple[int, int, int]:
-        """(rows found, source rows looked at, source rows)."""
-        found = len(self.rows)
-        if self.complete:
-            return found, found, found
-        return found, self._next, len(self._source)
-
-    def estimate(self) -> int:
-        """The row count when complete; meanwhile, the found rows scaled to the whole."""
-        found = len(self.rows)
-        if self.complete or not self._next:
-            return found
-        return max(found, round(found * len(self._source) / self._next))
-
-
-@dataclass(frozen=True, slots=True)
-class _Narrowing:
-    """The last complete search of the whole listing, for the next keystroke to narrow."""
-
-    base_key: tuple[object, ...]
-    """The data, sort and filters other than the search that it was made under."""
-    search: SearchQuery
-    rows: list[int]
-    positions: list[int] | None
-    """Where the rows sit in `texts` (when searched there)."""
-    texts: _SearchTexts | None
-
-
-def _search_texts(jobs: Sequence[Job | None]) -> list[str]:
-    """The search texts of `jobs` by slot (a removed slot's is empty)."""
-    empty = "\n" * (len(SEARCH_FIELDS) - 1)
-    return [empty if job is None else search_text(job) for job in jobs]
-
-
-class _SearchTexts:
-    """The search texts of the whole listing, in row order, the rows joined in blocks.
-
-    A row can match only if its block does, so one test per block of `SEARCH_BLOCK` rows
-    rules out most of the listing at C speed; single rows are tested only in the blocks
-    that match (for a negated word: blocks that do not match are kept whole). Fields and
-    rows are both separated by line breaks, so a pattern (multi-line) anchors each field.
-    When the last slice kept most rows (typing "assembly" where every name has it), the
-    next one probably will too and the block tests would only add to the row tests: it
-    goes straight to the rows. Results carry positions in the listing (`rows[position]`).
-    """
-
-    __slots__ = ("blocks", "dense", "rows", "texts")
-
-    def __init__(self, texts: list[str], rows: list[int]) -> None:
-        self.rows = list(rows)
-        """The listing's rows (index slots), in order: what the texts belong to."""
-        self.blocks = [
-            "\n".join(texts[start : start + SEARCH_BLOCK])
-            for start in range(0, len(texts), SEARCH_BLOCK)
-        ]
-        # The rows again, as new strings made in row order: side by side in memory, so a
-        # pass over all of them reads memory in order (twice as fast as the originals,
-        # which lie wherever each job was parsed). Fields hold no line breaks, so each
-        # block splits into exactly its rows' fields.
-        width = len(SEARCH_FIELDS)
-        self.texts: list[str] = []
-        for number, block in enumerate(self.blocks):
-            pieces = block.split("\n")
-            start = number * SEARCH_BLOCK
-            original = texts[start : start + SEARCH_BLOCK]
-            if len(pieces) == width * len(original):
-                self.texts += map("\n".join, zip(*[iter(pieces)] * width, strict=True))
-            else:
-                self.texts += original
-        self.dense = False
-        """True when the last slice searched kept more than half of its rows."""
-
-    def keep_positions(
-        self, search: SearchQuery, rows: Sequence[int], positions: Sequence[int] | None
-    ) -> Kept:
-        """The rows (at `positions` in the listing) that match `search`, row by row."""
-        assert positions is not None
-        found = search.keep(positions, self.texts)
-        self.dense = 2 * len(found) > len(positions)
-        return list(map(self.rows.__getitem__, found)), found
-
-    def keep_range(
-        self,
-        search: SearchQuery,
-        tests: ValueTests,
-        rows: Sequence[int],
-        positions: Sequence[int] | None,
-    ) -> Kept:
-        """The rows of a slice of the listing (`positions`, a range starting on a block
-        boundary) that match `search` and pass the value tests.
-
-        The first term (one that must be present, if any) is tested on the blocks; the
-        others only on the rows it kept.
-        """
-        assert isinstance(positions, range) and positions.start % SEARCH_BLOCK == 0
-        start, end = positions.start, positions.stop
-        first, *others = search.ordered
-        block_test = None if self.dense else first.block_test()
-        found: list[int]
-        if block_test is None:
-            found = first.keep(positions, self.texts)
-        else:
-            size = SEARCH_BLOCK
-            found = []
-            first_block = start // size
-            blocks = self.blocks[first_block : (end + size - 1) // size]
-            for number, block_hit in enumerate(map(block_test, blocks), first_block):
-                low = number * size
-                high = min(low + size, end)
-                if block_hit:
-                    found += first.keep(range(low, high), self.texts)
-                elif first.negate:
-                    found += range(low, high)
-        self.dense = 2 * len(found) > len(positions)
-        for term in others:
-            found = term.keep(found, self.texts)
-        kept = list(map(self.rows.__getitem__, found))
-        return _keep_values(tests, kept, found) if tests else (kept, found)
-
-
-def _contains_in(needle: str, text: str) -> bool:
-    """`needle in text`, with the needle first (for `partial`)."""
-    return needle in text
