@@ -1,4 +1,5 @@
-"""FilterPanel: the state multi-select and the provider-status picker.
+"""FilterPanel: the state multi-select and the provider-status picker, side by side (a few
+rows high, so the table keeps its rows).
 
 Status values come from servers, so each option is a plain `Content`, never markup. Each
 status is listed with its provider (two providers may use the same word, or words that
@@ -12,7 +13,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, OptionList, SelectionList
@@ -59,7 +60,7 @@ class StatusList(SafeOptionList):
     ]
 
 
-class FilterPanel(Vertical):
+class FilterPanel(Horizontal):
     """Pick the states and the raw status to show; Escape closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -104,16 +105,19 @@ class FilterPanel(Vertical):
         self._statuses: list[StatusChoice] = []
 
     def compose(self) -> ComposeResult:
-        yield Label("States (space toggles)", markup=False)
-        yield StateList(
-            *(
-                Selection(Content(f"{STATE_GLYPHS[state]} {state.value}"), state)
-                for state in JobState
-            ),
-            id="filter-states",
-        )
-        yield Label("Provider status (enter picks)", markup=False)
-        yield StatusList(id="filter-status")
+        with Vertical(id="filter-states-column", classes="filter-column"):
+            yield Label("States (space toggles)", markup=False)
+            yield StateList(
+                *(
+                    Selection(Content(f"{STATE_GLYPHS[state]} {state.value}"), state)
+                    for state in JobState
+                ),
+                id="filter-states",
+                compact=True,
+            )
+        with Vertical(id="filter-status-column", classes="filter-column"):
+            yield Label("Provider status (enter picks)", markup=False)
+            yield StatusList(id="filter-status", compact=True)
 
     def set_choices(
         self,
