@@ -16,7 +16,7 @@ from tui.job_index import Column
 from tui.models import JobState
 from tui.store import JobStore
 from tui.widgets.filter_panel import FilterPanel
-from tui.widgets.job_table import JobTable, layout_columns
+from tui.widgets.job_table import NAME_WANTED, JobTable, layout_columns
 from tui.widgets.source_bar import SourceBar
 
 SMALL = (80, 24)
@@ -82,7 +82,7 @@ async def test_all_view_at_80_columns_shows_state_source_name_with_reason_and_ag
 
 def test_column_priorities() -> None:
     """State, source, name and age first; each other column only where the name keeps
-    48 cells; a very narrow table keeps state and name."""
+    `NAME_WANTED` cells; a very narrow table keeps state and name."""
     widths = {
         Column.STATE: 12,
         Column.ACCOUNT: 9,
@@ -102,7 +102,7 @@ def test_column_priorities() -> None:
         ]
 
     assert shown(80) == [Column.STATE, Column.ACCOUNT, Column.NAME, Column.AGE]
-    assert name_width(80) >= 48
+    assert name_width(80) >= NAME_WANTED
     assert shown(100) == [
         Column.STATE,
         Column.ACCOUNT,
@@ -183,10 +183,12 @@ async def test_source_bar_is_one_line_on_a_short_terminal_and_ctrl_e_toggles_it(
         await pilot.pause()
         assert "\n" not in bar_text(app)
 
-        # a source's view: its counts first, its name in bold among the others
+        # a source's view: its name, health and counts first, then the other sources
         await pilot.press("3")
         await pilot.pause()
-        assert bar_text(app).startswith("▸ metafold  ")
+        line = bar_text(app)
+        assert line.startswith("▸ metafold ●  ") and line.count("metafold") == 1
+        assert line.endswith(" · zoo ● · lettrlabs ● · hdrjpg ●")
         # a click on a source's name shows its view
         x = bar_text(app).index("lettrlabs ●")
         await pilot.click(SourceBar, offset=(1 + x, 0))

@@ -77,7 +77,7 @@ FIRST_PRIORITY = 90
 are shown only where the name keeps `NAME_WANTED` cells."""
 KEPT_PRIORITY = 100
 """Columns never dropped (state, name)."""
-NAME_WANTED = 48
+NAME_WANTED = 46
 """Cells the name gets, with a failed job's `— reason`, before the columns after the
 first ones."""
 NAME_MIN_WIDTH = 12

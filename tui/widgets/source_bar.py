@@ -267,40 +267,40 @@ class SourceBar(Static):
         stuck: Sequence[int],
         labels: Mapping[str, str] | None,
     ) -> Content:
-        """`▸ All  ✖ 6 ▶ 5 ◌ 5 · zoo ● · mf ✖ failing`: the current view's counts (one
-        space apart), then each source's short label and health."""
+        """`▸ All  ✖ 6 ▶ 5 ◌ 5 · zoo ● · mf ✖ failing`: the current view (a source's with
+        its health) and its counts one space apart, then every other source's short label
+        and health."""
         labels = labels or {}
 
         def label(account: str) -> str:
             return one_line(clean(labels.get(account, account), 64))
 
+        def mark(source: SourceHealth) -> tuple[str, str]:
+            return HEALTH_MARKS[Health.REFRESHING if source.refreshing else source.health]
+
+        head = f"▸ {self.ALL_LABEL}"
+        parts: list[Content | tuple[str, str] | str] = []
+        view_counts, view_stuck = total, sum(stuck)
         if 0 < current_view <= len(sources):
-            name = label(sources[current_view - 1].account)
+            source = sources[current_view - 1]
+            head = f"▸ {label(source.account)}"
+            parts = [(head, "bold"), (" " + mark(source)[0], mark(source)[1])]
             view_counts, view_stuck = counts[current_view - 1], stuck[current_view - 1]
         else:
-            name, view_counts, view_stuck = self.ALL_LABEL, total, sum(stuck)
-        head = f"▸ {name}"
-        parts: list[Content | tuple[str, str] | str] = [
-            (head, "bold"),
-            "  ",
-            counts_text(view_counts, gap=" "),
-            _stuck_text(view_stuck),
-        ]
+            parts = [(head, "bold")]
+        spans = [(0, cell_len(head), current_view)]
+        parts += ["  ", counts_text(view_counts, gap=" "), _stuck_text(view_stuck)]
         if paused:
             parts.append(("  · paused", "$warning"))
-        spans = [(0, cell_len(head), current_view)]
         x = Content.assemble(*parts).cell_length
         for position, source in enumerate(sources, 1):
+            if position == current_view:
+                continue
             name = label(source.account)
-            health = Health.REFRESHING if source.refreshing else source.health
-            mark, style = HEALTH_MARKS[health]
-            parts.append((" · ", "$text-muted"))
-            x += 3
-            parts.append((name, "bold" if position == current_view else ""))
-            spans.append((x, x + cell_len(name), position))
-            x += cell_len(name)
-            parts.append((f" {mark}", style))
-            x += 1 + cell_len(mark)
+            glyph, style = mark(source)
+            parts += [(" · ", "$text-muted"), name, (f" {glyph}", style)]
+            spans.append((x + 3, x + 3 + cell_len(name), position))
+            x += 3 + cell_len(name) + 1 + cell_len(glyph)
         self._spans = spans
         return Content.assemble(*parts)
 
