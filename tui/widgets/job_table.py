@@ -541,10 +541,17 @@ class JobTable(ScrollView, can_focus=True):
             self._scroll_cursor_into_view()
 
     def move_cursor(self, row: int) -> None:
-        """Put the cursor on a visible row (the user's choice: it follows its job from now)."""
+        """Put the cursor on a visible row (the user's choice: it follows its job from now).
+
+        Posts `JobHighlighted` when the cursor lands on another row (the screen keeps its
+        toasts off the cursor's row).
+        """
         self._placed = True
+        before = self.cursor_row
         self._set_cursor(row)
         self.refresh()
+        if self.cursor_row != before:
+            self.post_message(self.JobHighlighted(self, self.cursor_job))
 
     def _body_height(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
