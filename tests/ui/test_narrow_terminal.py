@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from textual.widgets import OptionList
 from textual.widgets._footer import FooterKey
 
 from tests.ui.fakes import FakeProvider, make_job, sample_jobs
@@ -272,3 +273,29 @@ async def test_footer_keys_are_never_cut(store: JobStore, clock: FrozenClock) ->
         await pilot.pause()
         shown, _ = keys()
         assert {"r", "p", "t", "q", "question_mark"} <= {key.key for key in shown}
+
+
+async def test_a_long_status_is_cut_in_the_filter_panel_and_its_provider_shows(
+    store: JobStore, clock: FrozenClock
+) -> None:
+    long_status = "a very long provider status word " * 4
+    jobs = [*sample_jobs("demo-zoo", 3), make_job("demo-zoo", 9, status=long_status)]
+    providers = [FakeProvider("demo-zoo", jobs)]
+    app = make_app(providers, store, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await loaded(pilot, providers)
+        await pilot.press("m")
+        await pilot.pause()
+        statuses = screen.query_one("#filter-status", OptionList)
+        lines = [str(statuses.get_option_at_index(n).prompt) for n in range(1, 5)]
+        assert all(line.rstrip().endswith("  zoo") for line in lines), lines
+        assert any("a very long provider status…" in line for line in lines), lines
+        # picked, it still filters on the whole status
+        await pilot.press("tab")
+        statuses.highlighted = next(
+            n for n, line in enumerate(lines, 1) if "a very long provider status…" in line
+        )
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: [job.status for job in screen.jobs_in_view()] == [long_status]
+        )
