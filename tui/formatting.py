@@ -9,9 +9,14 @@ raising: humanize itself raises on NaN (ValueError), None (TypeError) and huge v
 from __future__ import annotations
 
 import math
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 import humanize
+from rich.cells import cell_len, set_cell_size
 
 from tui.models import JobState
 from tui.sanitize import one_line
@@ -257,3 +262,63 @@ def short_id(job_id: str, width: int = 8) -> str:
 def state_label(state: JobState) -> str:
     """Glyph and word, `✖ failed`."""
     return f"{STATE_GLYPHS.get(state, '?')} {state.value}"
+
+
+_WORD_BREAK = re.compile(r"[-_.:/ ]")
+"""What separates the words of a source's name (`demo-zoo`, `acme_prod`)."""
+
+
+def short_labels(names: Sequence[str], width: int) -> dict[str, str]:
+    """Each source's name in at most `width` cells, the sources still told apart.
+
+    The words every name starts or ends with are left out (`demo-zoo` and `demo-hdrjpg`
+    read `zoo` and `hdrjpg`); a name still too long is cut with `…`, or, when that would
+    read like another's, keeps its start and its end (`acme…prod`).
+
+    Args:
+        names: Every source's name (cleaned, on one line).
+        width: The most cells a label takes (at least 2).
+
+    Returns:
+        Each name's label.
+    """
+    width = max(2, width)
+    distinct = list(dict.fromkeys(names))
+    words = {name: name for name in distinct}
+    if len(distinct) > 1:
+        start = len(_shared_start(distinct))
+        end = len(_shared_start([name[::-1] for name in distinct]))
+        if all(start + end < len(name) for name in distinct):
+            words = {name: name[start : len(name) - end] for name in distinct}
+    labels = {name: _cut(word, width) for name, word in words.items()}
+    read = Counter(labels.values())
+    for name, label in labels.items():
+        if read[label] > 1:
+            labels[name] = _cut_middle(words[name], width)
+    return labels
+
+
+def _shared_start(names: Sequence[str]) -> str:
+    """The whole words (each with the separator after it) every name starts with."""
+    shared = os.path.commonprefix(list(names))
+    breaks = [match.end() for match in _WORD_BREAK.finditer(shared)]
+    return shared[: breaks[-1]] if breaks else ""
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut with `…`."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
+
+
+def _cut_middle(text: str, width: int) -> str:
+    """`text` in at most `width` cells, its middle replaced by `…`."""
+    if cell_len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    end = text[-tail:] if tail else ""
+    while cell_len(end) > tail:
+        end = end[1:]
+    return set_cell_size(text, head) + "…" + end

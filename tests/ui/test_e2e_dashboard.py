@@ -143,7 +143,7 @@ def test_80x24_ages_key_a_light_theme_and_log_file(tmp_path: Path) -> None:
         height=24,
     )
     try:
-        session.wait_for("● ok", timeout=30)
+        session.wait_for("zoo ●", timeout=30)  # the sources on one line below 30 rows
         screen = session.wait_for("Age")
         header = next(line for line in screen.split("\n") if line.startswith("State"))
         assert "Age" in header and "Created" not in header

@@ -30,7 +30,7 @@ from textual.widgets import Input, Static
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
-from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration, fmt_interval
+from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration, fmt_interval, short_labels
 from tui.job_index.filters import JobFilter, StatusChoice
 from tui.job_index.index import Column, JobIndex
 from tui.job_index.search import parse_search, search_count
@@ -55,7 +55,13 @@ from tui.sync.source import ViewQuery
 from tui.sync.typical import TypicalDurations, stuck_note
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
-from tui.widgets.job_table import COLUMNS, TRACKED_MARK, JobTable, column_label
+from tui.widgets.job_table import (
+    COLUMNS,
+    SHORT_SOURCE_WIDTH,
+    TRACKED_MARK,
+    JobTable,
+    column_label,
+)
 from tui.widgets.search_input import SearchInput
 from tui.widgets.source_bar import SourceBar
 
@@ -102,6 +108,9 @@ TIME_WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
     ("7 d", timedelta(days=7)),
 )
 """The time windows `w` steps through, on when each job last changed (`Job.changed_since`)."""
+
+COLLAPSE_BELOW_ROWS = 30
+"""A terminal shorter than this shows the sources on one line (Ctrl+E shows them all)."""
 
 SERVER_QUERY_SETTLE = 0.6
 """Seconds of quiet in the search box (or the state multi-select) before a server that
@@ -251,6 +260,15 @@ class JobsScreen(Screen[None]):
             id="jobs.stuck_only",
             tooltip="Show only running jobs past their kind's typical run time (again: all)",
         ),
+        Binding(
+            "ctrl+e",
+            "toggle_sources",
+            "Sources",
+            show=False,
+            id="jobs.toggle_sources",
+            tooltip="Sources on one line, or one line each (one line below"
+            f" {COLLAPSE_BELOW_ROWS} rows)",
+        ),
     ]
 
     def __init__(
@@ -328,6 +346,12 @@ class JobsScreen(Screen[None]):
         self._stuck_told: set[tuple[str, str]] = set()
         """Stuck jobs already named in a notification (each is named once)."""
         self._stuck_only = False
+        self._sources_collapsed: bool | None = None
+        """The source bar on one line (True) or one line per view (False), as Ctrl+E
+        chose; None: one line when the terminal is under `COLLAPSE_BELOW_ROWS` rows."""
+        labels = short_labels([_label(p.account) for p in self.providers], SHORT_SOURCE_WIDTH)
+        self._source_labels = {p.account: labels[_label(p.account)] for p in self.providers}
+        """Each source's short label, for a narrow table and the collapsed source bar."""
 
     def view_bindings(self) -> list[Binding]:
         """`1` for All, then one digit per source (up to `9`), each named after its view;
@@ -373,6 +397,7 @@ class JobsScreen(Screen[None]):
         self.query_one("#search", Input).display = False
         self.query_one(FilterPanel).display = False
         self.table.show_account = True
+        self.table.source_labels = self._source_labels
         self._update_sources()
         self._update_status_line()
         self.set_interval(age_tick(self.settings.low_bandwidth), self._tick)
@@ -774,7 +799,8 @@ class JobsScreen(Screen[None]):
             rack.styles.max_height = max(0, above)
 
     def on_resize(self) -> None:
-        """Place the toasts again for the new size."""
+        """Place the toasts again for the new size; collapse or expand the source bar."""
+        self._update_sources()
         self.call_after_refresh(self.place_toasts)
 
     @on(JobTable.JobHighlighted)
@@ -946,7 +972,16 @@ class JobsScreen(Screen[None]):
             self.clock(),
             self.paused,
             stuck=[len(self._stuck.get(health.account, ())) for health in sources],
+            collapsed=self.sources_collapsed,
+            labels=self._source_labels,
         )
+
+    @property
+    def sources_collapsed(self) -> bool:
+        """The source bar shows one line (Ctrl+E's choice, else the terminal's height)."""
+        if self._sources_collapsed is not None:
+            return self._sources_collapsed
+        return self.app.size.height < COLLAPSE_BELOW_ROWS
 
     def _source_counts(self, account: str) -> Counter[JobState]:
         """A source's jobs per state: the server's counts while its listing loads in parts
@@ -1102,6 +1137,11 @@ class JobsScreen(Screen[None]):
             self._window = 0
             self._stuck_only = False
             self._apply_filter()
+
+    def action_toggle_sources(self) -> None:
+        """Show the sources on one line, or one line each."""
+        self._sources_collapsed = not self.sources_collapsed
+        self._update_sources()
 
     def action_failed_only(self) -> None:
         """Toggle showing only failed jobs."""

@@ -1,4 +1,5 @@
-"""FilterPanel: the state multi-select and the provider-status picker.
+"""FilterPanel: the state multi-select and the provider-status picker, side by side (a few
+rows high, so the table keeps its rows).
 
 Status values come from servers, so each option is a plain `Content`, never markup. Each
 status is listed with its provider (two providers may use the same word, or words that
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, OptionList, SelectionList
@@ -27,6 +29,8 @@ from tui.widgets.option_list import SafeOptionList, SafeSelectionList
 
 ANY_STATUS = "\x00any"
 """Option id of "any status"."""
+STATUS_WIDTH = 28
+"""Cells a status takes in the list (a longer one is cut), so its provider shows after it."""
 
 
 class StateList(SafeSelectionList[JobState]):
@@ -59,7 +63,7 @@ class StatusList(SafeOptionList):
     ]
 
 
-class FilterPanel(Vertical):
+class FilterPanel(Horizontal):
     """Pick the states and the raw status to show; Escape closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -104,16 +108,19 @@ class FilterPanel(Vertical):
         self._statuses: list[StatusChoice] = []
 
     def compose(self) -> ComposeResult:
-        yield Label("States (space toggles)", markup=False)
-        yield StateList(
-            *(
-                Selection(Content(f"{STATE_GLYPHS[state]} {state.value}"), state)
-                for state in JobState
-            ),
-            id="filter-states",
-        )
-        yield Label("Provider status (enter picks)", markup=False)
-        yield StatusList(id="filter-status")
+        with Vertical(id="filter-states-column", classes="filter-column"):
+            yield Label("States (space toggles)", markup=False)
+            yield StateList(
+                *(
+                    Selection(Content(f"{STATE_GLYPHS[state]} {state.value}"), state)
+                    for state in JobState
+                ),
+                id="filter-states",
+                compact=True,
+            )
+        with Vertical(id="filter-status-column", classes="filter-column"):
+            yield Label("Provider status (enter picks)", markup=False)
+            yield StatusList(id="filter-status", compact=True)
 
     def set_choices(
         self,
@@ -131,11 +138,12 @@ class FilterPanel(Vertical):
         options = self.query_one("#filter-status", OptionList)
         options.clear_options()
         options.add_option(Option(Content("(any status)"), id=ANY_STATUS))
-        width = max((len(status_label(choice)) for choice in self._statuses), default=0)
-        for position, choice in enumerate(self._statuses):
+        labels = [_crop(status_label(choice), STATUS_WIDTH) for choice in self._statuses]
+        width = max((cell_len(label) for label in labels), default=0)
+        for position, (choice, text) in enumerate(zip(self._statuses, labels, strict=True)):
             marker = "● " if choice == current else "  "
             label = Content.assemble(
-                marker + status_label(choice).ljust(width) + "  ",
+                marker + text + " " * (width - cell_len(text)) + "  ",
                 (choice.provider.value, "$text-muted"),
             )
             options.add_option(Option(label, id=f"s{position}"))
@@ -164,3 +172,10 @@ class FilterPanel(Vertical):
 def status_label(choice: StatusChoice) -> str:
     """A status word as listed: cleaned, on one line, capped; "(empty)" for none."""
     return one_line(clean(choice.status, 80)) or "(empty)"
+
+
+def _crop(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut with an ellipsis."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"

@@ -62,17 +62,30 @@ class ColumnSpec:
 
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(Column.STATE, "State", 14, 100),
-    ColumnSpec(Column.ACCOUNT, "Source", 16, 40),
-    ColumnSpec(Column.ID, "ID", 10, 90),
+    ColumnSpec(Column.ACCOUNT, "Source", 16, 95),
+    ColumnSpec(Column.ID, "ID", 10, 50),
     ColumnSpec(Column.NAME, "Name", 0, 100),
-    ColumnSpec(Column.STATUS, "Status", 14, 70),
-    ColumnSpec(Column.AGE, "Age", 12, 80),
-    ColumnSpec(Column.DURATION, "Duration", 8, 50, align_right=True),
-    ColumnSpec(Column.PROGRESS, "Progress", 10, 30),
+    ColumnSpec(Column.STATUS, "Status", 14, 60),
+    ColumnSpec(Column.AGE, "Age", 12, 90),
+    ColumnSpec(Column.DURATION, "Duration", 8, 70, align_right=True),
+    ColumnSpec(Column.PROGRESS, "Progress", 10, 40),
 )
 """Every column, in display order."""
 
+FIRST_PRIORITY = 90
+"""Columns at this priority or above (state, source, name, age) come first: the others
+are shown only where the name keeps `NAME_WANTED` cells."""
+KEPT_PRIORITY = 100
+"""Columns never dropped (state, name)."""
+NAME_WANTED = 46
+"""Cells the name gets, with a failed job's `— reason`, before the columns after the
+first ones."""
 NAME_MIN_WIDTH = 12
+"""Below this, even the source and the age give way to the name."""
+NARROW_WIDTH = 100
+"""A table narrower than this shows each source by its short label (`source_labels`)."""
+SHORT_SOURCE_WIDTH = 10
+"""The most cells a short source label takes."""
 GLYPH_SLACK = 1
 """A cell left free after a state glyph's cell: emoji fonts (and terminals that treat
 ambiguous-width characters as wide) draw `✔`, `▶` or `⊘` two cells wide, which would
@@ -106,6 +119,12 @@ def layout_columns(
 ) -> list[tuple[ColumnSpec, int]]:
     """Which columns fit in `width` cells, and how wide each is.
 
+    State, source, name and age come first; each other column, from the highest
+    priority down, is shown if the name still keeps `NAME_WANTED` cells (so at 80
+    columns a failed job's reason shows). A terminal too narrow for even the first
+    columns drops the age, then the source, before the name gets under
+    `NAME_MIN_WIDTH`.
+
     Args:
         width: The table's width in cells.
         show_account: Include the source column (the All view).
@@ -125,18 +144,22 @@ def layout_columns(
         if show_account or spec.column != Column.ACCOUNT
     ]
 
-    def needed(chosen: list[ColumnSpec]) -> int:
+    def name_room(chosen: list[ColumnSpec]) -> int:
         fixed = sum(spec.width for spec in chosen if spec.width)
-        return fixed + NAME_MIN_WIDTH + len(chosen) - 1
+        return width - fixed - (len(chosen) - 1)
 
-    while needed(specs) > width:
-        droppable = [spec for spec in specs if spec.priority < 90]
+    chosen = [spec for spec in specs if spec.priority >= FIRST_PRIORITY]
+    for spec in sorted(specs, key=lambda spec: -spec.priority):
+        if spec.priority < FIRST_PRIORITY and name_room([*chosen, spec]) >= NAME_WANTED:
+            chosen.append(spec)
+    while name_room(chosen) < NAME_MIN_WIDTH:
+        droppable = [spec for spec in chosen if spec.priority < KEPT_PRIORITY]
         if not droppable:
             break
-        specs.remove(min(droppable, key=lambda spec: spec.priority))
-    fixed = sum(spec.width for spec in specs if spec.width)
-    name_width = max(1, width - fixed - (len(specs) - 1))
-    return [(spec, spec.width or name_width) for spec in specs]
+        chosen.remove(min(droppable, key=lambda spec: spec.priority))
+    chosen.sort(key=specs.index)
+    name_width = max(1, name_room(chosen))
+    return [(spec, spec.width or name_width) for spec in chosen]
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -274,6 +297,9 @@ class JobTable(ScrollView, can_focus=True):
         self.clock = clock
         self.show_account = True
         self.empty_text = empty_text
+        self.source_labels: Mapping[str, str] = {}
+        """Each source's short label, shown when the table is narrower than `NARROW_WIDTH`
+        (see `tui.formatting.short_labels`)."""
         self.stale_accounts: frozenset[str] = frozenset()
         """Sources whose rows are old data (drawn dimmed)."""
         self.tracked: frozenset[JobKey] = frozenset()
@@ -439,7 +465,7 @@ class JobTable(ScrollView, can_focus=True):
         states = [state for state, count in index.counts().items() if count] or [JobState.QUEUED]
         values: dict[Column, list[str]] = {
             Column.STATE: [state_label(state) for state in states],
-            Column.ACCOUNT: [_plain(job.account) for job in jobs],
+            Column.ACCOUNT: [self._source_text(job.account) for job in jobs],
             Column.STATUS: [_plain(job.status) for job in jobs],
             Column.AGE: [self._age_text(job) for job in jobs],
             Column.DURATION: [self._cell_text(job, Column.DURATION, 0) for job in jobs],
@@ -509,12 +535,13 @@ class JobTable(ScrollView, can_focus=True):
     def _set_cursor(self, row: int, scroll: bool = True) -> None:
         count = self.index.rows_upto(max(0, row) + 1)
         row = max(0, min(row, count - 1)) if count else 0
-        old_key = self._cursor_key
+        old = (self._cursor_key, self.cursor_row)
         self._cursor_key = self.index.key_at(row) if count else None
         self.cursor_row = row
         if scroll:
             self._scroll_cursor_into_view()
-        if old_key != self._cursor_key:
+        if old != (self._cursor_key, self.cursor_row):
+            # The screen keeps its toasts off the cursor's row.
             self.post_message(self.JobHighlighted(self, self.cursor_job))
 
     def move_cursor(self, row: int) -> None:
@@ -608,6 +635,7 @@ class JobTable(ScrollView, can_focus=True):
         """Keep the virtual width equal to the real one (no horizontal scrolling)."""
         self.virtual_size = Size(event.size.width, self.index.row_estimate() + 1)
         self._scroll_cursor_into_view()
+        self._widths = self._measure_widths()  # sources read short below `NARROW_WIDTH`
 
     def _columns(self) -> list[tuple[ColumnSpec, int]]:
         width = self.scrollable_content_region.width
@@ -749,7 +777,7 @@ class JobTable(ScrollView, can_focus=True):
         if column == Column.STATE:
             return state_label(job.state)
         if column == Column.ACCOUNT:
-            return _plain(job.account)
+            return self._source_text(job.account)
         if column == Column.ID:
             return short_id(_plain(job.id), width)
         if column == Column.NAME:
@@ -767,6 +795,12 @@ class JobTable(ScrollView, can_focus=True):
             return fmt_progress(job.progress, width)
         return ""
 
+    def _source_text(self, account: str) -> str:
+        """A row's source: its short label when the table is narrow."""
+        if self.scrollable_content_region.width < NARROW_WIDTH:
+            return _crop(_plain(self.source_labels.get(account, account)), SHORT_SOURCE_WIDTH)
+        return _plain(account)
+
     def _age_text(self, job: Job) -> str:
         if self.absolute_times:
             return fmt_local_time(job.created_at, self._now)
@@ -776,6 +810,13 @@ class JobTable(ScrollView, can_focus=True):
 def _plain(text: str) -> str:
     """Server text made safe for one cell: cleaned again and on one line."""
     return one_line(clean(text, 1_000))
+
+
+def _crop(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut with an ellipsis."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
 
 
 def _fit(text: str, width: int, align_right: bool = False) -> str:

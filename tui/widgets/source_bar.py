@@ -1,17 +1,19 @@
-"""SourceBar: one line per view (All, then each source) with health and counts.
+"""SourceBar: one line per view (All, then each source) with health and counts, or all
+of it on one line (collapsed).
 
 It is also the view switcher: the current view is highlighted, and a click on a line
-selects it. Every piece of text is assembled as plain `Content` parts, so an error
-message or account name is never parsed as markup.
+(collapsed: on a source's name) selects it. Every piece of text is assembled as plain
+`Content` parts, so an error message or account name is never parsed as markup.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import events
 from textual.content import Content
 from textual.message import Message
@@ -107,28 +109,41 @@ def _stuck_text(count: int) -> Content:
     return Content.styled(f" ⧗ {count:,}", "$warning") if count else Content("")
 
 
-def counts_text(counts: Counter[JobState], widths: dict[JobState, int] | None = None) -> Content:
-    """`✖ 2  ▶ 5  ◌ 1 …`, each count in its state's colour, two spaces apart.
+def counts_text(
+    counts: Counter[JobState], widths: dict[JobState, int] | None = None, gap: str = COUNT_GAP
+) -> Content:
+    """`✖ 2  ▶ 5  ◌ 1 …`, each count in its state's colour, `gap` apart.
 
     Args:
         counts: Jobs per state.
         widths: Each state's field (`count_widths` of every line), so that counts line
             up in columns and a state this line lacks leaves its field blank (so what
             follows lines up too); None puts the non-zero counts side by side.
+        gap: Between two counts.
     """
     if widths is None:
         widths = count_widths([counts])
     if not any(counts.get(state, 0) for state in widths):
-        span = sum(widths.values()) + len(COUNT_GAP) * (len(widths) - 1)
+        span = sum(widths.values()) + len(gap) * (len(widths) - 1)
         return Content.styled("no jobs".ljust(span), "$text-muted")
     parts: list[Content | tuple[str, str] | str] = []
     for state, width in widths.items():
         count = counts.get(state, 0)
         if parts:
-            parts.append(COUNT_GAP)
+            parts.append(gap)
         text = f"{STATE_GLYPHS[state]} {count:,}" if count else ""
         parts.append((text.ljust(width), f"$state-{state.value}"))
     return Content.assemble(*parts)
+
+
+HEALTH_MARKS = {
+    Health.LOADING: ("…", "$text-muted"),
+    Health.OK: ("●", "$success"),
+    Health.REFRESHING: ("⟳", "$accent"),
+    Health.STALE: ("◔ stale", "$warning"),
+    Health.FAILING: ("✖ failing", "$error"),
+}
+"""A source's health on the collapsed line: a glyph, and a word when it needs a look."""
 
 
 class SourceBar(Static):
@@ -151,6 +166,8 @@ class SourceBar(Static):
         super().__init__("", id=id, markup=False)
         self._lines = 0
         self._shown: Content | None = None
+        self._spans: list[tuple[int, int, int]] = []
+        """Collapsed: (first cell, end cell, view) of each view's name on the line."""
 
     def show(
         self,
@@ -161,6 +178,9 @@ class SourceBar(Static):
         now: datetime,
         paused: bool,
         stuck: Sequence[int] = (),
+        *,
+        collapsed: bool = False,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         """Redraw every line.
 
@@ -173,7 +193,36 @@ class SourceBar(Static):
             paused: Refresh is paused.
             stuck: Each source's running jobs past their kind's typical run time, same
                 order (empty: none known).
+            collapsed: One line: the current view's counts, then each source's short
+                label and health.
+            labels: Each source's short label for the collapsed line (default: its name).
         """
+        stuck = list(stuck) or [0] * len(sources)
+        if collapsed:
+            lines = [self._one_line(sources, counts, total, current_view, paused, stuck, labels)]
+        else:
+            lines = self._lines_per_view(sources, counts, total, current_view, now, paused, stuck)
+            self._spans = []
+        self.set_class(collapsed, "-collapsed")
+        content = Content("\n").join(lines)
+        if content == self._shown:
+            return
+        same_height = self._lines == len(lines)
+        self._lines = len(lines)
+        self._shown = content
+        self.update(content, layout=not same_height)
+
+    def _lines_per_view(
+        self,
+        sources: Sequence[SourceHealth],
+        counts: Sequence[Counter[JobState]],
+        total: Counter[JobState],
+        current_view: int,
+        now: datetime,
+        paused: bool,
+        stuck: Sequence[int],
+    ) -> list[Content]:
+        """All, then one line per source: counts in aligned columns, then health."""
         width = max((len(source.account) for source in sources), default=3)
         width = min(max(width, len(self.ALL_LABEL)), 24)
         widths = count_widths([total, *counts])
@@ -190,7 +239,6 @@ class SourceBar(Static):
                 (f"   {summary}", "$text-muted"),
             )
         )
-        stuck = list(stuck) or [0] * len(sources)
         for position, (source, source_counts) in enumerate(zip(sources, counts, strict=True), 1):
             selected = position == current_view
             key = str(position + 1) if position < 9 else " "
@@ -207,16 +255,63 @@ class SourceBar(Static):
                     health_text(source, now, paused),
                 )
             )
-        content = Content("\n").join(lines)
-        if content == self._shown:
-            return
-        same_height = self._lines == len(lines)
-        self._lines = len(lines)
-        self._shown = content
-        self.update(content, layout=not same_height)
+        return lines
+
+    def _one_line(
+        self,
+        sources: Sequence[SourceHealth],
+        counts: Sequence[Counter[JobState]],
+        total: Counter[JobState],
+        current_view: int,
+        paused: bool,
+        stuck: Sequence[int],
+        labels: Mapping[str, str] | None,
+    ) -> Content:
+        """`▸ All  ✖ 6 ▶ 5 ◌ 5 · zoo ● · mf ✖ failing`: the current view (a source's with
+        its health) and its counts one space apart, then every other source's short label
+        and health."""
+        labels = labels or {}
+
+        def label(account: str) -> str:
+            return one_line(clean(labels.get(account, account), 64))
+
+        def mark(source: SourceHealth) -> tuple[str, str]:
+            return HEALTH_MARKS[Health.REFRESHING if source.refreshing else source.health]
+
+        head = f"▸ {self.ALL_LABEL}"
+        parts: list[Content | tuple[str, str] | str] = []
+        view_counts, view_stuck = total, sum(stuck)
+        if 0 < current_view <= len(sources):
+            source = sources[current_view - 1]
+            head = f"▸ {label(source.account)}"
+            parts = [(head, "bold"), (" " + mark(source)[0], mark(source)[1])]
+            view_counts, view_stuck = counts[current_view - 1], stuck[current_view - 1]
+        else:
+            parts = [(head, "bold")]
+        spans = [(0, cell_len(head), current_view)]
+        parts += ["  ", counts_text(view_counts, gap=" "), _stuck_text(view_stuck)]
+        if paused:
+            parts.append(("  · paused", "$warning"))
+        x = Content.assemble(*parts).cell_length
+        for position, source in enumerate(sources, 1):
+            if position == current_view:
+                continue
+            name = label(source.account)
+            glyph, style = mark(source)
+            parts += [(" · ", "$text-muted"), name, (f" {glyph}", style)]
+            spans.append((x + 3, x + 3 + cell_len(name), position))
+            x += 3 + cell_len(name) + 1 + cell_len(glyph)
+        self._spans = spans
+        return Content.assemble(*parts)
 
     def on_click(self, event: events.Click) -> None:
-        """Select the view whose line was clicked."""
+        """Select the view whose line (collapsed: whose name) was clicked."""
         offset = event.get_content_offset(self)
-        if offset is not None and 0 <= offset.y < self._lines:
-            self.post_message(self.ViewClicked(offset.y))
+        if offset is None or not 0 <= offset.y < self._lines:
+            return
+        if self._spans:
+            for start, end, view in self._spans:
+                if start <= offset.x < end:
+                    self.post_message(self.ViewClicked(view))
+            return
+        self.post_message(self.ViewClicked(offset.y))
