@@ -205,3 +205,114 @@ def test_a_users_day(tmp_path: Path) -> None:
         )
     finally:
         session.close()
+
+
+ONCALL_SEED = 171
+"""A seed whose newest Zoo conversion of the first dataset is under way at the start and
+fails about 17 s later (found from the simulator's world, checked by `_oncall_plan`)."""
+ZOO_DETAIL_TITLE = "zoo · dataset_conversion · demo-zoo"
+
+
+@dataclass(frozen=True, slots=True)
+class ZooFailure:
+    """A Zoo dataset conversion that fails while the dashboard watches."""
+
+    id: str
+    name: str
+    status: str
+    reason: str
+    fails_s: float
+
+
+def _oncall_plan() -> ZooFailure:
+    """The conversion of `ONCALL_SEED`'s world that is running at the start and fails soon."""
+    state = SimState(seed=ONCALL_SEED, jobs=JOBS)
+    world = state.zoo
+    index = world.datasets[0][1].n - 1
+    first = world.conversion(0, index, 0, details=False)
+    assert first["status"] == "in_progress", first["status"]
+    at = 0
+    while (body := world.conversion(0, index, at, details=False))["status"] == "in_progress":
+        at += 100
+    assert body["status"].startswith("error_") and body["status_message"], body
+    return ZooFailure(
+        body["id"], body["file_path"], body["status"], body["status_message"], at / 1000
+    )
+
+
+def _window(session: TmuxSession, wanted: str) -> None:
+    """Press `w` until the status line names the time window `wanted`."""
+    for _ in range(7):
+        if f"changed in the last {wanted}" in session.screen():
+            return
+        before = session.screen()
+        session.send("w")
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and session.screen() == before:
+            time.sleep(0.1)
+    session.wait_for(f"changed in the last {wanted}", timeout=1)
+
+
+def test_the_oncall_hour(tmp_path: Path) -> None:
+    """Start; the failures of the last hour; open the one that fails while watching and
+    read its reason; find it in the event log; copy its id from the list; quit."""
+    failure = _oncall_plan()
+    assert failure.fails_s < 25, f"seed {ONCALL_SEED}: it fails at {failure.fails_s:.0f}s"
+    record = tmp_path / "terminal.bin"
+    started = time.monotonic()
+    session = TmuxSession(
+        jobtop_command("--demo", "--demo-jobs", str(JOBS), "--demo-seed", str(ONCALL_SEED)),
+        workdir=tmp_path,
+        env={"JOBTOP_STATE_DIR": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path)},
+        width=140,
+        height=40,
+        record=record,
+    )
+    try:
+        pid = session.pane_pid()
+        session.wait_for("demo-zoo", timeout=20)
+        _wait_row(session, "2 demo-zoo", ("● ok",), 20)
+
+        # the failures of the last hour, across every source
+        session.send("f")
+        session.wait_for("states: failed")
+        _window(session, "1 h")
+        _search(session, failure.name)
+        assert "states: failed" in session.screen()
+        row = _wait_row(session, failure.name, ("✖ failed",), failure.fails_s + 15)
+        assert f"{failure.name} — {failure.reason[:20]}" in row, row
+
+        # open it: the detail says why, whole
+        for _ in range(3):  # under load the list may still be rebuilding and drop a key
+            session.send("Enter")
+            try:
+                session.wait_for(ZOO_DETAIL_TITLE, timeout=5)
+                break
+            except pytest.fail.Exception:
+                continue
+        detail = session.wait_for(failure.reason, timeout=10)
+        assert failure.id in detail and failure.status in detail
+        session.send("Escape")
+        session.wait_gone(ZOO_DETAIL_TITLE)
+
+        # the event log has its change, with the provider's status, at an absolute time
+        session.send("e")
+        session.wait_for("newest first")
+        log = session.wait_for(failure.id, timeout=10)
+        assert "✖ failed" in log and failure.status in log, log
+        session.send("Escape")
+        session.wait_gone("newest first")
+
+        # back in the list, the failure is still highlighted: copy its id (OSC 52)
+        session.send("c")
+        session.wait_for(f"Copied job id {failure.id}")
+        osc52 = b"\x1b]52;c;" + base64.b64encode(failure.id.encode())
+        assert osc52 in session.recorded()
+
+        session.send("Escape")  # closes the search: the list has the keys, q is the app's
+        session.wait_gone(f'search "{failure.name}"')
+        session.send("q")
+        assert wait_ended(session, pid, timeout=10) == 0
+        print(f"on-call hour: {time.monotonic() - started:.1f}s, {failure.id} {failure.status}")
+    finally:
+        session.close()

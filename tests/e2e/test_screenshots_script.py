@@ -45,7 +45,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "Acme Mailers",
     ),
     "failing-source": ("✖ failing", "Provider unavailable", "data 5 minutes old"),
+    "oncall-80x24": ("states: failed", "changed in the last 1 h", "✖ failed"),
 }
+SIZES: dict[str, tuple[int, int]] = {"oncall-80x24": (80, 24)}
+"""Shots not at the script's 140x40, in columns and rows."""
 
 
 def load_script() -> ModuleType:
@@ -89,6 +92,10 @@ def test_script_writes_every_screenshot(tmp_path: Path) -> None:
             assert expected in text, f"{name}.svg lacks {expected!r}"
         assert TOKEN not in svg and TOKEN not in text, f"{name}.svg shows the token"
         assert "Traceback" not in text, name
+        columns, rows = SIZES.get(name, (140, 40))
+        lines = text.splitlines()
+        assert len(lines) == rows, f"{name}.svg has {len(lines)} rows, not {rows}"
+        assert max(len(line) for line in lines) == columns, f"{name}.svg is not {columns} wide"
 
 
 def test_readme_gallery_goes_after_quick_start_then_between_markers(tmp_path: Path) -> None:
