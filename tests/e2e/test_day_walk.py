@@ -1,4 +1,6 @@
-"""A user's day on the real `jobtop --demo` in tmux, every byte recorded.
+"""A user's day on the real `jobtop --demo` in tmux, every byte recorded; and the on-call
+hour (`test_the_oncall_hour`): the failures of the last hour, one opened, its change in the
+event log opened with Enter, its id copied from the list, quit.
 
 Start; filter to failed; open an hdrjpg failure and read its reason; copy its id (OSC 52
 in the bytes); go back; track an hdrjpg conversion the demo does not track yet; watch it
@@ -15,6 +17,7 @@ one to track. The seed is chosen so that it arrives and finishes soon after the 
 from __future__ import annotations
 
 import base64
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,6 +256,32 @@ def _window(session: TmuxSession, wanted: str) -> None:
     session.wait_for(f"changed in the last {wanted}", timeout=1)
 
 
+LOG_ENTRY = re.compile(r"^\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+"""The first line of an event log entry: its time (a long entry wraps onto more lines)."""
+
+
+def _open_from_log(session: TmuxSession, job_id: str) -> None:
+    """Highlight the event log's entry of `job_id` (counting the entries above it) and
+    press Enter; retried if the log was re-read in between and another job opened."""
+    for _ in range(3):
+        session.send("Home")
+        time.sleep(0.3)
+        lines = session.screen().splitlines()
+        at = next(i for i, line in enumerate(lines) if job_id in line)
+        starts = [i for i, line in enumerate(lines) if LOG_ENTRY.match(line)]
+        above = starts.index(max(i for i in starts if i <= at))  # entries before its own
+        for _ in range(above):
+            session.send("Down")
+        time.sleep(0.3)
+        session.send("Enter")
+        screen = session.wait_for(" · demo-", timeout=5)
+        if job_id in screen.splitlines()[0] + screen.splitlines()[1]:
+            return
+        session.send("Escape")
+        session.wait_for("newest first")
+    pytest.fail(f"Enter in the event log never opened {job_id}:\n{session.screen()}")
+
+
 def test_the_oncall_hour(tmp_path: Path) -> None:
     """Start; the failures of the last hour; open the one that fails while watching and
     read its reason; find it in the event log; copy its id from the list; quit."""
@@ -300,6 +329,11 @@ def test_the_oncall_hour(tmp_path: Path) -> None:
         session.wait_for("newest first")
         log = session.wait_for(failure.id, timeout=10)
         assert "✖ failed" in log and failure.status in log, log
+        # Enter on its change opens it; Escape comes back to the log
+        _open_from_log(session, failure.id)
+        session.send("Escape")
+        session.wait_gone(ZOO_DETAIL_TITLE)
+        session.wait_for("newest first")
         session.send("Escape")
         session.wait_gone("newest first")
 
