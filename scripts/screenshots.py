@@ -5,8 +5,10 @@ The real dashboard (`JobsApp`, the real providers over loopback HTTP) runs headl
 fixed seed), with the app on the same frozen clock, so ages, progress and ids never move.
 Shots: the main view, the All view filtered to failed, one detail screen of each kind
 (hdrjpg, Zoo dataset conversion with snapshot images, Zoo async operation, Metafold,
-LettrLabs) and a failing source (HTTP 503 on Metafold). `--write-readme` puts the
-gallery between the README's screenshot markers.
+LettrLabs), a failing source (HTTP 503 on Metafold), and the on-call view at 80x24: an
+hour later (the simulator's clock moved on with the app's, so jobs arrived and ended), the
+All view filtered to the failures of the last hour. `--write-readme` puts the gallery
+between the README's screenshot markers.
 
     .venv/bin/python scripts/screenshots.py                  # writes screenshots/*.svg
     .venv/bin/python scripts/screenshots.py --out DIR --write-readme
@@ -32,6 +34,8 @@ if str(ROOT) not in sys.path:
 README = ROOT / "README.md"
 BEGIN, END = "<!-- screenshots -->", "<!-- /screenshots -->"
 SIZE = (140, 40)
+SMALL = (80, 24)
+"""The on-call shot's terminal: the smallest the dashboard is made for."""
 SEED = 7
 JOBS = 300
 START = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
@@ -44,6 +48,10 @@ REFRESH = 30.0
 """The refresh interval: long enough that no refresh lands between a shot's steps."""
 STALE_AFTER = 300.0
 """Seconds the app's clock moves on before the failing-source shot, so its rows are old."""
+HOUR_LATER = 3600.0
+"""Seconds both clocks move on before the on-call shot, so the last hour has failures."""
+ONE_HOUR = "1 h"
+"""The time window of the on-call shot, as `w` names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,10 @@ SHOTS: tuple[Shot, ...] = (
     Shot(
         "failing-source",
         "A failing source (HTTP 503 on Metafold): its health says why, its rows stay, marked stale",
+    ),
+    Shot(
+        "oncall-80x24",
+        "On call at 80x24: every source, failed only (f), changed in the last hour (w)",
     ),
 )
 
@@ -161,11 +173,13 @@ def _job(screen: Any, account: str, job_id: str) -> Any:
 
 async def take(out: Path) -> list[Path]:
     """Run the demo headless and write every shot into `out`; return the files."""
+    from textual.widgets import Static
+
     from tui.app import JobsApp
     from tui.clock import FrozenClock
     from tui.config import demo_settings
     from tui.providers import build_provider
-    from tui.screens.jobs import JobsScreen
+    from tui.screens.jobs import TIME_WINDOWS, JobsScreen
     from tui.sim.server import SimServer
     from tui.store import JobStore
     from tui.sync.health import Health
@@ -174,7 +188,8 @@ async def take(out: Path) -> list[Path]:
     shots = {shot.name: shot for shot in SHOTS}
     written: list[Path] = []
     clock = FrozenClock(START)
-    with SimServer(jobs=JOBS, seed=SEED, clock=FrozenClock(START)) as sim:
+    sim_clock = FrozenClock(START)
+    with SimServer(jobs=JOBS, seed=SEED, clock=sim_clock) as sim:
         tracked = {name: tuple(ids) for name, ids in sim.tracked_ids().items()}
         settings = demo_settings(sim.url, refresh=REFRESH, track=tracked)
         providers = [build_provider(account, clock=clock) for account in settings.accounts]
@@ -235,6 +250,32 @@ async def take(out: Path) -> list[Path]:
                 await _settle(pilot)
                 written.append(_save(app, out, shots["failing-source"]))
                 sim.clear_faults()
+
+                # an hour later, on call at 80x24: what failed in the last hour, everywhere
+                sim_clock.advance(STALE_AFTER + HOUR_LATER)
+                clock.advance(HOUR_LATER)
+                await pilot.press("r")
+                later = clock()
+                await _until(
+                    pilot,
+                    lambda: all(
+                        screen.source_health(n).health == Health.OK
+                        and screen.source_health(n).last_ok_at == later
+                        for n in accounts
+                    ),
+                    "every source to refresh an hour later",
+                )
+                await pilot.press("1", "f")
+                status = screen.query_one("#status-line", Static)
+                for _ in TIME_WINDOWS:  # `w` steps through the windows: up to one hour
+                    if f"changed in the last {ONE_HOUR}" in str(status.content):
+                        break
+                    await pilot.press("w")
+                else:
+                    raise ShotError(f"w never set the {ONE_HOUR} window")
+                await pilot.resize_terminal(*SMALL)
+                await _settle(pilot)
+                written.append(_save(app, out, shots["oncall-80x24"]))
         finally:
             store.close()
             for provider in providers:
@@ -258,8 +299,9 @@ def readme_section(shots: tuple[Shot, ...] = SHOTS) -> str:
         BEGIN,
         "## Screenshots",
         "",
-        "The demo (`jobtop --demo`) at 140x40, made by `scripts/screenshots.py` "
-        "(a frozen simulator and clock, so every run gives the same images).",
+        "The demo (`jobtop --demo`) at 140x40 (the last one at 80x24), made by "
+        "`scripts/screenshots.py` (a frozen simulator and clock, so every run gives the "
+        "same images).",
         "",
     ]
     for shot in shots:

@@ -90,10 +90,12 @@ class DetailApp(App[None]):
         refresh_interval: float = 5.0,
         image_protocol: ImageProtocol = ImageProtocol.HALFBLOCK,
         stored: Any = None,
+        typical: Any = None,
     ) -> None:
         super().__init__()
         self.image_protocol = image_protocol
         self.stored = stored
+        self.typical = typical
         self.job = job
         self.provider = provider
         self.clock = clock or FrozenClock(NOW)
@@ -111,6 +113,7 @@ class DetailApp(App[None]):
                 refresh_interval=self.refresh_interval,
                 image_protocol=self.image_protocol,
                 **({"stored": self.stored} if self.stored is not None else {}),
+                typical=self.typical,
             )
         )
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
-from textual.widgets import DataTable, OptionList
+from textual.widgets import DataTable, OptionList, Static
 
 from tests.detail.conftest import (
     DetailApp,
@@ -20,10 +21,11 @@ from tests.detail.conftest import (
 from tui.details import HdrjpgDetail, MetafoldDetail
 from tui.errors import AuthError, NotFoundError, ProviderError, UnavailableError
 from tui.formatting import fmt_duration
-from tui.models import JobState
+from tui.models import Job, JobState
 from tui.providers.hdrjpg import MIN_POLL_INTERVAL as HDRJPG_MIN_POLL
 from tui.screens.job_detail import JobDetailScreen
 from tui.sync.policy import AUTH_MIN_WAIT
+from tui.sync.typical import TypicalDurations
 from tui.widgets.detail_common import Fields
 from tui.widgets.detail_hdrjpg import HdrjpgDetailView
 from tui.widgets.detail_zoo import ZooConversionDetailView
@@ -361,3 +363,56 @@ async def test_result_landing_after_escape_is_dropped_quietly() -> None:
             await pilot.pause()
         assert app.is_running
         assert not isinstance(app.screen, JobDetailScreen)
+
+
+async def test_a_sub_second_refresh_interval_reads_in_tenths() -> None:
+    running = zoo_conversion_detail()
+    assert running.job.state.is_active
+    app = DetailApp(
+        running.job, ScriptedProvider({running.job.id: [running]}), refresh_interval=0.5
+    )
+    async with app.run_test() as pilot:
+        screen = await wait_for_detail(pilot)
+        status = str(screen.query_one("#detail-status").render())
+        assert "refreshing every 0.5s" in status, status
+
+
+def hdrjpg_running(eta_seconds: float | None) -> HdrjpgDetail:
+    """The seed conversion running (for 100 min at the tests' now), with or without an ETA."""
+    detail = hdrjpg_seed_detail()
+    assert isinstance(detail, HdrjpgDetail)
+    job = dataclasses.replace(detail.job, state=JobState.RUNNING, status="Converting")
+    return dataclasses.replace(detail, job=job, progress=0.4, eta_seconds=eta_seconds)
+
+
+def hdrjpg_history(job: Job) -> TypicalDurations:
+    """40 conversions of the same kind that ran 3 h 00 m to 3 h 13 m (median 3 h 06 m 20 s)."""
+    start = job.started_at - timedelta(days=1)
+    runs = [
+        dataclasses.replace(
+            job,
+            id=f"done-{n}",
+            state=JobState.SUCCEEDED,
+            started_at=start,
+            finished_at=start + timedelta(seconds=10_800 + 20 * n),
+        )
+        for n in range(40)
+    ]
+    return TypicalDurations.from_jobs(runs)
+
+
+@pytest.mark.parametrize("eta", [120.0, None])
+async def test_the_estimate_stands_aside_for_the_providers_eta(eta: float | None) -> None:
+    detail = hdrjpg_running(eta)
+    typical = hdrjpg_history(detail.job)
+    app = DetailApp(detail.job, ScriptedProvider({detail.job.id: [detail]}), typical=typical)
+    async with app.run_test() as pilot:
+        screen = await wait_for_detail(pilot)
+        line = screen.query_one("#detail-estimate", Static)
+        if eta is not None:  # hdrjpg says 2m: that is what shows, alone
+            assert not line.display and screen.run_note is None
+            summary = screen.query_one("#hdrjpg-summary", Fields).plain
+            assert "ETA 2m 00s" in summary
+        else:  # no ETA from hdrjpg: 3 h 06 m typical, 1 h 40 m run
+            assert line.display
+            assert str(line.content) == "est. 1h left (median of 40 hdrjpg conversions)"

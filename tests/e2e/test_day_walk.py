@@ -1,4 +1,6 @@
-"""A user's day on the real `jobtop --demo` in tmux, every byte recorded.
+"""A user's day on the real `jobtop --demo` in tmux, every byte recorded; and the on-call
+hour (`test_the_oncall_hour`): the failures of the last hour, one opened, its change in the
+event log opened with Enter, its id copied from the list, quit.
 
 Start; filter to failed; open an hdrjpg failure and read its reason; copy its id (OSC 52
 in the bytes); go back; track an hdrjpg conversion the demo does not track yet; watch it
@@ -15,6 +17,7 @@ one to track. The seed is chosen so that it arrives and finishes soon after the 
 from __future__ import annotations
 
 import base64
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,5 +206,150 @@ def test_a_users_day(tmp_path: Path) -> None:
             f"day walk: {time.monotonic() - started:.1f}s, "
             f"tracked {newcomer.uuid} -> {newcomer.status}"
         )
+    finally:
+        session.close()
+
+
+ONCALL_SEED = 171
+"""A seed whose newest Zoo conversion of the first dataset is under way at the start and
+fails about 17 s later (found from the simulator's world, checked by `_oncall_plan`)."""
+ZOO_DETAIL_TITLE = "zoo · dataset_conversion · demo-zoo"
+
+
+@dataclass(frozen=True, slots=True)
+class ZooFailure:
+    """A Zoo dataset conversion that fails while the dashboard watches."""
+
+    id: str
+    name: str
+    status: str
+    reason: str
+    fails_s: float
+
+
+def _oncall_plan() -> ZooFailure:
+    """The conversion of `ONCALL_SEED`'s world that is running at the start and fails soon."""
+    state = SimState(seed=ONCALL_SEED, jobs=JOBS)
+    world = state.zoo
+    index = world.datasets[0][1].n - 1
+    first = world.conversion(0, index, 0, details=False)
+    assert first["status"] == "in_progress", first["status"]
+    at = 0
+    while (body := world.conversion(0, index, at, details=False))["status"] == "in_progress":
+        at += 100
+    assert body["status"].startswith("error_") and body["status_message"], body
+    return ZooFailure(
+        body["id"], body["file_path"], body["status"], body["status_message"], at / 1000
+    )
+
+
+def _window(session: TmuxSession, wanted: str) -> None:
+    """Press `w` until the status line names the time window `wanted`."""
+    for _ in range(7):
+        if f"changed in the last {wanted}" in session.screen():
+            return
+        before = session.screen()
+        session.send("w")
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and session.screen() == before:
+            time.sleep(0.1)
+    session.wait_for(f"changed in the last {wanted}", timeout=1)
+
+
+LOG_ENTRY = re.compile(r"^\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+"""The first line of an event log entry: its time (a long entry wraps onto more lines)."""
+
+
+def _open_from_log(session: TmuxSession, job_id: str) -> None:
+    """Highlight the event log's entry of `job_id` (counting the entries above it) and
+    press Enter; retried if the log was re-read in between and another job opened."""
+    for _ in range(3):
+        session.send("Home")
+        time.sleep(0.3)
+        lines = session.screen().splitlines()
+        at = next(i for i, line in enumerate(lines) if job_id in line)
+        starts = [i for i, line in enumerate(lines) if LOG_ENTRY.match(line)]
+        above = starts.index(max(i for i in starts if i <= at))  # entries before its own
+        for _ in range(above):
+            session.send("Down")
+        time.sleep(0.3)
+        session.send("Enter")
+        screen = session.wait_for(" · demo-", timeout=5)
+        if job_id in screen.splitlines()[0] + screen.splitlines()[1]:
+            return
+        session.send("Escape")
+        session.wait_for("newest first")
+    pytest.fail(f"Enter in the event log never opened {job_id}:\n{session.screen()}")
+
+
+def test_the_oncall_hour(tmp_path: Path) -> None:
+    """Start; the failures of the last hour; open the one that fails while watching and
+    read its reason; find it in the event log; copy its id from the list; quit."""
+    failure = _oncall_plan()
+    assert failure.fails_s < 25, f"seed {ONCALL_SEED}: it fails at {failure.fails_s:.0f}s"
+    record = tmp_path / "terminal.bin"
+    started = time.monotonic()
+    session = TmuxSession(
+        jobtop_command("--demo", "--demo-jobs", str(JOBS), "--demo-seed", str(ONCALL_SEED)),
+        workdir=tmp_path,
+        env={"JOBTOP_STATE_DIR": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path)},
+        width=140,
+        height=40,
+        record=record,
+    )
+    try:
+        pid = session.pane_pid()
+        session.wait_for("demo-zoo", timeout=20)
+        _wait_row(session, "2 demo-zoo", ("● ok",), 20)
+
+        # the failures of the last hour, across every source
+        session.send("f")
+        session.wait_for("states: failed")
+        _window(session, "1 h")
+        _search(session, failure.name)
+        assert "states: failed" in session.screen()
+        row = _wait_row(session, failure.name, ("✖ failed",), failure.fails_s + 15)
+        assert f"{failure.name} — {failure.reason[:20]}" in row, row
+
+        # open it: the detail says why, whole
+        for _ in range(3):  # under load the list may still be rebuilding and drop a key
+            session.send("Enter")
+            try:
+                session.wait_for(ZOO_DETAIL_TITLE, timeout=5)
+                break
+            except pytest.fail.Exception:
+                continue
+        detail = session.wait_for(failure.reason, timeout=10)
+        assert failure.id in detail and failure.status in detail
+        session.send("Escape")
+        session.wait_gone(ZOO_DETAIL_TITLE)
+
+        # the event log has its change, with the provider's status, at an absolute time
+        session.send("e")
+        session.wait_for("newest first")
+        log = session.wait_for(failure.id, timeout=10)
+        assert "✖ failed" in log and failure.status in log, log
+        # Enter on its change opens it; Escape comes back to the log
+        _open_from_log(session, failure.id)
+        session.send("Escape")
+        session.wait_gone(ZOO_DETAIL_TITLE)
+        session.wait_for("newest first")
+        session.send("Escape")
+        session.wait_gone("newest first")
+
+        # back in the list, the failure is still highlighted: copy its id (OSC 52)
+        session.send("c")
+        session.wait_for(f"Copied job id {failure.id}")
+        osc52 = b"\x1b]52;c;" + base64.b64encode(failure.id.encode())
+        assert osc52 in session.recorded()
+
+        # Escape clears the search and the filters (the toast may cover the search's quote
+        # in the status line, not its start): then q is the app's
+        assert "states: failed" in session.screen()
+        session.send("Escape")
+        session.wait_gone("states: failed")
+        session.send("q")
+        assert wait_ended(session, pid, timeout=10) == 0
+        print(f"on-call hour: {time.monotonic() - started:.1f}s, {failure.id} {failure.status}")
     finally:
         session.close()

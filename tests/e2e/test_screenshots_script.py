@@ -45,7 +45,15 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "Acme Mailers",
     ),
     "failing-source": ("✖ failing", "Provider unavailable", "data 5 minutes old"),
+    "oncall-80x24": ("states: failed", "changed in the last 1 h", "✖ failed"),
 }
+LIST_SIZES: dict[str, tuple[int, int]] = {
+    "main": (140, 40),
+    "failed": (140, 40),
+    "failing-source": (140, 40),
+    "oncall-80x24": (80, 24),
+}
+"""The job list's shots, in columns and rows (the 80x24 one made at its own size)."""
 
 
 def load_script() -> ModuleType:
@@ -89,6 +97,12 @@ def test_script_writes_every_screenshot(tmp_path: Path) -> None:
             assert expected in text, f"{name}.svg lacks {expected!r}"
         assert TOKEN not in svg and TOKEN not in text, f"{name}.svg shows the token"
         assert "Traceback" not in text, name
+        if name in LIST_SIZES:  # the rows under the window's title; the rule spans the screen
+            columns, rows = LIST_SIZES[name]
+            lines = text.splitlines()[1:]
+            assert len(lines) == rows, f"{name}.svg has {len(lines)} rows, not {rows}"
+            rule = max((len(run) for run in re.findall("─+", text)), default=0)
+            assert rule == columns, f"{name}.svg is {rule} columns wide, not {columns}"
 
 
 def test_readme_gallery_goes_after_quick_start_then_between_markers(tmp_path: Path) -> None:

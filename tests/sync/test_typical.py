@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tui.models import Job, JobKind, JobState, ProviderName
-from tui.sync.typical import TypicalDurations, stuck_note
+from tui.sync.typical import RunNote, TypicalDurations, stuck_note
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=1)
@@ -130,3 +130,29 @@ def test_zoo_conversions_say_zoo_retries_what_it_assumes_dropped() -> None:
     zoo = running("z", 1, provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION)
     assert "assumes dropped" in stuck_note(zoo)
     assert "assumes dropped" not in stuck_note(running("m", 1))
+
+
+def test_the_run_note_estimates_then_says_due_then_stuck() -> None:
+    typical = TypicalDurations.from_jobs(history(100) + [run(f"t{i}", 600.0) for i in range(100)])
+    # 200 runs: 1..100 s and 100 at 600 s; median 100 s, p95 600 s
+    assert typical.run_note(running("r", 50), NOW) == RunNote(
+        "est. under 1m left (median of 200 metafold jobs)", False
+    )
+    due = typical.run_note(running("r", 150), NOW)
+    assert due == RunNote(
+        "est. due now: past the median run time (1m 40s) of 200 metafold jobs", False
+    )
+    stuck = typical.run_note(running("r", 601), NOW)
+    assert stuck is not None and stuck.stuck
+    assert stuck.text == (
+        "⧗ stuck: running longer than 95 % of its kind's run times"
+        " (95 % of 200 metafold jobs took 10m 00s or less)"
+    )
+    assert typical.run_note(run("done", 10.0), NOW) is None  # ended: nothing to estimate
+    assert TypicalDurations.from_jobs(history(19)).run_note(running("r", 1), NOW) is None
+
+
+def test_a_long_estimate_reads_in_whole_units() -> None:
+    typical = TypicalDurations.from_jobs([run(f"h{i}", 7_200.0 + i) for i in range(40)])
+    note = typical.run_note(running("r", 60), NOW)
+    assert note is not None and note.text == "est. 1h left (median of 40 metafold jobs)"

@@ -7,7 +7,9 @@ marked stale, until a fetch succeeds.
 One async worker fetches `provider.get_job` in a loop (never overlapping itself, never
 faster than the provider's minimum poll interval) and posts `DetailLoaded` or
 `DetailFailed`; the handlers own the state and update the per-provider view. The loop
-stops when the job ends. `y` shows the raw JSON of the last response, `/` searches it,
+stops when the job ends. For a running job whose provider gives no ETA, a line under the
+status estimates the time left from its kind's typical run time (or says it is stuck),
+labelled as an estimate. `y` shows the raw JSON of the last response, `/` searches it,
 `c` copies the job id over OSC 52, Escape goes back.
 """
 
@@ -41,12 +43,13 @@ from tui.details import (
     ZooConversionDetail,
 )
 from tui.errors import NotFoundError, ProviderError
-from tui.formatting import fmt_duration, fmt_timestamp
+from tui.formatting import fmt_duration, fmt_interval, fmt_timestamp
 from tui.image_protocol import ImageProtocol
-from tui.models import Job, JobDetail
+from tui.models import Job, JobDetail, ProviderName
 from tui.providers.base import JobProvider
 from tui.sanitize import one_line
 from tui.sync.policy import RefreshPolicy
+from tui.sync.typical import RunNote, TypicalDurations
 from tui.widgets.detail_common import JobFieldsView
 from tui.widgets.detail_hdrjpg import HdrjpgDetailView
 from tui.widgets.detail_lettrlabs import LettrLabsDetailView
@@ -60,6 +63,8 @@ DEFAULT_REFRESH = 5.0
 """Seconds between fetches of an active job."""
 RELATIVE_TIME_REFRESH = 30.0
 """Seconds between re-renders of relative times when nothing else changes."""
+ETA_PROVIDERS = frozenset({ProviderName.HDRJPG})
+"""Providers whose detail gives an ETA of its own: no estimate is shown beside it."""
 TIMER_TICK = 1.0
 """How often the screen's timer checks whether relative times are due. A timer's pending
 sleep outlives the closed screen until it was due and holds the screen's context (so the
@@ -204,14 +209,18 @@ class JobDetailScreen(Screen[None]):
         refresh_interval: float = DEFAULT_REFRESH,
         image_protocol: ImageProtocol = ImageProtocol.HALFBLOCK,
         stored: Callable[[], tuple[Job, datetime | None] | None] | None = None,
+        typical: TypicalDurations | None = None,
     ) -> None:
         """Args:
         job: The job as the list knows it: painted at once, before any fetch.
         stored: Reads the job's stored snapshot and when a refresh last saw it (a
             blocking call, run in a thread), shown marked stale if a fetch fails
             before any detail arrived.
+        typical: The list's typical run times (only read here): where the provider
+            gives no ETA, they give an estimate of the time left.
         """
         super().__init__()
+        self.typical = typical
         self.image_protocol = image_protocol
         """How pictures are drawn (resolved before the app starts; never AUTO there)."""
         self._stored = stored
@@ -231,6 +240,7 @@ class JobDetailScreen(Screen[None]):
         self._last_fetch: float | None = None
         self._polling = False
         self._view: Widget | None = None
+        self._estimate_shown = ""
 
     @property
     def policy(self) -> RefreshPolicy:
@@ -256,6 +266,7 @@ class JobDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(self._title(self.job), id="detail-title")
         yield Static(Content("⟳ loading…"), id="detail-status")
+        yield Static(id="detail-estimate")
         with VerticalScroll(id="detail-body"):
             yield Static(
                 Content("⟳ loading the job's detail… (meanwhile, the list's data)"),
@@ -273,6 +284,7 @@ class JobDetailScreen(Screen[None]):
             self._view.update_detail(JobDetail(job=self.job))
         self.query_one("#detail-raw").display = False
         self.query_one("#detail-search").display = False
+        self._show_estimate()
         self._times_due = time.monotonic() + RELATIVE_TIME_REFRESH
         self.set_interval(TIMER_TICK, self._rerender_times_when_due)
         self._start_polling()
@@ -359,6 +371,7 @@ class JobDetailScreen(Screen[None]):
         self.query_one("#detail-title", Static).update(self._title(detail.job))
         self.query_one("#detail-raw", JsonView).set_lines(message.raw_lines)
         self._show_status(message.fetched_at)
+        self._show_estimate()
 
     @on(DetailFailed)
     def _detail_failed(self, message: DetailFailed) -> None:
@@ -403,6 +416,7 @@ class JobDetailScreen(Screen[None]):
             self._view.update_detail(JobDetail(job=job))
         self.query_one("#detail-title", Static).update(self._title(job))
         self._mark_stale(seen_at, from_store=True)
+        self._show_estimate()
 
     def _mark_stale(self, seen_at: datetime | None, *, from_store: bool) -> None:
         """Say, above the fields, that they are not from the provider now."""
@@ -424,7 +438,7 @@ class JobDetailScreen(Screen[None]):
         if self.job.state.is_terminal:
             text = f"■ job ended · not refreshing · {when}"
         else:
-            text = f"⟳ refreshing every {fmt_duration(self.poll_interval)} · {when}"
+            text = f"⟳ refreshing every {fmt_interval(self.poll_interval)} · {when}"
         # A viewer attached to `jobtop serve`'s store says what it cannot show.
         note = getattr(self.provider, "detail_note", None)
         if isinstance(note, str):
@@ -432,6 +446,35 @@ class JobDetailScreen(Screen[None]):
         status = self.query_one("#detail-status", Static)
         status.update(Content(text))
         status.set_class(False, "-error")
+
+    @property
+    def run_note(self) -> RunNote | None:
+        """What the typical run times say of the job now: that it is stuck, or an estimate
+        of the time left unless the provider gives its own ETA (or may: hdrjpg before its
+        first fetch). None when the history says nothing."""
+        if self.typical is None:
+            return None
+        note = self.typical.run_note(self.job, self.clock())
+        if note is None or note.stuck:
+            return note
+        if self.detail is None:
+            gives_eta = self.job.provider in ETA_PROVIDERS and not self.stale
+        else:
+            gives_eta = bool(getattr(self.detail, "eta_seconds", None))
+        return None if gives_eta else note
+
+    def _show_estimate(self) -> None:
+        """Show the run note under the status line, or hide the line."""
+        if self._leaving:
+            return
+        note = self.run_note
+        line = self.query_one("#detail-estimate", Static)
+        line.display = note is not None
+        line.set_class(note is not None and note.stuck, "-stuck")
+        text = note.text if note is not None else ""
+        if text != self._estimate_shown:
+            self._estimate_shown = text
+            line.update(Content(text))
 
     def _update_view(self) -> None:
         view = self._view
@@ -442,6 +485,7 @@ class JobDetailScreen(Screen[None]):
         view.update_detail(self.detail)  # type: ignore[attr-defined]
 
     def _rerender_times_when_due(self) -> None:
+        self._show_estimate()
         if time.monotonic() >= self._times_due:
             self._times_due = time.monotonic() + RELATIVE_TIME_REFRESH
             self._update_view()
@@ -466,6 +510,7 @@ class JobDetailScreen(Screen[None]):
                 self.clock,
                 refresh_interval=self._refresh_interval,
                 image_protocol=self.image_protocol,
+                typical=self.typical,
             )
         )
 

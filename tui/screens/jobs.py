@@ -827,6 +827,7 @@ class JobsScreen(Screen[None]):
             refresh_interval=self.interval,
             image_protocol=self.settings.image_protocol,
             stored=partial(self.store.load_job, job.account, job.id),
+            typical=self.typical,
         )
         self.app.push_screen(detail)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui.formatting import compact_age, fmt_duration
 from tui.models import Job, JobKind, JobState, ProviderName
 
 MIN_SAMPLES = 20
@@ -30,6 +31,20 @@ class Typical:
     samples: int
     median: float
     p95: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunNote:
+    """What the typical run times say of one running job, in words: an estimate of the time
+    left, or that it is stuck."""
+
+    text: str
+    stuck: bool
+
+
+def kind_plural(provider: ProviderName, kind: JobKind) -> str:
+    """`zoo dataset conversions`, `metafold jobs`: a kind of job, counted."""
+    return f"{provider} {kind.replace('_', ' ')}s"
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:
@@ -117,6 +132,25 @@ class TypicalDurations:
         if typical is None or elapsed is None or elapsed >= typical.median:
             return None
         return typical.median - elapsed
+
+    def run_note(self, job: Job, now: datetime) -> RunNote | None:
+        """For a running job of a kind with a typical run time: the time it may still take
+        (`est.`, from the median), that it is due, or that it is stuck; None otherwise."""
+        if job.state != JobState.RUNNING:
+            return None
+        typical = self.of(job.provider, job.kind)
+        if typical is None or job.duration_seconds(now) is None:
+            return None
+        runs = f"{typical.samples:,} {kind_plural(job.provider, job.kind)}"
+        if self.is_stuck(job, now):
+            took = fmt_duration(typical.p95)
+            return RunNote(f"⧗ {stuck_note(job)} (95 % of {runs} took {took} or less)", True)
+        left = self.estimate_left(job, now)
+        if left is None:
+            median = fmt_duration(typical.median)
+            return RunNote(f"est. due now: past the median run time ({median}) of {runs}", False)
+        words = "under 1m" if left < 60 else compact_age(left)
+        return RunNote(f"est. {words} left (median of {runs})", False)
 
 
 def stuck_note(job: Job) -> str:
