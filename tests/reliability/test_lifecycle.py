@@ -197,8 +197,8 @@ def test_closing_the_pty_master_ends_jobtop_without_spinning(state_dir: Path) ->
     pid, fd = _pty_demo(state_dir)
     try:
         _set_winsize(fd, 36, 120)
-        out = _read_until(fd, b"demo-hdrjpg", timeout=20)
-        assert b"demo-hdrjpg" in out, out[-500:]
+        out = _read_until(fd, b"hdrjpg", timeout=20)
+        assert b"hdrjpg" in out, out[-500:]
         time.sleep(0.5)
         cpu_before = _cpu_seconds(pid)
         os.close(fd)
@@ -244,8 +244,8 @@ def test_sighup_ignored_still_exits_without_spinning(state_dir: Path) -> None:
             os._exit(127)
     try:
         _set_winsize(fd, 36, 120)
-        out = _read_until(fd, b"demo-hdrjpg", timeout=20)
-        assert b"demo-hdrjpg" in out
+        out = _read_until(fd, b"hdrjpg", timeout=20)
+        assert b"hdrjpg" in out
         time.sleep(0.5)
         cpu_before = _cpu_seconds(pid)
         os.close(fd)
