@@ -143,7 +143,7 @@ def test_the_window_in_the_index_is_the_plain_filter_at_scale(
     """The index's window (alone and with a search, on prepared search texts or not) keeps
     exactly the jobs a plain test keeps, found in slices or whole."""
     from tests.ui.fakes import NOW
-    from tests.ui.test_job_index import index_with
+    from tests.unit.test_job_index import index_with
     from tui.job_index.filters import JobFilter
     from tui.job_index.index import Column
     from tui.job_index.search import parse_search
