@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -294,7 +295,7 @@ async def test_notifications_of_hostile_failures_are_plain(hostile_sim: SimServe
         store.close()
 
 
-def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The real `jobtop --demo` with hostile strings, in a pty: scan every byte written."""
     program = PtyProgram(
         [str(JOBTOP), "--demo", "--demo-jobs", "40", "--demo-fault", "all:hostile_strings"],

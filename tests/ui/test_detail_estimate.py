@@ -12,8 +12,10 @@ from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, make_job
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
+from tui.clock import FrozenClock
 from tui.models import JobKind, JobState
 from tui.screens.job_detail import JobDetailScreen
+from tui.store import JobStore
 
 
 def history() -> list:
@@ -70,7 +72,9 @@ async def open_detail(pilot, screen, job_id: str) -> JobDetailScreen:
     return detail
 
 
-async def test_the_detail_estimates_the_time_left_from_the_kinds_history(store, clock) -> None:
+async def test_the_detail_estimates_the_time_left_from_the_kinds_history(
+    store: JobStore, clock: FrozenClock
+) -> None:
     source = FakeProvider("zoo-prod", history())
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE) as pilot:

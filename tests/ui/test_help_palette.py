@@ -22,13 +22,16 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 import tui
+from tests.ui.fakes import FakeProvider
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
 from tui.app import PALETTE_EXCLUDED, JobsApp, PlainSystemCommands
+from tui.clock import FrozenClock
 from tui.screens.event_log import EventLogScreen
 from tui.screens.help import HelpScreen, key_display
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
+from tui.store import JobStore
 from tui.widgets.job_table import JobTable
 from tui.widgets.json_view import JsonView
 
@@ -79,7 +82,9 @@ def test_the_walk_finds_the_known_contexts() -> None:
     } <= names
 
 
-async def test_help_screen_shows_every_binding_of_every_class(two_sources, store, clock) -> None:
+async def test_help_screen_shows_every_binding_of_every_class(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -150,7 +155,9 @@ async def assert_palette_complete(
     return hits
 
 
-async def test_palette_offers_every_action_of_every_screen(two_sources, store, clock) -> None:
+async def test_palette_offers_every_action_of_every_screen(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     seen: set[type[Screen[object]]] = set()
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -226,7 +233,9 @@ async def run_from_palette(pilot: Pilot[int], title: str) -> None:
     await wait_for(pilot, lambda: app.screen is not palette)
 
 
-async def test_palette_commands_run_on_the_detail_screen(two_sources, store, clock) -> None:
+async def test_palette_commands_run_on_the_detail_screen(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, two_sources)

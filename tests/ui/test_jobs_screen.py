@@ -68,7 +68,9 @@ async def loaded(pilot: Pilot[int], providers: list[FakeProvider]) -> JobsScreen
     return screen
 
 
-async def test_all_view_merges_sources_and_views_switch(two_sources, store, clock) -> None:
+async def test_all_view_merges_sources_and_views_switch(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -85,7 +87,9 @@ async def test_all_view_merges_sources_and_views_switch(two_sources, store, cloc
         assert "zoo-prod" in sources and "● ok" in sources and "✖ 2" in sources
 
 
-async def test_failed_only_toggle_and_escape_clears(two_sources, store, clock) -> None:
+async def test_failed_only_toggle_and_escape_clears(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -99,7 +103,9 @@ async def test_failed_only_toggle_and_escape_clears(two_sources, store, clock) -
         assert screen.index.row_count() == 20
 
 
-async def test_search_substring_negation_regex_and_count(two_sources, store, clock) -> None:
+async def test_search_substring_negation_regex_and_count(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -144,7 +150,9 @@ async def test_search_substring_negation_regex_and_count(two_sources, store, clo
         assert screen.index.row_count() == 20
 
 
-async def test_state_multiselect_and_status_filter(two_sources, store, clock) -> None:
+async def test_state_multiselect_and_status_filter(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -169,7 +177,9 @@ async def test_state_multiselect_and_status_filter(two_sources, store, clock) ->
         assert "status: canceled" in status_line(app)
 
 
-async def test_sort_keys_reverse_and_header_click(two_sources, store, clock) -> None:
+async def test_sort_keys_reverse_and_header_click(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -193,7 +203,9 @@ async def test_sort_keys_reverse_and_header_click(two_sources, store, clock) -> 
         assert "Name ▼" in table_text(app)[0]
 
 
-async def test_cursor_stays_on_its_job_across_refresh_and_resort(two_sources, store, clock) -> None:
+async def test_cursor_stays_on_its_job_across_refresh_and_resort(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -221,7 +233,9 @@ async def test_cursor_stays_on_its_job_across_refresh_and_resort(two_sources, st
         assert table.cursor_key == screen.jobs_in_view()[0].key
 
 
-async def test_failing_source_keeps_stale_rows_and_says_why(two_sources, store, clock) -> None:
+async def test_failing_source_keeps_stale_rows_and_says_why(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -246,7 +260,9 @@ async def test_failing_source_keeps_stale_rows_and_says_why(two_sources, store, 
         assert "zoo-prod" not in screen.query_one(JobTable).stale_accounts
 
 
-async def test_rate_limit_backs_off_at_least_retry_after(two_sources, store, clock) -> None:
+async def test_rate_limit_backs_off_at_least_retry_after(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock, refresh=0.5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -261,7 +277,9 @@ async def test_rate_limit_backs_off_at_least_retry_after(two_sources, store, clo
         assert len(zoo.queries) == calls  # still waiting out Retry-After
 
 
-async def test_pause_stops_refresh_and_says_so(two_sources, store, clock) -> None:
+async def test_pause_stops_refresh_and_says_so(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock, refresh=0.5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, two_sources)
@@ -281,7 +299,9 @@ async def test_pause_stops_refresh_and_says_so(two_sources, store, clock) -> Non
         await wait_for(pilot, lambda: len(zoo.queries) >= calls + 3)
 
 
-async def test_refresh_never_overlaps_when_slower_than_interval(store, clock) -> None:
+async def test_refresh_never_overlaps_when_slower_than_interval(
+    store: JobStore, clock: FrozenClock
+) -> None:
     slow = FakeProvider("slow", sample_jobs("slow", 3), latency=0.4)
     app = make_app([slow], store, clock, refresh=0.5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -292,7 +312,9 @@ async def test_refresh_never_overlaps_when_slower_than_interval(store, clock) ->
         assert slow.max_in_flight == 1
 
 
-async def test_interval_keys_change_interval(two_sources, store, clock) -> None:
+async def test_interval_keys_change_interval(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock, refresh=5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -303,7 +325,7 @@ async def test_interval_keys_change_interval(two_sources, store, clock) -> None:
         assert screen.interval == 3
 
 
-async def test_finished_tracked_jobs_are_skipped(store, clock) -> None:
+async def test_finished_tracked_jobs_are_skipped(store: JobStore, clock: FrozenClock) -> None:
     done = make_job("hdr", 1, JobState.SUCCEEDED)
     running = make_job("hdr", 2, JobState.RUNNING)
     source = FakeProvider("hdr", [done, running])
@@ -321,7 +343,7 @@ async def test_finished_tracked_jobs_are_skipped(store, clock) -> None:
         assert app.screen.index.get(done.key) is not None  # type: ignore[attr-defined]
 
 
-async def test_notifies_when_a_job_fails_or_finishes(store, clock) -> None:
+async def test_notifies_when_a_job_fails_or_finishes(store: JobStore, clock: FrozenClock) -> None:
     running = make_job("zoo-prod", 1, JobState.RUNNING, name="bracket [/x] [b]bold[/b].step")
     source = FakeProvider("zoo-prod", [running])
     app = make_app([source], store, clock)
@@ -337,7 +359,7 @@ async def test_notifies_when_a_job_fails_or_finishes(store, clock) -> None:
         assert app.is_running
 
 
-async def test_summary_of_changes_since_last_open(clock) -> None:
+async def test_summary_of_changes_since_last_open(clock: FrozenClock) -> None:
     """A change the CLI saved while the app was closed is summed up at start, once the
     first refresh has answered (here: failed, so the stored rows stay)."""
     store = JobStore(":memory:", clock=clock)
@@ -369,7 +391,9 @@ async def test_summary_of_changes_since_last_open(clock) -> None:
         store.close()
 
 
-async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock) -> None:
+async def test_hostile_names_render_as_text_and_clicks_run_nothing(
+    store: JobStore, clock: FrozenClock
+) -> None:
     hostile = [
         "[@click=app.quit]Click here[/]",
         "[/x] closing",
@@ -404,7 +428,9 @@ async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock)
         assert app.is_running and app.return_code is None
 
 
-async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> None:
+async def test_enter_posts_open_and_pushes_detail(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     from tui.messages import OpenJobRequested
 
     seen: list[OpenJobRequested] = []
@@ -426,7 +452,7 @@ async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> 
 
 
 async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider_fails(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     """The detail shows the row's name and state before its fetch answers; when the fetch
     fails, it shows the job as the store last saw it, marked stale."""
@@ -465,7 +491,9 @@ async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider
         assert "503" in str(detail.query_one("#detail-status").render())
 
 
-async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> None:
+async def test_resize_storm_and_tiny_terminals(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, two_sources)
@@ -476,7 +504,7 @@ async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> Non
 
 
 @pytest.mark.parametrize("empty", [True])
-async def test_empty_source_says_no_jobs(store, clock, empty: bool) -> None:
+async def test_empty_source_says_no_jobs(store: JobStore, clock: FrozenClock, empty: bool) -> None:
     source = FakeProvider("quiet", [])
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -484,7 +512,9 @@ async def test_empty_source_says_no_jobs(store, clock, empty: bool) -> None:
         assert "No jobs" in table_text(app)[1]
 
 
-async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clock) -> None:
+async def test_server_side_filters_are_sent_and_never_drop_other_rows(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from tui.providers.base import Capabilities
 
     jobs = sample_jobs("zoo-prod", 12)
@@ -511,7 +541,7 @@ async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clo
 
 
 async def test_table_repaints_exactly_when_the_rows_on_screen_change(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     """A filter that leaves the same jobs on screen needs no repaint; any visible change does."""
     app = make_app(two_sources, store, clock)
@@ -549,7 +579,9 @@ async def test_table_repaints_exactly_when_the_rows_on_screen_change(
         assert await change(lambda: index.set_sort(index.sort_column, not index.descending))
 
 
-async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store, clock) -> None:
+async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(
+    store: JobStore, clock: FrozenClock
+) -> None:
     """At 30,000 jobs a search finds the rows on screen at once and says it is counting;
     the rest is found between frames, then the exact count and the scrollbar follow."""
     providers = [FakeProvider("zoo-prod", sample_jobs("zoo-prod", 30_000))]
@@ -583,7 +615,7 @@ async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store,
 
 
 async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhile(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     """Keys typed with the cursor on the last of 30,000 rows: while its job matches, the
     cursor stays on it (at the end); once the search leaves it out, the cursor goes to the
@@ -639,7 +671,7 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
 
 
 async def test_a_word_typed_in_one_burst_after_slash_goes_to_the_search(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     """`/` and a word sent at once, as over SSH or a paste: the digits are search text,
     not view keys, and they arrive in order."""

@@ -9,11 +9,12 @@ from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, changed, make_job
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, wait_for
+from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import JobState
 from tui.screens.event_log import EventLogScreen
 from tui.screens.job_detail import JobDetailScreen
-from tui.store import EventKind
+from tui.store import EventKind, JobStore
 from tui.sync.health import Health
 
 
@@ -23,7 +24,7 @@ def log_lines(app) -> list[str]:
 
 
 async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     running = make_job("zoo-prod", 1, JobState.RUNNING, name="bracket [b]x[/b].step")
     zoo = FakeProvider("zoo-prod", [running])
@@ -68,7 +69,7 @@ async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
         await wait_for(pilot, lambda: app.screen is screen)
 
 
-async def test_the_event_log_is_in_the_palette(store, clock) -> None:
+async def test_the_event_log_is_in_the_palette(store: JobStore, clock: FrozenClock) -> None:
     source = FakeProvider("zoo-prod", [make_job("zoo-prod", 1)])
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -79,7 +80,9 @@ async def test_the_event_log_is_in_the_palette(store, clock) -> None:
         assert "Nothing happened yet." in log_lines(app)[0]
 
 
-async def test_w_cycles_a_time_window_on_when_each_job_last_changed(store, clock) -> None:
+async def test_w_cycles_a_time_window_on_when_each_job_last_changed(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from dataclasses import replace as copy
 
     from tests.ui.fakes import NOW
@@ -179,7 +182,9 @@ def job_notes(app) -> list:
     return [n for n in app._notifications if n.title.startswith("zoo-prod:")]
 
 
-async def test_notification_rules_coalescing_and_the_bell(store, clock) -> None:
+async def test_notification_rules_coalescing_and_the_bell(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from dataclasses import replace as copy
 
     from tests.ui.conftest import settings_for
@@ -259,7 +264,9 @@ def toasts_drawn(app) -> list[str]:
     return list(found.values())
 
 
-async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(store, clock) -> None:
+async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from tui.widgets.job_table import JobTable
 
     running = [make_job("zoo-prod", n, JobState.RUNNING) for n in range(1, 41)]
@@ -338,7 +345,7 @@ def test_an_event_log_entry_is_one_clean_line_of_plain_text() -> None:
 
 
 async def test_a_job_that_failed_between_two_refreshes_notifies_but_an_old_failure_does_not(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     from dataclasses import replace as copy
 

@@ -12,10 +12,12 @@ import pytest
 
 from tests.ui.fakes import NOW, FakeProvider, changed, make_job, sample_jobs
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
+from tui.clock import FrozenClock
 from tui.errors import RateLimitedError
 from tui.models import JobState
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.screens import jobs as jobs_module
+from tui.store import JobStore
 from tui.sync import source as sync_source
 
 
@@ -58,7 +60,9 @@ class ServerSideProvider(FakeProvider):
 # --- 1. `r` while a refresh runs ------------------------------------------------------
 
 
-async def test_r_during_a_refresh_runs_another_right_after_it(store, clock) -> None:
+async def test_r_during_a_refresh_runs_another_right_after_it(
+    store: JobStore, clock: FrozenClock
+) -> None:
     slow = FakeProvider("slow", sample_jobs("slow", 3), latency=1.0)
     app = make_app([slow], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -76,7 +80,9 @@ async def test_r_during_a_refresh_runs_another_right_after_it(store, clock) -> N
         assert slow.max_in_flight == 1
 
 
-async def test_r_during_a_refresh_still_waits_for_the_providers_floor(store, clock) -> None:
+async def test_r_during_a_refresh_still_waits_for_the_providers_floor(
+    store: JobStore, clock: FrozenClock
+) -> None:
     floor = 1.0
     source = FakeProvider(
         "hdr",
@@ -97,7 +103,9 @@ async def test_r_during_a_refresh_still_waits_for_the_providers_floor(store, clo
         assert source.max_in_flight == 1
 
 
-async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(store, clock) -> None:
+async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(
+    store: JobStore, clock: FrozenClock
+) -> None:
     source = FakeProvider("zoo-prod", sample_jobs("zoo-prod", 3), latency=0.8)
     app = make_app([source], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -120,7 +128,7 @@ async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(store, cloc
         assert source.max_in_flight == 1
 
 
-async def test_r_while_retry_after_holds_says_when(store, clock) -> None:
+async def test_r_while_retry_after_holds_says_when(store: JobStore, clock: FrozenClock) -> None:
     source = FakeProvider("zoo-prod", sample_jobs("zoo-prod", 3))
     app = make_app([source], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -140,7 +148,7 @@ async def test_r_while_retry_after_holds_says_when(store, clock) -> None:
 
 
 async def test_filtered_listings_do_not_move_the_incremental_watermark(
-    store, clock, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sync_source, "FULL_REFRESH_EVERY", 1000)  # only incremental ones
     running = changed(make_job("zoo-prod", 1, JobState.RUNNING), updated_at=NOW - minutes(30))
@@ -179,7 +187,9 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
 # --- 3. a change of the server-side filters wakes the sources it concerns --------------
 
 
-async def test_a_server_side_filter_change_refreshes_at_once(store, clock) -> None:
+async def test_a_server_side_filter_change_refreshes_at_once(
+    store: JobStore, clock: FrozenClock
+) -> None:
     served = ServerSideProvider("zoo-prod", sample_jobs("zoo-prod", 12))
     local = FakeProvider("meta-lab", sample_jobs("meta-lab", 6))  # its server filters nothing
     app = make_app([served, local], store, clock, refresh=60)
@@ -202,7 +212,7 @@ async def test_a_server_side_filter_change_refreshes_at_once(store, clock) -> No
 
 
 async def test_search_asks_the_server_after_a_pause_in_typing_or_on_enter(
-    store, clock, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settle = 2.0
     monkeypatch.setattr(jobs_module, "SERVER_QUERY_SETTLE", settle)
@@ -232,7 +242,9 @@ async def test_search_asks_the_server_after_a_pause_in_typing_or_on_enter(
         assert len(served.queries) == 4
 
 
-async def test_a_filter_change_while_paused_waits_for_resume(store, clock) -> None:
+async def test_a_filter_change_while_paused_waits_for_resume(
+    store: JobStore, clock: FrozenClock
+) -> None:
     served = ServerSideProvider("zoo-prod", sample_jobs("zoo-prod", 12))
     app = make_app([served], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -245,7 +257,9 @@ async def test_a_filter_change_while_paused_waits_for_resume(store, clock) -> No
         assert served.queries[-1].states == frozenset({JobState.FAILED})
 
 
-async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(store, clock) -> None:
+async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(
+    store: JobStore, clock: FrozenClock
+) -> None:
     served = ServerSideProvider("zoo-prod", sample_jobs("zoo-prod", 12), latency=1.0)
     app = make_app([served], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -263,7 +277,9 @@ async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(store, cl
 # --- a store that cannot be written -----------------------------------------------------
 
 
-async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> None:
+async def test_jobs_that_end_are_notified_when_the_store_fails(
+    store: JobStore, clock: FrozenClock
+) -> None:
     first = make_job("zoo-prod", 1, JobState.RUNNING, name="first.step")
     second = make_job("zoo-prod", 2, JobState.RUNNING, name="second.step")
     source = FakeProvider("zoo-prod", [first, second])

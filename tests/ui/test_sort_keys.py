@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from tests.ui.fakes import FakeProvider
 from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text
+from tui.clock import FrozenClock
 from tui.job_index.index import Column
+from tui.store import JobStore
 from tui.widgets.job_table import COLUMNS, JobTable, layout_columns
 
 SIZE = (140, 32)
 
 
-async def test_s_steps_through_the_columns_in_their_order(two_sources, store, clock) -> None:
+async def test_s_steps_through_the_columns_in_their_order(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -40,7 +45,7 @@ async def test_s_steps_through_the_columns_in_their_order(two_sources, store, cl
 
 
 async def test_duration_first_shows_the_longest_under_its_whole_header(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -53,7 +58,9 @@ async def test_duration_first_shows_the_longest_under_its_whole_header(
         assert durations == sorted(durations, reverse=True)
 
 
-async def test_the_status_line_names_each_column_as_its_header(two_sources, store, clock) -> None:
+async def test_the_status_line_names_each_column_as_its_header(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -71,7 +78,9 @@ async def test_the_status_line_names_each_column_as_its_header(two_sources, stor
         assert "Age ▲" in table_text(app)[0] and "sort Age ▲" in status_line(app)
 
 
-async def test_reverse_shows_the_top_of_the_reversed_order(two_sources, store, clock) -> None:
+async def test_reverse_shows_the_top_of_the_reversed_order(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=(140, 12)) as pilot:
         screen = await loaded(pilot, two_sources)

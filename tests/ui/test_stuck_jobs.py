@@ -10,7 +10,9 @@ from datetime import timedelta
 
 from tests.ui.fakes import NOW, FakeProvider, make_job
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, table_text, wait_for
+from tui.clock import FrozenClock
 from tui.models import JobState
+from tui.store import JobStore
 
 
 def history() -> list:
@@ -47,7 +49,7 @@ def history() -> list:
 
 
 async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     source = FakeProvider("zoo-prod", history())
     app = make_app([source], store, clock)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, sample_jobs
+from tui.clock import FrozenClock
+from tui.store import JobStore
 from tui.terminal import configure_environment
 from tui.widgets.job_table import JobTable
 
@@ -38,7 +42,9 @@ def test_low_bandwidth_reaches_textual_when_configured_before_import() -> None:
     assert out == ["10", "none"]
 
 
-async def test_no_color_renders_without_colour(store, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_no_color_renders_without_colour(
+    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     from tui.app import JobsApp
 
     monkeypatch.setenv("NO_COLOR", "1")
@@ -58,7 +64,9 @@ async def test_no_color_renders_without_colour(store, clock, monkeypatch) -> Non
     assert "✖" in svg or "&#10006;" in svg
 
 
-async def test_theme_is_registered_and_low_bandwidth_slows_age_ticks(store, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_theme_is_registered_and_low_bandwidth_slows_age_ticks(
+    store: JobStore, clock: FrozenClock
+) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     from tui.app import JobsApp

@@ -7,6 +7,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tui.clock import FrozenClock
 from tui.models import Job, JobKind, JobState, ProviderName
 from tui.store import EVENT_RETENTION, SCHEMA_VERSION, EventKind, JobStore
@@ -98,7 +100,9 @@ def test_a_schema_2_store_is_migrated_and_keeps_its_history(tmp_path: Path) -> N
     store.close()
 
 
-def test_old_events_are_pruned_and_their_number_is_capped(tmp_path: Path, monkeypatch) -> None:
+def test_old_events_are_pruned_and_their_number_is_capped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tui.store
 
     clock = FrozenClock(T0)
