@@ -295,7 +295,7 @@ async def test_notifications_of_hostile_failures_are_plain(hostile_sim: SimServe
         store.close()
 
 
-def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path: Path) -> None:
     """The real `jobtop --demo` with hostile strings, in a pty: scan every byte written."""
     program = PtyProgram(
         [str(JOBTOP), "--demo", "--demo-jobs", "40", "--demo-fault", "all:hostile_strings"],

@@ -16,7 +16,7 @@ import random
 import select
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -354,7 +354,7 @@ def _app(sim: SimServer, *, wrap: bool = False) -> tuple[JobsApp, JobStore]:
     return JobsApp(settings, providers, store, FrozenClock(sim.state.clock())), store
 
 
-async def _until(pilot: Pilot[int], condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(pilot: Pilot[int], condition: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -376,7 +376,8 @@ async def test_a_worker_error_leaves_the_app_up(sim: SimServer) -> None:
             await _until(pilot, lambda: _all_ok(screen))
             job = next(j for j in screen.index.jobs() if j.provider == ProviderName.ZOO)
             for provider in screen.providers:
-                provider.explode = True  # type: ignore[attr-defined]
+                assert isinstance(provider, ExplodingProvider)
+                provider.explode = True
             await pilot.press("r")
             await _until(
                 pilot,
@@ -400,7 +401,8 @@ async def test_a_worker_error_leaves_the_app_up(sim: SimServer) -> None:
             await pilot.press("escape")
             await _until(pilot, lambda: isinstance(app.screen, JobsScreen))
             for provider in screen.providers:
-                provider.explode = False  # type: ignore[attr-defined]
+                assert isinstance(provider, ExplodingProvider)
+                provider.explode = False
             await pilot.press("r")
             await _until(pilot, lambda: _all_ok(screen))
     finally:

@@ -17,7 +17,7 @@ from tui.errors import RateLimitedError, UnavailableError
 from tui.job_index.filters import JobFilter
 from tui.job_index.index import Column
 from tui.job_index.search import parse_search
-from tui.models import JobState
+from tui.models import Job, JobState
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 from tui.sync.health import Health
@@ -53,6 +53,12 @@ def table_text(app: JobsApp) -> list[str]:
     """The table's visible lines as plain text."""
     table = app.screen.query_one(JobTable)
     return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def state_of(screen: JobsScreen, job: Job) -> JobState | None:
+    """The state the screen's index holds for `job` (None while it is not listed)."""
+    held = screen.index.get(job.key)
+    return held.state if held is not None else None
 
 
 def status_line(app: JobsApp) -> str:

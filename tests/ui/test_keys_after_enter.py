@@ -72,7 +72,7 @@ async def test_q_right_after_escape_closes_the_search_quits(
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, two_sources)
         burst(app, "/part", "escape", "q")
-        await wait_for(pilot, lambda: app._exit)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: app._exit)
 
 
 async def test_q_after_escape_with_the_box_already_open_quits(
@@ -84,7 +84,7 @@ async def test_q_after_escape_with_the_box_already_open_quits(
         await pilot.press("slash", *"zz")
         assert screen.query_one("#search", Input).value == "zz"
         burst(app, "escape", "q")
-        await wait_for(pilot, lambda: app._exit)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: app._exit)
 
 
 class RawProvider(FakeProvider):

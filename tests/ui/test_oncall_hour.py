@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from textual.notifications import Notification
 from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of, status_line, wait_for
+from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import JobState
@@ -18,7 +20,7 @@ from tui.store import EventKind, JobStore
 from tui.sync.health import Health
 
 
-def log_lines(app) -> list[str]:
+def log_lines(app: JobsApp) -> list[str]:
     options = app.screen.query_one("#log-entries", OptionList)
     return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
 
@@ -40,10 +42,11 @@ async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
         meta.error = UnavailableError(long_reason, account="meta-lab")
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.source_health("meta-lab").health == Health.FAILING)
-        await wait_for(pilot, lambda: screen.index.get(running.key).state == JobState.FAILED)
+        await wait_for(pilot, lambda: state_of(screen, running) == JobState.FAILED)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, EventLogScreen) and app.screen.loaded)
         log = app.screen
+        assert isinstance(log, EventLogScreen)
         await wait_for(pilot, lambda: len(log.entries) == 2)
         kinds = {entry.kind for entry in log.entries}
         assert kinds == {EventKind.TRANSITION, EventKind.FAILING}
@@ -62,7 +65,8 @@ async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
         )
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
-        assert app.screen.job.key == running.key
+        detail = app.screen
+        assert isinstance(detail, JobDetailScreen) and detail.job.key == running.key
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is log)
         await pilot.press("escape")
@@ -177,7 +181,7 @@ def test_the_window_in_the_index_is_the_plain_filter_at_scale(
     assert [index[row] for row in range(index.row_count())] == expected
 
 
-def job_notes(app) -> list:
+def job_notes(app: JobsApp) -> list[Notification]:
     """The notifications about jobs (titled "<source>: ..." by the dashboard)."""
     return [n for n in app._notifications if n.title.startswith("zoo-prod:")]
 
@@ -237,7 +241,7 @@ async def test_notification_rules_coalescing_and_the_bell(
         assert screen.notify_states == frozenset()
 
 
-def cells_under_toasts(app, y: int) -> list[int]:
+def cells_under_toasts(app: JobsApp, y: int) -> list[int]:
     """The columns of screen line `y` where a toast is drawn."""
     covered = []
     for x in range(app.screen.size.width):
@@ -250,7 +254,7 @@ def cells_under_toasts(app, y: int) -> list[int]:
     return covered
 
 
-def toasts_drawn(app) -> list[str]:
+def toasts_drawn(app: JobsApp) -> list[str]:
     """The text of every toast drawn at least in part."""
     found = {}
     for y in range(app.screen.size.height):

@@ -11,7 +11,7 @@ from time import monotonic
 import pytest
 
 from tests.ui.fakes import NOW, FakeProvider, changed, make_job, sample_jobs
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of, wait_for
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError
 from tui.models import JobState
@@ -158,7 +158,7 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, [source])
         await pilot.press("n", "n")  # notify of every job that ends, successes too
-        assert screen.index.get(running.key).state == JobState.RUNNING
+        assert state_of(screen, running) == JobState.RUNNING
         # with failed-only on: the running job succeeds, and a newer job fails
         await pilot.press("f")
         succeeded = changed(
@@ -173,11 +173,11 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.index.get(newer.key) is not None)
         assert source.queries[-1].states == frozenset({JobState.FAILED})
-        assert screen.index.get(running.key).state == JobState.RUNNING  # not listed: filtered
+        assert state_of(screen, running) == JobState.RUNNING  # not listed: filtered
         # the filter off: the next incremental refresh still reaches the success
         await pilot.press("f")
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.index.get(running.key).state == JobState.SUCCEEDED)
+        await wait_for(pilot, lambda: state_of(screen, running) == JobState.SUCCEEDED)
         unfiltered = [q for q in source.queries if not q.states]
         assert unfiltered[-1].updated_since is not None  # it was an incremental one
         assert unfiltered[-1].updated_since <= succeeded.updated_at
@@ -300,7 +300,7 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(
         source.jobs = [source.jobs[0], changed(second, state=JobState.SUCCEEDED, status="success")]
         await pilot.press("r")
         await wait_for(pilot, lambda: any("job succeeded" in n.title for n in app._notifications))
-        assert screen.index.get(second.key).state == JobState.SUCCEEDED
+        assert state_of(screen, second) == JobState.SUCCEEDED
         # The failure is a warning line that stays on the list (one, not one per refresh).
         from tui.screens.store_problem import StoreNotice
 

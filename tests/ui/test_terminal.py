@@ -44,7 +44,7 @@ def test_low_bandwidth_reaches_textual_when_configured_before_import() -> None:
 
 async def test_no_color_renders_without_colour(
     store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tui.app import JobsApp
 
     monkeypatch.setenv("NO_COLOR", "1")
@@ -66,7 +66,7 @@ async def test_no_color_renders_without_colour(
 
 async def test_theme_is_registered_and_low_bandwidth_slows_age_ticks(
     store: JobStore, clock: FrozenClock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from dataclasses import replace
 
     from tui.app import JobsApp
