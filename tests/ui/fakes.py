@@ -131,6 +131,12 @@ def sample_jobs(account: str, count: int, offset: int = 0) -> list[Job]:
     return jobs
 
 
+def created(job: Job) -> datetime:
+    """When `job` was created (every job made here has the time)."""
+    assert job.created_at is not None
+    return job.created_at
+
+
 def changed(job: Job, **fields: object) -> Job:
     """A copy of `job` with fields replaced."""
     return replace(job, **fields)  # type: ignore[arg-type]

@@ -160,11 +160,10 @@ async def test_sixteen_colour_terminal_draws_states_cursor_and_flash_apart(
             state_cell, rest = segments[0].style, segments[1].style
             assert state_cell and state_cell.color and rest and rest.bgcolor
             assert state_cell.bgcolor == rest.bgcolor  # the whole row is highlighted
-            return (
-                segments[0].text[0],
-                state_cell.color.downgrade(ColorSystem.STANDARD).number,
-                rest.bgcolor.downgrade(ColorSystem.STANDARD).number,
-            )
+            state_colour = state_cell.color.downgrade(ColorSystem.STANDARD).number
+            background = rest.bgcolor.downgrade(ColorSystem.STANDARD).number
+            assert state_colour is not None and background is not None
+            return segments[0].text[0], state_colour, background
 
         lines = {y: drawn(y) for y in range(1, len(jobs) + 1)}
         by_glyph = {glyph: colour for glyph, colour, _bg in lines.values()}

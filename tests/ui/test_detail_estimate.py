@@ -8,17 +8,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, make_job
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
 from tui.clock import FrozenClock
-from tui.models import JobKind, JobState
+from tui.models import Job, JobKind, JobState
 from tui.screens.job_detail import JobDetailScreen
+from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 
 
-def history() -> list:
+def history() -> list[Job]:
     """40 succeeded conversions that ran 200, 205, ..., 395 s (median 295 s, p95 385 s), a
     conversion running for 60 s, one running for 10 min (stuck), and a running async
     operation, a kind with no history."""
@@ -56,7 +58,7 @@ def estimate_line(screen: JobDetailScreen) -> Static:
     return screen.query_one("#detail-estimate", Static)
 
 
-async def open_detail(pilot, screen, job_id: str) -> JobDetailScreen:
+async def open_detail(pilot: Pilot[int], screen: JobsScreen, job_id: str) -> JobDetailScreen:
     assert screen.open_job("zoo-prod", job_id)
     await wait_for(
         pilot,

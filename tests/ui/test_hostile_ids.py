@@ -136,11 +136,11 @@ async def test_a_source_name_with_escapes_is_one_clean_line_everywhere(
         select = app.screen.query_one("#track-account", Select)
         assert select.value == name  # the source itself, as configured
         await pilot.press(*"abc", "enter")
-        message = app.screen.query_one("#track-message", Static)
-        await wait_for(pilot, lambda: "abc" in str(message.content))
+        track_message = app.screen.query_one("#track-message", Static)
+        await wait_for(pilot, lambda: "abc" in str(track_message.content))
         shown = str(select.query_one("SelectCurrent Static", Static).content)
         assert shown == "ops ⏎ blue", shown
-        assert_no_leftovers(str(message.content) + shown)
+        assert_no_leftovers(str(track_message.content) + shown)
 
 
 async def test_every_toast_is_cleaned_by_the_app(store: JobStore, clock: FrozenClock) -> None:

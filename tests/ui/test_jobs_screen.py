@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from rich.cells import cell_len
@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tests.ui.conftest import settings_for
-from tests.ui.fakes import FakeProvider, changed, make_job, sample_jobs
+from tests.ui.fakes import FakeProvider, changed, created, make_job, sample_jobs
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError, UnavailableError
@@ -36,7 +36,7 @@ async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], tries: int 
 
 
 def make_app(
-    providers: list[FakeProvider], store: JobStore, clock: FrozenClock, refresh: float = 60.0
+    providers: Sequence[FakeProvider], store: JobStore, clock: FrozenClock, refresh: float = 60.0
 ) -> JobsApp:
     return JobsApp(
         settings_for(*(p.account for p in providers), refresh=refresh), providers, store, clock
@@ -61,11 +61,17 @@ def state_of(screen: JobsScreen, job: Job) -> JobState | None:
     return held.state if held is not None else None
 
 
+def sorted_by(screen: JobsScreen) -> Column:
+    """The index's sort column, read afresh (a call, so a type checker does not carry an
+    earlier comparison's narrowing past the keys that change it)."""
+    return screen.index.sort_column
+
+
 def status_line(app: JobsApp) -> str:
     return str(app.screen.query_one("#status-line", Static).content)
 
 
-async def loaded(pilot: Pilot[int], providers: list[FakeProvider]) -> JobsScreen:
+async def loaded(pilot: Pilot[int], providers: Sequence[FakeProvider]) -> JobsScreen:
     screen = screen_of(pilot.app)  # type: ignore[arg-type]
     await wait_for(
         pilot,
@@ -191,17 +197,17 @@ async def test_sort_keys_reverse_and_header_click(
         screen = await loaded(pilot, two_sources)
         assert screen.index.sort_column == Column.AGE
         assert "Age ▲" in table_text(app)[0]
-        ages = [job.created_at for job in screen.jobs_in_view()]
+        ages = [created(job) for job in screen.jobs_in_view()]
         assert ages == sorted(ages, reverse=True)
         await pilot.press("s", "s", "s")  # duration, progress, state: the columns' order
-        assert screen.index.sort_column == Column.STATE
+        assert sorted_by(screen) == Column.STATE
         assert screen.jobs_in_view()[0].state == JobState.FAILED
         await pilot.press("S")
         assert "State ▼" in table_text(app)[0]
         assert screen.jobs_in_view()[-1].state == JobState.FAILED
         name_x = table_text(app)[0].index("Name")
         await pilot.click(JobTable, offset=(name_x + 1, 0))
-        assert screen.index.sort_column == Column.NAME and not screen.index.descending
+        assert sorted_by(screen) == Column.NAME and not screen.index.descending
         names = [job.name.casefold() for job in screen.jobs_in_view()]
         assert names == sorted(names)
         await pilot.click(JobTable, offset=(name_x + 1, 0))
@@ -449,6 +455,7 @@ async def test_enter_posts_open_and_pushes_detail(
     ) as pilot:
         screen = await loaded(pilot, two_sources)
         job = screen.query_one(JobTable).cursor_job
+        assert job is not None
         await pilot.press("enter")
         await pilot.pause()
         assert seen and (seen[0].account, seen[0].job_id) == job.key

@@ -169,6 +169,7 @@ async def test_stale_rows_carry_a_visible_mark(
         assert mark.style and mark.style.color
         shown = Color.from_rich_color(mark.style.color)
         warning = app.current_theme.to_color_system().warning
+        assert warning is not None
         assert max(abs(a - b) for a, b in zip(shown.rgb, warning.rgb, strict=True)) <= 2
 
 

@@ -4,17 +4,19 @@ server applies, the incremental watermark under such filters, and a store that f
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from time import monotonic
 
 import pytest
+from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, changed, make_job, sample_jobs
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of, wait_for
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError
-from tui.models import JobState
+from tui.models import Job, JobState, Transition
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.screens import jobs as jobs_module
 from tui.store import JobStore
@@ -33,7 +35,7 @@ class ServerSideProvider(FakeProvider):
     """A fake whose "server" applies the states, status and text filters and
     `updated_since`, as Zoo's conversion listing does."""
 
-    def __init__(self, account: str, jobs: list, *, latency: float = 0.0) -> None:
+    def __init__(self, account: str, jobs: Sequence[Job], *, latency: float = 0.0) -> None:
         super().__init__(
             account,
             jobs,
@@ -120,7 +122,7 @@ async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(
         health = screen.source_health("zoo-prod")
         assert health.next_try_at is not None
         assert (health.next_try_at - clock()).total_seconds() == pytest.approx(1.5)
-        sources = str(screen.query_one("#sources").content)
+        sources = str(screen.query_one("#sources", Static).content)
         assert "next try in" in sources
         await wait_for(pilot, lambda: len(source.started) == 3, tries=200)
         assert source.started[2] - source.ended[1] >= 1.5 - 0.05
@@ -179,8 +181,9 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
         await pilot.press("r")
         await wait_for(pilot, lambda: state_of(screen, running) == JobState.SUCCEEDED)
         unfiltered = [q for q in source.queries if not q.states]
-        assert unfiltered[-1].updated_since is not None  # it was an incremental one
-        assert unfiltered[-1].updated_since <= succeeded.updated_at
+        since = unfiltered[-1].updated_since
+        assert since is not None  # it was an incremental one
+        assert succeeded.updated_at is not None and since <= succeeded.updated_at
         await wait_for(pilot, lambda: any("job succeeded" in n.title for n in app._notifications))
 
 
@@ -288,7 +291,7 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(
         screen = await loaded(pilot, [source])
         await pilot.press("n", "n")  # notify of every job that ends, successes too
 
-        def broken(*_: object, **__: object) -> list:
+        def broken(*_: object, **__: object) -> list[Transition]:
             raise sqlite3.OperationalError("disk I/O error")
 
         store.save_jobs = broken  # type: ignore[method-assign]

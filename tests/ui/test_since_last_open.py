@@ -217,7 +217,10 @@ async def test_a_source_too_slow_for_the_summary_is_named_and_notifies_later(
             "Not checked yet: zoo-prod (no answer yet)",
         ]
         # zoo-prod's first refresh comes after the summary: it notifies as any refresh does
-        titles = lambda: [n.title for n in app._notifications]  # noqa: E731
+
+        def titles() -> list[str]:
+            return [n.title for n in app._notifications]
+
         await wait_for(pilot, lambda: "zoo-prod: job failed" in titles(), tries=400)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from tests.ui.fakes import FakeProvider
-from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text
+from tests.ui.fakes import FakeProvider, created
+from tests.ui.test_jobs_screen import loaded, make_app, sorted_by, status_line, table_text
 from tui.clock import FrozenClock
 from tui.job_index.index import Column
 from tui.store import JobStore
@@ -71,7 +71,7 @@ async def test_the_status_line_names_each_column_as_its_header(
         assert "sort Source ▲" in status_line(app)
         assert "account" not in status_line(app)
         await pilot.press("a")  # the Age column shows times: its header says Created
-        while screen.index.sort_column != Column.AGE:
+        while sorted_by(screen) != Column.AGE:
             await pilot.press("s")
         assert "Created ▲" in table_text(app)[0] and "sort Created ▲" in status_line(app)
         await pilot.press("a")
@@ -92,7 +92,7 @@ async def test_reverse_shows_the_top_of_the_reversed_order(
         assert screen.index.descending
         assert table.cursor_row == 0 and table.scroll_y == 0
         assert table.cursor_job == newest_last[0]
-        assert newest_last[0].created_at == min(job.created_at for job in newest_last)
+        assert created(newest_last[0]) == min(created(job) for job in newest_last)
         # the first rows on screen are the top of the reversed order
         assert newest_last[0].id[:8] in table_text(app)[1]
         await pilot.press("G", "s")  # from the last row, a new sort shows its top too

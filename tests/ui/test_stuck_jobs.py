@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from textual.widgets import Static
+
 from tests.ui.fakes import NOW, FakeProvider, make_job
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, table_text, wait_for
 from tui.clock import FrozenClock
-from tui.models import JobState
+from tui.models import Job, JobState
 from tui.store import JobStore
 
 
-def history() -> list:
+def history() -> list[Job]:
     """40 succeeded conversions that ran 60..99 s (p95: 97 s), a running one 10 min in
     (stuck), one 30 s in (not), and a queued one created an hour ago (queued is not run)."""
     done = [
@@ -60,7 +62,7 @@ async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once
         rows = table_text(app)
         assert any("⧗ stuck" in row and "slow.step" in row for row in rows)
         assert not any("⧗ stuck" in row and "fine.step" in row for row in rows)
-        assert "⧗ 1" in str(screen.query_one("#sources").content)
+        assert "⧗ 1" in str(screen.query_one("#sources", Static).content)
         assert not [n for n in app._notifications if n.title == "Stuck"]  # stuck before we looked
 
         await pilot.press("x")

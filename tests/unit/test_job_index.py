@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.ui.fakes import NOW, make_job, sample_jobs
+from tests.ui.fakes import created as created_at
 from tui.job_index.filters import JobFilter, StatusChoice
 from tui.job_index.index import _SORT_KEYS, Column, JobIndex
 from tui.job_index.search import parse_search
-from tui.models import JobState, ProviderName
+from tui.models import Job, JobState, ProviderName
 
 
 def index_with(*accounts: tuple[str, int]) -> JobIndex:
@@ -21,6 +22,10 @@ def index_with(*accounts: tuple[str, int]) -> JobIndex:
     for account, count in accounts:
         index.upsert(sample_jobs(account, count))
     return index
+
+
+def progress_or(progress: float | None, missing: float = -1) -> float:
+    return missing if progress is None else progress
 
 
 def visible(index: JobIndex) -> list[str]:
@@ -51,7 +56,7 @@ def test_sort_by_every_column_both_ways() -> None:
     index.set_sort(Column.STATE, False)
     assert index[0].state == JobState.FAILED
     index.set_sort(Column.AGE, False)
-    created = [index[row].created_at for row in range(index.row_count())]
+    created = [created_at(index[row]) for row in range(index.row_count())]
     assert created == sorted(created, reverse=True)  # youngest first
 
 
@@ -69,9 +74,7 @@ def test_resort_after_changes_keeps_order_correct() -> None:
     jobs = list(index.jobs())
     index.upsert([replace(jobs[3], progress=0.99), replace(jobs[10], progress=0.01)])
     index.upsert([make_job("a", 100, JobState.RUNNING, progress=0.5)])
-    values = [
-        (-1 if index[r].progress is None else index[r].progress) for r in range(index.row_count())
-    ]
+    values = [progress_or(index[r].progress) for r in range(index.row_count())]
     assert values == sorted(values)
 
 
@@ -258,7 +261,7 @@ def test_compaction_after_many_removals_keeps_everything_consistent() -> None:
 def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  # type: ignore[no-untyped-def]
     index = JobIndex(now=lambda: NOW)
     index.set_sort(column, descending)
-    model = {}
+    model: dict[tuple[str, str], Job] = {}
     for number, state, remove in ops:
         job = make_job("a", number, state)
         if remove:
