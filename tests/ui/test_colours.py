@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, make_job
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.formatting import STATE_GLYPHS
@@ -38,11 +39,7 @@ def one_of_each(account: str = "zoo-prod") -> list[Any]:
 
 
 async def wait_for_rows(pilot: Pilot[Any], table: JobTable, rows: int) -> None:
-    for _ in range(200):
-        if table.row_count >= rows:
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the table never filled")
+    await wait_for(pilot, lambda: table.row_count >= rows, "the table to fill")
 
 
 async def painted_colours(pilot: Pilot[Any], table: JobTable) -> dict[str, Color]:

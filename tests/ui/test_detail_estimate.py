@@ -12,7 +12,8 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app
+from tests.waiting import wait_for
 from tui.clock import FrozenClock
 from tui.models import Job, JobKind, JobState
 from tui.screens.job_detail import JobDetailScreen
@@ -93,7 +94,7 @@ async def test_the_detail_estimates_the_time_left_from_the_kinds_history(
         # the time passes the median: due, still an estimate, not yet stuck
         clock.advance(250)
         # the screen's one-second tick re-reads the clock
-        await wait_for(pilot, lambda: str(line.content).startswith("est. due"), tries=150)
+        await wait_for(pilot, lambda: str(line.content).startswith("est. due"))
         assert str(line.content).startswith("est. due now: past the median run time (4m 55s)")
         await pilot.press("escape")
         await pilot.pause()

@@ -25,7 +25,8 @@ from textual.widgets import Input, Static
 
 import tui
 from tests.ui.fakes import FakeProvider
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app
+from tests.waiting import wait_for
 from tui.app import PALETTE_EXCLUDED, JobsApp, PlainSystemCommands
 from tui.clock import FrozenClock
 from tui.screens.event_log import EventLogScreen

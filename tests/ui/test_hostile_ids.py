@@ -15,7 +15,8 @@ from textual.command import Command, CommandList, CommandPalette
 from textual.widgets import Select, Static
 
 from tests.ui.fakes import FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, table_text, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, table_text
+from tests.waiting import wait_for
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import JobState

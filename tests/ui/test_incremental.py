@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.ui.test_demo import demo_app
-from tests.ui.test_jobs_screen import SIZE, wait_for
+from tests.ui.test_jobs_screen import SIZE
+from tests.waiting import LONG, wait_for
 from tui.models import JobDetail
 from tui.providers.base import JobProvider, ListQuery, ListResult
 from tui.screens.jobs import JobsScreen
@@ -59,7 +60,7 @@ async def test_zoo_is_refreshed_incrementally(
             screen = app.screen
             assert isinstance(screen, JobsScreen)
             screen._set_interval(0.5)
-            await wait_for(pilot, lambda: len(zoo.calls) >= 5, tries=1500)
+            await wait_for(pilot, lambda: len(zoo.calls) >= 5, timeout=LONG)
             queries = [query for query, _ in zoo.calls]
             assert queries[0].updated_since is None  # the first listing is full
             newest = max(j.updated_at for j in screen.index.jobs("demo-zoo") if j.updated_at)

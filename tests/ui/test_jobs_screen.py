@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pytest
 from rich.cells import cell_len
@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, changed, created, make_job, sample_jobs
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError, UnavailableError
@@ -24,15 +25,6 @@ from tui.sync.health import Health
 from tui.widgets.job_table import JobTable
 
 SIZE = (120, 32)
-
-
-async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], tries: int = 200) -> None:
-    """Let the app run until `condition` holds (fails the test after ~4 s)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 def make_app(
@@ -320,7 +312,7 @@ async def test_refresh_never_overlaps_when_slower_than_interval(
         await pilot.press("minus")  # interval changes at run time
         await pilot.press("plus", "plus", "plus")
         assert app.screen.interval == 0.5  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: len(slow.queries) >= 3, tries=300)
+        await wait_for(pilot, lambda: len(slow.queries) >= 3)
         assert slow.max_in_flight == 1
 
 
@@ -601,7 +593,7 @@ async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(
     app = make_app(providers, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, providers)
-        await wait_for(pilot, lambda: screen.index.prepared, tries=500)
+        await wait_for(pilot, lambda: screen.index.prepared)
         table = screen.query_one(JobTable)
         await pilot.press("slash")
         await pilot.pause()
@@ -639,7 +631,7 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
     app = make_app(providers, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, providers)
-        await wait_for(pilot, lambda: screen.index.prepared, tries=500)
+        await wait_for(pilot, lambda: screen.index.prepared)
         table = screen.query_one(JobTable)
         await pilot.press("G")
         last = table.cursor_job

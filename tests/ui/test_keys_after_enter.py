@@ -7,7 +7,8 @@ from textual import events
 from textual.widgets import Input
 
 from tests.ui.fakes import FakeProvider, sample_jobs
-from tests.ui.test_jobs_screen import loaded, make_app, wait_for
+from tests.ui.test_jobs_screen import loaded, make_app
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.models import JobDetail

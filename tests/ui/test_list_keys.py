@@ -11,7 +11,8 @@ from textual.widgets import Select, Static
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, changed, make_job, sample_jobs
-from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text, wait_for
+from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import AccountConfig

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from tests.ui.fakes import FakeProvider, make_job, sample_jobs
 from tests.ui.test_snapshots import build, settle
+from tests.waiting import wait_for
 from tui.errors import UnavailableError
 from tui.models import JobState
 from tui.screens.jobs import JobsScreen
@@ -71,10 +72,9 @@ class TestNarrowSnapshots:
             await pilot.press("3", "r")
             screen = pilot.app.screen
             assert isinstance(screen, JobsScreen)
-            for _ in range(200):
-                if screen.source_health("demo-metafold").health == Health.FAILING:
-                    break
-                await pilot.pause(0.02)
+            await wait_for(
+                pilot, lambda: screen.source_health("demo-metafold").health == Health.FAILING
+            )
             pilot.app.clear_notifications()
             await pilot.pause()
 

@@ -9,7 +9,8 @@ from textual.notifications import Notification
 from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of, status_line, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of, status_line
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError

@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, make_job, sample_jobs
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import Settings
@@ -31,16 +32,6 @@ from tui.widgets.job_table import JobTable
 from tui.widgets.source_bar import SourceBar
 
 WIDE = (140, 30)
-
-
-async def wait_for(  # type: ignore[no-untyped-def]
-    pilot: Pilot[int], condition, tries: int = 200
-) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 def make_app(

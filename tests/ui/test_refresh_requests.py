@@ -13,7 +13,8 @@ import pytest
 from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, changed, make_job, sample_jobs
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of
+from tests.waiting import wait_for
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError
 from tui.models import Job, JobState, Transition
@@ -73,7 +74,7 @@ async def test_r_during_a_refresh_runs_another_right_after_it(
         await wait_for(pilot, lambda: len(slow.started) == 2)
         assert slow.in_flight == 1
         await pilot.press("r")  # while the second listing is in flight
-        await wait_for(pilot, lambda: len(slow.started) == 3, tries=150)  # not 60 s later
+        await wait_for(pilot, lambda: len(slow.started) == 3)  # not 60 s later
         assert slow.started[2] >= slow.ended[1]  # after it, never beside it
         assert slow.started[2] - slow.ended[1] < 1.0
         await wait_for(pilot, lambda: len(slow.ended) == 3)
@@ -98,7 +99,7 @@ async def test_r_during_a_refresh_still_waits_for_the_providers_floor(
         await pilot.press("r")  # right after the first run: held until the floor has passed
         await wait_for(pilot, lambda: len(source.started) == 2)
         await pilot.press("r")
-        await wait_for(pilot, lambda: len(source.started) == 3, tries=200)
+        await wait_for(pilot, lambda: len(source.started) == 3)
         assert source.started[1] - source.ended[0] >= floor - 0.05
         assert source.started[2] - source.ended[1] >= floor - 0.05
         assert source.started[2] - source.ended[1] < floor + 1.0
@@ -124,7 +125,7 @@ async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(
         assert (health.next_try_at - clock()).total_seconds() == pytest.approx(1.5)
         sources = str(screen.query_one("#sources", Static).content)
         assert "next try in" in sources
-        await wait_for(pilot, lambda: len(source.started) == 3, tries=200)
+        await wait_for(pilot, lambda: len(source.started) == 3)
         assert source.started[2] - source.ended[1] >= 1.5 - 0.05
         assert source.started[2] - source.ended[1] < 1.5 + 1.0
         assert source.max_in_flight == 1
@@ -200,14 +201,14 @@ async def test_a_server_side_filter_change_refreshes_at_once(
         await loaded(pilot, [served, local])
         assert len(served.queries) == 1
         await pilot.press("f")
-        await wait_for(pilot, lambda: len(served.queries) == 2, tries=100)
+        await wait_for(pilot, lambda: len(served.queries) == 2)
         assert served.queries[-1].states == frozenset({JobState.FAILED})
         # local-only changes (sort, view) ask no server
         await pilot.press("s", "2", "1")
         await pilot.pause(0.4)
         assert len(served.queries) == 2
         await pilot.press("f")
-        await wait_for(pilot, lambda: len(served.queries) == 3, tries=100)
+        await wait_for(pilot, lambda: len(served.queries) == 3)
         assert served.queries[-1].states == frozenset()
         await pilot.pause(0.3)
         assert len(served.queries) == 3
@@ -226,7 +227,7 @@ async def test_search_asks_the_server_after_a_pause_in_typing_or_on_enter(
         typed = monotonic()
         await pilot.press("slash", *"part-00")
         assert len(served.queries) == 1  # no query per keystroke
-        await wait_for(pilot, lambda: len(served.queries) == 2, tries=200)
+        await wait_for(pilot, lambda: len(served.queries) == 2)
         assert served.started[1] - typed >= settle - 0.05
         assert served.queries[-1].text == "part-00"
         await pilot.pause(settle + 0.3)
@@ -256,7 +257,7 @@ async def test_a_filter_change_while_paused_waits_for_resume(
         await pilot.pause(0.5)
         assert len(served.queries) == 1
         await pilot.press("p")
-        await wait_for(pilot, lambda: len(served.queries) == 2, tries=100)
+        await wait_for(pilot, lambda: len(served.queries) == 2)
         assert served.queries[-1].states == frozenset({JobState.FAILED})
 
 
@@ -271,7 +272,7 @@ async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(
         await wait_for(pilot, lambda: len(served.started) == 2)
         assert served.in_flight == 1
         await pilot.press("f")  # the listing in flight was asked without it
-        await wait_for(pilot, lambda: len(served.started) == 3, tries=150)
+        await wait_for(pilot, lambda: len(served.started) == 3)
         assert served.queries[-1].states == frozenset({JobState.FAILED})
         assert served.started[2] >= served.ended[1]
         assert served.max_in_flight == 1

@@ -15,7 +15,8 @@ from textual.widgets import Static
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, screen_of, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, screen_of
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
@@ -164,7 +165,7 @@ async def test_twelve_hundred_changed_jobs_count_as_twelve_hundred(
     ] + running("zoo-prod", 50, first=2_000)
     app = make_app([zoo], file_store, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: bool(summaries(app)), tries=500)
+        await wait_for(pilot, lambda: bool(summaries(app)))
         lines = summaries(app)[0].message.splitlines()
         assert lines[0] == (
             "1,200 known jobs changed since jobtop was last open (2 hours ago): "
@@ -211,7 +212,7 @@ async def test_a_source_too_slow_for_the_summary_is_named_and_notifies_later(
     meta.jobs = [ended(meta_jobs[0], JobState.SUCCEEDED), meta_jobs[1]]
     app = make_app([zoo, meta], file_store, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: bool(summaries(app)), tries=200)
+        await wait_for(pilot, lambda: bool(summaries(app)))
         assert summaries(app)[0].message.splitlines() == [
             "1 known job changed since jobtop was last open (an hour ago): 1 succeeded",
             "Not checked yet: zoo-prod (no answer yet)",
@@ -221,7 +222,7 @@ async def test_a_source_too_slow_for_the_summary_is_named_and_notifies_later(
         def titles() -> list[str]:
             return [n.title for n in app._notifications]
 
-        await wait_for(pilot, lambda: "zoo-prod: job failed" in titles(), tries=400)
+        await wait_for(pilot, lambda: "zoo-prod: job failed" in titles())
 
 
 async def test_stored_source_failing_at_start_shows_its_data_age(

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, make_job, sample_jobs
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
@@ -57,16 +58,16 @@ def populated_sources() -> list[FakeProvider]:
 async def settle(pilot: Pilot[int], healthy: int) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, JobsScreen)
-    for _ in range(200):
-        done = [
-            p
+
+    def done() -> int:
+        return sum(
+            1
             for p in screen.providers
             if screen.source_health(p.account).health != Health.LOADING
             and not screen.source_health(p.account).refreshing
-        ]
-        if len(done) >= healthy:
-            break
-        await pilot.pause(0.02)
+        )
+
+    await wait_for(pilot, lambda: done() >= healthy)
     await pilot.pause()
 
 
@@ -77,10 +78,9 @@ class TestJobsScreenSnapshots:
         async def run_before(pilot: Pilot[int]) -> None:
             screen = pilot.app.screen
             assert isinstance(screen, JobsScreen)
-            for _ in range(200):
-                if all(screen.source_health(p.account).refreshing for p in providers):
-                    break
-                await pilot.pause(0.02)
+            await wait_for(
+                pilot, lambda: all(screen.source_health(p.account).refreshing for p in providers)
+            )
             await pilot.pause()
 
         assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)
@@ -110,10 +110,7 @@ class TestJobsScreenSnapshots:
             await pilot.press("r")
             screen = pilot.app.screen
             assert isinstance(screen, JobsScreen)
-            for _ in range(200):
-                if screen.source_health("meta-lab").health == Health.FAILING:
-                    break
-                await pilot.pause(0.02)
+            await wait_for(pilot, lambda: screen.source_health("meta-lab").health == Health.FAILING)
             await pilot.pause()
 
         assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)

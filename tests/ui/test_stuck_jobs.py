@@ -11,7 +11,8 @@ from datetime import timedelta
 from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, table_text, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, table_text
+from tests.waiting import wait_for
 from tui.clock import FrozenClock
 from tui.models import Job, JobState
 from tui.store import JobStore
@@ -73,7 +74,7 @@ async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once
         # The clock moves on: the fine one passes the p95 too; the first is not told again.
         clock.advance(120)
         await pilot.press("r")
-        await wait_for(pilot, lambda: ("zoo-prod", "fine-one") in screen.table.stuck, tries=400)
+        await wait_for(pilot, lambda: ("zoo-prod", "fine-one") in screen.table.stuck)
         assert {job.id for job in screen.jobs_in_view()} == {"slow-one", "fine-one"}
         told = [n for n in app._notifications if n.title == "Stuck"]
         assert (

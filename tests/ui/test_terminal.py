@@ -9,6 +9,7 @@ import pytest
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, sample_jobs
+from tests.waiting import wait_for
 from tui.clock import FrozenClock
 from tui.store import JobStore
 from tui.terminal import configure_environment
@@ -52,10 +53,7 @@ async def test_no_color_renders_without_colour(
     app = JobsApp(settings_for("zoo-prod"), [source], store, clock)
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.screen.query_one(JobTable)
-        for _ in range(200):  # the rows, not a fixed pause: a busy machine loads them late
-            if table.row_count == 6:
-                break
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: table.row_count == 6)
         assert app.no_color
         svg = app.export_screenshot()
     # Monochrome: no state colour from the theme survives.
