@@ -30,9 +30,12 @@ SIZE = (120, 32)
 def make_app(
     providers: Sequence[FakeProvider], store: JobStore, clock: FrozenClock, refresh: float = 60.0
 ) -> JobsApp:
-    return JobsApp(
-        settings_for(*(p.account for p in providers), refresh=refresh), providers, store, clock
+    settings = settings_for(
+        *(p.account for p in providers),
+        refresh=refresh,
+        providers={p.account: p.provider for p in providers},
     )
+    return JobsApp(settings, providers, store, clock)
 
 
 def screen_of(app: JobsApp) -> JobsScreen:
@@ -73,22 +76,23 @@ async def loaded(pilot: Pilot[int], providers: Sequence[FakeProvider]) -> JobsSc
 
 
 async def test_all_view_merges_sources_and_views_switch(
-    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+    provider_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
-    app = make_app(two_sources, store, clock)
+    prod, lab = provider_sources
+    app = make_app(provider_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-        screen = await loaded(pilot, two_sources)
+        screen = await loaded(pilot, provider_sources)
         assert screen.index.row_count() == 20
         assert "Source" in table_text(app)[0]
         await pilot.press("2")
-        assert {job.account for job in screen.jobs_in_view()} == {"zoo-prod"}
+        assert {job.account for job in screen.jobs_in_view()} == {prod.account}
         assert "Source" not in table_text(app)[0]
         await pilot.press("tab")
-        assert {job.account for job in screen.jobs_in_view()} == {"meta-lab"}
+        assert {job.account for job in screen.jobs_in_view()} == {lab.account}
         await pilot.press("tab")
         assert screen.current_view == 0 and screen.index.row_count() == 20
         sources = str(screen.query_one("#sources", Static).content)
-        assert "zoo-prod" in sources and "● ok" in sources and "✖ 2" in sources
+        assert prod.account in sources and "● ok" in sources and "✖ 2" in sources
 
 
 async def test_failed_only_toggle_and_escape_clears(
@@ -238,30 +242,32 @@ async def test_cursor_stays_on_its_job_across_refresh_and_resort(
 
 
 async def test_failing_source_keeps_stale_rows_and_says_why(
-    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+    provider_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
-    app = make_app(two_sources, store, clock)
+    app = make_app(provider_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-        screen = await loaded(pilot, two_sources)
-        zoo = two_sources[0]
-        zoo.error = UnavailableError(
-            "the server answered 503 [/x] [@click=app.quit]", account="zoo-prod"
+        screen = await loaded(pilot, provider_sources)
+        failing = provider_sources[0]
+        failing.error = UnavailableError(
+            "the server answered 503 [/x] [@click=app.quit]", account=failing.account
         )
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.FAILING)
+        await wait_for(
+            pilot, lambda: screen.source_health(failing.account).health == Health.FAILING
+        )
         assert screen.index.row_count() == 20
-        health = screen.source_health("zoo-prod")
+        health = screen.source_health(failing.account)
         assert "503 [/x] [@click=app.quit]" in (health.error or "")
         sources = str(screen.query_one("#sources", Static).content)
         assert (
             "✖ failing" in sources and "next try in" in sources and "[@click=app.quit]" in sources
         )
-        assert "zoo-prod" in "".join(n.title for n in app._notifications)
-        assert "zoo-prod" in screen.query_one(JobTable).stale_accounts
-        zoo.error = None
+        assert failing.account in "".join(n.title for n in app._notifications)
+        assert failing.account in screen.query_one(JobTable).stale_accounts
+        failing.error = None
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.OK)
-        assert "zoo-prod" not in screen.query_one(JobTable).stale_accounts
+        await wait_for(pilot, lambda: screen.source_health(failing.account).health == Health.OK)
+        assert failing.account not in screen.query_one(JobTable).stale_accounts
 
 
 async def test_rate_limit_backs_off_at_least_retry_after(
@@ -433,19 +439,19 @@ async def test_hostile_names_render_as_text_and_clicks_run_nothing(
 
 
 async def test_enter_posts_open_and_pushes_detail(
-    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+    provider_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     from tui.messages import OpenJobRequested
 
     seen: list[OpenJobRequested] = []
-    app = make_app(two_sources, store, clock)
+    app = make_app(provider_sources, store, clock)
     async with app.run_test(
         size=SIZE,
         notifications=True,
         tooltips=True,
         message_hook=lambda m: seen.append(m) if isinstance(m, OpenJobRequested) else None,
     ) as pilot:
-        screen = await loaded(pilot, two_sources)
+        screen = await loaded(pilot, provider_sources)
         job = screen.query_one(JobTable).cursor_job
         assert job is not None
         await pilot.press("enter")
