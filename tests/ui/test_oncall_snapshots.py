@@ -6,6 +6,7 @@ import random
 
 from textual.pilot import Pilot
 
+from tests.snapshots import SnapCompare
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, make_job, sample_jobs
 from tests.ui.test_snapshots import settle
@@ -56,7 +57,7 @@ def app_with_history() -> JobsApp:
 
 
 class TestOnCallSnapshots:
-    def test_event_log_80x24(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_event_log_80x24(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 2)
             await pilot.press("e")
@@ -68,7 +69,7 @@ class TestOnCallSnapshots:
 
         assert snap_compare(app_with_history(), terminal_size=(80, 24), run_before=run_before)
 
-    def test_window_of_one_hour_80x24(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_window_of_one_hour_80x24(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 2)
             await pilot.press("w", "w")
