@@ -297,7 +297,8 @@ async def test_a_failure_reason_known_stays_while_the_listing_brings_none() -> N
         for expected in ("Row 203: revenue", "Row 203: revenue", None):
             source.gate.set()
             await settle()
-            assert engine.index.get(failed.key).error == expected  # type: ignore[union-attr]
+            held = engine.index.get(failed.key)
+            assert held is not None and held.error == expected
             assert job_store(engine).load_jobs()[0].error == expected
             engine.request_refresh("lettr", force=True)
             await settle()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, changed, created, make_job, sample_jobs
@@ -18,7 +20,7 @@ from tui.errors import RateLimitedError, UnavailableError
 from tui.job_index.filters import JobFilter
 from tui.job_index.index import Column
 from tui.job_index.search import parse_search
-from tui.models import Job, JobState
+from tui.models import Job, JobDetail, JobState
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 from tui.sync.health import Health
@@ -176,9 +178,9 @@ async def test_state_multiselect_and_status_filter(
         assert screen.index.row_count() == 20
         await pilot.press("m", "tab")
         # the status list: (any), then the statuses seen, sorted; pick "canceled"
-        options = screen.query_one("#filter-status")
+        options = screen.query_one("#filter-status", OptionList)
         assert options.has_focus
-        options.highlighted = 1  # type: ignore[attr-defined]
+        options.highlighted = 1
         await pilot.press("enter")
         jobs = screen.jobs_in_view()
         assert jobs and {job.status for job in jobs} == {"canceled"}
@@ -317,7 +319,7 @@ async def test_refresh_never_overlaps_when_slower_than_interval(
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await pilot.press("minus")  # interval changes at run time
         await pilot.press("plus", "plus", "plus")
-        assert app.screen.interval == 0.5  # type: ignore[attr-defined]
+        assert screen_of(app).interval == 0.5
         await wait_for(pilot, lambda: len(slow.queries) >= 3)
         assert slow.max_in_flight == 1
 
@@ -350,7 +352,7 @@ async def test_finished_tracked_jobs_are_skipped(store: JobStore, clock: FrozenC
         query = source.queries[-1]
         assert set(query.tracked_ids) == {done.id, running.id}
         assert query.skip_ids == frozenset({done.id})
-        assert app.screen.index.get(done.key) is not None  # type: ignore[attr-defined]
+        assert screen_of(app).index.get(done.key) is not None
 
 
 async def test_notifies_when_a_job_fails_or_finishes(store: JobStore, clock: FrozenClock) -> None:
@@ -476,7 +478,7 @@ async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider
     gate = asyncio.Event()
     provider = two_sources[0]
 
-    async def held(job_id: str, parent_id: str | None = None):  # type: ignore[no-untyped-def]
+    async def held(job_id: str, parent_id: str | None = None) -> JobDetail:
         await gate.wait()
         raise UnavailableError("the server answered 503", account=provider.account)
 
@@ -563,13 +565,13 @@ async def test_table_repaints_exactly_when_the_rows_on_screen_change(
         repaints: list[int] = []
         original = table.refresh
 
-        def counting_refresh(*regions, **kwargs):  # type: ignore[no-untyped-def]
+        def counting_refresh(*regions: Region, **kwargs: Any) -> JobTable:
             repaints.append(1)
             return original(*regions, **kwargs)
 
         table.refresh = counting_refresh  # type: ignore[method-assign]
 
-        async def change(apply) -> int:  # type: ignore[no-untyped-def]
+        async def change(apply: Callable[[], object]) -> int:
             await pilot.pause()
             repaints.clear()
             apply()

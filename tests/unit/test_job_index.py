@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -165,7 +166,7 @@ def test_search_fields_qualifiers_and_anchors_per_field() -> None:
         index.set_filter(JobFilter(search=parse_search(text)))
         return {index[row].id for row in range(index.row_count())}
 
-    def ids(keep) -> set[str]:  # type: ignore[no-untyped-def]
+    def ids(keep: Callable[[Job], bool]) -> set[str]:
         return {job.id for job in jobs if keep(job)}
 
     assert shown("!succeeded") == ids(lambda j: j.state != JobState.SUCCEEDED)
@@ -258,7 +259,9 @@ def test_compaction_after_many_removals_keeps_everything_consistent() -> None:
     descending=st.booleans(),
     needle=st.sampled_from(["", "part-1", "!part-0", "re:[13]\\.step"]),
 )
-def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  # type: ignore[no-untyped-def]
+def test_index_matches_a_naive_model(
+    ops: list[tuple[int, JobState, bool]], column: Column, descending: bool, needle: str
+) -> None:
     index = JobIndex(now=lambda: NOW)
     index.set_sort(column, descending)
     model: dict[tuple[str, str], Job] = {}
@@ -346,7 +349,9 @@ BLOCK_NEEDLES = [
     descending=st.booleans(),
 )
 @settings(max_examples=80, deadline=None)
-def test_block_search_matches_a_row_by_row_search(count, needle, column, descending) -> None:  # type: ignore[no-untyped-def]
+def test_block_search_matches_a_row_by_row_search(
+    count: int, needle: str, column: Column, descending: bool
+) -> None:
     """Searching joined blocks of rows finds exactly the rows a one-by-one test finds,
     anchors and lookarounds included (they see neighbouring rows inside a block)."""
     jobs = sample_jobs("a", count)
@@ -399,8 +404,8 @@ def test_recent_views_are_reused_until_the_data_changes() -> None:
     prepared=st.booleans(),
 )
 @settings(max_examples=40, deadline=None)
-def test_typing_and_erasing_a_search_matches_a_fresh_index(  # type: ignore[no-untyped-def]
-    count, word, descending, prepared
+def test_typing_and_erasing_a_search_matches_a_fresh_index(
+    count: int, word: str, descending: bool, prepared: bool
 ) -> None:
     """Narrowing from the previous keystroke (by place in the listing) and the kept row
     lists give what a fresh index gives, keystroke by keystroke, both ways."""
@@ -441,7 +446,13 @@ def test_search_texts_prepared_in_a_thread_give_the_same_results() -> None:
     assert not index.search_ready()
 
 
-def _passes(job, job_filter: JobFilter) -> bool:  # type: ignore[no-untyped-def]
+def _held(index: JobIndex, key: tuple[str, str]) -> Job:
+    job = index.get(key)
+    assert job is not None
+    return job
+
+
+def _passes(job: Job, job_filter: JobFilter) -> bool:
     """The filter, written out plainly, as the oracle for the index's listings."""
     search = job_filter.search
     return (
@@ -533,7 +544,7 @@ def test_unfinished_listings_survive_typing_refreshes_and_sorts(seed: int) -> No
         index.set_filter(JobFilter())
         expected = [index.key_at(row) for row in range(index.row_count())]  # sorted whole
         index.set_filter(job_filter)
-        expected = [key for key in expected if _passes(index.get(key), job_filter)]
+        expected = [key for key in expected if _passes(_held(index, key), job_filter)]
         shown = index.rows_upto(40)
         for _ in range(rng.randint(0, 2)):
             index.finish_step()
