@@ -53,7 +53,7 @@ def ensure_environment() -> Path:
 CHECKS = (
     ("ruff check", ["ruff", "check", "--output-format=concise", "."]),
     ("ruff format", ["ruff", "format", "--check", "--output-format=concise", "."]),
-    ("mypy", ["mypy", "tui"]),
+    ("mypy", ["mypy", "tui", "tests"]),
     ("import-linter", ["lint-imports"]),
 )
 """The static checks, each run with the virtual environment's own tool (pinned in the

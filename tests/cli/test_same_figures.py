@@ -15,7 +15,8 @@ import pytest
 
 from tests.cli.conftest import write_config
 from tests.cli.test_hostile_output import in_pty
-from tests.ui.test_jobs_screen import SIZE, wait_for
+from tests.ui.test_jobs_screen import SIZE
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import demo_settings
@@ -74,7 +75,6 @@ async def test_list_and_dashboard_print_the_same_duration(
                 lambda: all(
                     screen.source_health(p.account).health == Health.OK for p in screen.providers
                 ),
-                tries=750,
             )
             table = screen.query_one(JobTable)
             shown = {

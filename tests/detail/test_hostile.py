@@ -21,6 +21,7 @@ from tests.detail.conftest import (
     zoo_async_seed_detail,
     zoo_conversion_payload,
 )
+from tests.waiting import wait_for
 from tui.models import JobDetail
 from tui.providers import hdrjpg, lettrlabs, metafold, zoo
 from tui.screens.job_detail import JobDetailScreen
@@ -175,10 +176,7 @@ async def test_a_hostile_id_is_copied_and_shown_on_one_line_without_its_escapes(
 
         driver.write = capture  # type: ignore[method-assign]
         await pilot.press("c")
-        for _ in range(200):
-            if any(OSC_52.search(data) for data in written):
-                break
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: any(OSC_52.search(data) for data in written))
         payloads = [
             base64.b64decode(found).decode() for data in written for found in OSC_52.findall(data)
         ]

@@ -387,6 +387,7 @@ def hdrjpg_running(eta_seconds: float | None) -> HdrjpgDetail:
 
 def hdrjpg_history(job: Job) -> TypicalDurations:
     """40 conversions of the same kind that ran 3 h 00 m to 3 h 13 m (median 3 h 06 m 20 s)."""
+    assert job.started_at is not None
     start = job.started_at - timedelta(days=1)
     runs = [
         dataclasses.replace(

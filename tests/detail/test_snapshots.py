@@ -27,6 +27,7 @@ from tests.detail.conftest import (
     zoo_async_seed_detail,
     zoo_conversion_detail,
 )
+from tests.snapshots import SnapCompare
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
 from tui.details import HdrjpgDetail, MetafoldDetail
@@ -64,10 +65,10 @@ async def loaded(pilot: Any) -> None:
 class TestSeedSnapshots:
     """The documentation examples, as the spec names them."""
 
-    def test_hdrjpg_seed(self, snap_compare: Any) -> None:
+    def test_hdrjpg_seed(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(app_for(hdrjpg_seed_detail()), terminal_size=SIZE, run_before=loaded)
 
-    def test_hdrjpg_variant_notes_before_parameters(self, snap_compare: Any) -> None:
+    def test_hdrjpg_variant_notes_before_parameters(self, snap_compare: SnapCompare) -> None:
         """At 100 columns the warnings and failures show, ahead of the wide columns."""
         detail = hdrjpg_seed_detail()
         assert isinstance(detail, HdrjpgDetail)
@@ -75,25 +76,25 @@ class TestSeedSnapshots:
             app_for(variants_with_notes(detail)), terminal_size=(100, 60), run_before=loaded
         )
 
-    def test_metafold_seed(self, snap_compare: Any) -> None:
+    def test_metafold_seed(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(app_for(metafold_seed_detail()), terminal_size=SIZE, run_before=loaded)
 
-    def test_zoo_async_seed(self, snap_compare: Any) -> None:
+    def test_zoo_async_seed(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(app_for(zoo_async_seed_detail()), terminal_size=SIZE, run_before=loaded)
 
-    def test_lettrlabs_seed(self, snap_compare: Any) -> None:
+    def test_lettrlabs_seed(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(app_for(lettrlabs_seed_detail()), terminal_size=SIZE, run_before=loaded)
 
-    def test_zoo_conversion_running(self, snap_compare: Any) -> None:
+    def test_zoo_conversion_running(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(
             app_for(zoo_conversion_detail()), terminal_size=(120, 80), run_before=loaded
         )
 
-    def test_zoo_conversion_error_unsupported(self, snap_compare: Any) -> None:
+    def test_zoo_conversion_error_unsupported(self, snap_compare: SnapCompare) -> None:
         detail = zoo_conversion_detail(status="error_unsupported", phase="salon")
         assert snap_compare(app_for(detail), terminal_size=(120, 40), run_before=loaded)
 
-    def test_raw_json_search(self, snap_compare: Any) -> None:
+    def test_raw_json_search(self, snap_compare: SnapCompare) -> None:
         async def search(pilot: Any) -> None:
             await wait_for_detail(pilot)
             await pilot.press("y", "slash", *"sha256", "enter", "n")
@@ -144,7 +145,7 @@ def sim_details() -> Iterator[dict[tuple[str, str, str], JobDetail]]:
     ("provider", "kind"), SURFACES, ids=[f"{p.value}-{k.value}" for p, k in SURFACES]
 )
 def test_simulator_job(
-    snap_compare: Any,
+    snap_compare: SnapCompare,
     sim_details: dict[tuple[str, str, str], JobDetail],
     provider: ProviderName,
     kind: JobKind,

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_dashboard import wait_ended
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
-from tests.ui.test_e2e_dashboard import wait_ended
 from tui.sim.state import SimState
 
 pytestmark = [pytest.mark.e2e, requires_tmux]

@@ -50,11 +50,11 @@ def api(
     handler: Handler,
     provider: ProviderName = ProviderName.ZOO,
     policy: HttpPolicy = FAST,
-    **kwargs: object,
+    token: str | None = TOKEN,
 ) -> ApiClient:
     return ApiClient(
-        account(provider, **kwargs),
-        transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
+        account(provider, token),
+        transport=httpx.MockTransport(handler),
         policy=policy,
     )
 

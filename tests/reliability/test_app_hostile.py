@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tests.reliability.pty_harness import JOBTOP, PtyProgram
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import utc_now
 from tui.config import demo_settings
@@ -103,14 +105,6 @@ def screen_text(app: App[Any]) -> str:
 def assert_clean(text: str) -> None:
     found = sorted({repr(ch) for ch in text if ch in FORBIDDEN or 0x80 <= ord(ch) <= 0x9F})
     assert not found, f"unsafe characters on screen: {found}"
-
-
-async def wait_for(pilot: Pilot[Any], condition: Any, what: str, seconds: float = 30.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def click_payloads(pilot: Pilot[Any], app: App[Any]) -> int:
@@ -219,11 +213,11 @@ async def test_every_detail_kind_shows_hostile_text_literally(hostile_sim: SimSe
                 )
                 detail = app.screen
                 assert isinstance(detail, JobDetailScreen)
-                await wait_for(
-                    pilot,
-                    lambda d=detail: d.detail is not None or d.error is not None,
-                    f"{kind} detail to load",
-                )
+
+                def fetched(d: JobDetailScreen = detail) -> bool:
+                    return d.detail is not None or d.error is not None
+
+                await wait_for(pilot, fetched, f"{kind} detail to load")
                 assert detail.error is None, (kind, detail.error)
                 await pilot.pause(0.1)
                 text = screen_text(app)
@@ -294,7 +288,7 @@ async def test_notifications_of_hostile_failures_are_plain(hostile_sim: SimServe
         store.close()
 
 
-def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_raw_terminal_bytes_carry_no_escape_from_the_data(tmp_path: Path) -> None:
     """The real `jobtop --demo` with hostile strings, in a pty: scan every byte written."""
     program = PtyProgram(
         [str(JOBTOP), "--demo", "--demo-jobs", "40", "--demo-fault", "all:hostile_strings"],

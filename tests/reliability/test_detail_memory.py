@@ -12,7 +12,8 @@ import gc
 from functools import partial
 
 from tests.ui.test_demo import demo_app
-from tests.ui.test_jobs_screen import SIZE, wait_for
+from tests.ui.test_jobs_screen import SIZE
+from tests.waiting import wait_for
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
@@ -36,14 +37,14 @@ async def test_closed_detail_screens_are_freed_within_seconds() -> None:
             async with app.run_test(size=SIZE) as pilot:
                 assert isinstance(app.screen, JobsScreen)
                 screen: JobsScreen = app.screen
-                await wait_for(pilot, lambda: screen.index.row_count() > 50, tries=750)
+                await wait_for(pilot, lambda: screen.index.row_count() > 50)
                 opened = 0
                 for _ in range(8):
                     await pilot.press("enter")
                     await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
                     detail = app.screen
                     assert isinstance(detail, JobDetailScreen)
-                    await wait_for(pilot, partial(_fetched, detail), tries=500)
+                    await wait_for(pilot, partial(_fetched, detail))
                     opened += 1
                     await pilot.pause(0.2)
                     await pilot.press("escape")

@@ -8,6 +8,7 @@ one interval" means. Each case writes its outcome for the table printed at the e
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_every_simulator_fault_is_in_the_matrix() -> None:
     assert covered == set(FAULTS)
 
 
-def test_readme_section_replaced_between_markers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_readme_section_replaced_between_markers(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"# jobtop\n\nintro\n\n{matrix.BEGIN}\nOLD-TABLE\n{matrix.END}\n\n## After\n")
     outcome = matrix.Outcome("http_500", "zoo", True, health="failing", recovery=1.2, bound=5.0)

@@ -23,6 +23,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.e2e.tmux import TmuxSession, jobtop_command, process_alive, requires_tmux
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import demo_settings
@@ -354,15 +355,6 @@ def _app(sim: SimServer, *, wrap: bool = False) -> tuple[JobsApp, JobStore]:
     return JobsApp(settings, providers, store, FrozenClock(sim.state.clock())), store
 
 
-async def _until(pilot: Pilot[int], condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition never became true")
-
-
 def _all_ok(screen: JobsScreen) -> bool:
     return all(screen.source_health(p.account).health == Health.OK for p in screen.providers)
 
@@ -373,12 +365,13 @@ async def test_a_worker_error_leaves_the_app_up(sim: SimServer) -> None:
         async with app.run_test(size=(120, 36), notifications=True, tooltips=True) as pilot:
             assert isinstance(app.screen, JobsScreen)
             screen: JobsScreen = app.screen
-            await _until(pilot, lambda: _all_ok(screen))
+            await wait_for(pilot, lambda: _all_ok(screen))
             job = next(j for j in screen.index.jobs() if j.provider == ProviderName.ZOO)
             for provider in screen.providers:
-                provider.explode = True  # type: ignore[attr-defined]
+                assert isinstance(provider, ExplodingProvider)
+                provider.explode = True
             await pilot.press("r")
-            await _until(
+            await wait_for(
                 pilot,
                 lambda: all(
                     screen.source_health(p.account).health == Health.FAILING
@@ -394,15 +387,16 @@ async def test_a_worker_error_leaves_the_app_up(sim: SimServer) -> None:
             await app.push_screen(JobDetailScreen(job, provider, app.clock))
             detail = app.screen
             assert isinstance(detail, JobDetailScreen)
-            await _until(pilot, lambda: detail.error is not None)
+            await wait_for(pilot, lambda: detail.error is not None)
             assert "ZeroDivisionError" in (detail.error or "")
             assert app.is_running
             await pilot.press("escape")
-            await _until(pilot, lambda: isinstance(app.screen, JobsScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen))
             for provider in screen.providers:
-                provider.explode = False  # type: ignore[attr-defined]
+                assert isinstance(provider, ExplodingProvider)
+                provider.explode = False
             await pilot.press("r")
-            await _until(pilot, lambda: _all_ok(screen))
+            await wait_for(pilot, lambda: _all_ok(screen))
     finally:
         store.close()
     assert app.return_code in (None, 0)
@@ -447,7 +441,7 @@ async def test_terminal_sizes_from_1x1_to_300x100_raise_nothing(sim: SimServer) 
         async with app.run_test(size=(120, 36), notifications=True, tooltips=True) as pilot:
             assert isinstance(app.screen, JobsScreen)
             screen: JobsScreen = app.screen
-            await _until(pilot, lambda: _all_ok(screen))
+            await wait_for(pilot, lambda: _all_ok(screen))
             await _resize_storm(pilot, _sizes(20, seed=1))
             await pilot.press("f")
             await _resize_storm(pilot, _sizes(6, seed=2))
@@ -460,14 +454,14 @@ async def test_terminal_sizes_from_1x1_to_300x100_raise_nothing(sim: SimServer) 
                 await app.push_screen(JobDetailScreen(job, provider, app.clock))
                 detail = app.screen
                 assert isinstance(detail, JobDetailScreen)
-                await _until(pilot, lambda d=detail: d.detail is not None)
+                await wait_for(pilot, lambda d=detail: d.detail is not None)
                 assert isinstance(detail.detail, detail_type)
                 await _resize_storm(pilot, _sizes(4, seed=10 + number))
                 await pilot.press("y")  # the raw JSON view too
                 await _resize_storm(pilot, SIZES)
                 assert app.is_running and app.screen is detail
                 await pilot.press("escape")
-                await _until(pilot, lambda: app.screen is screen)
+                await wait_for(pilot, lambda: app.screen is screen)
     finally:
         store.close()
     assert app.return_code in (None, 0)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from tests.cli.conftest import TOKENS, run_jobtop, write_config
 from tests.reliability.conftest import load_fault_matrix
 from tests.reliability.pty_harness import REPO, PtyProgram
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import utc_now
 from tui.config import AccountConfig, Settings
@@ -79,14 +80,6 @@ def secret_app(sim: SimServer, store: JobStore) -> JobsApp:
     return JobsApp(settings, providers, store, utc_now)
 
 
-async def wait_for(pilot: Pilot[Any], condition: Any, what: str, seconds: float = 20.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_app_use_and_every_fault_show_no_token(
     sim: SimServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -114,9 +107,12 @@ async def test_app_use_and_every_fault_show_no_token(
                 screen.post_message(OpenJobRequested(job.account, job.id))
                 await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen), "detail")
                 detail = app.screen
-                await wait_for(
-                    pilot, lambda d=detail: d.detail is not None or d.error is not None, "load"
-                )
+                assert isinstance(detail, JobDetailScreen)
+
+                def fetched(d: JobDetailScreen = detail) -> bool:
+                    return d.detail is not None or d.error is not None
+
+                await wait_for(pilot, fetched, "load")
                 captures.append(app.export_screenshot())
                 await pilot.press("y")
                 await pilot.pause(0.1)
@@ -129,15 +125,15 @@ async def test_app_use_and_every_fault_show_no_token(
             for fault in matrix.FAULTS:
                 sim.set_fault("all", fault.name, **fault.params)
                 started = app.clock()
-                await wait_for(
-                    pilot,
-                    lambda started=started: all(
+
+                def failing_or_refreshed(started: datetime = started) -> bool:
+                    return all(
                         screen.source_health(a).health == Health.FAILING
                         or (screen.source_health(a).last_ok_at or started) > started
                         for a in accounts
-                    ),
-                    f"a refresh under {fault.name}",
-                )
+                    )
+
+                await wait_for(pilot, failing_or_refreshed, f"a refresh under {fault.name}")
                 captures.append(app.export_screenshot())
                 sim.clear_faults()
             # the palette offers no screenshot, and the action is disabled

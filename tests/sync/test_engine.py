@@ -24,6 +24,13 @@ from tui.sync.health import Health
 from tui.sync.policy import AUTH_MIN_WAIT, RefreshPolicy
 
 
+def job_store(engine: SyncEngine) -> JobStore:
+    """The engine's store: the JobStore `running` gave it."""
+    store = engine.store
+    assert isinstance(store, JobStore)
+    return store
+
+
 @asynccontextmanager
 async def running(
     providers: Sequence[Any], *, interval: float = 60.0, **kwargs: Any
@@ -290,8 +297,9 @@ async def test_a_failure_reason_known_stays_while_the_listing_brings_none() -> N
         for expected in ("Row 203: revenue", "Row 203: revenue", None):
             source.gate.set()
             await settle()
-            assert engine.index.get(failed.key).error == expected  # type: ignore[union-attr]
-            assert engine.store.load_jobs()[0].error == expected
+            held = engine.index.get(failed.key)
+            assert held is not None and held.error == expected
+            assert job_store(engine).load_jobs()[0].error == expected
             engine.request_refresh("lettr", force=True)
             await settle()
 
@@ -356,7 +364,7 @@ async def test_source_problems_are_written_to_the_event_log_once_each() -> None:
         for _ in range(5):
             await ticker.advance(6)
         assert len(source.queries) == 6
-        log = list(reversed(engine.store.event_log()))
+        log = list(reversed(job_store(engine).event_log()))
         assert [entry.kind for entry in log] == [
             EventKind.FAILING,
             EventKind.RATE_LIMITED,

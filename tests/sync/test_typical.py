@@ -37,11 +37,16 @@ def run(
     )
 
 
-def running(job_id: str, for_seconds: float, **kw: object) -> Job:
+def running(
+    job_id: str,
+    for_seconds: float,
+    provider: ProviderName = ProviderName.METAFOLD,
+    kind: JobKind = JobKind.JOB,
+) -> Job:
     return Job(
         "a",
-        kw.get("provider", ProviderName.METAFOLD),
-        kw.get("kind", JobKind.JOB),  # type: ignore[arg-type]
+        provider,
+        kind,
         job_id,
         job_id,
         "running",

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from time import monotonic
-from typing import ClassVar
 
 from tui.errors import ProviderError
 from tui.models import Job, JobDetail, JobKind, JobState, ProviderName
@@ -17,10 +16,50 @@ NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 """The frozen time every UI test runs at."""
 
 
+KINDS = {
+    ProviderName.ZOO: JobKind.DATASET_CONVERSION,
+    ProviderName.METAFOLD: JobKind.JOB,
+    ProviderName.LETTRLABS: JobKind.CONVERSION,
+    ProviderName.HDRJPG: JobKind.CONVERSION,
+}
+"""The kind of job each fake provider serves (a surface each really has)."""
+
+NATIVE_STATUS = {
+    ProviderName.ZOO: {
+        JobState.QUEUED: "queued",
+        JobState.RUNNING: "in_progress",
+        JobState.SUCCEEDED: "success",
+        JobState.FAILED: "error_user",
+        JobState.CANCELED: "canceled",
+    },
+    ProviderName.METAFOLD: {
+        JobState.QUEUED: "pending",
+        JobState.RUNNING: "started",
+        JobState.SUCCEEDED: "success",
+        JobState.FAILED: "failure",
+        JobState.CANCELED: "canceled",
+    },
+    ProviderName.LETTRLABS: {
+        JobState.QUEUED: "Received",
+        JobState.RUNNING: "Processing",
+        JobState.SUCCEEDED: "Completed",
+        JobState.FAILED: "Failed",
+        JobState.CANCELED: "Cancelled",
+    },
+    ProviderName.HDRJPG: {
+        JobState.QUEUED: "Pending",
+        JobState.RUNNING: "Running",
+        JobState.SUCCEEDED: "Ready",
+        JobState.FAILED: "Failed",
+        JobState.CANCELED: "Cancelled",
+    },
+}
+"""Each provider's own word for each state (tests/unit/test_fakes.py holds them to
+`map_state`)."""
+
+
 class FakeProvider:
     """Serves a list of jobs (or an error) and records every query."""
-
-    provider: ClassVar[ProviderName] = ProviderName.ZOO
 
     def __init__(
         self,
@@ -29,8 +68,10 @@ class FakeProvider:
         *,
         capabilities: Capabilities | None = None,
         latency: float = 0.0,
+        provider: ProviderName = ProviderName.ZOO,
     ) -> None:
         self.account = account
+        self.provider = provider
         self.jobs = list(jobs)
         self.capabilities = capabilities or Capabilities(lists=True)
         self.latency = latency
@@ -80,25 +121,17 @@ def make_job(
     error: str | None = None,
     progress: float | None = None,
 ) -> Job:
-    """A job created `number` minutes before NOW."""
+    """A job created `number` × 7 minutes before NOW, in `provider`'s words."""
     created = NOW - timedelta(minutes=number * 7)
     finished = created + timedelta(seconds=30 + number * 11) if state.is_terminal else None
     started = created + timedelta(seconds=5) if state != JobState.QUEUED else None
     return Job(
         account=account,
         provider=provider,
-        kind=JobKind.DATASET_CONVERSION,
+        kind=KINDS[provider],
         id=f"{number:04d}-{account}-0000-0000-000000000000",
         name=name or f"part-{number:03d}.step",
-        status=status
-        or {
-            JobState.QUEUED: "queued",
-            JobState.RUNNING: "in_progress",
-            JobState.SUCCEEDED: "success",
-            JobState.FAILED: "error_user",
-            JobState.CANCELED: "canceled",
-            JobState.UNKNOWN: "mystery",
-        }[state],
+        status=status or NATIVE_STATUS[provider].get(state, "mystery"),
         state=state,
         created_at=created,
         started_at=started,
@@ -121,14 +154,22 @@ STATE_CYCLE = (
 )
 
 
-def sample_jobs(account: str, count: int, offset: int = 0) -> list[Job]:
+def sample_jobs(
+    account: str, count: int, offset: int = 0, provider: ProviderName = ProviderName.ZOO
+) -> list[Job]:
     """`count` jobs of one source with a fixed mix of states."""
     jobs = []
     for n in range(count):
         state = STATE_CYCLE[(n + offset) % len(STATE_CYCLE)]
         progress = 0.4 + 0.05 * (n % 5) if state == JobState.RUNNING else None
-        jobs.append(make_job(account, n + offset, state, progress=progress))
+        jobs.append(make_job(account, n + offset, state, progress=progress, provider=provider))
     return jobs
+
+
+def created(job: Job) -> datetime:
+    """When `job` was created (every job made here has the time)."""
+    assert job.created_at is not None
+    return job.created_at
 
 
 def changed(job: Job, **fields: object) -> Job:

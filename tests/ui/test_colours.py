@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, make_job
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.formatting import STATE_GLYPHS
@@ -38,11 +39,7 @@ def one_of_each(account: str = "zoo-prod") -> list[Any]:
 
 
 async def wait_for_rows(pilot: Pilot[Any], table: JobTable, rows: int) -> None:
-    for _ in range(200):
-        if table.row_count >= rows:
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the table never filled")
+    await wait_for(pilot, lambda: table.row_count >= rows, "the table to fill")
 
 
 async def painted_colours(pilot: Pilot[Any], table: JobTable) -> dict[str, Color]:
@@ -160,11 +157,10 @@ async def test_sixteen_colour_terminal_draws_states_cursor_and_flash_apart(
             state_cell, rest = segments[0].style, segments[1].style
             assert state_cell and state_cell.color and rest and rest.bgcolor
             assert state_cell.bgcolor == rest.bgcolor  # the whole row is highlighted
-            return (
-                segments[0].text[0],
-                state_cell.color.downgrade(ColorSystem.STANDARD).number,
-                rest.bgcolor.downgrade(ColorSystem.STANDARD).number,
-            )
+            state_colour = state_cell.color.downgrade(ColorSystem.STANDARD).number
+            background = rest.bgcolor.downgrade(ColorSystem.STANDARD).number
+            assert state_colour is not None and background is not None
+            return segments[0].text[0], state_colour, background
 
         lines = {y: drawn(y) for y in range(1, len(jobs) + 1)}
         by_glyph = {glyph: colour for glyph, colour, _bg in lines.values()}

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from textual.widgets import Static
 
-from tests.ui.test_jobs_screen import SIZE, table_text, wait_for
+from tests.ui.test_jobs_screen import SIZE, table_text
+from tests.waiting import LONG, wait_for
 from tui.app import JobsApp
 from tui.clock import utc_now
 from tui.config import demo_settings
@@ -45,7 +46,6 @@ async def test_demo_loads_every_source_and_filters(sim: SimServer) -> None:
                 lambda: all(
                     screen.source_health(p.account).health == Health.OK for p in screen.providers
                 ),
-                tries=750,
             )
             accounts = {job.account for job in screen.index.jobs()}
             assert accounts == {p.account for p in screen.providers}
@@ -77,7 +77,6 @@ async def test_demo_source_failing_keeps_rows_then_recovers(sim: SimServer) -> N
             await wait_for(
                 pilot,
                 lambda: screen.source_health("demo-metafold").health == Health.OK,
-                tries=750,
             )
             rows = screen.index.counts("demo-metafold").total()
             assert rows > 0
@@ -88,7 +87,7 @@ async def test_demo_source_failing_keeps_rows_then_recovers(sim: SimServer) -> N
                 await wait_for(
                     pilot,
                     lambda: screen.source_health("demo-metafold").health == Health.FAILING,
-                    tries=1500,
+                    timeout=LONG,
                 )
                 assert screen.index.counts("demo-metafold").total() == rows
                 sources = str(screen.query_one("#sources", Static).content)
@@ -99,7 +98,6 @@ async def test_demo_source_failing_keeps_rows_then_recovers(sim: SimServer) -> N
             await wait_for(
                 pilot,
                 lambda: screen.source_health("demo-metafold").health == Health.OK,
-                tries=250,
             )
     finally:
         store.close()
@@ -120,7 +118,7 @@ async def test_demo_hostile_strings_stay_plain_text(sim: SimServer) -> None:
                     and not screen.source_health(p.account).refreshing
                     for p in screen.providers
                 ),
-                tries=1500,
+                timeout=LONG,
             )
             lines = table_text(app)
             assert all(len(line) == len(lines[0]) for line in lines)

@@ -8,15 +8,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
-from tui.models import JobKind, JobState
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app
+from tests.waiting import wait_for
+from tui.clock import FrozenClock
+from tui.models import Job, JobKind, JobState
 from tui.screens.job_detail import JobDetailScreen
+from tui.screens.jobs import JobsScreen
+from tui.store import JobStore
 
 
-def history() -> list:
+def history() -> list[Job]:
     """40 succeeded conversions that ran 200, 205, ..., 395 s (median 295 s, p95 385 s), a
     conversion running for 60 s, one running for 10 min (stuck), and a running async
     operation, a kind with no history."""
@@ -54,7 +59,7 @@ def estimate_line(screen: JobDetailScreen) -> Static:
     return screen.query_one("#detail-estimate", Static)
 
 
-async def open_detail(pilot, screen, job_id: str) -> JobDetailScreen:
+async def open_detail(pilot: Pilot[int], screen: JobsScreen, job_id: str) -> JobDetailScreen:
     assert screen.open_job("zoo-prod", job_id)
     await wait_for(
         pilot,
@@ -70,7 +75,9 @@ async def open_detail(pilot, screen, job_id: str) -> JobDetailScreen:
     return detail
 
 
-async def test_the_detail_estimates_the_time_left_from_the_kinds_history(store, clock) -> None:
+async def test_the_detail_estimates_the_time_left_from_the_kinds_history(
+    store: JobStore, clock: FrozenClock
+) -> None:
     source = FakeProvider("zoo-prod", history())
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -87,7 +94,7 @@ async def test_the_detail_estimates_the_time_left_from_the_kinds_history(store, 
         # the time passes the median: due, still an estimate, not yet stuck
         clock.advance(250)
         # the screen's one-second tick re-reads the clock
-        await wait_for(pilot, lambda: str(line.content).startswith("est. due"), tries=150)
+        await wait_for(pilot, lambda: str(line.content).startswith("est. due"))
         assert str(line.content).startswith("est. due now: past the median run time (4m 55s)")
         await pilot.press("escape")
         await pilot.pause()

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
+from tests.waiting import wait_for
 from tui.widgets.footer import KeysFooter
 
 
@@ -52,8 +53,5 @@ async def test_opening_and_closing_screens_leaves_no_footer_keys_behind() -> Non
         assert len(footer.query(FooterKey)) >= 2
         # The last recompose may still be finishing on a loaded machine: wait for it (the
         # leak it guards against grows with every screen and never reaches zero).
-        for _ in range(60):
-            if _detached_keys() <= before:
-                break
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: _detached_keys() <= before)
         assert _detached_keys() <= before

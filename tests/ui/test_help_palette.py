@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -18,17 +19,22 @@ from textual.command import Command, CommandList, CommandPalette
 from textual.dom import DOMNode
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.types import IgnoreReturnCallbackType
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 import tui
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
+from tests.ui.fakes import FakeProvider
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app
+from tests.waiting import wait_for
 from tui.app import PALETTE_EXCLUDED, JobsApp, PlainSystemCommands
+from tui.clock import FrozenClock
 from tui.screens.event_log import EventLogScreen
 from tui.screens.help import HelpScreen, key_display
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
+from tui.store import JobStore
 from tui.widgets.job_table import JobTable
 from tui.widgets.json_view import JsonView
 
@@ -79,14 +85,17 @@ def test_the_walk_finds_the_known_contexts() -> None:
     } <= names
 
 
-async def test_help_screen_shows_every_binding_of_every_class(two_sources, store, clock) -> None:
+async def test_help_screen_shows_every_binding_of_every_class(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: bool(app.screen.query("#help-keys")))
-        assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-keys", Static).content)
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        text = str(help_screen.query_one("#help-keys", Static).content)
         lines = text.splitlines()
         missing = [
             f"{node_class.__name__}: {binding.key} {binding.description}"
@@ -122,13 +131,13 @@ async def test_help_screen_shows_every_binding_of_every_class(two_sources, store
         assert app.screen is screen
 
 
-def palette_classes(screen: Screen[object]) -> tuple[type[DOMNode], ...]:
+def palette_classes(screen: Screen[Any]) -> tuple[type[DOMNode], ...]:
     """Whose bindings the palette must offer on `screen` (every screen class is here)."""
-    extra = {JobsScreen: (JobTable,)}.get(type(screen), ())
+    extra: tuple[type[DOMNode], ...] = (JobTable,) if type(screen) is JobsScreen else ()
     return (type(screen), *extra, JobsApp)
 
 
-async def palette_hits(screen: Screen[object]) -> dict[str, object]:
+async def palette_hits(screen: Screen[Any]) -> dict[str, IgnoreReturnCallbackType]:
     """The palette's discovery list on `screen`, run through the app's provider."""
     provider = PlainSystemCommands(screen)
     provider._post_init()
@@ -136,8 +145,8 @@ async def palette_hits(screen: Screen[object]) -> dict[str, object]:
 
 
 async def assert_palette_complete(
-    screen: Screen[object], seen: set[type[Screen[object]]]
-) -> dict[str, object]:
+    screen: Screen[Any], seen: set[type[Screen[Any]]]
+) -> dict[str, IgnoreReturnCallbackType]:
     """Every binding of the screen's classes (bar `PALETTE_EXCLUDED`) has a command."""
     hits = await palette_hits(screen)
     assert not any("screenshot" in title.lower() for title in hits)
@@ -150,9 +159,11 @@ async def assert_palette_complete(
     return hits
 
 
-async def test_palette_offers_every_action_of_every_screen(two_sources, store, clock) -> None:
+async def test_palette_offers_every_action_of_every_screen(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
-    seen: set[type[Screen[object]]] = set()
+    seen: set[type[Screen[Any]]] = set()
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
         hits = await assert_palette_complete(screen, seen)
@@ -160,9 +171,9 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
         assert "View 1" not in hits  # offered by name instead (PALETTE_EXCLUDED)
 
         table = screen.query_one(JobTable)
-        await hits["Last row"]()  # type: ignore[operator]
+        await hits["Last row"]()
         assert table.cursor_row == screen.index.row_count() - 1
-        await hits["First row"]()  # type: ignore[operator]
+        await hits["First row"]()
         assert table.cursor_row == 0
 
         await pilot.press("question_mark")
@@ -170,26 +181,27 @@ async def test_palette_offers_every_action_of_every_screen(two_sources, store, c
         await pilot.press("escape")
 
         await pilot.press("t")
-        assert isinstance(app.screen, TrackScreen)
-        await assert_palette_complete(app.screen, seen)
+        track = app.screen
+        assert isinstance(track, TrackScreen)
+        await assert_palette_complete(track, seen)
         await pilot.press("escape")
 
-        await hits["Open"]()  # type: ignore[operator]
+        await hits["Open"]()
         detail = await detail_shown(pilot)
         detail_hits = await assert_palette_complete(detail, seen)
         assert "Sort by Age" not in detail_hits  # the list's commands stay with the list
 
         raw = detail.query_one(JsonView)
         assert not raw.display
-        await detail_hits["Raw JSON"]()  # type: ignore[operator]
+        await detail_hits["Raw JSON"]()
         assert raw.display
-        await detail_hits["Back"]()  # type: ignore[operator]
+        await detail_hits["Back"]()
         await wait_for(pilot, lambda: app.screen is screen)
 
-        await hits["Event log"]()  # type: ignore[operator]
+        await hits["Event log"]()
         await wait_for(pilot, lambda: isinstance(app.screen, EventLogScreen))
         log_hits = await assert_palette_complete(app.screen, seen)
-        await log_hits["Back"]()  # type: ignore[operator]
+        await log_hits["Back"]()
         await wait_for(pilot, lambda: app.screen is screen)
 
     screens = {c for c in classes_with_bindings() if issubclass(c, Screen)}
@@ -202,8 +214,9 @@ async def detail_shown(pilot: Pilot[int]) -> JobDetailScreen:
     await wait_for(
         pilot, lambda: isinstance(app.screen, JobDetailScreen) and app.screen.detail is not None
     )
-    assert isinstance(app.screen, JobDetailScreen)
-    return app.screen
+    detail = app.screen
+    assert isinstance(detail, JobDetailScreen)
+    return detail
 
 
 async def run_from_palette(pilot: Pilot[int], title: str) -> None:
@@ -226,7 +239,9 @@ async def run_from_palette(pilot: Pilot[int], title: str) -> None:
     await wait_for(pilot, lambda: app.screen is not palette)
 
 
-async def test_palette_commands_run_on_the_detail_screen(two_sources, store, clock) -> None:
+async def test_palette_commands_run_on_the_detail_screen(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, two_sources)

@@ -15,10 +15,13 @@ from textual.command import Command, CommandList, CommandPalette
 from textual.widgets import Select, Static
 
 from tests.ui.fakes import FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, table_text, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, table_text
+from tests.waiting import wait_for
+from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import JobState
 from tui.screens.track import TrackScreen
+from tui.store import JobStore
 
 HOSTILE_IDS = {
     "\x1b[31mred\x1b[0m\nrm -rf x": "red ⏎ rm",
@@ -43,7 +46,9 @@ def hostile_jobs(account: str) -> list[Any]:
     ]
 
 
-async def test_hostile_ids_are_one_clean_line_in_the_table(store, clock) -> None:
+async def test_hostile_ids_are_one_clean_line_in_the_table(
+    store: JobStore, clock: FrozenClock
+) -> None:
     provider = FakeProvider("zoo-prod", hostile_jobs("zoo-prod"))
     app = make_app([provider], store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -57,7 +62,9 @@ async def test_hostile_ids_are_one_clean_line_in_the_table(store, clock) -> None
         assert_no_leftovers("\n".join(lines))
 
 
-async def test_a_job_ending_with_a_hostile_id_notifies_on_one_clean_line(store, clock) -> None:
+async def test_a_job_ending_with_a_hostile_id_notifies_on_one_clean_line(
+    store: JobStore, clock: FrozenClock
+) -> None:
     jobs = hostile_jobs("zoo-prod")
     provider = FakeProvider("zoo-prod", jobs)
     app = make_app([provider], store, clock)
@@ -77,7 +84,9 @@ async def test_a_job_ending_with_a_hostile_id_notifies_on_one_clean_line(store, 
         assert any("(red ⏎ rm -rf x)" in message for message in messages), messages
 
 
-async def test_a_source_named_like_markup_is_plain_text_in_the_palette(store, clock) -> None:
+async def test_a_source_named_like_markup_is_plain_text_in_the_palette(
+    store: JobStore, clock: FrozenClock
+) -> None:
     providers = [
         FakeProvider("[/x]", [make_job("[/x]", 1)]),
         FakeProvider("[bold]b[/bold]", [make_job("[bold]b[/bold]", 2)]),
@@ -104,7 +113,9 @@ async def test_a_source_named_like_markup_is_plain_text_in_the_palette(store, cl
         assert screen.current_view == 1 and app.is_running
 
 
-async def test_a_source_name_with_escapes_is_one_clean_line_everywhere(store, clock) -> None:
+async def test_a_source_name_with_escapes_is_one_clean_line_everywhere(
+    store: JobStore, clock: FrozenClock
+) -> None:
     name = "ops\x1b[31m\nblue\x1b]0;title\x07"
     provider = FakeProvider(name, [make_job(name, 1)])
     app = make_app([provider], store, clock)
@@ -126,14 +137,14 @@ async def test_a_source_name_with_escapes_is_one_clean_line_everywhere(store, cl
         select = app.screen.query_one("#track-account", Select)
         assert select.value == name  # the source itself, as configured
         await pilot.press(*"abc", "enter")
-        message = app.screen.query_one("#track-message", Static)
-        await wait_for(pilot, lambda: "abc" in str(message.content))
+        track_message = app.screen.query_one("#track-message", Static)
+        await wait_for(pilot, lambda: "abc" in str(track_message.content))
         shown = str(select.query_one("SelectCurrent Static", Static).content)
         assert shown == "ops ⏎ blue", shown
-        assert_no_leftovers(str(message.content) + shown)
+        assert_no_leftovers(str(track_message.content) + shown)
 
 
-async def test_every_toast_is_cleaned_by_the_app(store, clock) -> None:
+async def test_every_toast_is_cleaned_by_the_app(store: JobStore, clock: FrozenClock) -> None:
     """Whatever a caller passes, no escape or control reaches a toast, and its title is one
     line (a summary's own line breaks stay)."""
     provider = FakeProvider("zoo-prod", [make_job("zoo-prod", 1)])

@@ -5,13 +5,14 @@ and then so deletions are noticed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.ui.test_demo import demo_app
-from tests.ui.test_jobs_screen import SIZE, wait_for
-from tui.providers.base import ListQuery, ListResult
+from tests.ui.test_jobs_screen import SIZE
+from tests.waiting import LONG, wait_for
+from tui.models import JobDetail
+from tui.providers.base import JobProvider, ListQuery, ListResult
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
@@ -27,7 +28,7 @@ def sim() -> Iterator[SimServer]:
 class RecordingProvider:
     """Delegates to a real provider and keeps every query and result."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: JobProvider) -> None:
         self.inner = inner
         self.provider = inner.provider
         self.account = inner.account
@@ -39,7 +40,7 @@ class RecordingProvider:
         self.calls.append((query, result))
         return result
 
-    async def get_job(self, job_id: str, parent_id: str | None = None) -> Any:
+    async def get_job(self, job_id: str, parent_id: str | None = None) -> JobDetail:
         return await self.inner.get_job(job_id, parent_id)
 
     async def aclose(self) -> None:
@@ -59,12 +60,15 @@ async def test_zoo_is_refreshed_incrementally(
             screen = app.screen
             assert isinstance(screen, JobsScreen)
             screen._set_interval(0.5)
-            await wait_for(pilot, lambda: len(zoo.calls) >= 5, tries=1500)
+            await wait_for(pilot, lambda: len(zoo.calls) >= 5, timeout=LONG)
             queries = [query for query, _ in zoo.calls]
             assert queries[0].updated_since is None  # the first listing is full
             newest = max(j.updated_at for j in screen.index.jobs("demo-zoo") if j.updated_at)
             incremental = [q for q in queries[1:] if q.updated_since is not None]
-            assert incremental and all(q.updated_since <= newest for q in incremental)
+            assert incremental
+            assert all(
+                q.updated_since is not None and q.updated_since <= newest for q in incremental
+            )
             assert any(q.updated_since is None for q in queries[1 : 4 + 1])  # a full one every 4th
             full_requests = zoo.calls[0][1].requests
             assert all(

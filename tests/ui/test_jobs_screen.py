@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from tests.ui.conftest import settings_for
-from tests.ui.fakes import FakeProvider, changed, make_job, sample_jobs
+from tests.ui.fakes import FakeProvider, changed, created, make_job, sample_jobs
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import RateLimitedError, UnavailableError
 from tui.job_index.filters import JobFilter
 from tui.job_index.index import Column
 from tui.job_index.search import parse_search
-from tui.models import JobState
+from tui.models import Job, JobDetail, JobState
 from tui.screens.jobs import JobsScreen
 from tui.store import JobStore
 from tui.sync.health import Health
@@ -26,21 +29,15 @@ from tui.widgets.job_table import JobTable
 SIZE = (120, 32)
 
 
-async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], tries: int = 200) -> None:
-    """Let the app run until `condition` holds (fails the test after ~4 s)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
-
-
 def make_app(
-    providers: list[FakeProvider], store: JobStore, clock: FrozenClock, refresh: float = 60.0
+    providers: Sequence[FakeProvider], store: JobStore, clock: FrozenClock, refresh: float = 60.0
 ) -> JobsApp:
-    return JobsApp(
-        settings_for(*(p.account for p in providers), refresh=refresh), providers, store, clock
+    settings = settings_for(
+        *(p.account for p in providers),
+        refresh=refresh,
+        providers={p.account: p.provider for p in providers},
     )
+    return JobsApp(settings, providers, store, clock)
 
 
 def screen_of(app: JobsApp) -> JobsScreen:
@@ -55,11 +52,23 @@ def table_text(app: JobsApp) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
 
 
+def state_of(screen: JobsScreen, job: Job) -> JobState | None:
+    """The state the screen's index holds for `job` (None while it is not listed)."""
+    held = screen.index.get(job.key)
+    return held.state if held is not None else None
+
+
+def sorted_by(screen: JobsScreen) -> Column:
+    """The index's sort column, read afresh (a call, so a type checker does not carry an
+    earlier comparison's narrowing past the keys that change it)."""
+    return screen.index.sort_column
+
+
 def status_line(app: JobsApp) -> str:
     return str(app.screen.query_one("#status-line", Static).content)
 
 
-async def loaded(pilot: Pilot[int], providers: list[FakeProvider]) -> JobsScreen:
+async def loaded(pilot: Pilot[int], providers: Sequence[FakeProvider]) -> JobsScreen:
     screen = screen_of(pilot.app)  # type: ignore[arg-type]
     await wait_for(
         pilot,
@@ -68,24 +77,29 @@ async def loaded(pilot: Pilot[int], providers: list[FakeProvider]) -> JobsScreen
     return screen
 
 
-async def test_all_view_merges_sources_and_views_switch(two_sources, store, clock) -> None:
-    app = make_app(two_sources, store, clock)
+async def test_all_view_merges_sources_and_views_switch(
+    provider_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
+    prod, lab = provider_sources
+    app = make_app(provider_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-        screen = await loaded(pilot, two_sources)
+        screen = await loaded(pilot, provider_sources)
         assert screen.index.row_count() == 20
         assert "Source" in table_text(app)[0]
         await pilot.press("2")
-        assert {job.account for job in screen.jobs_in_view()} == {"zoo-prod"}
+        assert {job.account for job in screen.jobs_in_view()} == {prod.account}
         assert "Source" not in table_text(app)[0]
         await pilot.press("tab")
-        assert {job.account for job in screen.jobs_in_view()} == {"meta-lab"}
+        assert {job.account for job in screen.jobs_in_view()} == {lab.account}
         await pilot.press("tab")
         assert screen.current_view == 0 and screen.index.row_count() == 20
         sources = str(screen.query_one("#sources", Static).content)
-        assert "zoo-prod" in sources and "● ok" in sources and "✖ 2" in sources
+        assert prod.account in sources and "● ok" in sources and "✖ 2" in sources
 
 
-async def test_failed_only_toggle_and_escape_clears(two_sources, store, clock) -> None:
+async def test_failed_only_toggle_and_escape_clears(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -99,7 +113,9 @@ async def test_failed_only_toggle_and_escape_clears(two_sources, store, clock) -
         assert screen.index.row_count() == 20
 
 
-async def test_search_substring_negation_regex_and_count(two_sources, store, clock) -> None:
+async def test_search_substring_negation_regex_and_count(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -144,7 +160,9 @@ async def test_search_substring_negation_regex_and_count(two_sources, store, clo
         assert screen.index.row_count() == 20
 
 
-async def test_state_multiselect_and_status_filter(two_sources, store, clock) -> None:
+async def test_state_multiselect_and_status_filter(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -160,32 +178,34 @@ async def test_state_multiselect_and_status_filter(two_sources, store, clock) ->
         assert screen.index.row_count() == 20
         await pilot.press("m", "tab")
         # the status list: (any), then the statuses seen, sorted; pick "canceled"
-        options = screen.query_one("#filter-status")
+        options = screen.query_one("#filter-status", OptionList)
         assert options.has_focus
-        options.highlighted = 1  # type: ignore[attr-defined]
+        options.highlighted = 1
         await pilot.press("enter")
         jobs = screen.jobs_in_view()
         assert jobs and {job.status for job in jobs} == {"canceled"}
         assert "status: canceled" in status_line(app)
 
 
-async def test_sort_keys_reverse_and_header_click(two_sources, store, clock) -> None:
+async def test_sort_keys_reverse_and_header_click(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
         assert screen.index.sort_column == Column.AGE
         assert "Age ▲" in table_text(app)[0]
-        ages = [job.created_at for job in screen.jobs_in_view()]
+        ages = [created(job) for job in screen.jobs_in_view()]
         assert ages == sorted(ages, reverse=True)
         await pilot.press("s", "s", "s")  # duration, progress, state: the columns' order
-        assert screen.index.sort_column == Column.STATE
+        assert sorted_by(screen) == Column.STATE
         assert screen.jobs_in_view()[0].state == JobState.FAILED
         await pilot.press("S")
         assert "State ▼" in table_text(app)[0]
         assert screen.jobs_in_view()[-1].state == JobState.FAILED
         name_x = table_text(app)[0].index("Name")
         await pilot.click(JobTable, offset=(name_x + 1, 0))
-        assert screen.index.sort_column == Column.NAME and not screen.index.descending
+        assert sorted_by(screen) == Column.NAME and not screen.index.descending
         names = [job.name.casefold() for job in screen.jobs_in_view()]
         assert names == sorted(names)
         await pilot.click(JobTable, offset=(name_x + 1, 0))
@@ -193,7 +213,9 @@ async def test_sort_keys_reverse_and_header_click(two_sources, store, clock) -> 
         assert "Name ▼" in table_text(app)[0]
 
 
-async def test_cursor_stays_on_its_job_across_refresh_and_resort(two_sources, store, clock) -> None:
+async def test_cursor_stays_on_its_job_across_refresh_and_resort(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -221,32 +243,38 @@ async def test_cursor_stays_on_its_job_across_refresh_and_resort(two_sources, st
         assert table.cursor_key == screen.jobs_in_view()[0].key
 
 
-async def test_failing_source_keeps_stale_rows_and_says_why(two_sources, store, clock) -> None:
-    app = make_app(two_sources, store, clock)
+async def test_failing_source_keeps_stale_rows_and_says_why(
+    provider_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
+    app = make_app(provider_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
-        screen = await loaded(pilot, two_sources)
-        zoo = two_sources[0]
-        zoo.error = UnavailableError(
-            "the server answered 503 [/x] [@click=app.quit]", account="zoo-prod"
+        screen = await loaded(pilot, provider_sources)
+        failing = provider_sources[0]
+        failing.error = UnavailableError(
+            "the server answered 503 [/x] [@click=app.quit]", account=failing.account
         )
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.FAILING)
+        await wait_for(
+            pilot, lambda: screen.source_health(failing.account).health == Health.FAILING
+        )
         assert screen.index.row_count() == 20
-        health = screen.source_health("zoo-prod")
+        health = screen.source_health(failing.account)
         assert "503 [/x] [@click=app.quit]" in (health.error or "")
         sources = str(screen.query_one("#sources", Static).content)
         assert (
             "✖ failing" in sources and "next try in" in sources and "[@click=app.quit]" in sources
         )
-        assert "zoo-prod" in "".join(n.title for n in app._notifications)
-        assert "zoo-prod" in screen.query_one(JobTable).stale_accounts
-        zoo.error = None
+        assert failing.account in "".join(n.title for n in app._notifications)
+        assert failing.account in screen.query_one(JobTable).stale_accounts
+        failing.error = None
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.source_health("zoo-prod").health == Health.OK)
-        assert "zoo-prod" not in screen.query_one(JobTable).stale_accounts
+        await wait_for(pilot, lambda: screen.source_health(failing.account).health == Health.OK)
+        assert failing.account not in screen.query_one(JobTable).stale_accounts
 
 
-async def test_rate_limit_backs_off_at_least_retry_after(two_sources, store, clock) -> None:
+async def test_rate_limit_backs_off_at_least_retry_after(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock, refresh=0.5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -261,7 +289,9 @@ async def test_rate_limit_backs_off_at_least_retry_after(two_sources, store, clo
         assert len(zoo.queries) == calls  # still waiting out Retry-After
 
 
-async def test_pause_stops_refresh_and_says_so(two_sources, store, clock) -> None:
+async def test_pause_stops_refresh_and_says_so(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock, refresh=0.5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, two_sources)
@@ -281,18 +311,22 @@ async def test_pause_stops_refresh_and_says_so(two_sources, store, clock) -> Non
         await wait_for(pilot, lambda: len(zoo.queries) >= calls + 3)
 
 
-async def test_refresh_never_overlaps_when_slower_than_interval(store, clock) -> None:
+async def test_refresh_never_overlaps_when_slower_than_interval(
+    store: JobStore, clock: FrozenClock
+) -> None:
     slow = FakeProvider("slow", sample_jobs("slow", 3), latency=0.4)
     app = make_app([slow], store, clock, refresh=0.5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await pilot.press("minus")  # interval changes at run time
         await pilot.press("plus", "plus", "plus")
-        assert app.screen.interval == 0.5  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: len(slow.queries) >= 3, tries=300)
+        assert screen_of(app).interval == 0.5
+        await wait_for(pilot, lambda: len(slow.queries) >= 3)
         assert slow.max_in_flight == 1
 
 
-async def test_interval_keys_change_interval(two_sources, store, clock) -> None:
+async def test_interval_keys_change_interval(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock, refresh=5)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -303,7 +337,7 @@ async def test_interval_keys_change_interval(two_sources, store, clock) -> None:
         assert screen.interval == 3
 
 
-async def test_finished_tracked_jobs_are_skipped(store, clock) -> None:
+async def test_finished_tracked_jobs_are_skipped(store: JobStore, clock: FrozenClock) -> None:
     done = make_job("hdr", 1, JobState.SUCCEEDED)
     running = make_job("hdr", 2, JobState.RUNNING)
     source = FakeProvider("hdr", [done, running])
@@ -318,10 +352,10 @@ async def test_finished_tracked_jobs_are_skipped(store, clock) -> None:
         query = source.queries[-1]
         assert set(query.tracked_ids) == {done.id, running.id}
         assert query.skip_ids == frozenset({done.id})
-        assert app.screen.index.get(done.key) is not None  # type: ignore[attr-defined]
+        assert screen_of(app).index.get(done.key) is not None
 
 
-async def test_notifies_when_a_job_fails_or_finishes(store, clock) -> None:
+async def test_notifies_when_a_job_fails_or_finishes(store: JobStore, clock: FrozenClock) -> None:
     running = make_job("zoo-prod", 1, JobState.RUNNING, name="bracket [/x] [b]bold[/b].step")
     source = FakeProvider("zoo-prod", [running])
     app = make_app([source], store, clock)
@@ -337,7 +371,7 @@ async def test_notifies_when_a_job_fails_or_finishes(store, clock) -> None:
         assert app.is_running
 
 
-async def test_summary_of_changes_since_last_open(clock) -> None:
+async def test_summary_of_changes_since_last_open(clock: FrozenClock) -> None:
     """A change the CLI saved while the app was closed is summed up at start, once the
     first refresh has answered (here: failed, so the stored rows stay)."""
     store = JobStore(":memory:", clock=clock)
@@ -369,7 +403,9 @@ async def test_summary_of_changes_since_last_open(clock) -> None:
         store.close()
 
 
-async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock) -> None:
+async def test_hostile_names_render_as_text_and_clicks_run_nothing(
+    store: JobStore, clock: FrozenClock
+) -> None:
     hostile = [
         "[@click=app.quit]Click here[/]",
         "[/x] closing",
@@ -404,19 +440,22 @@ async def test_hostile_names_render_as_text_and_clicks_run_nothing(store, clock)
         assert app.is_running and app.return_code is None
 
 
-async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> None:
+async def test_enter_posts_open_and_pushes_detail(
+    provider_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     from tui.messages import OpenJobRequested
 
     seen: list[OpenJobRequested] = []
-    app = make_app(two_sources, store, clock)
+    app = make_app(provider_sources, store, clock)
     async with app.run_test(
         size=SIZE,
         notifications=True,
         tooltips=True,
         message_hook=lambda m: seen.append(m) if isinstance(m, OpenJobRequested) else None,
     ) as pilot:
-        screen = await loaded(pilot, two_sources)
+        screen = await loaded(pilot, provider_sources)
         job = screen.query_one(JobTable).cursor_job
+        assert job is not None
         await pilot.press("enter")
         await pilot.pause()
         assert seen and (seen[0].account, seen[0].job_id) == job.key
@@ -426,7 +465,7 @@ async def test_enter_posts_open_and_pushes_detail(two_sources, store, clock) -> 
 
 
 async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider_fails(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     """The detail shows the row's name and state before its fetch answers; when the fetch
     fails, it shows the job as the store last saw it, marked stale."""
@@ -439,7 +478,7 @@ async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider
     gate = asyncio.Event()
     provider = two_sources[0]
 
-    async def held(job_id: str, parent_id: str | None = None):  # type: ignore[no-untyped-def]
+    async def held(job_id: str, parent_id: str | None = None) -> JobDetail:
         await gate.wait()
         raise UnavailableError("the server answered 503", account=provider.account)
 
@@ -465,7 +504,9 @@ async def test_enter_paints_the_row_at_once_and_the_stored_job_when_the_provider
         assert "503" in str(detail.query_one("#detail-status").render())
 
 
-async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> None:
+async def test_resize_storm_and_tiny_terminals(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         await loaded(pilot, two_sources)
@@ -476,7 +517,7 @@ async def test_resize_storm_and_tiny_terminals(two_sources, store, clock) -> Non
 
 
 @pytest.mark.parametrize("empty", [True])
-async def test_empty_source_says_no_jobs(store, clock, empty: bool) -> None:
+async def test_empty_source_says_no_jobs(store: JobStore, clock: FrozenClock, empty: bool) -> None:
     source = FakeProvider("quiet", [])
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -484,7 +525,9 @@ async def test_empty_source_says_no_jobs(store, clock, empty: bool) -> None:
         assert "No jobs" in table_text(app)[1]
 
 
-async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clock) -> None:
+async def test_server_side_filters_are_sent_and_never_drop_other_rows(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from tui.providers.base import Capabilities
 
     jobs = sample_jobs("zoo-prod", 12)
@@ -511,7 +554,7 @@ async def test_server_side_filters_are_sent_and_never_drop_other_rows(store, clo
 
 
 async def test_table_repaints_exactly_when_the_rows_on_screen_change(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     """A filter that leaves the same jobs on screen needs no repaint; any visible change does."""
     app = make_app(two_sources, store, clock)
@@ -522,13 +565,13 @@ async def test_table_repaints_exactly_when_the_rows_on_screen_change(
         repaints: list[int] = []
         original = table.refresh
 
-        def counting_refresh(*regions, **kwargs):  # type: ignore[no-untyped-def]
+        def counting_refresh(*regions: Region, **kwargs: Any) -> JobTable:
             repaints.append(1)
             return original(*regions, **kwargs)
 
         table.refresh = counting_refresh  # type: ignore[method-assign]
 
-        async def change(apply) -> int:  # type: ignore[no-untyped-def]
+        async def change(apply: Callable[[], object]) -> int:
             await pilot.pause()
             repaints.clear()
             apply()
@@ -549,14 +592,16 @@ async def test_table_repaints_exactly_when_the_rows_on_screen_change(
         assert await change(lambda: index.set_sort(index.sort_column, not index.descending))
 
 
-async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store, clock) -> None:
+async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(
+    store: JobStore, clock: FrozenClock
+) -> None:
     """At 30,000 jobs a search finds the rows on screen at once and says it is counting;
     the rest is found between frames, then the exact count and the scrollbar follow."""
     providers = [FakeProvider("zoo-prod", sample_jobs("zoo-prod", 30_000))]
     app = make_app(providers, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, providers)
-        await wait_for(pilot, lambda: screen.index.prepared, tries=500)
+        await wait_for(pilot, lambda: screen.index.prepared)
         table = screen.query_one(JobTable)
         await pilot.press("slash")
         await pilot.pause()
@@ -583,7 +628,7 @@ async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(store,
 
 
 async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhile(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     """Keys typed with the cursor on the last of 30,000 rows: while its job matches, the
     cursor stays on it (at the end); once the search leaves it out, the cursor goes to the
@@ -594,7 +639,7 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
     app = make_app(providers, store, clock)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, providers)
-        await wait_for(pilot, lambda: screen.index.prepared, tries=500)
+        await wait_for(pilot, lambda: screen.index.prepared)
         table = screen.query_one(JobTable)
         await pilot.press("G")
         last = table.cursor_job
@@ -639,7 +684,7 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
 
 
 async def test_a_word_typed_in_one_burst_after_slash_goes_to_the_search(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     """`/` and a word sent at once, as over SSH or a paste: the digits are search text,
     not view keys, and they arrive in order."""

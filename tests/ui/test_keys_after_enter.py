@@ -7,10 +7,13 @@ from textual import events
 from textual.widgets import Input
 
 from tests.ui.fakes import FakeProvider, sample_jobs
-from tests.ui.test_jobs_screen import loaded, make_app, wait_for
+from tests.ui.test_jobs_screen import loaded, make_app
+from tests.waiting import wait_for
 from tui.app import JobsApp
+from tui.clock import FrozenClock
 from tui.models import JobDetail
 from tui.screens.job_detail import JobDetailScreen
+from tui.store import JobStore
 from tui.widgets.job_table import JobTable
 from tui.widgets.json_view import JsonView
 
@@ -30,7 +33,9 @@ def burst(app: JobsApp, *keys: str) -> None:
             app.post_message(events.Key(_NAMES.get(character, character), character))
 
 
-async def test_keys_after_enter_in_one_burst_move_the_cursor(two_sources, store, clock) -> None:
+async def test_keys_after_enter_in_one_burst_move_the_cursor(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -43,7 +48,9 @@ async def test_keys_after_enter_in_one_burst_move_the_cursor(two_sources, store,
         assert table.cursor_row == 2
 
 
-async def test_keys_after_enter_with_the_box_already_open(two_sources, store, clock) -> None:
+async def test_keys_after_enter_with_the_box_already_open(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     """The box has the focus before the burst: the keys reach it, not the table, first."""
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -59,22 +66,26 @@ async def test_keys_after_enter_with_the_box_already_open(two_sources, store, cl
         assert table.cursor_row == 3
 
 
-async def test_q_right_after_escape_closes_the_search_quits(two_sources, store, clock) -> None:
+async def test_q_right_after_escape_closes_the_search_quits(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, two_sources)
         burst(app, "/part", "escape", "q")
-        await wait_for(pilot, lambda: app._exit)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: app._exit)
 
 
-async def test_q_after_escape_with_the_box_already_open_quits(two_sources, store, clock) -> None:
+async def test_q_after_escape_with_the_box_already_open_quits(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot, two_sources)
         await pilot.press("slash", *"zz")
         assert screen.query_one("#search", Input).value == "zz"
         burst(app, "escape", "q")
-        await wait_for(pilot, lambda: app._exit)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: app._exit)
 
 
 class RawProvider(FakeProvider):
@@ -85,7 +96,9 @@ class RawProvider(FakeProvider):
         return JobDetail(job=detail.job, raw={f"key{n}": "value" for n in range(8)})
 
 
-async def test_keys_after_enter_in_the_detail_json_search_go_to_the_matches(store, clock) -> None:
+async def test_keys_after_enter_in_the_detail_json_search_go_to_the_matches(
+    store: JobStore, clock: FrozenClock
+) -> None:
     sources = [RawProvider("zoo-prod", sample_jobs("zoo-prod", 4))]
     app = make_app(sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:

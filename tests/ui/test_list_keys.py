@@ -11,19 +11,24 @@ from textual.widgets import Select, Static
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, changed, make_job, sample_jobs
-from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text, wait_for
+from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text
+from tests.waiting import wait_for
 from tui.app import JobsApp
+from tui.clock import FrozenClock
 from tui.config import AccountConfig
 from tui.screens.help import HelpScreen
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
+from tui.store import JobStore
 from tui.widgets.job_table import TRACKED_MARK, JobTable
 
 SIZE = (120, 32)
 OSC_52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
-async def test_an_interval_under_a_second_reads_as_such(two_sources, store, clock) -> None:
+async def test_an_interval_under_a_second_reads_as_such(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock, refresh=1)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -35,7 +40,7 @@ async def test_an_interval_under_a_second_reads_as_such(two_sources, store, cloc
 
 
 async def test_only_the_views_that_exist_have_keys_named_after_their_source(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -54,7 +59,9 @@ async def test_only_the_views_that_exist_have_keys_named_after_their_source(
         assert any(line.strip().startswith("3") and shown in line for line in lines)
 
 
-async def test_c_copies_the_highlighted_jobs_id_on_one_line(store, clock) -> None:
+async def test_c_copies_the_highlighted_jobs_id_on_one_line(
+    store: JobStore, clock: FrozenClock
+) -> None:
     hostile = changed(make_job("zoo-prod", 1), id="\x1b[31mab\x1b[0m echo hi;\ntouch /tmp/x")
     source = FakeProvider("zoo-prod", [make_job("zoo-prod", 0), hostile])
     app = make_app([source], store, clock)
@@ -85,7 +92,9 @@ def _name_cell(app: JobsApp, job_name: str) -> str:
     return next(line for line in table_text(app) if job_name in line)
 
 
-async def test_tracked_jobs_are_marked_and_u_untracks_them(store, clock) -> None:
+async def test_tracked_jobs_are_marked_and_u_untracks_them(
+    store: JobStore, clock: FrozenClock
+) -> None:
     jobs = sample_jobs("hdr", 4)
     source = FakeProvider("hdr", jobs)
     store.add_tracked("hdr", [jobs[1].id])
@@ -122,7 +131,9 @@ async def test_tracked_jobs_are_marked_and_u_untracks_them(store, clock) -> None
         assert TRACKED_MARK in _name_cell(app, jobs[2].name)
 
 
-async def test_t_preselects_the_highlighted_rows_source(store, clock) -> None:
+async def test_t_preselects_the_highlighted_rows_source(
+    store: JobStore, clock: FrozenClock
+) -> None:
     sources = [
         FakeProvider("zoo-prod", sample_jobs("zoo-prod", 3)),
         FakeProvider("meta-lab", sample_jobs("meta-lab", 3, offset=10)),
@@ -143,7 +154,7 @@ async def test_t_preselects_the_highlighted_rows_source(store, clock) -> None:
 
 
 async def test_before_the_cursor_is_moved_it_stays_on_the_top_row_as_sources_load(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     """A source that answers first fills the list, then a slower one's newer jobs arrive
     above: the cursor, never moved yet, is on the top row (not on the first job that came),
@@ -171,7 +182,7 @@ async def test_before_the_cursor_is_moved_it_stays_on_the_top_row_as_sources_loa
 
 
 async def test_a_job_opened_stays_under_the_cursor_when_the_search_is_cleared(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:

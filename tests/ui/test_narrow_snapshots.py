@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from tests.snapshots import SnapCompare
 from tests.ui.fakes import FakeProvider, make_job, sample_jobs
 from tests.ui.test_snapshots import build, settle
+from tests.waiting import wait_for
 from tui.errors import UnavailableError
 from tui.models import JobState
 from tui.screens.jobs import JobsScreen
@@ -36,13 +38,13 @@ def demo_sources() -> list[FakeProvider]:
 
 
 class TestNarrowSnapshots:
-    def test_all_view(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_all_view(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 4)
 
         assert snap_compare(build(demo_sources()), terminal_size=SMALL, run_before=run_before)
 
-    def test_failed_only(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_failed_only(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 4)
             await pilot.press("f")
@@ -50,7 +52,7 @@ class TestNarrowSnapshots:
 
         assert snap_compare(build(demo_sources()), terminal_size=SMALL, run_before=run_before)
 
-    def test_filter_panel(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_filter_panel(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 4)
             await pilot.press("j", "j", "m")
@@ -58,7 +60,7 @@ class TestNarrowSnapshots:
 
         assert snap_compare(build(demo_sources()), terminal_size=SMALL, run_before=run_before)
 
-    def test_failing_source_on_one_line(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_failing_source_on_one_line(self, snap_compare: SnapCompare) -> None:
         providers = demo_sources()
 
         async def run_before(pilot: Pilot[int]) -> None:
@@ -71,16 +73,15 @@ class TestNarrowSnapshots:
             await pilot.press("3", "r")
             screen = pilot.app.screen
             assert isinstance(screen, JobsScreen)
-            for _ in range(200):
-                if screen.source_health("demo-metafold").health == Health.FAILING:
-                    break
-                await pilot.pause(0.02)
+            await wait_for(
+                pilot, lambda: screen.source_health("demo-metafold").health == Health.FAILING
+            )
             pilot.app.clear_notifications()
             await pilot.pause()
 
         assert snap_compare(build(providers), terminal_size=SMALL, run_before=run_before)
 
-    def test_every_source_with_ctrl_e(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_every_source_with_ctrl_e(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 4)
             await pilot.press("ctrl+e")

@@ -10,7 +10,8 @@ from textual.widgets import OptionList
 from textual.widgets._footer import FooterKey
 
 from tests.ui.fakes import FakeProvider, make_job, sample_jobs
-from tests.ui.test_jobs_screen import loaded, make_app, table_text, wait_for
+from tests.ui.test_jobs_screen import loaded, make_app, table_text
+from tests.waiting import wait_for
 from tui.clock import FrozenClock
 from tui.formatting import short_labels
 from tui.job_index import Column

@@ -5,25 +5,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from textual.notifications import Notification
 from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of, status_line
+from tests.waiting import wait_for
+from tui.app import JobsApp
+from tui.clock import FrozenClock
 from tui.errors import UnavailableError
 from tui.models import JobState
 from tui.screens.event_log import EventLogScreen
 from tui.screens.job_detail import JobDetailScreen
-from tui.store import EventKind
+from tui.store import EventKind, JobStore
 from tui.sync.health import Health
 
 
-def log_lines(app) -> list[str]:
+def log_lines(app: JobsApp) -> list[str]:
     options = app.screen.query_one("#log-entries", OptionList)
     return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
 
 
 async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     running = make_job("zoo-prod", 1, JobState.RUNNING, name="bracket [b]x[/b].step")
     zoo = FakeProvider("zoo-prod", [running])
@@ -39,10 +43,11 @@ async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
         meta.error = UnavailableError(long_reason, account="meta-lab")
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.source_health("meta-lab").health == Health.FAILING)
-        await wait_for(pilot, lambda: screen.index.get(running.key).state == JobState.FAILED)
+        await wait_for(pilot, lambda: state_of(screen, running) == JobState.FAILED)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, EventLogScreen) and app.screen.loaded)
         log = app.screen
+        assert isinstance(log, EventLogScreen)
         await wait_for(pilot, lambda: len(log.entries) == 2)
         kinds = {entry.kind for entry in log.entries}
         assert kinds == {EventKind.TRANSITION, EventKind.FAILING}
@@ -61,14 +66,15 @@ async def test_the_event_log_lists_changes_and_source_problems_and_opens_a_job(
         )
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, JobDetailScreen))
-        assert app.screen.job.key == running.key
+        detail = app.screen
+        assert isinstance(detail, JobDetailScreen) and detail.job.key == running.key
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is log)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
 
 
-async def test_the_event_log_is_in_the_palette(store, clock) -> None:
+async def test_the_event_log_is_in_the_palette(store: JobStore, clock: FrozenClock) -> None:
     source = FakeProvider("zoo-prod", [make_job("zoo-prod", 1)])
     app = make_app([source], store, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -79,7 +85,9 @@ async def test_the_event_log_is_in_the_palette(store, clock) -> None:
         assert "Nothing happened yet." in log_lines(app)[0]
 
 
-async def test_w_cycles_a_time_window_on_when_each_job_last_changed(store, clock) -> None:
+async def test_w_cycles_a_time_window_on_when_each_job_last_changed(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from dataclasses import replace as copy
 
     from tests.ui.fakes import NOW
@@ -143,7 +151,7 @@ def test_the_window_in_the_index_is_the_plain_filter_at_scale(
     """The index's window (alone and with a search, on prepared search texts or not) keeps
     exactly the jobs a plain test keeps, found in slices or whole."""
     from tests.ui.fakes import NOW
-    from tests.ui.test_job_index import index_with
+    from tests.unit.test_job_index import index_with
     from tui.job_index.filters import JobFilter
     from tui.job_index.index import Column
     from tui.job_index.search import parse_search
@@ -174,12 +182,14 @@ def test_the_window_in_the_index_is_the_plain_filter_at_scale(
     assert [index[row] for row in range(index.row_count())] == expected
 
 
-def job_notes(app) -> list:
+def job_notes(app: JobsApp) -> list[Notification]:
     """The notifications about jobs (titled "<source>: ..." by the dashboard)."""
     return [n for n in app._notifications if n.title.startswith("zoo-prod:")]
 
 
-async def test_notification_rules_coalescing_and_the_bell(store, clock) -> None:
+async def test_notification_rules_coalescing_and_the_bell(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from dataclasses import replace as copy
 
     from tests.ui.conftest import settings_for
@@ -232,7 +242,7 @@ async def test_notification_rules_coalescing_and_the_bell(store, clock) -> None:
         assert screen.notify_states == frozenset()
 
 
-def cells_under_toasts(app, y: int) -> list[int]:
+def cells_under_toasts(app: JobsApp, y: int) -> list[int]:
     """The columns of screen line `y` where a toast is drawn."""
     covered = []
     for x in range(app.screen.size.width):
@@ -245,7 +255,7 @@ def cells_under_toasts(app, y: int) -> list[int]:
     return covered
 
 
-def toasts_drawn(app) -> list[str]:
+def toasts_drawn(app: JobsApp) -> list[str]:
     """The text of every toast drawn at least in part."""
     found = {}
     for y in range(app.screen.size.height):
@@ -259,7 +269,9 @@ def toasts_drawn(app) -> list[str]:
     return list(found.values())
 
 
-async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(store, clock) -> None:
+async def test_toasts_never_cover_the_row_under_the_cursor_at_80x24(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from tui.widgets.job_table import JobTable
 
     running = [make_job("zoo-prod", n, JobState.RUNNING) for n in range(1, 41)]
@@ -338,7 +350,7 @@ def test_an_event_log_entry_is_one_clean_line_of_plain_text() -> None:
 
 
 async def test_a_job_that_failed_between_two_refreshes_notifies_but_an_old_failure_does_not(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     from dataclasses import replace as copy
 

@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, make_job, sample_jobs
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import Settings
@@ -31,16 +32,6 @@ from tui.widgets.job_table import JobTable
 from tui.widgets.source_bar import SourceBar
 
 WIDE = (140, 30)
-
-
-async def wait_for(  # type: ignore[no-untyped-def]
-    pilot: Pilot[int], condition, tries: int = 200
-) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never became true")
 
 
 def make_app(
@@ -86,7 +77,9 @@ def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-async def test_ages_are_compact_and_a_switches_to_local_times(store, clock, local_zone) -> None:
+async def test_ages_are_compact_and_a_switches_to_local_times(
+    store: JobStore, clock: FrozenClock, local_zone: None
+) -> None:
     providers = [FakeProvider("zoo-prod", sample_jobs("zoo-prod", 30))]
     app = make_app(providers, store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -108,7 +101,9 @@ async def test_ages_are_compact_and_a_switches_to_local_times(store, clock, loca
         assert "Age" in text[0] and " 7m " in text[2]
 
 
-async def test_columns_take_their_width_from_their_content(store, clock) -> None:
+async def test_columns_take_their_width_from_their_content(
+    store: JobStore, clock: FrozenClock
+) -> None:
     providers = [
         FakeProvider("demo-hdrjpg", [make_job("demo-hdrjpg", 0, JobState.SUCCEEDED)]),
         FakeProvider("z", [make_job("z", 1, JobState.FAILED), make_job("z", 2, JobState.RUNNING)]),
@@ -129,7 +124,9 @@ async def test_columns_take_their_width_from_their_content(store, clock) -> None
         assert age_end - age_start <= len("Age ▼") + 1
 
 
-async def test_state_column_narrows_to_the_states_present(store, clock) -> None:
+async def test_state_column_narrows_to_the_states_present(
+    store: JobStore, clock: FrozenClock
+) -> None:
     jobs = [make_job("z", 1, JobState.FAILED), make_job("z", 2, JobState.QUEUED)]
     providers = [FakeProvider("z", jobs)]
     app = make_app(providers, store, clock)
@@ -140,7 +137,9 @@ async def test_state_column_narrows_to_the_states_present(store, clock) -> None:
         assert end - start == cell_len("✖ failed") + 1 + 1
 
 
-async def test_stale_rows_carry_a_visible_mark(two_sources, store, clock) -> None:
+async def test_stale_rows_carry_a_visible_mark(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=WIDE) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -161,11 +160,12 @@ async def test_stale_rows_carry_a_visible_mark(two_sources, store, clock) -> Non
         assert mark.style and mark.style.color
         shown = Color.from_rich_color(mark.style.color)
         warning = app.current_theme.to_color_system().warning
+        assert warning is not None
         assert max(abs(a - b) for a, b in zip(shown.rgb, warning.rgb, strict=True)) <= 2
 
 
 async def test_failed_is_not_dimmer_than_succeeded_under_no_color(
-    store, clock, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     jobs = [
@@ -212,7 +212,7 @@ def test_counts_line_up_and_stay_two_spaces_apart() -> None:
     assert str(counts_text(one)) == "✖ 3  ◌ 1"
 
 
-async def test_source_bar_columns_align_at_140(store, clock) -> None:
+async def test_source_bar_columns_align_at_140(store: JobStore, clock: FrozenClock) -> None:
     providers = [
         FakeProvider("zoo-prod", sample_jobs("zoo-prod", 14)),
         FakeProvider("hdr", [make_job("hdr", 40, JobState.SUCCEEDED)]),
@@ -227,7 +227,9 @@ async def test_source_bar_columns_align_at_140(store, clock) -> None:
         assert len({line.index("● ok") for line in text[1:]}) == 1
 
 
-async def test_theme_from_settings_and_only_jobtop_themes(store, clock) -> None:
+async def test_theme_from_settings_and_only_jobtop_themes(
+    store: JobStore, clock: FrozenClock
+) -> None:
     providers = [FakeProvider("zoo-prod", sample_jobs("zoo-prod", 3))]
     from dataclasses import replace
 

@@ -6,9 +6,11 @@ import random
 
 from textual.pilot import Pilot
 
+from tests.snapshots import SnapCompare
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, make_job, sample_jobs
 from tests.ui.test_snapshots import settle
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.models import JobState
@@ -55,20 +57,19 @@ def app_with_history() -> JobsApp:
 
 
 class TestOnCallSnapshots:
-    def test_event_log_80x24(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_event_log_80x24(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 2)
             await pilot.press("e")
-            for _ in range(200):
-                screen = pilot.app.screen
-                if isinstance(screen, EventLogScreen) and screen.loaded:
-                    break
-                await pilot.pause(0.02)
+            app = pilot.app
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, EventLogScreen) and app.screen.loaded
+            )
             await pilot.pause()
 
         assert snap_compare(app_with_history(), terminal_size=(80, 24), run_before=run_before)
 
-    def test_window_of_one_hour_80x24(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_window_of_one_hour_80x24(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 2)
             await pilot.press("w", "w")

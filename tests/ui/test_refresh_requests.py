@@ -4,18 +4,23 @@ server applies, the incremental watermark under such filters, and a store that f
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from time import monotonic
 
 import pytest
+from textual.widgets import Static
 
 from tests.ui.fakes import NOW, FakeProvider, changed, make_job, sample_jobs
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, state_of
+from tests.waiting import wait_for
+from tui.clock import FrozenClock
 from tui.errors import RateLimitedError
-from tui.models import JobState
+from tui.models import Job, JobState, Transition
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.screens import jobs as jobs_module
+from tui.store import JobStore
 from tui.sync import source as sync_source
 
 
@@ -31,7 +36,7 @@ class ServerSideProvider(FakeProvider):
     """A fake whose "server" applies the states, status and text filters and
     `updated_since`, as Zoo's conversion listing does."""
 
-    def __init__(self, account: str, jobs: list, *, latency: float = 0.0) -> None:
+    def __init__(self, account: str, jobs: Sequence[Job], *, latency: float = 0.0) -> None:
         super().__init__(
             account,
             jobs,
@@ -58,7 +63,9 @@ class ServerSideProvider(FakeProvider):
 # --- 1. `r` while a refresh runs ------------------------------------------------------
 
 
-async def test_r_during_a_refresh_runs_another_right_after_it(store, clock) -> None:
+async def test_r_during_a_refresh_runs_another_right_after_it(
+    store: JobStore, clock: FrozenClock
+) -> None:
     slow = FakeProvider("slow", sample_jobs("slow", 3), latency=1.0)
     app = make_app([slow], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -67,7 +74,7 @@ async def test_r_during_a_refresh_runs_another_right_after_it(store, clock) -> N
         await wait_for(pilot, lambda: len(slow.started) == 2)
         assert slow.in_flight == 1
         await pilot.press("r")  # while the second listing is in flight
-        await wait_for(pilot, lambda: len(slow.started) == 3, tries=150)  # not 60 s later
+        await wait_for(pilot, lambda: len(slow.started) == 3)  # not 60 s later
         assert slow.started[2] >= slow.ended[1]  # after it, never beside it
         assert slow.started[2] - slow.ended[1] < 1.0
         await wait_for(pilot, lambda: len(slow.ended) == 3)
@@ -76,7 +83,9 @@ async def test_r_during_a_refresh_runs_another_right_after_it(store, clock) -> N
         assert slow.max_in_flight == 1
 
 
-async def test_r_during_a_refresh_still_waits_for_the_providers_floor(store, clock) -> None:
+async def test_r_during_a_refresh_still_waits_for_the_providers_floor(
+    store: JobStore, clock: FrozenClock
+) -> None:
     floor = 1.0
     source = FakeProvider(
         "hdr",
@@ -90,14 +99,16 @@ async def test_r_during_a_refresh_still_waits_for_the_providers_floor(store, clo
         await pilot.press("r")  # right after the first run: held until the floor has passed
         await wait_for(pilot, lambda: len(source.started) == 2)
         await pilot.press("r")
-        await wait_for(pilot, lambda: len(source.started) == 3, tries=200)
+        await wait_for(pilot, lambda: len(source.started) == 3)
         assert source.started[1] - source.ended[0] >= floor - 0.05
         assert source.started[2] - source.ended[1] >= floor - 0.05
         assert source.started[2] - source.ended[1] < floor + 1.0
         assert source.max_in_flight == 1
 
 
-async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(store, clock) -> None:
+async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(
+    store: JobStore, clock: FrozenClock
+) -> None:
     source = FakeProvider("zoo-prod", sample_jobs("zoo-prod", 3), latency=0.8)
     app = make_app([source], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -112,15 +123,15 @@ async def test_r_during_a_rate_limited_refresh_waits_out_retry_after(store, cloc
         health = screen.source_health("zoo-prod")
         assert health.next_try_at is not None
         assert (health.next_try_at - clock()).total_seconds() == pytest.approx(1.5)
-        sources = str(screen.query_one("#sources").content)
+        sources = str(screen.query_one("#sources", Static).content)
         assert "next try in" in sources
-        await wait_for(pilot, lambda: len(source.started) == 3, tries=200)
+        await wait_for(pilot, lambda: len(source.started) == 3)
         assert source.started[2] - source.ended[1] >= 1.5 - 0.05
         assert source.started[2] - source.ended[1] < 1.5 + 1.0
         assert source.max_in_flight == 1
 
 
-async def test_r_while_retry_after_holds_says_when(store, clock) -> None:
+async def test_r_while_retry_after_holds_says_when(store: JobStore, clock: FrozenClock) -> None:
     source = FakeProvider("zoo-prod", sample_jobs("zoo-prod", 3))
     app = make_app([source], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -140,7 +151,7 @@ async def test_r_while_retry_after_holds_says_when(store, clock) -> None:
 
 
 async def test_filtered_listings_do_not_move_the_incremental_watermark(
-    store, clock, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sync_source, "FULL_REFRESH_EVERY", 1000)  # only incremental ones
     running = changed(make_job("zoo-prod", 1, JobState.RUNNING), updated_at=NOW - minutes(30))
@@ -150,7 +161,7 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
         screen = await loaded(pilot, [source])
         await pilot.press("n", "n")  # notify of every job that ends, successes too
-        assert screen.index.get(running.key).state == JobState.RUNNING
+        assert state_of(screen, running) == JobState.RUNNING
         # with failed-only on: the running job succeeds, and a newer job fails
         await pilot.press("f")
         succeeded = changed(
@@ -165,21 +176,24 @@ async def test_filtered_listings_do_not_move_the_incremental_watermark(
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.index.get(newer.key) is not None)
         assert source.queries[-1].states == frozenset({JobState.FAILED})
-        assert screen.index.get(running.key).state == JobState.RUNNING  # not listed: filtered
+        assert state_of(screen, running) == JobState.RUNNING  # not listed: filtered
         # the filter off: the next incremental refresh still reaches the success
         await pilot.press("f")
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.index.get(running.key).state == JobState.SUCCEEDED)
+        await wait_for(pilot, lambda: state_of(screen, running) == JobState.SUCCEEDED)
         unfiltered = [q for q in source.queries if not q.states]
-        assert unfiltered[-1].updated_since is not None  # it was an incremental one
-        assert unfiltered[-1].updated_since <= succeeded.updated_at
+        since = unfiltered[-1].updated_since
+        assert since is not None  # it was an incremental one
+        assert succeeded.updated_at is not None and since <= succeeded.updated_at
         await wait_for(pilot, lambda: any("job succeeded" in n.title for n in app._notifications))
 
 
 # --- 3. a change of the server-side filters wakes the sources it concerns --------------
 
 
-async def test_a_server_side_filter_change_refreshes_at_once(store, clock) -> None:
+async def test_a_server_side_filter_change_refreshes_at_once(
+    store: JobStore, clock: FrozenClock
+) -> None:
     served = ServerSideProvider("zoo-prod", sample_jobs("zoo-prod", 12))
     local = FakeProvider("meta-lab", sample_jobs("meta-lab", 6))  # its server filters nothing
     app = make_app([served, local], store, clock, refresh=60)
@@ -187,14 +201,14 @@ async def test_a_server_side_filter_change_refreshes_at_once(store, clock) -> No
         await loaded(pilot, [served, local])
         assert len(served.queries) == 1
         await pilot.press("f")
-        await wait_for(pilot, lambda: len(served.queries) == 2, tries=100)
+        await wait_for(pilot, lambda: len(served.queries) == 2)
         assert served.queries[-1].states == frozenset({JobState.FAILED})
         # local-only changes (sort, view) ask no server
         await pilot.press("s", "2", "1")
         await pilot.pause(0.4)
         assert len(served.queries) == 2
         await pilot.press("f")
-        await wait_for(pilot, lambda: len(served.queries) == 3, tries=100)
+        await wait_for(pilot, lambda: len(served.queries) == 3)
         assert served.queries[-1].states == frozenset()
         await pilot.pause(0.3)
         assert len(served.queries) == 3
@@ -202,7 +216,7 @@ async def test_a_server_side_filter_change_refreshes_at_once(store, clock) -> No
 
 
 async def test_search_asks_the_server_after_a_pause_in_typing_or_on_enter(
-    store, clock, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settle = 2.0
     monkeypatch.setattr(jobs_module, "SERVER_QUERY_SETTLE", settle)
@@ -213,7 +227,7 @@ async def test_search_asks_the_server_after_a_pause_in_typing_or_on_enter(
         typed = monotonic()
         await pilot.press("slash", *"part-00")
         assert len(served.queries) == 1  # no query per keystroke
-        await wait_for(pilot, lambda: len(served.queries) == 2, tries=200)
+        await wait_for(pilot, lambda: len(served.queries) == 2)
         assert served.started[1] - typed >= settle - 0.05
         assert served.queries[-1].text == "part-00"
         await pilot.pause(settle + 0.3)
@@ -232,7 +246,9 @@ async def test_search_asks_the_server_after_a_pause_in_typing_or_on_enter(
         assert len(served.queries) == 4
 
 
-async def test_a_filter_change_while_paused_waits_for_resume(store, clock) -> None:
+async def test_a_filter_change_while_paused_waits_for_resume(
+    store: JobStore, clock: FrozenClock
+) -> None:
     served = ServerSideProvider("zoo-prod", sample_jobs("zoo-prod", 12))
     app = make_app([served], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -241,11 +257,13 @@ async def test_a_filter_change_while_paused_waits_for_resume(store, clock) -> No
         await pilot.pause(0.5)
         assert len(served.queries) == 1
         await pilot.press("p")
-        await wait_for(pilot, lambda: len(served.queries) == 2, tries=100)
+        await wait_for(pilot, lambda: len(served.queries) == 2)
         assert served.queries[-1].states == frozenset({JobState.FAILED})
 
 
-async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(store, clock) -> None:
+async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(
+    store: JobStore, clock: FrozenClock
+) -> None:
     served = ServerSideProvider("zoo-prod", sample_jobs("zoo-prod", 12), latency=1.0)
     app = make_app([served], store, clock, refresh=60)
     async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -254,7 +272,7 @@ async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(store, cl
         await wait_for(pilot, lambda: len(served.started) == 2)
         assert served.in_flight == 1
         await pilot.press("f")  # the listing in flight was asked without it
-        await wait_for(pilot, lambda: len(served.started) == 3, tries=150)
+        await wait_for(pilot, lambda: len(served.started) == 3)
         assert served.queries[-1].states == frozenset({JobState.FAILED})
         assert served.started[2] >= served.ended[1]
         assert served.max_in_flight == 1
@@ -263,7 +281,9 @@ async def test_a_filter_change_during_a_refresh_is_sent_right_after_it(store, cl
 # --- a store that cannot be written -----------------------------------------------------
 
 
-async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> None:
+async def test_jobs_that_end_are_notified_when_the_store_fails(
+    store: JobStore, clock: FrozenClock
+) -> None:
     first = make_job("zoo-prod", 1, JobState.RUNNING, name="first.step")
     second = make_job("zoo-prod", 2, JobState.RUNNING, name="second.step")
     source = FakeProvider("zoo-prod", [first, second])
@@ -272,7 +292,7 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> 
         screen = await loaded(pilot, [source])
         await pilot.press("n", "n")  # notify of every job that ends, successes too
 
-        def broken(*_: object, **__: object) -> list:
+        def broken(*_: object, **__: object) -> list[Transition]:
             raise sqlite3.OperationalError("disk I/O error")
 
         store.save_jobs = broken  # type: ignore[method-assign]
@@ -284,7 +304,7 @@ async def test_jobs_that_end_are_notified_when_the_store_fails(store, clock) -> 
         source.jobs = [source.jobs[0], changed(second, state=JobState.SUCCEEDED, status="success")]
         await pilot.press("r")
         await wait_for(pilot, lambda: any("job succeeded" in n.title for n in app._notifications))
-        assert screen.index.get(second.key).state == JobState.SUCCEEDED
+        assert state_of(screen, second) == JobState.SUCCEEDED
         # The failure is a warning line that stays on the list (one, not one per refresh).
         from tui.screens.store_problem import StoreNotice
 

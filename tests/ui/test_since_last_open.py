@@ -15,7 +15,8 @@ from textual.widgets import Static
 
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, changed, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, screen_of, wait_for
+from tests.ui.test_jobs_screen import SIZE, loaded, screen_of
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
@@ -69,7 +70,9 @@ def ended(job: Job, state: JobState) -> Job:
     return changed(job, state=state, status=status[state])
 
 
-async def test_second_run_counts_known_jobs_that_changed_while_closed(file_store, clock) -> None:
+async def test_second_run_counts_known_jobs_that_changed_while_closed(
+    file_store: JobStore, clock: FrozenClock
+) -> None:
     jobs = running("zoo-prod", 8)
     zoo = FakeProvider("zoo-prod", jobs)
     first_run = await run_once([zoo], file_store, clock)
@@ -110,7 +113,7 @@ async def test_second_run_counts_known_jobs_that_changed_while_closed(file_store
         assert screen_of(app).source_health("zoo-prod").health == Health.OK
 
 
-async def test_a_run_with_nothing_changed_says_so(file_store, clock) -> None:
+async def test_a_run_with_nothing_changed_says_so(file_store: JobStore, clock: FrozenClock) -> None:
     zoo = FakeProvider("zoo-prod", running("zoo-prod", 4))
     await run_once([zoo], file_store, clock)
     clock.advance(20 * 60)
@@ -118,7 +121,9 @@ async def test_a_run_with_nothing_changed_says_so(file_store, clock) -> None:
     assert messages == [f"{TITLE}: Nothing changed since jobtop was last open (20 minutes ago)."]
 
 
-async def test_changes_seen_while_open_are_not_summarised_again(file_store, clock) -> None:
+async def test_changes_seen_while_open_are_not_summarised_again(
+    file_store: JobStore, clock: FrozenClock
+) -> None:
     """The mark is renewed while the app runs, so run 3 reports nothing run 2 saw."""
     jobs = running("zoo-prod", 3)
     zoo = FakeProvider("zoo-prod", jobs)
@@ -147,7 +152,9 @@ async def test_changes_seen_while_open_are_not_summarised_again(file_store, cloc
     assert messages == [f"{TITLE}: Nothing changed since jobtop was last open (an hour ago)."]
 
 
-async def test_twelve_hundred_changed_jobs_count_as_twelve_hundred(file_store, clock) -> None:
+async def test_twelve_hundred_changed_jobs_count_as_twelve_hundred(
+    file_store: JobStore, clock: FrozenClock
+) -> None:
     jobs = running("zoo-prod", 1_200)
     zoo = FakeProvider("zoo-prod", jobs)
     await run_once([zoo], file_store, clock)
@@ -158,7 +165,7 @@ async def test_twelve_hundred_changed_jobs_count_as_twelve_hundred(file_store, c
     ] + running("zoo-prod", 50, first=2_000)
     app = make_app([zoo], file_store, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: bool(summaries(app)), tries=500)
+        await wait_for(pilot, lambda: bool(summaries(app)))
         lines = summaries(app)[0].message.splitlines()
         assert lines[0] == (
             "1,200 known jobs changed since jobtop was last open (2 hours ago): "
@@ -168,7 +175,9 @@ async def test_twelve_hundred_changed_jobs_count_as_twelve_hundred(file_store, c
         assert [n.title for n in app._notifications] == [TITLE]
 
 
-async def test_summary_per_source_and_what_the_cli_saw_while_closed(file_store, clock) -> None:
+async def test_summary_per_source_and_what_the_cli_saw_while_closed(
+    file_store: JobStore, clock: FrozenClock
+) -> None:
     """Two sources: one changed through `jobtop watch` (the CLI) while the app was closed and
     fails at start; the other changes by its first refresh."""
     zoo_jobs, meta_jobs = running("zoo-prod", 3), running("meta-lab", 2)
@@ -191,7 +200,7 @@ async def test_summary_per_source_and_what_the_cli_saw_while_closed(file_store, 
 
 
 async def test_a_source_too_slow_for_the_summary_is_named_and_notifies_later(
-    file_store, clock, monkeypatch
+    file_store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("tui.sync.engine.SUMMARY_WAIT", 1.5)
     zoo_jobs, meta_jobs = running("zoo-prod", 2), running("meta-lab", 2)
@@ -203,17 +212,22 @@ async def test_a_source_too_slow_for_the_summary_is_named_and_notifies_later(
     meta.jobs = [ended(meta_jobs[0], JobState.SUCCEEDED), meta_jobs[1]]
     app = make_app([zoo, meta], file_store, clock)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: bool(summaries(app)), tries=200)
+        await wait_for(pilot, lambda: bool(summaries(app)))
         assert summaries(app)[0].message.splitlines() == [
             "1 known job changed since jobtop was last open (an hour ago): 1 succeeded",
             "Not checked yet: zoo-prod (no answer yet)",
         ]
         # zoo-prod's first refresh comes after the summary: it notifies as any refresh does
-        titles = lambda: [n.title for n in app._notifications]  # noqa: E731
-        await wait_for(pilot, lambda: "zoo-prod: job failed" in titles(), tries=400)
+
+        def titles() -> list[str]:
+            return [n.title for n in app._notifications]
+
+        await wait_for(pilot, lambda: "zoo-prod: job failed" in titles())
 
 
-async def test_stored_source_failing_at_start_shows_its_data_age(file_store, clock) -> None:
+async def test_stored_source_failing_at_start_shows_its_data_age(
+    file_store: JobStore, clock: FrozenClock
+) -> None:
     jobs = running("zoo-prod", 3)
     zoo = FakeProvider("zoo-prod", jobs)
     await run_once([zoo], file_store, clock)
@@ -238,7 +252,9 @@ async def test_stored_source_failing_at_start_shows_its_data_age(file_store, clo
         assert "stored data from Nov 22 12:00" in sources  # past a day: the date
 
 
-async def test_stored_source_not_refreshed_yet_shows_its_data_age(file_store, clock) -> None:
+async def test_stored_source_not_refreshed_yet_shows_its_data_age(
+    file_store: JobStore, clock: FrozenClock
+) -> None:
     zoo = FakeProvider("zoo-prod", running("zoo-prod", 3))
     await run_once([zoo], file_store, clock)
     clock.advance(45 * 60)

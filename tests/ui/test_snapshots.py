@@ -11,8 +11,10 @@ from dataclasses import replace
 
 from textual.pilot import Pilot
 
+from tests.snapshots import SnapCompare
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import NOW, FakeProvider, make_job, sample_jobs
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.errors import UnavailableError
@@ -57,49 +59,48 @@ def populated_sources() -> list[FakeProvider]:
 async def settle(pilot: Pilot[int], healthy: int) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, JobsScreen)
-    for _ in range(200):
-        done = [
-            p
+
+    def done() -> int:
+        return sum(
+            1
             for p in screen.providers
             if screen.source_health(p.account).health != Health.LOADING
             and not screen.source_health(p.account).refreshing
-        ]
-        if len(done) >= healthy:
-            break
-        await pilot.pause(0.02)
+        )
+
+    await wait_for(pilot, lambda: done() >= healthy)
     await pilot.pause()
 
 
 class TestJobsScreenSnapshots:
-    def test_loading(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_loading(self, snap_compare: SnapCompare) -> None:
         providers = [FakeProvider(name, [], latency=30) for name in ("zoo-prod", "meta-lab")]
 
         async def run_before(pilot: Pilot[int]) -> None:
             screen = pilot.app.screen
             assert isinstance(screen, JobsScreen)
-            for _ in range(200):
-                if all(screen.source_health(p.account).refreshing for p in providers):
-                    break
-                await pilot.pause(0.02)
+            await wait_for(
+                pilot, lambda: all(screen.source_health(p.account).refreshing for p in providers)
+            )
             await pilot.pause()
 
         assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)
 
-    def test_populated(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_populated(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 3)
             await pilot.press("j", "j")
 
         assert snap_compare(build(populated_sources()), terminal_size=SIZE, run_before=run_before)
 
-    def test_filtered(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_filtered(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 3)
             await pilot.press("f", "slash", *"part-00", "enter")
 
         assert snap_compare(build(populated_sources()), terminal_size=SIZE, run_before=run_before)
 
-    def test_source_failing(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_source_failing(self, snap_compare: SnapCompare) -> None:
         providers = populated_sources()
 
         async def run_before(pilot: Pilot[int]) -> None:
@@ -110,15 +111,12 @@ class TestJobsScreenSnapshots:
             await pilot.press("r")
             screen = pilot.app.screen
             assert isinstance(screen, JobsScreen)
-            for _ in range(200):
-                if screen.source_health("meta-lab").health == Health.FAILING:
-                    break
-                await pilot.pause(0.02)
+            await wait_for(pilot, lambda: screen.source_health("meta-lab").health == Health.FAILING)
             await pilot.pause()
 
         assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)
 
-    def test_empty(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_empty(self, snap_compare: SnapCompare) -> None:
         providers = [FakeProvider("zoo-prod", []), FakeProvider("meta-lab", [])]
 
         async def run_before(pilot: Pilot[int]) -> None:
@@ -126,14 +124,14 @@ class TestJobsScreenSnapshots:
 
         assert snap_compare(build(providers), terminal_size=SIZE, run_before=run_before)
 
-    def test_help(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_help(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 3)
             await pilot.press("question_mark")
 
         assert snap_compare(build(populated_sources()), terminal_size=SIZE, run_before=run_before)
 
-    def test_populated_140_columns(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_populated_140_columns(self, snap_compare: SnapCompare) -> None:
         """Counts of one to three digits in aligned columns, two spaces apart; the state
         column one cell wider than `✔ succeeded`; compact ages."""
         providers = [
@@ -147,7 +145,7 @@ class TestJobsScreenSnapshots:
 
         assert snap_compare(build(providers), terminal_size=(140, 30), run_before=run_before)
 
-    def test_populated_80x24(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_populated_80x24(self, snap_compare: SnapCompare) -> None:
         async def run_before(pilot: Pilot[int]) -> None:
             await settle(pilot, 3)
 
@@ -155,7 +153,7 @@ class TestJobsScreenSnapshots:
             build(populated_sources()), terminal_size=(80, 24), run_before=run_before
         )
 
-    def test_light_theme(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    def test_light_theme(self, snap_compare: SnapCompare) -> None:
         """`theme = "light"` in the config."""
 
         async def run_before(pilot: Pilot[int]) -> None:

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from tests.ui.test_jobs_screen import loaded, make_app, status_line, table_text
+from tests.ui.fakes import FakeProvider, created
+from tests.ui.test_jobs_screen import loaded, make_app, sorted_by, status_line, table_text
+from tui.clock import FrozenClock
 from tui.job_index.index import Column
+from tui.store import JobStore
 from tui.widgets.job_table import COLUMNS, JobTable, layout_columns
 
 SIZE = (140, 32)
 
 
-async def test_s_steps_through_the_columns_in_their_order(two_sources, store, clock) -> None:
+async def test_s_steps_through_the_columns_in_their_order(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -40,7 +45,7 @@ async def test_s_steps_through_the_columns_in_their_order(two_sources, store, cl
 
 
 async def test_duration_first_shows_the_longest_under_its_whole_header(
-    two_sources, store, clock
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
 ) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -53,7 +58,9 @@ async def test_duration_first_shows_the_longest_under_its_whole_header(
         assert durations == sorted(durations, reverse=True)
 
 
-async def test_the_status_line_names_each_column_as_its_header(two_sources, store, clock) -> None:
+async def test_the_status_line_names_each_column_as_its_header(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -64,14 +71,16 @@ async def test_the_status_line_names_each_column_as_its_header(two_sources, stor
         assert "sort Source ▲" in status_line(app)
         assert "account" not in status_line(app)
         await pilot.press("a")  # the Age column shows times: its header says Created
-        while screen.index.sort_column != Column.AGE:
+        while sorted_by(screen) != Column.AGE:
             await pilot.press("s")
         assert "Created ▲" in table_text(app)[0] and "sort Created ▲" in status_line(app)
         await pilot.press("a")
         assert "Age ▲" in table_text(app)[0] and "sort Age ▲" in status_line(app)
 
 
-async def test_reverse_shows_the_top_of_the_reversed_order(two_sources, store, clock) -> None:
+async def test_reverse_shows_the_top_of_the_reversed_order(
+    two_sources: list[FakeProvider], store: JobStore, clock: FrozenClock
+) -> None:
     app = make_app(two_sources, store, clock)
     async with app.run_test(size=(140, 12)) as pilot:
         screen = await loaded(pilot, two_sources)
@@ -83,7 +92,7 @@ async def test_reverse_shows_the_top_of_the_reversed_order(two_sources, store, c
         assert screen.index.descending
         assert table.cursor_row == 0 and table.scroll_y == 0
         assert table.cursor_job == newest_last[0]
-        assert newest_last[0].created_at == min(job.created_at for job in newest_last)
+        assert created(newest_last[0]) == min(created(job) for job in newest_last)
         # the first rows on screen are the top of the reversed order
         assert newest_last[0].id[:8] in table_text(app)[1]
         await pilot.press("G", "s")  # from the last row, a new sort shows its top too

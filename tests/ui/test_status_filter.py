@@ -8,9 +8,11 @@ from textual.widgets import OptionList
 
 from tests.ui.fakes import FakeProvider, make_job
 from tests.ui.test_jobs_screen import loaded, make_app, status_line
+from tui.clock import FrozenClock
 from tui.job_index.filters import StatusChoice
 from tui.job_index.index import JobIndex
 from tui.models import JobState, ProviderName
+from tui.store import JobStore
 
 SIZE = (120, 32)
 
@@ -40,7 +42,9 @@ def test_status_values_are_listed_per_provider() -> None:
     assert index.status_values(["mail"]) == [StatusChoice(ProviderName.LETTRLABS, "Failed")]
 
 
-async def test_picking_one_providers_status_shows_only_its_jobs(store, clock) -> None:
+async def test_picking_one_providers_status_shows_only_its_jobs(
+    store: JobStore, clock: FrozenClock
+) -> None:
     sources = _sources()
     app = make_app(sources, store, clock)
     async with app.run_test(size=SIZE) as pilot:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.test_jobs_screen import SIZE, wait_for
+from tests.ui.test_jobs_screen import SIZE
 from tests.unit.test_store_failures import write_lock_held
+from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import utc_now
 from tui.config import demo_settings
@@ -73,14 +74,14 @@ async def test_a_corrupt_store_starts_on_live_data_and_can_be_moved_aside(sim: S
     assert problem is not None and problem.corrupt and store.path == ":memory:"
     app = app_for(sim, store, problem)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MoveStoreAsideScreen), tries=250)
-        await wait_for(pilot, lambda: all_ok(app), tries=750)
+        await wait_for(pilot, lambda: isinstance(app.screen, MoveStoreAsideScreen))
+        await wait_for(pilot, lambda: all_ok(app))
         assert jobs_screen(app).index.row_count() > 0  # live data behind the dialog
         text = notice_text(app)
         assert text is not None and "cannot be used" in text and str(path) in text
         assert "not saved" in text and "\n" not in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: notice_text(app) is None, tries=250)
+        await wait_for(pilot, lambda: notice_text(app) is None)
         assert not isinstance(app.screen, MoveStoreAsideScreen)
         moved = [p for p in path.parent.iterdir() if p.name.startswith("demo.sqlite3.corrupt-")]
         assert len(moved) == 1 and moved[0].read_bytes() == GARBAGE
@@ -99,9 +100,9 @@ async def test_keeping_a_corrupt_store_leaves_it_and_the_warning_stays(sim: SimS
     store, problem = open_store(replace(demo_settings(sim.url), demo=True))
     app = app_for(sim, store, problem)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MoveStoreAsideScreen), tries=250)
+        await wait_for(pilot, lambda: isinstance(app.screen, MoveStoreAsideScreen))
         await pilot.press("n")
-        await wait_for(pilot, lambda: all_ok(app), tries=750)
+        await wait_for(pilot, lambda: all_ok(app))
         await pilot.pause(0.3)
         assert notice_text(app) is not None and app.store is store
     assert path.read_bytes() == GARBAGE
@@ -114,7 +115,7 @@ async def test_an_unusable_store_path_runs_with_a_warning_and_no_offer(sim: SimS
     assert problem is not None and problem.problem == "unwritable"
     app = app_for(sim, store, problem)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_ok(app), tries=750)
+        await wait_for(pilot, lambda: all_ok(app))
         text = notice_text(app)
         assert text is not None and "is a directory" in text
         assert not isinstance(app.screen, MoveStoreAsideScreen)
@@ -129,8 +130,8 @@ async def test_a_write_lock_held_elsewhere_shows_a_line_that_stays(
     app = app_for(sim, store, None)
     with write_lock_held(path):
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: notice_text(app) is not None, tries=750)
-            await wait_for(pilot, lambda: all_ok(app), tries=750)
+            await wait_for(pilot, lambda: notice_text(app) is not None)
+            await wait_for(pilot, lambda: all_ok(app))
             text = notice_text(app)
             assert text is not None and "locked by another program" in text
             assert jobs_screen(app).index.row_count() > 0
@@ -181,7 +182,7 @@ async def test_tracking_an_id_when_the_store_is_locked_says_so(
     with write_lock_held(path):
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             screen = jobs_screen(app)
-            await wait_for(pilot, lambda: all_ok(app), tries=750)
+            await wait_for(pilot, lambda: all_ok(app))
             hdr_view = 1 + [p.account for p in screen.providers].index("demo-hdrjpg")
             await pilot.press(str(hdr_view + 1), "t")
             assert isinstance(app.screen, TrackScreen)
@@ -192,7 +193,7 @@ async def test_tracking_an_id_when_the_store_is_locked_says_so(
                 texts = [str(n.message) for n in app._notifications]
                 return [text for text in texts if "could not be tracked" in text]
 
-            await wait_for(pilot, lambda: bool(said()), tries=750)
+            await wait_for(pilot, lambda: bool(said()))
             message = said()[0]
             assert wanted in message and "locked by another program" in message
     assert store.tracked_ids("demo-hdrjpg") == []

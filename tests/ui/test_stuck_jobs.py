@@ -8,12 +8,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from textual.widgets import Static
+
 from tests.ui.fakes import NOW, FakeProvider, make_job
-from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, table_text, wait_for
-from tui.models import JobState
+from tests.ui.test_jobs_screen import SIZE, loaded, make_app, status_line, table_text
+from tests.waiting import wait_for
+from tui.clock import FrozenClock
+from tui.models import Job, JobState
+from tui.store import JobStore
 
 
-def history() -> list:
+def history() -> list[Job]:
     """40 succeeded conversions that ran 60..99 s (p95: 97 s), a running one 10 min in
     (stuck), one 30 s in (not), and a queued one created an hour ago (queued is not run)."""
     done = [
@@ -47,7 +52,7 @@ def history() -> list:
 
 
 async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once(
-    store, clock
+    store: JobStore, clock: FrozenClock
 ) -> None:
     source = FakeProvider("zoo-prod", history())
     app = make_app([source], store, clock)
@@ -58,7 +63,7 @@ async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once
         rows = table_text(app)
         assert any("⧗ stuck" in row and "slow.step" in row for row in rows)
         assert not any("⧗ stuck" in row and "fine.step" in row for row in rows)
-        assert "⧗ 1" in str(screen.query_one("#sources").content)
+        assert "⧗ 1" in str(screen.query_one("#sources", Static).content)
         assert not [n for n in app._notifications if n.title == "Stuck"]  # stuck before we looked
 
         await pilot.press("x")
@@ -69,7 +74,7 @@ async def test_a_job_past_its_kinds_p95_is_marked_counted_filtered_and_told_once
         # The clock moves on: the fine one passes the p95 too; the first is not told again.
         clock.advance(120)
         await pilot.press("r")
-        await wait_for(pilot, lambda: ("zoo-prod", "fine-one") in screen.table.stuck, tries=400)
+        await wait_for(pilot, lambda: ("zoo-prod", "fine-one") in screen.table.stuck)
         assert {job.id for job in screen.jobs_in_view()} == {"slow-one", "fine-one"}
         told = [n for n in app._notifications if n.title == "Stuck"]
         assert (

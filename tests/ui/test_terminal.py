@@ -5,8 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.ui.conftest import settings_for
 from tests.ui.fakes import FakeProvider, sample_jobs
+from tests.waiting import wait_for
+from tui.clock import FrozenClock
+from tui.store import JobStore
 from tui.terminal import configure_environment
 from tui.widgets.job_table import JobTable
 
@@ -38,7 +43,9 @@ def test_low_bandwidth_reaches_textual_when_configured_before_import() -> None:
     assert out == ["10", "none"]
 
 
-async def test_no_color_renders_without_colour(store, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_no_color_renders_without_colour(
+    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui.app import JobsApp
 
     monkeypatch.setenv("NO_COLOR", "1")
@@ -46,10 +53,7 @@ async def test_no_color_renders_without_colour(store, clock, monkeypatch) -> Non
     app = JobsApp(settings_for("zoo-prod"), [source], store, clock)
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.screen.query_one(JobTable)
-        for _ in range(200):  # the rows, not a fixed pause: a busy machine loads them late
-            if table.row_count == 6:
-                break
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: table.row_count == 6)
         assert app.no_color
         svg = app.export_screenshot()
     # Monochrome: no state colour from the theme survives.
@@ -58,7 +62,9 @@ async def test_no_color_renders_without_colour(store, clock, monkeypatch) -> Non
     assert "✖" in svg or "&#10006;" in svg
 
 
-async def test_theme_is_registered_and_low_bandwidth_slows_age_ticks(store, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_theme_is_registered_and_low_bandwidth_slows_age_ticks(
+    store: JobStore, clock: FrozenClock
+) -> None:
     from dataclasses import replace
 
     from tui.app import JobsApp

@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import Input, Static
 
 from tests.ui.test_demo import demo_app
-from tests.ui.test_jobs_screen import SIZE, wait_for
+from tests.ui.test_jobs_screen import SIZE
+from tests.waiting import wait_for
 from tui.screens.jobs import JobsScreen
 from tui.screens.track import TrackScreen
 from tui.sim.server import SimServer
@@ -36,9 +37,7 @@ async def test_track_key_adds_a_known_id_and_refuses_an_unknown_one(sim: SimServ
         async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
             screen = app.screen
             assert isinstance(screen, JobsScreen)
-            await wait_for(
-                pilot, lambda: screen.source_health("demo-hdrjpg").health == Health.OK, tries=750
-            )
+            await wait_for(pilot, lambda: screen.source_health("demo-hdrjpg").health == Health.OK)
             hdr_view = 1 + [p.account for p in screen.providers].index("demo-hdrjpg")
             await pilot.press(str(hdr_view + 1), "t")
             assert isinstance(app.screen, TrackScreen)
@@ -58,7 +57,6 @@ async def test_track_key_adds_a_known_id_and_refuses_an_unknown_one(sim: SimServ
             await wait_for(
                 pilot,
                 lambda: any(job.id == untracked for job in screen.jobs_in_view()),
-                tries=750,
             )
     finally:
         store.close()

@@ -33,5 +33,5 @@ def test_the_checks_are_ruff_format_mypy_and_import_linter() -> None:
     tools = [argv for _, argv in dev.CHECKS]
     assert ["ruff", "check"] == tools[0][:2]
     assert ["ruff", "format", "--check"] == tools[1][:3]
-    assert tools[2][0] == "mypy" and "tui" in tools[2]
+    assert tools[2][0] == "mypy" and {"tui", "tests"} <= set(tools[2])
     assert tools[3] == ["lint-imports"]

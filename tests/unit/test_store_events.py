@@ -7,6 +7,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tui.clock import FrozenClock
 from tui.models import Job, JobKind, JobState, ProviderName
 from tui.store import EVENT_RETENTION, SCHEMA_VERSION, EventKind, JobStore
@@ -91,14 +93,17 @@ def test_a_schema_2_store_is_migrated_and_keeps_its_history(tmp_path: Path) -> N
 
     store = JobStore(path, clock=FrozenClock(T0))
     assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
-    assert store.open_mark() is not None and store.open_mark().seq == 1
+    mark = store.open_mark()
+    assert mark is not None and mark.seq == 1
     store.add_event("a", EventKind.RATE_LIMITED, "Rate limited: slow down")
     log = store.event_log()
     assert [e.kind for e in log] == [EventKind.RATE_LIMITED, EventKind.TRANSITION]
     store.close()
 
 
-def test_old_events_are_pruned_and_their_number_is_capped(tmp_path: Path, monkeypatch) -> None:
+def test_old_events_are_pruned_and_their_number_is_capped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tui.store
 
     clock = FrozenClock(T0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -10,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.ui.fakes import NOW, make_job, sample_jobs
+from tests.ui.fakes import created as created_at
 from tui.job_index.filters import JobFilter, StatusChoice
 from tui.job_index.index import _SORT_KEYS, Column, JobIndex
 from tui.job_index.search import parse_search
-from tui.models import JobState, ProviderName
+from tui.models import Job, JobState, ProviderName
 
 
 def index_with(*accounts: tuple[str, int]) -> JobIndex:
@@ -21,6 +23,10 @@ def index_with(*accounts: tuple[str, int]) -> JobIndex:
     for account, count in accounts:
         index.upsert(sample_jobs(account, count))
     return index
+
+
+def progress_or(progress: float | None, missing: float = -1) -> float:
+    return missing if progress is None else progress
 
 
 def visible(index: JobIndex) -> list[str]:
@@ -51,7 +57,7 @@ def test_sort_by_every_column_both_ways() -> None:
     index.set_sort(Column.STATE, False)
     assert index[0].state == JobState.FAILED
     index.set_sort(Column.AGE, False)
-    created = [index[row].created_at for row in range(index.row_count())]
+    created = [created_at(index[row]) for row in range(index.row_count())]
     assert created == sorted(created, reverse=True)  # youngest first
 
 
@@ -69,9 +75,7 @@ def test_resort_after_changes_keeps_order_correct() -> None:
     jobs = list(index.jobs())
     index.upsert([replace(jobs[3], progress=0.99), replace(jobs[10], progress=0.01)])
     index.upsert([make_job("a", 100, JobState.RUNNING, progress=0.5)])
-    values = [
-        (-1 if index[r].progress is None else index[r].progress) for r in range(index.row_count())
-    ]
+    values = [progress_or(index[r].progress) for r in range(index.row_count())]
     assert values == sorted(values)
 
 
@@ -162,7 +166,7 @@ def test_search_fields_qualifiers_and_anchors_per_field() -> None:
         index.set_filter(JobFilter(search=parse_search(text)))
         return {index[row].id for row in range(index.row_count())}
 
-    def ids(keep) -> set[str]:  # type: ignore[no-untyped-def]
+    def ids(keep: Callable[[Job], bool]) -> set[str]:
         return {job.id for job in jobs if keep(job)}
 
     assert shown("!succeeded") == ids(lambda j: j.state != JobState.SUCCEEDED)
@@ -255,10 +259,12 @@ def test_compaction_after_many_removals_keeps_everything_consistent() -> None:
     descending=st.booleans(),
     needle=st.sampled_from(["", "part-1", "!part-0", "re:[13]\\.step"]),
 )
-def test_index_matches_a_naive_model(ops, column, descending, needle) -> None:  # type: ignore[no-untyped-def]
+def test_index_matches_a_naive_model(
+    ops: list[tuple[int, JobState, bool]], column: Column, descending: bool, needle: str
+) -> None:
     index = JobIndex(now=lambda: NOW)
     index.set_sort(column, descending)
-    model = {}
+    model: dict[tuple[str, str], Job] = {}
     for number, state, remove in ops:
         job = make_job("a", number, state)
         if remove:
@@ -343,7 +349,9 @@ BLOCK_NEEDLES = [
     descending=st.booleans(),
 )
 @settings(max_examples=80, deadline=None)
-def test_block_search_matches_a_row_by_row_search(count, needle, column, descending) -> None:  # type: ignore[no-untyped-def]
+def test_block_search_matches_a_row_by_row_search(
+    count: int, needle: str, column: Column, descending: bool
+) -> None:
     """Searching joined blocks of rows finds exactly the rows a one-by-one test finds,
     anchors and lookarounds included (they see neighbouring rows inside a block)."""
     jobs = sample_jobs("a", count)
@@ -396,8 +404,8 @@ def test_recent_views_are_reused_until_the_data_changes() -> None:
     prepared=st.booleans(),
 )
 @settings(max_examples=40, deadline=None)
-def test_typing_and_erasing_a_search_matches_a_fresh_index(  # type: ignore[no-untyped-def]
-    count, word, descending, prepared
+def test_typing_and_erasing_a_search_matches_a_fresh_index(
+    count: int, word: str, descending: bool, prepared: bool
 ) -> None:
     """Narrowing from the previous keystroke (by place in the listing) and the kept row
     lists give what a fresh index gives, keystroke by keystroke, both ways."""
@@ -438,7 +446,13 @@ def test_search_texts_prepared_in_a_thread_give_the_same_results() -> None:
     assert not index.search_ready()
 
 
-def _passes(job, job_filter: JobFilter) -> bool:  # type: ignore[no-untyped-def]
+def _held(index: JobIndex, key: tuple[str, str]) -> Job:
+    job = index.get(key)
+    assert job is not None
+    return job
+
+
+def _passes(job: Job, job_filter: JobFilter) -> bool:
     """The filter, written out plainly, as the oracle for the index's listings."""
     search = job_filter.search
     return (
@@ -530,7 +544,7 @@ def test_unfinished_listings_survive_typing_refreshes_and_sorts(seed: int) -> No
         index.set_filter(JobFilter())
         expected = [index.key_at(row) for row in range(index.row_count())]  # sorted whole
         index.set_filter(job_filter)
-        expected = [key for key in expected if _passes(index.get(key), job_filter)]
+        expected = [key for key in expected if _passes(_held(index, key), job_filter)]
         shown = index.rows_upto(40)
         for _ in range(rng.randint(0, 2)):
             index.finish_step()
