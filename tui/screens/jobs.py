@@ -33,7 +33,7 @@ from tui.errors import ProviderError, StoreError
 from tui.formatting import fmt_duration, fmt_interval, short_labels
 from tui.job_index.filters import JobFilter, StatusChoice
 from tui.job_index.index import Column, JobIndex
-from tui.job_index.search import parse_search, search_count
+from tui.job_index.search import parse_search
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,
@@ -46,6 +46,7 @@ from tui.providers.base import JobProvider
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.notices import Notice, Notices, source_label, toast_place
+from tui.screens.status_line import StatusFacts, status_line
 from tui.screens.store_problem import show_store_problem
 from tui.store import JobStore
 from tui.sync import events
@@ -853,36 +854,24 @@ class JobsScreen(Screen[None]):
 
     def _update_status_line(self) -> None:
         index = self.index
-        counted = not index.pending
-        shown = f"{index.row_count():,}" if counted else "…"
-        in_view = sum(self._source_counts(a).total() for a in self._accounts_in_view())
-        arrow = "▼" if index.descending else "▲"
-        parts: list[Content | tuple[str, str] | str] = [
-            (f"{shown} of {in_view:,} jobs", "bold"),
-            f" · sort {self.table.column_name(index.sort_column)} {arrow}",
-        ]
-        if self._states:
-            states = ",".join(sorted(state.value for state in self._states))
-            parts.append((f" · states: {states}", "$warning"))
-        if self._status is not None:
-            parts.append((" · status: ", "$warning"))
-            parts.append(Content(one_line(clean(self._status.status, 60))))
-            parts.append((f" ({self._status.provider.value})", "$warning"))
-        if self._search_text.strip():
-            search = parse_search(self._search_text)
-            parts.append(" · search ")
-            parts.append(Content(f'"{one_line(self._search_text.strip()[:60])}"'))
-            parts.append((f": {search_count(*index.progress())}", "$accent"))
-            if search.error:
-                parts.append((f" · {search.error}", "$error"))
-        if self._window:
-            parts.append((f" · changed in the last {TIME_WINDOWS[self._window][0]}", "$warning"))
-        if self._stuck_only:
-            parts.append((" · ⧗ stuck only", "$warning"))
-        parts.append(f" · every {fmt_interval(self.interval)}")
-        if self.paused:
-            parts.append((" · PAUSED (p resumes)", "bold $warning"))
-        content = Content.assemble(*parts)
+        searching = bool(self._search_text.strip())
+        content = status_line(
+            StatusFacts(
+                shown=None if index.pending else index.row_count(),
+                in_view=sum(self._source_counts(a).total() for a in self._accounts_in_view()),
+                sort_name=self.table.column_name(index.sort_column),
+                descending=index.descending,
+                # Only a search shows how far the listing got.
+                progress=index.progress() if searching else (0, 0, 0),
+                interval=self.interval,
+                states=self._states,
+                status=self._status,
+                search=self._search_text,
+                window=TIME_WINDOWS[self._window][0] if self._window else None,
+                stuck_only=self._stuck_only,
+                paused=self.paused,
+            )
+        )
         if content != self._status_shown:
             self._status_shown = content
             self.query_one("#status-line", Static).update(content, layout=False)
