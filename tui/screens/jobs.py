@@ -40,6 +40,7 @@ from tui.messages import (
     RefreshFailed,
     RefreshStarted,
     SummaryReady,
+    from_engine,
 )
 from tui.models import Job, JobState, Transition
 from tui.providers.base import JobProvider
@@ -506,33 +507,9 @@ class JobsScreen(Screen[None]):
 
     def _engine_event(self, event: events.SyncEvent) -> None:
         """Post one of the engine's reports as a message; the handlers below take it."""
-        if isinstance(event, events.RefreshStarted):
-            self.post_message(RefreshStarted(event.account))
-        elif isinstance(event, events.JobsChanged):
-            self.post_message(
-                JobsLoaded(
-                    event.account,
-                    event.update,
-                    event.fetched_at,
-                    event.transitions,
-                    event.tracked_errors,
-                    saved_seq=event.saved_seq,
-                    newest_update=event.newest_update,
-                    store_error=event.store_error,
-                    note=event.note,
-                    counts=event.counts,
-                    next_try_at=None if event.more else event.health.next_try_at,
-                    summarised=event.summarised,
-                )
-            )
-        elif isinstance(event, events.RefreshFailed):
-            self.post_message(
-                RefreshFailed(
-                    event.account, event.error, event.failed_at, event.next_try_at, event.note
-                )
-            )
-        elif isinstance(event, events.SummaryReady):
-            self.post_message(SummaryReady(event.summary, event.mark, event.unchecked))
+        message = from_engine(event)
+        if message is not None:
+            self.post_message(message)
 
     async def _in_worker_thread(self, function: Callable[[], T]) -> T:
         """Run CPU-heavy work on the engine's one worker thread."""
