@@ -14,7 +14,6 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
 from functools import partial
 from time import monotonic
 from typing import ClassVar, TypeVar
@@ -31,7 +30,7 @@ from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
 from tui.formatting import fmt_duration, fmt_interval, short_labels
-from tui.job_index.filters import JobFilter, StatusChoice
+from tui.job_index.filters import TIME_WINDOWS, JobFilter, StatusChoice, window_start
 from tui.job_index.index import Column, JobIndex
 from tui.job_index.search import parse_search
 from tui.messages import (
@@ -90,16 +89,6 @@ LARGE_UPDATE = 10_000
 APPLY_SLICE = 2_000
 """Jobs of a large update the index takes per turn of the UI loop (tens of milliseconds
 each with every sort key prepared)."""
-
-TIME_WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
-    ("all", None),
-    ("15 min", timedelta(minutes=15)),
-    ("1 h", timedelta(hours=1)),
-    ("6 h", timedelta(hours=6)),
-    ("24 h", timedelta(hours=24)),
-    ("7 d", timedelta(days=7)),
-)
-"""The time windows `w` steps through, on when each job last changed (`Job.changed_since`)."""
 
 COLLAPSE_BELOW_ROWS = 30
 """A terminal shorter than this shows the sources on one line (Ctrl+E shows them all)."""
@@ -724,18 +713,13 @@ class JobsScreen(Screen[None]):
                 states=self._states,
                 status=self._status,
                 search=search,
-                changed_since=self._window_start(),
+                changed_since=window_start(self._window, self.clock),
                 keys=frozenset().union(*self._stuck.values()) if self._stuck_only else None,
             )
         )
         self._refresh_view(flash=(), refiltered=True)
         if tell_servers:
             self._tell_servers()
-
-    def _window_start(self) -> datetime | None:
-        """Where the time window starts now (None: no window)."""
-        span = TIME_WINDOWS[self._window][1]
-        return None if span is None else self.clock() - span
 
     def _tell_servers(self) -> None:
         """Refresh the sources whose server-side filters changed (`SyncEngine.filters_changed`)."""
