@@ -178,8 +178,9 @@ async def take(out: Path) -> list[Path]:
     from tui.app import JobsApp
     from tui.clock import FrozenClock
     from tui.config import demo_settings
+    from tui.job_index.filters import TIME_WINDOWS
     from tui.providers import build_provider
-    from tui.screens.jobs import TIME_WINDOWS, JobsScreen
+    from tui.screens.jobs import JobsScreen
     from tui.sim.server import SimServer
     from tui.store import JobStore
     from tui.sync.health import Health

@@ -1,6 +1,7 @@
 """App-level data messages: what refresh workers post for the screen to handle.
 
 Workers compute and post; handlers on `JobsScreen` own the state (docs/design.md §1).
+`from_engine` turns each of the sync engine's reports into its message.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from tui.errors import ProviderError
 from tui.job_index.index import PendingUpdate
 from tui.models import JobState, Transition
 from tui.store import ChangeSummary, OpenMark
+from tui.sync import events
+from tui.sync.events import SyncEvent
 
 
 @dataclass
@@ -77,3 +80,32 @@ class OpenJobRequested(Message):
 
     account: str
     job_id: str
+
+
+def from_engine(event: SyncEvent) -> Message | None:
+    """The message a screen posts for one of the engine's reports (`tui.sync.events`),
+    None for a report no screen takes."""
+    if isinstance(event, events.RefreshStarted):
+        return RefreshStarted(event.account)
+    if isinstance(event, events.JobsChanged):
+        return JobsLoaded(
+            event.account,
+            event.update,
+            event.fetched_at,
+            event.transitions,
+            event.tracked_errors,
+            saved_seq=event.saved_seq,
+            newest_update=event.newest_update,
+            store_error=event.store_error,
+            note=event.note,
+            counts=event.counts,
+            next_try_at=None if event.more else event.health.next_try_at,
+            summarised=event.summarised,
+        )
+    if isinstance(event, events.RefreshFailed):
+        return RefreshFailed(
+            event.account, event.error, event.failed_at, event.next_try_at, event.note
+        )
+    if isinstance(event, events.SummaryReady):
+        return SummaryReady(event.summary, event.mark, event.unchecked)
+    return None

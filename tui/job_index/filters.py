@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import compress
 
 from tui.job_index.search import SearchQuery
@@ -12,6 +12,23 @@ from tui.models import Job, JobState, ProviderName
 
 JobKey = tuple[str, str]
 """(account, id): the store key of a job."""
+
+
+TIME_WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
+    ("all", None),
+    ("15 min", timedelta(minutes=15)),
+    ("1 h", timedelta(hours=1)),
+    ("6 h", timedelta(hours=6)),
+    ("24 h", timedelta(hours=24)),
+    ("7 d", timedelta(days=7)),
+)
+"""The time windows `w` steps through, on when each job last changed (`Job.changed_since`)."""
+
+
+def window_start(window: int, now: Callable[[], datetime]) -> datetime | None:
+    """Where time window `window` (an index into `TIME_WINDOWS`) starts now; None for all."""
+    span = TIME_WINDOWS[window][1]
+    return None if span is None else now() - span
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
 from functools import partial
 from time import monotonic
 from typing import ClassVar, TypeVar
@@ -30,29 +29,32 @@ from textual.widgets import Input, Static
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ProviderError, StoreError
-from tui.formatting import STATE_ORDER, fmt_ago, fmt_duration, fmt_interval, short_labels
-from tui.job_index.filters import JobFilter, StatusChoice
+from tui.formatting import fmt_duration, fmt_interval, short_labels
+from tui.job_index.filters import TIME_WINDOWS, JobFilter, StatusChoice, window_start
 from tui.job_index.index import Column, JobIndex
-from tui.job_index.search import parse_search, search_count
+from tui.job_index.search import parse_search
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,
     RefreshFailed,
     RefreshStarted,
     SummaryReady,
+    from_engine,
 )
 from tui.models import Job, JobState, Transition
 from tui.providers.base import JobProvider
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
+from tui.screens.notices import Notice, Notices, source_label, toast_place
+from tui.screens.status_line import StatusFacts, status_line
 from tui.screens.store_problem import show_store_problem
-from tui.store import ChangeSummary, JobStore, OpenMark
+from tui.store import JobStore
 from tui.sync import events
 from tui.sync.engine import SyncEngine
 from tui.sync.health import Health, SourceHealth, health_after_failure, health_after_success
 from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
-from tui.sync.typical import TypicalDurations, stuck_note
+from tui.sync.typical import TypicalDurations
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import (
@@ -87,27 +89,6 @@ LARGE_UPDATE = 10_000
 APPLY_SLICE = 2_000
 """Jobs of a large update the index takes per turn of the UI loop (tens of milliseconds
 each with every sort key prepared)."""
-
-NOTIFY_RULES: tuple[tuple[str, frozenset[JobState]], ...] = (
-    ("failures only", frozenset({JobState.FAILED})),
-    ("failures and cancellations", frozenset({JobState.FAILED, JobState.CANCELED})),
-    ("every job that ends", frozenset({JobState.FAILED, JobState.CANCELED, JobState.SUCCEEDED})),
-    ("none", frozenset()),
-)
-"""What `n` cycles through: which job endings raise a notification (and ring the bell)."""
-
-NAMES_PER_NOTIFICATION = 3
-"""A notification summing up several jobs names this many of each state at most."""
-
-TIME_WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
-    ("all", None),
-    ("15 min", timedelta(minutes=15)),
-    ("1 h", timedelta(hours=1)),
-    ("6 h", timedelta(hours=6)),
-    ("24 h", timedelta(hours=24)),
-    ("7 d", timedelta(days=7)),
-)
-"""The time windows `w` steps through, on when each job last changed (`Job.changed_since`)."""
 
 COLLAPSE_BELOW_ROWS = 30
 """A terminal shorter than this shows the sources on one line (Ctrl+E shows them all)."""
@@ -328,36 +309,34 @@ class JobsScreen(Screen[None]):
         """Per source, the ids tracked in the store (`t` adds, `u` removes)."""
         self._window = 0
         """The time window in force: an index into `TIME_WINDOWS` (0: all)."""
-        self.notify_states: frozenset[JobState] = frozenset(
-            JobState(state) for state in settings.notify
-        )
-        """Which job endings raise a notification (config `[notifications]`, then `n`)."""
         self._toasts_ordered: set[str] = set()
         """The toasts `place_toasts` has put newest first already (by id)."""
-        self._ended: list[Transition] = []
-        """Job endings waiting to be told, in one notification per screen refresh."""
-        self._opened_at = clock()
-        """When this screen started watching: a job first seen failed notifies only if it
-        failed after this."""
         self.typical = TypicalDurations()
         """Run times of the jobs seen succeed, per provider and kind (the stuck marks)."""
+        self.notices = Notices(
+            self.index.get,
+            self.typical,
+            states=frozenset(JobState(state) for state in settings.notify),
+            opened_at=clock(),
+            bell=settings.bell,
+            accounts=[provider.account for provider in self.providers],
+        )
+        """What the notifications say: endings (coalesced), stuck jobs, the summary."""
         self._stuck: dict[str, frozenset[tuple[str, str]]] = {}
         """Per source, its running jobs past their kind's typical run time."""
-        self._stuck_told: set[tuple[str, str]] = set()
-        """Stuck jobs already named in a notification (each is named once)."""
         self._stuck_only = False
         self._sources_collapsed: bool | None = None
         """The source bar on one line (True) or one line per view (False), as Ctrl+E
         chose; None: one line when the terminal is under `COLLAPSE_BELOW_ROWS` rows."""
-        labels = short_labels([_label(p.account) for p in self.providers], SHORT_SOURCE_WIDTH)
-        self._source_labels = {p.account: labels[_label(p.account)] for p in self.providers}
+        labels = short_labels([source_label(p.account) for p in self.providers], SHORT_SOURCE_WIDTH)
+        self._source_labels = {p.account: labels[source_label(p.account)] for p in self.providers}
         """Each source's short label, for a narrow table and the collapsed source bar."""
 
     def view_bindings(self) -> list[Binding]:
         """`1` for All, then one digit per source (up to `9`), each named after its view;
         only the views that exist (more sources: Tab)."""
         views = [("All sources", "Show every source's jobs")] + [
-            (_label(p.account), f"Show the jobs of {_label(p.account)} ({p.provider})")
+            (source_label(p.account), f"Show the jobs of {source_label(p.account)} ({p.provider})")
             for p in self.providers
         ]
         return [
@@ -371,6 +350,25 @@ class JobsScreen(Screen[None]):
             )
             for number, (name, tooltip) in enumerate(views[:9], start=1)
         ]
+
+    @property
+    def notify_states(self) -> frozenset[JobState]:
+        """Which job endings raise a notification (config `[notifications]`, then `n`)."""
+        return self.notices.states
+
+    def tell(self, notice: Notice | None) -> None:
+        """Show a notification (plain text), and ring the bell if it asks."""
+        if notice is None:
+            return
+        self.notify(
+            notice.message,
+            title=notice.title,
+            severity=notice.severity,
+            timeout=notice.timeout,
+            markup=False,
+        )
+        if notice.bell:
+            self.app.bell()
 
     @property
     def _marking(self) -> bool:
@@ -469,69 +467,9 @@ class JobsScreen(Screen[None]):
 
     @on(SummaryReady)
     def _on_summary_ready(self, message: SummaryReady) -> None:
-        self._show_summary(message.summary, message.mark, message.unchecked)
-
-    def _show_summary(
-        self, summary: ChangeSummary, mark: OpenMark, unchecked_why: dict[str, str]
-    ) -> None:
-        """One plain-text notification: counts per outcome (and per source), the latest
-        failures by name, and the sources whose first refresh could not be compared."""
-        when = fmt_ago(mark.at, self.clock())
-        unchecked = [
-            f"{_label(p.account)} ({unchecked_why[p.account]})"
-            for p in self.providers
-            if p.account in unchecked_why
-        ]
-        waiting = ["Not checked yet: " + ", ".join(unchecked)] if unchecked else []
-        total = summary.total
-        if not total:
-            if len(unchecked) == len(self.providers):
-                first = f"Could not check what changed since jobtop was last open ({when})."
-            elif unchecked:
-                first = f"Nothing changed since jobtop was last open ({when}) on the other sources."
-            else:
-                first = f"Nothing changed since jobtop was last open ({when})."
-            self.notify(
-                "\n".join([first, *waiting]),
-                title="Since you were last here",
-                severity="warning" if unchecked else "information",
-                timeout=10 if unchecked else 6,
-                markup=False,
-            )
-            return
-        by_state = summary.by_state()
-        noun = "job" if total == 1 else "jobs"
-        lines = [
-            f"{total:,} known {noun} changed since jobtop was last open ({when}): "
-            + _state_counts(by_state)
-        ]
-        order = {provider.account: n for n, provider in enumerate(self.providers)}
-        accounts = sorted(
-            {account for account, _, _ in summary.counts}, key=lambda a: order.get(a, 0)
+        self.tell(
+            self.notices.summary(message.summary, message.mark, message.unchecked, self.clock())
         )
-        if len(accounts) > 1:
-            lines.extend(
-                f"{_label(account)}: {_state_counts(summary.by_state(account))}"
-                for account in accounts
-            )
-        failed = by_state.get(JobState.FAILED, 0)
-        if summary.failed:
-            names = []
-            for account, job_id in summary.failed:
-                job = self.index.get((account, job_id))
-                names.append(one_line(clean(job.name if job and job.name else job_id, 60)))
-            more = failed - len(names)
-            rest = f" and {more:,} more" if more > 0 else ""
-            lines.append("Failed: " + ", ".join(names) + rest)
-        self.notify(
-            "\n".join([*lines, *waiting]),
-            title="Since you were last here",
-            severity="error" if failed else "information",
-            timeout=15,
-            markup=False,
-        )
-        if failed and self.settings.bell:
-            self.app.bell()
 
     # --- refresh loops --------------------------------------------------------------
 
@@ -558,33 +496,9 @@ class JobsScreen(Screen[None]):
 
     def _engine_event(self, event: events.SyncEvent) -> None:
         """Post one of the engine's reports as a message; the handlers below take it."""
-        if isinstance(event, events.RefreshStarted):
-            self.post_message(RefreshStarted(event.account))
-        elif isinstance(event, events.JobsChanged):
-            self.post_message(
-                JobsLoaded(
-                    event.account,
-                    event.update,
-                    event.fetched_at,
-                    event.transitions,
-                    event.tracked_errors,
-                    saved_seq=event.saved_seq,
-                    newest_update=event.newest_update,
-                    store_error=event.store_error,
-                    note=event.note,
-                    counts=event.counts,
-                    next_try_at=None if event.more else event.health.next_try_at,
-                    summarised=event.summarised,
-                )
-            )
-        elif isinstance(event, events.RefreshFailed):
-            self.post_message(
-                RefreshFailed(
-                    event.account, event.error, event.failed_at, event.next_try_at, event.note
-                )
-            )
-        elif isinstance(event, events.SummaryReady):
-            self.post_message(SummaryReady(event.summary, event.mark, event.unchecked))
+        message = from_engine(event)
+        if message is not None:
+            self.post_message(message)
 
     async def _in_worker_thread(self, function: Callable[[], T]) -> T:
         """Run CPU-heavy work on the engine's one worker thread."""
@@ -594,12 +508,6 @@ class JobsScreen(Screen[None]):
         """Leave the open mark at the exit time, and let the worker thread go."""
         self.engine.mark_closed()
         self.engine.close()
-
-    def _became_stuck_after_open(self, job: Job) -> bool:
-        typical = self.typical.of(job.provider, job.kind)
-        if typical is None or job.started_at is None:
-            return False
-        return job.started_at + timedelta(seconds=typical.p95) >= self._opened_at
 
     def _accounts_all(self) -> list[str]:
         return [provider.account for provider in self.providers]
@@ -673,93 +581,21 @@ class JobsScreen(Screen[None]):
         was_failing = health.health == Health.FAILING
         self._health[message.account] = health_after_failure(health, sentence, message.next_try_at)
         if not was_failing:
-            self.notify(
-                sentence,
-                title=f"{_label(message.account)} is failing",
-                severity="error",
-                markup=False,
-            )
+            self.tell(Notices.failing(message.account, sentence))
         self._refresh_view(flash=())
 
     def _notify_transitions(self, account: str, transitions: Sequence[Transition]) -> None:
         """Queue the job endings the rules ask for; every source's endings that arrive
         before the next screen refresh are told in one notification."""
-        wanted = self.notify_states
-        ended = [t for t in transitions if t.new_state in wanted and self._ended_now(t)]
-        if not ended:
-            return
-        if not self._ended:
+        if self.notices.queue(transitions):
             self.call_after_refresh(self._tell_ended)
-        self._ended.extend(ended)
-
-    def _ended_now(self, transition: Transition) -> bool:
-        """True for a known job that ended, or a job first seen failed that failed while
-        jobtop was open (between two refreshes); not an old failure a listing brings."""
-        if transition.old_state is not None:
-            return transition.new_state.is_terminal and transition.old_state != transition.new_state
-        if transition.new_state != JobState.FAILED:
-            return False
-        job = self.index.get((transition.account, transition.job_id))
-        finished = job.finished_at if job is not None else None
-        return finished is not None and finished >= self._opened_at
 
     def _tell_ended(self) -> None:
-        """One notification for the endings queued: one job by name, or "12 jobs
-        succeeded" (per state, failures first, a few named); the bell follows."""
-        ended, self._ended = self._ended, []
-        if not ended:
-            return
-        failed = any(t.new_state == JobState.FAILED for t in ended)
-        accounts = list(dict.fromkeys(t.account for t in ended))
-        where = _label(accounts[0]) if len(accounts) == 1 else f"{len(accounts)} sources"
-        if len(ended) == 1:
-            transition = ended[0]
-            self.notify(
-                f"{self._job_label(transition)}: {one_line(clean(transition.status, 80))}",
-                title=f"{where}: job {transition.new_state.value}",
-                severity="error" if failed else "information",
-                markup=False,
-            )
-        else:
-            by_state: dict[JobState, list[Transition]] = {}
-            for transition in ended:
-                by_state.setdefault(transition.new_state, []).append(transition)
-            counts = {state: len(items) for state, items in by_state.items()}
-            if len(by_state) == 1:
-                title = f"{where}: {len(ended):,} jobs {ended[0].new_state.value}"
-            else:
-                title = f"{where}: {len(ended):,} jobs ended ({_state_counts(counts)})"
-            lines = []
-            for state in sorted(by_state, key=lambda s: STATE_ORDER.get(s, 9)):
-                items = by_state[state]
-                names = [self._job_label(t) for t in items[:NAMES_PER_NOTIFICATION]]
-                more = len(items) - len(names)
-                rest = f" and {more:,} more" if more > 0 else ""
-                lines.append(f"{len(items):,} {state.value}: " + ", ".join(names) + rest)
-            self.notify(
-                "\n".join(lines),
-                title=title,
-                severity="error" if failed else "information",
-                markup=False,
-            )
-        if self.settings.bell:
-            self.app.bell()
-
-    def _job_label(self, transition: Transition) -> str:
-        """`name (id)` of a job in a notification, plain and on one line."""
-        job = self.index.get((transition.account, transition.job_id))
-        job_id = one_line(clean(transition.job_id, 120))
-        if job is None or not job.name:
-            return job_id
-        return f"{one_line(clean(job.name, 120))} ({job_id})"
+        self.tell(self.notices.ended())
 
     def action_next_notify_rule(self) -> None:
         """Notify of the next set of job endings (failures only, ..., none)."""
-        names = [states for _, states in NOTIFY_RULES]
-        position = names.index(self.notify_states) if self.notify_states in names else -1
-        label, self.notify_states = NOTIFY_RULES[(position + 1) % len(NOTIFY_RULES)]
-        bell = " (and the bell)" if self.settings.bell else ""
-        self.notify(f"Notify of: {label}{bell}", title="Notifications", timeout=3, markup=False)
+        self.tell(self.notices.next_rule())
 
     # --- where toasts go ------------------------------------------------------------
 
@@ -781,22 +617,12 @@ class JobsScreen(Screen[None]):
         table = self.table
         body = table.scrollable_content_region
         cursor_y = body.y + 1 + table.cursor_row - int(table.scroll_y)
-        height = self.size.height
-        if table.cursor_job is None or not body.y < cursor_y < body.bottom:
-            rack.styles.dock = "bottom"
-            rack.styles.margin = (0, 0, 1, 0)
-            rack.styles.max_height = None
-            return
-        below = height - 1 - (cursor_y + 1)  # down to the line above the footer
-        above = cursor_y - body.y  # from the table's header down to the cursor
-        if below >= above:
-            rack.styles.dock = "bottom"
-            rack.styles.margin = (0, 0, 1, 0)
-            rack.styles.max_height = max(0, below)
-        else:
-            rack.styles.dock = "top"
-            rack.styles.margin = (body.y, 0, 0, 0)
-            rack.styles.max_height = max(0, above)
+        place = toast_place(
+            body.y, body.bottom, None if table.cursor_job is None else cursor_y, self.size.height
+        )
+        rack.styles.dock = place.dock
+        rack.styles.margin = (place.margin_top, 0, place.margin_bottom, 0)
+        rack.styles.max_height = place.max_height
 
     def on_resize(self) -> None:
         """Place the toasts again for the new size; collapse or expand the source bar."""
@@ -887,18 +713,13 @@ class JobsScreen(Screen[None]):
                 states=self._states,
                 status=self._status,
                 search=search,
-                changed_since=self._window_start(),
+                changed_since=window_start(self._window, self.clock),
                 keys=frozenset().union(*self._stuck.values()) if self._stuck_only else None,
             )
         )
         self._refresh_view(flash=(), refiltered=True)
         if tell_servers:
             self._tell_servers()
-
-    def _window_start(self) -> datetime | None:
-        """Where the time window starts now (None: no window)."""
-        span = TIME_WINDOWS[self._window][1]
-        return None if span is None else self.clock() - span
 
     def _tell_servers(self) -> None:
         """Refresh the sources whose server-side filters changed (`SyncEngine.filters_changed`)."""
@@ -994,36 +815,24 @@ class JobsScreen(Screen[None]):
 
     def _update_status_line(self) -> None:
         index = self.index
-        counted = not index.pending
-        shown = f"{index.row_count():,}" if counted else "…"
-        in_view = sum(self._source_counts(a).total() for a in self._accounts_in_view())
-        arrow = "▼" if index.descending else "▲"
-        parts: list[Content | tuple[str, str] | str] = [
-            (f"{shown} of {in_view:,} jobs", "bold"),
-            f" · sort {self.table.column_name(index.sort_column)} {arrow}",
-        ]
-        if self._states:
-            states = ",".join(sorted(state.value for state in self._states))
-            parts.append((f" · states: {states}", "$warning"))
-        if self._status is not None:
-            parts.append((" · status: ", "$warning"))
-            parts.append(Content(one_line(clean(self._status.status, 60))))
-            parts.append((f" ({self._status.provider.value})", "$warning"))
-        if self._search_text.strip():
-            search = parse_search(self._search_text)
-            parts.append(" · search ")
-            parts.append(Content(f'"{one_line(self._search_text.strip()[:60])}"'))
-            parts.append((f": {search_count(*index.progress())}", "$accent"))
-            if search.error:
-                parts.append((f" · {search.error}", "$error"))
-        if self._window:
-            parts.append((f" · changed in the last {TIME_WINDOWS[self._window][0]}", "$warning"))
-        if self._stuck_only:
-            parts.append((" · ⧗ stuck only", "$warning"))
-        parts.append(f" · every {fmt_interval(self.interval)}")
-        if self.paused:
-            parts.append((" · PAUSED (p resumes)", "bold $warning"))
-        content = Content.assemble(*parts)
+        searching = bool(self._search_text.strip())
+        content = status_line(
+            StatusFacts(
+                shown=None if index.pending else index.row_count(),
+                in_view=sum(self._source_counts(a).total() for a in self._accounts_in_view()),
+                sort_name=self.table.column_name(index.sort_column),
+                descending=index.descending,
+                # Only a search shows how far the listing got.
+                progress=index.progress() if searching else (0, 0, 0),
+                interval=self.interval,
+                states=self._states,
+                status=self._status,
+                search=self._search_text,
+                window=TIME_WINDOWS[self._window][0] if self._window else None,
+                stuck_only=self._stuck_only,
+                paused=self.paused,
+            )
+        )
         if content != self._status_shown:
             self._status_shown = content
             self.query_one("#status-line", Static).update(content, layout=False)
@@ -1042,11 +851,7 @@ class JobsScreen(Screen[None]):
         now = self.clock()
         stuck = dict(self._stuck)
         for account in accounts if accounts is not None else self._accounts_all():
-            stuck[account] = frozenset(
-                (job.account, job.id)
-                for job in self.index.jobs(account)
-                if job.state == JobState.RUNNING and self.typical.is_stuck(job, now)
-            )
+            stuck[account] = self.typical.stuck_keys(self.index.jobs(account), now)
         if stuck == self._stuck:
             return
         self._stuck = stuck
@@ -1056,27 +861,7 @@ class JobsScreen(Screen[None]):
         if self._stuck_only:
             self._apply_filter(tell_servers=False)
         self._update_sources()
-        new = [key for key in sorted(every) if key not in self._stuck_told]
-        self._stuck_told.update(new)
-        # Told only when it became stuck while the screen watched: those already past
-        # their kind's run times at start are marked and counted, not announced.
-        jobs = [
-            job
-            for job in map(self.index.get, new)
-            if job is not None and self._became_stuck_after_open(job)
-        ]
-        if jobs:
-            names = ", ".join(
-                f"{one_line(clean(job.name, 40))} ({job.account})" for job in jobs[:3]
-            )
-            more = f" and {len(jobs) - 3} more" if len(jobs) > 3 else ""
-            self.notify(
-                f"⧗ {len(jobs)} running {'job' if len(jobs) == 1 else 'jobs'} past the typical "
-                f"run time: {names}{more}. {stuck_note(jobs[0])}.",
-                title="Stuck",
-                severity="warning",
-                markup=False,
-            )
+        self.tell(self.notices.stuck(every))
 
     def _set_sort(self, column: Column, descending: bool) -> None:
         """Sort, and show the top of the new order with the cursor on its first row."""
@@ -1197,7 +982,7 @@ class JobsScreen(Screen[None]):
         for account in self._accounts_in_view():
             wait = self._request_refresh(account, force=True)
             if wait >= 1.0:
-                held.append(f"{_label(account)} in {fmt_duration(wait)}")
+                held.append(f"{source_label(account)} in {fmt_duration(wait)}")
         message = "Refreshing now" + ("; " + ", ".join(held) if held else "")
         self.notify(message, timeout=2 if not held else 4, markup=False)
 
@@ -1251,7 +1036,9 @@ class JobsScreen(Screen[None]):
             return
         verb = "Tracking" if added else "Already tracking"
         self.notify(
-            f"{verb} {one_line(clean(job_id, 200))} on {_label(account)}", timeout=4, markup=False
+            f"{verb} {one_line(clean(job_id, 200))} on {source_label(account)}",
+            timeout=4,
+            markup=False,
         )
         self._store_tracked[account] = self._store_tracked.get(account, frozenset()) | {job_id}
         self._show_tracked()
@@ -1278,8 +1065,8 @@ class JobsScreen(Screen[None]):
             self._untrack_in_store(job.account, job.id)
         elif job.id in self._config_tracked.get(job.account, frozenset()):
             self.notify(
-                f"{shown} is tracked by the config file ({_label(job.account)}'s track list); "
-                "remove it there",
+                f"{shown} is tracked by the config file ({source_label(job.account)}'s track"
+                " list); remove it there",
                 timeout=6,
                 markup=False,
             )
@@ -1302,7 +1089,7 @@ class JobsScreen(Screen[None]):
         self._store_tracked[account] = self._store_tracked.get(account, frozenset()) - {job_id}
         self._show_tracked()
         self.notify(
-            f"No longer tracking {one_line(clean(job_id, 200))} on {_label(account)}",
+            f"No longer tracking {one_line(clean(job_id, 200))} on {source_label(account)}",
             timeout=4,
             markup=False,
         )
@@ -1395,14 +1182,3 @@ class JobsScreen(Screen[None]):
     def sort_columns(self) -> list[tuple[str, str]]:
         """Every sortable column: (its key for `sort_by`, its name as the header shows it)."""
         return [(column.value, column_label(column)) for column in SORT_CYCLE]
-
-
-def _label(account: str) -> str:
-    """A source's name as shown in a sentence or a title: plain, on one line, capped."""
-    return one_line(clean(account, 64))
-
-
-def _state_counts(counts: dict[JobState, int]) -> str:
-    """`2 failed, 1 succeeded`: the states that need attention first."""
-    ordered = sorted(counts.items(), key=lambda item: STATE_ORDER.get(item[0], 9))
-    return ", ".join(f"{count:,} {state.value}" for state, count in ordered if count)

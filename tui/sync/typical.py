@@ -123,6 +123,14 @@ class TypicalDurations:
         elapsed = job.duration_seconds(now)
         return typical is not None and elapsed is not None and elapsed > typical.p95
 
+    def stuck_keys(self, jobs: Iterable[Job], now: datetime) -> frozenset[tuple[str, str]]:
+        """The keys of the jobs among `jobs` that are stuck now (`is_stuck`)."""
+        return frozenset(
+            (job.account, job.id)
+            for job in jobs
+            if job.state == JobState.RUNNING and self.is_stuck(job, now)
+        )
+
     def estimate_left(self, job: Job, now: datetime) -> float | None:
         """Seconds a running job may still take, from its kind's median; None past it."""
         if job.state != JobState.RUNNING:
