@@ -177,8 +177,13 @@ async def test_before_the_cursor_is_moved_it_stays_on_the_top_row_as_sources_loa
         chosen = table.cursor_job
         slow.jobs = [make_job("zoo-prod", -1), *slow.jobs]
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.index.row_count() == 7)
-        assert table.cursor_job == chosen and table.cursor_row == 2
+        # The table takes the new row a frame after the index: wait for the cursor to follow.
+        await wait_for(
+            pilot,
+            lambda: screen.index.row_count() == 7 and table.cursor_row == 2,
+            "the cursor on its job's new row",
+        )
+        assert table.cursor_job == chosen
 
 
 async def test_a_job_opened_stays_under_the_cursor_when_the_search_is_cleared(
