@@ -88,6 +88,23 @@ class Simulator:
             self.stop()
             raise RuntimeError(f"the simulator did not start: {line!r}")
         self.url = line.rsplit(" ", 1)[-1].strip()
+        secret_line = self.process.stdout.readline()
+        if "admin secret:" not in secret_line:
+            self.stop()
+            raise RuntimeError(f"the simulator printed no admin secret: {secret_line!r}")
+        self.admin_secret = secret_line.split("admin secret:", 1)[1].split()[0]
+
+    def tracked_ids(self) -> dict[str, list[str]]:
+        """The hdrjpg ids the world knows (hdrjpg has no list call: jobtop tracks them)."""
+        import httpx
+
+        from tui.sim.app import ADMIN_SECRET_HEADER
+
+        response = httpx.get(
+            f"{self.url}/_admin/tracked", headers={ADMIN_SECRET_HEADER: self.admin_secret}
+        )
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -485,11 +502,9 @@ def main(argv: list[str] | None = None) -> int:
                 os._exit(1)
         return 0
 
-    import httpx
-
     sim = Simulator(args.jobs)
     try:
-        tracked = httpx.get(f"{sim.url}/_admin/tracked").json()
+        tracked = sim.tracked_ids()
         base = run_child("floor", sim.url, {"tracked": tracked})
         expected = sum(base["counts"].values())
         board = run_child(
