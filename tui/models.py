@@ -486,7 +486,11 @@ def parse_timestamp(value: object) -> datetime | None:
         if not text or len(text) > 64:
             return None
         if text[0].isascii() and text[0].isdigit():
-            return _parse_iso(text)
+            try:  # the common case, in C: a listing holds several per job
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                return _parse_iso(text)
+            return parsed if parsed.tzinfo is UTC else _as_utc(parsed)
         return _parse_rfc1123(text)
     except (ValueError, OverflowError):
         return None
