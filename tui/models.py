@@ -539,7 +539,9 @@ def format_timestamp(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`, or None."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def clamp_progress(value: object) -> float | None:
