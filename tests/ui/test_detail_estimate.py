@@ -43,8 +43,10 @@ def estimate_line(screen: JobDetailScreen) -> Static:
     return screen.query_one("#detail-estimate", Static)
 
 
-async def open_detail(pilot: Pilot[int], screen: JobsScreen, job_id: str) -> JobDetailScreen:
-    assert screen.open_job("zoo-prod", job_id)
+async def open_detail(
+    pilot: Pilot[int], screen: JobsScreen, job_id: str, account: str = "zoo-prod"
+) -> JobDetailScreen:
+    assert screen.open_job(account, job_id)
     await wait_for(
         pilot,
         lambda: (
