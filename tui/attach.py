@@ -23,7 +23,7 @@ from tui.errors import NotFoundError, StoreError, UnavailableError
 from tui.formatting import fmt_duration
 from tui.models import Job, JobDetail, JobState, PhaseChange, Transition, parse_timestamp
 from tui.providers.base import Capabilities, ListQuery, ListResult
-from tui.store import MAX_PHASES, EventKind, JobStore, PollerState
+from tui.store import PHASES_READ, EventKind, JobStore, PollerState
 
 ATTACH_READ_EVERY = 2.0
 """Seconds between an attached viewer's reads of the store (cheap: only changed rows)."""
@@ -121,7 +121,7 @@ class ReadOnlyStore(JobStore):
             return None
 
     def phase_history(
-        self, accounts: Iterable[str] | None = None, limit: int = MAX_PHASES
+        self, accounts: Iterable[str] | None = None, limit: int = PHASES_READ
     ) -> list[PhaseChange]:
         """The recorded phase changes; none from a store from before `phases` existed."""
         try:

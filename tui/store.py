@@ -89,8 +89,11 @@ EVENT_RETENTION = timedelta(days=30)
 """Source events (failing, recovered, ...) are kept this long."""
 MAX_EVENTS = 20_000
 """Upper bound on stored source events; the oldest go first."""
-MAX_PHASES = 200_000
+MAX_PHASES = 100_000
 """Upper bound on stored phase changes; the oldest go first."""
+PHASES_READ = 40_000
+"""The most recent phase changes `phase_history` reads by default: enough for the latest
+`tui.sync.typical.KEEP` times of every phase, in a few megabytes at start."""
 
 BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another program's write lock before it fails (`StoreError`)."""
@@ -516,7 +519,8 @@ class JobStore:
             chunk = ids[start : start + _IDS_PER_QUERY]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                "SELECT id, state, json_extract(data, '$.phase') FROM jobs"  # noqa: S608 - only "?" marks
+                "SELECT id, state, CASE WHEN json_valid(data) THEN json_extract(data, '$.phase')"
+                " END FROM jobs"  # noqa: S608 - only "?" marks
                 f" WHERE account = ? AND id IN ({marks})",
                 (account, *chunk),
             )
@@ -625,7 +629,7 @@ class JobStore:
         return result
 
     def phase_history(
-        self, accounts: Iterable[str] | None = None, limit: int = MAX_PHASES
+        self, accounts: Iterable[str] | None = None, limit: int = PHASES_READ
     ) -> list[PhaseChange]:
         """The recorded phase changes (of `accounts`, or all), oldest first (the last `limit`)."""
         names = None if accounts is None else list(accounts)

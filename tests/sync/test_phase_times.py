@@ -167,3 +167,12 @@ def test_the_store_records_phase_changes_and_they_replay_to_the_same_times(
     reopened.save_jobs("zoo", done)
     assert reopened.prune() == 20
     assert {change.job_id for change in reopened.phase_history()} == {"slow"}
+
+
+def test_a_stored_snapshot_that_is_not_json_does_not_stop_a_save(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "s.db", clock=FrozenClock(T0))
+    store.save_jobs("zoo", [conversion("c", "salon", T0)])
+    store._db.execute("UPDATE jobs SET data = 'not json'")  # an edited or damaged row
+    store.save_jobs("zoo", [conversion("c", "salon", T0)])
+    assert [change.phase for change in store.phase_history()] == ["salon", "salon"]
+    assert [job.phase for job in store.load_jobs()] == ["salon"]
