@@ -3,12 +3,14 @@ they are seen, and as the store records and replays them."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.sync.test_typical import run
 from tui.clock import FrozenClock
-from tui.models import Job, JobKind, JobState, ProviderName
+from tui.models import Job, JobKind, JobState, ProviderName, phase_change
 from tui.store import JobStore
 from tui.sync.typical import TypicalDurations, follows
 
@@ -176,3 +178,24 @@ def test_a_stored_snapshot_that_is_not_json_does_not_stop_a_save(tmp_path: Path)
     store.save_jobs("zoo", [conversion("c", "salon", T0)])
     assert [change.phase for change in store.phase_history()] == ["salon", "salon"]
     assert [job.phase for job in store.load_jobs()] == ["salon"]
+
+
+def test_the_stored_history_is_adopted_as_older_than_what_was_learnt_since() -> None:
+    live = TypicalDurations(keep=30)
+    live.learn(run(f"new{i}", 10.0) for i in range(20))
+    seen_one_by_one(live, [conversion("moving", "salon", T0 + timedelta(seconds=50))])
+    older = [run(f"old{i}", 1000.0) for i in range(20)] + [run("new0", 10.0)]
+    stored_phases = [phase_change(job, None) for job in walk("walked", 100.0)]
+    stored_phases.append(phase_change(conversion("moving", "snapshot_raw_kcl", T0), None))
+    stored = TypicalDurations.from_jobs(
+        older, min_samples=1, phases=[c for c in stored_phases if c is not None]
+    )
+    live.adopt(stored)
+    learnt = live.of(ProviderName.METAFOLD, JobKind.JOB)
+    # 20 stored, new0 once, 20 live: the 10 oldest stored go (keep 30)
+    assert learnt is not None and (learnt.samples, learnt.median, learnt.p95) == (30, 10.0, 1000.0)
+    kept = {("a", f"old{i}") for i in range(10, 20)} | {("a", f"new{i}") for i in range(20)}
+    assert live._seen == kept
+    assert live.learn([run("old0", 1.0)]) == 1  # dropped with its run time: learnt again
+    assert live.phase_since(conversion("moving", "salon", T0)) == T0 + timedelta(seconds=50)
+    assert live._phase_runs[(ZOO, "salon")] == deque([100.0])

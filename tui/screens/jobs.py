@@ -428,7 +428,8 @@ class JobsScreen(Screen[None]):
                     self, f"The local job store could not be read ({type(exc).__name__})"
                 )
         # The typical run and phase times start from the stored history.
-        self.typical.add(await asyncio.to_thread(self.typical.history, stored, phases))
+        learnt = partial(TypicalDurations.from_jobs, stored, phases=phases)
+        self.typical.adopt(await asyncio.to_thread(learnt))
         if stored:
             self.index.upsert(job for job in stored if job.account in self._health)
             if len(stored) >= LARGE_UPDATE:

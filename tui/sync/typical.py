@@ -141,19 +141,40 @@ class TypicalDurations:
         phases: Iterable[PhaseChange] = (),
     ) -> TypicalDurations:
         """Learnt from `jobs` (the store's history, say), oldest finish first, and from the
-        phase changes recorded (`JobStore.phase_history`)."""
+        phase changes recorded (`JobStore.phase_history`), oldest first."""
         typical = cls(min_samples)
-        typical.add(typical.history(jobs, phases))
-        return typical
-
-    def history(self, jobs: Iterable[Job], phases: Iterable[PhaseChange] = ()) -> Learnt:
-        """What a stored history holds (changing nothing, safe in a worker thread): the run
-        times of `jobs`, oldest finish first, and the recorded phase changes as they came."""
         ended = [job for job in jobs if job.finished_at is not None]
         ended.sort(key=lambda job: job.finished_at)  # type: ignore[arg-type, return-value]
-        found = self.runs_of(ended)
+        found = typical.runs_of(ended)
         found.phases = list(phases)
-        return found
+        typical.add(found)
+        return typical
+
+    def adopt(self, older: TypicalDurations) -> None:
+        """Take what `older` learnt (the stored history, learnt in a worker thread) as
+        older than what this one learnt itself, within the same bounds; quick, for the UI
+        loop."""
+        for kind in older._runs.keys() | self._runs.keys():
+            mine = self._runs.get(kind, deque())
+            known = {key for key, _ in mine}
+            runs: deque[tuple[Key, float]] = deque(maxlen=self.keep)
+            runs.extend(run for run in older._runs.get(kind, ()) if run[0] not in known)
+            runs.extend(mine)
+            self._runs[kind] = runs
+        self._seen = {key for runs in self._runs.values() for key, _ in runs}
+        for at in older._phase_runs.keys() | self._phase_runs.keys():
+            times: deque[float] = deque(older._phase_runs.get(at, ()), maxlen=self.keep)
+            times.extend(self._phase_runs.get(at, ()))
+            self._phase_runs[at] = times
+        followed = dict(older._phase_now)
+        for key, change in self._phase_now.items():
+            followed.pop(key, None)
+            followed[key] = change
+        while len(followed) > self.followed:
+            del followed[next(iter(followed))]
+        self._phase_now = followed
+        self._cache.clear()
+        self._phase_cache.clear()
 
     def learn(self, jobs: Iterable[Job]) -> int:
         """Add the run time of each succeeded job not learnt before; how many were added."""
@@ -167,7 +188,9 @@ class TypicalDurations:
             key = (job.account, job.id)
             if job.phase is not None:
                 now = self._phase_now.get(key)
-                if now is None or now.phase != job.phase or job.state.is_terminal:
+                if now is None and job.state.is_terminal:
+                    pass  # ended before it was followed: nothing to learn or to forget
+                elif now is None or now.phase != job.phase or job.state.is_terminal:
                     change = phase_change(job, seen_at)
                     if change is not None:
                         found.phases.append(change)
