@@ -643,24 +643,15 @@ class JobStore:
         changes = []
         for account, job_id, provider, kind, phase, state, at in reversed(rows):
             moment = parse_timestamp(at)
+            if moment is None:
+                continue
             try:
-                change = (
-                    PhaseChange(
-                        account,
-                        job_id,
-                        ProviderName(provider),
-                        JobKind(kind),
-                        phase,
-                        moment,
-                        JobState(state),
-                    )
-                    if moment is not None
-                    else None
-                )
+                found = (ProviderName(provider), JobKind(kind), JobState(state))
             except ValueError:
                 continue
-            if change is not None:
-                changes.append(change)
+            changes.append(
+                PhaseChange(account, job_id, found[0], found[1], phase, moment, found[2])
+            )
         return changes
 
     def add_event(
