@@ -1,6 +1,6 @@
 """Stuck jobs and estimates on a simulator world whose history is known: the real Zoo
 provider over loopback watches planted conversions move through their phases (the clock
-steps 30 s between refreshes, shorter than any of their phases), the engine and the store
+steps 55 s between refreshes, shorter than any of their phases), the engine and the store
 record what it sees, and the typical times, the stuck mark (with its phase) and the
 estimate follow from those numbers, in this dashboard and in the next one that opens on
 the same store."""
@@ -28,9 +28,9 @@ from tui.store import JobStore
 from tui.sync.health import Health
 
 ZOO = (ProviderName.ZOO, JobKind.DATASET_CONVERSION)
-STEP = 30
+STEP = 55
 """Seconds between refreshes: shorter than every phase of the finished conversions."""
-CHECK_AT = 960
+CHECK_AT = 990
 """Seconds after the start when the history is looked at."""
 
 
@@ -38,15 +38,15 @@ def planted() -> tuple[PlantedConversion, ...]:
     """20 conversions created together that queue 5 s, spend 60 s in every phase but
     `salon`, and 200 + 10 n s in `salon` (n = 0..19), so they run 740 + 10 n s: median
     830 s, p95 920 s, and in salon a median of 290 s and a p95 of 380 s. Then one created
-    at 400 s that reaches salon at 475 s and stays there (at 960 s: in salon for 485 s,
-    stuck in it, but running for 555 s only), and one created at 900 s that stays in its
-    first phase (at 960 s: running for 55 s, 775 s to the median)."""
+    at 400 s that reaches salon at 475 s and stays there (at 990 s: in salon for 515 s,
+    stuck in it, but running for 585 s only), and one created at 950 s that stays in its
+    first phase (at 990 s: running for 35 s, 795 s to the median)."""
     done = tuple(
         PlantedConversion(-10 + n / 10, (5.0,) + (60.0,) * 7 + (200.0 + 10 * n,) + (60.0,) * 2)
         for n in range(20)
     )
     stuck = PlantedConversion(400, (5.0,) + (10.0,) * 7)
-    fresh = PlantedConversion(900, (5.0,))
+    fresh = PlantedConversion(950, (5.0,))
     return (*done, stuck, fresh)
 
 
@@ -128,10 +128,10 @@ async def test_the_typical_times_stuck_mark_and_estimate_of_a_known_sim_history(
         await pilot.press("escape")
         await pilot.pause()
 
-        # 55 s into a run whose median is 830 s: an estimate, labelled as one.
+        # 35 s into a run whose median is 830 s: an estimate, labelled as one.
         detail = await open_detail(pilot, screen, fresh_id, account="zoo-sim")
         assert str(estimate_line(detail).content) == (
-            "est. 12m left (median of 20 zoo dataset conversions)"
+            "est. 13m left (median of 20 zoo dataset conversions)"
         )
         await pilot.press("escape")
         await pilot.pause()
