@@ -45,6 +45,7 @@ from tui.models import Job, JobState, Transition
 from tui.providers.base import JobProvider
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
+from tui.screens.jobs_keys import COLLAPSE_BELOW_ROWS, JOBS_BINDINGS, view_bindings
 from tui.screens.notices import Notice, Notices, source_label, toast_place
 from tui.screens.status_line import StatusFacts, status_line
 from tui.screens.store_problem import show_store_problem
@@ -60,7 +61,6 @@ from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import (
     COLUMNS,
     SHORT_SOURCE_WIDTH,
-    TRACKED_MARK,
     JobTable,
     column_label,
 )
@@ -90,9 +90,6 @@ APPLY_SLICE = 2_000
 """Jobs of a large update the index takes per turn of the UI loop (tens of milliseconds
 each with every sort key prepared)."""
 
-COLLAPSE_BELOW_ROWS = 30
-"""A terminal shorter than this shows the sources on one line (Ctrl+E shows them all)."""
-
 SERVER_QUERY_SETTLE = 0.6
 """Seconds of quiet in the search box (or the state multi-select) before a server that
 filters is asked again; Enter, `f`, a status and closing the panel ask at once."""
@@ -103,154 +100,7 @@ class JobsScreen(Screen[None]):
 
     AUTO_FOCUS = "JobTable"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "slash",
-            "search",
-            "Search",
-            id="jobs.search",
-            tooltip="Search: words, field:word, !negation, globs, re:regex (see below)",
-        ),
-        Binding(
-            "f",
-            "failed_only",
-            "Failed only",
-            id="jobs.failed_only",
-            tooltip="Show only failed jobs, or everything again",
-        ),
-        Binding(
-            "m",
-            "filters",
-            "States/status",
-            id="jobs.filters",
-            tooltip="Choose states and the provider's status to show",
-        ),
-        Binding(
-            "s",
-            "next_sort",
-            "Sort",
-            id="jobs.sort",
-            tooltip="Sort by the next column to the right, and show the top",
-        ),
-        Binding(
-            "S",
-            "reverse_sort",
-            "Reverse",
-            show=False,
-            id="jobs.reverse_sort",
-            tooltip="Reverse the sort order, and show the top",
-        ),
-        Binding(
-            "r",
-            "refresh",
-            "Refresh",
-            id="jobs.refresh",
-            tooltip="Refresh the sources of this view now",
-        ),
-        Binding(
-            "p", "pause", "Pause", id="jobs.pause", tooltip="Pause or resume automatic refresh"
-        ),
-        Binding(
-            "t",
-            "track",
-            "Track id",
-            id="jobs.track",
-            tooltip="Track a job id on a source (checked with the provider first)",
-        ),
-        Binding(
-            "u",
-            "untrack",
-            "Untrack",
-            show=False,
-            id="jobs.untrack",
-            tooltip=f"Stop tracking the highlighted job (tracked jobs show {TRACKED_MARK})",
-        ),
-        Binding(
-            "c",
-            "copy_id",
-            "Copy id",
-            show=False,
-            id="jobs.copy_id",
-            tooltip="Copy the highlighted job's id to the clipboard (OSC 52, works over SSH)",
-        ),
-        Binding(
-            "plus,equals_sign",
-            "faster",
-            "Faster",
-            show=False,
-            id="jobs.faster",
-            tooltip="Refresh more often",
-        ),
-        Binding(
-            "minus", "slower", "Slower", show=False, id="jobs.slower", tooltip="Refresh less often"
-        ),
-        Binding(
-            "tab",
-            "next_view",
-            "Next view",
-            show=False,
-            id="jobs.next_view",
-            tooltip="Show the next source",
-        ),
-        Binding(
-            "shift+tab",
-            "previous_view",
-            "Previous view",
-            show=False,
-            id="jobs.previous_view",
-            tooltip="Show the previous source",
-        ),
-        Binding(
-            "escape",
-            "back",
-            "Back",
-            show=False,
-            id="jobs.back",
-            tooltip="Close search or clear the filters",
-        ),
-        Binding(
-            "n",
-            "next_notify_rule",
-            "Notifications",
-            show=False,
-            id="jobs.notify_rule",
-            tooltip="Which job endings notify: failures only, and cancellations, every"
-            " ending, or none",
-        ),
-        Binding(
-            "w",
-            "next_window",
-            "Window",
-            show=False,
-            id="jobs.window",
-            tooltip="Show only jobs that changed in the last 15 min, 1 h, 6 h, 24 h, 7 d, or all",
-        ),
-        Binding(
-            "e",
-            "event_log",
-            "Event log",
-            show=False,
-            id="jobs.event_log",
-            tooltip="Event log: every job's change and source problem, newest first",
-        ),
-        Binding(
-            "x",
-            "stuck_only",
-            "Stuck only",
-            show=False,
-            id="jobs.stuck_only",
-            tooltip="Show only running jobs past their kind's typical run time (again: all)",
-        ),
-        Binding(
-            "ctrl+e",
-            "toggle_sources",
-            "Sources",
-            show=False,
-            id="jobs.toggle_sources",
-            tooltip="Sources on one line, or one line each (one line below"
-            f" {COLLAPSE_BELOW_ROWS} rows)",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = JOBS_BINDINGS
 
     def __init__(
         self,
@@ -333,23 +183,8 @@ class JobsScreen(Screen[None]):
         """Each source's short label, for a narrow table and the collapsed source bar."""
 
     def view_bindings(self) -> list[Binding]:
-        """`1` for All, then one digit per source (up to `9`), each named after its view;
-        only the views that exist (more sources: Tab)."""
-        views = [("All sources", "Show every source's jobs")] + [
-            (source_label(p.account), f"Show the jobs of {source_label(p.account)} ({p.provider})")
-            for p in self.providers
-        ]
-        return [
-            Binding(
-                str(number),
-                f"view({number - 1})",
-                name,
-                show=False,
-                id=f"jobs.view_{number}",
-                tooltip=tooltip,
-            )
-            for number, (name, tooltip) in enumerate(views[:9], start=1)
-        ]
+        """The view keys of the sources configured (`jobs_keys.view_bindings`)."""
+        return view_bindings(self.providers)
 
     @property
     def notify_states(self) -> frozenset[JobState]:
