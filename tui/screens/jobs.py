@@ -12,7 +12,7 @@ import asyncio
 import gc
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from time import monotonic
@@ -28,7 +28,7 @@ from textual.widgets import Input, Static
 
 from tui.clock import Clock
 from tui.config import Settings
-from tui.errors import ProviderError, StoreError
+from tui.errors import StoreError
 from tui.formatting import fmt_duration, fmt_interval, short_labels
 from tui.job_index.filters import TIME_WINDOWS, JobFilter, StatusChoice, window_start
 from tui.job_index.index import Column, JobIndex
@@ -38,7 +38,10 @@ from tui.messages import (
     OpenJobRequested,
     RefreshFailed,
     RefreshStarted,
+    StartupLoaded,
+    StuckFound,
     SummaryReady,
+    TrackingChanged,
     from_engine,
 )
 from tui.models import Job, JobState, Transition
@@ -51,11 +54,10 @@ from tui.screens.status_line import StatusFacts, status_line
 from tui.screens.store_problem import show_store_problem
 from tui.store import JobStore
 from tui.sync import events
-from tui.sync.engine import SyncEngine
+from tui.sync.dashboard import DashboardSync
 from tui.sync.health import Health, SourceHealth, health_after_failure, health_after_success
 from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
-from tui.sync.typical import TypicalDurations
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
 from tui.widgets.job_table import (
@@ -131,7 +133,7 @@ class JobsScreen(Screen[None]):
             )
             for provider in self.providers
         }
-        self.engine = SyncEngine(
+        self.engine = DashboardSync(
             self.providers,
             store,
             self.index,
@@ -152,16 +154,11 @@ class JobsScreen(Screen[None]):
         self._states: frozenset[JobState] = frozenset()
         self._status: StatusChoice | None = None
         self._status_shown: Content | None = None
-        self._config_tracked: dict[str, frozenset[str]] = {
-            account.name: frozenset(account.track) for account in settings.accounts
-        }
-        self._store_tracked: dict[str, frozenset[str]] = {}
-        """Per source, the ids tracked in the store (`t` adds, `u` removes)."""
         self._window = 0
         """The time window in force: an index into `TIME_WINDOWS` (0: all)."""
         self._toasts_ordered: set[str] = set()
         """The toasts `place_toasts` has put newest first already (by id)."""
-        self.typical = TypicalDurations()
+        self.typical = self.engine.typical
         """Run times of the jobs seen succeed, per provider and kind (the stuck marks)."""
         self.notices = Notices(
             self.index.get,
@@ -240,42 +237,32 @@ class JobsScreen(Screen[None]):
 
     @work(group="startup", exit_on_error=False)
     async def load_and_start(self) -> None:
-        """Open on the store's jobs (stale, with their age), then refresh every source.
+        """Read the store's jobs (stale, with their age) and tracked ids for the handler,
+        which shows them and starts the refreshes (`DashboardSync.load_start`)."""
+        self.post_message(StartupLoaded(await self.engine.load_start()))
 
-        The previous run's open mark is read before anything is saved; the summary of
-        what changed since then waits for each source's first refresh.
-        """
-        accounts = [provider.account for provider in self.providers]
-        try:
-            stored = await asyncio.to_thread(self.store.load_jobs, accounts)
-            refreshed = await asyncio.to_thread(self.store.refreshed_at, accounts)
-            mark = await asyncio.to_thread(self.store.open_mark)
-            start_seq = await asyncio.to_thread(self.store.last_seq)
-            tracked = await asyncio.to_thread(self.store.all_tracked)
-        except Exception as exc:  # noqa: BLE001 - the store is optional for viewing
-            stored, refreshed, mark, start_seq, tracked = [], {}, None, 0, {}
+    @on(StartupLoaded)
+    def _on_startup_loaded(self, message: StartupLoaded) -> None:
+        """Open on the store's jobs, then refresh every source; the summary of what changed
+        since the last open waits for each source's first refresh."""
+        start = message.startup
+        if start.error is not None:
             report = getattr(self.app, "report_store_problem", None)
-            if isinstance(exc, StoreError) and report is not None:
-                report(exc)  # a line that stays, and for a corrupt store the offer to move it
+            if isinstance(start.error, StoreError) and report is not None:
+                report(start.error)  # a line that stays, and for a corrupt store the offer
             else:
-                show_store_problem(
-                    self, f"The local job store could not be read ({type(exc).__name__})"
-                )
-        if stored:
-            self.index.upsert(job for job in stored if job.account in self._health)
-            if len(stored) >= LARGE_UPDATE:
+                kind = type(start.error).__name__
+                show_store_problem(self, f"The local job store could not be read ({kind})")
+        if start.jobs:
+            self.index.upsert(start.jobs)
+            if len(start.jobs) >= LARGE_UPDATE:
                 self._after_large_update()
-        for account in {job.account for job in stored} | set(refreshed):
-            if account in self._health:
-                self._health[account] = replace(
-                    self._health[account], health=Health.STALE, stored_at=refreshed.get(account)
-                )
-                self.engine.mark_stored(account, refreshed.get(account))
-        self._store_tracked = {account: frozenset(ids) for account, ids in tracked.items()}
-        self._show_tracked()
+        for account, stored_at in start.stored_at.items():
+            self._health[account] = replace(
+                self._health[account], health=Health.STALE, stored_at=stored_at
+            )
+        self.table.set_tracked(start.tracked)
         self._refresh_view(flash=())
-        # No mark (first use, or no store): nothing to summarise, the open mark starts now.
-        self.engine.begin_summary(mark, start_seq)
         self.run_worker(
             self.engine.summary_deadline(), group="summary-deadline", exit_on_error=False
         )
@@ -379,10 +366,8 @@ class JobsScreen(Screen[None]):
             await asyncio.sleep(0)
         if len(message.update.upserts) >= LARGE_UPDATE:
             self._after_large_update()
-        if message.update.upserts:
-            upserts = message.update.upserts
-            self.typical.add(await self._in_worker_thread(partial(self.typical.runs_of, upserts)))
-        self._update_stuck([message.account])
+        if message.stuck is not None:
+            self._show_stuck({message.account: message.stuck})
         next_at = message.next_try_at or message.fetched_at
         self._health[message.account] = replace(
             health_after_success(health, message.fetched_at, next_at),
@@ -675,18 +660,28 @@ class JobsScreen(Screen[None]):
     def _tick(self) -> None:
         if self._window:
             self._apply_filter(tell_servers=False)  # the window moves on with the clock
-        self._update_stuck()  # running jobs become stuck as the clock moves on
+        self._find_stuck()  # running jobs become stuck as the clock moves on
         self.table.tick()
         self._update_sources()
 
-    def _update_stuck(self, accounts: Sequence[str] | None = None) -> None:
-        """Find the running jobs past their kind's typical run time (of `accounts`, or all);
-        mark them in the list and the source bar, and name the newly stuck ones in one
-        notification."""
-        now = self.clock()
-        stuck = dict(self._stuck)
-        for account in accounts if accounts is not None else self._accounts_all():
-            stuck[account] = self.typical.stuck_keys(self.index.jobs(account), now)
+    @work(group="stuck", exclusive=True, exit_on_error=False)
+    async def _find_stuck(self) -> None:
+        """Look for the stuck jobs among the running ones, off the UI loop."""
+        self.post_message(StuckFound(await self.engine.stuck_now()))
+
+    @on(StuckFound)
+    def _on_stuck_found(self, message: StuckFound) -> None:
+        self._show_stuck(message.stuck)
+
+    def _show_stuck(self, found: Mapping[str, frozenset[tuple[str, str]]]) -> None:
+        """Mark the stuck jobs in the list and the source bar, and name the newly stuck
+        ones in one notification. Only jobs the index holds count: a job the engine saw
+        in a refresh whose report is still on its way is named once that report lands."""
+        known = {
+            account: frozenset(filter(self.index.__contains__, keys))
+            for account, keys in found.items()
+        }
+        stuck = {**self._stuck, **known}
         if stuck == self._stuck:
             return
         self._stuck = stuck
@@ -839,95 +834,35 @@ class JobsScreen(Screen[None]):
             highlighted = self.table.cursor_job
             trackers = [p.account for p in self.providers if not p.capabilities.lists]
             default = highlighted.account if highlighted else (trackers or accounts)[0]
-        self.app.push_screen(TrackScreen(accounts, default, self._check_trackable), self._tracked)
-
-    async def _check_trackable(self, account: str, job_id: str) -> str | None:
-        """None if the source's provider knows `job_id`, else its answer as a sentence."""
-        provider = next(p for p in self.providers if p.account == account)
-        try:
-            await provider.get_job(job_id, None)
-        except ProviderError as error:
-            return one_line(clean(f"{job_id} was not added: {error.title}: {error}", 300))
-        return None
+        screen = TrackScreen(accounts, default, self.engine.check_trackable)
+        self.app.push_screen(screen, self._tracked)
 
     def _tracked(self, chosen: tuple[str, str] | None) -> None:
-        if chosen is None:
-            return
-        account, job_id = chosen
-        self._track_in_store(account, job_id)
-
-    @work(group="track-store", exit_on_error=False)
-    async def _track_in_store(self, account: str, job_id: str) -> None:
-        try:
-            added = await asyncio.to_thread(self.store.add_tracked, account, [job_id])
-        except StoreError as error:
-            self.notify(
-                f"{job_id} could not be tracked: {error.message}",
-                title="Store",
-                severity="error",
-                timeout=10,
-                markup=False,
-            )
-            return
-        verb = "Tracking" if added else "Already tracking"
-        self.notify(
-            f"{verb} {one_line(clean(job_id, 200))} on {source_label(account)}",
-            timeout=4,
-            markup=False,
-        )
-        self._store_tracked[account] = self._store_tracked.get(account, frozenset()) | {job_id}
-        self._show_tracked()
-        self._request_refresh(account, force=True)
-
-    def _show_tracked(self) -> None:
-        """Give the table every tracked job's key, for its mark."""
-        self.table.set_tracked(
-            frozenset(
-                (account, job_id)
-                for tracked in (self._config_tracked, self._store_tracked)
-                for account, ids in tracked.items()
-                for job_id in ids
-            )
-        )
+        if chosen is not None:
+            self._change_tracking(*chosen, track=True)
 
     def action_untrack(self) -> None:
         """Stop tracking the highlighted job (an id tracked in the config stays: said so)."""
         job = self.table.cursor_job
         if job is None:
             return
-        shown = one_line(clean(job.id, 200))
-        if job.id in self._store_tracked.get(job.account, frozenset()):
-            self._untrack_in_store(job.account, job.id)
-        elif job.id in self._config_tracked.get(job.account, frozenset()):
-            self.notify(
-                f"{shown} is tracked by the config file ({source_label(job.account)}'s track"
-                " list); remove it there",
-                timeout=6,
-                markup=False,
-            )
+        by = self.engine.tracked_by(job.account, job.id)
+        if by == "store":
+            self._change_tracking(job.account, job.id, track=False)
         else:
-            self.notify(f"{shown} is not tracked", timeout=3, markup=False)
+            self.tell(Notices.not_untracked(job.account, job.id, by_config=by == "config"))
 
     @work(group="track-store", exit_on_error=False)
-    async def _untrack_in_store(self, account: str, job_id: str) -> None:
-        try:
-            await asyncio.to_thread(self.store.remove_tracked, account, [job_id])
-        except StoreError as error:
-            self.notify(
-                f"{one_line(clean(job_id, 200))} could not be untracked: {error.message}",
-                title="Store",
-                severity="error",
-                timeout=10,
-                markup=False,
-            )
-            return
-        self._store_tracked[account] = self._store_tracked.get(account, frozenset()) - {job_id}
-        self._show_tracked()
-        self.notify(
-            f"No longer tracking {one_line(clean(job_id, 200))} on {source_label(account)}",
-            timeout=4,
-            markup=False,
-        )
+    async def _change_tracking(self, account: str, job_id: str, *, track: bool) -> None:
+        """Track or untrack an id in the store (`DashboardSync.track`, `untrack`)."""
+        change = self.engine.track if track else self.engine.untrack
+        self.post_message(TrackingChanged(await change(account, job_id)))
+
+    @on(TrackingChanged)
+    def _on_tracking_changed(self, message: TrackingChanged) -> None:
+        self.tell(Notices.tracking(message.change))
+        if message.change.error is None:
+            self.table.set_tracked(message.change.tracked)
 
     def action_copy_id(self) -> None:
         """Copy the highlighted job's id to the clipboard (OSC 52, works over SSH).
