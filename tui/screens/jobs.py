@@ -1,9 +1,10 @@
 """JobsScreen: the main screen. Views per source and All, the job table, the actions.
 
-Data flow: refreshing is `tui.sync.SyncEngine`'s (schedule, policy, query, diff, save,
-health, the since-last-open summary). One worker per source runs the engine's loop for
-it; the engine's reports are posted as messages (`JobsLoaded`, `RefreshFailed`, ...), and
-the handlers here own every piece of UI state, the index included, and update the widgets.
+Data flow: refreshing is the sync engine's (`tui.sync.dashboard.DashboardSync`: schedule,
+policy, query, diff, save, health, the since-last-open summary, tracked ids, stuck jobs).
+Workers of this screen run the engine's calls and post what they return as messages
+(`JobsLoaded`, `RefreshFailed`, `StartupLoaded`, ...); the handlers here own every piece
+of UI state, the index and the view's state (`JobsView`) included, and update the widgets.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import gc
 import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from functools import partial
 from time import monotonic
 from typing import ClassVar, TypeVar
@@ -29,10 +29,8 @@ from textual.widgets import Input, Static
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import StoreError
-from tui.formatting import fmt_duration, fmt_interval, short_labels
-from tui.job_index.filters import TIME_WINDOWS, JobFilter, StatusChoice, window_start
+from tui.formatting import fmt_duration, fmt_interval
 from tui.job_index.index import Column, JobIndex
-from tui.job_index.search import parse_search
 from tui.messages import (
     JobsLoaded,
     OpenJobRequested,
@@ -48,24 +46,20 @@ from tui.models import Job, JobState, Transition
 from tui.providers.base import JobProvider
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
-from tui.screens.jobs_keys import COLLAPSE_BELOW_ROWS, JOBS_BINDINGS, view_bindings
+from tui.screens.jobs_keys import JOBS_BINDINGS, view_bindings
+from tui.screens.jobs_view import JobsView
 from tui.screens.notices import Notice, Notices, source_label, toast_place
-from tui.screens.status_line import StatusFacts, status_line
+from tui.screens.status_line import status_line
 from tui.screens.store_problem import show_store_problem
 from tui.store import JobStore
 from tui.sync import events
 from tui.sync.dashboard import DashboardSync
-from tui.sync.health import Health, SourceHealth, health_after_failure, health_after_success
+from tui.sync.health import Health, SourceHealth
 from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
-from tui.widgets.job_table import (
-    COLUMNS,
-    SHORT_SOURCE_WIDTH,
-    JobTable,
-    column_label,
-)
+from tui.widgets.job_table import COLUMNS, SHORT_SOURCE_WIDTH, JobTable, column_label
 from tui.widgets.search_input import SearchInput
 from tui.widgets.source_bar import SourceBar
 
@@ -77,13 +71,6 @@ columns not on screen)."""
 
 FIRST_DESCENDING = frozenset({Column.DURATION})
 """Columns whose first sort is descending: the longest durations first."""
-
-_SERVER_SORT = {
-    Column.AGE: "created_at",
-    Column.NAME: "name",
-    Column.STATUS: "status",
-    Column.ID: "id",
-}
 
 LARGE_UPDATE = 10_000
 """An update this big moves the new jobs out of the cyclic GC's way (`gc.freeze`)."""
@@ -123,16 +110,8 @@ class JobsScreen(Screen[None]):
         self.index = JobIndex(now=clock)
         self.interval = settings.refresh
         self.paused = False
-        self.current_view = 0
-        """0 is All; n is the n-th source."""
-        self._health: dict[str, SourceHealth] = {
-            provider.account: SourceHealth(
-                account=provider.account,
-                provider=str(provider.provider),
-                interval=self.interval,
-            )
-            for provider in self.providers
-        }
+        self.view_state = JobsView.of(self.providers, self.interval, SHORT_SOURCE_WIDTH)
+        """The view, its filters, each source's health and stuck jobs."""
         self.engine = DashboardSync(
             self.providers,
             store,
@@ -150,12 +129,7 @@ class JobsScreen(Screen[None]):
         self._typed_at = 0.0
         self._settle: Timer | None = None
         self._store_warned = False
-        self._search_text = ""
-        self._states: frozenset[JobState] = frozenset()
-        self._status: StatusChoice | None = None
         self._status_shown: Content | None = None
-        self._window = 0
-        """The time window in force: an index into `TIME_WINDOWS` (0: all)."""
         self._toasts_ordered: set[str] = set()
         """The toasts `place_toasts` has put newest first already (by id)."""
         self.typical = self.engine.typical
@@ -169,19 +143,15 @@ class JobsScreen(Screen[None]):
             accounts=[provider.account for provider in self.providers],
         )
         """What the notifications say: endings (coalesced), stuck jobs, the summary."""
-        self._stuck: dict[str, frozenset[tuple[str, str]]] = {}
-        """Per source, its running jobs past their kind's typical run time."""
-        self._stuck_only = False
-        self._sources_collapsed: bool | None = None
-        """The source bar on one line (True) or one line per view (False), as Ctrl+E
-        chose; None: one line when the terminal is under `COLLAPSE_BELOW_ROWS` rows."""
-        labels = short_labels([source_label(p.account) for p in self.providers], SHORT_SOURCE_WIDTH)
-        self._source_labels = {p.account: labels[source_label(p.account)] for p in self.providers}
-        """Each source's short label, for a narrow table and the collapsed source bar."""
 
     def view_bindings(self) -> list[Binding]:
         """The view keys of the sources configured (`jobs_keys.view_bindings`)."""
         return view_bindings(self.providers)
+
+    @property
+    def current_view(self) -> int:
+        """0 is All; n is the n-th source."""
+        return self.view_state.view
 
     @property
     def notify_states(self) -> frozenset[JobState]:
@@ -227,7 +197,7 @@ class JobsScreen(Screen[None]):
         self.query_one("#search", Input).display = False
         self.query_one(FilterPanel).display = False
         self.table.show_account = True
-        self.table.source_labels = self._source_labels
+        self.table.source_labels = self.view_state.labels
         self._update_sources()
         self._update_status_line()
         self.set_interval(age_tick(self.settings.low_bandwidth), self._tick)
@@ -257,10 +227,7 @@ class JobsScreen(Screen[None]):
             self.index.upsert(start.jobs)
             if len(start.jobs) >= LARGE_UPDATE:
                 self._after_large_update()
-        for account, stored_at in start.stored_at.items():
-            self._health[account] = replace(
-                self._health[account], health=Health.STALE, stored_at=stored_at
-            )
+        self.view_state.stored(start.stored_at)
         self.table.set_tracked(start.tracked)
         self._refresh_view(flash=())
         self.run_worker(
@@ -285,8 +252,6 @@ class JobsScreen(Screen[None]):
             # cyclic GC would otherwise walk in every full collection (30 ms at 100,000).
             gc.freeze()
 
-    # --- since you were last here -------------------------------------------------
-
     @on(SummaryReady)
     def _on_summary_ready(self, message: SummaryReady) -> None:
         self.tell(
@@ -297,18 +262,7 @@ class JobsScreen(Screen[None]):
 
     def _view_query(self) -> ViewQuery:
         """What this view asks the servers for: its filters and sort (`SyncEngine.view`)."""
-        search = parse_search(self._search_text) if self._search_text else None
-        sort_key = _SERVER_SORT.get(self.index.sort_column)
-        descending = self.index.descending
-        return ViewQuery(
-            states=self._states,
-            # The word only: a server of another provider has no such status, or one that
-            # is left out of this view by the provider test anyway.
-            status=self._status.status if self._status is not None else None,
-            text=search.server_text if search else None,
-            sort_key=sort_key,
-            descending=not descending if self.index.sort_column == Column.AGE else descending,
-        )
+        return self.view_state.view_query(self.index.sort_column, self.index.descending)
 
     def refresh_loop(self, account: str) -> None:
         """Run the engine's refresh loop for one source in a worker of this screen."""
@@ -331,29 +285,17 @@ class JobsScreen(Screen[None]):
         self.engine.mark_closed()
         self.engine.close()
 
-    def _accounts_all(self) -> list[str]:
-        return [provider.account for provider in self.providers]
-
-    def _accounts_in_view(self) -> list[str]:
-        if self.current_view == 0:
-            return [provider.account for provider in self.providers]
-        return [self.providers[self.current_view - 1].account]
-
     # --- messages -------------------------------------------------------------------
 
     @on(RefreshStarted)
     def _on_refresh_started(self, message: RefreshStarted) -> None:
-        health = self._health.get(message.account)
-        if health is not None and self.engine.in_flight(message.account):
-            self._health[message.account] = replace(health, refreshing=True)
+        if self.engine.in_flight(message.account) and self.view_state.started(message.account):
             self._update_sources()
 
     @on(JobsLoaded)
     async def _on_jobs_loaded(self, message: JobsLoaded) -> None:
-        health = self._health.get(message.account)
-        if health is None:
+        if message.account not in self.view_state.health:
             return
-        first = health.last_ok_at is None and health.health != Health.STALE
         # In slices: a keystroke or a frame waits for one slice at most. The screen takes
         # its next message only after this one, so updates still apply in order.
         steps = self.index.apply_steps(message.update, APPLY_SLICE)
@@ -369,14 +311,12 @@ class JobsScreen(Screen[None]):
         if message.stuck is not None:
             self._show_stuck({message.account: message.stuck})
         next_at = message.next_try_at or message.fetched_at
-        self._health[message.account] = replace(
-            health_after_success(health, message.fetched_at, next_at),
-            note=message.note,
-            server_counts=message.counts,
+        health = self.view_state.loaded(
+            message.account, message.fetched_at, next_at, message.note, message.counts
         )
         if changes or health.health != Health.OK:
-            flash = () if first else (changes.added | changes.changed)
-            self._refresh_view(flash=flash)
+            first = health.last_ok_at is None and health.health != Health.STALE
+            self._refresh_view(flash=() if first else (changes.added | changes.changed))
             if changes and self._searching():
                 self._prepare_search()
         else:
@@ -394,13 +334,10 @@ class JobsScreen(Screen[None]):
 
     @on(RefreshFailed)
     def _on_refresh_failed(self, message: RefreshFailed) -> None:
-        health = self._health.get(message.account)
-        if health is None:
+        if message.account not in self.view_state.health:
             return
         sentence = one_line(clean(failure_sentence(message.error, message.note), 300))
-        was_failing = health.health == Health.FAILING
-        self._health[message.account] = health_after_failure(health, sentence, message.next_try_at)
-        if not was_failing:
+        if not self.view_state.failed(message.account, sentence, message.next_try_at):
             self.tell(Notices.failing(message.account, sentence))
         self._refresh_view(flash=())
 
@@ -413,9 +350,34 @@ class JobsScreen(Screen[None]):
     def _tell_ended(self) -> None:
         self.tell(self.notices.ended())
 
-    def action_next_notify_rule(self) -> None:
-        """Notify of the next set of job endings (failures only, ..., none)."""
-        self.tell(self.notices.next_rule())
+    @work(group="stuck", exclusive=True, exit_on_error=False)
+    async def _find_stuck(self) -> None:
+        """Look for the stuck jobs among the running ones, off the UI loop."""
+        self.post_message(StuckFound(await self.engine.stuck_now()))
+
+    @on(StuckFound)
+    def _on_stuck_found(self, message: StuckFound) -> None:
+        self._show_stuck(message.stuck)
+
+    def _show_stuck(self, found: Mapping[str, frozenset[tuple[str, str]]]) -> None:
+        """Mark the stuck jobs in the list and the source bar, and name the newly stuck
+        ones in one notification. Only jobs the index holds count: a job the engine saw
+        in a refresh whose report is still on its way is named once that report lands."""
+        every = self.view_state.set_stuck(found, self.index.__contains__)
+        if every is None:
+            return
+        self.table.stuck = every
+        self.table.refresh()
+        if self.view_state.stuck_only:
+            self._apply_filter(tell_servers=False)
+        self._update_sources()
+        self.tell(self.notices.stuck(every))
+
+    @on(TrackingChanged)
+    def _on_tracking_changed(self, message: TrackingChanged) -> None:
+        self.tell(Notices.tracking(message.change))
+        if message.change.error is None:
+            self.table.set_tracked(message.change.tracked)
 
     # --- where toasts go ------------------------------------------------------------
 
@@ -456,6 +418,8 @@ class JobsScreen(Screen[None]):
     def _scrolled(self) -> None:
         self.place_toasts()
 
+    # --- widgets' messages ----------------------------------------------------------
+
     @on(JobTable.JobSelected)
     def _on_job_selected(self, event: JobTable.JobSelected) -> None:
         self.post_message(OpenJobRequested(event.job.account, event.job.id))
@@ -494,7 +458,7 @@ class JobsScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _on_search_changed(self, event: Input.Changed) -> None:
-        self._search_text = event.value
+        self.view_state.search = event.value
         self._apply_filter(tell_servers=False)
         self._tell_servers_when_settled()
 
@@ -507,13 +471,13 @@ class JobsScreen(Screen[None]):
 
     @on(FilterPanel.StatesChanged)
     def _on_states_changed(self, event: FilterPanel.StatesChanged) -> None:
-        self._states = event.states
+        self.view_state.states = event.states
         self._apply_filter(tell_servers=False)
         self._tell_servers_when_settled()
 
     @on(FilterPanel.StatusChosen)
     def _on_status_chosen(self, event: FilterPanel.StatusChosen) -> None:
-        self._status = event.status
+        self.view_state.status = event.status
         self._apply_filter()
         self._close_filters()
 
@@ -525,18 +489,7 @@ class JobsScreen(Screen[None]):
     # --- view updates ---------------------------------------------------------------
 
     def _apply_filter(self, *, tell_servers: bool = True) -> None:
-        accounts = frozenset(self._accounts_in_view()) if self.current_view else frozenset()
-        search = parse_search(self._search_text) if self._search_text.strip() else None
-        self.index.set_filter(
-            JobFilter(
-                accounts=accounts,
-                states=self._states,
-                status=self._status,
-                search=search,
-                changed_since=window_start(self._window, self.clock),
-                keys=frozenset().union(*self._stuck.values()) if self._stuck_only else None,
-            )
-        )
+        self.index.set_filter(self.view_state.job_filter(self.clock))
         self._refresh_view(flash=(), refiltered=True)
         if tell_servers:
             self._tell_servers()
@@ -568,20 +521,8 @@ class JobsScreen(Screen[None]):
         `top`: from the first row (a new sort order)."""
         table = self.table
         table.show_account = self.current_view == 0
-        table.stale_accounts = frozenset(
-            account
-            for account, health in self._health.items()
-            if health.health in (Health.FAILING, Health.STALE)
-        )
-        waiting = any(
-            self._health[account].health == Health.LOADING for account in self._accounts_in_view()
-        )
-        if not self.index.filter.is_empty and len(self.index):
-            table.empty_text = "No jobs match the filter (Esc clears it)"
-        elif waiting:
-            table.empty_text = "Loading…"
-        else:
-            table.empty_text = "No jobs"
+        table.stale_accounts = self.view_state.stale_accounts()
+        table.empty_text = self.view_state.empty_text(self.index)
         table.rows_changed(
             flash=flash if isinstance(flash, set) else (), refiltered=refiltered, top=top
         )
@@ -604,94 +545,34 @@ class JobsScreen(Screen[None]):
         self._update_status_line()
 
     def _update_sources(self) -> None:
-        sources = [self._health[provider.account] for provider in self.providers]
-        counts = [self._source_counts(health.account) for health in sources]
+        state = self.view_state
+        counts = [state.counts(account, self.index) for account in state.accounts]
         self.query_one(SourceBar).show(
-            sources,
+            [state.health[account] for account in state.accounts],
             counts,
             sum(counts, Counter()),
             self.current_view,
             self.clock(),
             self.paused,
-            stuck=[len(self._stuck.get(health.account, ())) for health in sources],
-            collapsed=self.sources_collapsed,
-            labels=self._source_labels,
+            stuck=state.stuck_counts(),
+            collapsed=state.collapsed(self.app.size.height),
+            labels=state.labels,
         )
-
-    @property
-    def sources_collapsed(self) -> bool:
-        """The source bar shows one line (Ctrl+E's choice, else the terminal's height)."""
-        if self._sources_collapsed is not None:
-            return self._sources_collapsed
-        return self.app.size.height < COLLAPSE_BELOW_ROWS
-
-    def _source_counts(self, account: str) -> Counter[JobState]:
-        """A source's jobs per state: the server's counts while its listing loads in parts
-        (true before every page is in), else the rows'."""
-        health = self._health.get(account)
-        if health is not None and health.server_counts:
-            return Counter(health.server_counts)
-        return self.index.counts(account)
 
     def _update_status_line(self) -> None:
-        index = self.index
-        searching = bool(self._search_text.strip())
-        content = status_line(
-            StatusFacts(
-                shown=None if index.pending else index.row_count(),
-                in_view=sum(self._source_counts(a).total() for a in self._accounts_in_view()),
-                sort_name=self.table.column_name(index.sort_column),
-                descending=index.descending,
-                # Only a search shows how far the listing got.
-                progress=index.progress() if searching else (0, 0, 0),
-                interval=self.interval,
-                states=self._states,
-                status=self._status,
-                search=self._search_text,
-                window=TIME_WINDOWS[self._window][0] if self._window else None,
-                stuck_only=self._stuck_only,
-                paused=self.paused,
-            )
-        )
+        sort_name = self.table.column_name(self.index.sort_column)
+        facts = self.view_state.status_facts(self.index, sort_name, self.interval, self.paused)
+        content = status_line(facts)
         if content != self._status_shown:
             self._status_shown = content
             self.query_one("#status-line", Static).update(content, layout=False)
 
     def _tick(self) -> None:
-        if self._window:
+        if self.view_state.window:
             self._apply_filter(tell_servers=False)  # the window moves on with the clock
         self._find_stuck()  # running jobs become stuck as the clock moves on
         self.table.tick()
         self._update_sources()
-
-    @work(group="stuck", exclusive=True, exit_on_error=False)
-    async def _find_stuck(self) -> None:
-        """Look for the stuck jobs among the running ones, off the UI loop."""
-        self.post_message(StuckFound(await self.engine.stuck_now()))
-
-    @on(StuckFound)
-    def _on_stuck_found(self, message: StuckFound) -> None:
-        self._show_stuck(message.stuck)
-
-    def _show_stuck(self, found: Mapping[str, frozenset[tuple[str, str]]]) -> None:
-        """Mark the stuck jobs in the list and the source bar, and name the newly stuck
-        ones in one notification. Only jobs the index holds count: a job the engine saw
-        in a refresh whose report is still on its way is named once that report lands."""
-        known = {
-            account: frozenset(filter(self.index.__contains__, keys))
-            for account, keys in found.items()
-        }
-        stuck = {**self._stuck, **known}
-        if stuck == self._stuck:
-            return
-        self._stuck = stuck
-        every = frozenset().union(*stuck.values())
-        self.table.stuck = every
-        self.table.refresh()
-        if self._stuck_only:
-            self._apply_filter(tell_servers=False)
-        self._update_sources()
-        self.tell(self.notices.stuck(every))
 
     def _set_sort(self, column: Column, descending: bool) -> None:
         """Sort, and show the top of the new order with the cursor on its first row."""
@@ -704,6 +585,17 @@ class JobsScreen(Screen[None]):
         self.query_one(FilterPanel).display = False
         self.table.focus()
 
+    @work(group="prepare-search", exclusive=True, exit_on_error=False)
+    async def _prepare_search(self) -> None:
+        """Build the listing's search texts in the thread while the user starts typing."""
+        if self.index.search_ready():
+            return
+        prepared = await self._in_worker_thread(self.index.prepare_search)
+        self.index.install_search(prepared)
+
+    def _searching(self) -> bool:
+        return bool(self.view_state.search.strip()) or self.query_one("#search", Input).display
+
     # --- actions --------------------------------------------------------------------
 
     def action_search(self) -> None:
@@ -715,72 +607,48 @@ class JobsScreen(Screen[None]):
         self.set_focus(search)
         self._prepare_search()
 
-    @work(group="prepare-search", exclusive=True, exit_on_error=False)
-    async def _prepare_search(self) -> None:
-        """Build the listing's search texts in the thread while the user starts typing."""
-        if self.index.search_ready():
-            return
-        prepared = await self._in_worker_thread(self.index.prepare_search)
-        self.index.install_search(prepared)
-
-    def _searching(self) -> bool:
-        return bool(self._search_text.strip()) or self.query_one("#search", Input).display
-
     def action_back(self) -> None:
         """Close the search box, the filter panel, or clear every filter."""
         search = self.query_one("#search", Input)
-        panel = self.query_one(FilterPanel)
-        if panel.display:
+        if self.query_one(FilterPanel).display:
             self._close_filters()
-            return
-        if search.has_focus:
+        elif search.has_focus:
             search.value = ""
             search.display = False
             self.table.focus()
-            return
-        if (
-            self._search_text
-            or self._states
-            or self._status is not None
-            or self._window
-            or self._stuck_only
-        ):
-            self._search_text = ""
+        elif self.view_state.filtered:
+            self.view_state.clear_filters()
             search.value = ""
             search.display = False
-            self._states = frozenset()
-            self._status = None
-            self._window = 0
-            self._stuck_only = False
             self._apply_filter()
 
     def action_toggle_sources(self) -> None:
         """Show the sources on one line, or one line each."""
-        self._sources_collapsed = not self.sources_collapsed
+        state = self.view_state
+        state.collapsed_choice = not state.collapsed(self.app.size.height)
         self._update_sources()
 
     def action_failed_only(self) -> None:
         """Toggle showing only failed jobs."""
-        failed = frozenset({JobState.FAILED})
-        self._states = frozenset() if self._states == failed else failed
+        self.view_state.toggle_failed()
         self._apply_filter()
 
     def action_stuck_only(self) -> None:
         """Toggle showing only running jobs past their kind's typical run time."""
-        self._stuck_only = not self._stuck_only
+        self.view_state.stuck_only = not self.view_state.stuck_only
         self._apply_filter(tell_servers=False)  # no server knows this
 
     def action_next_window(self) -> None:
         """Show only the jobs that changed in the next time window (15 min ... 7 d, all)."""
-        self._window = (self._window + 1) % len(TIME_WINDOWS)
+        self.view_state.next_window()
         self._apply_filter(tell_servers=False)  # no server filters on this
 
     def action_filters(self) -> None:
         """Open the state and status filters."""
+        state = self.view_state
         panel = self.query_one(FilterPanel)
-        panel.set_choices(
-            self._states, self.index.status_values(self._accounts_in_view()), self._status
-        )
+        statuses = self.index.status_values(state.accounts_in_view())
+        panel.set_choices(state.states, statuses, state.status)
         panel.display = True
         panel.query_one("#filter-states").focus()
 
@@ -809,17 +677,12 @@ class JobsScreen(Screen[None]):
         sooner than its provider allows (its floor, a rate limit's `Retry-After`).
         """
         held = []
-        for account in self._accounts_in_view():
-            wait = self._request_refresh(account, force=True)
+        for account in self.view_state.accounts_in_view():
+            wait = self.engine.request_refresh(account, force=True)
             if wait >= 1.0:
                 held.append(f"{source_label(account)} in {fmt_duration(wait)}")
         message = "Refreshing now" + ("; " + ", ".join(held) if held else "")
         self.notify(message, timeout=2 if not held else 4, markup=False)
-
-    def _request_refresh(self, account: str, *, force: bool) -> float:
-        """Ask the engine for a refresh of `account` as soon as its provider allows
-        (`SyncEngine.request_refresh`); returns the seconds until it may start."""
-        return self.engine.request_refresh(account, force=force)
 
     def action_track(self) -> None:
         """Ask for an id to track on the current source (or the highlighted job's source)."""
@@ -858,12 +721,6 @@ class JobsScreen(Screen[None]):
         change = self.engine.track if track else self.engine.untrack
         self.post_message(TrackingChanged(await change(account, job_id)))
 
-    @on(TrackingChanged)
-    def _on_tracking_changed(self, message: TrackingChanged) -> None:
-        self.tell(Notices.tracking(message.change))
-        if message.change.error is None:
-            self.table.set_tracked(message.change.tracked)
-
     def action_copy_id(self) -> None:
         """Copy the highlighted job's id to the clipboard (OSC 52, works over SSH).
 
@@ -890,9 +747,7 @@ class JobsScreen(Screen[None]):
 
     def _set_interval(self, interval: float) -> None:
         self.interval = interval
-        for provider in self.providers:
-            account = provider.account
-            self._health[account] = replace(self._health[account], interval=interval)
+        self.view_state.set_interval(interval)
         self.engine.set_interval(interval)
         self.notify(f"Refresh every {fmt_interval(interval)}", timeout=2, markup=False)
         self._update_status_line()
@@ -909,7 +764,7 @@ class JobsScreen(Screen[None]):
         """Show view `view` (0: All, n: the n-th source)."""
         if not 0 <= view <= len(self.providers):
             return
-        self.current_view = view
+        self.view_state.view = view
         self._apply_filter(tell_servers=False)  # the view is never sent to a server
 
     def action_next_view(self) -> None:
@@ -919,6 +774,10 @@ class JobsScreen(Screen[None]):
     def action_previous_view(self) -> None:
         """Show the previous view."""
         self.action_view((self.current_view - 1) % (len(self.providers) + 1))
+
+    def action_next_notify_rule(self) -> None:
+        """Notify of the next set of job endings (failures only, ..., none)."""
+        self.tell(self.notices.next_rule())
 
     def action_event_log(self) -> None:
         """Open the event log (read from the store)."""
@@ -930,6 +789,8 @@ class JobsScreen(Screen[None]):
 
         self.app.push_screen(EventLogScreen(self.store, self.open_job, name))
 
+    # --- for the app, the palette and tests -----------------------------------------
+
     def open_job(self, account: str, job_id: str) -> bool:
         """Open a job's detail by key; False if the job is not known (any more)."""
         if self.index.get((account, job_id)) is None:
@@ -939,7 +800,7 @@ class JobsScreen(Screen[None]):
 
     def source_health(self, account: str) -> SourceHealth:
         """One source's health (for tests and the palette)."""
-        return self._health[account]
+        return self.view_state.health[account]
 
     def jobs_in_view(self) -> list[Job]:
         """The visible jobs, in order (for tests)."""

@@ -7,11 +7,9 @@ from collections.abc import Sequence
 from textual.binding import Binding, BindingType
 
 from tui.providers.base import JobProvider
+from tui.screens.jobs_view import COLLAPSE_BELOW_ROWS
 from tui.screens.notices import source_label
 from tui.widgets.job_table import TRACKED_MARK
-
-COLLAPSE_BELOW_ROWS = 30
-"""A terminal shorter than this shows the sources on one line (Ctrl+E shows them all)."""
 
 JOBS_BINDINGS: list[BindingType] = [
     Binding(
