@@ -4,6 +4,7 @@ one-line layout."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from tests.ui.fakes import NOW, FakeProvider, make_job
@@ -12,7 +13,8 @@ from tui.job_index.filters import StatusChoice
 from tui.job_index.index import Column, JobIndex, PendingUpdate
 from tui.job_index.search import parse_search
 from tui.models import JobState, ProviderName
-from tui.screens.jobs_view import COLLAPSE_BELOW_ROWS, JobsView
+from tui.providers.base import Capabilities
+from tui.screens.jobs_view import COLLAPSE_BELOW_ROWS, JobsView, apply_in_slices
 from tui.sync.health import Health
 
 ACCOUNTS = ["zoo-prod", "meta-lab"]
@@ -131,3 +133,36 @@ def test_the_sources_take_one_line_on_a_short_terminal_unless_told() -> None:
     assert state.collapsed(COLLAPSE_BELOW_ROWS - 1) and not state.collapsed(COLLAPSE_BELOW_ROWS)
     state.collapsed_choice = False
     assert not state.collapsed(10)
+
+
+def test_t_offers_the_views_source_else_the_highlighted_jobs_else_a_tracker() -> None:
+    tracker = FakeProvider("hdr", capabilities=Capabilities(lists=False))
+    providers = [FakeProvider("zoo-prod"), tracker]
+    state = JobsView.of(providers, 5.0, 12)
+    assert state.track_default(providers, None) == "hdr"  # it only tracks ids
+    assert state.track_default(providers, "zoo-prod") == "zoo-prod"
+    state.view = 1
+    assert state.track_default(providers, "hdr") == "zoo-prod"
+    assert JobsView.of([], 5.0, 12).track_default([], None) is None
+    lists_only = [FakeProvider("a"), FakeProvider("b")]
+    assert JobsView.of(lists_only, 5.0, 12).track_default(lists_only, None) == "a"
+
+
+async def test_a_large_update_is_applied_in_slices_with_what_changed() -> None:
+    index = index_of(1, 0)
+    jobs = [make_job("meta-lab", n) for n in range(25)]
+    turns = 0
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    counting = asyncio.ensure_future(count_turns())
+    gone = make_job("zoo-prod", 0).key
+    changes = await apply_in_slices(index, PendingUpdate(jobs, [gone]), 10)
+    counting.cancel()
+    assert changes.added == {job.key for job in jobs}
+    assert changes.removed == {gone}
+    assert len(index) == 25 and turns >= 2  # the loop ran between the slices

@@ -13,10 +13,10 @@ import asyncio
 import gc
 import random
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from time import monotonic
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +28,6 @@ from textual.widgets import Input, Static
 
 from tui.clock import Clock
 from tui.config import Settings
-from tui.errors import StoreError
 from tui.formatting import fmt_duration, fmt_interval
 from tui.job_index.index import Column, JobIndex
 from tui.messages import (
@@ -46,11 +45,18 @@ from tui.models import Job, JobState, Transition
 from tui.providers.base import JobProvider
 from tui.sanitize import clean, one_line
 from tui.screens.job_detail import JobDetailScreen
-from tui.screens.jobs_keys import JOBS_BINDINGS, view_bindings
-from tui.screens.jobs_view import JobsView
-from tui.screens.notices import Notice, Notices, source_label, toast_place
+from tui.screens.jobs_keys import (
+    FIRST_DESCENDING,
+    JOBS_BINDINGS,
+    next_sort,
+    sort_columns,
+    view_bindings,
+)
+from tui.screens.jobs_view import JobsView, apply_in_slices
+from tui.screens.notices import Notice, Notices, source_label
 from tui.screens.status_line import status_line
-from tui.screens.store_problem import show_store_problem
+from tui.screens.store_problem import show_store_problem, store_unreadable
+from tui.screens.toasts import place_toasts
 from tui.store import JobStore
 from tui.sync import events
 from tui.sync.dashboard import DashboardSync
@@ -59,18 +65,9 @@ from tui.sync.policy import age_tick, failure_sentence, faster, slower
 from tui.sync.source import ViewQuery
 from tui.widgets.filter_panel import FilterPanel
 from tui.widgets.footer import KeysFooter
-from tui.widgets.job_table import COLUMNS, SHORT_SOURCE_WIDTH, JobTable, column_label
+from tui.widgets.job_table import SHORT_SOURCE_WIDTH, JobTable
 from tui.widgets.search_input import SearchInput
 from tui.widgets.source_bar import SourceBar
-
-T = TypeVar("T")
-
-SORT_CYCLE: tuple[Column, ...] = tuple(spec.column for spec in COLUMNS)
-"""The order `s` steps through sort columns: the table's, left to right (skipping the
-columns not on screen)."""
-
-FIRST_DESCENDING = frozenset({Column.DURATION})
-"""Columns whose first sort is descending: the longest durations first."""
 
 LARGE_UPDATE = 10_000
 """An update this big moves the new jobs out of the cyclic GC's way (`gc.freeze`)."""
@@ -217,12 +214,7 @@ class JobsScreen(Screen[None]):
         since the last open waits for each source's first refresh."""
         start = message.startup
         if start.error is not None:
-            report = getattr(self.app, "report_store_problem", None)
-            if isinstance(start.error, StoreError) and report is not None:
-                report(start.error)  # a line that stays, and for a corrupt store the offer
-            else:
-                kind = type(start.error).__name__
-                show_store_problem(self, f"The local job store could not be read ({kind})")
+            store_unreadable(self, start.error)
         if start.jobs:
             self.index.upsert(start.jobs)
             if len(start.jobs) >= LARGE_UPDATE:
@@ -246,7 +238,7 @@ class JobsScreen(Screen[None]):
     async def prepare_index(self) -> None:
         """Compute every sort order and the search texts in a thread, then adopt them."""
         await asyncio.sleep(0.2)
-        prepared = await self._in_worker_thread(self.index.prepare)
+        prepared = await self.engine.run_in_worker(self.index.prepare)
         if self.index.install(prepared):
             # The sort keys and orders just adopted are millions of references that the
             # cyclic GC would otherwise walk in every full collection (30 ms at 100,000).
@@ -276,10 +268,6 @@ class JobsScreen(Screen[None]):
         if message is not None:
             self.post_message(message)
 
-    async def _in_worker_thread(self, function: Callable[[], T]) -> T:
-        """Run CPU-heavy work on the engine's one worker thread."""
-        return await self.engine.run_in_worker(function)
-
     def on_unmount(self) -> None:
         """Leave the open mark at the exit time, and let the worker thread go."""
         self.engine.mark_closed()
@@ -298,14 +286,7 @@ class JobsScreen(Screen[None]):
             return
         # In slices: a keystroke or a frame waits for one slice at most. The screen takes
         # its next message only after this one, so updates still apply in order.
-        steps = self.index.apply_steps(message.update, APPLY_SLICE)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                changes = done.value
-                break
-            await asyncio.sleep(0)
+        changes = await apply_in_slices(self.index, message.update, APPLY_SLICE)
         if len(message.update.upserts) >= LARGE_UPDATE:
             self._after_large_update()
         if message.stuck is not None:
@@ -382,29 +363,8 @@ class JobsScreen(Screen[None]):
     # --- where toasts go ------------------------------------------------------------
 
     def place_toasts(self) -> None:
-        """Keep toasts off the row under the cursor: they stack on the side of the table
-        with more room (below the cursor, or above it from the table's top), never taller
-        than that room; the newest show when they do not all fit."""
-        racks = self.query("#textual-toastrack")
-        if not racks:
-            return
-        rack = racks.first()
-        # Newest first: a stack taller than its room is cut at its far end, where the
-        # oldest toasts are (new ones are mounted last, so each moves to the front once).
-        holders = list(rack.children)
-        for holder in holders:
-            if holder.id is not None and holder.id not in self._toasts_ordered:
-                rack.move_child(holder, before=0)
-        self._toasts_ordered = {holder.id for holder in holders if holder.id is not None}
-        table = self.table
-        body = table.scrollable_content_region
-        cursor_y = body.y + 1 + table.cursor_row - int(table.scroll_y)
-        place = toast_place(
-            body.y, body.bottom, None if table.cursor_job is None else cursor_y, self.size.height
-        )
-        rack.styles.dock = place.dock
-        rack.styles.margin = (place.margin_top, 0, place.margin_bottom, 0)
-        rack.styles.max_height = place.max_height
+        """Keep toasts off the row under the cursor (`toasts.place_toasts`)."""
+        self._toasts_ordered = place_toasts(self, self.table, self._toasts_ordered)
 
     def on_resize(self) -> None:
         """Place the toasts again for the new size; collapse or expand the source bar."""
@@ -590,7 +550,7 @@ class JobsScreen(Screen[None]):
         """Build the listing's search texts in the thread while the user starts typing."""
         if self.index.search_ready():
             return
-        prepared = await self._in_worker_thread(self.index.prepare_search)
+        prepared = await self.engine.run_in_worker(self.index.prepare_search)
         self.index.install_search(prepared)
 
     def _searching(self) -> bool:
@@ -654,12 +614,7 @@ class JobsScreen(Screen[None]):
 
     def action_next_sort(self) -> None:
         """Sort by the next column to the right (after the last, the first)."""
-        shown = set(self.table.shown_columns())
-        cycle = [column for column in SORT_CYCLE if column in shown] or list(SORT_CYCLE)
-        current = self.index.sort_column
-        after = SORT_CYCLE[SORT_CYCLE.index(current) + 1 :] if current in SORT_CYCLE else ()
-        column = next((c for c in after if c in cycle), cycle[0])
-        self._set_sort(column, column in FIRST_DESCENDING)
+        self._set_sort(*next_sort(self.index.sort_column, self.table.shown_columns()))
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
@@ -688,17 +643,13 @@ class JobsScreen(Screen[None]):
         """Ask for an id to track on the current source (or the highlighted job's source)."""
         from tui.screens.track import TrackScreen
 
-        accounts = [provider.account for provider in self.providers]
-        if not accounts:
-            return
-        if self.current_view:
-            default = accounts[self.current_view - 1]
-        else:
-            highlighted = self.table.cursor_job
-            trackers = [p.account for p in self.providers if not p.capabilities.lists]
-            default = highlighted.account if highlighted else (trackers or accounts)[0]
-        screen = TrackScreen(accounts, default, self.engine.check_trackable)
-        self.app.push_screen(screen, self._tracked)
+        highlighted = self.table.cursor_job
+        default = self.view_state.track_default(
+            self.providers, highlighted.account if highlighted else None
+        )
+        if default is not None:
+            screen = TrackScreen(self.view_state.accounts, default, self.engine.check_trackable)
+            self.app.push_screen(screen, self._tracked)
 
     def _tracked(self, chosen: tuple[str, str] | None) -> None:
         if chosen is not None:
@@ -812,4 +763,4 @@ class JobsScreen(Screen[None]):
 
     def sort_columns(self) -> list[tuple[str, str]]:
         """Every sortable column: (its key for `sort_by`, its name as the header shows it)."""
-        return [(column.value, column_label(column)) for column in SORT_CYCLE]
+        return sort_columns()

@@ -1,4 +1,5 @@
-"""The jobs screen's keys: `JOBS_BINDINGS`, and one view key per source configured."""
+"""The jobs screen's keys: `JOBS_BINDINGS`, one view key per source configured, and the
+columns `s` steps through."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ from collections.abc import Sequence
 
 from textual.binding import Binding, BindingType
 
+from tui.job_index.index import Column
 from tui.providers.base import JobProvider
 from tui.screens.jobs_view import COLLAPSE_BELOW_ROWS
 from tui.screens.notices import source_label
-from tui.widgets.job_table import TRACKED_MARK
+from tui.widgets.job_table import COLUMNS, TRACKED_MARK, column_label
+
+SORT_CYCLE: tuple[Column, ...] = tuple(spec.column for spec in COLUMNS)
+"""The order `s` steps through sort columns: the table's, left to right (skipping the
+columns not on screen)."""
+
+FIRST_DESCENDING = frozenset({Column.DURATION})
+"""Columns whose first sort is descending: the longest durations first."""
 
 JOBS_BINDINGS: list[BindingType] = [
     Binding(
@@ -177,3 +186,17 @@ def view_bindings(providers: Sequence[JobProvider]) -> list[Binding]:
         )
         for number, (name, tooltip) in enumerate(views[:9], start=1)
     ]
+
+
+def next_sort(current: Column, shown: Sequence[Column]) -> tuple[Column, bool]:
+    """The column `s` sorts by after `current` (the next one on screen to the right, after
+    the last the first), and whether that sort starts descending."""
+    cycle = [column for column in SORT_CYCLE if column in shown] or list(SORT_CYCLE)
+    after = SORT_CYCLE[SORT_CYCLE.index(current) + 1 :] if current in SORT_CYCLE else ()
+    column = next((c for c in after if c in cycle), cycle[0])
+    return column, column in FIRST_DESCENDING
+
+
+def sort_columns() -> list[tuple[str, str]]:
+    """Every sortable column: (its key for `sort_by`, its name as the header shows it)."""
+    return [(column.value, column_label(column)) for column in SORT_CYCLE]

@@ -8,6 +8,7 @@ without an app (`tests/unit/test_jobs_view.py`).
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from tui.formatting import short_labels
 from tui.job_index.filters import TIME_WINDOWS, JobFilter, StatusChoice, window_start
-from tui.job_index.index import Column, JobIndex
+from tui.job_index.index import Column, IndexChanges, JobIndex, PendingUpdate
 from tui.job_index.search import parse_search
 from tui.models import JobState
 from tui.providers.base import JobProvider
@@ -243,6 +244,30 @@ class JobsView:
         self.health[account] = health_after_failure(before, sentence, next_at)
         return before.health == Health.FAILING
 
+    def track_default(
+        self, providers: Sequence[JobProvider], highlighted: str | None
+    ) -> str | None:
+        """The source `t` offers first: the view's, else the highlighted job's, else the
+        first that only tracks ids (lists nothing), else the first; None with no source."""
+        if not self.accounts:
+            return None
+        if self.view:
+            return self.accounts[self.view - 1]
+        trackers = [p.account for p in providers if not p.capabilities.lists]
+        return highlighted or (trackers or self.accounts)[0]
+
     def set_interval(self, interval: float) -> None:
         for account, health in self.health.items():
             self.health[account] = replace(health, interval=interval)
+
+
+async def apply_in_slices(index: JobIndex, update: PendingUpdate, step: int) -> IndexChanges:
+    """`JobIndex.apply` in slices of `step` jobs, the event loop turning between two."""
+    steps = index.apply_steps(update, step)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            changes: IndexChanges = done.value
+            return changes
+        await asyncio.sleep(0)
