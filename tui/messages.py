@@ -85,13 +85,6 @@ class StartupLoaded(Message):
 
 
 @dataclass
-class StuckFound(Message):
-    """Per source, its running jobs past their kind's typical run time now."""
-
-    stuck: dict[str, frozenset[tuple[str, str]]]
-
-
-@dataclass
 class TrackingChanged(Message):
     """An id was tracked or untracked (`t`, `u`), or the store refused."""
 

@@ -19,12 +19,12 @@ from tests.ui.fakes import FakeProvider, make_job
 from tui.clock import FrozenClock
 from tui.errors import StoreError
 from tui.job_index.index import JobIndex, PendingUpdate
-from tui.models import Job, JobKind, JobState, ProviderName
+from tui.models import JobKind, JobState, ProviderName
 from tui.store import JobStore
 from tui.sync.dashboard import DashboardSync
 from tui.sync.events import SyncEvent
 from tui.sync.health import Health
-from tui.sync.stuck import RunningJobs, limits, stuck_among
+from tui.sync.stuck import RunningJobs
 from tui.sync.typical import TypicalDurations
 
 
@@ -71,7 +71,7 @@ async def test_the_start_reads_the_stored_jobs_their_age_and_the_tracked_ids(
     assert engine.sources["zoo"].health.health == Health.STALE
     assert engine.sources["mf"].health.health == Health.LOADING
     assert engine.summary.awaiting == {"zoo", "mf"} and not engine.summary.marking
-    assert engine.running.of(["zoo"]) == {"zoo": [stuck]}
+    assert engine.running.of("zoo") == [stuck]
 
 
 class BrokenStore(JobStore):
@@ -164,7 +164,7 @@ async def test_each_refresh_learns_run_times_and_reports_the_sources_stuck_jobs(
         provider.jobs = [*done, replace(slow, state=JobState.FAILED), quick]
         ended, _ = await engine.refresh_now("zoo")
         assert ended.stuck == frozenset()
-        assert await engine.stuck_now() == {"zoo": frozenset()}
+        assert engine.stuck_now() == {"zoo": frozenset()}
     finally:
         engine.close()
     await settle()
@@ -172,50 +172,40 @@ async def test_each_refresh_learns_run_times_and_reports_the_sources_stuck_jobs(
 
 def test_the_running_jobs_follow_every_update() -> None:
     jobs = RunningJobs()
-    one, two = running("one", 10), replace(running("two", 10), kind=JobKind.JOB)
+    one, two = running("one", 10), running("two", 10)
     other = replace(running("three", 10), account="b", provider=ProviderName.ZOO)
     jobs.take([one, two, other, run("done", 3.0)])
-    assert len(jobs) == 3
-    assert set(jobs.kinds()) == {
-        (ProviderName.METAFOLD, JobKind.JOB),
-        (ProviderName.ZOO, JobKind.JOB),
-    }
+    assert len(jobs) == 3 and jobs.of("b") == [other]
     jobs.take([replace(one, state=JobState.SUCCEEDED)], removed=[("b", "three")])
-    assert jobs.of(["a", "b", "c"]) == {"a": [two], "b": [], "c": []}
-    assert jobs.kinds() == [(ProviderName.METAFOLD, JobKind.JOB)]
-    jobs.take(PendingUpdate([], [("a", "two")]).upserts, [("a", "two")])
-    assert len(jobs) == 0 and jobs.kinds() == []
+    assert (jobs.of("a"), jobs.of("b"), jobs.of("c")) == ([two], [], [])
+    jobs.take([], [("a", "two")])
+    assert len(jobs) == 0
 
 
-KINDS = st.sampled_from(
-    [(ProviderName.METAFOLD, JobKind.JOB), (ProviderName.ZOO, JobKind.DATASET_CONVERSION)]
-)
-
-AGES = st.one_of(st.integers(93, 97), st.integers(0, 300))
-"""Seconds run: often at the Metafold jobs' 95th percentile (95 s), where stuck begins."""
-
-
-def a_job(number: int, kind: tuple[ProviderName, JobKind], state: JobState, age: int) -> Job:
-    job = running(f"j{number}", age, provider=kind[0], kind=kind[1])
-    return replace(job, state=state, account="ab"[number % 2])
+STATES = st.sampled_from(list(JobState))
 
 
 @given(
-    st.lists(st.tuples(KINDS, st.sampled_from(list(JobState)), AGES), max_size=40),
-    st.integers(0, 40),
-)
-def test_stuck_among_the_running_says_what_is_stuck_says_of_every_job(
-    drawn: list[tuple[tuple[ProviderName, JobKind], JobState, int]], finished_kinds: int
-) -> None:
-    jobs = [a_job(n, kind, state, age) for n, (kind, state, age) in enumerate(drawn)]
-    typical = TypicalDurations(min_samples=20)
-    typical.learn(history(100))  # Metafold jobs: p95 95 s; Zoo conversions: none
-    typical.learn(
-        replace(job, provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION, id=f"z{job.id}")
-        for job in history(finished_kinds)
+    st.lists(
+        st.tuples(st.integers(0, 9), st.sampled_from("ab"), STATES, st.booleans()),
+        max_size=60,
     )
-    running_jobs = RunningJobs()
-    running_jobs.take(jobs)
-    found = stuck_among(running_jobs.of(["a", "b"]), limits(typical, running_jobs.kinds()), NOW)
-    assert found["a"] | found["b"] == typical.stuck_keys(jobs, NOW)
-    assert all(key[0] == account for account, keys in found.items() for key in keys)
+)
+def test_the_running_jobs_are_the_running_jobs_of_an_index_taking_the_same_updates(
+    steps: list[tuple[int, str, JobState, bool]],
+) -> None:
+    """Updates of random jobs (some removed): the running jobs kept are those the index
+    holds, and the stuck ones among them are those a scan of every job finds."""
+    index = JobIndex(now=FrozenClock(NOW))
+    kept = RunningJobs()
+    for number, account, state, remove in steps:
+        job = replace(running(f"j{number}", 50 + 20 * number), account=account, state=state)
+        update = PendingUpdate([], [(account, job.id)]) if remove else PendingUpdate([job], [])
+        index.apply(update)
+        kept.take(update.upserts, update.removals)
+    for account in "ab":
+        held = [job for job in index.jobs(account) if job.state == JobState.RUNNING]
+        assert sorted(kept.of(account), key=str) == sorted(held, key=str)
+    typical = TypicalDurations.from_jobs(history(100))  # p95: 95 s
+    every = typical.stuck_keys(index.jobs(), NOW)
+    assert typical.stuck_keys(kept.of("a") + kept.of("b"), NOW) == every

@@ -16,8 +16,9 @@ import asyncio
 import base64
 import binascii
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, ClassVar
 
 from tui.config import AccountConfig
@@ -64,6 +65,7 @@ from tui.providers.fields import (
 )
 from tui.providers.http_provider import HttpProvider, gather_limited, tracked_failure
 from tui.providers.listing import cap_note, parse_off_loop, progress_note
+from tui.providers.zoo_async_watch import ACTIVE_STATUSES, AsyncWatch
 from tui.sanitize import clean
 
 PAGE_SIZE = 100
@@ -110,6 +112,10 @@ class ZooProvider(HttpProvider):
         self._datasets = account.datasets
         self._dataset_of: dict[str, str] = {}
         """Dataset id of each conversion id seen in a listing."""
+        self._full_every = account.full_listing_minutes * 60
+        self._last_full: datetime | None = None
+        """When the last full unfiltered listing started (None: never)."""
+        self._async_watch = AsyncWatch(self._full_every)
 
     # --- listing ------------------------------------------------------------------------
 
@@ -121,7 +127,9 @@ class ZooProvider(HttpProvider):
         once; it hands back a `resume` while pages remain, and each call with it reads up
         to the policy's page cap or `CHUNK_SECONDS` more per surface. Sorted by
         `updated_at` descending, an incremental listing stops where it reaches jobs older
-        than `updated_since`. Past `max_items` jobs in all it stops and says so.
+        than `updated_since`; every `full_listing_minutes` it lists everything again, so
+        jobs deleted upstream leave the list. Async operations in between: see
+        `AsyncWatch`. Past `max_items` jobs in all it stops and says so.
         """
         async with self._http.poll() as poll:
             cursor = query.resume if isinstance(query.resume, _Cursor) else None
@@ -139,6 +147,7 @@ class ZooProvider(HttpProvider):
                 raise
             if stats_task is not None:
                 await stats_task
+            jobs.extend(await self._finish_async(cursor, jobs))
             listed = {job.id: job for job in jobs}
             errors: dict[str, ProviderError] = {}
             if first:
@@ -157,12 +166,20 @@ class ZooProvider(HttpProvider):
                 for job in tracked.values():
                     cursor.others[job.state] += 1
                 listed.update(tracked)
-        return cursor.result(list(listed.values()), errors, poll.requests)
+        result = cursor.result(list(listed.values()), errors, poll.requests)
+        if result.resume is None and cursor.unfiltered and not cursor.incremental:
+            self._last_full = cursor.started
+        return result
 
     async def _start(self, query: ListQuery) -> _Cursor:
         """A new listing: its surfaces and their query parameters."""
+        started = self._clock()
         datasets = await self._dataset_ids()
-        params, applied, incremental = self._conversion_params(query)
+        fresh = (
+            self._last_full is not None
+            and (started - self._last_full).total_seconds() < self._full_every
+        )
+        params, applied, incremental = self._conversion_params(query, fresh=fresh)
         scans = [
             _Scan(dataset_id, path("org", "datasets", dataset_id, "conversions"), params)
             for dataset_id in datasets
@@ -173,12 +190,23 @@ class ZooProvider(HttpProvider):
                 scan.page_size = int(str(scan.params["limit"]))
                 scan.params = {**scan.params, "limit": INCREMENTAL_FIRST_PAGE}
         applied_all = [applied] if scans else []
+        unfiltered = not (query.states or query.status or query.text)
+        async_steady = False
         if self._list_async:
-            async_params, async_applied = self._async_params(query)
-            scans.append(_Scan(_ASYNC, "async/operations", async_params))
-            applied_all.append(async_applied)
+            watch = self._async_watch
+            if watch.steady(unfiltered=unfiltered, incremental=incremental, now=started):
+                async_steady = True
+                scans.extend(_steady_async_scans(watch))
+                applied_all.append(frozenset())
+            else:
+                async_params, async_applied = self._async_params(query)
+                scans.append(_Scan(_ASYNC, "async/operations", async_params, is_async=True))
+                applied_all.append(async_applied)
         status = params.get("filter")
         return _Cursor(
+            started=started,
+            unfiltered=unfiltered,
+            async_steady=async_steady,
             scans=scans,
             applied=frozenset.intersection(*applied_all) if applied_all else frozenset(),
             incremental=incremental,
@@ -191,7 +219,7 @@ class ZooProvider(HttpProvider):
 
     async def _all_stats(self, cursor: _Cursor) -> None:
         """Each dataset's `/stats` (a failure leaves that total unknown)."""
-        datasets = [scan for scan in cursor.scans if scan.key != _ASYNC]
+        datasets = [scan for scan in cursor.scans if not scan.is_async]
         stats, _ = await gather_limited(
             [scan.key for scan in datasets],
             self._stats_or_fail,
@@ -233,18 +261,23 @@ class ZooProvider(HttpProvider):
 
         async def one(key: str) -> list[Job]:
             scan = cursor.scan(key)
+            stop: Callable[[Sequence[Any]], bool] | None = (
+                None if scan.is_async else older_than_since
+            )
+            if scan.created_floor is not None:
+                stop = _created_before(scan.created_floor)
             try:
                 page = await self._http.paginate(
                     scan.url,
                     scan.params,
                     max_pages=1 if first else policy.max_pages,
                     max_items=room,
-                    stop=older_than_since if key != _ASYNC else None,
+                    stop=stop,
                     start_token=scan.token,
                     until=until,
                 )
             except (AuthError, NotFoundError) as exc:
-                if key != _ASYNC or exc.status_code not in (403, 404):
+                if not scan.is_async or exc.status_code not in (403, 404):
                     raise
                 raise AuthError(
                     f"Zoo does not let this token list async operations (HTTP {exc.status_code}); "
@@ -253,7 +286,7 @@ class ZooProvider(HttpProvider):
                     account=self.account,
                     status_code=exc.status_code,
                 ) from exc
-            if key == _ASYNC:
+            if scan.is_async:
                 found = await parse_off_loop(
                     self._http,
                     page.items,
@@ -289,7 +322,41 @@ class ZooProvider(HttpProvider):
         for job in jobs:
             if job.kind is not JobKind.DATASET_CONVERSION:
                 cursor.others[job.state] += 1
+                cursor.saw_async(job)
         return jobs
+
+    async def _finish_async(self, cursor: _Cursor, jobs: list[Job]) -> list[Job]:
+        """Once the async lists are read: the watch learns what they showed; in a steady
+        refresh, the operations that left the active lists are fetched one by one."""
+        async_scans = [scan for scan in cursor.scans if scan.is_async]
+        if cursor.async_finished or not async_scans or any(not s.done for s in async_scans):
+            return []
+        cursor.async_finished = True
+        watch = self._async_watch
+        if not cursor.async_steady:
+            if cursor.unfiltered:
+                watch.listed(
+                    cursor.async_active,
+                    (),
+                    cursor.async_newest,
+                    full=True,
+                    started=cursor.started,
+                )
+            return []
+        gone = watch.gone(cursor.async_seen)
+        ended: dict[str, Job] = {}
+        if gone:
+            ended, errors = await gather_limited(
+                gone, self._fetch_async_job, self._http.policy.concurrency
+            )
+            watch.forget(i for i, e in errors.items() if isinstance(e, NotFoundError))
+        for job in ended.values():
+            cursor.saw_async(job)
+        finished = [job.id for job in ended.values() if job.state.is_terminal]
+        watch.listed(
+            cursor.async_active, finished, cursor.async_newest, full=False, started=cursor.started
+        )
+        return list(ended.values())
 
     def _async_params(self, query: ListQuery) -> tuple[dict[str, QueryValue], frozenset[str]]:
         params: dict[str, QueryValue] = {
@@ -306,11 +373,13 @@ class ZooProvider(HttpProvider):
         return params, frozenset(applied)
 
     def _conversion_params(
-        self, query: ListQuery
+        self, query: ListQuery, *, fresh: bool
     ) -> tuple[dict[str, QueryValue], frozenset[str], bool]:
+        """Query parameters; incremental if the query has a watermark and the last full
+        listing is `fresh` (under `full_listing_minutes` old)."""
         params: dict[str, QueryValue] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
         applied: set[str] = set()
-        incremental = query.updated_since is not None
+        incremental = query.updated_since is not None and fresh
         if incremental:
             params["sort_by"] = "updated_at_descending"
             if query.sort_key == "updated_at" and query.descending:
@@ -403,12 +472,14 @@ CHUNK_SECONDS = 1.0
 
 
 class _Scan:
-    """One surface's place in a listing: a dataset's conversions or the async list."""
+    """One surface's place in a listing: a dataset's conversions or an async list."""
 
     __slots__ = (
         "by_status",
+        "created_floor",
         "cut",
         "done",
+        "is_async",
         "key",
         "loaded",
         "page_size",
@@ -418,10 +489,16 @@ class _Scan:
         "url",
     )
 
-    def __init__(self, key: str, url: str, params: dict[str, QueryValue]) -> None:
+    def __init__(
+        self, key: str, url: str, params: dict[str, QueryValue], *, is_async: bool = False
+    ) -> None:
         self.key = key
         self.url = url
         self.params = params
+        self.is_async = is_async
+        """An async-operation list (else a dataset's conversions)."""
+        self.created_floor: datetime | None = None
+        """Paging stops at items created before this (the steady new-operations scan)."""
         self.page_size = params.get("limit")
         """The page size after the first page."""
         self.token: str | None = None
@@ -441,6 +518,9 @@ class _Cursor:
     def __init__(
         self,
         *,
+        started: datetime,
+        unfiltered: bool,
+        async_steady: bool,
         scans: list[_Scan],
         applied: frozenset[str],
         incremental: bool,
@@ -450,6 +530,13 @@ class _Cursor:
         status: str | None,
         text_filtered: bool,
     ) -> None:
+        self.started = started
+        self.unfiltered = unfiltered
+        self.async_steady = async_steady
+        self.async_finished = False
+        self.async_seen: set[str] = set()
+        self.async_active: set[str] = set()
+        self.async_newest: datetime | None = None
         self.scans = scans
         self.applied = applied
         self.incremental = incremental
@@ -465,10 +552,19 @@ class _Cursor:
         """States of the listed async operations and tracked jobs (no stats for them)."""
         self.unreadable = 0
         """Items of this part that could not be read (reported once, by `result`)."""
-        self.want_stats = not incremental and any(scan.key != _ASYNC for scan in scans)
+        self.want_stats = not incremental and any(not scan.is_async for scan in scans)
 
     def scan(self, key: str) -> _Scan:
         return next(scan for scan in self.scans if scan.key == key)
+
+    def saw_async(self, job: Job) -> None:
+        """Note one async operation this listing showed (for `AsyncWatch`)."""
+        self.async_seen.add(job.id)
+        if not job.state.is_terminal:
+            self.async_active.add(job.id)
+        created = job.created_at
+        if created is not None and (self.async_newest is None or created > self.async_newest):
+            self.async_newest = created
 
     def result(
         self, jobs: list[Job], errors: dict[str, ProviderError], requests: int
@@ -477,11 +573,16 @@ class _Cursor:
         remaining = [scan for scan in self.scans if not scan.done]
         capped = (bool(remaining) or self.trimmed) and self.loaded >= self.cap
         more = bool(remaining) and not capped
-        conversions = [scan for scan in self.scans if scan.key != _ASYNC]
-        async_scan = next((scan for scan in self.scans if scan.key == _ASYNC), None)
+        conversions = [scan for scan in self.scans if not scan.is_async]
+        async_scans = [scan for scan in self.scans if scan.is_async]
+        async_done = all(scan.done for scan in async_scans)
         conv_total = _sum_known([scan.total for scan in conversions])
-        async_total = async_scan.loaded if async_scan is not None and async_scan.done else None
-        total = conv_total if async_scan is None else _sum_known([conv_total, async_total])
+        async_total = (
+            sum(scan.loaded for scan in async_scans)
+            if async_done and not self.async_steady
+            else None
+        )
+        total = conv_total if not async_scans else _sum_known([conv_total, async_total])
         note = None
         if capped and not self.asked_limit:
             note = cap_note(self.loaded, total, "jobs")
@@ -490,8 +591,9 @@ class _Cursor:
             if any(not scan.done for scan in conversions):
                 loaded = sum(scan.loaded for scan in conversions)
                 parts.append(progress_note(loaded, conv_total, "conversions"))
-            if async_scan is not None and not async_scan.done:
-                parts.append(progress_note(async_scan.loaded, None, "async operations"))
+            if not async_done:
+                loaded = sum(scan.loaded for scan in async_scans)
+                parts.append(progress_note(loaded, None, "async operations"))
             note = " · ".join(parts)
         unreadable, self.unreadable = self.unreadable, 0
         return ListResult(
@@ -524,6 +626,42 @@ class _Cursor:
                 state = map_state(ProviderName.ZOO, JobKind.DATASET_CONVERSION, status)
                 counts[state] += count
         return dict(counts)
+
+
+def _steady_async_scans(watch: AsyncWatch) -> list[_Scan]:
+    """The async lists of a steady refresh: one per non-terminal status, and the newest
+    operations back to the newest already seen."""
+    scans = [
+        _Scan(
+            f"{_ASYNC}:{status}",
+            "async/operations",
+            {"limit": PAGE_SIZE, "sort_by": "created_at_descending", "status": status},
+            is_async=True,
+        )
+        for status in ACTIVE_STATUSES
+    ]
+    new = _Scan(
+        f"{_ASYNC}:new",
+        "async/operations",
+        {"limit": INCREMENTAL_FIRST_PAGE, "sort_by": "created_at_descending"},
+        is_async=True,
+    )
+    new.page_size = PAGE_SIZE
+    new.created_floor = watch.created_floor()
+    return [*scans, new]
+
+
+def _created_before(floor: datetime) -> Callable[[Sequence[Any]], bool]:
+    """A `paginate` stop: a page holding an item created before `floor`."""
+
+    def stop(items: Sequence[Any]) -> bool:
+        for item in items:
+            created = timestamp(item, "created_at") if isinstance(item, dict) else None
+            if created is not None and created < floor:
+                return True
+        return False
+
+    return stop
 
 
 def _sum_known(values: Sequence[int | None]) -> int | None:
@@ -721,6 +859,7 @@ def parse_conversion_job(
         progress=progress,
         error=error,
         parent_id=id_or(ident(data, "dataset_id"), dataset_id),
+        phase=phase if isinstance(phase, str) and phase in phases else None,
     )
 
 

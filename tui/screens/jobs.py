@@ -36,7 +36,6 @@ from tui.messages import (
     RefreshFailed,
     RefreshStarted,
     StartupLoaded,
-    StuckFound,
     SummaryReady,
     TrackingChanged,
     from_engine,
@@ -331,15 +330,6 @@ class JobsScreen(Screen[None]):
     def _tell_ended(self) -> None:
         self.tell(self.notices.ended())
 
-    @work(group="stuck", exclusive=True, exit_on_error=False)
-    async def _find_stuck(self) -> None:
-        """Look for the stuck jobs among the running ones, off the UI loop."""
-        self.post_message(StuckFound(await self.engine.stuck_now()))
-
-    @on(StuckFound)
-    def _on_stuck_found(self, message: StuckFound) -> None:
-        self._show_stuck(message.stuck)
-
     def _show_stuck(self, found: Mapping[str, frozenset[tuple[str, str]]]) -> None:
         """Mark the stuck jobs in the list and the source bar, and name the newly stuck
         ones in one notification. Only jobs the index holds count: a job the engine saw
@@ -530,7 +520,8 @@ class JobsScreen(Screen[None]):
     def _tick(self) -> None:
         if self.view_state.window:
             self._apply_filter(tell_servers=False)  # the window moves on with the clock
-        self._find_stuck()  # running jobs become stuck as the clock moves on
+        # Running jobs become stuck as the clock moves on (the engine looks at those only).
+        self._show_stuck(self.engine.stuck_now())
         self.table.tick()
         self._update_sources()
 

@@ -17,12 +17,12 @@ from typing import Any, Literal, Protocol
 
 from tui.errors import ProviderError, StoreError
 from tui.job_index.index import PendingUpdate
-from tui.models import Job, JobState
+from tui.models import Job, JobState, PhaseChange
 from tui.providers.base import JobProvider
 from tui.sanitize import clean, one_line
 from tui.store import OpenMark
 from tui.sync.engine import SyncEngine, SyncStore
-from tui.sync.stuck import JobKey, RunningJobs, limits, stuck_among
+from tui.sync.stuck import JobKey, RunningJobs
 from tui.sync.typical import TypicalDurations
 
 log = logging.getLogger("jobtop.sync")
@@ -38,6 +38,8 @@ class DashboardStore(SyncStore, Protocol):
     def open_mark(self) -> OpenMark | None: ...
 
     def all_tracked(self) -> dict[str, list[str]]: ...
+
+    def phase_history(self, accounts: Iterable[str] | None = None) -> list[PhaseChange]: ...
 
     def add_tracked(self, account: str, ids: Iterable[str]) -> list[str]: ...
 
@@ -86,6 +88,8 @@ class _Read:
     mark: OpenMark | None
     start_seq: int
     tracked: dict[str, list[str]]
+    typical: TypicalDurations
+    """The run and phase times the stored history teaches."""
 
 
 class DashboardSync(SyncEngine):
@@ -127,15 +131,19 @@ class DashboardSync(SyncEngine):
                 stored_at[account] = read.refreshed.get(account)
                 self.mark_stored(account, read.refreshed.get(account))
         self.store_tracked = {account: frozenset(ids) for account, ids in read.tracked.items()}
+        self.typical.adopt(read.typical)  # older than what refreshes taught since
         self.running.take(read.running)
         # No mark (first use): nothing to summarise, the open mark starts now.
         self.begin_summary(read.mark, read.start_seq)
         return Startup(read.jobs, stored_at, self.tracked_keys())
 
     def _read_start(self, accounts: list[str]) -> _Read:
-        """The store's reads at start, and the jobs sorted out (in a thread: 100,000s)."""
+        """The store's reads at start, the jobs sorted out and the typical times learnt
+        from the stored history (in a thread: 100,000s of jobs)."""
         store = self.dashboard_store
         jobs = [job for job in store.load_jobs(accounts) if job.account in self.sources]
+        tracked = store.all_tracked()
+        phases = store.phase_history(accounts)
         return _Read(
             jobs,
             {job.account for job in jobs},
@@ -143,7 +151,8 @@ class DashboardSync(SyncEngine):
             store.refreshed_at(accounts),
             store.open_mark(),
             store.last_seq(),
-            store.all_tracked(),
+            tracked,
+            TypicalDurations.from_jobs(jobs, phases=phases),
         )
 
     # --- tracked ids ------------------------------------------------------------------
@@ -200,19 +209,20 @@ class DashboardSync(SyncEngine):
     # --- typical run times and stuck jobs ---------------------------------------------
 
     async def _observed(self, account: str, update: PendingUpdate) -> frozenset[JobKey] | None:
-        """Learn the run times of the jobs that succeeded, keep the running ones, and find
-        the source's stuck jobs (reported with the update)."""
+        """Learn the run and phase times the update shows (found on the worker thread),
+        keep the running jobs, and find the source's stuck jobs (reported with it)."""
         if update.upserts:
-            runs = await self.run_in_worker(partial(self.typical.runs_of, update.upserts))
-            self.typical.add(runs)
+            learnt = await self.run_in_worker(partial(self.typical.runs_of, update.upserts))
+            self.typical.add(learnt)
         self.running.take(update.upserts, update.removals)
-        return (await self.stuck_now([account]))[account]
+        return self.stuck_now([account])[account]
 
-    async def stuck_now(
-        self, accounts: Iterable[str] | None = None
-    ) -> dict[str, frozenset[JobKey]]:
+    def stuck_now(self, accounts: Iterable[str] | None = None) -> dict[str, frozenset[JobKey]]:
         """Per source (of `accounts`, or all), its running jobs past their kind's typical
-        run time now: compared on the worker thread, among the running jobs only."""
-        running = self.running.of(self.sources if accounts is None else accounts)
-        p95 = limits(self.typical, self.running.kinds())
-        return await self.run_in_worker(partial(stuck_among, running, p95, self.clock()))
+        run time, or their phase's, now: among the running jobs only. On the event loop,
+        where `typical` is read and written (it is not safe to read beside a write)."""
+        now = self.clock()
+        return {
+            account: self.typical.stuck_keys(self.running.of(account), now)
+            for account in (self.sources if accounts is None else accounts)
+        }
