@@ -9,7 +9,6 @@ fails. The dashboard, `list`, `show` and `watch` run on them with `--attach`.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tui import json_codec
 from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
 from tui.errors import NotFoundError, StoreError, UnavailableError
@@ -155,7 +155,7 @@ class ReadOnlyStore(JobStore):
         for data, parent_id, seen_at in rows:
             newest = seen_at if newest is None or seen_at > newest else newest
             try:
-                jobs.append(Job.from_json(json.loads(data), parent_id=parent_id))
+                jobs.append(Job.from_json(json_codec.loads(data), parent_id=parent_id))
             except (ValueError, KeyError, TypeError):
                 continue
         return jobs, newest

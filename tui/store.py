@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import sqlite3
 import stat
@@ -65,6 +64,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
+from tui import json_codec
 from tui.clock import Clock, utc_now
 from tui.errors import StoreError
 from tui.models import (
@@ -389,7 +389,7 @@ class JobStore:
         jobs = []
         for data, parent_id in rows:
             try:
-                jobs.append(Job.from_json(json.loads(data), parent_id=parent_id))
+                jobs.append(Job.from_json(json_codec.loads(data), parent_id=parent_id))
             except (ValueError, KeyError, TypeError):
                 continue
         return jobs
@@ -405,7 +405,7 @@ class JobStore:
             return None
         data, parent_id, seen_at = row
         try:
-            job = Job.from_json(json.loads(data), parent_id=parent_id)
+            job = Job.from_json(json_codec.loads(data), parent_id=parent_id)
         except (ValueError, KeyError, TypeError):
             return None
         return job, parse_timestamp(seen_at)
@@ -471,7 +471,7 @@ class JobStore:
                         job.state.value,
                         format_timestamp(job.finished_at),
                         now_text,
-                        json.dumps(_stored_data(job), ensure_ascii=False),
+                        json_codec.dumps(_stored_data(job)),
                     )
                 )
             self._db.execute("BEGIN IMMEDIATE")

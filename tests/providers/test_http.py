@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tui import json_codec
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
 from tui.errors import (
@@ -25,7 +26,6 @@ from tui.errors import (
     UnavailableError,
 )
 from tui.models import ProviderName
-from tui.providers import transport
 from tui.providers.client import ApiClient, HttpPolicy, make_client
 from tui.providers.fields import path
 from tui.secret import Secret
@@ -555,13 +555,13 @@ async def test_unreadable_encodings_are_one_sentence(coding: str, body: bytes, w
 
 async def test_large_json_is_decoded_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[bool] = []
-    parse = transport._parse_json
+    parse = json_codec.loads
 
-    def spy(body: bytes) -> Any:
+    def spy(body: bytes | str) -> Any:
         threads.append(threading.current_thread() is threading.main_thread())
         return parse(body)
 
-    monkeypatch.setattr(transport, "_parse_json", spy)
+    monkeypatch.setattr(json_codec, "loads", spy)
     small = {"ok": True}
     bodies = iter([LARGE, small])
     client = api(lambda r: httpx.Response(200, json=next(bodies)))

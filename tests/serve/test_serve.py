@@ -16,6 +16,7 @@ import pytest
 from tests.cli.conftest import run_jobtop
 from tests.serve.conftest import Serve, env, free_port, sample, wait_for
 from tui.clock import FrozenClock
+from tui.models import Job
 from tui.sim.server import SimServer
 from tui.store import JobStore, StoredHealth
 
@@ -167,9 +168,18 @@ def test_ten_attached_viewers_make_no_provider_request(
     from tests.reliability.pty_harness import PtyProgram
 
     wait_for(lambda: sample(serve.metrics(), "jobtop_source_up", account="hdr") == 1)
-    stored = JobStore(state_dir() / "jobs.sqlite3")
-    job = next(j for j in stored.load_jobs(["ll"]) if not j.state.is_terminal)
-    stored.close()
+
+    def running_job() -> Job | None:
+        """A LettrLabs job the poller stored as still running (None before its save)."""
+        stored = JobStore(state_dir() / "jobs.sqlite3")
+        try:
+            return next((j for j in stored.load_jobs(["ll"]) if not j.state.is_terminal), None)
+        finally:
+            stored.close()
+
+    wait_for(lambda: running_job() is not None)
+    job = running_job()
+    assert job is not None
     jobtop = str(Path(sys.executable).parent / "jobtop")
     watchers = [
         subprocess.Popen(

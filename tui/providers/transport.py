@@ -10,13 +10,13 @@ coding, never a stack of them); a large body is decoded in a worker thread. The 
 from __future__ import annotations
 
 import asyncio
-import json
 import zlib
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 import httpx
 
+from tui import json_codec
 from tui.models import ProviderName
 from tui.sanitize import clean, one_line
 from tui.secret import Secret
@@ -171,20 +171,12 @@ def inflater_for(response: httpx.Response, cap: int) -> Inflater | None:
     return Inflater(codings[0], cap)
 
 
-def _reject_constant(name: str) -> None:
-    """JSON `NaN`/`Infinity` decode as None: never a non-finite number downstream."""
-    return None
-
-
-def _parse_json(body: bytes) -> Any:
-    return json.loads(body, parse_constant=_reject_constant)
-
-
 async def loads(body: bytes) -> Any:
-    """Decoded JSON; a large body is decoded in a worker thread, off the event loop."""
+    """Decoded JSON (`tui.json_codec.loads`); a large body is decoded in a worker thread,
+    off the event loop."""
     if len(body) > OFF_LOOP_JSON_BYTES:
-        return await asyncio.to_thread(_parse_json, body)
-    return _parse_json(body)
+        return await asyncio.to_thread(json_codec.loads, body)
+    return json_codec.loads(body)
 
 
 def looks_like_html(body: bytes, response: httpx.Response) -> bool:
