@@ -21,7 +21,7 @@ MIN_SAMPLES = 20
 KEEP = 2000
 """The most recent run times kept per kind: the typical of now, in bounded memory."""
 
-Kind = tuple[ProviderName, JobKind]
+Kind = tuple[str, JobKind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class RunNote:
     stuck: bool
 
 
-def kind_plural(provider: ProviderName, kind: JobKind) -> str:
+def kind_plural(provider: str, kind: JobKind) -> str:
     """`zoo dataset conversions`, `metafold jobs`: a kind of job, counted."""
     return f"{provider} {kind.replace('_', ' ')}s"
 
@@ -101,7 +101,7 @@ class TypicalDurations:
             added += 1
         return added
 
-    def of(self, provider: ProviderName, kind: JobKind) -> Typical | None:
+    def of(self, provider: str, kind: JobKind) -> Typical | None:
         """The typical run time of a kind, or None until it has `min_samples` runs."""
         key = (provider, kind)
         if key not in self._cache:

@@ -18,10 +18,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from tui.config import AccountConfig
-from tui.details import LettrLabsDetail, LettrLabsProfile
+from tui.accounts import AccountConfig
 from tui.errors import NotFoundError
-from tui.models import Job, JobKind, JobState, ProviderName, map_state
+from tui.models import Job, JobKind, JobState, ProviderName
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.fields import (
     boolean,
@@ -39,6 +38,9 @@ from tui.providers.fields import (
     tree,
 )
 from tui.providers.http_provider import HttpProvider, gather_limited
+from tui.providers.lettrlabs.details import LettrLabsDetail, LettrLabsProfile
+from tui.providers.lettrlabs.options import LettrLabsOptions
+from tui.providers.lettrlabs.vocabulary import map_state
 from tui.providers.listing import (
     Streamed,
     StreamShapeError,
@@ -69,7 +71,7 @@ class LettrLabsProvider(HttpProvider):
     def __init__(self, account: AccountConfig, **options: Any) -> None:
         """Args: as `HttpProvider` (transport, clock, policy)."""
         super().__init__(account, **options)
-        self._full_every = account.full_listing_minutes * 60
+        self._full_every = account.options_as(LettrLabsOptions).full_listing_minutes * 60
         self._last_full: datetime | None = None
         self._active: set[str] = set()
         """Conversions that could still change at the last refresh."""
@@ -268,7 +270,7 @@ def parse_status(
         id=conversion_id,
         name=label(data, "fileName") or f"conversion {conversion_id}",
         status=status,
-        state=map_state(ProviderName.LETTRLABS, JobKind.CONVERSION, status, has_errors=has_errors),
+        state=map_state(JobKind.CONVERSION, status, has_errors=has_errors),
         created_at=uploaded,
         updated_at=uploaded,
         error=error,
