@@ -46,3 +46,8 @@ def register_view(detail_type: type[JobDetail], view: type[DetailView]) -> None:
 def view_for(detail_type: type[JobDetail]) -> type[DetailView]:
     """The view of a detail type (`JobFieldsView` for one without a view of its own)."""
     return _VIEWS.get(detail_type, JobFieldsView)
+
+
+def unregister_view(detail_type: type[JobDetail]) -> None:
+    """Show details of `detail_type` with `JobFieldsView` again (tests that add a view)."""
+    _VIEWS.pop(detail_type, None)
