@@ -33,7 +33,7 @@ from tui.providers.registry import (
 )
 from tui.providers.zoo import vocabulary as zoo_vocabulary
 from tui.secret import Secret
-from tui.sim import zoo_words
+from tui.sim import zoo_wire
 from tui.widgets.detail_common import JobFieldsView
 from tui.widgets.detail_views import register_view, unregister_view, view_for
 
@@ -260,7 +260,7 @@ def test_the_built_ins_register_their_specs() -> None:
 
 
 def test_the_simulated_zoo_publishes_the_words_the_zoo_provider_knows() -> None:
-    assert zoo_words.ZOO_DATASET_STATUSES == zoo_vocabulary.ZOO_DATASET_STATUSES
-    assert zoo_words.ZOO_DATASET_SEED_STATUSES == zoo_vocabulary.ZOO_DATASET_SEED_STATUSES
-    assert zoo_words.ZOO_PHASES == zoo_vocabulary.ZOO_PHASES
-    assert zoo_words.ZOO_SEED_PHASES == zoo_vocabulary.ZOO_SEED_PHASES
+    assert zoo_wire.ZOO_DATASET_STATUSES == zoo_vocabulary.ZOO_DATASET_STATUSES
+    assert zoo_wire.ZOO_DATASET_SEED_STATUSES == zoo_vocabulary.ZOO_DATASET_SEED_STATUSES
+    assert zoo_wire.ZOO_PHASES == zoo_vocabulary.ZOO_PHASES
+    assert zoo_wire.ZOO_SEED_PHASES == zoo_vocabulary.ZOO_SEED_PHASES

@@ -33,13 +33,13 @@ from tui.sim.world import (
     select,
     spacing_for,
     uuid_index,
-    zoo_time,
 )
-from tui.sim.zoo_words import (
+from tui.sim.zoo_wire import (
     ZOO_DATASET_SEED_STATUSES,
     ZOO_DATASET_STATUSES,
     ZOO_PHASES,
     ZOO_SEED_PHASES,
+    zoo_time,
 )
 
 ASYNC_SALT = 0x5A41
