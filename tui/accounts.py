@@ -31,6 +31,9 @@ class AccountConfig:
     """Ids to poll one by one, from the config file."""
     refresh: float | None = None
     """Per-account interval in seconds; None uses the global one."""
+    full_listing_minutes: float = 10.0
+    """Between full listings of the account, a refresh asks only for what can still
+    change (the provider's incremental listing)."""
     options: object = None
     """The provider's own settings, as its options parser built them (None: its defaults)."""
 

@@ -21,9 +21,9 @@ from tui.clock import Clock, utc_now
 from tui.config import AccountConfig
 from tui.errors import NotFoundError, StoreError, UnavailableError
 from tui.formatting import fmt_duration
-from tui.models import Job, JobDetail, JobState, Transition, parse_timestamp
+from tui.models import Job, JobDetail, JobState, PhaseChange, Transition, parse_timestamp
 from tui.providers.base import Capabilities, ListQuery, ListResult
-from tui.store import EventKind, JobStore, PollerState
+from tui.store import PHASES_READ, EventKind, JobStore, PollerState
 
 ATTACH_READ_EVERY = 2.0
 """Seconds between an attached viewer's reads of the store (cheap: only changed rows)."""
@@ -119,6 +119,15 @@ class ReadOnlyStore(JobStore):
             return super().poller()
         except StoreError:
             return None
+
+    def phase_history(
+        self, accounts: Iterable[str] | None = None, limit: int = PHASES_READ
+    ) -> list[PhaseChange]:
+        """The recorded phase changes; none from a store from before `phases` existed."""
+        try:
+            return super().phase_history(accounts, limit)
+        except StoreError:
+            return []
 
     def check_poller(self) -> None:
         """Raise `NoPollerError` unless a poller writes this store now."""

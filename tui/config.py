@@ -31,7 +31,16 @@ DEFAULT_REFRESH = 5.0
 MIN_REFRESH = 0.5
 
 _ACCOUNT_KEYS = frozenset(
-    {"name", "provider", "base_url", "token_env", "token", "track", "refresh"}
+    {
+        "name",
+        "provider",
+        "base_url",
+        "token_env",
+        "token",
+        "track",
+        "refresh",
+        "full_listing_minutes",
+    }
 )
 """The keys every account has; each provider adds its own (`ProviderSpec.option_keys`)."""
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -438,6 +447,11 @@ def _parse_account(
         if not (refresh >= MIN_REFRESH):
             raise fail(f"{prefix}.refresh", f"must be at least {MIN_REFRESH} seconds")
         refresh = float(refresh)
+    full_listing = raw.get("full_listing_minutes", 10.0)
+    if isinstance(full_listing, bool) or not isinstance(full_listing, int | float):
+        raise fail(f"{prefix}.full_listing_minutes", "must be a number of minutes")
+    if not (0 <= full_listing <= 1440):
+        raise fail(f"{prefix}.full_listing_minutes", "must be between 0 and 1440 minutes")
     return AccountConfig(
         name=name,
         provider=spec.name,
@@ -446,6 +460,7 @@ def _parse_account(
         token_env=token_env,
         track=track,
         refresh=refresh,
+        full_listing_minutes=float(full_listing),
         options=options,
     )
 
@@ -545,6 +560,7 @@ def account_config(
     token_env: str | None = None,
     track: tuple[str, ...] = (),
     refresh: float | None = None,
+    full_listing_minutes: float = 10.0,
     **options: Any,
 ) -> AccountConfig:
     """An account built in code, its provider's own keys (`ProviderSpec.option_keys`)
@@ -570,5 +586,6 @@ def account_config(
         token_env=token_env,
         track=track,
         refresh=refresh,
+        full_listing_minutes=full_listing_minutes,
         options=spec.parse_options(options, fail),
     )

@@ -3,7 +3,8 @@
 Frozen dataclasses, a `StrEnum` for the normalized state and timezone-aware datetimes
 (docs/design.md §1). Each provider maps its own status words to `JobState` in its package
 (`tui.providers.<name>.vocabulary`, reached through `tui.providers.registry.map_state`);
-unknown values map to `JobState.UNKNOWN`, never to an exception.
+unknown values map to `JobState.UNKNOWN`, never to an exception. Zoo's phase words stay
+here: a stored job's phase is checked against them, and the typical times follow them.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ class Job:
     error: str | None = None
     parent_id: str | None = None
     """The container the id lives in: the Zoo dataset id or the Metafold project id (exact)."""
+    phase: str | None = None
+    """The step of its pipeline the job is at, where the provider names one from a known list
+    (a Zoo conversion's `phase`); not a `--json` key, the store keeps it beside them."""
     exact: Mapping[str, str] | None = field(default=None, hash=False)
     """The server's exact text of `name`, `status` or `error` where it differs from the
     cleaned field; None when none differs."""
@@ -234,7 +238,7 @@ class Job:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], parent_id: str | None = None) -> Job:
-        """Rebuild a job from `to_json` output (used by the store).
+        """Rebuild a job from `to_json` output (used by the store, which adds `phase`).
 
         The object is read like server input, since the store file may have been edited:
         texts are cleaned again (exact ones kept), times and progress are validated.
@@ -276,6 +280,7 @@ class Job:
             progress=clamp_progress(data.get("progress")),
             error=error,
             parent_id=parent_id,
+            phase=_known_phase(data.get("phase")),
         )
 
 
@@ -291,6 +296,11 @@ def provider_name(value: object) -> str:
         return ProviderName(value)
     except ValueError:
         return value
+
+
+def _known_phase(value: object) -> str | None:
+    """A stored phase, if it is one of the known phase words (the store file may be edited)."""
+    return value if isinstance(value, str) and value in ZOO_PHASES else None
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -335,6 +345,50 @@ class Transition:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PhaseChange:
+    """A job seen in a phase it was not seen in before: since when, and its state then."""
+
+    account: str
+    job_id: str
+    provider: str
+    kind: JobKind
+    phase: str
+    at: datetime
+    state: JobState
+
+
+def phase_change(job: Job, seen_at: datetime | None) -> PhaseChange | None:
+    """`job` in its phase as a record (None without a phase, or without any time). Since
+    when: its finish if it ended, else its `updated_at` (Zoo moves it as a conversion moves
+    on), else `seen_at`."""
+    at = (job.finished_at if job.state.is_terminal else None) or job.updated_at or seen_at
+    if job.phase is None or at is None:
+        return None
+    return PhaseChange(job.account, job.id, job.provider, job.kind, job.phase, at, job.state)
+
+
+# --- Zoo's phases ----------------------------------------------------------------------
+
+ZOO_PHASES = (
+    "queued",
+    "zoo_generated_original_metadata",
+    "snapshot_original",
+    "user_provided_metadata",
+    "manual_kcl_override",
+    "convert_raw_kcl",
+    "zoo_generated_raw_kcl_metadata",
+    "snapshot_raw_kcl",
+    "salon",
+    "zoo_generated_salon_kcl_metadata",
+    "snapshot_salon_kcl",
+    "completed",
+)
+"""The current 12-phase list (index = position)."""
+ZOO_SEED_PHASES = tuple(p for p in ZOO_PHASES if p != "manual_kcl_override")
+"""The seed's 11-phase list, before `manual_kcl_override` was inserted at index 4."""
+
+
 # --- timestamps and numbers ------------------------------------------------------------
 
 _ISO_FRACTION = re.compile(r"(\.\d+)")
@@ -359,7 +413,11 @@ def parse_timestamp(value: object) -> datetime | None:
         if not text or len(text) > 64:
             return None
         if text[0].isascii() and text[0].isdigit():
-            return _parse_iso(text)
+            try:  # the common case, in C: a listing holds several per job
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                return _parse_iso(text)
+            return parsed if parsed.tzinfo is UTC else _as_utc(parsed)
         return _parse_rfc1123(text)
     except (ValueError, OverflowError):
         return None
@@ -408,7 +466,9 @@ def format_timestamp(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`, or None."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def clamp_progress(value: object) -> float | None:

@@ -39,7 +39,11 @@ the first start after the upgrade summarises only what the first refreshes find)
 `source_health`, where `jobtop serve` writes each source's health and its heartbeat
 (`save_poller`) for the viewers attached to the store (`poller`); 3 adds `events`, what
 happened to each source (failing, recovered, rate limited, incomplete listing) for the
-event log (`add_event`, `event_log`), kept `EVENT_RETENTION` and at most `MAX_EVENTS` rows.
+event log (`add_event`, `event_log`), kept `EVENT_RETENTION` and at most `MAX_EVENTS` rows;
+4 adds `phases`, each job seen in a new phase of its pipeline (a Zoo conversion's `phase`),
+from which the typical time spent in each phase is learnt (`phase_history`); a job's phase
+is kept in its snapshot's `data` beside the `--json` keys. Phase rows go with their job and
+are capped at `MAX_PHASES`.
 
 The event log (`event_log`) reads those source events and, from `transitions`, the state
 changes of known jobs and the jobs first seen failed that failed after their source was
@@ -63,7 +67,17 @@ from pathlib import Path
 
 from tui.clock import Clock, utc_now
 from tui.errors import StoreError
-from tui.models import Job, JobState, Transition, format_timestamp, parse_timestamp
+from tui.models import (
+    Job,
+    JobKind,
+    JobState,
+    PhaseChange,
+    ProviderName,
+    Transition,
+    format_timestamp,
+    parse_timestamp,
+    phase_change,
+)
 
 SUCCEEDED_RETENTION = timedelta(days=7)
 """Succeeded and canceled jobs are kept this long after they ended."""
@@ -75,6 +89,11 @@ EVENT_RETENTION = timedelta(days=30)
 """Source events (failing, recovered, ...) are kept this long."""
 MAX_EVENTS = 20_000
 """Upper bound on stored source events; the oldest go first."""
+MAX_PHASES = 100_000
+"""Upper bound on stored phase changes; the oldest go first."""
+PHASES_READ = 40_000
+"""The most recent phase changes `phase_history` reads by default: enough for the latest
+`tui.sync.typical.KEEP` times of every phase, in a few megabytes at start."""
 
 BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another program's write lock before it fails (`StoreError`)."""
@@ -137,9 +156,19 @@ CREATE TABLE IF NOT EXISTS events (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE TABLE IF NOT EXISTS phases (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    state TEXT NOT NULL,
+    at TEXT NOT NULL
+);
 """
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """`PRAGMA user_version` of the schema above (see the module docstring)."""
 
 FAILED_EXAMPLES = 3
@@ -322,6 +351,7 @@ class JobStore:
                     " WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'last_opened')"
                 )
             # 2 -> 3: `events` is new and starts empty (the schema script created it).
+            # 3 -> 4: so is `phases`.
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
             self._db.execute("COMMIT")
         except BaseException:
@@ -400,6 +430,7 @@ class JobStore:
 
         Returns:
             The transitions recorded (a job seen for the first time records one from None).
+            A job seen in another phase than its stored one records a phase change.
         """
         now = self._clock()
         now_text = format_timestamp(now)
@@ -408,8 +439,22 @@ class JobStore:
             known = self._known_states(account, [job.id for job in jobs]) if jobs else {}
             rows = []
             transition_rows = []
+            phase_rows = []
             for job in jobs:
-                old = known.get(job.id)
+                old, old_phase = known.get(job.id, (None, None))
+                change = phase_change(job, now) if job.phase != old_phase else None
+                if change is not None:
+                    phase_rows.append(
+                        (
+                            account,
+                            job.id,
+                            str(change.provider),
+                            change.kind.value,
+                            change.phase,
+                            change.state.value,
+                            format_timestamp(change.at),
+                        )
+                    )
                 if old != job.state.value:
                     old_state = JobState(old) if old is not None else None
                     transitions.append(
@@ -426,7 +471,7 @@ class JobStore:
                         job.state.value,
                         format_timestamp(job.finished_at),
                         now_text,
-                        json.dumps(job.to_json(), ensure_ascii=False),
+                        json.dumps(_stored_data(job), ensure_ascii=False),
                     )
                 )
             self._db.execute("BEGIN IMMEDIATE")
@@ -444,6 +489,11 @@ class JobStore:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     transition_rows,
                 )
+                self._db.executemany(
+                    "INSERT INTO phases (account, id, provider, kind, phase, state, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    phase_rows,
+                )
                 if refreshed_at is not None:
                     self._db.execute(
                         "INSERT INTO sources (account, refreshed_at) VALUES (?, ?)"
@@ -458,22 +508,23 @@ class JobStore:
                 raise
         return transitions
 
-    def _known_states(self, account: str, ids: Sequence[str]) -> dict[str, str]:
-        """The stored state of each of `ids` that is stored (only those rows are read).
+    def _known_states(self, account: str, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """The stored state and phase of each of `ids` that is stored (only those rows are read).
 
         Reading the whole account instead cost tens of milliseconds of Python at 25,000
         jobs on every refresh, in a thread that then starves the UI loop of the GIL.
         """
-        known: dict[str, str] = {}
+        known: dict[str, tuple[str, str | None]] = {}
         for start in range(0, len(ids), _IDS_PER_QUERY):
             chunk = ids[start : start + _IDS_PER_QUERY]
             marks = ",".join("?" * len(chunk))
-            known.update(
-                self._db.execute(
-                    f"SELECT id, state FROM jobs WHERE account = ? AND id IN ({marks})",  # noqa: S608 - only "?" marks
-                    (account, *chunk),
-                )
+            rows = self._db.execute(
+                "SELECT id, state, CASE WHEN json_valid(data) THEN json_extract(data, '$.phase')"
+                " END FROM jobs"  # noqa: S608 - only "?" marks
+                f" WHERE account = ? AND id IN ({marks})",
+                (account, *chunk),
             )
+            known.update((job_id, (state, phase)) for job_id, state, phase in rows)
         return known
 
     # --- tracked ids --------------------------------------------------------------------
@@ -577,6 +628,32 @@ class JobStore:
             )
         return result
 
+    def phase_history(
+        self, accounts: Iterable[str] | None = None, limit: int = PHASES_READ
+    ) -> list[PhaseChange]:
+        """The recorded phase changes (of `accounts`, or all), oldest first (the last `limit`)."""
+        names = None if accounts is None else list(accounts)
+        where = "" if names is None else f"WHERE account IN ({','.join('?' * len(names))})"
+        with self._lock, self._errors():
+            rows = self._db.execute(
+                "SELECT account, id, provider, kind, phase, state, at FROM phases"  # noqa: S608 - only "?" marks
+                f" {where} ORDER BY seq DESC LIMIT ?",
+                (*(names or ()), limit),
+            ).fetchall()
+        changes = []
+        for account, job_id, provider, kind, phase, state, at in reversed(rows):
+            moment = parse_timestamp(at)
+            if moment is None:
+                continue
+            try:
+                found = (ProviderName(provider), JobKind(kind), JobState(state))
+            except ValueError:
+                continue
+            changes.append(
+                PhaseChange(account, job_id, found[0], found[1], phase, moment, found[2])
+            )
+        return changes
+
     def add_event(
         self, account: str, kind: EventKind, text: str, at: datetime | None = None
     ) -> None:
@@ -676,6 +753,7 @@ class JobStore:
                     "jobs",
                     "tracked",
                     "transitions",
+                    "phases",
                     "meta",
                     "sources",
                     "source_health",
@@ -912,6 +990,14 @@ class JobStore:
                     (MAX_TRANSITIONS,),
                 )
                 self._db.execute(
+                    "DELETE FROM phases WHERE NOT EXISTS (SELECT 1 FROM jobs j"
+                    " WHERE j.account = phases.account AND j.id = phases.id)"
+                )
+                self._db.execute(
+                    "DELETE FROM phases WHERE seq <= (SELECT MAX(seq) FROM phases) - ?",
+                    (MAX_PHASES,),
+                )
+                self._db.execute(
                     "DELETE FROM events WHERE julianday(at) < julianday(?)",
                     (format_timestamp(now - EVENT_RETENTION),),
                 )
@@ -924,6 +1010,14 @@ class JobStore:
                 self._rollback()
                 raise
         return dropped
+
+
+def _stored_data(job: Job) -> dict[str, object]:
+    """A job's snapshot as stored: its `--json` object, and its phase where it has one."""
+    data: dict[str, object] = job.to_json()
+    if job.phase is not None:
+        data["phase"] = job.phase
+    return data
 
 
 # --- failures and local files -------------------------------------------------------------

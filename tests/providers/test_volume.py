@@ -23,6 +23,8 @@ from tui.providers.client import HttpPolicy
 from tui.providers.lettrlabs import MAX_REASONS
 from tui.providers.listing import StreamError, StreamShapeError, list_all, stream_items
 from tui.providers.metafold import ACTIVE_Q
+from tui.providers.zoo import INCREMENTAL_FIRST_PAGE
+from tui.providers.zoo.async_watch import ACTIVE_STATUSES as ACTIVE_ASYNC_STATUSES
 from tui.secret import Secret
 from tui.sim.server import SimServer
 
@@ -108,6 +110,65 @@ async def test_zoo_async_list_without_stats_says_loaded_and_more(big_sim: SimSer
         assert first.note == "100 async operations loaded, more…"
         whole = await list_all(zoo, ListQuery())
         assert whole.complete and whole.total == len(whole.jobs) == JOBS
+    finally:
+        await zoo.aclose()
+
+
+async def test_zoo_async_steady_state_asks_only_for_what_can_change(
+    big_sim: SimServer,
+) -> None:
+    transport = RecordingTransport()
+    clock = FrozenClock(START)
+    zoo = build(
+        big_sim,
+        ProviderName.ZOO,
+        transport=transport,
+        clock=clock,
+        async_operations="list",
+        datasets=[],
+        full_listing_minutes=10,
+    )
+    try:
+        full = await list_all(zoo, ListQuery())
+        assert full.complete and not full.incremental and len(full.jobs) == JOBS
+        active = {j.id for j in full.jobs if not j.state.is_terminal}
+        assert active and len(active) < len(full.jobs) / 5
+        full_pages = len(transport.params("/async/operations"))
+
+        # Between full listings: the lists of what can still change, and the newest page.
+        transport.requests.clear()
+        clock.advance(60)
+        steady = await list_all(zoo, ListQuery(updated_since=START))
+        lists = transport.params("/async/operations")
+        assert steady.incremental
+        by_status = [p["status"] for p in lists if "status" in p]
+        assert set(by_status) == set(ACTIVE_ASYNC_STATUSES)
+        newest = [p for p in lists if "status" not in p]
+        assert newest and newest[0]["limit"] == str(INCREMENTAL_FIRST_PAGE)
+        assert len(newest) <= 2  # the world stood still: nothing new past the newest known
+        assert len(lists) < full_pages / 5
+        assert active <= {j.id for j in steady.jobs}
+        assert not [r for r in transport.requests if "/async/operations/" in r.url.path]
+
+        # An operation that was active and left the active lists ended: fetched alone.
+        ended = min(
+            (j for j in full.jobs if j.state.is_terminal and j.created_at is not None),
+            key=lambda j: j.created_at or START,
+        )
+        zoo._async_watch.active.add(ended.id)
+        transport.requests.clear()
+        again = await list_all(zoo, ListQuery(updated_since=START))
+        singles = [r.url.path for r in transport.requests if "/async/operations/" in r.url.path]
+        assert singles == [f"/zoo/async/operations/{ended.id}"]
+        assert ended.id in {j.id for j in again.jobs}
+        assert ended.id not in zoo._async_watch.active
+
+        # Past full_listing_minutes: the whole list again, once.
+        transport.requests.clear()
+        clock.advance(10 * 60)
+        whole = await list_all(zoo, ListQuery(updated_since=START))
+        assert not whole.incremental and len(whole.jobs) == JOBS
+        assert all("status" not in p for p in transport.params("/async/operations"))
     finally:
         await zoo.aclose()
 

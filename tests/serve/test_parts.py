@@ -100,7 +100,7 @@ def test_a_version_1_store_gains_the_health_table(tmp_path: Path) -> None:
     )
     old.close()
     store = JobStore(path, clock=FrozenClock(T0))
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert store.poller() is None
     store.save_poller(77, T0, 30.0, [StoredHealth("a", "metafold", "failing", error="down.")])
     state = store.poller()

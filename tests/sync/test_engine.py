@@ -7,6 +7,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import pytest
@@ -50,8 +51,7 @@ async def running(
         rng=random.Random(1),
         ticker=ticker,
         show_refreshing_after=0,
-        blocking=inline,
-        **kwargs,
+        **{"blocking": inline, **kwargs},
     )
     task = asyncio.ensure_future(engine.run())
     try:
@@ -236,6 +236,30 @@ async def test_a_listing_in_batches_continues_at_once_and_reports_progress() -> 
         assert len(source.queries) == 4  # then the asked-for run, once, after the chain
         assert source.queries[3].resume is None
         assert source.max_in_flight == 1
+
+
+async def test_the_next_batch_downloads_while_the_last_one_is_saved() -> None:
+    batches = [
+        ListResult(jobs=jobs_of("zoo", [1, 2]), total=4, resume="page-2"),
+        ListResult(jobs=jobs_of("zoo", [3, 4]), total=4),
+    ]
+    source = GatedProvider("zoo", batches)
+    release = asyncio.Event()
+
+    async def saves_held(function: Callable[[], Any]) -> Any:
+        if not isinstance(function, partial):  # the saves (the store's reads are partials)
+            await release.wait()
+        return function()
+
+    async with running([source], blocking=saves_held) as (engine, ticker, events):
+        await settle()
+        # The first batch's save waits, and the second batch was asked for meanwhile.
+        assert [q.resume for q in source.queries] == [None, "page-2"]
+        assert not of(JobsChanged, events)
+        release.set()
+        await settle()
+        assert [(e.loaded, e.more) for e in of(JobsChanged, events)] == [(2, True), (4, False)]
+        assert len(list(engine.index.jobs())) == 4
 
 
 # --- over the simulator -----------------------------------------------------------------

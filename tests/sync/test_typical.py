@@ -133,8 +133,19 @@ def test_the_window_keeps_the_most_recent_runs() -> None:
 
 def test_zoo_conversions_say_zoo_retries_what_it_assumes_dropped() -> None:
     zoo = running("z", 1, provider=ProviderName.ZOO, kind=JobKind.DATASET_CONVERSION)
-    assert "assumes dropped" in stuck_note(zoo)
-    assert "assumes dropped" not in stuck_note(running("m", 1))
+    said = (
+        "Zoo assumes a conversion dropped once its started_at passes a threshold it does not"
+        " publish, and retries it"
+    )
+    assert stuck_note(zoo).endswith(f"; {said}")
+    assert "dropped" not in stuck_note(running("m", 1))
+
+
+def test_the_learnt_keys_are_bounded_like_the_run_times() -> None:
+    typical = TypicalDurations(min_samples=5, keep=10)
+    assert typical.learn(run(f"r{i}", float(i)) for i in range(100)) == 100
+    assert len(typical._seen) == 10  # the keys of the 10 run times kept, no more
+    assert typical.learn([run("r99", 99.0)]) == 0  # a kept one is still known
 
 
 def test_the_run_note_estimates_then_says_due_then_stuck() -> None:

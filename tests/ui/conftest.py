@@ -48,7 +48,11 @@ def settings_for(
 def two_sources() -> list[FakeProvider]:
     return [
         FakeProvider("zoo-prod", sample_jobs("zoo-prod", 12)),
-        FakeProvider("meta-lab", sample_jobs("meta-lab", 8, offset=3)),
+        FakeProvider(
+            "meta-lab",
+            sample_jobs("meta-lab", 8, offset=3, provider=ProviderName.METAFOLD),
+            provider=ProviderName.METAFOLD,
+        ),
     ]
 
 

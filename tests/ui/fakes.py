@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from time import monotonic
@@ -142,6 +142,34 @@ def make_job(
         else (1.0 if state == JobState.SUCCEEDED else None),
         error=error or ("Geometry could not be parsed" if state == JobState.FAILED else None),
     )
+
+
+def known_history(
+    account: str, run_seconds: Iterable[float], running: Mapping[str, tuple[str, float]]
+) -> list[Job]:
+    """A history whose typical run times are known: succeeded Zoo conversions `done-00`, ...
+    that ran `run_seconds` (ending two hours before NOW), then per `running` item a running
+    conversion with that id, named as given, started that many seconds before NOW."""
+    start = NOW - timedelta(hours=2)
+    done = [
+        replace(
+            make_job(account, n),
+            id=f"done-{n:02d}",
+            started_at=start,
+            finished_at=start + timedelta(seconds=seconds),
+        )
+        for n, seconds in enumerate(run_seconds)
+    ]
+    under_way = [
+        replace(
+            make_job(account, n + 1, JobState.RUNNING),
+            id=job_id,
+            name=name,
+            started_at=NOW - timedelta(seconds=seconds),
+        )
+        for n, (job_id, (name, seconds)) in enumerate(running.items())
+    ]
+    return done + under_way
 
 
 STATE_CYCLE = (

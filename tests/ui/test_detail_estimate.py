@@ -11,7 +11,7 @@ from datetime import timedelta
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from tests.ui.fakes import NOW, FakeProvider, make_job
+from tests.ui.fakes import NOW, FakeProvider, known_history, make_job
 from tests.ui.test_jobs_screen import SIZE, loaded, make_app
 from tests.waiting import wait_for
 from tui.clock import FrozenClock
@@ -25,42 +25,28 @@ def history() -> list[Job]:
     """40 succeeded conversions that ran 200, 205, ..., 395 s (median 295 s, p95 385 s), a
     conversion running for 60 s, one running for 10 min (stuck), and a running async
     operation, a kind with no history."""
-    done = [
-        replace(
-            make_job("zoo-prod", n),
-            id=f"done-{n:02d}",
-            started_at=NOW - timedelta(hours=2),
-            finished_at=NOW - timedelta(hours=2) + timedelta(seconds=200 + 5 * n),
-        )
-        for n in range(40)
-    ]
-    running = replace(
-        make_job("zoo-prod", 1, JobState.RUNNING),
-        id="under-way",
-        name="under.step",
-        started_at=NOW - timedelta(seconds=60),
-    )
-    stuck = replace(
-        make_job("zoo-prod", 2, JobState.RUNNING),
-        id="slow-one",
-        name="slow.step",
-        started_at=NOW - timedelta(minutes=10),
-    )
     other = replace(
         make_job("zoo-prod", 3, JobState.RUNNING),
         id="an-operation",
         kind=JobKind.ASYNC_OPERATION,
         started_at=NOW - timedelta(seconds=60),
     )
-    return [*done, running, stuck, other]
+    runs = known_history(
+        "zoo-prod",
+        range(200, 400, 5),
+        {"under-way": ("under.step", 60), "slow-one": ("slow.step", 600)},
+    )
+    return [*runs, other]
 
 
 def estimate_line(screen: JobDetailScreen) -> Static:
     return screen.query_one("#detail-estimate", Static)
 
 
-async def open_detail(pilot: Pilot[int], screen: JobsScreen, job_id: str) -> JobDetailScreen:
-    assert screen.open_job("zoo-prod", job_id)
+async def open_detail(
+    pilot: Pilot[int], screen: JobsScreen, job_id: str, account: str = "zoo-prod"
+) -> JobDetailScreen:
+    assert screen.open_job(account, job_id)
     await wait_for(
         pilot,
         lambda: (
@@ -104,8 +90,8 @@ async def test_the_detail_estimates_the_time_left_from_the_kinds_history(
         line = estimate_line(detail)
         assert line.display and line.has_class("-stuck")
         text = str(line.content)
-        assert text.startswith("⧗ stuck: past 95 % of its kind's run times")
-        assert "Zoo retries a conversion it assumes dropped" in text
+        assert text.startswith("⧗ stuck: running longer than 95 % of its kind's run times")
+        assert "Zoo assumes a conversion dropped once its started_at passes a threshold" in text
         assert "95 % of 40 zoo dataset conversions took 6m 25s or less" in text
         await pilot.press("escape")
         await pilot.pause()

@@ -13,10 +13,10 @@ from tests.ui.test_jobs_screen import SIZE
 from tests.waiting import LONG, wait_for
 from tui.models import JobDetail
 from tui.providers.base import JobProvider, ListQuery, ListResult
+from tui.providers.zoo import ZooProvider
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer
 from tui.store import JobStore
-from tui.sync import source as sync_source
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +47,12 @@ class RecordingProvider:
         await self.inner.aclose()
 
 
-async def test_zoo_is_refreshed_incrementally(
-    sim: SimServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sync_source, "FULL_REFRESH_EVERY", 4)
+async def test_zoo_is_refreshed_incrementally(sim: SimServer) -> None:
     store = JobStore(":memory:")
     app = demo_app(sim, store)
     zoo = RecordingProvider(next(p for p in app.providers if p.account == "demo-zoo"))
+    assert isinstance(zoo.inner, ZooProvider)
+    zoo.inner._full_every = 1.6  # full_listing_minutes, shortened to a few refreshes
     app.providers[app.providers.index(zoo.inner)] = zoo
     try:
         async with app.run_test(size=SIZE, notifications=True, tooltips=True) as pilot:
@@ -69,12 +68,13 @@ async def test_zoo_is_refreshed_incrementally(
             assert all(
                 q.updated_since is not None and q.updated_since <= newest for q in incremental
             )
-            assert any(q.updated_since is None for q in queries[1 : 4 + 1])  # a full one every 4th
+            # Past full_listing_minutes the provider lists everything again (and says so).
+            assert any(not result.incremental for _, result in zoo.calls[1:])
             full_requests = zoo.calls[0][1].requests
             assert all(
                 result.requests <= full_requests
-                for query, result in zoo.calls[1:]
-                if query.updated_since is not None
+                for _, result in zoo.calls[1:]
+                if result.incremental
             )
             assert any(result.incremental for _, result in zoo.calls[1:])
     finally:

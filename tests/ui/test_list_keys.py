@@ -55,7 +55,7 @@ async def test_only_the_views_that_exist_have_keys_named_after_their_source(
         lines = str(app.screen.query_one("#help-keys", Static).content).splitlines()
         views = [line.split()[0:2] for line in lines if re.match(r"\s+\d\s", line)]
         assert views == [["1", "All"], ["2", "zoo-prod"], ["3", "meta-lab"]]
-        shown = "meta-lab — Show the jobs of meta-lab (zoo)"
+        shown = "meta-lab — Show the jobs of meta-lab (metafold)"
         assert any(line.strip().startswith("3") and shown in line for line in lines)
 
 

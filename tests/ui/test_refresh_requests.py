@@ -21,7 +21,6 @@ from tui.models import Job, JobState, Transition
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.screens import jobs as jobs_module
 from tui.store import JobStore
-from tui.sync import source as sync_source
 
 
 def minutes(count: int) -> timedelta:
@@ -151,9 +150,8 @@ async def test_r_while_retry_after_holds_says_when(store: JobStore, clock: Froze
 
 
 async def test_filtered_listings_do_not_move_the_incremental_watermark(
-    store: JobStore, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+    store: JobStore, clock: FrozenClock
 ) -> None:
-    monkeypatch.setattr(sync_source, "FULL_REFRESH_EVERY", 1000)  # only incremental ones
     running = changed(make_job("zoo-prod", 1, JobState.RUNNING), updated_at=NOW - minutes(30))
     failed = changed(make_job("zoo-prod", 2, JobState.FAILED), updated_at=NOW - minutes(40))
     source = ServerSideProvider("zoo-prod", [running, failed])

@@ -92,9 +92,10 @@ def test_a_schema_2_store_is_migrated_and_keeps_its_history(tmp_path: Path) -> N
     db.close()
 
     store = JobStore(path, clock=FrozenClock(T0))
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     mark = store.open_mark()
     assert mark is not None and mark.seq == 1
+    assert store.phase_history() == []  # the phase changes start empty
     store.add_event("a", EventKind.RATE_LIMITED, "Rate limited: slow down")
     log = store.event_log()
     assert [e.kind for e in log] == [EventKind.RATE_LIMITED, EventKind.TRANSITION]

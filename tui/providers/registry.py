@@ -138,13 +138,3 @@ def id_list(
     if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) for v in value):
         raise fail(key, 'must be a list of ids (or ["all"])')
     return tuple(str(v) for v in value)
-
-
-def full_listing_minutes(raw: Mapping[str, Any], fail: OptionFail) -> float:
-    """`full_listing_minutes`, for providers that list without paging or a change feed."""
-    value = raw.get("full_listing_minutes", 10.0)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise fail("full_listing_minutes", "must be a number of minutes")
-    if not (0 <= value <= 1440):
-        raise fail("full_listing_minutes", "must be between 0 and 1440 minutes")
-    return float(value)

@@ -417,8 +417,9 @@ class JobsScreen(Screen[None]):
             mark = await asyncio.to_thread(self.store.open_mark)
             start_seq = await asyncio.to_thread(self.store.last_seq)
             tracked = await asyncio.to_thread(self.store.all_tracked)
+            phases = await asyncio.to_thread(self.store.phase_history, accounts)
         except Exception as exc:  # noqa: BLE001 - the store is optional for viewing
-            stored, refreshed, mark, start_seq, tracked = [], {}, None, 0, {}
+            stored, refreshed, mark, start_seq, tracked, phases = [], {}, None, 0, {}, []
             report = getattr(self.app, "report_store_problem", None)
             if isinstance(exc, StoreError) and report is not None:
                 report(exc)  # a line that stays, and for a corrupt store the offer to move it
@@ -426,6 +427,9 @@ class JobsScreen(Screen[None]):
                 show_store_problem(
                     self, f"The local job store could not be read ({type(exc).__name__})"
                 )
+        # The typical run and phase times start from the stored history.
+        learnt = partial(TypicalDurations.from_jobs, stored, phases=phases)
+        self.typical.adopt(await asyncio.to_thread(learnt))
         if stored:
             self.index.upsert(job for job in stored if job.account in self._health)
             if len(stored) >= LARGE_UPDATE:

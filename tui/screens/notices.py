@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from tui.formatting import STATE_ORDER, fmt_ago
 from tui.models import Job, JobState, Transition
 from tui.sanitize import clean, one_line
 from tui.store import ChangeSummary, OpenMark
-from tui.sync.typical import TypicalDurations, stuck_note
+from tui.sync.typical import TypicalDurations
 
 NOTIFY_RULES: tuple[tuple[str, frozenset[JobState]], ...] = (
     ("failures only", frozenset({JobState.FAILED})),
@@ -174,17 +174,16 @@ class Notices:
         more = f" and {len(jobs) - 3} more" if len(jobs) > 3 else ""
         return Notice(
             f"⧗ {len(jobs)} running {'job' if len(jobs) == 1 else 'jobs'} past the typical "
-            f"run time: {names}{more}. {stuck_note(jobs[0])}.",
+            f"run time: {names}{more}. {self._typical.stuck_note(jobs[0])}.",
             title="Stuck",
             severity="warning",
         )
 
     def _stuck_later(self, job: Job) -> bool:
-        """True for a job that passed its kind's typical run time after the screen opened."""
-        typical = self._typical.of(job.provider, job.kind)
-        if typical is None or job.started_at is None:
-            return False
-        return job.started_at + timedelta(seconds=typical.p95) >= self._opened_at
+        """True for a job that passed its kind's typical run time (or its phase's) after the
+        screen opened."""
+        since = self._typical.stuck_since(job)
+        return since is not None and since[0] >= self._opened_at
 
     @staticmethod
     def failing(account: str, sentence: str) -> Notice:

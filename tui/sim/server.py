@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from tui.clock import Clock
+from tui.sim.planted import PlantedConversion
 from tui.sim.state import SimState
 
 
@@ -58,12 +59,15 @@ class SimServer:
         token: str | None = None,
         zoo_enums: str = "current",
         faults: Iterable[str] = (),
+        zoo_planted: tuple[PlantedConversion, ...] = (),
     ) -> None:
         self.host = host
         self.port = port
         self.token = token
         self.admin_secret = secrets.token_urlsafe(24)
-        self.state = SimState(seed=seed, jobs=jobs, clock=clock, zoo_enums=zoo_enums)
+        self.state = SimState(
+            seed=seed, jobs=jobs, clock=clock, zoo_enums=zoo_enums, zoo_planted=zoo_planted
+        )
         self.state.faults.load(faults)
         self.url = ""
         self._server: Any = None

@@ -10,6 +10,7 @@ from tui.sim.faults import FaultBoard
 from tui.sim.hdrjpg import HdrjpgWorld
 from tui.sim.lettrlabs import LettrWorld
 from tui.sim.metafold import MetafoldWorld
+from tui.sim.planted import PlantedConversion
 from tui.sim.world import KEY_BITS
 from tui.sim.zoo import ZooWorld
 
@@ -23,6 +24,8 @@ class SimState:
         epoch: The clock's time when the world was made; job times are relative to it.
         jobs: Initial jobs per source.
         zoo_enums: "current" (12 phases, 10 statuses) or "seed" (11 phases, 7 statuses).
+        zoo_planted: Zoo conversions whose phase times are given, in a dataset of their own
+            (`zoo.planted_dataset_id`), for tests of a known history.
     """
 
     def __init__(
@@ -32,6 +35,7 @@ class SimState:
         jobs: int = 200,
         clock: Clock | None = None,
         zoo_enums: str = "current",
+        zoo_planted: tuple[PlantedConversion, ...] = (),
     ) -> None:
         if zoo_enums not in ("current", "seed"):
             raise ValueError(f"zoo_enums must be 'current' or 'seed', not {zoo_enums!r}")
@@ -42,10 +46,11 @@ class SimState:
         self.epoch = self.clock()
         self.jobs = jobs
         self.zoo_enums = zoo_enums
+        self.zoo_planted = zoo_planted
         self.faults = FaultBoard()
         self.hdrjpg = HdrjpgWorld(self)
         self.metafold = MetafoldWorld(self)
-        self.zoo = ZooWorld(self)
+        self.zoo = ZooWorld(self, zoo_planted)
         self.lettrlabs = LettrWorld(self)
 
     def now_ms(self) -> int:

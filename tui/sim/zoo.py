@@ -16,6 +16,7 @@ from collections.abc import Hashable
 from typing import Any, cast
 
 from tui.sim.images import VARIANTS, snapshot_png
+from tui.sim.planted import PLANTED_DATASET, PlantedConversion, planted_plan, planted_timeline
 from tui.sim.seeds import ZOO_SEED_ASYNC_ID, seed
 from tui.sim.world import (
     KEY_BITS,
@@ -168,8 +169,11 @@ def _limit(raw: str | None) -> int:
 class ZooWorld:
     """Generates Zoo async operations, datasets and dataset conversions."""
 
-    def __init__(self, state: WorldState) -> None:
+    def __init__(self, state: WorldState, planted: tuple[PlantedConversion, ...] = ()) -> None:
+        """Args: the world; `planted`, conversions whose phase times are given, served in
+        a dataset of their own after the generated ones (`planted_dataset_id`)."""
         self.state = state
+        self.planted = planted
         n = state.jobs
         self.seed_enums = state.zoo_enums == "seed"
         self.phases = ZOO_SEED_PHASES if self.seed_enums else ZOO_PHASES
@@ -201,6 +205,12 @@ class ZooWorld:
             self.datasets.append(
                 (make_uuid(state.seed, DATASET_SALT, d), tl, ListIndex(tl, self._conv_final(d)))
             )
+        self.planted_dataset_id: str | None = None
+        if planted:
+            d = len(self.datasets)
+            tl = planted_timeline(state.seed, CONV_SALT + d, planted, self.phases)
+            self.planted_dataset_id = make_uuid(state.seed, DATASET_SALT, d)
+            self.datasets.append((self.planted_dataset_id, tl, ListIndex(tl, self._conv_final(d))))
 
     # -- async operations -------------------------------------------------------------
     def tracked_async_ids(self) -> list[str]:
@@ -416,7 +426,7 @@ class ZooWorld:
         """GET /org/datasets/{id}, or None."""
         for d, (did, tl, _) in enumerate(self.datasets):
             if did == dataset_id:
-                name, uri, provider, _, _ = DATASETS[d]
+                name, uri, provider, _, _ = DATASETS[d] if d < len(DATASETS) else PLANTED_DATASET
                 created = tl.created_ms(0) - 3_600_000 if tl.n else -86_400_000
                 errored = d == 1
                 return {
@@ -472,6 +482,8 @@ class ZooWorld:
         """When each phase begins, and how the conversion ends."""
         r = h64(self.state.seed, CONV_SALT + d, index)
         created = self.datasets[d][1].created_ms(index)
+        if d >= len(DATASETS):
+            return planted_plan(self.planted[index], self.phases, r, created)
         override = frac(r, 0) < 0.1
         fate = frac(r, 16)
         error = None

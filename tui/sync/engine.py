@@ -22,7 +22,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -67,12 +67,10 @@ SHOW_REFRESHING_AFTER = 0.3
 """Seconds a refresh runs before its source says "refreshing"."""
 
 
-@dataclass(slots=True)
-class _Batch:
-    """What one `list_jobs` call of a run brought, after diffing and saving."""
-
-    event: JobsChanged
-    resume: object | None
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Read a dropped future's outcome, so its error is not reported as never retrieved."""
+    if not future.cancelled():
+        future.exception()
 
 
 def keep_reasons(jobs: list[Job], known: Callable[[tuple[str, str]], Job | None]) -> list[Job]:
@@ -487,26 +485,39 @@ class SyncEngine:
         """One run: the listing and, while it says there is more, its next batches at once.
 
         Every batch but the last is reported as it lands; the last is returned for the
-        loop to report with the source's new health.
+        loop to report with the source's new health. The next batch downloads while the
+        last one is diffed and saved.
         """
         query = await self._query(source)
         progress = source.progress = Progress()
         seen: set[str] = set()
-        batch = await self._fetch(source, query, progress, seen)
-        while batch.resume is not None:
-            source.health = replace(
-                source.health, note=batch.event.note, server_counts=batch.event.counts
-            )
+        result = await source.provider.list_jobs(query)
+        while True:
+            ahead: asyncio.Future[ListResult] | None = None
+            if result.resume is not None:
+                ahead = asyncio.ensure_future(
+                    source.provider.list_jobs(replace(query, resume=result.resume))
+                )
+            try:
+                event = await self._absorb(source, query, result, progress, seen)
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                    ahead.add_done_callback(_retrieve)
+                raise
+            if ahead is None:
+                return event
+            source.health = replace(source.health, note=event.note, server_counts=event.counts)
             self.emit(
                 replace(
-                    batch.event,
+                    event,
                     health=source.health,
                     more=True,
                     summarised=source.account in self.summary.awaiting,
                 )
             )
-            batch = await self._fetch(source, replace(query, resume=batch.resume), progress, seen)
-        return batch.event
+            query = replace(query, resume=result.resume)
+            result = await ahead
 
     async def _query(self, source: SourceSync) -> ListQuery:
         account = source.account
@@ -533,16 +544,21 @@ class SyncEngine:
             updated_since=source.incremental_since(),
         )
 
-    async def _fetch(
-        self, source: SourceSync, query: ListQuery, progress: Progress, seen: set[str]
-    ) -> _Batch:
-        """One `list_jobs` call: list, check, diff, save, transitions.
+    async def _absorb(
+        self,
+        source: SourceSync,
+        query: ListQuery,
+        result: ListResult,
+        progress: Progress,
+        seen: set[str],
+    ) -> JobsChanged:
+        """What one `list_jobs` call returned: check, diff, save, transitions.
 
         Args:
+            query: The query that call was given.
             seen: Ids the run's earlier batches listed (kept from removal by the last).
         """
         account = source.account
-        result: ListResult = await source.provider.list_jobs(query)
         source.last_result = result
         progress.tracked_errors.update(result.tracked_errors)
         progress.unreadable += result.unreadable
@@ -612,7 +628,7 @@ class SyncEngine:
             note=result.note or (None if last else progress_note(progress)),
             counts=None if last else result.counts,
         )
-        return _Batch(event, result.resume)
+        return event
 
     def _save(
         self,

@@ -18,8 +18,6 @@ from tui.sync.health import SourceHealth
 from tui.sync.policy import RefreshPolicy
 from tui.sync.schedule import Schedule
 
-FULL_REFRESH_EVERY = 10
-"""Every this many refreshes of an incremental source, list everything again."""
 INCREMENTAL_MARGIN = timedelta(seconds=60)
 """An incremental refresh reaches this far before the newest change already seen."""
 
@@ -80,7 +78,6 @@ class SourceSync:
     newest_update: datetime | None = None
     """The newest `updated_at` seen by a listing that saw every change: where an
     incremental refresh starts."""
-    refreshes: int = 0
     sent_filters: ServerFilters | None = None
     """The server-side filters the last query carried (None before the first)."""
     last_result: ListResult | None = None
@@ -106,18 +103,15 @@ class SourceSync:
         return RefreshPolicy.for_source(self.interval, self.provider.capabilities)
 
     def incremental_since(self) -> datetime | None:
-        """Where an incremental refresh may start, or None for a full listing; counts one
-        refresh.
+        """Where an incremental refresh may start, or None for a full listing.
 
         Only for providers that sort by `updated_at`; measured on the server's own
-        timestamps (no clock skew), with a margin, and every `FULL_REFRESH_EVERY`
-        refreshes a full listing so jobs deleted upstream leave the list too.
+        timestamps (no clock skew), with a margin. The provider lists everything again
+        when its `full_listing_minutes` say so (and says the listing is not incremental),
+        so jobs deleted upstream leave the list too.
         """
-        self.refreshes += 1
         newest = self.newest_update
         if not self.provider.capabilities.incremental or newest is None:
-            return None
-        if self.refreshes % FULL_REFRESH_EVERY == 0:
             return None
         return newest - INCREMENTAL_MARGIN
 

@@ -1,11 +1,11 @@
 """LettrLabs: conversions in their envelope (`client`, which also reads them), with its
-status words in `vocabulary`, its detail model in `details` and its account key in
-`options`; `SPEC` is what the registry knows of it."""
+status words in `vocabulary` and its detail model in `details`; `SPEC` is what the
+registry knows of it. It has no account keys of its own."""
 
 from __future__ import annotations
 
 from tui.models import ProviderName
-from tui.providers.lettrlabs import options, vocabulary
+from tui.providers.lettrlabs import vocabulary
 from tui.providers.lettrlabs.client import (
     MAX_REASONS,
     LettrLabsProvider,
@@ -25,8 +25,6 @@ SPEC = ProviderSpec(
     statuses=vocabulary.STATUSES,
     factory=LettrLabsProvider,
     detail_types=(LettrLabsDetail,),
-    option_keys=options.OPTION_KEYS,
-    parse_options=options.parse_options,
 )
 
 __all__ = ["MAX_REASONS", "SPEC", "LettrLabsProvider", "parse_status", "parse_status_envelope"]

@@ -39,7 +39,6 @@ from tui.providers.fields import (
 )
 from tui.providers.http_provider import HttpProvider, gather_limited
 from tui.providers.lettrlabs.details import LettrLabsDetail, LettrLabsProfile
-from tui.providers.lettrlabs.options import LettrLabsOptions
 from tui.providers.lettrlabs.vocabulary import map_state
 from tui.providers.listing import (
     Streamed,
@@ -71,7 +70,7 @@ class LettrLabsProvider(HttpProvider):
     def __init__(self, account: AccountConfig, **options: Any) -> None:
         """Args: as `HttpProvider` (transport, clock, policy)."""
         super().__init__(account, **options)
-        self._full_every = account.options_as(LettrLabsOptions).full_listing_minutes * 60
+        self._full_every = account.full_listing_minutes * 60
         self._last_full: datetime | None = None
         self._active: set[str] = set()
         """Conversions that could still change at the last refresh."""

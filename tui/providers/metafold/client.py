@@ -79,7 +79,7 @@ class MetafoldProvider(HttpProvider):
         self._projects = own.projects
         self._project_of: dict[str, str] = {}
         """Which project a job id was last seen in (ids are unique across projects)."""
-        self._full_every = own.full_listing_minutes * 60
+        self._full_every = account.full_listing_minutes * 60
         self._last_full: datetime | None = None
         """When the last full unfiltered listing was read (None: never)."""
         self._active: dict[str, str] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from tui.models import ProviderName
 from tui.providers.registry import ProviderSpec
 from tui.providers.zoo import options, vocabulary
-from tui.providers.zoo.client import PAGE_SIZE, ZooProvider
+from tui.providers.zoo.client import ZooProvider
 from tui.providers.zoo.details import ZooAsyncDetail, ZooConversionDetail
 from tui.providers.zoo.parsing import (
     MAX_IMAGE_BYTES,
@@ -19,6 +19,7 @@ from tui.providers.zoo.parsing import (
     parse_stats,
     phases_for,
 )
+from tui.providers.zoo.scans import INCREMENTAL_FIRST_PAGE, PAGE_SIZE
 from tui.providers.zoo.vocabulary import STATUS_MEANINGS
 
 SPEC = ProviderSpec(
@@ -37,6 +38,7 @@ SPEC = ProviderSpec(
 )
 
 __all__ = [
+    "INCREMENTAL_FIRST_PAGE",
     "MAX_IMAGES",
     "MAX_IMAGE_BYTES",
     "PAGE_SIZE",

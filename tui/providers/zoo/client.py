@@ -13,19 +13,20 @@ the current ones (12 phases, 10 statuses) parse; unknown values are `unknown`.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, ClassVar
 
 from tui.accounts import AccountConfig
 from tui.errors import AuthError, NotFoundError, ProviderError
-from tui.models import Job, JobKind, JobState, ProviderName
+from tui.models import Job, JobKind, ProviderName
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.client import QueryValue
 from tui.providers.fields import id_or, parse_one, path, require_id, string_id, timestamp
 from tui.providers.http_provider import HttpProvider, gather_limited, tracked_failure
-from tui.providers.listing import cap_note, parse_off_loop, progress_note
+from tui.providers.listing import parse_off_loop
+from tui.providers.zoo.async_watch import AsyncWatch
 from tui.providers.zoo.details import ZooAsyncDetail, ZooConversionDetail, ZooDatasetStats
 from tui.providers.zoo.options import ZooOptions
 from tui.providers.zoo.parsing import (
@@ -35,10 +36,19 @@ from tui.providers.zoo.parsing import (
     parse_conversion_job,
     parse_stats,
 )
-from tui.providers.zoo.vocabulary import ZOO_ASYNC_STATUSES, ZOO_DATASET_STATUSES, map_state
+from tui.providers.zoo.scans import (
+    ASYNC_KEY,
+    CHUNK_SECONDS,
+    INCREMENTAL_FIRST_PAGE,
+    PAGE_SIZE,
+    Cursor,
+    Scan,
+    created_before,
+    single_status,
+    steady_async_scans,
+)
+from tui.providers.zoo.vocabulary import ZOO_ASYNC_STATUSES, ZOO_DATASET_STATUSES
 
-PAGE_SIZE = 100
-"""Items asked for per page."""
 _SORT_MODES = {"created_at": "created_at", "updated_at": "updated_at", "status": "status"}
 
 
@@ -61,6 +71,10 @@ class ZooProvider(HttpProvider):
         self._datasets = own.datasets
         self._dataset_of: dict[str, str] = {}
         """Dataset id of each conversion id seen in a listing."""
+        self._full_every = account.full_listing_minutes * 60
+        self._last_full: datetime | None = None
+        """When the last full unfiltered listing started (None: never)."""
+        self._async_watch = AsyncWatch(self._full_every)
 
     # --- listing ------------------------------------------------------------------------
 
@@ -72,10 +86,12 @@ class ZooProvider(HttpProvider):
         once; it hands back a `resume` while pages remain, and each call with it reads up
         to the policy's page cap or `CHUNK_SECONDS` more per surface. Sorted by
         `updated_at` descending, an incremental listing stops where it reaches jobs older
-        than `updated_since`. Past `max_items` jobs in all it stops and says so.
+        than `updated_since`; every `full_listing_minutes` it lists everything again, so
+        jobs deleted upstream leave the list. Async operations in between: see
+        `AsyncWatch`. Past `max_items` jobs in all it stops and says so.
         """
         async with self._http.poll() as poll:
-            cursor = query.resume if isinstance(query.resume, _Cursor) else None
+            cursor = query.resume if isinstance(query.resume, Cursor) else None
             first = cursor is None
             if cursor is None:
                 cursor = await self._start(query)
@@ -90,6 +106,7 @@ class ZooProvider(HttpProvider):
                 raise
             if stats_task is not None:
                 await stats_task
+            jobs.extend(await self._finish_async(cursor, jobs))
             listed = {job.id: job for job in jobs}
             errors: dict[str, ProviderError] = {}
             if first:
@@ -108,14 +125,22 @@ class ZooProvider(HttpProvider):
                 for job in tracked.values():
                     cursor.others[job.state] += 1
                 listed.update(tracked)
-        return cursor.result(list(listed.values()), errors, poll.requests)
+        result = cursor.result(list(listed.values()), errors, poll.requests)
+        if result.resume is None and cursor.unfiltered and not cursor.incremental:
+            self._last_full = cursor.started
+        return result
 
-    async def _start(self, query: ListQuery) -> _Cursor:
+    async def _start(self, query: ListQuery) -> Cursor:
         """A new listing: its surfaces and their query parameters."""
+        started = self._clock()
         datasets = await self._dataset_ids()
-        params, applied, incremental = self._conversion_params(query)
+        fresh = (
+            self._last_full is not None
+            and (started - self._last_full).total_seconds() < self._full_every
+        )
+        params, applied, incremental = self._conversion_params(query, fresh=fresh)
         scans = [
-            _Scan(dataset_id, path("org", "datasets", dataset_id, "conversions"), params)
+            Scan(dataset_id, path("org", "datasets", dataset_id, "conversions"), params)
             for dataset_id in datasets
         ]
         if incremental and query.limit is None:
@@ -124,12 +149,23 @@ class ZooProvider(HttpProvider):
                 scan.page_size = int(str(scan.params["limit"]))
                 scan.params = {**scan.params, "limit": INCREMENTAL_FIRST_PAGE}
         applied_all = [applied] if scans else []
+        unfiltered = not (query.states or query.status or query.text)
+        async_steady = False
         if self._list_async:
-            async_params, async_applied = self._async_params(query)
-            scans.append(_Scan(_ASYNC, "async/operations", async_params))
-            applied_all.append(async_applied)
+            watch = self._async_watch
+            if watch.steady(unfiltered=unfiltered, incremental=incremental, now=started):
+                async_steady = True
+                scans.extend(steady_async_scans(watch))
+                applied_all.append(frozenset())
+            else:
+                async_params, async_applied = self._async_params(query)
+                scans.append(Scan(ASYNC_KEY, "async/operations", async_params, is_async=True))
+                applied_all.append(async_applied)
         status = params.get("filter")
-        return _Cursor(
+        return Cursor(
+            started=started,
+            unfiltered=unfiltered,
+            async_steady=async_steady,
             scans=scans,
             applied=frozenset.intersection(*applied_all) if applied_all else frozenset(),
             incremental=incremental,
@@ -140,9 +176,9 @@ class ZooProvider(HttpProvider):
             text_filtered="q" in params,
         )
 
-    async def _all_stats(self, cursor: _Cursor) -> None:
+    async def _all_stats(self, cursor: Cursor) -> None:
         """Each dataset's `/stats` (a failure leaves that total unknown)."""
-        datasets = [scan for scan in cursor.scans if scan.key != _ASYNC]
+        datasets = [scan for scan in cursor.scans if not scan.is_async]
         stats, _ = await gather_limited(
             [scan.key for scan in datasets],
             self._stats_or_fail,
@@ -166,7 +202,7 @@ class ZooProvider(HttpProvider):
             raise ProviderError("no stats", account=self.account)
         return stats
 
-    async def _read_pages(self, cursor: _Cursor, query: ListQuery, first: bool) -> list[Job]:
+    async def _read_pages(self, cursor: Cursor, query: ListQuery, first: bool) -> list[Job]:
         """The next pages of every unfinished surface, concurrently."""
         policy = self._http.policy
         until = None if first else asyncio.get_running_loop().time() + CHUNK_SECONDS
@@ -184,18 +220,23 @@ class ZooProvider(HttpProvider):
 
         async def one(key: str) -> list[Job]:
             scan = cursor.scan(key)
+            stop: Callable[[Sequence[Any]], bool] | None = (
+                None if scan.is_async else older_than_since
+            )
+            if scan.created_floor is not None:
+                stop = created_before(scan.created_floor)
             try:
                 page = await self._http.paginate(
                     scan.url,
                     scan.params,
                     max_pages=1 if first else policy.max_pages,
                     max_items=room,
-                    stop=older_than_since if key != _ASYNC else None,
+                    stop=stop,
                     start_token=scan.token,
                     until=until,
                 )
             except (AuthError, NotFoundError) as exc:
-                if key != _ASYNC or exc.status_code not in (403, 404):
+                if not scan.is_async or exc.status_code not in (403, 404):
                     raise
                 raise AuthError(
                     f"Zoo does not let this token list async operations (HTTP {exc.status_code}); "
@@ -204,7 +245,7 @@ class ZooProvider(HttpProvider):
                     account=self.account,
                     status_code=exc.status_code,
                 ) from exc
-            if key == _ASYNC:
+            if scan.is_async:
                 found = await parse_off_loop(
                     self._http,
                     page.items,
@@ -240,7 +281,41 @@ class ZooProvider(HttpProvider):
         for job in jobs:
             if job.kind is not JobKind.DATASET_CONVERSION:
                 cursor.others[job.state] += 1
+                cursor.saw_async(job)
         return jobs
+
+    async def _finish_async(self, cursor: Cursor, jobs: list[Job]) -> list[Job]:
+        """Once the async lists are read: the watch learns what they showed; in a steady
+        refresh, the operations that left the active lists are fetched one by one."""
+        async_scans = [scan for scan in cursor.scans if scan.is_async]
+        if cursor.async_finished or not async_scans or any(not s.done for s in async_scans):
+            return []
+        cursor.async_finished = True
+        watch = self._async_watch
+        if not cursor.async_steady:
+            if cursor.unfiltered:
+                watch.listed(
+                    cursor.async_active,
+                    (),
+                    cursor.async_newest,
+                    full=True,
+                    started=cursor.started,
+                )
+            return []
+        gone = watch.gone(cursor.async_seen)
+        ended: dict[str, Job] = {}
+        if gone:
+            ended, errors = await gather_limited(
+                gone, self._fetch_async_job, self._http.policy.concurrency
+            )
+            watch.forget(i for i, e in errors.items() if isinstance(e, NotFoundError))
+        for job in ended.values():
+            cursor.saw_async(job)
+        finished = [job.id for job in ended.values() if job.state.is_terminal]
+        watch.listed(
+            cursor.async_active, finished, cursor.async_newest, full=False, started=cursor.started
+        )
+        return list(ended.values())
 
     def _async_params(self, query: ListQuery) -> tuple[dict[str, QueryValue], frozenset[str]]:
         params: dict[str, QueryValue] = {
@@ -250,18 +325,20 @@ class ZooProvider(HttpProvider):
             else "created_at_descending",
         }
         applied = {"sort"} if query.sort_key in (None, "created_at") else set()
-        status, which = _single_status(query, ZOO_ASYNC_STATUSES, JobKind.ASYNC_OPERATION)
+        status, which = single_status(query, ZOO_ASYNC_STATUSES, JobKind.ASYNC_OPERATION)
         if status is not None:
             params["status"] = status
             applied.add(which)
         return params, frozenset(applied)
 
     def _conversion_params(
-        self, query: ListQuery
+        self, query: ListQuery, *, fresh: bool
     ) -> tuple[dict[str, QueryValue], frozenset[str], bool]:
+        """Query parameters; incremental if the query has a watermark and the last full
+        listing is `fresh` (under `full_listing_minutes` old)."""
         params: dict[str, QueryValue] = {"limit": min(query.limit or PAGE_SIZE, PAGE_SIZE)}
         applied: set[str] = set()
-        incremental = query.updated_since is not None
+        incremental = query.updated_since is not None and fresh
         if incremental:
             params["sort_by"] = "updated_at_descending"
             if query.sort_key == "updated_at" and query.descending:
@@ -274,7 +351,7 @@ class ZooProvider(HttpProvider):
             # Newest changes first: the first page is what moved last, and the watermark
             # of the next incremental refresh is read from it.
             params["sort_by"] = "updated_at_descending"
-        status, which = _single_status(query, ZOO_DATASET_STATUSES, JobKind.DATASET_CONVERSION)
+        status, which = single_status(query, ZOO_DATASET_STATUSES, JobKind.DATASET_CONVERSION)
         if status is not None:
             params["filter"] = f"status:{status}"
             applied.add(which)
@@ -342,156 +419,3 @@ class ZooProvider(HttpProvider):
             return parse_stats(body, dataset_id) if isinstance(body, dict) else None
         except Exception:  # the stats are optional; an unreadable body leaves them out
             return None
-
-
-_ASYNC = "async"
-"""The scan key of the async-operation list (the others are dataset ids)."""
-
-INCREMENTAL_FIRST_PAGE = 10
-"""Items on the first page of an incremental listing (a refresh that finds few changes)."""
-CHUNK_SECONDS = 1.0
-"""A continuation call starts no page after this long, so each part shows promptly."""
-
-
-class _Scan:
-    """One surface's place in a listing: a dataset's conversions or the async list."""
-
-    __slots__ = (
-        "by_status",
-        "cut",
-        "done",
-        "key",
-        "loaded",
-        "page_size",
-        "params",
-        "token",
-        "total",
-        "url",
-    )
-
-    def __init__(self, key: str, url: str, params: dict[str, QueryValue]) -> None:
-        self.key = key
-        self.url = url
-        self.params = params
-        self.page_size = params.get("limit")
-        """The page size after the first page."""
-        self.token: str | None = None
-        """The next page's cursor (None before the first page and at the end)."""
-        self.done = False
-        self.cut = False
-        """Paging ended before the list's end (a repeated token)."""
-        self.loaded = 0
-        self.total: int | None = None
-        """How many the server has for the query (from `/stats`; None: unknown)."""
-        self.by_status: dict[str, int] | None = None
-
-
-class _Cursor:
-    """A listing in progress, handed out as `ListResult.resume`."""
-
-    def __init__(
-        self,
-        *,
-        scans: list[_Scan],
-        applied: frozenset[str],
-        incremental: bool,
-        since: Any,
-        cap: int,
-        asked_limit: bool,
-        status: str | None,
-        text_filtered: bool,
-    ) -> None:
-        self.scans = scans
-        self.applied = applied
-        self.incremental = incremental
-        self.since = since
-        self.cap = cap
-        self.asked_limit = asked_limit
-        self.status = status
-        self.text_filtered = text_filtered
-        self.loaded = 0
-        self.trimmed = False
-        """Jobs read past the cap were dropped."""
-        self.others: Counter[JobState] = Counter()
-        """States of the listed async operations and tracked jobs (no stats for them)."""
-        self.unreadable = 0
-        """Items of this part that could not be read (reported once, by `result`)."""
-        self.want_stats = not incremental and any(scan.key != _ASYNC for scan in scans)
-
-    def scan(self, key: str) -> _Scan:
-        return next(scan for scan in self.scans if scan.key == key)
-
-    def result(
-        self, jobs: list[Job], errors: dict[str, ProviderError], requests: int
-    ) -> ListResult:
-        """This part of the listing as a `ListResult`."""
-        remaining = [scan for scan in self.scans if not scan.done]
-        capped = (bool(remaining) or self.trimmed) and self.loaded >= self.cap
-        more = bool(remaining) and not capped
-        conversions = [scan for scan in self.scans if scan.key != _ASYNC]
-        async_scan = next((scan for scan in self.scans if scan.key == _ASYNC), None)
-        conv_total = _sum_known([scan.total for scan in conversions])
-        async_total = async_scan.loaded if async_scan is not None and async_scan.done else None
-        total = conv_total if async_scan is None else _sum_known([conv_total, async_total])
-        note = None
-        if capped and not self.asked_limit:
-            note = cap_note(self.loaded, total, "jobs")
-        elif more:
-            parts = []
-            if any(not scan.done for scan in conversions):
-                loaded = sum(scan.loaded for scan in conversions)
-                parts.append(progress_note(loaded, conv_total, "conversions"))
-            if async_scan is not None and not async_scan.done:
-                parts.append(progress_note(async_scan.loaded, None, "async operations"))
-            note = " · ".join(parts)
-        unreadable, self.unreadable = self.unreadable, 0
-        return ListResult(
-            unreadable=unreadable,
-            jobs=jobs,
-            applied=self.applied,
-            complete=not remaining
-            and not self.trimmed
-            and not any(scan.cut for scan in self.scans),
-            incremental=self.incremental,
-            tracked_errors=errors,
-            requests=requests,
-            total=total,
-            resume=self if more else None,
-            counts=self._counts(conversions),
-            loaded=self.loaded,
-            note=note,
-            capped=capped and not self.asked_limit,
-        )
-
-    def _counts(self, conversions: list[_Scan]) -> dict[JobState, int] | None:
-        """Per state: the datasets' server-side counts plus the async jobs listed so far."""
-        if self.status is not None or self.text_filtered or not conversions:
-            return None
-        if any(scan.by_status is None for scan in conversions):
-            return None
-        counts: Counter[JobState] = Counter(self.others)
-        for scan in conversions:
-            for status, count in (scan.by_status or {}).items():
-                state = map_state(JobKind.DATASET_CONVERSION, status)
-                counts[state] += count
-        return dict(counts)
-
-
-def _sum_known(values: Sequence[int | None]) -> int | None:
-    """The sum, or None if any part is unknown."""
-    if any(value is None for value in values):
-        return None
-    return sum(value for value in values if value is not None)
-
-
-def _single_status(
-    query: ListQuery, statuses: Sequence[str], kind: JobKind
-) -> tuple[str | None, str]:
-    """The one raw status a query selects, if it selects exactly one (and which part)."""
-    if query.status is not None:
-        return (query.status, "status") if query.status in statuses else (None, "status")
-    if len(query.states) == 1:
-        matching = [s for s in statuses if map_state(kind, s) in query.states]
-        if len(matching) == 1:
-            return matching[0], "states"
-    return None, "states"

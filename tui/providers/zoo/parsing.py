@@ -221,6 +221,7 @@ def parse_conversion_job(
         progress=progress,
         error=error,
         parent_id=id_or(ident(data, "dataset_id"), dataset_id),
+        phase=phase if isinstance(phase, str) and phase in phases else None,
     )
 
 

@@ -2,13 +2,14 @@
 each status maps to the normalized state.
 
 Both the seed's enum sets (11 phases, 7 statuses) and the current ones (12 phases, 10
-statuses) are known; unknown values are `unknown`, and every `error_*` dataset status,
-including ones added later, is a failure.
+statuses) are known (the phase lists live in `tui.models`, which checks stored phases);
+unknown values are `unknown`, and every `error_*` dataset status, including ones added
+later, is a failure.
 """
 
 from __future__ import annotations
 
-from tui.models import JobKind, JobState
+from tui.models import ZOO_PHASES, ZOO_SEED_PHASES, JobKind, JobState
 
 _ASYNC = {
     "queued": JobState.QUEUED,
@@ -47,24 +48,6 @@ CURRENT_ONLY_STATUSES = frozenset(
 )
 """The dataset statuses the seed's set lacks."""
 
-ZOO_PHASES = (
-    "queued",
-    "zoo_generated_original_metadata",
-    "snapshot_original",
-    "user_provided_metadata",
-    "manual_kcl_override",
-    "convert_raw_kcl",
-    "zoo_generated_raw_kcl_metadata",
-    "snapshot_raw_kcl",
-    "salon",
-    "zoo_generated_salon_kcl_metadata",
-    "snapshot_salon_kcl",
-    "completed",
-)
-"""The current 12-phase list (index = position)."""
-ZOO_SEED_PHASES = tuple(p for p in ZOO_PHASES if p != "manual_kcl_override")
-"""The seed's 11-phase list, before `manual_kcl_override` was inserted at index 4."""
-
 STATUS_MEANINGS: dict[str, str] = {
     "queued": "Pending conversion.",
     "in_progress": "The file is currently being converted.",
@@ -94,3 +77,16 @@ def map_state(kind: str, status: object, *, has_errors: bool = False) -> JobStat
             return JobState.FAILED
         return _DATASET.get(word, JobState.UNKNOWN)
     return _ASYNC.get(word, JobState.UNKNOWN)
+
+
+__all__ = [
+    "CURRENT_ONLY_STATUSES",
+    "STATUSES",
+    "STATUS_MEANINGS",
+    "ZOO_ASYNC_STATUSES",
+    "ZOO_DATASET_SEED_STATUSES",
+    "ZOO_DATASET_STATUSES",
+    "ZOO_PHASES",
+    "ZOO_SEED_PHASES",
+    "map_state",
+]
