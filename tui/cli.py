@@ -7,12 +7,25 @@ so `jobtop --version` and `--help` stay fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from tui import __version__
+from tui.arguments import (
+    JOB_FIELDS,
+    PROVIDERS,
+    SHOW_FIELDS,
+    STATES,
+    fields_arg,
+    jq_arg,
+    limit_arg,
+    since_arg,
+    sort_arg,
+)
 from tui.errors import ConfigError, JobtopError
 from tui.exit_codes import (
     EXIT_BROKEN_PIPE,
@@ -23,10 +36,10 @@ from tui.exit_codes import (
     EXIT_USAGE,
     exit_code_for,
 )
+from tui.image_protocol import ImageProtocol, parse_image_protocol
 
 if TYPE_CHECKING:
     from tui.config import Settings
-    from tui.image_protocol import ImageProtocol
 
 CONFIG_HELP = """\
 configuration:
@@ -51,18 +64,6 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every jobtop command."""
-    from tui.arguments import (
-        JOB_FIELDS,
-        PROVIDERS,
-        SHOW_FIELDS,
-        STATES,
-        fields_arg,
-        jq_arg,
-        limit_arg,
-        since_arg,
-        sort_arg,
-    )
-
     parser = _Parser(
         prog="jobtop",
         description="A terminal dashboard for asynchronous conversion jobs on Zoo, "
@@ -266,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _listen_arg(text: str) -> str:
     """`--listen`: HOST:PORT, checked here so a malformed one is a usage error."""
-    from tui.serve import parse_listen
+    from tui.serve import parse_listen  # start-up speed: the poller loads the sync engine
 
     try:
         parse_listen(text)
@@ -346,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 def run(argv: list[str]) -> int:
     """Run one jobtop command and return its exit code (errors as one sentence on stderr)."""
     if argv and argv[0] == "sim":
-        from tui.sim.cli import main as sim_main
+        from tui.sim.cli import main as sim_main  # start-up speed: only `jobtop sim` needs it
 
         return sim_main(argv[1:])
     try:
@@ -356,8 +357,6 @@ def run(argv: list[str]) -> int:
     except BrokenPipeError:
         # The reader went away (`jobtop list | head`): stop quietly, as other tools do. Any
         # output still buffered goes nowhere, so the interpreter's final flush cannot fail.
-        import os
-
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
@@ -368,7 +367,7 @@ def run(argv: list[str]) -> int:
 
 def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from tui.commands import UsageError
+    from tui.commands import UsageError  # start-up speed: not loaded for --version, --help
 
     try:
         code = _dispatch(args)
@@ -383,6 +382,7 @@ def _run(argv: list[str]) -> int:
         print(f"jobtop: {error.sentence}", file=sys.stderr)
         return exit_code_for(error)
     except Exception as error:
+        # Start-up speed: both modules load httpx and the sync engine; only an error needs them.
         from tui.attach import NoPollerError
         from tui.serve import ServeError
 
@@ -396,8 +396,6 @@ def _run(argv: list[str]) -> int:
 
 
 def _image_protocol(value: str | None) -> ImageProtocol | None:
-    from tui.image_protocol import parse_image_protocol
-
     return None if value is None else parse_image_protocol(value)
 
 
@@ -406,6 +404,8 @@ def _path(value: str | None) -> Path | None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    # Here and below, each command's modules are imported where it runs, for start-up
+    # speed: --version and --help load none of them (a unit test checks).
     from tui.config import Overrides, load_settings
 
     overrides = Overrides(
@@ -470,9 +470,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _demo_settings(server: Any, overrides: Any) -> Any:
     """The demo's accounts on a running simulator, with the command line's overrides."""
-    import os
-    from dataclasses import replace
-
+    # Start-up speed, as in `_dispatch`.
     from tui.config import apply_overrides, demo_settings, env_log_level
     from tui.dashboard import DEMO_REFRESH
 
@@ -483,14 +481,14 @@ def _demo_settings(server: Any, overrides: Any) -> Any:
 
 
 def _command(args: argparse.Namespace, settings: Settings) -> int:
-    from tui.logfile import logging_to
+    from tui.logfile import logging_to  # start-up speed, as in `_dispatch`
 
     with logging_to(settings):
         return _run_command(args, settings)
 
 
 def _run_command(args: argparse.Namespace, settings: Settings) -> int:
-    from tui import commands
+    from tui import commands  # start-up speed, as in `_dispatch`
 
     if args.command == "list":
         return commands.list_command(settings, args)
@@ -514,7 +512,7 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
 def completion_script(shell: str) -> str:
     """The completion script for `shell`, generated from the parser by shtab; account
     arguments complete with the names `jobtop config accounts` prints."""
-    import shtab
+    import shtab  # start-up speed: only the completion command needs it
 
     parser = build_parser()
     accounts = shtab.cmd(ACCOUNT_COMPLETER)

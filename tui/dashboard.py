@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from tui.clock import utc_now
 from tui.config import (
     Overrides,
     Settings,
@@ -24,10 +25,13 @@ from tui.config import (
 )
 from tui.errors import StoreError
 from tui.image_protocol import ImageProtocol, choose_image_protocol
+from tui.logfile import logging_to
+from tui.paths import user_state_dir
+from tui.store import JobStore
+from tui.terminal import configure_environment
 
 if TYPE_CHECKING:
     from tui.sim.server import SimServer
-    from tui.store import JobStore
 
 DEMO_REFRESH = 2.0
 
@@ -38,7 +42,7 @@ def demo_simulator(*, jobs: int, seed: int, faults: Sequence[str] = ()) -> Itera
 
     `faults` use the `jobtop sim --fault` syntax (the hidden `--demo-fault`, for tests).
     """
-    from tui.sim.server import SimServer
+    from tui.sim.server import SimServer  # start-up speed: the real dashboard needs no simulator
 
     server = SimServer(jobs=jobs, seed=seed, faults=faults)
     server.start()
@@ -62,8 +66,6 @@ def run_dashboard(
     With `attach`, it shows the store a `jobtop serve` writes and makes no provider request.
     """
     low_bandwidth = bool(overrides.low_bandwidth or (settings and settings.low_bandwidth))
-    from tui.terminal import configure_environment
-
     configure_environment(low_bandwidth)
     with contextlib.ExitStack() as stack:
         if settings is None:
@@ -85,8 +87,6 @@ def run_dashboard(
             is_tty=sys.stdin.isatty() and sys.stdout.isatty(),
             low_bandwidth=low_bandwidth,
         )
-        from tui.logfile import logging_to
-
         with logging_to(settings):
             return _run(replace(settings, image_protocol=protocol), attach=attach)
 
@@ -94,10 +94,11 @@ def run_dashboard(
 def _run_attached(settings: Settings) -> int:
     """The dashboard on the store a `jobtop serve` writes: the poller's sources, read from
     the store every `ATTACH_READ_EVERY` seconds, with the poller's health."""
+    # Start-up speed: Textual and httpx load only when the dashboard opens, not when the
+    # command line imports this module for the demo's simulator.
     from tui.app import run_app
     from tui.attach import ATTACH_READ_EVERY, StoreProvider
     from tui.attach_cli import attached_settings, open_attached
-    from tui.clock import utc_now
 
     store = open_attached()
     try:
@@ -123,6 +124,7 @@ def resolve_image_protocol(
     if not protocol.is_sharp:
         return protocol
     try:
+        # Start-up speed: textual-image loads only for a sharp protocol (and may be missing).
         from tui.widgets.pixel_image_view import prepare_terminal
 
         return prepare_terminal(protocol, confirm=setting is ImageProtocol.AUTO)
@@ -134,12 +136,12 @@ def resolve_image_protocol(
 def _terminal_errors() -> tuple[type[BaseException], ...]:
     """What a terminal query can raise: a garbled answer, a closed or odd terminal."""
     errors: tuple[type[BaseException], ...] = (ImportError, OSError, ValueError)
-    try:
+    try:  # optional: textual-image may be missing
         from textual_image._terminal import TerminalError
     except ImportError:
         return errors
     errors = (*errors, TerminalError)
-    try:
+    try:  # POSIX only
         import termios
     except ImportError:
         return errors
@@ -157,9 +159,6 @@ def open_store(settings: Settings) -> tuple[JobStore, StoreError | None]:
     time, so nothing from a previous run (jobs, the open mark, events) is carried over as
     if it were the same world.
     """
-    from tui.paths import user_state_dir
-    from tui.store import JobStore
-
     name = "demo.sqlite3" if settings.demo else "jobs.sqlite3"
     try:
         store = JobStore(user_state_dir() / name)
@@ -176,8 +175,7 @@ def open_store(settings: Settings) -> tuple[JobStore, StoreError | None]:
 
 
 def _run(settings: Settings, *, attach: bool = False) -> int:
-    from tui.app import run_app
-    from tui.clock import utc_now
+    from tui.app import run_app  # start-up speed, as in `_run_attached`
     from tui.providers import build_provider
 
     if attach:

@@ -17,6 +17,7 @@ from tui.job_index.index import PendingUpdate
 from tui.models import JobState, Transition
 from tui.store import ChangeSummary, OpenMark
 from tui.sync import events
+from tui.sync.dashboard import Startup, TrackChange
 from tui.sync.events import SyncEvent
 
 
@@ -51,6 +52,8 @@ class JobsLoaded(Message):
     """When the source refreshes next (None: not known)."""
     summarised: bool = False
     """The since-last-open summary counts these transitions: not notified one by one."""
+    stuck: frozenset[tuple[str, str]] | None = None
+    """The source's stuck jobs once `update` is applied (None: not looked for)."""
 
 
 @dataclass
@@ -72,6 +75,20 @@ class SummaryReady(Message):
     summary: ChangeSummary
     mark: OpenMark
     unchecked: dict[str, str]
+
+
+@dataclass
+class StartupLoaded(Message):
+    """The store's jobs, refresh times and tracked ids, read at start."""
+
+    startup: Startup
+
+
+@dataclass
+class TrackingChanged(Message):
+    """An id was tracked or untracked (`t`, `u`), or the store refused."""
+
+    change: TrackChange
 
 
 @dataclass
@@ -101,6 +118,7 @@ def from_engine(event: SyncEvent) -> Message | None:
             counts=event.counts,
             next_try_at=None if event.more else event.health.next_try_at,
             summarised=event.summarised,
+            stuck=event.stuck,
         )
     if isinstance(event, events.RefreshFailed):
         return RefreshFailed(

@@ -607,7 +607,7 @@ async def test_a_search_at_scale_shows_its_rows_first_and_its_count_after(
         await pilot.pause()
         everything = [job for job in screen.jobs_in_view()]
         expected = [job for job in everything if "part-1" in job.name]
-        screen._search_text = "part-1"
+        screen.view_state.search = "part-1"
         screen._apply_filter()  # what a keystroke in the search box runs, without the frame
         assert screen.index.pending
         found, looked, total = screen.index.progress()
@@ -660,7 +660,7 @@ async def test_search_typed_with_the_cursor_at_the_end_and_data_changing_meanwhi
         assert f'search "part-1": {len(matches):,} matches' in status_line(app)
 
         # data changes while the next listing is being finished
-        screen._search_text = "part-2"
+        screen.view_state.search = "part-2"
         screen._apply_filter()
         assert screen.index.pending
         renamed = changed(jobs[20_000], name="part-2-renamed.step")

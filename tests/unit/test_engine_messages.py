@@ -39,6 +39,7 @@ def test_jobs_changed_carries_every_field_and_the_next_try_unless_more_follows()
         summarised=True,
         note="loading 10 of 20",
         counts={JobState.RUNNING: 7},
+        stuck=frozenset({("zoo", "j1")}),
     )
     message = messages.from_engine(event)
     assert isinstance(message, messages.JobsLoaded)
@@ -56,6 +57,7 @@ def test_jobs_changed_carries_every_field_and_the_next_try_unless_more_follows()
         "counts": {JobState.RUNNING: 7},
         "next_try_at": NEXT,
         "summarised": True,
+        "stuck": frozenset({("zoo", "j1")}),
     }
     batch = messages.from_engine(events.JobsChanged("zoo", update, AT, [], HEALTH, more=True))
     assert isinstance(batch, messages.JobsLoaded) and batch.next_try_at is None

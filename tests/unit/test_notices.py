@@ -4,8 +4,10 @@ jobs named once, the since-last-open summary, and where the toasts go (no app ne
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from tui.errors import StoreError
 from tui.models import Job, JobKind, JobState, ProviderName, Transition
 from tui.screens.notices import (
     NOTIFY_RULES,
@@ -16,6 +18,7 @@ from tui.screens.notices import (
     toast_place,
 )
 from tui.store import ChangeSummary, OpenMark
+from tui.sync.dashboard import TrackChange
 from tui.sync.typical import TypicalDurations
 
 OPENED = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -222,3 +225,24 @@ def test_toasts_go_on_the_side_of_the_cursor_with_more_room() -> None:
     assert toast_place(3, 21, 25, 24) == ToastPlace("bottom", 0, 1, None)  # scrolled away
     assert toast_place(3, 21, 5, 24) == ToastPlace("bottom", 0, 1, 17)  # lines 6..22
     assert toast_place(3, 21, 18, 24) == ToastPlace("top", 3, 0, 15)  # lines 3..17
+
+
+def test_what_track_and_untrack_did_is_said_plainly() -> None:
+    change = TrackChange("zoo-prod", "id\x1b[31m1", track=True, changed=True)
+    assert Notices.tracking(change) == Notice("Tracking id1 on zoo-prod", timeout=4)
+    again = replace(change, changed=False)
+    assert Notices.tracking(again).message == "Already tracking id1 on zoo-prod"
+    gone = replace(change, track=False)
+    assert Notices.tracking(gone).message == "No longer tracking id1 on zoo-prod"
+    error = StoreError("the store is read-only", problem="unwritable")
+    refused = Notices.tracking(replace(gone, changed=False, error=error))
+    assert (refused.message, refused.title, refused.severity) == (
+        "id1 could not be untracked: the store is read-only",
+        "Store",
+        "error",
+    )
+    by_config = Notices.not_untracked("zoo-prod", "x", by_config=True)
+    assert by_config.message == (
+        "x is tracked by the config file (zoo-prod's track list); remove it there"
+    )
+    assert Notices.not_untracked("zoo-prod", "x", by_config=False).message == "x is not tracked"

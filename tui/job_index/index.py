@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
+from functools import lru_cache, partial
 from itertools import compress
 from operator import attrgetter
 from typing import Any
@@ -57,12 +57,25 @@ def _duration_key(job: Job, now: datetime) -> float:
 
 
 # Sort keys are compared only with keys of the same column (ints, floats, strings, tuples).
+def _folded(text: str) -> str:
+    """`text.casefold()`, or `text` itself where folding changes nothing (no second copy
+    of every name in the sort keys)."""
+    folded = text.casefold()
+    return text if folded == text else folded
+
+
+@lru_cache(maxsize=4096)
+def _folded_word(word: str) -> str:
+    """A status word folded, one copy per distinct word."""
+    return _folded(word)
+
+
 _SORT_KEYS: dict[Column, Callable[[Job, datetime], Any]] = {
     Column.STATE: lambda job, now: STATE_ORDER.get(job.state, 9),
     Column.ACCOUNT: lambda job, now: job.account,
     Column.ID: lambda job, now: job.id.rjust(24) if job.id.isdigit() else job.id,
-    Column.NAME: lambda job, now: job.name.casefold(),
-    Column.STATUS: lambda job, now: job.status.casefold(),
+    Column.NAME: lambda job, now: _folded(job.name),
+    Column.STATUS: lambda job, now: _folded_word(job.status),
     # "age" ascending means youngest first: sort by creation time, newest first.
     Column.AGE: lambda job, now: -(job.created_at or _EPOCH).timestamp(),
     Column.DURATION: _duration_key,

@@ -17,6 +17,7 @@ from tui.formatting import STATE_ORDER, fmt_ago
 from tui.models import Job, JobState, Transition
 from tui.sanitize import clean, one_line
 from tui.store import ChangeSummary, OpenMark
+from tui.sync.dashboard import TrackChange
 from tui.sync.typical import TypicalDurations
 
 NOTIFY_RULES: tuple[tuple[str, frozenset[JobState]], ...] = (
@@ -184,6 +185,34 @@ class Notices:
         screen opened."""
         since = self._typical.stuck_since(job)
         return since is not None and since[0] >= self._opened_at
+
+    # --- tracked ids ----------------------------------------------------------------
+
+    @staticmethod
+    def tracking(change: TrackChange) -> Notice:
+        """What `t` or `u` did to an id, or why the store refused."""
+        shown = one_line(clean(change.job_id, 200))
+        where = source_label(change.account)
+        if change.error is not None:
+            verb = "tracked" if change.track else "untracked"
+            message = f"{shown} could not be {verb}: {change.error.message}"
+            return Notice(message, title="Store", severity="error", timeout=10)
+        if not change.track:
+            return Notice(f"No longer tracking {shown} on {where}", timeout=4)
+        verb = "Tracking" if change.changed else "Already tracking"
+        return Notice(f"{verb} {shown} on {where}", timeout=4)
+
+    @staticmethod
+    def not_untracked(account: str, job_id: str, by_config: bool) -> Notice:
+        """Why `u` leaves an id tracked: the config file tracks it, or nothing does."""
+        shown = one_line(clean(job_id, 200))
+        if by_config:
+            return Notice(
+                f"{shown} is tracked by the config file ({source_label(account)}'s track"
+                " list); remove it there",
+                timeout=6,
+            )
+        return Notice(f"{shown} is not tracked", timeout=3)
 
     @staticmethod
     def failing(account: str, sentence: str) -> Notice:

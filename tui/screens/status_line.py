@@ -4,39 +4,14 @@ status word is never parsed as markup)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.content import Content
 
 from tui.formatting import fmt_interval
-from tui.job_index.filters import StatusChoice
 from tui.job_index.search import parse_search, search_count
-from tui.models import JobState
 from tui.sanitize import clean, one_line
+from tui.screens.jobs_view import StatusFacts
 
-
-@dataclass(frozen=True, slots=True)
-class StatusFacts:
-    """What the status line states about the view."""
-
-    shown: int | None
-    """Rows in the listing; None while the listing is still being found."""
-    in_view: int
-    """Jobs of the view's sources, before any filter."""
-    sort_name: str
-    """The sort column's name, as its header shows it."""
-    descending: bool
-    progress: tuple[int, int, int]
-    """How far the listing got (`JobIndex.progress`), for the search's match count."""
-    interval: float
-    states: frozenset[JobState] = frozenset()
-    status: StatusChoice | None = None
-    search: str = ""
-    """The search box's text, as typed."""
-    window: str | None = None
-    """The time window's name (`1 h`), None for all."""
-    stuck_only: bool = False
-    paused: bool = False
+__all__ = ["StatusFacts", "status_line"]
 
 
 def status_line(facts: StatusFacts) -> Content:

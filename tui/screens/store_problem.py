@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.errors import StoreError
 from tui.sanitize import clean, one_line
 
 
@@ -55,6 +56,19 @@ def show_store_problem(screen: Screen[Any], sentence: str) -> None:
     notice = StoreNotice()
     notice.update(text)
     screen.mount(notice)
+
+
+def store_unreadable(screen: Screen[Any], error: Exception) -> None:
+    """Say the store could not be read at start: through the app's `report_store_problem`
+    for a `StoreError` (a line that stays, and for a corrupt store the offer to move it),
+    else as a line naming the error's kind."""
+    report = getattr(screen.app, "report_store_problem", None)
+    if isinstance(error, StoreError) and report is not None:
+        report(error)
+    else:
+        show_store_problem(
+            screen, f"The local job store could not be read ({type(error).__name__})"
+        )
 
 
 def clear_store_problem(screen: Screen[Any]) -> None:

@@ -610,6 +610,7 @@ class SyncEngine:
             # The index takes this update only after this report, so it still holds each
             # job's state from before it: notifications do not depend on the store.
             transitions = index_transitions(account, self.index.get, update.upserts, fetched_at)
+        stuck = await self._observed(account, update)
         if self.apply_updates:
             self.index.apply(update)
         event = JobsChanged(
@@ -627,8 +628,16 @@ class SyncEngine:
             more=not last,
             note=result.note or (None if last else progress_note(progress)),
             counts=None if last else result.counts,
+            stuck=stuck,
         )
         return event
+
+    async def _observed(
+        self, account: str, update: PendingUpdate
+    ) -> frozenset[tuple[str, str]] | None:
+        """A look at each update before it is reported; the source's stuck jobs, or None
+        when not looked for (`tui.sync.dashboard.DashboardSync` looks)."""
+        return None
 
     def _save(
         self,

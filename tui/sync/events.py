@@ -55,6 +55,9 @@ class JobsChanged:
     """The listing is not whole yet, or a cap cut it: one line about it."""
     counts: Mapping[JobState, int] | None = None
     """While a listing loads: the server's counts per state for the whole of it."""
+    stuck: frozenset[tuple[str, str]] | None = None
+    """The source's running jobs past their kind's typical run time, once this update is
+    applied (None: not looked for)."""
 
 
 @dataclass(frozen=True, slots=True)
