@@ -303,7 +303,7 @@ def select_accounts(
         )
     chosen = [settings.account(name) for name in names] if names else list(settings.accounts)
     if providers:
-        chosen = [a for a in chosen if a.provider.value in providers]
+        chosen = [a for a in chosen if str(a.provider) in providers]
     if not chosen:
         raise ConfigError(
             "no configured account matches (see --account, --provider and the config file)"

@@ -19,34 +19,30 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tui.accounts import AccountConfig as AccountConfig  # re-exported: the settings hold them
 from tui.errors import ConfigError
 from tui.image_protocol import ImageProtocol, parse_image_protocol
 from tui.logfile import parse_level
 from tui.models import ProviderName
+from tui.providers.registry import all_specs, find_spec, id_list, option_keys, spec_for
 from tui.secret import Secret
 
-DEFAULT_BASE_URLS: dict[ProviderName, str] = {
-    ProviderName.ZOO: "https://api.zoo.dev",
-    ProviderName.METAFOLD: "https://api.metafold3d.com",
-    ProviderName.LETTRLABS: "https://app.lettrlabs.com/api",
-    ProviderName.HDRJPG: "https://api.hdrjpg.com",
-}
 DEFAULT_REFRESH = 5.0
 MIN_REFRESH = 0.5
 
-_ACCOUNT_KEYS = {
-    "name",
-    "provider",
-    "base_url",
-    "token_env",
-    "token",
-    "async_operations",
-    "datasets",
-    "projects",
-    "track",
-    "refresh",
-    "full_listing_minutes",
-}
+_ACCOUNT_KEYS = frozenset(
+    {
+        "name",
+        "provider",
+        "base_url",
+        "token_env",
+        "token",
+        "track",
+        "refresh",
+        "full_listing_minutes",
+    }
+)
+"""The keys every account has; each provider adds its own (`ProviderSpec.option_keys`)."""
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 """An environment variable name as shells accept it."""
 _SECRET_PREFIXES = (
@@ -80,32 +76,6 @@ DEFAULT_NOTIFY = frozenset({"failed"})
 _IMAGE_PROTOCOLS = ", ".join(protocol.value for protocol in ImageProtocol)
 THEME_NAMES = ("dark", "light")
 """The dashboard's themes (`tui.theme`: jobtop-dark and jobtop-light)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AccountConfig:
-    """One source: one account of one provider."""
-
-    name: str
-    """Unique label, shown in the UI and used on the command line."""
-    provider: ProviderName
-    base_url: str
-    token: Secret | None = None
-    """The credential, or None when `token_env` is unset (the source then reports it)."""
-    token_env: str | None = None
-    async_operations: str = "list"
-    """Zoo: "list" (the employee-only list endpoint) or "tracked" (poll tracked ids)."""
-    datasets: tuple[str, ...] = ("all",)
-    """Zoo: dataset ids to watch, or ("all",) to discover them."""
-    projects: tuple[str, ...] = ("all",)
-    """Metafold: project ids to watch, or ("all",) to discover them."""
-    track: tuple[str, ...] = ()
-    """Ids to poll one by one, from the config file."""
-    refresh: float | None = None
-    """Per-account interval in seconds; None uses the global one."""
-    full_listing_minutes: float = 10.0
-    """Metafold, LettrLabs (no paging, no change feed): between full listings of the
-    account, a refresh asks only for the jobs that can still change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,23 +392,19 @@ def _parse_account(
     if len(name) > 64 or any(ch.isspace() or not ch.isprintable() for ch in name):
         raise fail(f"{prefix}.name", "must be at most 64 printable characters without spaces")
     prefix = f"account {name!r}"
-    unknown = set(raw) - _ACCOUNT_KEYS
+    account_keys = _ACCOUNT_KEYS | option_keys()
+    unknown = set(raw) - account_keys
     if unknown:
-        known = ", ".join(sorted(_ACCOUNT_KEYS))
+        known = ", ".join(sorted(account_keys))
         raise fail(
             f"{prefix}.{sorted(unknown)[0]}", f"is not a known account setting (known: {known})"
         )
     provider_raw = raw.get("provider")
-    try:
-        if not isinstance(provider_raw, str):
-            raise ValueError(provider_raw)
-        provider = ProviderName(provider_raw)
-    except ValueError:
-        known = ", ".join(p.value for p in ProviderName)
-        raise fail(
-            f"{prefix}.provider", f"{provider_raw!r} is not a provider (one of: {known})"
-        ) from None
-    base_url = raw.get("base_url", DEFAULT_BASE_URLS[provider])
+    spec = find_spec(provider_raw) if isinstance(provider_raw, str) else None
+    if spec is None:
+        known = ", ".join(spec.name for spec in all_specs())
+        raise fail(f"{prefix}.provider", f"{provider_raw!r} is not a provider (one of: {known})")
+    base_url = raw.get("base_url", spec.default_base_url)
     if not isinstance(base_url, str):
         raise fail(f"{prefix}.base_url", "must be a string")
     problem = base_url_problem(base_url)
@@ -467,12 +433,13 @@ def _parse_account(
     elif token_env:
         value = environ.get(token_env)
         token = Secret(value) if value else None
-    async_operations = raw.get("async_operations", "list")
-    if async_operations not in ("list", "tracked"):
-        raise fail(f"{prefix}.async_operations", 'must be "list" or "tracked"')
-    datasets = _id_list(raw, "datasets", prefix, fail, default=("all",))
-    projects = _id_list(raw, "projects", prefix, fail, default=("all",))
-    track = _id_list(raw, "track", prefix, fail, default=())
+
+    def fail_key(key: str, problem: str) -> ConfigError:
+        error: ConfigError = fail(f"{prefix}.{key}", problem)
+        return error
+
+    options = spec.parse_options(raw, fail_key)
+    track = id_list(raw, "track", fail_key, ())
     refresh = raw.get("refresh")
     if refresh is not None:
         if isinstance(refresh, bool) or not isinstance(refresh, int | float):
@@ -487,28 +454,15 @@ def _parse_account(
         raise fail(f"{prefix}.full_listing_minutes", "must be between 0 and 1440 minutes")
     return AccountConfig(
         name=name,
-        provider=provider,
+        provider=spec.name,
         base_url=base_url.rstrip("/"),
         token=token,
         token_env=token_env,
-        async_operations=async_operations,
-        datasets=datasets,
-        projects=projects,
         track=track,
         refresh=refresh,
         full_listing_minutes=float(full_listing),
+        options=options,
     )
-
-
-def _id_list(
-    raw: Mapping[str, Any], key: str, prefix: str, fail: Any, default: tuple[str, ...]
-) -> tuple[str, ...]:
-    value = raw.get(key, list(default))
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise fail(f"{prefix}.{key}", 'must be a list of ids (or ["all"])')
-    return tuple(str(v) for v in value)
 
 
 def _readable_by_owner_only(path: Path) -> bool:
@@ -582,7 +536,7 @@ def is_loopback_host(host: str) -> bool:
 def demo_settings(
     sim_url: str, *, refresh: float = 2.0, track: Mapping[str, tuple[str, ...]] | None = None
 ) -> Settings:
-    """Settings for `--demo`: one account per provider surface against the simulator."""
+    """Settings for `--demo`: one account per built-in provider against the simulator."""
     track = track or {}
     accounts = tuple(
         AccountConfig(
@@ -595,3 +549,43 @@ def demo_settings(
         for provider in ProviderName
     )
     return Settings(accounts=accounts, refresh=refresh, demo=True)
+
+
+def account_config(
+    *,
+    name: str,
+    provider: str,
+    base_url: str,
+    token: Secret | None = None,
+    token_env: str | None = None,
+    track: tuple[str, ...] = (),
+    refresh: float | None = None,
+    full_listing_minutes: float = 10.0,
+    **options: Any,
+) -> AccountConfig:
+    """An account built in code, its provider's own keys (`ProviderSpec.option_keys`)
+    given as keyword arguments and read by the provider's options parser as from a file.
+
+    Raises:
+        TypeError: A keyword is none of the provider's keys.
+        ConfigError: A value is wrong.
+    """
+    spec = spec_for(provider)
+    unknown = set(options) - spec.option_keys
+    if unknown:
+        raise TypeError(f"{sorted(unknown)[0]!r} is not a setting of a {spec.title} account")
+
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"account {name!r}.{key} {problem}")
+
+    return AccountConfig(
+        name=name,
+        provider=spec.name,
+        base_url=base_url,
+        token=token,
+        token_env=token_env,
+        track=track,
+        refresh=refresh,
+        full_listing_minutes=full_listing_minutes,
+        options=spec.parse_options(options, fail),
+    )

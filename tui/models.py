@@ -1,9 +1,10 @@
 """The normalized job: the one model everything above the provider layer sees.
 
-Frozen dataclasses, a `StrEnum` for the normalized state, timezone-aware datetimes, and
-the mapping from every provider's own status words to `JobState` (docs/design.md §1).
-Unknown status values map to `JobState.UNKNOWN`, never to an exception: providers add
-values over time (Zoo grew from 7 to 10 conversion statuses).
+Frozen dataclasses, a `StrEnum` for the normalized state and timezone-aware datetimes
+(docs/design.md §1). Each provider maps its own status words to `JobState` in its package
+(`tui.providers.<name>.vocabulary`, reached through `tui.providers.registry.map_state`);
+unknown values map to `JobState.UNKNOWN`, never to an exception. Zoo's phase words stay
+here: a stored job's phase is checked against them, and the typical times follow them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ _TERMINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANC
 
 
 class ProviderName(StrEnum):
-    """The four supported providers."""
+    """The four built-in providers. A job's or an account's provider is any registered
+    name (`tui.providers.registry`); the built-ins' are these members."""
 
     ZOO = "zoo"
     METAFOLD = "metafold"
@@ -102,7 +104,8 @@ class Job:
 
     account: str
     """The configured account (source) name."""
-    provider: ProviderName
+    provider: str
+    """The registered provider name (a `ProviderName` member for the built-ins)."""
     kind: JobKind
     id: str
     """The provider's id, exactly as the server sent it (an integer id as its decimal text)."""
@@ -250,7 +253,7 @@ class Job:
                 data["name"],
                 data["status"],
             )
-            provider = ProviderName(data["provider"])
+            provider = provider_name(data["provider"])
             kind = JobKind(data["kind"])
             state = JobState(data["state"])
         except (KeyError, TypeError) as exc:
@@ -281,6 +284,20 @@ class Job:
         )
 
 
+def provider_name(value: object) -> str:
+    """A stored provider name: the `ProviderName` member for a built-in, else the text.
+
+    Raises:
+        ValueError: It is not a non-empty string.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"not a provider name: {value!r}")
+    try:
+        return ProviderName(value)
+    except ValueError:
+        return value
+
+
 def _known_phase(value: object) -> str | None:
     """A stored phase, if it is one of the known phase words (the store file may be edited)."""
     return value if isinstance(value, str) and value in ZOO_PHASES else None
@@ -307,7 +324,8 @@ def _shown(key: str, value: str | None) -> str | None:
 class JobDetail:
     """A job with its provider-specific particulars.
 
-    Providers subclass this (see `tui.details`) with typed fields for their own surface.
+    Providers subclass this (each in its package's `details`) with typed fields for their
+    own surface.
     """
 
     job: Job
@@ -333,7 +351,7 @@ class PhaseChange:
 
     account: str
     job_id: str
-    provider: ProviderName
+    provider: str
     kind: JobKind
     phase: str
     at: datetime
@@ -350,93 +368,7 @@ def phase_change(job: Job, seen_at: datetime | None) -> PhaseChange | None:
     return PhaseChange(job.account, job.id, job.provider, job.kind, job.phase, at, job.state)
 
 
-# --- state mapping ---------------------------------------------------------------------
-
-_ZOO_ASYNC = {
-    "queued": JobState.QUEUED,
-    "uploaded": JobState.QUEUED,
-    "in_progress": JobState.RUNNING,
-    "completed": JobState.SUCCEEDED,
-    "failed": JobState.FAILED,
-}
-_ZOO_DATASET = {
-    "queued": JobState.QUEUED,
-    "in_progress": JobState.RUNNING,
-    "success": JobState.SUCCEEDED,
-    "canceled": JobState.CANCELED,
-    # every error_* value, including ones added later, is a failure (see map_state)
-    "error_user": JobState.FAILED,
-    "error_geometry_mismatch": JobState.FAILED,
-    "error_execution": JobState.FAILED,
-    "error_connection": JobState.FAILED,
-    "error_unsupported": JobState.FAILED,
-    "error_internal": JobState.FAILED,
-}
-_METAFOLD = {
-    "pending": JobState.QUEUED,
-    "started": JobState.RUNNING,
-    "success": JobState.SUCCEEDED,
-    "failure": JobState.FAILED,
-    "canceled": JobState.CANCELED,
-}
-_HDRJPG = {
-    "Pending": JobState.QUEUED,
-    "Running": JobState.RUNNING,
-    "Ready": JobState.SUCCEEDED,
-    "Delivered": JobState.SUCCEEDED,
-    "Failed": JobState.FAILED,
-    "Cancelled": JobState.CANCELED,
-    "Deleted": JobState.CANCELED,
-}
-_LETTRLABS_WORDS = {
-    # LettrLabs documents no status values; these are the obvious words, lower-cased.
-    "pending": JobState.QUEUED,
-    "queued": JobState.QUEUED,
-    "received": JobState.QUEUED,
-    "uploaded": JobState.QUEUED,
-    "new": JobState.QUEUED,
-    "processing": JobState.RUNNING,
-    "running": JobState.RUNNING,
-    "in progress": JobState.RUNNING,
-    "in_progress": JobState.RUNNING,
-    "inprogress": JobState.RUNNING,
-    "validating": JobState.RUNNING,
-    "matching": JobState.RUNNING,
-    "completed": JobState.SUCCEEDED,
-    "complete": JobState.SUCCEEDED,
-    "processed": JobState.SUCCEEDED,
-    "success": JobState.SUCCEEDED,
-    "succeeded": JobState.SUCCEEDED,
-    "done": JobState.SUCCEEDED,
-    "matched": JobState.SUCCEEDED,
-    "failed": JobState.FAILED,
-    "failure": JobState.FAILED,
-    "error": JobState.FAILED,
-    "errored": JobState.FAILED,
-    "rejected": JobState.FAILED,
-    "invalid": JobState.FAILED,
-    "canceled": JobState.CANCELED,
-    "cancelled": JobState.CANCELED,
-    "deleted": JobState.CANCELED,
-    "pending deletion": JobState.CANCELED,
-    "pendingdeletion": JobState.CANCELED,
-}
-
-ZOO_ASYNC_STATUSES = tuple(_ZOO_ASYNC)
-ZOO_DATASET_STATUSES = tuple(_ZOO_DATASET)
-ZOO_DATASET_SEED_STATUSES = (
-    "queued",
-    "canceled",
-    "in_progress",
-    "success",
-    "error_user",
-    "error_unsupported",
-    "error_internal",
-)
-METAFOLD_STATES = tuple(_METAFOLD)
-HDRJPG_STATUSES = tuple(_HDRJPG)
-HDRJPG_STEPS = ("Pending", "Priming", "Preparing", "Converting", "Finalizing")
-HDRJPG_VARIANT_STATUSES = ("Pending", "Prepared", "Running", "Failed", "Skipped", "Completed")
+# --- Zoo's phases ----------------------------------------------------------------------
 
 ZOO_PHASES = (
     "queued",
@@ -455,43 +387,6 @@ ZOO_PHASES = (
 """The current 12-phase list (index = position)."""
 ZOO_SEED_PHASES = tuple(p for p in ZOO_PHASES if p != "manual_kcl_override")
 """The seed's 11-phase list, before `manual_kcl_override` was inserted at index 4."""
-
-
-def map_state(
-    provider: ProviderName | str,
-    kind: JobKind | str,
-    status: str | None,
-    *,
-    has_errors: bool = False,
-) -> JobState:
-    """Map a provider's own status word to the normalized state.
-
-    Args:
-        provider: The provider name.
-        kind: The surface (Zoo has two with different words).
-        status: The raw status value; None or unknown values give `UNKNOWN`.
-        has_errors: LettrLabs' envelope flag; it counts as failure.
-
-    Returns:
-        The normalized state. Never raises.
-    """
-    if not isinstance(status, str):
-        status = ""
-    if provider == ProviderName.ZOO:
-        if kind == JobKind.DATASET_CONVERSION:
-            if status.startswith("error_"):
-                return JobState.FAILED
-            return _ZOO_DATASET.get(status, JobState.UNKNOWN)
-        return _ZOO_ASYNC.get(status, JobState.UNKNOWN)
-    if provider == ProviderName.METAFOLD:
-        return _METAFOLD.get(status, JobState.UNKNOWN)
-    if provider == ProviderName.HDRJPG:
-        return _HDRJPG.get(status, JobState.UNKNOWN)
-    if provider == ProviderName.LETTRLABS:
-        if has_errors:
-            return JobState.FAILED
-        return _LETTRLABS_WORDS.get(status.strip().lower(), JobState.UNKNOWN)
-    return JobState.UNKNOWN
 
 
 # --- timestamps and numbers ------------------------------------------------------------

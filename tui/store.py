@@ -448,7 +448,7 @@ class JobStore:
                         (
                             account,
                             job.id,
-                            change.provider.value,
+                            str(change.provider),
                             change.kind.value,
                             change.phase,
                             change.state.value,

@@ -14,13 +14,14 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tui.clock import FrozenClock
-from tui.details import HdrjpgDetail
 from tui.errors import NotFoundError, ProviderError
 from tui.image_protocol import ImageProtocol
 from tui.models import Job, JobDetail, ProviderName
 from tui.paths import STYLES_DIR
 from tui.providers import hdrjpg, lettrlabs, metafold, zoo
 from tui.providers.base import Capabilities, ListQuery, ListResult
+from tui.providers.hdrjpg.details import HdrjpgDetail
+from tui.providers.metafold import client as metafold_client
 from tui.screens.job_detail import JobDetailScreen
 from tui.sim.images import snapshot_png
 from tui.sim.seeds import seed
@@ -202,7 +203,7 @@ def metafold_seed_detail() -> JobDetail:
         )
         assert job is not None
         upstream.append(job)
-    return metafold._with_upstream(detail, tuple(upstream))
+    return metafold_client._with_upstream(detail, tuple(upstream))
 
 
 def metafold_upstream_detail(job: Job) -> JobDetail:

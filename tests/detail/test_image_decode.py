@@ -26,9 +26,9 @@ from tests.detail.conftest import (
     zoo_conversion_payload,
 )
 from tui import image_decode
-from tui.details import ZooConversionDetail
 from tui.image_decode import DecodeCancelled, ImageDecodeError, open_flat
 from tui.providers import zoo
+from tui.providers.zoo.details import ZooConversionDetail
 from tui.sim.images import snapshot_png
 from tui.widgets.detail_zoo import ZooConversionDetailView
 from tui.widgets.image_view import ImageView, decode_png

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 
-from tui.models import ZOO_PHASES, ZOO_SEED_PHASES, JobState
+from tui.models import JobState
+from tui.providers.zoo.vocabulary import ZOO_PHASES, ZOO_SEED_PHASES
 from tui.widgets.phase_stepper import PhaseMark, PhaseStepper, phase_marks, stepper_content
 
 D, C, F, X, P = (

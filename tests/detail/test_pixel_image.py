@@ -21,10 +21,10 @@ from tests.detail.conftest import (
     zoo_conversion_payload,
 )
 from tui.dashboard import resolve_image_protocol
-from tui.details import ZooConversionDetail
 from tui.image_decode import ImageDecodeError
 from tui.image_protocol import ImageProtocol, choose_image_protocol, parse_image_protocol
 from tui.providers import zoo
+from tui.providers.zoo.details import ZooConversionDetail
 from tui.sim.images import snapshot_png
 from tui.widgets.detail_zoo import PICTURE_COLUMNS, PICTURE_ROWS, ZooConversionDetailView
 from tui.widgets.image_view import ImageView, decode_picture, decode_png

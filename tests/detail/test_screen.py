@@ -18,11 +18,12 @@ from tests.detail.conftest import (
     wait_for_detail,
     zoo_conversion_detail,
 )
-from tui.details import HdrjpgDetail, MetafoldDetail
 from tui.errors import AuthError, NotFoundError, ProviderError, UnavailableError
 from tui.formatting import fmt_duration
 from tui.models import Job, JobState
 from tui.providers.hdrjpg import MIN_POLL_INTERVAL as HDRJPG_MIN_POLL
+from tui.providers.hdrjpg.details import HdrjpgDetail
+from tui.providers.metafold.details import MetafoldDetail
 from tui.screens.job_detail import JobDetailScreen
 from tui.sync.policy import AUTH_MIN_WAIT
 from tui.sync.typical import TypicalDurations

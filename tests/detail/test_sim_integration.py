@@ -13,10 +13,13 @@ from textual.widgets import OptionList
 from tests.detail.conftest import DetailApp, wait_for_detail
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
-from tui.details import HdrjpgDetail, MetafoldDetail, ZooAsyncDetail
 from tui.models import Job, JobKind, JobState, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import JobProvider
+from tui.providers.hdrjpg.details import HdrjpgDetail
+from tui.providers.metafold.details import MetafoldDetail
+from tui.providers.zoo.details import ZooAsyncDetail
+from tui.providers.zoo.options import ZooOptions
 from tui.screens.job_detail import JobDetailScreen
 from tui.secret import Secret
 from tui.sim.server import SimServer
@@ -41,7 +44,7 @@ async def provider_for(sim: SimServer) -> AsyncIterator[Any]:
             provider=provider,
             base_url=sim.base_url(provider.value),
             token=Secret("sim-token"),
-            async_operations="tracked",
+            options=ZooOptions(async_operations="tracked"),
         )
         client = build_provider(account, clock=FrozenClock(START))
         made.append(client)

@@ -30,11 +30,13 @@ from tests.detail.conftest import (
 from tests.snapshots import SnapCompare
 from tui.clock import FrozenClock
 from tui.config import AccountConfig
-from tui.details import HdrjpgDetail, MetafoldDetail
 from tui.errors import ProviderError
 from tui.models import JobDetail, JobKind, JobState, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery
+from tui.providers.hdrjpg.details import HdrjpgDetail
+from tui.providers.metafold.details import MetafoldDetail
+from tui.providers.zoo.options import ZooOptions
 from tui.secret import Secret
 from tui.sim.server import SimServer
 
@@ -120,7 +122,7 @@ async def _fetch_sim_details(sim: SimServer) -> dict[tuple[str, str, str], JobDe
             base_url=sim.base_url(provider.value),
             token=Secret("sim-token"),
             track=ids,
-            async_operations="tracked" if provider is ProviderName.ZOO else "list",
+            options=ZooOptions(async_operations="tracked"),
         )
         client = build_provider(account, clock=clock)
         try:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tui.config import AccountConfig
+from tui.config import AccountConfig, account_config
 from tui.models import ProviderName
 from tui.providers import build_provider
 from tui.providers.base import JobProvider
@@ -84,7 +84,7 @@ def account_for(sim: SimServer, provider: ProviderName, **overrides: Any) -> Acc
         "token": Secret(SIM_TOKEN),
         **overrides,
     }
-    return AccountConfig(**settings)
+    return account_config(**settings)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui.models import ZOO_PHASES, ZOO_SEED_PHASES, JobKind, JobState, ProviderName
+from tui.models import JobKind, JobState, ProviderName
 from tui.providers.hdrjpg import parse_conversion
 from tui.providers.lettrlabs import parse_status_envelope
 from tui.providers.metafold import parse_detail, parse_job
@@ -17,6 +17,7 @@ from tui.providers.zoo import (
     parse_conversion_detail,
     parse_conversion_job,
 )
+from tui.providers.zoo.vocabulary import ZOO_PHASES, ZOO_SEED_PHASES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -32,12 +32,13 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from tests.providers.canned_server import CannedServer
-from tui.config import AccountConfig
-from tui.details import MetafoldDetail
-from tui.models import Job, JobKind, JobState, ProviderName, map_state
+from tui.config import AccountConfig, account_config
+from tui.models import Job, JobKind, JobState, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import ListQuery, ListResult
 from tui.providers.client import HttpPolicy
+from tui.providers.metafold.details import MetafoldDetail
+from tui.providers.registry import map_state
 from tui.sanitize import is_clean
 from tui.secret import Secret
 
@@ -228,7 +229,7 @@ def server() -> Iterator[CannedServer]:
 
 
 def account(server: CannedServer, provider: ProviderName, **overrides: Any) -> AccountConfig:
-    return AccountConfig(
+    return account_config(
         name=f"prop-{provider.value}",
         provider=provider,
         base_url=f"{server.url}/{provider.value}",

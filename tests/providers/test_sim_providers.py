@@ -11,20 +11,18 @@ import pytest
 
 from tests.providers.conftest import RecordingTransport
 from tui.clock import FrozenClock, utc_now
-from tui.details import (
-    HdrjpgDetail,
-    LettrLabsDetail,
-    MetafoldDetail,
-    ZooAsyncDetail,
-    ZooConversionDetail,
-)
-from tui.models import ZOO_PHASES, JobKind, JobState, ProviderName
+from tui.models import JobKind, JobState, ProviderName
 from tui.providers.base import JobProvider, ListQuery
 from tui.providers.hdrjpg import parse_conversion
+from tui.providers.hdrjpg.details import HdrjpgDetail
 from tui.providers.lettrlabs import parse_status_envelope
+from tui.providers.lettrlabs.details import LettrLabsDetail
 from tui.providers.listing import list_all
 from tui.providers.metafold import parse_detail
+from tui.providers.metafold.details import MetafoldDetail
 from tui.providers.zoo import parse_async_detail
+from tui.providers.zoo.details import ZooAsyncDetail, ZooConversionDetail
+from tui.providers.zoo.vocabulary import ZOO_PHASES
 from tui.sim.server import SimServer
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,7 +14,7 @@ import pytest
 
 from tests.providers.conftest import SIM_TOKEN, RecordingTransport
 from tui.clock import FrozenClock
-from tui.config import AccountConfig
+from tui.config import account_config
 from tui.errors import BadResponseError
 from tui.models import JobKind, JobState, ProviderName
 from tui.providers import build_provider
@@ -24,7 +24,7 @@ from tui.providers.lettrlabs import MAX_REASONS
 from tui.providers.listing import StreamError, StreamShapeError, list_all, stream_items
 from tui.providers.metafold import ACTIVE_Q
 from tui.providers.zoo import INCREMENTAL_FIRST_PAGE
-from tui.providers.zoo_async_watch import ACTIVE_STATUSES as ACTIVE_ASYNC_STATUSES
+from tui.providers.zoo.async_watch import ACTIVE_STATUSES as ACTIVE_ASYNC_STATUSES
 from tui.secret import Secret
 from tui.sim.server import SimServer
 
@@ -59,7 +59,7 @@ def build(
     clock: Any = None,
     **overrides: Any,
 ) -> Any:
-    account = AccountConfig(
+    account = account_config(
         name=f"vol-{provider.value}",
         provider=provider,
         base_url=sim.base_url(provider.value),
@@ -337,7 +337,7 @@ async def test_a_list_over_8_mb_is_read_under_its_own_cap_off_the_loop(
 ) -> None:
     """LettrLabs' list padded past 11 MB (the `oversized` fault) is read whole, under the
     list cap, and decoded in a worker thread; the 8 MB body cap still refuses it."""
-    import tui.providers.lettrlabs as lettrlabs_module
+    import tui.providers.lettrlabs.client as lettrlabs_module
     import tui.providers.listing as listing_module
 
     threads: list[int] = []

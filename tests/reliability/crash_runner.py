@@ -40,7 +40,9 @@ def main() -> int:
     from tui.clock import utc_now
     from tui.config import AccountConfig, Settings
     from tui.models import ProviderName
-    from tui.providers import build_provider, hdrjpg, metafold
+    from tui.providers import build_provider
+    from tui.providers.hdrjpg import client as hdrjpg
+    from tui.providers.metafold import client as metafold
     from tui.secret import Secret
     from tui.sim.server import SimServer
     from tui.store import JobStore

@@ -27,17 +27,14 @@ from tests.waiting import wait_for
 from tui.app import JobsApp
 from tui.clock import FrozenClock
 from tui.config import demo_settings
-from tui.details import (
-    HdrjpgDetail,
-    LettrLabsDetail,
-    MetafoldDetail,
-    ZooAsyncDetail,
-    ZooConversionDetail,
-)
 from tui.exit_codes import EXIT_HANGUP
 from tui.models import Job, JobDetail, JobKind, ProviderName
 from tui.providers import build_provider
 from tui.providers.base import JobProvider, ListQuery, ListResult
+from tui.providers.hdrjpg.details import HdrjpgDetail
+from tui.providers.lettrlabs.details import LettrLabsDetail
+from tui.providers.metafold.details import MetafoldDetail
+from tui.providers.zoo.details import ZooAsyncDetail, ZooConversionDetail
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.jobs import JobsScreen
 from tui.sim.server import SimServer

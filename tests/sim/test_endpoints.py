@@ -14,15 +14,9 @@ import httpx
 import pytest
 
 from tests.conftest import SEEDS_DIR
-from tui.models import (
-    HDRJPG_STATUSES,
-    HDRJPG_STEPS,
-    HDRJPG_VARIANT_STATUSES,
-    METAFOLD_STATES,
-    ZOO_ASYNC_STATUSES,
-    ZOO_DATASET_STATUSES,
-    ZOO_PHASES,
-)
+from tui.providers.hdrjpg.vocabulary import HDRJPG_STATUSES, HDRJPG_STEPS, HDRJPG_VARIANT_STATUSES
+from tui.providers.metafold.vocabulary import METAFOLD_STATES
+from tui.providers.zoo.vocabulary import ZOO_ASYNC_STATUSES, ZOO_DATASET_STATUSES, ZOO_PHASES
 from tui.sim.server import SimServer
 
 from .conftest import HEADERS, get

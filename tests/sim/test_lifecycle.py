@@ -12,7 +12,8 @@ import pytest
 from PIL import ImageStat
 
 from tui.clock import FrozenClock
-from tui.models import HDRJPG_STEPS, ZOO_PHASES, ZOO_SEED_PHASES
+from tui.providers.hdrjpg.vocabulary import HDRJPG_STEPS
+from tui.providers.zoo.vocabulary import ZOO_PHASES, ZOO_SEED_PHASES
 from tui.sim.images import VARIANTS, photo_preview, scene_image
 from tui.sim.server import SimServer
 

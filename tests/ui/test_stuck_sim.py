@@ -21,6 +21,7 @@ from tui.clock import FrozenClock
 from tui.config import AccountConfig, Settings
 from tui.models import JobKind, ProviderName
 from tui.providers import HttpPolicy, build_provider
+from tui.providers.zoo.options import ZooOptions
 from tui.secret import Secret
 from tui.sim.planted import PlantedConversion
 from tui.sim.server import SimServer
@@ -69,8 +70,7 @@ def sim_app(sim: SimServer, store: JobStore, clock: FrozenClock) -> JobsApp:
         provider=ProviderName.ZOO,
         base_url=sim.base_url("zoo"),
         token=Secret("sim-token"),
-        async_operations="tracked",
-        datasets=(dataset,),
+        options=ZooOptions(async_operations="tracked", datasets=(dataset,)),
     )
     policy = HttpPolicy(attempts=1, wait_initial=0.05, wait_max=0.1, deadline=10)
     provider = build_provider(account, policy=policy, clock=clock)

@@ -13,6 +13,7 @@ from tui.clock import FrozenClock
 from tui.config import AccountConfig, Settings
 from tui.models import ProviderName
 from tui.providers import HttpPolicy, build_provider
+from tui.providers.zoo.options import ZooOptions
 from tui.screens.jobs import JobsScreen
 from tui.secret import Secret
 from tui.sim.server import SimServer
@@ -36,7 +37,7 @@ async def test_dashboard_loads_every_conversion_and_shows_progress(sim: SimServe
         provider=ProviderName.ZOO,
         base_url=sim.base_url("zoo"),
         token=Secret("sim-token"),
-        async_operations="tracked",
+        options=ZooOptions(async_operations="tracked"),
     )
     policy = HttpPolicy(attempts=1, deadline=30, max_pages=3)
     store = JobStore(":memory:")

@@ -10,6 +10,7 @@ import pytest
 from tui.config import Overrides, base_url_problem, load_settings
 from tui.errors import ConfigError
 from tui.models import ProviderName
+from tui.providers.zoo.options import ZooOptions
 from tui.secret import Secret
 
 GOOD = """
@@ -43,7 +44,9 @@ def test_good_file(tmp_path: Path) -> None:
     assert settings.refresh == 7
     zoo, hdr = settings.accounts
     assert zoo.provider is ProviderName.ZOO and zoo.base_url == "https://api.zoo.dev"
-    assert zoo.token == Secret("zt-123") and zoo.async_operations == "tracked"
+    assert (
+        zoo.token == Secret("zt-123") and zoo.options_as(ZooOptions).async_operations == "tracked"
+    )
     assert hdr.token is None and hdr.track == ("88667411-3fb9-4c92-8488-8e277aed3021",)
     assert hdr.base_url == "https://api.hdrjpg.com"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.fakes import KINDS, NATIVE_STATUS, make_job, sample_jobs
-from tui.models import JobState, ProviderName, map_state
+from tui.models import JobState, ProviderName
+from tui.providers.registry import map_state
 
 
 @pytest.mark.parametrize("provider", list(ProviderName))

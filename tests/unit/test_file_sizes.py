@@ -13,7 +13,6 @@ EXCEPTIONS: dict[str, str] = {
     "tui/store.py": "one SQLite store class over one connection and its lock",
     "tui/commands.py": "every scriptable command (list, show, watch, track, config) in one module",
     "tui/job_index/index.py": "JobIndex is one class over per-slot lists shared by all its parts",
-    "tui/providers/zoo.py": "Zoo's two surfaces, until each provider is a package of its own",
     "tui/sim/zoo.py": "the simulated Zoo's two surfaces, until each provider is a package",
     "tui/widgets/job_table.py": "the virtual table: rendering, cursor memory and cells",
     "tui/sync/engine.py": "the per-source refresh loop and its policy, health and summary",

@@ -11,22 +11,24 @@ from hypothesis import strategies as st
 
 from tests.conftest import SEEDS_DIR
 from tui.models import (
-    HDRJPG_STATUSES,
     JSON_KEYS,
-    METAFOLD_STATES,
-    ZOO_ASYNC_STATUSES,
-    ZOO_DATASET_SEED_STATUSES,
-    ZOO_DATASET_STATUSES,
-    ZOO_PHASES,
-    ZOO_SEED_PHASES,
     Job,
     JobKind,
     JobState,
     ProviderName,
     clamp_progress,
     finite_number,
-    map_state,
     parse_timestamp,
+)
+from tui.providers.hdrjpg.vocabulary import HDRJPG_STATUSES
+from tui.providers.metafold.vocabulary import METAFOLD_STATES
+from tui.providers.registry import map_state
+from tui.providers.zoo.vocabulary import (
+    ZOO_ASYNC_STATUSES,
+    ZOO_DATASET_SEED_STATUSES,
+    ZOO_DATASET_STATUSES,
+    ZOO_PHASES,
+    ZOO_SEED_PHASES,
 )
 from tui.sanitize import clean, is_clean
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from itertools import compress
 
 from tui.job_index.search import SearchQuery
-from tui.models import Job, JobState, ProviderName
+from tui.models import Job, JobState
 
 JobKey = tuple[str, str]
 """(account, id): the store key of a job."""
@@ -37,7 +37,7 @@ class StatusChoice:
     (Zoo's `failed`, LettrLabs' and hdrjpg's `Failed`), so a status filter is the word and
     the provider, both matched exactly."""
 
-    provider: ProviderName
+    provider: str
     status: str
 
 

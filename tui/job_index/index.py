@@ -128,7 +128,7 @@ _ATTRS: dict[str, Callable[[Job], object]] = {
     "account": attrgetter("account"),
     "state": lambda job: job.state.value,  # a str: hashed in C, unlike the enum
     "status": attrgetter("status"),
-    "provider": lambda job: job.provider.value,
+    "provider": lambda job: str(job.provider),
 }
 
 
@@ -519,7 +519,7 @@ class JobIndex:
                 ),
                 (
                     "provider",
-                    frozenset({job_filter.status.provider.value})
+                    frozenset({str(job_filter.status.provider)})
                     if job_filter.status is not None
                     else frozenset(),
                 ),
@@ -831,7 +831,7 @@ class JobIndex:
         return [
             StatusChoice(provider, status)
             for provider, status in sorted(
-                pairs, key=lambda pair: (pair[1].casefold(), pair[1], pair[0].value)
+                pairs, key=lambda pair: (pair[1].casefold(), pair[1], str(pair[0]))
             )
         ]
 

@@ -1,31 +1,26 @@
-"""Provider clients: one class per provider, built from an account by `build_provider`."""
+"""Provider clients: one package per provider, each described by a `ProviderSpec` in
+`tui.providers.registry`; `build_provider` builds the client of an account from its spec.
+
+The four built-ins register here, so importing any module of `tui.providers` makes them
+known."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 
+from tui.accounts import AccountConfig
 from tui.clock import Clock, utc_now
-from tui.config import AccountConfig
-from tui.models import ProviderName
+from tui.providers import hdrjpg, lettrlabs, metafold, zoo
 from tui.providers.base import JobProvider
 from tui.providers.client import DEFAULT_POLICY, HttpPolicy
 from tui.providers.hdrjpg import HdrjpgProvider
 from tui.providers.lettrlabs import LettrLabsProvider
 from tui.providers.metafold import MetafoldProvider
+from tui.providers.registry import ProviderFactory, register, spec_for
 from tui.providers.zoo import ZooProvider
 
-ProviderFactory = Callable[..., JobProvider]
-"""`factory(account, *, transport=None, clock=utc_now, policy=DEFAULT_POLICY)`."""
-
-PROVIDERS: dict[ProviderName, ProviderFactory] = {
-    ProviderName.ZOO: ZooProvider,
-    ProviderName.METAFOLD: MetafoldProvider,
-    ProviderName.LETTRLABS: LettrLabsProvider,
-    ProviderName.HDRJPG: HdrjpgProvider,
-}
-"""The provider class of each provider name."""
+for _spec in (zoo.SPEC, metafold.SPEC, lettrlabs.SPEC, hdrjpg.SPEC):
+    register(_spec)
 
 
 def build_provider(
@@ -42,17 +37,21 @@ def build_provider(
         transport: An httpx transport to use instead of the network (tests).
         clock: The clock (hdrjpg's poll spacing, Retry-After dates).
         policy: Timeouts, caps and retry waits.
+
+    Raises:
+        KeyError: No provider of the account's name is registered.
     """
-    return PROVIDERS[account.provider](account, transport=transport, clock=clock, policy=policy)
+    factory = spec_for(account.provider).factory
+    return factory(account, transport=transport, clock=clock, policy=policy)
 
 
 __all__ = [
-    "PROVIDERS",
     "HdrjpgProvider",
     "HttpPolicy",
     "JobProvider",
     "LettrLabsProvider",
     "MetafoldProvider",
+    "ProviderFactory",
     "ZooProvider",
     "build_provider",
 ]

@@ -2,8 +2,8 @@
 
 Providers are free of Textual: they take an `httpx.AsyncClient` built by
 `tui.providers.client`, speak one provider's wire format, and return normalized
-`tui.models.Job` objects and typed `tui.details` details. Every failure leaves a
-provider as a `tui.errors.ProviderError`.
+`tui.models.Job` objects and typed details (each provider package's `details`). Every
+failure leaves a provider as a `tui.errors.ProviderError`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from tui.errors import ProviderError
-from tui.models import Job, JobDetail, JobState, ProviderName
+from tui.models import Job, JobDetail, JobState
 
 SORT_KEYS = ("created_at", "updated_at", "started_at", "finished_at", "name", "status", "id")
 """Normalized sort keys a query may ask a server to apply."""
@@ -110,7 +110,7 @@ class JobProvider(Protocol):
     """One configured account of one provider surface (or of all a provider's surfaces)."""
 
     @property
-    def provider(self) -> ProviderName:
+    def provider(self) -> str:
         """Which provider it talks to (a class attribute of each client; an attached
         viewer's store-backed source sets it per account)."""
         ...

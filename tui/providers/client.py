@@ -28,11 +28,11 @@ import httpx
 import stamina
 
 from tui import __version__
+from tui.accounts import AccountConfig
 from tui.clock import Clock, utc_now
-from tui.config import AccountConfig
 from tui.errors import AuthError, BadResponseError, UnavailableError
-from tui.models import ProviderName
 from tui.providers.failures import ErrorTranslator, Retryable, kind_of_timeout, network_reason
+from tui.providers.registry import spec_for
 from tui.providers.transport import (
     ACCEPT_ENCODING,
     BodyTooBig,
@@ -51,14 +51,6 @@ logging.getLogger("stamina").addHandler(logging.NullHandler())
 QueryValue = str | int | float | bool | None
 Query = Mapping[str, QueryValue]
 """Query parameters of a GET (a None value leaves the parameter out)."""
-
-PROVIDER_TITLES: dict[ProviderName, str] = {
-    ProviderName.ZOO: "Zoo",
-    ProviderName.METAFOLD: "Metafold",
-    ProviderName.LETTRLABS: "LettrLabs",
-    ProviderName.HDRJPG: "hdrjpg",
-}
-"""How each provider is named in error sentences."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +111,10 @@ def make_client(
     Returns:
         A client that never follows redirects and adds the provider's auth header.
     """
+    spec = spec_for(account.provider)
     return httpx.AsyncClient(
         base_url=account.base_url.rstrip("/") + "/",
-        auth=TokenAuth(account.provider, account.token, account.base_url),
+        auth=TokenAuth(spec.auth_header, spec.auth_prefix, account.token, account.base_url),
         headers={
             "User-Agent": f"jobtop/{__version__}",
             "Accept": "application/json",
@@ -181,7 +174,7 @@ class ApiClient:
     ) -> None:
         self.account = account.name
         self.provider = account.provider
-        self.title = PROVIDER_TITLES[account.provider]
+        self.title = spec_for(account.provider).title
         self.policy = policy
         self.clock = clock
         self.client = make_client(account, transport, policy=policy)
@@ -193,7 +186,7 @@ class ApiClient:
         """Told of every `Retry-After` wait taken between attempts (`jobtop serve` counts)."""
 
     def __repr__(self) -> str:
-        return f"ApiClient({self.account!r}, {self.provider.value})"
+        return f"ApiClient({self.account!r}, {self.provider})"
 
     async def aclose(self) -> None:
         """Close the HTTP client; safe to call twice."""

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import httpx
 
+from tui.accounts import AccountConfig
 from tui.clock import Clock, utc_now
-from tui.config import AccountConfig
 from tui.errors import NotFoundError, ProviderError
 from tui.providers.client import DEFAULT_POLICY, ApiClient, HttpPolicy
 

@@ -17,19 +17,10 @@ from typing import Any, TypeVar
 import httpx
 
 from tui import json_codec
-from tui.models import ProviderName
 from tui.sanitize import clean, one_line
 from tui.secret import Secret
 
 T = TypeVar("T")
-
-_AUTH_HEADERS: dict[ProviderName, tuple[str, str]] = {
-    ProviderName.ZOO: ("Authorization", "Bearer "),
-    ProviderName.METAFOLD: ("Authorization", "Bearer "),
-    ProviderName.LETTRLABS: ("X-API-KEY", ""),
-    ProviderName.HDRJPG: ("api-key", ""),
-}
-"""Each provider's own auth header name and value prefix."""
 
 _CODINGS: dict[str, int] = {
     "gzip": 16 + zlib.MAX_WBITS,
@@ -58,8 +49,10 @@ class TokenAuth(httpx.Auth):
     The token is revealed here and nowhere else; it is never kept as a plain `str`.
     """
 
-    def __init__(self, provider: ProviderName, token: Secret | None, base_url: str) -> None:
-        self._header, self._prefix = _AUTH_HEADERS[provider]
+    def __init__(self, header: str, prefix: str, token: Secret | None, base_url: str) -> None:
+        """Args: the provider's auth header, what goes before the token in it, the token,
+        and the account's base URL (its origin is the only one the token goes to)."""
+        self._header, self._prefix = header, prefix
         self._token = token
         self._origin = _origin(httpx.URL(base_url))
 

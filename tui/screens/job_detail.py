@@ -35,26 +35,19 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.clock import Clock, utc_now
-from tui.details import (
-    HdrjpgDetail,
-    LettrLabsDetail,
-    MetafoldDetail,
-    ZooAsyncDetail,
-    ZooConversionDetail,
-)
 from tui.errors import NotFoundError, ProviderError
 from tui.formatting import fmt_duration, fmt_interval, fmt_timestamp
 from tui.image_protocol import ImageProtocol
-from tui.models import Job, JobDetail, ProviderName
+from tui.models import Job, JobDetail
 from tui.providers.base import JobProvider
+from tui.providers.registry import find_spec
 from tui.sanitize import one_line
 from tui.sync.policy import RefreshPolicy
 from tui.sync.typical import RunNote, TypicalDurations
 from tui.widgets.detail_common import JobFieldsView
-from tui.widgets.detail_hdrjpg import HdrjpgDetailView
-from tui.widgets.detail_lettrlabs import LettrLabsDetailView
 from tui.widgets.detail_metafold import MetafoldDetailView
-from tui.widgets.detail_zoo import ZooAsyncDetailView, ZooConversionDetailView
+from tui.widgets.detail_views import view_for
+from tui.widgets.detail_zoo import ZooConversionDetailView
 from tui.widgets.footer import KeysFooter
 from tui.widgets.json_view import JsonView, json_lines
 from tui.widgets.search_input import JsonSearchInput
@@ -63,34 +56,10 @@ DEFAULT_REFRESH = 5.0
 """Seconds between fetches of an active job."""
 RELATIVE_TIME_REFRESH = 30.0
 """Seconds between re-renders of relative times when nothing else changes."""
-ETA_PROVIDERS = frozenset({ProviderName.HDRJPG})
-"""Providers whose detail gives an ETA of its own: no estimate is shown beside it."""
 TIMER_TICK = 1.0
 """How often the screen's timer checks whether relative times are due. A timer's pending
 sleep outlives the closed screen until it was due and holds the screen's context (so the
 screen itself): a short tick lets a closed screen go within a second, not 30."""
-
-
-DetailView = (
-    HdrjpgDetailView
-    | ZooConversionDetailView
-    | ZooAsyncDetailView
-    | MetafoldDetailView
-    | LettrLabsDetailView
-    | JobFieldsView
-)
-"""The widget that shows one kind of detail (each takes the clock and an id)."""
-VIEWS: dict[type[JobDetail], type[DetailView]] = {
-    HdrjpgDetail: HdrjpgDetailView,
-    ZooConversionDetail: ZooConversionDetailView,
-    ZooAsyncDetail: ZooAsyncDetailView,
-    MetafoldDetail: MetafoldDetailView,
-    LettrLabsDetail: LettrLabsDetailView,
-}
-"""The view for each detail type; anything else gets `JobFieldsView`.
-
-Every view takes `(clock, *, id=...)` and offers `update_detail(detail)`.
-"""
 
 
 T = TypeVar("T")
@@ -352,7 +321,7 @@ class JobDetailScreen(Screen[None]):
         loading = self.query("#detail-loading")
         if loading:
             await loading.remove()
-        view_type = VIEWS.get(type(detail), JobFieldsView)
+        view_type = view_for(type(detail))
         if self._view is not None:
             self._view.set_class(False, "-stale")
         if not isinstance(self._view, view_type):
@@ -458,7 +427,8 @@ class JobDetailScreen(Screen[None]):
         if note is None or note.stuck:
             return note
         if self.detail is None:
-            gives_eta = self.job.provider in ETA_PROVIDERS and not self.stale
+            spec = find_spec(self.job.provider)
+            gives_eta = spec is not None and spec.gives_eta and not self.stale
         else:
             gives_eta = bool(getattr(self.detail, "eta_seconds", None))
         return None if gives_eta else note

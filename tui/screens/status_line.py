@@ -28,7 +28,7 @@ def status_line(facts: StatusFacts) -> Content:
     if facts.status is not None:
         parts.append((" · status: ", "$warning"))
         parts.append(Content(one_line(clean(facts.status.status, 60))))
-        parts.append((f" ({facts.status.provider.value})", "$warning"))
+        parts.append((f" ({str(facts.status.provider)})", "$warning"))
     if facts.search.strip():
         search = parse_search(facts.search)
         parts.append(" · search ")

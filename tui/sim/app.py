@@ -21,7 +21,6 @@ import json
 import math
 import socket
 import struct
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,22 +32,12 @@ from starlette.routing import Route
 
 from tui.clock import FrozenClock
 from tui.sim import faults as fx
-from tui.sim.api import ApiError, Endpoint, Handler
+from tui.sim import hdrjpg, lettrlabs, metafold, zoo_wire
+from tui.sim.api import ApiError, Endpoint, Handler, Wire
 from tui.sim.metafold import QueryError
 from tui.sim.routes import provider_routes
 from tui.sim.state import SimState
 
-REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    406: "Not Acceptable",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
 FAULT_MESSAGES = {
     401: "Unauthorized: the API token is missing, invalid or expired.",
     403: "Forbidden: this key lacks permission for this resource.",
@@ -70,26 +59,13 @@ MAX_CLOCK_STEP = 10 * 366 * 86_400.0
 """The furthest `POST /_admin/clock` moves the frozen clock at once, either way (seconds)."""
 
 
-def error_body(provider: str, status: int, message: str) -> Any:
-    """The provider's documented error body for `status`."""
-    if provider == "zoo":
-        body: dict[str, Any] = {"message": message, "request_id": str(uuid.uuid4())}
-        if status >= 500:
-            body["error_code"] = "internal_api"
-        return body
-    if provider == "metafold":
-        return {"code": status, "name": REASONS.get(status, "Error"), "description": message}
-    if provider == "lettrlabs":
-        return {
-            "profile": None,
-            "payload": None,
-            "errors": [message],
-            "hasErrors": True,
-            "warnings": [],
-            "hasWarnings": False,
-            "metadata": {},
-        }
-    return {"errorDescription": message}
+WIRES: dict[str, Wire] = {
+    "zoo": zoo_wire.WIRE,
+    "metafold": metafold.WIRE,
+    "lettrlabs": lettrlabs.WIRE,
+    "hdrjpg": hdrjpg.WIRE,
+}
+"""Each simulated provider's error body, auth and answer headers, from its own module."""
 
 
 def _dumps(value: Any) -> bytes:
@@ -160,13 +136,13 @@ class SimApp:
             await asyncio.sleep(0.05)
 
     def _ids(self, provider: str) -> dict[str, str]:
-        return {"X-Api-Call-Id": str(uuid.uuid4())} if provider == "zoo" else {}
+        return WIRES[provider].headers()
 
     def _error(
         self, provider: str, status: int, message: str, headers: dict[str, str] | None = None
     ) -> Response:
         return Response(
-            _dumps(error_body(provider, status, message)),
+            _dumps(WIRES[provider].error_body(status, message)),
             status_code=status,
             media_type="application/json",
             headers={**self._ids(provider), **(headers or {})},
@@ -198,30 +174,12 @@ class SimApp:
         )
 
     def _check_auth(self, provider: str, request: Request) -> None:
-        if provider in ("zoo", "metafold"):
-            raw = request.headers.get("authorization", "")
-            scheme, _, credential = raw.partition(" ")
-            if scheme.lower() != "bearer":
-                credential = ""
-        elif provider == "lettrlabs":
-            credential = request.headers.get("x-api-key", "")
-        else:
-            credential = request.headers.get("api-key", "")
-        credential = credential.strip()
+        wire = WIRES[provider]
+        credential = wire.credential(request.headers).strip()
         if not credential:
-            raise ApiError(
-                401,
-                "Unauthorized: no API credential was sent."
-                if provider != "metafold"
-                else "Missing authorization header",
-            )
+            raise ApiError(401, wire.no_credential)
         if self.token is not None and credential != self.token:
-            raise ApiError(
-                401,
-                "Unauthorized: the API credential is invalid."
-                if provider != "metafold"
-                else "Token has expired",
-            )
+            raise ApiError(401, wire.bad_credential)
 
     # -- admin ---------------------------------------------------------------------------
     def _admin_refusal(self, request: Request) -> Response | None:

@@ -7,8 +7,11 @@ Failed, Skipped) while the conversion converts them one after another.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from tui.sim.api import Wire
 from tui.sim.images import VARIANTS, photo_preview
 from tui.sim.seeds import HDRJPG_SEED_UUID, seed
 from tui.sim.world import (
@@ -16,12 +19,29 @@ from tui.sim.world import (
     WorldState,
     frac,
     h64,
-    iso_time,
     make_uuid,
     pick,
     spacing_for,
     uuid_index,
 )
+
+
+def iso_time(moment: datetime) -> str:
+    """ISO 8601 with `+00:00` and whole seconds, as hdrjpg's docs show."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """hdrjpg's error body."""
+    return {"errorDescription": message}
+
+
+def api_key(headers: Mapping[str, str]) -> str:
+    """The `api-key` header."""
+    return headers.get("api-key", "")
+
+
+WIRE = Wire(error_body=error_body, credential=api_key)
 
 SALT = 0x4844
 VARIANT_SALT = 0x4856

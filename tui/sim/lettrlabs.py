@@ -8,10 +8,39 @@ envelope with `payload` = every status object, newest first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from tui.sim.api import Wire
 from tui.sim.seeds import LETTRLABS_SEED_ID, seed
-from tui.sim.world import Timeline, WorldState, frac, h64, lettr_time, pick, spacing_for
+from tui.sim.world import Timeline, WorldState, frac, h64, pick, spacing_for
+
+
+def lettr_time(moment: datetime) -> str:
+    """LettrLabs' `2019-08-24T14:15:22Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """LettrLabs' envelope with the message as its one error."""
+    return {
+        "profile": None,
+        "payload": None,
+        "errors": [message],
+        "hasErrors": True,
+        "warnings": [],
+        "hasWarnings": False,
+        "metadata": {},
+    }
+
+
+def api_key(headers: Mapping[str, str]) -> str:
+    """The `X-API-KEY` header."""
+    return headers.get("x-api-key", "")
+
+
+WIRE = Wire(error_body=error_body, credential=api_key)
 
 SALT = 0x4C4C
 SOURCES = ("Shopify", "CSV Upload", "API", "Salesforce", "HubSpot")

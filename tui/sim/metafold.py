@@ -10,12 +10,31 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+from tui.sim.api import REASONS, Wire, bearer
 from tui.sim.seeds import METAFOLD_SEED_JOB, METAFOLD_SEED_PROJECT, seed
-from tui.sim.world import Timeline, WorldState, frac, h64, pick, rfc1123_time, spacing_for
+from tui.sim.world import Timeline, WorldState, frac, h64, pick, spacing_for
+
+
+def rfc1123_time(moment: datetime) -> str:
+    """RFC 1123 GMT, as Metafold's SDKs parse (`Mon, 01 Jan 2024 00:00:00 GMT`)."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """Metafold's error body: the code, its reason phrase and the description."""
+    return {"code": status, "name": REASONS.get(status, "Error"), "description": message}
+
+
+WIRE = Wire(
+    error_body=error_body,
+    credential=bearer,
+    no_credential="Missing authorization header",
+    bad_credential="Token has expired",
+)
 
 SALT = 0x4D46
 JOBS_PER_WORKFLOW = 4

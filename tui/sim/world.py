@@ -17,8 +17,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from tui.sim.faults import FaultBoard
@@ -71,28 +70,6 @@ def uuid_index(seed: int, salt: int, text: str) -> int | None:
         return None
     index = low ^ (h64(seed, salt, 0x5EED) & 0xFFFFFFFF)
     return index if make_uuid(seed, salt, index) == text.lower() else None
-
-
-def zoo_time(moment: datetime) -> str:
-    """RFC 3339 with milliseconds and `Z`, as Zoo's docs show."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def iso_time(moment: datetime) -> str:
-    """ISO 8601 with `+00:00` and whole seconds (hdrjpg, Metafold's docs)."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def rfc1123_time(moment: datetime) -> str:
-    """RFC 1123 GMT, as Metafold's SDKs parse (`Mon, 01 Jan 2024 00:00:00 GMT`)."""
-    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
-
-
-def lettr_time(moment: datetime) -> str:
-    """LettrLabs' `2019-08-24T14:15:22Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from bisect import bisect_left
 from collections.abc import Hashable
 from typing import Any, cast
 
-from tui.models import ZOO_DATASET_SEED_STATUSES, ZOO_DATASET_STATUSES, ZOO_PHASES, ZOO_SEED_PHASES
 from tui.sim.images import VARIANTS, snapshot_png
 from tui.sim.planted import PLANTED_DATASET, PlantedConversion, planted_plan, planted_timeline
 from tui.sim.seeds import ZOO_SEED_ASYNC_ID, seed
@@ -35,6 +34,12 @@ from tui.sim.world import (
     select,
     spacing_for,
     uuid_index,
+)
+from tui.sim.zoo_wire import (
+    ZOO_DATASET_SEED_STATUSES,
+    ZOO_DATASET_STATUSES,
+    ZOO_PHASES,
+    ZOO_SEED_PHASES,
     zoo_time,
 )
 

@@ -19,15 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tui.formatting import compact_age, fmt_duration
-from tui.models import (
-    ZOO_PHASES,
-    Job,
-    JobKind,
-    JobState,
-    PhaseChange,
-    ProviderName,
-    phase_change,
-)
+from tui.models import ZOO_PHASES, Job, JobKind, JobState, PhaseChange, ProviderName, phase_change
 
 MIN_SAMPLES = 20
 """Fewer succeeded jobs of a kind (or times in a phase) than this say nothing typical."""
@@ -39,7 +31,7 @@ bounded memory."""
 FOLLOWED = 20_000
 """The most jobs whose current phase is followed at once (the least recently moved go)."""
 
-Kind = tuple[ProviderName, JobKind]
+Kind = tuple[str, JobKind]
 Key = tuple[str, str]
 
 PHASE_ORDERS: dict[Kind, tuple[str, ...]] = {
@@ -86,7 +78,7 @@ class Learnt:
     """Jobs seen in another phase than before, or ended."""
 
 
-def kind_plural(provider: ProviderName, kind: JobKind) -> str:
+def kind_plural(provider: str, kind: JobKind) -> str:
     """`zoo dataset conversions`, `metafold jobs`: a kind of job, counted."""
     return f"{provider} {kind.replace('_', ' ')}s"
 
@@ -242,7 +234,7 @@ class TypicalDurations:
         while len(self._phase_now) > self.followed:
             del self._phase_now[next(iter(self._phase_now))]
 
-    def of(self, provider: ProviderName, kind: JobKind) -> Typical | None:
+    def of(self, provider: str, kind: JobKind) -> Typical | None:
         """The typical run time of a kind, or None until it has `min_samples` runs."""
         key = (provider, kind)
         if key not in self._cache:
@@ -250,7 +242,7 @@ class TypicalDurations:
             self._cache[key] = _typical((seconds for _, seconds in runs), self.min_samples)
         return self._cache[key]
 
-    def of_phase(self, provider: ProviderName, kind: JobKind, phase: str) -> Typical | None:
+    def of_phase(self, provider: str, kind: JobKind, phase: str) -> Typical | None:
         """The typical time a kind spends in `phase`, or None until it has `min_samples`."""
         key = ((provider, kind), phase)
         if key not in self._phase_cache:

@@ -15,10 +15,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label
 
 from tui.clock import Clock
-from tui.details import HdrjpgDetail, HdrjpgVariant
 from tui.formatting import MISSING, fmt_duration, fmt_size, fmt_timestamp
 from tui.image_decode import ImageDecodeError
 from tui.models import JobDetail
+from tui.providers.hdrjpg.details import HdrjpgDetail, HdrjpgVariant
 from tui.sanitize import one_line
 from tui.widgets.detail_common import (
     Cell,

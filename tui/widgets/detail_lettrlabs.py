@@ -7,9 +7,9 @@ from textual.containers import Vertical
 from textual.widgets import Label
 
 from tui.clock import Clock
-from tui.details import LettrLabsDetail
 from tui.formatting import fmt_timestamp
 from tui.models import JobDetail
+from tui.providers.lettrlabs.details import LettrLabsDetail
 from tui.widgets.detail_common import Cell, Fields, fmt_relative, list_cell, pretty_json, state_cell
 
 

@@ -16,9 +16,9 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.clock import Clock
-from tui.details import MetafoldDetail, MetafoldIO
 from tui.formatting import fmt_size, fmt_timestamp, state_label
 from tui.models import Job, JobDetail
+from tui.providers.metafold.details import MetafoldDetail, MetafoldIO
 from tui.sanitize import one_line
 from tui.widgets.detail_common import (
     Cell,

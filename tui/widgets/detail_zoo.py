@@ -16,11 +16,11 @@ from textual.widgets import Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from tui.clock import Clock
-from tui.details import SnapshotImage, ZooAsyncDetail, ZooConversionDetail
 from tui.formatting import fmt_size
 from tui.image_decode import DecodeCancelled, ImageDecodeError, decode_off_loop
 from tui.image_protocol import ImageProtocol
 from tui.models import JobDetail
+from tui.providers.zoo.details import SnapshotImage, ZooAsyncDetail, ZooConversionDetail
 from tui.sanitize import one_line
 from tui.widgets.detail_common import (
     Cell,

@@ -144,7 +144,7 @@ class FilterPanel(Horizontal):
             marker = "● " if choice == current else "  "
             label = Content.assemble(
                 marker + text + " " * (width - cell_len(text)) + "  ",
-                (choice.provider.value, "$text-muted"),
+                (str(choice.provider), "$text-muted"),
             )
             options.add_option(Option(label, id=f"s{position}"))
 

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tui.models import ZOO_ASYNC_STATUSES, JobKind, ProviderName, map_state
+from tui.models import JobKind
+from tui.providers.zoo.vocabulary import ZOO_ASYNC_STATUSES, map_state
 
 ACTIVE_STATUSES = tuple(
     status
     for status in ZOO_ASYNC_STATUSES
-    if not map_state(ProviderName.ZOO, JobKind.ASYNC_OPERATION, status).is_terminal
+    if not map_state(JobKind.ASYNC_OPERATION, status).is_terminal
 )
 """The statuses an operation can still leave (queued, uploaded, in_progress)."""
 MAX_ENDED_FETCHES = 200

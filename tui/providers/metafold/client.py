@@ -14,10 +14,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
-from tui.config import AccountConfig
-from tui.details import Asset, MetafoldDetail, MetafoldIO, Param
+from tui.accounts import AccountConfig
 from tui.errors import NotFoundError, ProviderError
-from tui.models import METAFOLD_STATES, Job, JobKind, ProviderName, map_state, utf8_text
+from tui.models import Job, JobKind, ProviderName, utf8_text
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.fields import (
     finite_tree,
@@ -43,6 +42,9 @@ from tui.providers.listing import (
     check_streamed,
     stream_items,
 )
+from tui.providers.metafold.details import Asset, MetafoldDetail, MetafoldIO, Param
+from tui.providers.metafold.options import MetafoldOptions
+from tui.providers.metafold.vocabulary import METAFOLD_STATES, map_state
 from tui.sanitize import LONG_LIMIT, clean
 
 _SORT_FIELDS = {
@@ -73,7 +75,8 @@ class MetafoldProvider(HttpProvider):
     def __init__(self, account: AccountConfig, **options: Any) -> None:
         """Args: as `HttpProvider` (transport, clock, policy)."""
         super().__init__(account, **options)
-        self._projects = account.projects
+        own = account.options_as(MetafoldOptions)
+        self._projects = own.projects
         self._project_of: dict[str, str] = {}
         """Which project a job id was last seen in (ids are unique across projects)."""
         self._full_every = account.full_listing_minutes * 60
@@ -264,11 +267,7 @@ def server_params(query: ListQuery) -> tuple[dict[str, str], frozenset[str]]:
             terms.append(f"state:{query.status}")
             applied.add("status")
     elif len(query.states) == 1:
-        matching = [
-            s
-            for s in METAFOLD_STATES
-            if map_state(ProviderName.METAFOLD, JobKind.JOB, s) in query.states
-        ]
+        matching = [s for s in METAFOLD_STATES if map_state(JobKind.JOB, s) in query.states]
         if len(matching) == 1:
             terms.append(f"state:{matching[0]}")
             applied.add("states")
@@ -297,7 +296,7 @@ def parse_job(data: dict[str, Any], account: str, project_id: str | None = None)
         id=job_id,
         name=label(data, "name") or label(data, "type") or f"job {job_id}",
         status=state,
-        state=map_state(ProviderName.METAFOLD, JobKind.JOB, state),
+        state=map_state(JobKind.JOB, state),
         created_at=created,
         started_at=started,
         finished_at=finished,

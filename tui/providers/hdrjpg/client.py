@@ -11,9 +11,8 @@ import re
 from datetime import datetime
 from typing import Any, ClassVar
 
-from tui.config import AccountConfig
-from tui.details import HdrjpgDetail, HdrjpgParameters, HdrjpgVariant
-from tui.models import Job, JobKind, ProviderName, clamp_progress, map_state
+from tui.accounts import AccountConfig
+from tui.models import Job, JobKind, ProviderName, clamp_progress
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.fields import (
     boolean,
@@ -31,6 +30,8 @@ from tui.providers.fields import (
     texts,
     timestamp,
 )
+from tui.providers.hdrjpg.details import HdrjpgDetail, HdrjpgParameters, HdrjpgVariant
+from tui.providers.hdrjpg.vocabulary import map_state
 from tui.providers.http_provider import HttpProvider, gather_limited, tracked_failure
 
 MIN_POLL_INTERVAL = 2.0
@@ -139,7 +140,7 @@ def parse_conversion(data: dict[str, Any], account: str, raw: Any = None) -> Hdr
         id=uuid,
         name=label(data, "sourceImageFileName") or uuid,
         status=status,
-        state=map_state(ProviderName.HDRJPG, JobKind.CONVERSION, status),
+        state=map_state(JobKind.CONVERSION, status),
         created_at=created,
         started_at=started,
         finished_at=completed or failed,

@@ -18,10 +18,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from tui.config import AccountConfig
-from tui.details import LettrLabsDetail, LettrLabsProfile
+from tui.accounts import AccountConfig
 from tui.errors import NotFoundError
-from tui.models import Job, JobKind, JobState, ProviderName, map_state
+from tui.models import Job, JobKind, JobState, ProviderName
 from tui.providers.base import Capabilities, ListQuery, ListResult
 from tui.providers.fields import (
     boolean,
@@ -39,6 +38,8 @@ from tui.providers.fields import (
     tree,
 )
 from tui.providers.http_provider import HttpProvider, gather_limited
+from tui.providers.lettrlabs.details import LettrLabsDetail, LettrLabsProfile
+from tui.providers.lettrlabs.vocabulary import map_state
 from tui.providers.listing import (
     Streamed,
     StreamShapeError,
@@ -268,7 +269,7 @@ def parse_status(
         id=conversion_id,
         name=label(data, "fileName") or f"conversion {conversion_id}",
         status=status,
-        state=map_state(ProviderName.LETTRLABS, JobKind.CONVERSION, status, has_errors=has_errors),
+        state=map_state(JobKind.CONVERSION, status, has_errors=has_errors),
         created_at=uploaded,
         updated_at=uploaded,
         error=error,
