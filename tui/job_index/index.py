@@ -632,9 +632,9 @@ class JobIndex:
     def prepare(self) -> PreparedIndex:
         """Compute every sort order and the search texts, without changing the index.
 
-        Meant for `asyncio.to_thread` after a big load, so the first sort by each column
-        and the first search do not pay for it on a keystroke. `install` applies the
-        result on the UI loop if the data did not change meanwhile.
+        Meant for a worker thread (`SyncEngine.run_in_worker`) after a big load, so the
+        first sort by each column and the first search do not pay for it on a keystroke.
+        `install` applies the result on the UI loop if the data did not change meanwhile.
         """
         version = self._data_version
         jobs = list(self._jobs)
