@@ -607,7 +607,7 @@ class JobIndex:
         rows = order[::-1] if self._descending else list(order)
         texts: list[str] = []
         for start in range(0, len(rows), 5_000):
-            # In pieces: one C call over 100,000 rows would hold the GIL (and the UI) ~20 ms.
+            # In pieces: one C call over every row holds the GIL (and the UI) too long.
             texts += map(hay.__getitem__, rows[start : start + 5_000])
         return key, SearchTexts(texts, rows)
 
