@@ -1,7 +1,7 @@
 """Build hook: refuse, in one plain sentence, to build jobtop on a Python older than 3.11.
 
 pip resolves the dependencies before it compares `requires-python`, so on Python 3.10
-`pip install .` used to end in "no matching distribution found for humanize>=4.17". This
+`pip install .` would end in "no matching distribution found for humanize>=4.17". This
 hook runs when pip prepares the metadata, before any dependency is looked at.
 """
 

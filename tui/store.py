@@ -1,53 +1,14 @@
 """The job store: last snapshot of every job, tracked ids, and state transitions.
 
-SQLite in WAL mode under the user state dir. Every write is one transaction, so a
-`kill -9` in the middle of a refresh loses nothing that was committed before it. The store
-is thread-safe (one lock around one connection) so large writes can run in a worker
-thread, off the UI loop.
-
-Ageing rule (`prune`): a job that ended (succeeded or canceled) more than
-`SUCCEEDED_RETENTION` (7 days) ago, or failed more than `FAILED_RETENTION` (30 days) ago,
-is dropped with its transitions, unless its id is tracked. Transitions are also capped at
-`MAX_TRANSITIONS` rows overall so the history stays bounded.
-
-"Since you were last here": the dashboard keeps an *open mark* (`mark_opened`), the time
-it was last open and the last transition it had seen (transitions are numbered by an
-AUTOINCREMENT `seq`, which never goes back, unlike timestamps from a frozen or skewed
-clock). It renews the mark on every save while it runs and at exit, so even after a crash
-the mark is recent. On the next start, `changes_since` counts, in SQL and without a cap,
-the jobs already known at the mark whose state changed after it: what the CLI recorded
-while the app was closed plus what each source's first refresh found against the stored
-snapshot. A job first seen after the mark is new, never "changed".
-
-Each account's last successful refresh is kept too (`sources.refreshed_at`), so rows loaded
-at start can say how old they are.
-
-Failures: every `sqlite3` or file error becomes a `StoreError` of one sentence saying what is
-wrong (corrupt, locked by another program for more than `BUSY_TIMEOUT`, disk full,
-unwritable, unsafe); a failed `ROLLBACK` never hides the error that caused it.
-
-Local files: the state directory is created 0700 and one others may write to is tightened
-(ours) or refused (another user's, or a shared sticky one such as /tmp); the database is
-created 0600 before SQLite opens it, so the `-wal` and `-shm` files SQLite creates beside it
-take the same mode. A symbolic link in place of any of these files is refused, never
-followed: in a shared directory it could make jobtop create or overwrite a file elsewhere.
-
-Schema versions (`PRAGMA user_version`): 0 is the first release; 1 adds `sources` (filled
-from the newest `jobs.seen_at` of each account) and the open mark's `open_seq` (an older
-store's `last_opened` was written at start-up, so it gets the newest `seq` at migration:
-the first start after the upgrade summarises only what the first refreshes find); 2 adds
-`source_health`, where `jobtop serve` writes each source's health and its heartbeat
-(`save_poller`) for the viewers attached to the store (`poller`); 3 adds `events`, what
-happened to each source (failing, recovered, rate limited, incomplete listing) for the
-event log (`add_event`, `event_log`), kept `EVENT_RETENTION` and at most `MAX_EVENTS` rows;
-4 adds `phases`, each job seen in a new phase of its pipeline (a Zoo conversion's `phase`),
-from which the typical time spent in each phase is learnt (`phase_history`); a job's phase
-is kept in its snapshot's `data` beside the `--json` keys. Phase rows go with their job and
-are capped at `MAX_PHASES`.
-
-The event log (`event_log`) reads those source events and, from `transitions`, the state
-changes of known jobs and the jobs first seen failed that failed after their source was
-first listed (a job that failed between two refreshes), newest first.
+SQLite in WAL mode under the user state dir, one transaction per write, so a `kill -9`
+in the middle of a refresh loses nothing committed before it; one lock around one
+connection, so large writes run in a worker thread. It also keeps what the dashboard needs
+across runs: the open mark behind "since you were last here", each account's last
+successful refresh, the poller's health for `jobtop serve`'s viewers, source events for the
+event log, and the phase changes typical times are learnt from. Jobs that ended long ago
+age out (`prune`); every failure is a one-sentence `StoreError`; the state directory and
+files are private, and a symbolic link in their place is refused. The rules, the schema
+versions and the reasons: docs/design.md §7.
 """
 
 from __future__ import annotations
@@ -511,8 +472,8 @@ class JobStore:
     def _known_states(self, account: str, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
         """The stored state and phase of each of `ids` that is stored (only those rows are read).
 
-        Reading the whole account instead cost tens of milliseconds of Python at 25,000
-        jobs on every refresh, in a thread that then starves the UI loop of the GIL.
+        Not the whole account: at 25,000 jobs that is tens of milliseconds of Python on
+        every refresh, holding the GIL against the UI loop (docs/design.md §6).
         """
         known: dict[str, tuple[str, str | None]] = {}
         for start in range(0, len(ids), _IDS_PER_QUERY):

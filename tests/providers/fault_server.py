@@ -5,7 +5,7 @@ Bound to 127.0.0.1 on a free port, every loop bounded. Scenarios by path:
 without answering), `/big` (a 10 MB chunked body), `/big_declared` (Content-Length 10 MB),
 `/redirect?to=URL` (302 to another origin), `/ok` (a small JSON body).
 
-Hostile answers (issue: a server that attacks the client): `/bomb_stacked` (a 1.8 KB body,
+Hostile answers (a server that attacks the client): `/bomb_stacked` (a 1.8 KB body,
 `Content-Encoding: gzip, gzip`, that inflates to 1 GB), `/bomb` and `/bomb_deflate` (one
 coding, 1 MB inflating to 1 GB), `/straddle` (a 401 whose message puts the received token
 across the 300-character cut), `/spaced` (a 401 echoing the token spaced out),

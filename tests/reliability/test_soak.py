@@ -43,9 +43,9 @@ async def test_short_soak_grows_nothing_without_bound() -> None:
         jobs=150,
         warmup_samples=5,
         # In 75 s the app's and Textual's caches are still filling: the short run's traced
-        # growth spans 3.2-4.6 MB here (at the previous session's commit too), where the
-        # 30-minute soak levels off at +2.6 MB in all; growth that keeps on is that script's
-        # to find, and the counts of every bounded collection are still judged here.
+        # growth is a few MB (3.2-4.6 MB on a 2-core machine), where the 30-minute soak
+        # levels off at +2.6 MB in all; growth that keeps on is that script's to find, and
+        # the counts of every bounded collection are still judged here.
         traced_allowance_mb=6.0,
     )
     print()

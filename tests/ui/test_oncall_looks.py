@@ -239,8 +239,8 @@ async def test_theme_from_settings_and_only_jobtop_themes(
         await loaded(pilot, providers)
         assert app.theme == "jobtop-light"
         assert set(app.available_themes) == {"jobtop-dark", "jobtop-light"}
-        # a built-in theme lacks jobtop's colours: it cannot be chosen (it used to stop
-        # the app with a CSS error when picked in the palette)
+        # a built-in theme lacks jobtop's colours: it cannot be chosen (picked in the
+        # palette, it would stop the app with a CSS error)
         with pytest.raises(InvalidThemeError):
             app.theme = "nord"
         app.theme = "jobtop-dark"

@@ -607,7 +607,7 @@ class JobIndex:
         rows = order[::-1] if self._descending else list(order)
         texts: list[str] = []
         for start in range(0, len(rows), 5_000):
-            # In pieces: one C call over 100,000 rows would hold the GIL (and the UI) ~20 ms.
+            # In pieces: one C call over every row holds the GIL (and the UI) too long.
             texts += map(hay.__getitem__, rows[start : start + 5_000])
         return key, SearchTexts(texts, rows)
 
@@ -632,9 +632,9 @@ class JobIndex:
     def prepare(self) -> PreparedIndex:
         """Compute every sort order and the search texts, without changing the index.
 
-        Meant for `asyncio.to_thread` after a big load, so the first sort by each column
-        and the first search do not pay for it on a keystroke. `install` applies the
-        result on the UI loop if the data did not change meanwhile.
+        Meant for a worker thread (`SyncEngine.run_in_worker`) after a big load, so the
+        first sort by each column and the first search do not pay for it on a keystroke.
+        `install` applies the result on the UI loop if the data did not change meanwhile.
         """
         version = self._data_version
         jobs = list(self._jobs)

@@ -31,8 +31,8 @@ from tui.widgets.footer import KeysFooter
 from tui.widgets.option_list import SafeOptionList
 
 LOG_LIMIT = 1_000
-"""Entries shown (the newest): the list is rebuilt whole when one arrives, about 80 ms for
-a thousand."""
+"""Entries shown (the newest): the list is rebuilt whole when one arrives, which takes
+time in proportion (docs/design.md §6)."""
 
 RELOAD_EVERY = 5.0
 """Seconds between re-reads of the store while the log is open."""

@@ -240,7 +240,7 @@ class JobsScreen(Screen[None]):
         prepared = await self.engine.run_in_worker(self.index.prepare)
         if self.index.install(prepared):
             # The sort keys and orders just adopted are millions of references that the
-            # cyclic GC would otherwise walk in every full collection (30 ms at 100,000).
+            # cyclic GC would otherwise walk in every full collection (docs/design.md §6).
             gc.freeze()
 
     @on(SummaryReady)

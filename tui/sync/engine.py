@@ -658,9 +658,9 @@ class SyncEngine:
     ) -> PendingUpdate:
         """`JobIndex.diff` on the event loop, `DIFF_SLICE` jobs at a time.
 
-        Comparing 25,000 jobs is tens of milliseconds of pure Python. In a thread it held
-        the GIL against the UI thread, so a repaint running meanwhile took two or three
-        times as long; in slices, a keystroke or a frame waits for one slice at most.
+        Comparing 25,000 jobs is tens of milliseconds of pure Python, which a thread would
+        run holding the GIL against the UI thread; in slices, a keystroke or a frame waits
+        for one slice at most (docs/design.md §6).
         """
         steps = self.index.diff_steps(
             jobs, account=complete_for, keep_ids=keep_ids, step=DIFF_SLICE

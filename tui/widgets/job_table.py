@@ -1,7 +1,7 @@
 """JobTable: a virtual job list on Textual's line API.
 
-`DataTable` measures every cell of every row on the UI loop (10-13 s for 100,000 rows),
-so this table keeps no rows at all: it renders only the visible lines, asking a
+`DataTable` measures every cell of every row on the UI loop (docs/design.md §6), so this
+table keeps no rows at all: it renders only the visible lines, asking a
 `tui.job_index.JobIndex` for "the n-th row". The cursor is remembered by job key, so it
 stays on its job across refreshes and re-sorts. Every server string is drawn as a plain
 `Segment`, cleaned again and flattened to one line, then cropped to its column: it can

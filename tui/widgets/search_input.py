@@ -1,6 +1,6 @@
 """The search boxes: Inputs whose typing repaints them without re-arranging the screen.
 
-Their Enter and Escape are listed in `BINDINGS` (the same actions they had) so that the
+Their Enter and Escape are listed in `BINDINGS` (submit, and the screen's `back`) so that the
 help screen, built from bindings, says what the keys do in each box.
 
 Enter and Escape end the typing: both move the focus away from the box, but only once their
