@@ -1,4 +1,4 @@
-"""The documentation examples (shared/seeds/), served verbatim under their ids.
+"""The documentation examples (tests/fixtures/seeds/), served verbatim under their ids.
 
 Copied from the seed excerpts, byte-for-byte in values; the only change is hdrjpg's
 malformed `variants: { {...} }`, served as the proper array it stands for.
