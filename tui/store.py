@@ -403,7 +403,18 @@ class JobStore:
             phase_rows = []
             for job in jobs:
                 old, old_phase = known.get(job.id, (None, None))
-                change = phase_change(job, now) if job.phase != old_phase else None
+                # A job first met ended teaches nothing (typical.runs_of does not follow
+                # it); one that ends in its phase records the end, so a replay at start
+                # follows it no further.
+                ended_now = job.state.is_terminal and (
+                    old is not None and not JobState(old).is_terminal
+                )
+                first_met_ended = old is None and job.state.is_terminal
+                change = (
+                    phase_change(job, now)
+                    if not first_met_ended and (job.phase != old_phase or ended_now)
+                    else None
+                )
                 if change is not None:
                     phase_rows.append(
                         (

@@ -199,3 +199,23 @@ def test_the_stored_history_is_adopted_as_older_than_what_was_learnt_since() -> 
     assert live.learn([run("old0", 1.0)]) == 1  # dropped with its run time: learnt again
     assert live.phase_since(conversion("moving", "salon", T0)) == T0 + timedelta(seconds=50)
     assert live._phase_runs[(ZOO, "salon")] == deque([100.0])
+
+
+def test_the_store_records_an_end_in_the_same_phase_and_nothing_for_jobs_met_ended(
+    tmp_path: Path,
+) -> None:
+    store = JobStore(tmp_path / "s.db", clock=FrozenClock(T0))
+    later = T0 + timedelta(minutes=5)
+    store.save_jobs("zoo", [conversion("c", "salon", T0)])
+    store.save_jobs("zoo", [conversion("c", "salon", later, JobState.FAILED)])
+    store.save_jobs("zoo", [conversion("old", "completed", T0, JobState.SUCCEEDED)])
+    history = store.phase_history()
+    assert [(c.job_id, c.phase, c.state) for c in history] == [
+        ("c", "salon", JobState.RUNNING),
+        ("c", "salon", JobState.FAILED),
+    ]
+    # Replayed at start, the failed conversion is followed no further: were it retried
+    # under its id and seen running in salon again, it would not count from before.
+    typical = TypicalDurations.from_jobs([], phases=history)
+    assert typical.phase_since(conversion("c", "salon", later + timedelta(hours=1))) is None
+    store.close()

@@ -131,8 +131,11 @@ class DashboardSync(SyncEngine):
                 stored_at[account] = read.refreshed.get(account)
                 self.mark_stored(account, read.refreshed.get(account))
         self.store_tracked = {account: frozenset(ids) for account, ids in read.tracked.items()}
-        self.typical.adopt(read.typical)  # older than what refreshes taught since
-        self.running.take(read.running)
+        try:
+            self.typical.adopt(read.typical)  # older than what refreshes taught since
+            self.running.take(read.running)
+        except Exception:  # the refreshes must start all the same
+            log.exception("typical run times from the store could not be adopted")
         # No mark (first use): nothing to summarise, the open mark starts now.
         self.begin_summary(read.mark, read.start_seq)
         return Startup(read.jobs, stored_at, self.tracked_keys())
@@ -144,6 +147,11 @@ class DashboardSync(SyncEngine):
         jobs = [job for job in store.load_jobs(accounts) if job.account in self.sources]
         tracked = store.all_tracked()
         phases = store.phase_history(accounts)
+        try:
+            typical = TypicalDurations.from_jobs(jobs, phases=phases)
+        except Exception:  # learning is a nicety: the stored jobs still show
+            log.exception("typical run times could not be learnt from the store")
+            typical = TypicalDurations()
         return _Read(
             jobs,
             {job.account for job in jobs},
@@ -152,7 +160,7 @@ class DashboardSync(SyncEngine):
             store.open_mark(),
             store.last_seq(),
             tracked,
-            TypicalDurations.from_jobs(jobs, phases=phases),
+            typical,
         )
 
     # --- tracked ids ------------------------------------------------------------------
@@ -211,11 +219,15 @@ class DashboardSync(SyncEngine):
     async def _observed(self, account: str, update: PendingUpdate) -> frozenset[JobKey] | None:
         """Learn the run and phase times the update shows (found on the worker thread),
         keep the running jobs, and find the source's stuck jobs (reported with it)."""
-        if update.upserts:
-            learnt = await self.run_in_worker(partial(self.typical.runs_of, update.upserts))
-            self.typical.add(learnt)
-        self.running.take(update.upserts, update.removals)
-        return self.stuck_now([account])[account]
+        try:
+            if update.upserts:
+                learnt = await self.run_in_worker(partial(self.typical.runs_of, update.upserts))
+                self.typical.add(learnt)
+            self.running.take(update.upserts, update.removals)
+            return self.stuck_now([account])[account]
+        except Exception:  # the update is saved already: it must still be reported
+            log.exception("typical run times of %s could not be updated", account)
+            return None
 
     def stuck_now(self, accounts: Iterable[str] | None = None) -> dict[str, frozenset[JobKey]]:
         """Per source (of `accounts`, or all), its running jobs past their kind's typical

@@ -500,22 +500,22 @@ class SyncEngine:
                 )
             try:
                 event = await self._absorb(source, query, result, progress, seen)
+                if ahead is None:
+                    return event
+                source.health = replace(source.health, note=event.note, server_counts=event.counts)
+                self.emit(
+                    replace(
+                        event,
+                        health=source.health,
+                        more=True,
+                        summarised=source.account in self.summary.awaiting,
+                    )
+                )
             except BaseException:
                 if ahead is not None:
                     ahead.cancel()
                     ahead.add_done_callback(_retrieve)
                 raise
-            if ahead is None:
-                return event
-            source.health = replace(source.health, note=event.note, server_counts=event.counts)
-            self.emit(
-                replace(
-                    event,
-                    health=source.health,
-                    more=True,
-                    summarised=source.account in self.summary.awaiting,
-                )
-            )
             query = replace(query, resume=result.resume)
             result = await ahead
 

@@ -293,14 +293,14 @@ class ZooProvider(HttpProvider):
         cursor.async_finished = True
         watch = self._async_watch
         if not cursor.async_steady:
-            if cursor.unfiltered:
-                watch.listed(
-                    cursor.async_active,
-                    (),
-                    cursor.async_newest,
-                    full=True,
-                    started=cursor.started,
-                )
+            if not cursor.unfiltered:
+                return []
+            if cursor.trimmed or any(scan.cut for scan in async_scans):
+                watch.full_at = None  # a partial list cannot be watched: list all again
+                return []
+            watch.listed(
+                cursor.async_active, (), cursor.async_newest, full=True, started=cursor.started
+            )
             return []
         gone = watch.gone(cursor.async_seen)
         ended: dict[str, Job] = {}
@@ -311,9 +311,12 @@ class ZooProvider(HttpProvider):
             watch.forget(i for i, e in errors.items() if isinstance(e, NotFoundError))
         for job in ended.values():
             cursor.saw_async(job)
-        finished = [job.id for job in ended.values() if job.state.is_terminal]
         watch.listed(
-            cursor.async_active, finished, cursor.async_newest, full=False, started=cursor.started
+            cursor.async_active,
+            cursor.async_ended,
+            cursor.async_newest,
+            full=False,
+            started=cursor.started,
         )
         return list(ended.values())
 

@@ -95,6 +95,7 @@ class Cursor:
         self.async_finished = False
         self.async_seen: set[str] = set()
         self.async_active: set[str] = set()
+        self.async_ended: set[str] = set()
         self.async_newest: datetime | None = None
         self.scans = scans
         self.applied = applied
@@ -119,8 +120,11 @@ class Cursor:
     def saw_async(self, job: Job) -> None:
         """Note one async operation this listing showed (for `AsyncWatch`)."""
         self.async_seen.add(job.id)
-        if not job.state.is_terminal:
+        # Only what the status lists can show again is watched (not an unknown status).
+        if job.state.is_active:
             self.async_active.add(job.id)
+        else:
+            self.async_ended.add(job.id)
         created = job.created_at
         if created is not None and (self.async_newest is None or created > self.async_newest):
             self.async_newest = created
