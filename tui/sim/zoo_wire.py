@@ -12,6 +12,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+# Zoo's phases are defined once, with the normalized model; the wire names them from there.
+from tui.models import ZOO_PHASES as ZOO_PHASES
+from tui.models import ZOO_SEED_PHASES as ZOO_SEED_PHASES
 from tui.sim.api import Wire, bearer
 
 ZOO_DATASET_STATUSES = (
@@ -35,22 +38,6 @@ ZOO_DATASET_SEED_STATUSES = (
     "error_unsupported",
     "error_internal",
 )
-ZOO_PHASES = (
-    "queued",
-    "zoo_generated_original_metadata",
-    "snapshot_original",
-    "user_provided_metadata",
-    "manual_kcl_override",
-    "convert_raw_kcl",
-    "zoo_generated_raw_kcl_metadata",
-    "snapshot_raw_kcl",
-    "salon",
-    "zoo_generated_salon_kcl_metadata",
-    "snapshot_salon_kcl",
-    "completed",
-)
-ZOO_SEED_PHASES = tuple(p for p in ZOO_PHASES if p != "manual_kcl_override")
-"""The seed's list, before `manual_kcl_override` was inserted at index 4."""
 
 
 def zoo_time(moment: datetime) -> str:
