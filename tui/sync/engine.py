@@ -575,7 +575,8 @@ class SyncEngine:
         )
         last = result.resume is None
         complete = last and result.complete and not result.incremental and not filtered
-        keep = set(query.skip_ids) | seen
+        # Only a complete listing removes jobs, so only its last batch needs what to keep.
+        keep = set(query.skip_ids) | seen if complete else ()
         update = await self._diff_in_slices(jobs, account if complete else None, keep)
         if not last:
             seen.update(job.id for job in jobs)
